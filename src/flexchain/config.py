@@ -1,0 +1,38 @@
+"""Settings: one typed object read from the environment (``FLEXCHAIN_*``) and CLI options."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where flexchain keeps its files: ``$XDG_DATA_HOME/flexchain`` or ``~/.local/share/flexchain``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "flexchain"
+
+
+def default_database_url() -> str:
+    """The embedded default: an SQLite file ``flexchain.db`` in :func:`default_data_dir`."""
+    return f"sqlite:///{default_data_dir() / 'flexchain.db'}"
+
+
+class Settings(BaseSettings):
+    """Configuration of one flexchain installation.
+
+    Every field can be set as ``FLEXCHAIN_<FIELD>`` in the environment.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FLEXCHAIN_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    # SKU rules per item kind; placeholders are ``family`` or attribute names, ``{x?}`` optional.
+    sku_rules: dict[str, str] = Field(
+        default_factory=lambda: {"finished": "{family}-{material}-{colour}-{size?}"}
+    )
+    default_currency: str = "EUR"
+    host: str = "127.0.0.1"
+    port: int = 8000

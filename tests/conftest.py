@@ -1,0 +1,93 @@
+"""Shared fixtures. Every test that takes ``database_url`` (or ``engine``/``uow``) runs twice: on
+SQLite and on a real PostgreSQL server started for the session on a loopback port.
+
+``FLEXCHAIN_TEST_DATABASES=sqlite`` narrows a local run to one backend; CI runs both.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from flexchain.adapters.db.engine import make_engine
+from flexchain.adapters.db.migrate import upgrade
+from flexchain.adapters.db.uow import UnitOfWork
+from tests.pgserver import PgServer, start_server
+
+BACKENDS = [
+    name
+    for name in os.environ.get("FLEXCHAIN_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if name
+]
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    server = start_server()
+    try:
+        admin = make_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE flexchain_template"))
+        admin.dispose()
+        template = make_engine(server.url("flexchain_template"))
+        upgrade(template)
+        template.dispose()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "flexchain.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = f"t{os.getpid()}_{next(_counter)}"
+    admin = make_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE flexchain_template"))
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_uow(engine: Engine) -> Callable[..., UnitOfWork]:
+    def factory(*, write: bool = True, actor: str = "test") -> UnitOfWork:
+        return UnitOfWork(engine, write=write, actor=actor)
+
+    return factory

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
-    """Where flexchain keeps its files: ``$XDG_DATA_HOME/flexchain`` or ``~/.local/share/flexchain``."""
+    """Where flexchain keeps files: ``$XDG_DATA_HOME/flexchain`` or ``~/.local/share/flexchain``."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "flexchain"
 

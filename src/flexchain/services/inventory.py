@@ -1,0 +1,424 @@
+"""The inventory ledger on the database: moves, balances and reservations, one transaction each.
+
+Rules (see ``domain/inventory.py`` for the same rules in memory, which the tests compare against):
+
+* A move is appended, never changed; the balances of both locations change in the same transaction.
+* Internal locations (warehouse, factory, transit) never go below zero *available*; the check is
+  part of the ``UPDATE ... WHERE on_hand - reserved >= :q`` itself, so it holds under concurrency.
+* Every stock lock goes through :func:`_lock_balances`, which creates missing balance rows and then
+  locks them in primary-key order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the writing
+  unit of work already holds the database write lock), so two writers can never deadlock.
+* A reservation may carry an expiry; "not expired" is part of every query. Expired reservations
+  still counted in ``reserved`` are swept under the row lock the next time that balance is written.
+
+None of these functions commit: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from flexchain.adapters.db.tables import (
+    ItemRow,
+    LocationRow,
+    ReservationRow,
+    StockBalanceRow,
+    StockMoveRow,
+)
+from flexchain.adapters.db.types import Qty
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import InsufficientStock, NotFound, ValidationError
+from flexchain.domain.inventory import LocationKind, ReservationStatus, StockMove
+from flexchain.domain.values import quantity as as_quantity
+from flexchain.domain.values import utc
+
+INTERNAL_KINDS = {
+    LocationKind.WAREHOUSE.value,
+    LocationKind.FACTORY.value,
+    LocationKind.TRANSIT.value,
+}
+ACTIVE = ReservationStatus.ACTIVE.value
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    """One line of the stock table a user sees."""
+
+    sku: str
+    item_name: str
+    location: str
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    in_transit: Decimal
+    on_order: Decimal
+    uom: str
+
+
+def _q(value: Decimal) -> Any:
+    """A bound quantity with the Qty type, so it is scaled like the columns it is compared to."""
+    return literal(value, Qty())
+
+
+def _item(session: Session, sku: str) -> ItemRow:
+    row = session.scalars(select(ItemRow).where(ItemRow.sku == sku)).one_or_none()
+    if row is None:
+        raise NotFound(f"unknown item {sku!r}")
+    return row
+
+
+def _location(session: Session, code: str) -> LocationRow:
+    row = session.scalars(select(LocationRow).where(LocationRow.code == code)).one_or_none()
+    if row is None:
+        raise NotFound(f"unknown location {code!r}")
+    return row
+
+
+def _lock_balances(
+    session: Session, keys: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], StockBalanceRow]:
+    """Create missing (item, location) balance rows, then lock them all in primary-key order."""
+    wanted = sorted(set(keys))
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for item_id, location_id in wanted:
+        session.execute(
+            insert(StockBalanceRow)
+            .values(item_id=item_id, location_id=location_id)
+            .on_conflict_do_nothing(index_elements=["item_id", "location_id"])
+        )
+    rows = session.scalars(
+        select(StockBalanceRow)
+        .where(tuple_(StockBalanceRow.item_id, StockBalanceRow.location_id).in_(wanted))
+        .order_by(StockBalanceRow.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {(row.item_id, row.location_id): row for row in rows}
+
+
+def _sweep_expired(session: Session, balance: StockBalanceRow, now: datetime) -> None:
+    """Stop counting reservations past their expiry (called with the balance row locked)."""
+    expired = session.scalars(
+        select(ReservationRow).where(
+            ReservationRow.item_id == balance.item_id,
+            ReservationRow.location_id == balance.location_id,
+            ReservationRow.status == ACTIVE,
+            ReservationRow.expires_at.is_not(None),
+            ReservationRow.expires_at <= now,
+        )
+    ).all()
+    total = sum((row.quantity for row in expired), Decimal(0))
+    for row in expired:
+        row.status = ReservationStatus.EXPIRED.value
+    if total:
+        _add(session, balance, reserved=-total)
+
+
+def _add(session: Session, balance: StockBalanceRow, **deltas: Decimal) -> None:
+    """Atomic ``column = column + :delta`` updates of one balance row."""
+    values = {
+        name: getattr(StockBalanceRow, name) + _q(delta) for name, delta in deltas.items() if delta
+    }
+    if values:
+        session.execute(
+            update(StockBalanceRow).where(StockBalanceRow.id == balance.id).values(**values)
+        )
+
+
+def _take(session: Session, balance: StockBalanceRow, amount: Decimal, consumed: Decimal) -> bool:
+    """Take ``amount`` off on-hand, ``consumed`` of it from this balance's reservations.
+
+    The availability check is in the UPDATE itself: it succeeds only if the unreserved part of the
+    move fits in what is available.
+    """
+    result = session.execute(
+        update(StockBalanceRow)
+        .where(
+            StockBalanceRow.id == balance.id,
+            StockBalanceRow.on_hand - StockBalanceRow.reserved >= _q(amount - consumed),
+            StockBalanceRow.reserved >= _q(consumed),
+        )
+        .values(
+            on_hand=StockBalanceRow.on_hand - _q(amount),
+            reserved=StockBalanceRow.reserved - _q(consumed),
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _available(session: Session, balance_id: int) -> Decimal:
+    row = session.execute(
+        select(StockBalanceRow.on_hand, StockBalanceRow.reserved).where(
+            StockBalanceRow.id == balance_id
+        )
+    ).one()
+    return Decimal(row.on_hand) - Decimal(row.reserved)
+
+
+def post_move(uow: UnitOfWork, move: StockMove) -> None:
+    """Append ``move`` to the ledger and update the balances it touches.
+
+    Raises
+    ------
+    NotFound
+        The item or a location does not exist.
+    InsufficientStock
+        The move would take an internal location's available stock below zero.
+    """
+    session = uow.session
+    item = _item(session, move.item_sku)
+    source = _location(session, move.from_location)
+    target = _location(session, move.to_location)
+    if source.id == target.id:
+        raise ValidationError("to_location", "must differ from from_location")
+    amount = as_quantity(move.quantity, allow_zero=False)
+    at = utc(move.at, "at")
+    keys = [(item.id, source.id), (item.id, target.id)]
+    transit_out = source.transit_for_id if source.kind == LocationKind.TRANSIT.value else None
+    transit_in = target.transit_for_id if target.kind == LocationKind.TRANSIT.value else None
+    keys += [(item.id, loc) for loc in (transit_out, transit_in) if loc is not None]
+    balances = _lock_balances(session, keys)
+    from_balance = balances[(item.id, source.id)]
+    _sweep_expired(session, from_balance, at)
+
+    consumed = Decimal(0)
+    if move.reservation_owner is not None:
+        consumed = _consume_reservation(session, item.id, source.id, move.reservation_owner, amount)
+    if source.kind in INTERNAL_KINDS:
+        if not _take(session, from_balance, amount, consumed):
+            raise InsufficientStock(
+                item.sku, source.code, amount, _available(session, from_balance.id) + consumed
+            )
+    else:
+        _add(session, from_balance, on_hand=-amount, reserved=-consumed)
+    _add(session, balances[(item.id, target.id)], on_hand=amount)
+    if transit_out is not None:
+        _add(session, balances[(item.id, transit_out)], in_transit=-amount)
+    if transit_in is not None:
+        _add(session, balances[(item.id, transit_in)], in_transit=amount)
+    session.add(
+        StockMoveRow(
+            item_id=item.id,
+            from_location_id=source.id,
+            to_location_id=target.id,
+            quantity=amount,
+            kind=str(move.kind),
+            reference=move.reference,
+            reservation_owner=move.reservation_owner,
+            at=at,
+            created_by=uow.actor,
+        )
+    )
+    session.flush()
+
+
+def _consume_reservation(
+    session: Session, item_id: int, location_id: int, owner: str, amount: Decimal
+) -> Decimal:
+    row = session.scalars(
+        select(ReservationRow).where(
+            ReservationRow.owner_ref == owner,
+            ReservationRow.item_id == item_id,
+            ReservationRow.location_id == location_id,
+            ReservationRow.status == ACTIVE,
+        )
+    ).one_or_none()
+    if row is None:
+        return Decimal(0)
+    consumed = min(row.quantity, amount)
+    row.quantity = row.quantity - consumed
+    if row.quantity == 0:
+        row.status = ReservationStatus.CONSUMED.value
+    return consumed
+
+
+def reserve(
+    uow: UnitOfWork,
+    item_sku: str,
+    location: str,
+    quantity: Decimal | int | str,
+    owner_ref: str,
+    *,
+    now: datetime,
+    expires_at: datetime | None = None,
+    allow_partial: bool = False,
+) -> Decimal:
+    """Reserve stock for ``owner_ref``; returns the quantity reserved by this call.
+
+    Reserving again for the same owner, item and location adds to that reservation. Without
+    ``allow_partial`` a shortfall raises :class:`InsufficientStock` and reserves nothing; with it,
+    whatever is available (possibly zero) is reserved and the caller backorders the rest.
+    """
+    session = uow.session
+    wanted = as_quantity(quantity, allow_zero=False)
+    now = utc(now, "now")
+    if expires_at is not None:
+        expires_at = utc(expires_at, "expires_at")
+    if not owner_ref:
+        raise ValidationError("owner_ref", "must not be empty")
+    item = _item(session, item_sku)
+    loc = _location(session, location)
+    if loc.kind not in INTERNAL_KINDS:
+        raise ValidationError("location", f"{loc.code} is a {loc.kind} location and holds no stock")
+    balance = _lock_balances(session, [(item.id, loc.id)])[(item.id, loc.id)]
+    _sweep_expired(session, balance, now)
+    available = _available(session, balance.id)
+    amount = min(wanted, max(available, Decimal(0))) if allow_partial else wanted
+    if amount <= 0:
+        return Decimal(0)
+    result = session.execute(
+        update(StockBalanceRow)
+        .where(
+            StockBalanceRow.id == balance.id,
+            StockBalanceRow.on_hand - StockBalanceRow.reserved >= _q(amount),
+        )
+        .values(reserved=StockBalanceRow.reserved + _q(amount))
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise InsufficientStock(item.sku, loc.code, wanted, available)
+    row = session.scalars(
+        select(ReservationRow).where(
+            ReservationRow.owner_ref == owner_ref,
+            ReservationRow.item_id == item.id,
+            ReservationRow.location_id == loc.id,
+        )
+    ).one_or_none()
+    if row is None:
+        session.add(
+            ReservationRow(
+                owner_ref=owner_ref,
+                item_id=item.id,
+                location_id=loc.id,
+                quantity=amount,
+                expires_at=expires_at,
+                status=ACTIVE,
+            )
+        )
+    else:
+        row.quantity = (row.quantity if row.status == ACTIVE else Decimal(0)) + amount
+        row.status = ACTIVE
+        row.expires_at = expires_at
+    session.flush()
+    return amount
+
+
+def release(
+    uow: UnitOfWork, owner_ref: str, *, now: datetime, item_sku: str | None = None
+) -> Decimal:
+    """Release ``owner_ref``'s active reservations (of one item, or all); returns the total."""
+    session = uow.session
+    now = utc(now, "now")
+    query = select(ReservationRow).where(
+        ReservationRow.owner_ref == owner_ref, ReservationRow.status == ACTIVE
+    )
+    if item_sku is not None:
+        query = query.where(ReservationRow.item_id == _item(session, item_sku).id)
+    keys = [(row.item_id, row.location_id) for row in session.scalars(query).all()]
+    balances = _lock_balances(session, keys)
+    for balance in balances.values():
+        _sweep_expired(session, balance, now)
+    total = Decimal(0)
+    for row in session.scalars(query.execution_options(populate_existing=True)).all():
+        _add(session, balances[(row.item_id, row.location_id)], reserved=-row.quantity)
+        total += row.quantity
+        row.status = ReservationStatus.RELEASED.value
+    session.flush()
+    return total
+
+
+def balances(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    item: str | None = None,
+    location: str | None = None,
+    include_empty: bool = False,
+) -> list[BalanceView]:
+    """Balances per item and location; reservations past their expiry are not counted."""
+    session = uow.session
+    expired = (
+        select(
+            ReservationRow.item_id,
+            ReservationRow.location_id,
+            func.sum(ReservationRow.quantity).label("quantity"),
+        )
+        .where(
+            ReservationRow.status == ACTIVE,
+            ReservationRow.expires_at.is_not(None),
+            ReservationRow.expires_at <= utc(now, "now"),
+        )
+        .group_by(ReservationRow.item_id, ReservationRow.location_id)
+        .subquery()
+    )
+    query = (
+        select(StockBalanceRow, ItemRow.sku, ItemRow.name, ItemRow.uom, LocationRow.code, expired)
+        .join(ItemRow, ItemRow.id == StockBalanceRow.item_id)
+        .join(LocationRow, LocationRow.id == StockBalanceRow.location_id)
+        .outerjoin(
+            expired,
+            and_(
+                expired.c.item_id == StockBalanceRow.item_id,
+                expired.c.location_id == StockBalanceRow.location_id,
+            ),
+        )
+        .where(LocationRow.kind.in_(INTERNAL_KINDS))
+        .order_by(ItemRow.sku, LocationRow.code)
+    )
+    if item:
+        query = query.where(ItemRow.sku == item)
+    if location:
+        query = query.where(LocationRow.code == location)
+    if not include_empty:
+        query = query.where(
+            or_(
+                StockBalanceRow.on_hand != 0,
+                StockBalanceRow.reserved != 0,
+                StockBalanceRow.in_transit != 0,
+                StockBalanceRow.on_order != 0,
+            )
+        )
+    views = []
+    for row in session.execute(query):
+        balance: StockBalanceRow = row[0]
+        stale = row.quantity or Decimal(0)  # sum() keeps the Qty type: already a Decimal
+        reserved = balance.reserved - stale
+        views.append(
+            BalanceView(
+                sku=row.sku,
+                item_name=row.name,
+                location=row.code,
+                on_hand=balance.on_hand,
+                reserved=reserved,
+                available=balance.on_hand - reserved,
+                in_transit=balance.in_transit,
+                on_order=balance.on_order,
+                uom=row.uom,
+            )
+        )
+    return views
+
+
+def moves_total(uow: UnitOfWork, item_sku: str, location: str) -> Decimal:
+    """On-hand recomputed from the ledger (sum in minus sum out): the balance must equal it."""
+    session = uow.session
+    item = _item(session, item_sku)
+    loc = _location(session, location)
+
+    def total(column: Any) -> Decimal:
+        value = session.scalar(
+            select(func.coalesce(func.sum(StockMoveRow.quantity), 0)).where(
+                StockMoveRow.item_id == item.id, column == loc.id
+            )
+        )
+        return Decimal(value or 0)  # sum() keeps the Qty type: already a Decimal
+
+    return total(StockMoveRow.to_location_id) - total(StockMoveRow.from_location_id)

@@ -263,6 +263,8 @@ def reserve(
     now = utc(now, "now")
     if expires_at is not None:
         expires_at = utc(expires_at, "expires_at")
+        if expires_at <= now:
+            raise ValidationError("expires_at", "must be after now")
     if not owner_ref:
         raise ValidationError("owner_ref", "must not be empty")
     item = _item(session, item_sku)

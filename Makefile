@@ -23,8 +23,8 @@ services:
 	bash scripts/ensure-test-services.sh
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 
 typecheck: install
 	$(BIN)/mypy

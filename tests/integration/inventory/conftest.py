@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from flexchain.domain.inventory import MoveKind, StockMove
 
 from flexchain.adapters.db.tables import ItemRow, LocationRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.inventory import MoveKind, StockMove
 from flexchain.services import inventory
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

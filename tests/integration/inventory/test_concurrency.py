@@ -6,9 +6,8 @@ import threading
 from collections.abc import Callable
 from decimal import Decimal
 
-from flexchain.domain.errors import InsufficientStock
-
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import InsufficientStock
 from flexchain.services import inventory
 from tests.integration.inventory.conftest import NOW, receive
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from flexchain.domain.errors import InsufficientStock, NotFound
-from flexchain.domain.inventory import MoveKind, StockMove
 
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import InsufficientStock, NotFound
+from flexchain.domain.inventory import MoveKind, StockMove
 from flexchain.services import inventory
 from tests.integration.inventory.conftest import NOW, receive
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from flexchain.domain.errors import InsufficientStock
-from flexchain.domain.inventory import Ledger, Location, LocationKind, MoveKind, StockMove
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flexchain.adapters.db.tables import ItemRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import InsufficientStock
+from flexchain.domain.inventory import Ledger, Location, LocationKind, MoveKind, StockMove
 from flexchain.services import inventory
 from tests.integration.inventory.conftest import LOCATIONS, NOW
 

@@ -36,3 +36,6 @@ class Settings(BaseSettings):
     default_currency: str = "EUR"
     host: str = "127.0.0.1"
     port: int = 8000
+    outbox_worker: bool = True
+    """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
+    outbox_interval_seconds: float = 0.5

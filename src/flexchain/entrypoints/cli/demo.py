@@ -1,0 +1,58 @@
+"""``flexchain demo``: load the demo company, print what was loaded, then serve the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from flexchain.demo import DEFAULT_ITEMS, generate
+from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
+from flexchain.entrypoints.cli.render import console, status_console, table
+from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
+from flexchain.services.demo import load_demo
+
+SUMMARY_COLUMNS = (
+    ("kind", "Kind"),
+    ("rows", "Rows"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("unchanged", "Unchanged"),
+)
+
+
+def demo(
+    ctx: typer.Context,
+    items: Annotated[
+        int, typer.Option("--items", min=1, help="Finished products to generate.")
+    ] = DEFAULT_ITEMS,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same company.")] = 7,
+    weeks: Annotated[int, typer.Option("--weeks", min=8, help="Weeks of demand history.")] = 104,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load and exit instead of serving the API.")
+    ] = False,
+    host: HostOption = None,
+    port: PortOption = None,
+) -> None:
+    """Load the demo outdoor and apparel brand (again: it updates), then serve the API."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        sku_rule = app.settings.sku_rules.get("finished")
+        if not sku_rule:
+            raise UserError("no SKU rule for finished items in FLEXCHAIN_SKU_RULES")
+        with status_console.status("Generating the demo company..."):
+            data = generate(items=items, seed=seed, weeks=weeks, sku_rule=sku_rule)
+        with status_console.status("Loading...") as status:
+            summary = load_demo(
+                app.engine,
+                data,
+                on_kind=lambda kind, rows: status.update(f"Loading {kind} ({rows:,} rows)..."),
+            )
+        console.print(
+            f"Demo company loaded in {summary.seconds:.1f} s: seed {seed}, {items:,} products, "
+            f"{weeks} weeks of demand from {data.start}",
+            markup=False,
+        )
+        numeric = ("rows", "created", "updated", "unchanged")
+        console.print(table(SUMMARY_COLUMNS, summary.records(), numeric=numeric))
+        if not no_serve:
+            run_server(app, host, port)

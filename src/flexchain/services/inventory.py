@@ -88,20 +88,23 @@ def _lock_balances(
 ) -> dict[tuple[int, int], StockBalanceRow]:
     """Create missing (item, location) balance rows, then lock them all in primary-key order."""
     wanted = sorted(set(keys))
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for item_id, location_id in wanted:
-        session.execute(
-            insert(StockBalanceRow)
-            .values(item_id=item_id, location_id=location_id)
-            .on_conflict_do_nothing(index_elements=["item_id", "location_id"])
-        )
-    rows = session.scalars(
+    query = (
         select(StockBalanceRow)
         .where(tuple_(StockBalanceRow.item_id, StockBalanceRow.location_id).in_(wanted))
         .order_by(StockBalanceRow.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).all()
+    )
+    rows = session.scalars(query).all()
+    if len(rows) < len(wanted):  # first stock of an item somewhere: create its balance rows
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        for item_id, location_id in wanted:
+            session.execute(
+                insert(StockBalanceRow)
+                .values(item_id=item_id, location_id=location_id)
+                .on_conflict_do_nothing(index_elements=["item_id", "location_id"])
+            )
+        rows = session.scalars(query).all()
     return {(row.item_id, row.location_id): row for row in rows}
 
 
@@ -271,7 +274,36 @@ def reserve(
     loc = _location(session, location)
     if loc.kind not in INTERNAL_KINDS:
         raise ValidationError("location", f"{loc.code} is a {loc.kind} location and holds no stock")
-    balance = _lock_balances(session, [(item.id, loc.id)])[(item.id, loc.id)]
+    return reserve_known(
+        uow,
+        (item.id, item.sku),
+        (loc.id, loc.code),
+        wanted,
+        owner_ref,
+        now=now,
+        expires_at=expires_at,
+        allow_partial=allow_partial,
+    )
+
+
+def reserve_known(
+    uow: UnitOfWork,
+    item: tuple[int, str],
+    loc: tuple[int, str],
+    wanted: Decimal,
+    owner_ref: str,
+    *,
+    now: datetime,
+    expires_at: datetime | None = None,
+    allow_partial: bool = False,
+) -> Decimal:
+    """:func:`reserve` for callers that already hold the (id, SKU) of the item and the (id, code)
+    of an internal location (order splitting: saves two lookups per line). Arguments are trusted:
+    ``wanted`` positive, ``now`` and ``expires_at`` UTC, ``owner_ref`` not empty."""
+    session = uow.session
+    item_id, sku = item
+    loc_id, code = loc
+    balance = _lock_balances(session, [(item_id, loc_id)])[(item_id, loc_id)]
     _sweep_expired(session, balance, now)
     available = _available(session, balance.id)
     amount = min(wanted, max(available, Decimal(0))) if allow_partial else wanted
@@ -286,20 +318,20 @@ def reserve(
         .values(reserved=StockBalanceRow.reserved + _q(amount))
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise InsufficientStock(item.sku, loc.code, wanted, available)
+        raise InsufficientStock(sku, code, wanted, available)
     row = session.scalars(
         select(ReservationRow).where(
             ReservationRow.owner_ref == owner_ref,
-            ReservationRow.item_id == item.id,
-            ReservationRow.location_id == loc.id,
+            ReservationRow.item_id == item_id,
+            ReservationRow.location_id == loc_id,
         )
     ).one_or_none()
     if row is None:
         session.add(
             ReservationRow(
                 owner_ref=owner_ref,
-                item_id=item.id,
-                location_id=loc.id,
+                item_id=item_id,
+                location_id=loc_id,
                 quantity=amount,
                 expires_at=expires_at,
                 status=ACTIVE,

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from flexchain.adapters.db.engine import WRITE_OPTION
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock | None:
+    """SQLite allows one writer at a time: threads of this process queue on a lock and wake the
+    moment it is free, instead of polling SQLite's busy handler (which sleeps up to 100 ms)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITERS_GUARD:
+        lock = _WRITERS.get(engine)
+        if lock is None:
+            lock = _WRITERS[engine] = threading.RLock()
+        return lock
 
 
 class UnitOfWork:
@@ -23,17 +40,33 @@ class UnitOfWork:
         self.actor = actor
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._session: Session | None = None
+        self._lock = _writer_lock(engine) if write else None
+        self._begin_again = False
 
     @property
     def session(self) -> Session:
         if self._session is None:
             raise RuntimeError("unit of work used outside its 'with' block")
+        if self._begin_again:
+            # A unit of work may go on after a commit; its next transaction takes the write
+            # lock up front again (only if it is used: most end right after committing).
+            self._begin_again = False
+            self._session.connection(execution_options={WRITE_OPTION: True})
         return self._session
 
     def __enter__(self) -> UnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
         self._session = self._factory()
         if self.write:
-            self._session.connection(execution_options={WRITE_OPTION: True})
+            try:
+                self._session.connection(execution_options={WRITE_OPTION: True})
+            except BaseException:
+                self._session.close()
+                self._session = None
+                if self._lock is not None:
+                    self._lock.release()
+                raise
         return self
 
     def __exit__(
@@ -43,17 +76,18 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
+        self._begin_again = False
         try:
             self._session.rollback()
         finally:
             self._session.close()
             self._session = None
+            if self._lock is not None:
+                self._lock.release()
 
     def commit(self) -> None:
         self.session.commit()
-        if self.write:
-            # A unit of work may go on after a commit; keep taking the write lock up front.
-            self.session.connection(execution_options={WRITE_OPTION: True})
+        self._begin_again = self.write
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -1,0 +1,186 @@
+"""Webhook intake throughput: the real server over loopback, concurrent signed Shopify webhooks.
+
+    python bench/intake.py                       # SQLite and PostgreSQL, 3 rounds of 1,000 orders
+    python bench/intake.py --db sqlite --orders 2000 --concurrency 64
+
+For each database: a fresh database with the test brand, ``flexchain serve`` (one uvicorn process)
+in a subprocess, then rounds of distinct orders (two lines each: a stocked tee and a made-to-order
+bag) posted by ``--concurrency`` clients at once. Each request is the whole intake: signature, raw
+body stored in the inbox and committed, order created, stock reserved, picks and jobs placed,
+promise set. Prints orders/s and p50/p99 latency per round and their medians. The PostgreSQL
+server is the test suite's throwaway one (fsync off), started here on a loopback port.
+Goal on 2 cores: >= 200 orders/s on SQLite, >= 400 on PostgreSQL, p99 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import pgserver  # noqa: E402
+from tests.storefront_world import BAG, TEE, build_world, shopify_order, shopify_webhook  # noqa: E402
+
+from flexchain.adapters.db.uow import UnitOfWork  # noqa: E402
+from flexchain.bootstrap import bootstrap  # noqa: E402
+from flexchain.config import Settings  # noqa: E402
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    server = pgserver.start_server()
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+def prepare(url: str) -> None:
+    app = bootstrap(Settings(database_url=url))
+    try:
+        build_world(lambda **kw: UnitOfWork(app.engine, **kw), tee_stock=1_000_000)
+        with UnitOfWork(app.engine) as uow:  # plenty of bag modules too
+            from flexchain.domain.inventory import MoveKind, StockMove
+            from flexchain.services import inventory
+
+            for sku in ("M-BAG-BODY", "M-STRAP"):
+                inventory.post_move(
+                    uow,
+                    StockMove(
+                        sku,
+                        "OPENING",
+                        "WH",
+                        1_000_000,
+                        MoveKind.OPENING,
+                        "bench",
+                        at=__import__("datetime").datetime.now(__import__("datetime").UTC),
+                    ),
+                )
+            uow.commit()
+    finally:
+        app.close()
+
+
+@contextmanager
+def serve(url: str) -> Iterator[str]:
+    port = pgserver.free_port()
+    env = {**os.environ, "FLEXCHAIN_OUTBOX_WORKER": "false"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flexchain.entrypoints.cli.main",
+            "--db",
+            url,
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def webhooks(first_id: int, count: int) -> list[tuple[dict[str, str], bytes]]:
+    bag = {"sku": BAG, "quantity": 1, "properties": {"Colour": "Indigo", "Engraving": "Ana"}}
+    return [
+        shopify_webhook(shopify_order(first_id + n, [{"sku": TEE, "quantity": 1}, bag]))
+        for n in range(count)
+    ]
+
+
+async def fire(
+    base: str, batch: list[tuple[dict[str, str], bytes]], concurrency: int
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    queue = list(reversed(batch))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while queue:
+                headers, body = queue.pop()
+                began = time.perf_counter()
+                response = await client.post("/webhooks/shopify", content=body, headers=headers)
+                latencies.append(time.perf_counter() - began)
+                if response.status_code != 200 or response.json()["status"] != "processed":
+                    raise SystemExit(f"unexpected answer: {response.status_code} {response.text}")
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - began, latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--orders", type=int, default=1000, help="orders per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    print(
+        f"{'database':<11} {'round':>5} {'orders':>7} {'orders/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
+    )
+    for kind in kinds:
+        with database(kind) as url:
+            prepare(url)
+            with serve(url) as base:
+                asyncio.run(fire(base, webhooks(1, 100), args.concurrency))  # warm up
+                rates, p50s, p99s = [], [], []
+                for round_ in range(1, args.rounds + 1):
+                    batch = webhooks(round_ * 1_000_000, args.orders)
+                    seconds, latencies = asyncio.run(fire(base, batch, args.concurrency))
+                    rates.append(len(batch) / seconds)
+                    p50s.append(percentile(latencies, 0.50) * 1000)
+                    p99s.append(percentile(latencies, 0.99) * 1000)
+                    print(
+                        f"{kind:<11} {round_:>5} {len(batch):>7} {rates[-1]:>9.0f} "
+                        f"{p50s[-1]:>7.1f} {p99s[-1]:>7.1f}"
+                    )
+                print(
+                    f"{kind:<11} {'median':>5} {args.orders:>7} {statistics.median(rates):>9.0f} "
+                    f"{statistics.median(p50s):>7.1f} {statistics.median(p99s):>7.1f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

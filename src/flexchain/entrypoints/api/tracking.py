@@ -1,0 +1,92 @@
+"""``GET /track/{token}``: the customer's view of their order, as JSON or a small HTML page.
+
+The token is 32 random URL-safe characters (192 bits), so links cannot be guessed; the page shows
+what was bought, the stages with planned and actual dates and nothing internal (no suppliers,
+costs or stock).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from flexchain.entrypoints.api.deps import AppDep
+from flexchain.entrypoints.cli.render import plain
+from flexchain.services import orders
+
+router = APIRouter(tags=["tracking"])
+
+LABELS = {
+    "received": "Order received",
+    "in_production": "Being made for you",
+    "ready": "Packed and ready",
+    "shipped": "Shipped",
+    "delivered": "Delivered",
+    "cancelled": "Cancelled",
+}
+
+
+def _wants_html(request: Request) -> bool:
+    wanted = request.query_params.get("format")
+    if wanted:
+        return wanted == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
+@router.get(
+    "/track/{token}",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The order's stages"},
+        404: {"description": "No order with this link"},
+    },
+)
+def track(token: str, request: Request, app: AppDep) -> Any:
+    """The order behind a tracking link; HTML for browsers (or ``?format=html``), else JSON."""
+    with app.uow(write=False) as uow:
+        view = orders.track(uow, token)
+    if _wants_html(request):
+        return HTMLResponse(_page(view))
+    return JSONResponse(plain(view))
+
+
+def _day(value: Any) -> str:
+    return value.strftime("%a %d %b %Y") if value is not None else "—"
+
+
+def _page(view: dict[str, Any]) -> str:
+    rows = []
+    for stage in view["stages"]:
+        done = stage["actual"] is not None
+        rows.append(
+            f"<tr class={'done' if done else 'todo'}><td>{'✓' if done else '○'}</td>"
+            f"<td>{escape(LABELS.get(stage['stage'], stage['stage']))}</td>"
+            f"<td>{_day(stage['planned'])}</td><td>{_day(stage['actual'])}</td></tr>"
+        )
+    items = "".join(
+        f"<li>{escape(str(item['quantity']).rstrip('0').rstrip('.'))} × {escape(item['name'])}"
+        + "".join(
+            f"<br><small>{escape(k)}: {escape(str(v))}</small>" for k, v in item["choices"].items()
+        )
+        + "</li>"
+        for item in view["items"]
+    )
+    promise = _day(view["promise_date"])
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Order {escape(view["order"])}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}}
+table{{width:100%;border-collapse:collapse}}td{{padding:.4rem;border-bottom:1px solid #eee}}
+tr.todo{{color:#888}}small{{color:#555}}
+</style></head><body>
+<h1>Order {escape(view["order"])}</h1>
+<p id="promise">Ships by <strong>{promise}</strong> · status: {escape(view["status"])}</p>
+<ul>{items}</ul>
+<table><thead><tr><th></th><th>Stage</th><th>Planned</th><th>Done</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+</body></html>"""

@@ -1,0 +1,86 @@
+"""``POST /webhooks/shopify`` and ``POST /webhooks/woocommerce``: orders in, exactly once.
+
+The raw body is read before anything else, its signature checked against the shop's secret, and
+stored in the inbox (committed) before it is applied. 401: bad or missing signature, nothing
+stored. 400: signed but malformed, with the reason. 200: stored; the JSON says whether it was a
+duplicate and how processing went (a body that cannot be applied is kept as ``failed``, visible in
+``flexchain inbox list`` and retried with ``flexchain inbox retry ID``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from flexchain.adapters.storefronts import woocommerce
+from flexchain.adapters.storefronts.common import PayloadError, SignatureError
+from flexchain.bootstrap import App
+from flexchain.entrypoints.api.deps import AppDep
+from flexchain.services import intake
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+class WebhookPublic(BaseModel):
+    inbox_id: int | None
+    duplicate: bool
+    status: str
+    """``processed``, ``ignored`` (an older copy), ``failed`` (see ``error``) or ``ping``."""
+    error: str | None = None
+    order: str | None = None
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "Unknown shop, missing or wrong signature"},
+    400: {"model": Problem, "description": "Signed, but not a valid order payload"},
+}
+
+
+def _accept(app: App, platform: str, headers: dict[str, str], body: bytes) -> WebhookPublic:
+    now = datetime.now(UTC)
+    received = intake.receive_webhook(app.engine, platform, headers, body, now=now)
+    if received.duplicate and received.status in ("processed", "ignored", "failed"):
+        return WebhookPublic(inbox_id=received.inbox_id, duplicate=True, status=received.status)
+    view = intake.process(app.engine, received.inbox_id, now=now)
+    return WebhookPublic(
+        inbox_id=view.id,
+        duplicate=received.duplicate,
+        status=view.status,
+        error=view.error,
+        order=view.order,
+    )
+
+
+async def _handle(request: Request, app: App, platform: str) -> WebhookPublic | JSONResponse:
+    body = await request.body()
+    headers = dict(request.headers.items())
+    if platform == "woocommerce" and woocommerce.is_ping(headers, body):
+        return WebhookPublic(inbox_id=None, duplicate=False, status="ping")
+    try:
+        return await run_in_threadpool(_accept, app, platform, headers, body)
+    except SignatureError as error:
+        return JSONResponse({"detail": str(error)}, status_code=401)
+    except PayloadError as error:
+        return JSONResponse({"detail": str(error)}, status_code=400)
+
+
+@router.post("/shopify", response_model=WebhookPublic, responses=RESPONSES)
+async def shopify_webhook(request: Request, app: AppDep) -> WebhookPublic | JSONResponse:
+    """Shopify ``orders/create``, ``orders/updated``, ``orders/cancelled`` (HMAC in
+    ``X-Shopify-Hmac-Sha256``, base64)."""
+    return await _handle(request, app, "shopify")
+
+
+@router.post("/woocommerce", response_model=WebhookPublic, responses=RESPONSES)
+async def woocommerce_webhook(request: Request, app: AppDep) -> WebhookPublic | JSONResponse:
+    """WooCommerce ``order.created``, ``order.updated`` (HMAC in ``X-WC-Webhook-Signature``,
+    base64); the unsigned ping sent when a webhook is created gets 200 and changes nothing."""
+    return await _handle(request, app, "woocommerce")

@@ -1,0 +1,358 @@
+"""Storefront commands: ``shop``, ``sku``, ``inbox``, ``orders`` and ``outbox``."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
+from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.services import intake, orders, outbox, shops, sync
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON array only; decimals as exact strings.")
+]
+
+shop_app = typer.Typer(help="Shops (Shopify, WooCommerce) that send orders.", no_args_is_help=True)
+sku_app = typer.Typer(help="Map a store's SKUs or variant ids to ours.", no_args_is_help=True)
+inbox_app = typer.Typer(help="Webhooks received, as stored.", no_args_is_help=True)
+orders_app = typer.Typer(help="Sales orders from the shops.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Pushes to the shops (availability).", no_args_is_help=True)
+
+
+def _records(items: list[Any]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(item) for item in items]
+
+
+def _show(
+    records: list[dict[str, Any]],
+    columns: tuple[tuple[str, str], ...],
+    as_json: bool,
+    empty: str,
+    numeric: tuple[str, ...] = (),
+) -> None:
+    if as_json:
+        print_json_array(records)
+    elif not records:
+        console.print(empty, markup=False, soft_wrap=True)
+    else:
+        console.print(table(columns, records, numeric=numeric))
+
+
+@shop_app.command("add")
+def shop_add(
+    ctx: typer.Context,
+    platform: Annotated[str, typer.Option("--platform", help="shopify or woocommerce.")],
+    domain: Annotated[
+        str, typer.Option("--domain", help="The shop's domain, e.g. x.myshopify.com.")
+    ],
+    secret: Annotated[str, typer.Option("--secret", help="The webhook signing secret.")],
+    push_url: Annotated[
+        str | None,
+        typer.Option("--push-url", help="Where availability is pushed (store API base)."),
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option("--api-url", help="Store API base for shop sync [default: push URL]."),
+    ] = None,
+    api_token: Annotated[
+        str | None,
+        typer.Option("--api-token", help="Shopify access token, or WooCommerce KEY:SECRET."),
+    ] = None,
+    location_id: Annotated[
+        str | None, typer.Option("--location-id", help="Shopify location for inventory levels.")
+    ] = None,
+    warehouse: Annotated[
+        str | None, typer.Option("--warehouse", help="Our warehouse that ships this shop first.")
+    ] = None,
+) -> None:
+    """Add a shop (or update the one with this domain)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        view, created = shops.add_shop(
+            uow,
+            platform=platform,
+            domain=domain,
+            secret=secret,
+            push_url=push_url,
+            api_url=api_url,
+            api_token=api_token,
+            location_id=location_id,
+            warehouse=warehouse,
+        )
+        uow.commit()
+    verb = "added" if created else "updated"
+    console.print(f"shop {view.domain} ({view.platform}) {verb}", markup=False, soft_wrap=True)
+
+
+SHOP_COLUMNS = (
+    ("domain", "Domain"),
+    ("platform", "Platform"),
+    ("push_url", "Push URL"),
+    ("warehouse", "Warehouse"),
+    ("last_synced_at", "Last sync"),
+    ("active", "Active"),
+)
+
+
+@shop_app.command("list")
+def shop_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The shops, without their secrets."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        records = _records(shops.list_shops(uow))
+    _show(records, SHOP_COLUMNS, as_json, "No shops yet: flexchain shop add --help")
+
+
+@shop_app.command("sync")
+def shop_sync(
+    ctx: typer.Context,
+    domain: Annotated[str | None, typer.Option("--domain", help="Only this shop.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch orders changed since the last sync from the store's API and apply the missed ones."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        results = sync.sync_shops(app.engine, domain=domain, now=datetime.now(UTC))
+    columns = (
+        ("shop", "Shop"),
+        ("fetched", "Fetched"),
+        ("applied", "Applied"),
+        ("duplicates", "Already had"),
+        ("failed", "Failed"),
+        ("since", "Since"),
+    )
+    _show(_records(results), columns, as_json, "No shops to sync.")
+
+
+@sku_app.command("map")
+def sku_map(
+    ctx: typer.Context,
+    external: Annotated[str, typer.Argument(help="The store's SKU or variant id.")],
+    sku: Annotated[str, typer.Argument(help="Our SKU.")],
+    shop: Annotated[str | None, typer.Option("--shop", help="Only for this shop's domain.")] = None,
+    inventory_item_id: Annotated[
+        str | None, typer.Option("--inventory-item-id", help="Shopify inventory item to push to.")
+    ] = None,
+    product_id: Annotated[
+        str | None, typer.Option("--product-id", help="WooCommerce product to push to.")
+    ] = None,
+) -> None:
+    """Map a store SKU or variant id to one of our SKUs (and where availability goes)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        view, created = shops.map_sku(
+            uow,
+            external,
+            sku,
+            shop=shop,
+            inventory_item_id=inventory_item_id,
+            product_id=product_id,
+        )
+        uow.commit()
+    where = f" for {view.shop}" if view.shop else ""
+    console.print(
+        f"{external} -> {sku}{where} ({'added' if created else 'updated'})",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@sku_app.command("list")
+def sku_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The SKU mappings."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        records = _records(shops.list_mappings(uow))
+    columns = (
+        ("shop", "Shop"),
+        ("external_key", "Store key"),
+        ("sku", "SKU"),
+        ("inventory_item_id", "Inventory item"),
+        ("external_product_id", "Product"),
+    )
+    _show(records, columns, as_json, "No SKU mappings.")
+
+
+INBOX_COLUMNS = (
+    ("id", "ID"),
+    ("shop", "Shop"),
+    ("topic", "Topic"),
+    ("status", "Status"),
+    ("order", "Order"),
+    ("attempts", "Tries"),
+    ("received_at", "Received"),
+    ("error", "Error"),
+)
+
+
+@inbox_app.command("list")
+def inbox_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending, processed, ignored or failed.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Webhooks received, newest first, with how each was applied."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        records = _records(intake.list_inbox(uow, status=status))
+    _show(records, INBOX_COLUMNS, as_json, "The inbox is empty.")
+
+
+@inbox_app.command("retry")
+def inbox_retry(ctx: typer.Context, inbox_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Process a failed webhook again, after fixing the data (e.g. flexchain sku map)."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        view = intake.retry(app.engine, inbox_id, now=datetime.now(UTC))
+    if view.status == "failed":
+        console.print(f"inbox {view.id}: failed again: {view.error}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(
+        f"inbox {view.id}: {view.status} (order {view.order})", markup=False, soft_wrap=True
+    )
+
+
+ORDER_COLUMNS = (
+    ("id", "ID"),
+    ("shop", "Shop"),
+    ("number", "Number"),
+    ("status", "Status"),
+    ("speed_tier", "Speed"),
+    ("lines", "Lines"),
+    ("total", "Total"),
+    ("currency", "Cur"),
+    ("promise_date", "Ships by"),
+)
+
+
+@orders_app.command("list")
+def orders_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Orders, newest first."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        records = _records(orders.list_orders(uow, status=status))
+    _show(records, ORDER_COLUMNS, as_json, "No orders.", numeric=("lines", "total"))
+
+
+@orders_app.command("show")
+def orders_show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Our id, the store's id or number.")],
+    as_json: JsonOption = False,
+) -> None:
+    """One order with its lines, reservations, picks, jobs, stages and promise date."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        view = orders.show_order(uow, ref)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(plain(view), ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"Order {view['number'] or view['external_id']} (id {view['id']}, {view['shop']}): "
+        f"{view['status']}, {view['speed_tier']}, ships by {view['promise_date']}",
+        markup=False,
+    )
+    for title, key, columns in (
+        (
+            "Lines",
+            "lines",
+            (
+                ("line_id", "Line"),
+                ("sku", "SKU"),
+                ("quantity", "Qty"),
+                ("reserved", "Reserved"),
+                ("backordered", "Backordered"),
+            ),
+        ),
+        (
+            "Picks",
+            "picks",
+            (("location", "From"), ("sku", "SKU"), ("quantity", "Qty"), ("status", "Status")),
+        ),
+        (
+            "Jobs",
+            "jobs",
+            (
+                ("id", "Job"),
+                ("sku", "SKU"),
+                ("option", "Option"),
+                ("value", "Value"),
+                ("supplier", "Supplier"),
+                ("process", "Process"),
+                ("quantity", "Qty"),
+                ("reason", "Why"),
+                ("planned_finish", "Finish"),
+                ("status", "Status"),
+            ),
+        ),
+        ("Stages", "stages", (("stage", "Stage"), ("planned", "Planned"), ("actual", "Done"))),
+    ):
+        if view[key]:
+            console.print(f"\n{title}", markup=False, soft_wrap=True)
+            console.print(table(columns, view[key], numeric=("quantity",)))
+
+
+@orders_app.command("status")
+def orders_status(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    status: Annotated[
+        str, typer.Argument(help="in_production, ready, shipped, delivered or cancelled.")
+    ],
+) -> None:
+    """Move an order along its lifecycle (shipping posts its picks to the customer)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        order = orders.set_status(uow, ref, status, now=datetime.now(UTC))
+        label, now_status = order.number or order.external_id, order.status
+        uow.commit()
+    console.print(f"order {label}: {now_status}", markup=False, soft_wrap=True)
+
+
+@orders_app.command("cancel")
+def orders_cancel(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Cancel an open order: release its stock and cancel jobs not yet started."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        order = orders.cancel(uow, ref, now=datetime.now(UTC))
+        label = order.number or order.external_id
+        uow.commit()
+    console.print(f"order {label}: cancelled", markup=False, soft_wrap=True)
+
+
+OUTBOX_COLUMNS = (
+    ("id", "ID"),
+    ("shop", "Shop"),
+    ("kind", "Kind"),
+    ("key", "Key"),
+    ("status", "Status"),
+    ("attempts", "Tries"),
+    ("next_attempt_at", "Next try"),
+    ("last_error", "Last error"),
+)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending, sent or failed [default: not sent].")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pushes waiting, failed (and with --status sent, done)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        records = _records(outbox.list_outbox(uow, status=status))
+    _show(records, OUTBOX_COLUMNS, as_json, "Nothing waiting in the outbox.")
+
+
+@outbox_app.command("run")
+def outbox_run(ctx: typer.Context) -> None:
+    """Send every push that is due now (the server does this by itself while it runs)."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        result = outbox.dispatch_due(app.engine, now=datetime.now(UTC))
+    console.print(
+        f"sent {result.sent}, retrying later {result.retrying}, failed {result.failed}",
+        markup=False,
+    )

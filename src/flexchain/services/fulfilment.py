@@ -1,0 +1,403 @@
+"""Split a sales order into work: reservations and picks from stock, production jobs at suppliers.
+
+The rule, per order line (docs/orders.md explains it with examples):
+
+- A product without custom modules ships from finished stock. Its quantity is reserved in the
+  shop's warehouse first, then in the other warehouses (by code); what no warehouse has is
+  *backordered* and becomes a ``shortage`` production job for the product.
+- A product with custom modules is made to order: each standard module is reserved from stock
+  (quantity per product x line quantity) and a shortage becomes a ``shortage`` job for the module;
+  each custom module becomes a ``custom`` job carrying the customer's option.
+- Every job goes to a supplier by :func:`flexchain.domain.assignment.assign`: capable of the
+  module's process, ranked by tier and capacity left, or, for the fast and premium tiers, the
+  earliest finish.
+
+Reservations are keyed on (shop, order id, line id), so planning the same line again never
+reserves twice. Balances are always locked in (item, location) order, so orders competing for
+the same stock queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, update
+
+from flexchain.adapters.db.tables import (
+    BomLineRow,
+    CapabilityRow,
+    ItemRow,
+    LocationRow,
+    OrderEventRow,
+    PickRow,
+    ProductionJobRow,
+    ReservationRow,
+    SalesOrderLineRow,
+    SalesOrderRow,
+    SupplierRow,
+)
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.assignment import Candidate, assign
+from flexchain.domain.orders import JobStatus, OrderStatus, SpeedTier
+from flexchain.domain.suppliers import Process, Tier
+from flexchain.services import inventory
+
+__all__ = ["OPEN_JOB_STATUSES", "PACKING_DAYS", "Split", "release_order", "split_order"]
+
+PACKING_DAYS = 1
+"""Days from everything being in the warehouse to the parcel leaving it."""
+DELIVERY_DAYS = 3
+"""Days the carrier takes, for the customer's planned delivery date."""
+OPEN_JOB_STATUSES = (JobStatus.PLANNED.value, JobStatus.STARTED.value)
+RUSH_TIERS = frozenset({SpeedTier.FAST.value, SpeedTier.PREMIUM.value})
+ZERO = Decimal(0)
+
+
+def owner_ref(order: SalesOrderRow, line: SalesOrderLineRow) -> str:
+    """The reservation owner of one order line: ``so:SHOP:ORDER:LINE``."""
+    return f"so:{order.shop_id or 0}:{order.external_id}:{line.external_line_id}"
+
+
+@dataclass
+class Split:
+    """What :func:`split_order` did, for the caller's status, promise and availability push."""
+
+    reserved: Decimal = ZERO
+    backordered: Decimal = ZERO
+    jobs: int = 0
+    finish: date | None = None
+    touched_items: set[int] = field(default_factory=set)
+
+    @property
+    def status(self) -> OrderStatus:
+        return OrderStatus.IN_PRODUCTION if self.jobs else OrderStatus.RESERVED
+
+
+@dataclass(frozen=True)
+class _Module:
+    item_id: int
+    sku: str
+    per_unit: Decimal
+    custom: bool
+    process: str | None
+
+
+def _warehouses(uow: UnitOfWork, first: int | None) -> list[tuple[int, str]]:
+    rows = uow.session.execute(
+        select(LocationRow.id, LocationRow.code)
+        .where(LocationRow.kind == "warehouse")
+        .order_by(LocationRow.code)
+    ).all()
+    result = list(rows)
+    return sorted(result, key=lambda row: row[0] != first)
+
+
+def _processes(uow: UnitOfWork, items: Iterable[ItemRow]) -> dict[int, str | None]:
+    """Each item's process: its ``process`` attribute, else its default supplier's first one."""
+    wanted = {item.default_supplier_id for item in items if item.default_supplier_id}
+    first: dict[int, str] = {}
+    if wanted:
+        rows = uow.session.execute(
+            select(CapabilityRow.supplier_id, CapabilityRow.process)
+            .where(CapabilityRow.supplier_id.in_(wanted))
+            .order_by(CapabilityRow.id)
+        ).all()
+        for supplier_id, process in rows:
+            first.setdefault(supplier_id, process)
+    return {
+        item.id: (item.attributes or {}).get("process")
+        or (first.get(item.default_supplier_id) if item.default_supplier_id else None)
+        for item in items
+    }
+
+
+def _modules(uow: UnitOfWork, product_ids: set[int]) -> dict[int, list[_Module]]:
+    """The modules (direct BOM children of kind module) of each product."""
+    rows = uow.session.execute(
+        select(BomLineRow.parent_id, BomLineRow.quantity, ItemRow)
+        .join(ItemRow, ItemRow.id == BomLineRow.child_id)
+        .where(BomLineRow.parent_id.in_(product_ids), ItemRow.kind == "module")
+        .order_by(BomLineRow.parent_id, ItemRow.sku)
+    ).all()
+    found = list(rows)
+    processes = _processes(uow, [item for _, _, item in found])
+    result: dict[int, list[_Module]] = defaultdict(list)
+    for parent, quantity, item in found:
+        custom = item.module_type == "custom"
+        result[parent].append(_Module(item.id, item.sku, quantity, custom, processes[item.id]))
+    return result
+
+
+def _candidates(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidate]]:
+    """Capable active suppliers per process, with the units already booked in open jobs."""
+    if not processes:
+        return {}
+    session = uow.session
+    booked = {
+        (supplier_id, process): units
+        for supplier_id, process, units in session.execute(
+            select(
+                ProductionJobRow.supplier_id,
+                ProductionJobRow.process,
+                func.sum(ProductionJobRow.quantity),
+            )
+            .where(ProductionJobRow.status.in_(OPEN_JOB_STATUSES))
+            .group_by(ProductionJobRow.supplier_id, ProductionJobRow.process)
+        ).all()
+    }
+    rows = session.execute(
+        select(CapabilityRow, SupplierRow.code, SupplierRow.tier)
+        .join(SupplierRow, SupplierRow.id == CapabilityRow.supplier_id)
+        .where(CapabilityRow.process.in_(processes), SupplierRow.active.is_(True))
+        .order_by(SupplierRow.code)
+    ).all()
+    result: dict[str, list[Candidate]] = defaultdict(list)
+    for capability, code, tier in rows:
+        units = booked.get((capability.supplier_id, capability.process)) or ZERO
+        result[capability.process].append(
+            Candidate(
+                supplier_code=code,
+                process=Process(capability.process),
+                tier=Tier(tier),
+                capacity_per_day=capability.capacity_per_day,
+                lead_time_mean_days=capability.lead_time_mean_days,
+                moq=capability.moq,
+                booked_units=Decimal(units),
+            )
+        )
+    return result
+
+
+def split_order(
+    uow: UnitOfWork,
+    order: SalesOrderRow,
+    lines: list[SalesOrderLineRow],
+    *,
+    now: datetime,
+    warehouse_id: int | None,
+) -> Split:
+    """Reserve, pick and place jobs for ``lines`` of ``order`` (which has none yet)."""
+    session = uow.session
+    today = now.date()
+    split = Split()
+    items = {
+        row.id: row
+        for row in session.scalars(
+            select(ItemRow).where(ItemRow.id.in_({line.item_id for line in lines}))
+        )
+    }
+    modules = _modules(uow, set(items))
+    warehouses = _warehouses(uow, warehouse_id)
+    suppliers = dict(session.execute(select(SupplierRow.code, SupplierRow.id)).all())
+    # Everything to reserve, in one global order: (item id, line) -> quantity
+    wanted: list[tuple[int, str, SalesOrderLineRow, Decimal]] = []
+    jobs: list[tuple[SalesOrderLineRow, int, str | None, Decimal, dict[str, Any] | None, str]] = []
+    product_process = _processes(uow, items.values())
+    for line in lines:
+        parts = modules.get(line.item_id, [])
+        if not any(part.custom for part in parts):
+            wanted.append((line.item_id, items[line.item_id].sku, line, line.quantity))
+            continue
+        chosen = {entry["module_sku"]: entry for entry in line.options}
+        for part in parts:
+            quantity = part.per_unit * line.quantity
+            if part.custom:
+                option = chosen.get(part.sku)
+                jobs.append((line, part.item_id, part.process, quantity, option, "custom"))
+            else:
+                wanted.append((part.item_id, part.sku, line, quantity))
+    wanted.sort(key=lambda entry: (entry[0], entry[2].external_line_id))
+    for item_id, sku, line, quantity in wanted:
+        left = quantity
+        for location_id, code in warehouses:
+            if left <= 0:
+                break
+            got = inventory.reserve_known(
+                uow,
+                (item_id, sku),
+                (location_id, code),
+                left,
+                owner_ref(order, line),
+                now=now,
+                allow_partial=True,
+            )
+            if got > 0:
+                left -= got
+                session.add(
+                    PickRow(
+                        order_id=order.id,
+                        order_line_id=line.id,
+                        location_id=location_id,
+                        item_id=item_id,
+                        quantity=got,
+                    )
+                )
+        split.touched_items.add(item_id)
+        if item_id == line.item_id:
+            line.reserved = quantity - left
+            line.backordered = left
+            split.reserved += quantity - left
+            split.backordered += left
+        if left > 0:
+            process = product_process.get(item_id) if item_id == line.item_id else None
+            if process is None and item_id != line.item_id:
+                process = next(
+                    (p.process for p in modules[line.item_id] if p.item_id == item_id), None
+                )
+            jobs.append((line, item_id, process, left, None, "shortage"))
+    candidates = _candidates(uow, {job[2] for job in jobs if job[2]})
+    rush = order.speed_tier in RUSH_TIERS
+    for line, item_id, process, quantity, option, reason in jobs:
+        supplier_id = None
+        start = finish = None
+        if process is not None:
+            delta = int((option or {}).get("lead_time_delta_days") or 0)
+            assignment = assign(
+                process,
+                quantity,
+                candidates.get(process, []),
+                rush=rush,
+                start=today,
+                extra_lead_days=delta,
+            )
+            supplier_id = suppliers.get(assignment.supplier_code)
+            start, finish = assignment.start, assignment.finish
+            _book(candidates[process], assignment.supplier_code, quantity)
+        session.add(
+            ProductionJobRow(
+                order_id=order.id,
+                order_line_id=line.id,
+                item_id=item_id,
+                option_code=(option or {}).get("option_code"),
+                option_value=(option or {}).get("value") or "",
+                supplier_id=supplier_id,
+                process=process,
+                quantity=quantity,
+                reason=reason,
+                status=JobStatus.PLANNED.value,
+                planned_start=start,
+                planned_finish=finish,
+            )
+        )
+        split.jobs += 1
+        if finish is not None:
+            split.finish = max(split.finish or finish, finish)
+    session.flush()
+    return split
+
+
+def _book(candidates: list[Candidate], code: str, quantity: Decimal) -> None:
+    """Count a job just placed in the supplier's booked load for the rest of this order."""
+    for index, candidate in enumerate(candidates):
+        if candidate.supplier_code == code:
+            candidates[index] = dataclasses.replace(
+                candidate, booked_units=candidate.booked_units + quantity
+            )
+
+
+def promise_date(split: Split, today: date) -> date:
+    """Ship date: when the last job finishes (or today, all from stock), plus packing."""
+    return max(split.finish or today, today) + timedelta(days=PACKING_DAYS)
+
+
+def set_milestones(
+    uow: UnitOfWork,
+    order: SalesOrderRow,
+    split: Split,
+    *,
+    now: datetime,
+    reached: Iterable[str] = ("received",),
+    new: bool = False,
+) -> None:
+    """Store the planned date of each customer-facing stage and mark the ``reached`` ones done
+    (the first time counts). ``new``: the order has no stages yet (saves a query)."""
+    today = now.date()
+    promise = promise_date(split, today)
+    planned = {
+        "received": today,
+        "in_production": today if split.jobs else None,
+        "ready": promise - timedelta(days=PACKING_DAYS),
+        "shipped": promise,
+        "delivered": promise + timedelta(days=DELIVERY_DAYS),
+    }
+    done = set(reached)
+    stored = (
+        {}
+        if new
+        else {
+            row.stage: row
+            for row in uow.session.scalars(
+                select(OrderEventRow).where(OrderEventRow.order_id == order.id)
+            )
+        }
+    )
+    for stage, day in planned.items():
+        row = stored.get(stage)
+        if row is None:
+            if day is None and stage not in done:
+                continue
+            row = OrderEventRow(order_id=order.id, stage=stage)
+            uow.session.add(row)
+        row.planned_at = day
+        if stage in done and row.actual_at is None:
+            row.actual_at = now
+    order.promise_date = promise
+
+
+def mark_stage(uow: UnitOfWork, order: SalesOrderRow, stage: str, at: datetime) -> None:
+    """Record that ``order`` reached ``stage`` at ``at`` (once; the first time counts)."""
+    session = uow.session
+    row = session.scalars(
+        select(OrderEventRow).where(
+            OrderEventRow.order_id == order.id, OrderEventRow.stage == stage
+        )
+    ).one_or_none()
+    if row is None:
+        row = OrderEventRow(order_id=order.id, stage=stage)
+        session.add(row)
+    if row.actual_at is None:
+        row.actual_at = at
+    session.flush()
+
+
+def release_order(
+    uow: UnitOfWork, order: SalesOrderRow, *, now: datetime, cancel_jobs: bool = True
+) -> set[int]:
+    """Release every reservation of ``order``, drop its open picks and cancel its jobs that have
+    not started; returns the ids of the items whose availability changed."""
+    session = uow.session
+    prefix = f"so:{order.shop_id or 0}:{order.external_id}:"
+    owners = session.execute(
+        select(ReservationRow.owner_ref, ReservationRow.item_id)
+        .where(ReservationRow.owner_ref.startswith(prefix, autoescape=True))
+        .where(ReservationRow.status == "active")
+        .order_by(ReservationRow.item_id)
+    ).all()
+    touched = {item_id for _, item_id in owners}
+    for owner in sorted({owner for owner, _ in owners}):
+        inventory.release(uow, owner, now=now)
+    session.execute(delete(PickRow).where(PickRow.order_id == order.id, PickRow.status == "open"))
+    if cancel_jobs:
+        session.execute(
+            update(ProductionJobRow)
+            .where(
+                and_(
+                    ProductionJobRow.order_id == order.id,
+                    ProductionJobRow.status == JobStatus.PLANNED.value,
+                )
+            )
+            .values(status=JobStatus.CANCELLED.value)
+        )
+    for line in session.scalars(
+        select(SalesOrderLineRow).where(SalesOrderLineRow.order_id == order.id)
+    ):
+        line.reserved = ZERO
+        line.backordered = ZERO
+    session.flush()
+    return touched

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["values", "bom", "contracts"]
+MODULES = ["values", "bom", "contracts", "orders", "assignment", "quotes"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,54 @@
+"""The FastAPI application factory. No engine exists until the app starts (its lifespan)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import flexchain
+from flexchain.bootstrap import App, bootstrap
+from flexchain.config import Settings
+from flexchain.entrypoints.api import errors, health, orders, quotes, tracking, webhooks
+from flexchain.services import outbox
+
+
+def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
+    """The API for ``settings`` (default: from the environment).
+
+    The database is opened, and upgraded to the newest schema, when the server starts; pass an
+    already bootstrapped ``app`` to share it (it is then not closed at shutdown).
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        owned = app is None
+        context = bootstrap(settings) if app is None else app
+        api.state.flexchain = context
+        worker = None
+        if settings.outbox_worker:
+            worker = outbox.Worker(context.engine, settings.outbox_interval_seconds)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if owned:
+                context.close()
+
+    api = FastAPI(
+        title="flexchain",
+        version=flexchain.__version__,
+        summary="Supply chain for brands selling small-batch, customised products.",
+        lifespan=lifespan,
+    )
+    errors.install(api)
+    api.include_router(health.router)
+    api.include_router(webhooks.router)
+    api.include_router(orders.router)
+    api.include_router(tracking.router)
+    api.include_router(quotes.router)
+    return api

@@ -1,0 +1,77 @@
+"""The ``flexchain`` command line (Typer + Rich).
+
+Every command opens the database given by ``--db`` or ``FLEXCHAIN_DATABASE_URL`` (default: the
+SQLite file ``flexchain.db`` in ``$XDG_DATA_HOME/flexchain``, i.e. ``~/.local/share/flexchain``)
+and upgrades it to the newest schema first. A user error prints one line on stderr and exits 1;
+``--json`` output is a JSON array with decimals as exact strings.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+import flexchain
+from flexchain.entrypoints.cli import database, demo, quote, serve, stock, storefront, transfer
+from flexchain.entrypoints.cli.context import CliState
+
+app = typer.Typer(
+    name="flexchain",
+    help="Supply chain for brands that sell small-batch, customised products.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold database passwords
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flexchain {flexchain.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="FLEXCHAIN_DATABASE_URL",
+            metavar="URL",
+            show_default=False,
+            help=(
+                "Database URL: sqlite:///path/to/file.db or postgresql://user@host/name "
+                "[default: sqlite file ~/.local/share/flexchain/flexchain.db]."
+            ),
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = CliState(database_url=db)
+
+
+app.command()(database.init)
+app.command("import")(transfer.import_)
+app.command()(transfer.export)
+app.command()(stock.stock)
+app.command()(demo.demo)
+app.command()(serve.serve)
+app.command()(quote.quote)
+app.add_typer(storefront.shop_app, name="shop")
+app.add_typer(storefront.sku_app, name="sku")
+app.add_typer(storefront.inbox_app, name="inbox")
+app.add_typer(storefront.orders_app, name="orders")
+app.add_typer(storefront.outbox_app, name="outbox")
+
+
+def run() -> None:
+    """Console-script entry point (``flexchain``)."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -44,7 +44,8 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.assignment import Candidate, assign
-from flexchain.domain.orders import JobStatus, OrderStatus, SpeedTier
+from flexchain.domain.orders import JobStatus, OrderStatus
+from flexchain.domain.quotes import DEFAULT_LADDER
 from flexchain.domain.suppliers import Process, Tier
 from flexchain.services import inventory
 
@@ -55,7 +56,6 @@ PACKING_DAYS = 1
 DELIVERY_DAYS = 3
 """Days the carrier takes, for the customer's planned delivery date."""
 OPEN_JOB_STATUSES = (JobStatus.PLANNED.value, JobStatus.STARTED.value)
-RUSH_TIERS = frozenset({SpeedTier.FAST.value, SpeedTier.PREMIUM.value})
 ZERO = Decimal(0)
 
 
@@ -252,7 +252,8 @@ def split_order(
                 )
             jobs.append((line, item_id, process, left, None, "shortage"))
     candidates = _candidates(uow, {job[2] for job in jobs if job[2]})
-    rush = order.speed_tier in RUSH_TIERS
+    terms = DEFAULT_LADDER.terms(order.speed_tier)  # the same ladder quotes promise with
+    rush = terms.rush
     for line, item_id, process, quantity, option, reason in jobs:
         supplier_id = None
         start = finish = None
@@ -265,6 +266,7 @@ def split_order(
                 rush=rush,
                 start=today,
                 extra_lead_days=delta,
+                lead_time_factor=terms.lead_time_factor,
             )
             supplier_id = suppliers.get(assignment.supplier_code)
             start, finish = assignment.start, assignment.finish

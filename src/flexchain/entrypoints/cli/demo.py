@@ -51,6 +51,7 @@ def demo(
             f"Demo company loaded in {summary.seconds:.1f} s: seed {seed}, {items:,} products, "
             f"{weeks} weeks of demand from {data.start}",
             markup=False,
+            soft_wrap=True,
         )
         numeric = ("rows", "created", "updated", "unchanged")
         console.print(table(SUMMARY_COLUMNS, summary.records(), numeric=numeric))

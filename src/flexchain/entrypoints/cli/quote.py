@@ -79,6 +79,7 @@ def quote(
         f"{public.total} {public.currency}{each}, ships {public.ship_date} "
         f"({public.lead_days} days)",
         markup=False,
+        soft_wrap=True,
     )
     price = [line.model_dump() for line in public.price]
     console.print(table(PRICE_COLUMNS, price, numeric=("amount",), flexible="label"))

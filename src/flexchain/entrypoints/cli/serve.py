@@ -23,7 +23,9 @@ def run_server(app: App, host: str | None, port: int | None) -> None:
     host = host or app.settings.host
     port = port or app.settings.port
     status_console.print(
-        f"Serving on http://{host}:{port}  (API docs at /docs, Ctrl+C to stop)", markup=False
+        f"Serving on http://{host}:{port}  (API docs at /docs, Ctrl+C to stop)",
+        markup=False,
+        soft_wrap=True,
     )
     uvicorn.run(create_app(app.settings, app=app), host=host, port=port, log_level="info")
 

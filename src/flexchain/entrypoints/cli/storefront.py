@@ -254,6 +254,7 @@ def orders_show(
         f"Order {view['number'] or view['external_id']} (id {view['id']}, {view['shop']}): "
         f"{view['status']}, {view['speed_tier']}, ships by {view['promise_date']}",
         markup=False,
+        soft_wrap=True,
     )
     for title, key, columns in (
         (
@@ -355,4 +356,5 @@ def outbox_run(ctx: typer.Context) -> None:
     console.print(
         f"sent {result.sent}, retrying later {result.retrying}, failed {result.failed}",
         markup=False,
+        soft_wrap=True,
     )

@@ -30,6 +30,8 @@ def import_(
         f"{report.rows} rows: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged"
     )
+    if report.ignored_columns:
+        counts += f"; ignored columns: {', '.join(report.ignored_columns)}"
     prefix = "Dry run, nothing written — " if dry_run else ""
     console.print(f"{prefix}{report.kind} from {file}: {counts}", markup=False, soft_wrap=True)
 

@@ -1,0 +1,116 @@
+"""Spreadsheet imports: ``flexchain import KIND FILE`` and the same from Python.
+
+Every row is checked before anything is written; if any is bad, :class:`ImportFailed` carries
+every error (``FILE:LINE: COLUMN: message``) and the database is left as it was. Re-importing
+updates by natural key instead of duplicating. Columns, aliases and keys: docs/imports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.spreadsheets import SpreadsheetError, read_table
+from flexchain.domain.errors import ValidationError
+from flexchain.services.imports.bom import BOM
+from flexchain.services.imports.contracts import CONTRACT_PRICES, CONTRACTS
+from flexchain.services.imports.demand import DEMAND
+from flexchain.services.imports.item_suppliers import ITEM_SUPPLIERS
+from flexchain.services.imports.items import ITEMS
+from flexchain.services.imports.locations import LOCATIONS
+from flexchain.services.imports.options import OPTIONS
+from flexchain.services.imports.pipeline import Kind, run
+from flexchain.services.imports.report import ImportFailed, ImportReport, RowError
+from flexchain.services.imports.stock import STOCK
+from flexchain.services.imports.suppliers import SUPPLIERS
+
+__all__ = [
+    "KINDS",
+    "ImportFailed",
+    "ImportReport",
+    "RowError",
+    "import_file",
+    "import_rows",
+    "kind_named",
+]
+
+_KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        ITEMS,
+        OPTIONS,
+        BOM,
+        SUPPLIERS,
+        ITEM_SUPPLIERS,
+        CONTRACTS,
+        CONTRACT_PRICES,
+        LOCATIONS,
+        STOCK,
+        DEMAND,
+    )
+}
+_ALIASES = {"demand-history": "demand"}
+
+KINDS: tuple[str, ...] = tuple(_KINDS)
+"""The import kinds (``demand-history`` is accepted as another name for ``demand``)."""
+
+
+def kind_named(name: str) -> Kind:
+    """The import kind called ``name``, or :class:`ValidationError` listing the kinds."""
+    kind = _KINDS.get(_ALIASES.get(name, name))
+    if kind is None:
+        raise ValidationError(
+            "kind", f"unknown import kind {name!r}; use one of {', '.join(KINDS)}"
+        )
+    return kind
+
+
+def import_rows(
+    uow: UnitOfWork, kind: str, rows: Iterable[Mapping[str, Any]], *, source: str = "rows"
+) -> ImportReport:
+    """Import ``rows`` (dicts keyed by column name) in the caller's unit of work, uncommitted.
+
+    Rows are numbered like spreadsheet lines: the first row is line 2. Values may be text or
+    Python values (``Decimal``, ``int``, ``date``, ``bool``); a supplier row may carry a
+    ``capabilities`` list and an item-supplier row a ``price_breaks`` list of dicts.
+
+    Raises
+    ------
+    ImportFailed
+        Any row is bad; nothing was written.
+    """
+    spec = kind_named(kind)
+    numbered: list[tuple[int, Mapping[str, Any]]] = []
+    for line, row in enumerate(rows, start=2):
+        flat = spec.expand(row) if spec.expand else [row]
+        numbered.extend((line, part) for part in flat)
+    headers = dict.fromkeys(key for _, row in numbered for key in row)
+    return run(uow, spec, numbered, headers, source)
+
+
+def import_file(
+    engine: Engine, kind: str, path: str | Path, *, dry_run: bool = False, actor: str = "cli"
+) -> ImportReport:
+    """Import a CSV or XLSX file in its own unit of work, committed unless ``dry_run``.
+
+    Raises
+    ------
+    ImportFailed
+        The file cannot be read, or any row is bad; nothing was written.
+    """
+    spec = kind_named(kind)
+    try:
+        table = read_table(path, sheet=spec.name)
+    except SpreadsheetError as error:
+        raise ImportFailed(
+            [RowError(error.file, error.line, error.column, error.message)]
+        ) from None
+    with UnitOfWork(engine, write=not dry_run, actor=actor) as uow:
+        report = run(uow, spec, table.rows, table.headers, table.source, dry_run=dry_run)
+        if not dry_run:
+            uow.commit()
+    return report

@@ -1,0 +1,110 @@
+"""A supplier's capabilities and certifications: what is stored, and the replacements an
+import of the ``suppliers`` kind plans and writes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from flexchain.adapters.db.tables import CapabilityRow, CertificationRow, SupplierRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.suppliers import Capability, Certification, Supplier
+from flexchain.services.imports.lookups import stored_rows
+from flexchain.services.imports.writing import Upserts
+
+__all__ = ["CAPABILITY_FIELDS", "Parts"]
+
+CAPABILITY_FIELDS = (
+    "capacity_per_day",
+    "moq",
+    "order_multiple",
+    "lead_time_mean_days",
+    "lead_time_sd_days",
+    "sample_lead_time_days",
+)
+
+
+def _capability_key(capabilities: list[Capability]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (cap.process.value, *(getattr(cap, name) for name in CAPABILITY_FIELDS))
+        for cap in capabilities
+    )
+
+
+def _certification_key(certifications: list[Certification]) -> list[tuple[Any, ...]]:
+    return sorted((cert.name, cert.valid_until) for cert in certifications)
+
+
+@dataclass
+class Parts:
+    stored_caps: dict[str, list[Capability]]
+    stored_certs: dict[str, list[Certification]]
+    new_caps: dict[str, list[Capability]] = field(default_factory=dict)
+    new_certs: dict[str, list[Certification]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, codes: dict[int, str]) -> Parts:
+        caps: dict[str, list[Capability]] = defaultdict(list)
+        for row in stored_rows(session, CapabilityRow):
+            values = {name: row[name] for name in CAPABILITY_FIELDS}
+            caps[codes[row["supplier_id"]]].append(Capability(row["process"], **values))
+        certs: dict[str, list[Certification]] = defaultdict(list)
+        for row in stored_rows(session, CertificationRow):
+            certs[codes[row["supplier_id"]]].append(Certification(row["name"], row["valid_until"]))
+        return cls(caps, certs)
+
+    def caps(self, code: str) -> list[Capability]:
+        return list(self.stored_caps.get(code, ()))
+
+    def certs(self, code: str) -> list[Certification]:
+        return list(self.stored_certs.get(code, ()))
+
+    def plan(
+        self, code: str, supplier: Supplier, replace_caps: bool, replace_certs: bool
+    ) -> tuple[str, ...]:
+        """Queue the replacements that change something; returns what changed."""
+        changed: list[str] = []
+        caps = supplier.capabilities
+        if replace_caps and _capability_key(caps) != _capability_key(self.caps(code)):
+            self.new_caps[code] = caps
+            changed.append("capabilities")
+        certs = supplier.certifications
+        if replace_certs and _certification_key(certs) != _certification_key(self.certs(code)):
+            self.new_certs[code] = certs
+            changed.append("certifications")
+        return tuple(changed)
+
+    def write(self, uow: UnitOfWork, upserts: Upserts, source: str) -> None:
+        upserts.write(uow, source)
+        session = uow.session
+        ids = dict(session.execute(select(SupplierRow.code, SupplierRow.id)).all())
+        if self.new_caps:
+            replaced = [ids[code] for code in self.new_caps]
+            session.execute(delete(CapabilityRow).where(CapabilityRow.supplier_id.in_(replaced)))
+            rows = [
+                {
+                    "supplier_id": ids[code],
+                    "process": cap.process.value,
+                    **{name: getattr(cap, name) for name in CAPABILITY_FIELDS},
+                }
+                for code, caps in self.new_caps.items()
+                for cap in caps
+            ]
+            if rows:
+                session.execute(insert(CapabilityRow), rows)
+        if self.new_certs:
+            replaced = [ids[code] for code in self.new_certs]
+            session.execute(
+                delete(CertificationRow).where(CertificationRow.supplier_id.in_(replaced))
+            )
+            rows = [
+                {"supplier_id": ids[code], "name": cert.name, "valid_until": cert.valid_until}
+                for code, certs in self.new_certs.items()
+                for cert in certs
+            ]
+            if rows:
+                session.execute(insert(CertificationRow), rows)

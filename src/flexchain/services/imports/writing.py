@@ -1,0 +1,104 @@
+"""The write half of an import: bulk inserts and updates, and one audit row per change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from flexchain.adapters.db.tables import Base
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.services.audit import record
+
+__all__ = ["Change", "Upserts", "changed_fields", "chunks"]
+
+CHUNK = 500
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices small enough for an ``IN (...)`` list on any database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def changed_fields(stored: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(name for name, value in values.items() if stored.get(name) != value)
+
+
+@dataclass
+class Change:
+    """One thing to create or update: its audit key, the line it came from, its column values."""
+
+    key: str
+    line: int
+    values: dict[str, Any]
+    id: int | None = None
+    changed: tuple[str, ...] = ()
+
+
+@dataclass
+class Upserts:
+    """Creates and updates of one table, sorted out against what is stored."""
+
+    table: type[Base]
+    entity: str
+    created: list[Change] = field(default_factory=list)
+    updated: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+    def add(
+        self,
+        key: str,
+        line: int,
+        values: dict[str, Any],
+        stored: Mapping[str, Any] | None,
+        also_changed: tuple[str, ...] = (),
+    ) -> Change | None:
+        """Queue ``values`` as a create (nothing stored) or an update (something differs).
+
+        ``also_changed`` names changes kept in other tables (a supplier's capabilities).
+        """
+        if stored is None:
+            change = Change(key, line, values)
+            self.created.append(change)
+            return change
+        changed = changed_fields(stored, values) + also_changed
+        if not changed:
+            self.unchanged += 1
+            return None
+        change = Change(key, line, values, stored["id"], changed)
+        self.updated.append(change)
+        return change
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.created), len(self.updated), self.unchanged
+
+    def write(self, uow: UnitOfWork, source: str, *, audit_each: bool = True) -> None:
+        session = uow.session
+        if self.created:
+            session.execute(insert(self.table), [change.values for change in self.created])
+        if self.updated:
+            session.execute(
+                update(self.table),
+                [{"id": change.id, **change.values} for change in self.updated],
+            )
+        if audit_each:
+            audit(uow, self.entity, source, self.created, self.updated)
+
+
+def audit(
+    uow: UnitOfWork,
+    entity: str,
+    source: str,
+    created: Iterable[Change],
+    updated: Iterable[Change],
+) -> None:
+    for change in created:
+        record(uow, "created", entity, change.key, {"source": source, "line": change.line})
+    for change in updated:
+        details = {"source": source, "line": change.line, "changed": list(change.changed)}
+        record(uow, "updated", entity, change.key, details)
+    uow.session.flush()

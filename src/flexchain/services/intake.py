@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,7 @@ __all__ = [
     "apply_order",
     "list_inbox",
     "process",
+    "process_pending",
     "receive_webhook",
     "retry",
 ]
@@ -256,6 +257,27 @@ def _deleted(shop: ShopRow, order_id: str) -> NormalisedOrder:
         speed_tier=SpeedTier.BASIC,
         lines=(),
     )
+
+
+def process_pending(
+    engine: Engine,
+    *,
+    now: datetime,
+    older_than: timedelta = timedelta(seconds=30),
+    limit: int = 100,
+) -> list[InboxView]:
+    """Apply inbox rows still pending ``older_than`` after they arrived: the server stopped
+    between storing a webhook and applying it. The server's worker calls this regularly."""
+    with UnitOfWork(engine, write=False) as uow:
+        ids = list(
+            uow.session.scalars(
+                select(InboxRow.id)
+                .where(InboxRow.status == "pending", InboxRow.received_at <= now - older_than)
+                .order_by(InboxRow.id)
+                .limit(limit)
+            )
+        )
+    return [process(engine, inbox_id, now=now) for inbox_id in ids]
 
 
 def retry(engine: Engine, inbox_id: int, *, now: datetime) -> InboxView:

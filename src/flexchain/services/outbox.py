@@ -228,7 +228,9 @@ def _send_one(
 
 
 class Worker:
-    """Runs :func:`dispatch_due` every ``interval`` seconds in a thread (the API server's)."""
+    """The API server's background thread: every ``interval`` seconds it applies webhooks left
+    pending by a stopped server (:func:`flexchain.services.intake.process_pending`) and sends
+    the pushes that are due (:func:`dispatch_due`)."""
 
     def __init__(self, engine: Engine, interval: float = 0.5) -> None:
         self.engine = engine
@@ -246,8 +248,11 @@ class Worker:
     def _run(self) -> None:
         from datetime import UTC
 
+        from flexchain.services import intake
+
         while not self._stop.is_set():
             try:
+                intake.process_pending(self.engine, now=datetime.now(UTC))
                 dispatch_due(self.engine, now=datetime.now(UTC))
             except Exception:  # keep the worker alive; the row keeps its error
                 import logging

@@ -264,3 +264,16 @@ def test_a_woocommerce_order_with_meta_data_is_applied_once(world: Engine) -> No
     received = intake.receive_webhook(world, "woocommerce", headers, body, now=NOW)
     assert intake.process(world, received.inbox_id, now=NOW).status == "processed"
     assert _show(world, str(order["id"]))["status"] == "cancelled"
+
+
+def test_a_webhook_stored_but_never_applied_is_picked_up_later(world: Engine) -> None:
+    # given a webhook stored when the server stopped before applying it
+    headers, body = shopify_webhook(shopify_order(1014, [{"sku": TEE, "quantity": 1}]))
+    intake.receive_webhook(world, "shopify", headers, body, now=NOW)
+    # when the worker looks for pending webhooks (too early, then after 30 s)
+    assert intake.process_pending(world, now=NOW + timedelta(seconds=5)) == []
+    (view,) = intake.process_pending(world, now=NOW + timedelta(seconds=31))
+    # then it is applied once
+    assert view.status == "processed"
+    assert _available(world, TEE) == 9
+    assert intake.process_pending(world, now=NOW + timedelta(minutes=5)) == []

@@ -1,0 +1,348 @@
+"""Multi-level MRP with postponement: explode, net, lot-size, offset, peg.
+
+Items are planned in low-level-code order, so every item is netted once, after all its parents
+have released their planned orders. Per item and period (0-based buckets of the plan)::
+
+    gross[t]     = independent demand[t]
+                   + sum over parents of their planned releases[t] x qty per unit / (1 - scrap)
+    projected[t] = projected[t-1] + receipts[t] + planned[t] - gross[t]
+                   (projected[-1] = on hand - allocated)
+    planned[t]   > 0 only when projected[t] would fall below safety stock: the shortfall
+                   rounded up to the minimum order quantity, then to the order multiple
+    release[t - lead time] = planned[t]
+
+**Postponement.** Standard modules (and everything stocked) are planned from forecasts and firm
+orders alike; custom modules only from firm demand: a forecast of a finished product is exploded
+into its standard children, never into its custom ones.
+
+**Pegging.** Every planned order is pegged, quantity for quantity, to the demand it serves, oldest
+first: a firm order (``order:...``), a forecast (``forecast``), a parent's planned order
+(``planned:N``), the safety stock (``safety_stock``), or the rounding up to MOQ and multiples
+(``lot_size``). The pegs of an order add up exactly to its quantity.
+
+**Exceptions.** ``late`` (the release falls before period 0: the order is released now and arrives
+late), ``below_moq`` (a requirement smaller than the MOQ was rounded up), ``excess`` (no order is
+needed and the stock left above safety stock at the end is more than the whole horizon's demand).
+
+Quantities are exact: everything is counted in thousandths of a unit (``int``), as the database
+stores them; inputs may be ``int``, ``Decimal`` or numeric strings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flexchain.domain.bom import BomLine, low_level_codes
+
+__all__ = [
+    "SCALE",
+    "Demand",
+    "MrpItem",
+    "MrpResult",
+    "PlannedOrder",
+    "Receipt",
+    "mrp",
+]
+
+SCALE = 1000
+"""Quantities are counted in thousandths of a unit."""
+
+
+def milli(value: Decimal | int | str, field_name: str) -> int:
+    """``value`` in thousandths of a unit, exactly; more than 3 decimals is an error."""
+    amount = Decimal(str(value)) * SCALE
+    if amount != amount.to_integral_value():
+        raise ValueError(f"{field_name} has more than 3 decimal places: {value}")
+    return int(amount)
+
+
+@dataclass(frozen=True)
+class MrpItem:
+    """One item to plan. ``on_hand`` and ``allocated`` (reserved) are summed over locations."""
+
+    item: str
+    lead_time: int = 0
+    """Periods between release and receipt."""
+    moq: Decimal | int = 0
+    multiple: Decimal | int = 1
+    make: bool = False
+    """A production job (made by a supplier from components) rather than a purchase."""
+    custom: bool = False
+    """A custom module: planned from firm demand only (postponement)."""
+    safety_stock: Decimal | int = 0
+    on_hand: Decimal | int = 0
+    allocated: Decimal | int = 0
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Independent demand: ``source`` is ``order:REF`` for a firm order, else ``forecast``."""
+
+    item: str
+    period: int
+    quantity: Decimal | int
+    source: str = "forecast"
+
+    @property
+    def firm(self) -> bool:
+        return not self.source.startswith("forecast")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A scheduled receipt: an open purchase order or production job arriving in ``period``."""
+
+    item: str
+    period: int
+    quantity: Decimal | int
+    source: str
+
+
+@dataclass(frozen=True)
+class PlannedOrder:
+    """A proposed purchase or production job: release in ``release_period``, due in
+    ``due_period`` (may be before 0 when it is already late: it is then released in period 0)."""
+
+    id: int
+    item: str
+    kind: str
+    """``purchase`` or ``production``."""
+    release_period: int
+    due_period: int
+    quantity: Decimal
+    pegs: tuple[tuple[str, Decimal], ...]
+    """(demand source, quantity) pairs adding up exactly to ``quantity``."""
+
+
+@dataclass(frozen=True)
+class MrpException:
+    item: str
+    period: int
+    kind: str
+    message: str
+
+
+@dataclass
+class MrpResult:
+    planned: list[PlannedOrder] = field(default_factory=list)
+    exceptions: list[MrpException] = field(default_factory=list)
+    gross: dict[str, list[Decimal]] = field(default_factory=dict)
+    """Gross requirements per item and period (for explanations and golden files)."""
+
+
+@dataclass
+class _Bucket:
+    """Demand elements of one item in one period, in pegging order (firm first)."""
+
+    elements: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, source: str, quantity: int) -> None:
+        if quantity > 0:
+            self.elements.append((source, quantity))
+
+    @property
+    def total(self) -> int:
+        return sum(quantity for _, quantity in self.elements)
+
+
+def _round_lot(shortfall: int, moq: int, multiple: int) -> int:
+    quantity = max(shortfall, moq)
+    if multiple > 0:
+        quantity = math.ceil(quantity / multiple) * multiple
+    return quantity
+
+
+def _dec(value: int) -> Decimal:
+    return Decimal(value) / SCALE
+
+
+def mrp(
+    items: Iterable[MrpItem],
+    bom: Iterable[BomLine],
+    demand: Iterable[Demand],
+    receipts: Iterable[Receipt] = (),
+    *,
+    horizon: int,
+) -> MrpResult:
+    """Plan ``horizon`` periods for ``items`` (see the module docstring for the rules).
+
+    Items that appear only in ``bom``, ``demand`` or ``receipts`` are planned with default
+    terms (no lead time, no MOQ, no stock). Demand and receipts outside ``[0, horizon)`` are
+    ignored; a receipt in the past (period < 0) counts as arrived in period 0.
+
+    Raises
+    ------
+    BomCycleError
+        The BOM has a cycle.
+    ValueError
+        A quantity has more than 3 decimal places, or ``horizon`` is not positive.
+    """
+    if horizon <= 0:
+        raise ValueError(f"horizon must be positive, got {horizon}")
+    lines = list(bom)
+    terms = {item.item: item for item in items}
+    children: dict[str, list[BomLine]] = defaultdict(list)
+    for line in lines:
+        children[line.parent_sku].append(line)
+    codes = low_level_codes(lines)
+    names = set(terms) | set(codes)
+    buckets: dict[str, list[_Bucket]] = {}
+
+    def bucket(item: str, period: int) -> _Bucket:
+        if item not in buckets:
+            buckets[item] = [_Bucket() for _ in range(horizon)]
+            names.add(item)
+        return buckets[item][period]
+
+    for entry in sorted(demand, key=lambda d: (d.period, not d.firm, d.source)):
+        if 0 <= entry.period < horizon:
+            if terms.get(entry.item, MrpItem(entry.item)).custom and not entry.firm:
+                continue  # postponement: custom modules are made for firm orders only
+            bucket(entry.item, entry.period).add(entry.source, milli(entry.quantity, "quantity"))
+    scheduled: dict[str, list[int]] = defaultdict(lambda: [0] * horizon)
+    for receipt in receipts:
+        if receipt.period < horizon:
+            scheduled[receipt.item][max(receipt.period, 0)] += milli(receipt.quantity, "receipt")
+            names.add(receipt.item)
+
+    result = MrpResult()
+    order_ids = iter(range(1, 10**12))
+    for item in sorted(names, key=lambda name: (codes.get(name, 0), name)):
+        spec = terms.get(item, MrpItem(item))
+        rows = buckets.get(item) or [_Bucket() for _ in range(horizon)]
+        orders = _plan_item(spec, rows, scheduled.get(item, [0] * horizon), order_ids, result)
+        result.gross[item] = [_dec(row.total) for row in rows]
+        for order in orders:
+            release = max(order.release_period, 0)
+            total = milli(order.quantity, "quantity")
+            firm = sum(milli(amount, "peg") for source, amount in order.pegs if _firm(source))
+            for line in children.get(item, ()):
+                child = terms.get(line.child_sku, MrpItem(line.child_sku))
+                # postponement: a custom child is made for the firm part of the order only
+                parent_quantity = firm if child.custom else total
+                need = _component_need(parent_quantity, line)
+                bucket(line.child_sku, release).add(f"planned:{order.id}", need)
+    result.planned.sort(key=lambda order: order.id)
+    return result
+
+
+def _component_need(parent_quantity: int, line: BomLine) -> int:
+    """Thousandths of the child for ``parent_quantity`` thousandths of the parent, scrap
+    included (``qty / (1 - scrap)``), rounded up: exact integer arithmetic."""
+    per_unit = milli(line.quantity, "bom quantity")
+    scrap = milli(line.scrap_pct, "scrap_pct")  # percent, in thousandths
+    numerator = parent_quantity * per_unit * 100 * SCALE
+    denominator = SCALE * (100 * SCALE - scrap)
+    return -(-numerator // denominator)
+
+
+def _firm(source: str) -> bool:
+    return source.startswith(("order:", "planned:"))
+
+
+def _plan_item(
+    spec: MrpItem,
+    rows: Sequence[_Bucket],
+    receipts: Sequence[int],
+    ids: Iterator[int],
+    result: MrpResult,
+) -> list[PlannedOrder]:
+    safety = milli(spec.safety_stock, "safety_stock")
+    moq = milli(spec.moq, "moq")
+    multiple = milli(spec.multiple, "multiple")
+    projected = milli(spec.on_hand, "on_hand") - milli(spec.allocated, "allocated")
+    kind = "production" if spec.make else "purchase"
+    orders: list[PlannedOrder] = []
+    # what the stock on hand (above safety stock) and receipts cover is pegged to nothing new
+    free = projected - safety
+    pending: list[tuple[str, int]] = []  # demand elements not yet covered, oldest first
+    for period, row in enumerate(rows):
+        free += receipts[period]
+        if free < 0:  # below safety stock even after what arrives: rebuild it first
+            pending.append(("safety_stock", -free))
+            free = 0
+        for source, quantity in row.elements:
+            covered = min(free, quantity)
+            free -= covered
+            if quantity > covered:
+                pending.append((source, quantity - covered))
+        if not pending:
+            continue
+        shortfall = sum(quantity for _, quantity in pending)
+        quantity = _round_lot(shortfall, moq, multiple)
+        pegs = list(pending)
+        if quantity > shortfall:
+            pegs.append(("lot_size", quantity - shortfall))
+            if shortfall < moq:
+                result.exceptions.append(
+                    MrpException(
+                        spec.item,
+                        period,
+                        "below_moq",
+                        f"needs {_dec(shortfall)}, ordered the minimum {_dec(quantity)}",
+                    )
+                )
+        free += quantity - shortfall
+        pending = []
+        release = period - spec.lead_time
+        order = PlannedOrder(
+            id=next(ids),
+            item=spec.item,
+            kind=kind,
+            release_period=release,
+            due_period=period,
+            quantity=_dec(quantity),
+            pegs=tuple((source, _dec(amount)) for source, amount in _merge(pegs)),
+        )
+        if release < 0:
+            result.exceptions.append(
+                MrpException(
+                    spec.item,
+                    period,
+                    "late",
+                    f"due in period {period} but needs {spec.lead_time} periods: released now, "
+                    f"arrives in period {spec.lead_time}",
+                )
+            )
+        orders.append(order)
+        result.planned.append(order)
+    demand_total = sum(row.total for row in rows)
+    if not orders and free > demand_total:
+        result.exceptions.append(
+            MrpException(
+                spec.item,
+                horizon_end(rows),
+                "excess",
+                f"{_dec(free)} left above safety stock at the end of the horizon, more than the "
+                f"{_dec(demand_total)} the whole horizon needs",
+            )
+        )
+    return orders
+
+
+def horizon_end(rows: Sequence[object]) -> int:
+    return len(rows) - 1
+
+
+def _merge(pegs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Pegs to the same source added together, in first-seen order."""
+    merged: dict[str, int] = {}
+    for source, quantity in pegs:
+        merged[source] = merged.get(source, 0) + quantity
+    return list(merged.items())
+
+
+def pegged_total(order: PlannedOrder) -> Decimal:
+    """The sum of an order's pegs (always its quantity)."""
+    return sum((quantity for _, quantity in order.pegs), Decimal(0))
+
+
+def by_item(orders: Iterable[PlannedOrder]) -> Mapping[str, list[PlannedOrder]]:
+    grouped: dict[str, list[PlannedOrder]] = defaultdict(list)
+    for order in orders:
+        grouped[order.item].append(order)
+    return grouped

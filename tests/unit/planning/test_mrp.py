@@ -1,0 +1,164 @@
+"""MRP: netting, lot sizing, lead-time offset, multi-level explosion, postponement, pegging."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flexchain.domain.bom import BomLine
+from flexchain.domain.errors import BomCycleError
+from flexchain.planning.mrp import Demand, MrpItem, Receipt, mrp, pegged_total
+
+
+def _plan(orders: list) -> list[tuple[str, int, int, Decimal]]:  # type: ignore[type-arg]
+    return [(o.item, o.release_period, o.due_period, o.quantity) for o in orders]
+
+
+def test_lot_for_lot_nets_on_hand_and_offsets_by_lead_time() -> None:
+    # given 10 on hand, demand 5, 10, 0, 8 and one period of lead time
+    result = mrp(
+        [MrpItem("FAB", lead_time=1, on_hand=10)],
+        [],
+        [Demand("FAB", t, q) for t, q in enumerate([5, 10, 0, 8])],
+        horizon=4,
+    )
+    # then the shortfalls of periods 1 and 3 are ordered one period earlier
+    assert _plan(result.planned) == [("FAB", 0, 1, Decimal(5)), ("FAB", 2, 3, Decimal(8))]
+    assert [o.pegs for o in result.planned] == [
+        (("forecast", Decimal(5)),),
+        (("forecast", Decimal(8)),),
+    ]
+    assert result.exceptions == []
+
+
+def test_minimum_and_multiple_round_up_and_the_excess_is_pegged_to_the_lot_size() -> None:
+    result = mrp([MrpItem("ZIP", moq=20, multiple=5)], [], [Demand("ZIP", 0, 7)], horizon=2)
+    (order,) = result.planned
+    assert order.quantity == 20
+    assert order.pegs == (("forecast", Decimal(7)), ("lot_size", Decimal(13)))
+    assert [(e.kind, e.period) for e in result.exceptions] == [("below_moq", 0)]
+
+
+def test_lot_size_excess_covers_later_periods_before_ordering_again() -> None:
+    result = mrp(
+        [MrpItem("ZIP", multiple=10)], [], [Demand("ZIP", 0, 4), Demand("ZIP", 1, 5)], horizon=2
+    )
+    assert _plan(result.planned) == [("ZIP", 0, 0, Decimal(10))]
+
+
+def test_an_order_needed_before_its_lead_time_is_late() -> None:
+    result = mrp([MrpItem("DYE", lead_time=3)], [], [Demand("DYE", 1, 4, "order:#1001")], horizon=4)
+    (order,) = result.planned
+    assert (order.release_period, order.due_period) == (-2, 1)
+    (exception,) = result.exceptions
+    assert exception.kind == "late" and "arrives in period 3" in exception.message
+
+
+def test_safety_stock_is_rebuilt_and_pegged_as_such() -> None:
+    result = mrp([MrpItem("BOX", on_hand=5, safety_stock=8)], [], [Demand("BOX", 0, 2)], horizon=1)
+    (order,) = result.planned
+    assert order.pegs == (("safety_stock", Decimal(3)), ("forecast", Decimal(2)))
+
+
+def test_scheduled_receipts_are_netted() -> None:
+    result = mrp(
+        [MrpItem("FAB")],
+        [],
+        [Demand("FAB", 1, 30)],
+        [Receipt("FAB", 1, 25, "po:PO-7")],
+        horizon=2,
+    )
+    assert _plan(result.planned) == [("FAB", 1, 1, Decimal(5))]
+
+
+def test_components_are_exploded_with_scrap_in_exact_thousandths() -> None:
+    # given a jacket made of 1.85 m of fabric with 3 % scrap, 9 jackets due in period 2
+    bom = [BomLine("JKT", "FAB", Decimal("1.85"), scrap_pct=Decimal(3))]
+    items = [MrpItem("JKT", lead_time=1, make=True), MrpItem("FAB", lead_time=1, multiple="0.001")]
+    result = mrp(items, bom, [Demand("JKT", 2, 9, "order:#7")], horizon=3)
+    jacket, fabric = result.planned
+    assert (jacket.kind, jacket.release_period, jacket.quantity) == ("production", 1, 9)
+    # 9 x 1.85 / 0.97 = 17.164948... -> 17.165 m, due when the jacket order is released
+    assert (fabric.kind, fabric.due_period, fabric.quantity) == ("purchase", 1, Decimal("17.165"))
+    assert fabric.pegs == ((f"planned:{jacket.id}", Decimal("17.165")),)
+    assert result.gross["FAB"] == [0, Decimal("17.165"), 0]
+
+
+def test_postponement_custom_modules_only_follow_firm_demand() -> None:
+    # given a bag of a standard body and a custom engraving; a forecast of 10 and an order of 3
+    bom = [BomLine("BAG", "BODY", Decimal(1)), BomLine("BAG", "ENGRAVE", Decimal(1))]
+    items = [MrpItem("BAG", make=True), MrpItem("BODY"), MrpItem("ENGRAVE", custom=True)]
+    demand = [Demand("BAG", 0, 10), Demand("BAG", 0, 3, "order:#42"), Demand("ENGRAVE", 1, 5)]
+    result = mrp(items, bom, demand, horizon=2)
+    planned = {(o.item, o.due_period): o.quantity for o in result.planned}
+    # then the body is planned for all 13, the engraving for the 3 ordered only (its own
+    # forecast of 5 is ignored too)
+    assert planned == {("BAG", 0): 13, ("BODY", 0): 13, ("ENGRAVE", 0): 3}
+
+
+def test_multi_level_items_are_netted_after_all_their_parents() -> None:
+    # FAB is used directly by JKT and through HOOD: both requirements land before FAB is netted
+    bom = [
+        BomLine("JKT", "HOOD", Decimal(1)),
+        BomLine("JKT", "FAB", Decimal(2)),
+        BomLine("HOOD", "FAB", Decimal("0.5")),
+    ]
+    items = [MrpItem("JKT", make=True), MrpItem("HOOD", make=True), MrpItem("FAB", moq=50)]
+    result = mrp(items, bom, [Demand("JKT", 0, 10)], horizon=1)
+    fab = [o for o in result.planned if o.item == "FAB"]
+    assert len(fab) == 1 and fab[0].quantity == 50
+    assert sum(q for s, q in fab[0].pegs if s.startswith("planned:")) == 25
+
+
+def test_a_bom_cycle_is_refused_with_its_path() -> None:
+    bom = [BomLine("A", "B", Decimal(1)), BomLine("B", "A", Decimal(1))]
+    with pytest.raises(BomCycleError):
+        mrp([], bom, [], horizon=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    demand=st.lists(st.integers(0, 40), min_size=1, max_size=8),
+    on_hand=st.integers(0, 60),
+    safety=st.integers(0, 20),
+    moq=st.integers(0, 30),
+    multiple=st.integers(1, 12),
+    lead_time=st.integers(0, 3),
+    receipt=st.tuples(st.integers(0, 7), st.integers(0, 30)),
+)
+def test_planned_orders_respect_lots_pegs_and_never_appear_without_need(
+    demand: list[int],
+    on_hand: int,
+    safety: int,
+    moq: int,
+    multiple: int,
+    lead_time: int,
+    receipt: tuple[int, int],
+) -> None:
+    horizon = len(demand)
+    item = MrpItem(
+        "X", lead_time=lead_time, moq=moq, multiple=multiple, safety_stock=safety, on_hand=on_hand
+    )
+    receipts = [Receipt("X", receipt[0], receipt[1], "po:1")]
+    result = mrp(
+        [item], [], [Demand("X", t, q) for t, q in enumerate(demand)], receipts, horizon=horizon
+    )
+    stock = on_hand
+    due = {o.due_period: o for o in result.planned}
+    for period, quantity in enumerate(demand):
+        order = due.get(period)
+        if order is not None:
+            # lot sizes respect MOQ and multiples; pegs add up exactly
+            assert order.quantity >= moq and order.quantity % multiple == 0
+            assert pegged_total(order) == order.quantity
+            # no planned order without a net requirement in its period
+            assert any(source != "lot_size" for source, _ in order.pegs)
+            assert stock + (receipt[1] if receipt[0] == period else 0) - quantity < safety
+            stock += int(order.quantity)
+        stock += receipt[1] if receipt[0] == period else 0
+        stock -= quantity
+        # projected stock never ends a period below safety stock
+        assert stock >= safety or period == -1

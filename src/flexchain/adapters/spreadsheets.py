@@ -326,3 +326,30 @@ def _xlsx_value(worksheet: Any, value: Any) -> Any:
             cell.data_type = "s"
             return cell
     return value
+
+
+def write_workbook(
+    path: str | Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+) -> int:
+    """Write several tables to one ``.xlsx`` file, a sheet each (``(name, headers, rows)``);
+    returns the rows written. Values as in :func:`write_table`; the file appears only complete.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise SpreadsheetError(path.name, 1, "-", "a workbook must be written to a .xlsx file")
+    partial = path.with_name(f".{path.name}.partial")
+    workbook = openpyxl.Workbook(write_only=True)
+    count = 0
+    try:
+        for name, headers, rows in sheets:
+            worksheet = workbook.create_sheet(name[:31])
+            worksheet.append(list(headers))
+            for row in rows:
+                count += 1
+                worksheet.append([_xlsx_value(worksheet, value) for value in row])
+        workbook.save(partial)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise SpreadsheetError(path.name, 1, "-", f"cannot write: {error.strerror}") from None
+    return count

@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 
 import flexchain
-from flexchain.entrypoints.cli import database, demo, quote, serve, stock, storefront, transfer
+from flexchain.entrypoints.cli import (
+    database,
+    demo,
+    plan,
+    quote,
+    serve,
+    stock,
+    storefront,
+    transfer,
+)
 from flexchain.entrypoints.cli.context import CliState
 
 app = typer.Typer(
@@ -66,6 +75,7 @@ app.add_typer(storefront.sku_app, name="sku")
 app.add_typer(storefront.inbox_app, name="inbox")
 app.add_typer(storefront.orders_app, name="orders")
 app.add_typer(storefront.outbox_app, name="outbox")
+app.add_typer(plan.plan_app, name="plan")
 
 
 def run() -> None:

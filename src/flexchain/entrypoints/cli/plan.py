@@ -1,0 +1,182 @@
+"""``flexchain plan``: run planning, and show, export, diff and explain plan versions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from flexchain.adapters.spreadsheets import write_workbook
+from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
+from flexchain.entrypoints.cli.render import (
+    console,
+    plain,
+    print_json_array,
+    status_console,
+    table,
+)
+from flexchain.services import planning
+
+plan_app = typer.Typer(
+    help="Plan: forecast, safety stock and MRP into planned purchases and production.",
+    invoke_without_command=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array only.")]
+RunOption = Annotated[int | None, typer.Option("--run", help="A plan version [default: current].")]
+ORDER_COLUMNS = (
+    ("number", "#"),
+    ("sku", "SKU"),
+    ("kind", "Kind"),
+    ("release_date", "Release"),
+    ("due_date", "Due"),
+    ("quantity", "Qty"),
+    ("pegging", "Pegged to"),
+)
+EXCEPTION_COLUMNS = (("sku", "SKU"), ("kind", "Kind"), ("date", "Week"), ("message", "Message"))
+
+
+@plan_app.callback()
+def plan(
+    ctx: typer.Context,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Weeks to plan.")] = 26,
+) -> None:
+    """Run every planning step and write a new plan version (current only once complete)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with reported_errors(), opened(state_of(ctx)) as app:
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=status_console, transient=True) as bar:
+            task = bar.add_task("planning", total=len(planning.STEPS))
+
+            def advance(step: str) -> None:
+                bar.update(task, description=step, completed=planning.STEPS.index(step))
+
+            summary = planning.run_plan(
+                app.engine, now=datetime.now(UTC), horizon=horizon, progress=advance
+            )
+            bar.update(task, completed=len(planning.STEPS))
+    timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in summary.seconds.items())
+    console.print(
+        f"plan {summary.run_id} is current: {summary.items} items, {summary.orders} planned "
+        f"orders, {summary.exceptions} exceptions ({timings})",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _rows(ctx: typer.Context, run: int | None) -> tuple[int, list[dict[str, Any]]]:
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        run_id = planning.current_run(uow, run).id
+        return run_id, planning.plan_rows(uow, run_id)
+
+
+@plan_app.command("show")
+def show(ctx: typer.Context, run: RunOption = None, as_json: JsonOption = False) -> None:
+    """Planned orders and exceptions of the current plan (or --run N)."""
+    run_id, rows = _rows(ctx, run)
+    if as_json:
+        print_json_array(rows)
+        return
+    orders = [row for row in rows if row["type"] == "order"]
+    exceptions = [row for row in rows if row["type"] == "exception"]
+    console.print(
+        f"plan {run_id}: {len(orders)} orders, {len(exceptions)} exceptions",
+        markup=False,
+        soft_wrap=True,
+    )
+    if orders:
+        console.print(table(ORDER_COLUMNS, orders, numeric=("quantity",), flexible="pegging"))
+    if exceptions:
+        console.print(table(EXCEPTION_COLUMNS, exceptions, flexible="message"))
+
+
+@plan_app.command("export")
+def export(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An .xlsx file: sheets orders and exceptions.")],
+    run: RunOption = None,
+) -> None:
+    """Write the plan to a workbook for the buyer's spreadsheet."""
+    run_id, rows = _rows(ctx, run)
+    sheets = []
+    for name, columns in (("orders", ORDER_COLUMNS), ("exceptions", EXCEPTION_COLUMNS)):
+        kind = name.rstrip("s")
+        records = [row for row in rows if row["type"] == kind]
+        sheets.append(
+            (
+                name,
+                [key for key, _ in columns],
+                [[record[key] for key, _ in columns] for record in records],
+            )
+        )
+    with reported_errors():
+        count = write_workbook(file, sheets)
+    console.print(f"plan {run_id}: {count} rows written to {file}", markup=False, soft_wrap=True)
+
+
+@plan_app.command("diff")
+def diff(
+    ctx: typer.Context,
+    old: Annotated[int | None, typer.Argument(metavar="[A]", help="Older version.")] = None,
+    new: Annotated[int | None, typer.Argument(metavar="[B]", help="Newer version.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two plan versions (default: the previous and the current one) and
+    which input change caused it."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        newer = planning.current_run(uow, new).id
+        older = old if old is not None else planning.previous_run(uow, newer).id
+        planning.current_run(uow, older)
+        changes = planning.diff_runs(uow, older, newer)
+    if as_json:
+        print_json_array(changes)
+        return
+    if not changes:
+        console.print(f"plans {older} and {newer} order the same", markup=False, soft_wrap=True)
+        return
+    columns = (
+        ("sku", "SKU"),
+        ("before", f"Plan {older}"),
+        ("after", f"Plan {newer}"),
+        ("caused_by", "Caused by"),
+    )
+    console.print(table(columns, changes, numeric=("before", "after"), flexible="caused_by"))
+
+
+@plan_app.command("explain")
+def explain(
+    ctx: typer.Context,
+    item: Annotated[str, typer.Argument(metavar="ITEM", help="A SKU.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """The inputs, the formulas and every intermediate number behind one item's plan."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        view = planning.explain_item(app.engine, item, now=datetime.now(UTC))
+    if as_json:
+        typer.echo(json.dumps(plain(view), indent=2))
+        return
+    inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
+    console.print(f"{item}: {inputs}", markup=False, soft_wrap=True)
+    for key in ("forecast", "safety_stock"):
+        values = ", ".join(f"{k} {plain(v)}" for k, v in view[key].items() if k != "formula")
+        console.print(f"{key}: {view[key]['formula']}: {values}", markup=False, soft_wrap=True)
+    console.print(f"netting: {view['netting']['formula']}", markup=False, soft_wrap=True)
+    columns = (
+        ("week", "Week"),
+        ("gross", "Gross"),
+        ("receipts", "Receipts"),
+        ("planned", "Planned"),
+        ("projected", "Projected"),
+    )
+    console.print(
+        table(
+            columns,
+            view["netting"]["periods"],
+            numeric=("gross", "receipts", "planned", "projected"),
+        )
+    )

@@ -1,0 +1,597 @@
+"""``flexchain plan``: snapshot the database, run the planning steps, write a new plan version.
+
+Steps, in order (``STEPS``): snapshot -> forecast -> policy -> mrp -> write. The run is recorded
+as ``running`` first (committed), so a run that fails or is killed is visible and never current;
+the plan rows and the ``complete`` status are written in one transaction at the end, and only
+then does the new version become current. ``plan diff`` compares two versions item by item and
+names the input that changed (new order, stock change, forecast change, supplier term) from the
+inputs every run records per item.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from flexchain.adapters.db.tables import (
+    BomLineRow,
+    CapabilityRow,
+    DemandHistoryRow,
+    ItemRow,
+    ItemSupplierRow,
+    LocationRow,
+    PlanExceptionRow,
+    PlanInputRow,
+    PlanOrderRow,
+    PlanRunRow,
+    ProductionJobRow,
+    SalesOrderLineRow,
+    SalesOrderRow,
+    StockBalanceRow,
+)
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.bom import BomLine
+from flexchain.domain.errors import NotFound
+from flexchain.planning.mrp import Demand, MrpItem, MrpResult, Receipt, mrp
+
+__all__ = [
+    "FORECAST_WEEKS",
+    "STEPS",
+    "PlanSummary",
+    "current_run",
+    "diff_runs",
+    "run_plan",
+]
+
+STEPS = ("snapshot", "forecast", "policy", "mrp", "write")
+FORECAST_WEEKS = 13
+"""Weeks of recent history the forecast step averages (see :func:`_forecast`)."""
+OPEN_ORDER = ("received", "reserved", "in_production", "ready")
+STOCK_KINDS = ("warehouse", "factory")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Snapshot:
+    period_start: date
+    horizon: int
+    items: dict[int, ItemRow] = field(default_factory=dict)
+    bom: list[tuple[int, int, Decimal, Decimal]] = field(default_factory=list)
+    lead_days: dict[int, int] = field(default_factory=dict)
+    lot: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
+    firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
+    history: dict[int, list[Decimal]] = field(default_factory=dict)
+
+    def period_of(self, day: date | None) -> int:
+        if day is None:
+            return 0
+        return (day - self.period_start).days // 7
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    run_id: int
+    items: int
+    orders: int
+    exceptions: int
+    seconds: dict[str, float]
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
+    session = uow.session
+    snap = Snapshot(period_start=_monday(today), horizon=horizon)
+    snap.items = {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.active))}
+    snap.bom = [
+        (row.parent_id, row.child_id, row.quantity, row.scrap_pct)
+        for row in session.scalars(select(BomLineRow))
+    ]
+    first_capability: dict[int, Decimal] = {}
+    for supplier_id, lead in session.execute(
+        select(CapabilityRow.supplier_id, CapabilityRow.lead_time_mean_days).order_by(
+            CapabilityRow.id
+        )
+    ).all():
+        first_capability.setdefault(supplier_id, lead)
+    terms: dict[int, ItemSupplierRow] = {}
+    for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id)):
+        item = snap.items.get(row.item_id)
+        if item is not None and (
+            row.item_id not in terms or row.supplier_id == item.default_supplier_id
+        ):
+            terms[row.item_id] = row
+    for item in snap.items.values():
+        term = terms.get(item.id)
+        if _makes(item):
+            lead = first_capability.get(item.default_supplier_id or -1, Decimal(0))
+            snap.lead_days[item.id] = math.ceil(lead) + item.production_cycle_days
+        else:
+            snap.lead_days[item.id] = term.lead_time_days if term else 0
+        moq = max(item.moq, term.moq if term else Decimal(0))
+        multiple = max(item.order_multiple, term.order_multiple if term else Decimal(0))
+        snap.lot[item.id] = (moq, multiple or Decimal(1))
+    for item_id, on_hand, reserved in session.execute(
+        select(
+            StockBalanceRow.item_id,
+            func.sum(StockBalanceRow.on_hand),
+            func.sum(StockBalanceRow.reserved),
+        )
+        .join(LocationRow, LocationRow.id == StockBalanceRow.location_id)
+        .where(LocationRow.kind.in_(STOCK_KINDS))
+        .group_by(StockBalanceRow.item_id)
+    ).all():
+        snap.stock[item_id] = (Decimal(on_hand or 0), Decimal(reserved or 0))
+    for job in session.scalars(
+        select(ProductionJobRow).where(ProductionJobRow.status.in_(("planned", "started")))
+    ):
+        period = max(snap.period_of(job.planned_finish), 0)
+        snap.receipts.append((job.item_id, period, job.quantity, f"job:{job.id}"))
+    for line, number, promise in session.execute(
+        select(SalesOrderLineRow, SalesOrderRow.number, SalesOrderRow.promise_date)
+        .join(SalesOrderRow, SalesOrderRow.id == SalesOrderLineRow.order_id)
+        .where(SalesOrderRow.status.in_(OPEN_ORDER), SalesOrderLineRow.backordered > 0)
+    ).all():
+        snap.firm.append(
+            (line.item_id, max(snap.period_of(promise), 0), line.backordered, f"order:{number}")
+        )
+    since = snap.period_start - timedelta(weeks=FORECAST_WEEKS)
+    for item_id, week, quantity in session.execute(
+        select(
+            DemandHistoryRow.item_id,
+            DemandHistoryRow.period_start,
+            func.sum(DemandHistoryRow.quantity),
+        )
+        .where(
+            DemandHistoryRow.period_start >= since,
+            DemandHistoryRow.period_start < snap.period_start,
+        )
+        .group_by(DemandHistoryRow.item_id, DemandHistoryRow.period_start)
+    ).all():
+        weeks = snap.history.setdefault(item_id, [Decimal(0)] * FORECAST_WEEKS)
+        index = (week - since).days // 7
+        if 0 <= index < FORECAST_WEEKS:
+            weeks[index] += Decimal(quantity)
+    session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
+    return snap
+
+
+def _makes(item: ItemRow) -> bool:
+    return item.kind in ("finished", "module")
+
+
+def _forecast(snap: Snapshot) -> dict[int, Decimal]:
+    """Weekly forecast per stocked item: the mean of the last :data:`FORECAST_WEEKS` weeks,
+    rounded up to whole units. Made-to-order products (with custom modules) are forecast too:
+    their forecast pulls only standard modules (postponement, in MRP)."""
+    return {
+        item_id: Decimal(math.ceil(sum(weeks) / len(weeks)))
+        for item_id, weeks in snap.history.items()
+        if sum(weeks) > 0
+    }
+
+
+def _policy(snap: Snapshot, forecast: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Safety stock per forecast item: one week of cover during its lead time's uncertainty,
+    ``z = 1.65`` (95 % cycle service) times the weekly spread times sqrt(lead time in weeks)."""
+    result = {}
+    for item_id, weeks in snap.history.items():
+        if item_id not in forecast:
+            continue
+        mean = sum(weeks, Decimal(0)) / len(weeks)
+        spread = (sum(((w - mean) ** 2 for w in weeks), Decimal(0)) / len(weeks)).sqrt()
+        lead_weeks = max(Decimal(snap.lead_days.get(item_id, 0)) / 7, Decimal(1))
+        result[item_id] = Decimal(math.ceil(Decimal("1.65") * spread * lead_weeks.sqrt()))
+    return result
+
+
+def _mrp(
+    snap: Snapshot, forecast: dict[int, Decimal], safety: dict[int, Decimal]
+) -> tuple[MrpResult, dict[str, int]]:
+    skus = {item_id: row.sku for item_id, row in snap.items.items()}
+    ids = {sku: item_id for item_id, sku in skus.items()}
+    items = []
+    for item_id, row in snap.items.items():
+        moq, multiple = snap.lot[item_id]
+        on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+        items.append(
+            MrpItem(
+                row.sku,
+                lead_time=math.ceil(snap.lead_days[item_id] / 7),
+                moq=moq,
+                multiple=multiple,
+                make=_makes(row),
+                custom=row.module_type == "custom",
+                safety_stock=safety.get(item_id, 0),
+                on_hand=on_hand,
+                allocated=reserved,
+            )
+        )
+    bom = [
+        BomLine(skus[parent], skus[child], quantity, scrap)
+        for parent, child, quantity, scrap in snap.bom
+        if parent in skus and child in skus
+    ]
+    demand = [Demand(skus[i], p, q, source) for i, p, q, source in snap.firm if i in skus]
+    demand += [
+        Demand(skus[item_id], period, quantity)
+        for item_id, quantity in forecast.items()
+        for period in range(snap.horizon)
+        if item_id in skus
+    ]
+    receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
+    return mrp(items, bom, demand, receipts, horizon=snap.horizon), ids
+
+
+def _inputs(
+    snap: Snapshot, forecast: dict[int, Decimal], safety: dict[int, Decimal]
+) -> dict[int, dict[str, str]]:
+    firm: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, _period, quantity, _source in snap.firm:
+        firm[item_id] += quantity
+    receipts: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, _period, quantity, _source in snap.receipts:
+        receipts[item_id] += quantity
+    result = {}
+    for item_id in snap.items:
+        on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+        moq, multiple = snap.lot[item_id]
+        result[item_id] = {
+            "orders": str(firm.get(item_id, 0)),
+            "stock": f"{on_hand}/{reserved}",
+            "receipts": str(receipts.get(item_id, 0)),
+            "forecast": str(forecast.get(item_id, 0)),
+            "safety_stock": str(safety.get(item_id, 0)),
+            "supplier_terms": f"lead {snap.lead_days[item_id]}d moq {moq} x {multiple}",
+        }
+    return result
+
+
+def run_plan(
+    engine: Engine,
+    *,
+    now: datetime,
+    horizon: int = 26,
+    actor: str = "cli",
+    progress: Progress | None = None,
+    fail_at: str | None = None,
+) -> PlanSummary:
+    """Run every step and write a new plan version (current once complete).
+
+    ``fail_at`` makes the named step raise (for the interrupted-run test and demos).
+    """
+    seconds: dict[str, float] = {}
+    today = now.date()
+    with UnitOfWork(engine, actor=actor) as uow:
+        run = PlanRunRow(
+            status="running",
+            started_at=now,
+            period_start=_monday(today),
+            period_days=7,
+            horizon=horizon,
+            actor=actor,
+        )
+        uow.session.add(run)
+        uow.session.flush()
+        run_id = run.id
+        uow.commit()
+
+    def step(name: str) -> float:
+        if progress is not None:
+            progress(name)
+        if fail_at == name:
+            raise RuntimeError(f"planning stopped at step {name} (fail_at)")
+        return time.perf_counter()
+
+    try:
+        began = step("snapshot")
+        with UnitOfWork(engine, write=False) as reader:
+            snap = _snapshot(reader, today=today, horizon=horizon)
+        seconds["snapshot"] = time.perf_counter() - began
+        began = step("forecast")
+        forecast = _forecast(snap)
+        seconds["forecast"] = time.perf_counter() - began
+        began = step("policy")
+        safety = _policy(snap, forecast)
+        seconds["policy"] = time.perf_counter() - began
+        began = step("mrp")
+        result, ids = _mrp(snap, forecast, safety)
+        seconds["mrp"] = time.perf_counter() - began
+        began = step("write")
+        _write(engine, run_id, snap, result, ids, _inputs(snap, forecast, safety), seconds)
+        seconds["write"] = time.perf_counter() - began
+    except BaseException as error:
+        with UnitOfWork(engine, actor=actor) as uow:
+            row = uow.session.get(PlanRunRow, run_id)
+            assert row is not None
+            row.status = "failed"
+            row.error = str(error) or type(error).__name__
+            row.finished_at = now
+            uow.commit()
+        raise
+    return PlanSummary(
+        run_id, len(snap.items), len(result.planned), len(result.exceptions), seconds
+    )
+
+
+def _write(
+    engine: Engine,
+    run_id: int,
+    snap: Snapshot,
+    result: MrpResult,
+    ids: dict[str, int],
+    inputs: dict[int, dict[str, str]],
+    seconds: dict[str, float],
+) -> None:
+    def day(period: int) -> date:
+        return snap.period_start + timedelta(weeks=period)
+
+    with UnitOfWork(engine) as uow:
+        session = uow.session
+        order_rows = [
+            {
+                "run_id": run_id,
+                "number": order.id,
+                "item_id": ids[order.item],
+                "kind": order.kind,
+                "release_date": day(order.release_period),
+                "due_date": day(order.due_period),
+                "quantity": order.quantity,
+                "pegs": [[source, str(quantity)] for source, quantity in order.pegs],
+            }
+            for order in result.planned
+        ]
+        exception_rows = [
+            {
+                "run_id": run_id,
+                "item_id": ids[e.item],
+                "kind": e.kind,
+                "period_date": day(e.period),
+                "message": e.message,
+            }
+            for e in result.exceptions
+        ]
+        input_rows = [{"run_id": run_id, "item_id": i, "values": v} for i, v in inputs.items()]
+        for table, rows in (
+            (PlanOrderRow, order_rows),
+            (PlanExceptionRow, exception_rows),
+            (PlanInputRow, input_rows),
+        ):
+            if rows:
+                session.execute(insert(table), rows)
+        run = session.get(PlanRunRow, run_id)
+        assert run is not None
+        run.status = "complete"
+        run.finished_at = datetime.now(run.started_at.tzinfo)
+        run.stats = {
+            "items": len(snap.items),
+            "orders": len(result.planned),
+            "exceptions": len(result.exceptions),
+            "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        }
+        uow.commit()
+
+
+def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRunRow:
+    """The given complete run, or the newest complete one."""
+    query = select(PlanRunRow).where(PlanRunRow.status == "complete")
+    if run_id is not None:
+        query = query.where(PlanRunRow.id == run_id)
+    row = uow.session.scalars(query.order_by(PlanRunRow.id.desc()).limit(1)).first()
+    if row is None:
+        raise NotFound(
+            f"no complete plan {run_id}" if run_id else "no plan yet: run flexchain plan"
+        )
+    return row
+
+
+def plan_rows(uow: UnitOfWork, run_id: int) -> list[dict[str, Any]]:
+    """The planned orders and exceptions of one run, orders first, for show and export."""
+    skus = dict(uow.session.execute(select(ItemRow.id, ItemRow.sku)).all())
+    orders = [
+        {
+            "type": "order",
+            "run": run_id,
+            "number": row.number,
+            "sku": skus[row.item_id],
+            "kind": row.kind,
+            "release_date": row.release_date,
+            "due_date": row.due_date,
+            "quantity": row.quantity,
+            "pegging": "; ".join(f"{source}={quantity}" for source, quantity in row.pegs),
+        }
+        for row in uow.session.scalars(
+            select(PlanOrderRow).where(PlanOrderRow.run_id == run_id).order_by(PlanOrderRow.number)
+        )
+    ]
+    exceptions = [
+        {
+            "type": "exception",
+            "run": run_id,
+            "sku": skus[row.item_id],
+            "kind": row.kind,
+            "date": row.period_date,
+            "message": row.message,
+        }
+        for row in uow.session.scalars(
+            select(PlanExceptionRow)
+            .where(PlanExceptionRow.run_id == run_id)
+            .order_by(PlanExceptionRow.id)
+        )
+    ]
+    return orders + exceptions
+
+
+def diff_runs(uow: UnitOfWork, old_id: int, new_id: int) -> list[dict[str, Any]]:
+    """Per item whose planned orders changed: the old and new totals and orders, and the inputs
+    that changed between the runs (or, if none of its own did, its parents')."""
+    session = uow.session
+    skus = dict(session.execute(select(ItemRow.id, ItemRow.sku)).all())
+
+    def orders(run_id: int) -> dict[int, list[tuple[date, Decimal]]]:
+        found: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        for row in session.scalars(select(PlanOrderRow).where(PlanOrderRow.run_id == run_id)):
+            found[row.item_id].append((row.due_date, row.quantity))
+        return found
+
+    def inputs(run_id: int) -> dict[int, dict[str, str]]:
+        return {
+            row.item_id: row.values
+            for row in session.scalars(select(PlanInputRow).where(PlanInputRow.run_id == run_id))
+        }
+
+    before, after = orders(old_id), orders(new_id)
+    old_inputs, new_inputs = inputs(old_id), inputs(new_id)
+    parents: dict[int, set[int]] = defaultdict(set)
+    for parent, child in session.execute(select(BomLineRow.parent_id, BomLineRow.child_id)).all():
+        parents[child].add(parent)
+    labels = {
+        "orders": "new order",
+        "stock": "stock change",
+        "receipts": "open job or PO change",
+        "forecast": "forecast change",
+        "safety_stock": "safety stock change",
+        "supplier_terms": "supplier term",
+    }
+
+    def causes(item_id: int, seen: set[int]) -> list[str]:
+        old, new = old_inputs.get(item_id, {}), new_inputs.get(item_id, {})
+        own = [
+            f"{labels[k]}: {old.get(k, '-')} -> {new.get(k, '-')}"
+            for k in labels
+            if old.get(k) != new.get(k)
+        ]
+        if own:
+            return own
+        for parent in sorted(parents.get(item_id, ())):
+            if parent not in seen:
+                found = causes(parent, seen | {parent})
+                if found:
+                    return [f"via {skus.get(parent)}: {cause}" for cause in found]
+        return []
+
+    changes = []
+    for item_id in sorted(set(before) | set(after), key=lambda i: skus.get(i, "")):
+        old, new = sorted(before.get(item_id, [])), sorted(after.get(item_id, []))
+        if old == new:
+            continue
+        changes.append(
+            {
+                "sku": skus.get(item_id),
+                "before": sum((q for _, q in old), Decimal(0)),
+                "after": sum((q for _, q in new), Decimal(0)),
+                "orders_before": len(old),
+                "orders_after": len(new),
+                "caused_by": "; ".join(causes(item_id, {item_id}))
+                or "no input of this item or its parents changed (netting order)",
+            }
+        )
+    return changes
+
+
+def previous_run(uow: UnitOfWork, run_id: int) -> PlanRunRow:
+    row = uow.session.scalars(
+        select(PlanRunRow)
+        .where(PlanRunRow.status == "complete", PlanRunRow.id < run_id)
+        .order_by(PlanRunRow.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"no complete plan before {run_id} to compare with")
+    return row
+
+
+def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) -> dict[str, Any]:
+    """Every number behind one item's plan, recomputed read-only from the current data:
+    its inputs, the safety-stock formula with its values, and the MRP netting per period."""
+    with UnitOfWork(engine, write=False) as uow:
+        snap = _snapshot(uow, today=now.date(), horizon=horizon)
+    item_id = next((i for i, row in snap.items.items() if row.sku == sku), None)
+    if item_id is None:
+        raise NotFound(f"unknown item {sku!r}")
+    forecast = _forecast(snap)
+    safety = _policy(snap, forecast)
+    result, _ids = _mrp(snap, forecast, safety)
+    weeks = snap.history.get(item_id, [])
+    mean = sum(weeks, Decimal(0)) / len(weeks) if weeks else Decimal(0)
+    spread = (
+        (sum(((w - mean) ** 2 for w in weeks), Decimal(0)) / len(weeks)).sqrt()
+        if weeks
+        else Decimal(0)
+    )
+    on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+    moq, multiple = snap.lot[item_id]
+    receipts = [Decimal(0)] * horizon
+    for rid, period, quantity, _source in snap.receipts:
+        if rid == item_id and period < horizon:
+            receipts[period] += quantity
+    planned = [Decimal(0)] * horizon
+    orders = [o for o in result.planned if o.item == sku]
+    for order in orders:
+        planned[order.due_period] += order.quantity
+    gross = result.gross.get(sku, [Decimal(0)] * horizon)
+    projected, rows = on_hand - reserved, []
+    for period in range(horizon):
+        projected += receipts[period] + planned[period] - gross[period]
+        rows.append(
+            {
+                "period": period,
+                "week": snap.period_start + timedelta(weeks=period),
+                "gross": gross[period],
+                "receipts": receipts[period],
+                "planned": planned[period],
+                "projected": projected,
+            }
+        )
+    lead_weeks = max(Decimal(snap.lead_days[item_id]) / 7, Decimal(1))
+    return {
+        "sku": sku,
+        "inputs": {
+            "on_hand": on_hand,
+            "allocated": reserved,
+            "lead_time_days": snap.lead_days[item_id],
+            "moq": moq,
+            "multiple": multiple,
+            "history_weeks": weeks,
+        },
+        "forecast": {
+            "formula": f"mean of the last {FORECAST_WEEKS} weeks, rounded up",
+            "mean": mean,
+            "weekly": forecast.get(item_id, Decimal(0)),
+        },
+        "safety_stock": {
+            "formula": "ceil(z x sd x sqrt(max(lead time / 7, 1)))",
+            "z": Decimal("1.65"),
+            "sd": spread,
+            "lead_weeks": lead_weeks,
+            "value": safety.get(item_id, Decimal(0)),
+        },
+        "netting": {
+            "formula": "projected[t] = projected[t-1] + receipts[t] + planned[t] - gross[t]; "
+            "order when projected would fall below safety stock, rounded up to MOQ "
+            "and multiple, released lead time earlier",
+            "periods": rows,
+        },
+        "orders": [
+            {
+                "release_period": o.release_period,
+                "due_period": o.due_period,
+                "quantity": o.quantity,
+                "pegs": [f"{s}={q}" for s, q in o.pegs],
+            }
+            for o in orders
+        ],
+    }

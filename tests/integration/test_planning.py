@@ -1,0 +1,109 @@
+"""Planning runs through the service and the CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine, select
+
+from flexchain.adapters.db import tables as t
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.services import intake, planning
+from flexchain.services.imports import import_rows
+from tests.integration.test_cli import flexchain_cli
+from tests.storefront_world import TEE, build_world, shopify_order, shopify_webhook
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def company(engine: Engine, make_uow: Callable[..., UnitOfWork]) -> Engine:
+    build_world(make_uow)
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    rows = [
+        {
+            "sku": TEE,
+            "location": "WH",
+            "period_start": monday - timedelta(weeks=w),
+            "quantity": 6 + w % 3,
+        }
+        for w in range(1, 14)
+    ]
+    with make_uow() as uow:
+        import_rows(uow, "demand", rows)
+        uow.commit()
+    return engine
+
+
+def _status(engine: Engine) -> list[tuple[int, str]]:
+    with UnitOfWork(engine, write=False) as uow:
+        return list(uow.session.execute(select(t.PlanRunRow.id, t.PlanRunRow.status)).all())
+
+
+def test_a_run_writes_a_current_plan_with_pegged_orders(company: Engine) -> None:
+    summary = planning.run_plan(company, now=NOW, horizon=8)
+    assert _status(company) == [(summary.run_id, "complete")]
+    with UnitOfWork(company, write=False) as uow:
+        rows = planning.plan_rows(uow, planning.current_run(uow).id)
+    tee = [r for r in rows if r["type"] == "order" and r["sku"] == TEE]
+    # 10 on hand, forecast 7 a week (mean of 6,7,8 rounded up): orders start when stock runs out
+    assert tee and all(r["pegging"] for r in tee)
+    assert sum(r["quantity"] for r in tee) > 0
+
+
+def test_an_interrupted_run_leaves_the_previous_plan_current(company: Engine) -> None:
+    first = planning.run_plan(company, now=NOW, horizon=8)
+    with pytest.raises(RuntimeError, match="stopped at step mrp"):
+        planning.run_plan(company, now=NOW, horizon=8, fail_at="mrp")
+    statuses = _status(company)
+    assert statuses[0] == (first.run_id, "complete") and statuses[1][1] == "failed"
+    with UnitOfWork(company, write=False) as uow:
+        assert planning.current_run(uow).id == first.run_id
+        orders = uow.session.scalars(
+            select(t.PlanOrderRow).where(t.PlanOrderRow.run_id == statuses[1][0])
+        ).all()
+    assert orders == []
+
+
+def test_diff_names_the_input_that_changed(company: Engine) -> None:
+    first = planning.run_plan(company, now=NOW, horizon=8)
+    # a webhook order for 14 tees: 10 reserved, 4 backordered -> a new firm requirement
+    headers, body = shopify_webhook(shopify_order(501, [{"sku": TEE, "quantity": 14}]))
+    received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
+    intake.process(company, received.inbox_id, now=NOW)
+    second = planning.run_plan(company, now=NOW, horizon=8)
+    with UnitOfWork(company, write=False) as uow:
+        changes = {c["sku"]: c for c in planning.diff_runs(uow, first.run_id, second.run_id)}
+    assert "new order: 0 -> 4" in changes[TEE]["caused_by"]
+    assert "stock change: 10/0 -> 10/10" in changes[TEE]["caused_by"]
+
+
+def test_plan_commands(company: Engine, database_url: str, tmp_path: Path) -> None:
+    code, out, err = flexchain_cli(database_url, "plan", "--horizon", "6")
+    assert code == 0, err
+    assert "is current" in out
+    code, out, _ = flexchain_cli(database_url, "plan", "show", "--json")
+    rows = json.loads(out)
+    assert {r["type"] for r in rows} <= {"order", "exception"} and rows
+    target = tmp_path / "plan.xlsx"
+    code, out, _ = flexchain_cli(database_url, "plan", "export", str(target))
+    assert code == 0
+    workbook = openpyxl.load_workbook(target)
+    assert workbook.sheetnames == ["orders", "exceptions"]
+    assert workbook["orders"].max_row == 1 + sum(r["type"] == "order" for r in rows)
+    code, out, err = flexchain_cli(database_url, "plan", "diff")
+    assert code == 1 and "no complete plan before" in err
+    flexchain_cli(database_url, "plan", "--horizon", "6")
+    code, out, _ = flexchain_cli(database_url, "plan", "diff", "--json")
+    assert json.loads(out) == []
+    code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
+    view = json.loads(out)
+    assert view["forecast"]["weekly"] == "7"
+    assert len(view["netting"]["periods"]) == 26
+    code, _, err = flexchain_cli(database_url, "plan", "explain", "NOPE")
+    assert code == 1 and "unknown item 'NOPE'" in err

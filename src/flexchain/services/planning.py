@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Engine, func, insert, select
 
 from flexchain.adapters.db.tables import (
@@ -40,10 +41,14 @@ from flexchain.adapters.db.tables import (
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
+from flexchain.planning.demand import classify, weekly_buckets
+from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpItem, MrpResult, Receipt, mrp
+from flexchain.planning.policy import safety_stock
 
 __all__ = [
-    "FORECAST_WEEKS",
+    "HISTORY_WEEKS",
+    "SERVICE_LEVELS",
     "STEPS",
     "PlanSummary",
     "current_run",
@@ -52,8 +57,10 @@ __all__ = [
 ]
 
 STEPS = ("snapshot", "forecast", "policy", "mrp", "write")
-FORECAST_WEEKS = 13
-"""Weeks of recent history the forecast step averages (see :func:`_forecast`)."""
+HISTORY_WEEKS = 104
+"""Weeks of demand history the forecast step reads."""
+SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
+"""Cycle service level per ABC class for safety stocks."""
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
 STOCK_KINDS = ("warehouse", "factory")
 
@@ -71,7 +78,8 @@ class Snapshot:
     stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
     firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
-    history: dict[int, list[Decimal]] = field(default_factory=dict)
+    history: list[tuple[int, date, Decimal]] = field(default_factory=list)
+    """Weekly demand (item id, week, quantity) of the last :data:`HISTORY_WEEKS` weeks."""
 
     def period_of(self, day: date | None) -> int:
         if day is None:
@@ -148,23 +156,22 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
         snap.firm.append(
             (line.item_id, max(snap.period_of(promise), 0), line.backordered, f"order:{number}")
         )
-    since = snap.period_start - timedelta(weeks=FORECAST_WEEKS)
-    for item_id, week, quantity in session.execute(
-        select(
-            DemandHistoryRow.item_id,
-            DemandHistoryRow.period_start,
-            func.sum(DemandHistoryRow.quantity),
-        )
-        .where(
-            DemandHistoryRow.period_start >= since,
-            DemandHistoryRow.period_start < snap.period_start,
-        )
-        .group_by(DemandHistoryRow.item_id, DemandHistoryRow.period_start)
-    ).all():
-        weeks = snap.history.setdefault(item_id, [Decimal(0)] * FORECAST_WEEKS)
-        index = (week - since).days // 7
-        if 0 <= index < FORECAST_WEEKS:
-            weeks[index] += Decimal(quantity)
+    since = snap.period_start - timedelta(weeks=HISTORY_WEEKS)
+    snap.history = [
+        (item_id, week, Decimal(quantity))
+        for item_id, week, quantity in session.execute(
+            select(
+                DemandHistoryRow.item_id,
+                DemandHistoryRow.period_start,
+                func.sum(DemandHistoryRow.quantity),
+            )
+            .where(
+                DemandHistoryRow.period_start >= since,
+                DemandHistoryRow.period_start < snap.period_start,
+            )
+            .group_by(DemandHistoryRow.item_id, DemandHistoryRow.period_start)
+        ).all()
+    ]
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap
 
@@ -173,33 +180,77 @@ def _makes(item: ItemRow) -> bool:
     return item.kind in ("finished", "module")
 
 
-def _forecast(snap: Snapshot) -> dict[int, Decimal]:
-    """Weekly forecast per stocked item: the mean of the last :data:`FORECAST_WEEKS` weeks,
-    rounded up to whole units. Made-to-order products (with custom modules) are forecast too:
-    their forecast pulls only standard modules (postponement, in MRP)."""
-    return {
-        item_id: Decimal(math.ceil(sum(weeks) / len(weeks)))
-        for item_id, weeks in snap.history.items()
-        if sum(weeks) > 0
+@dataclass(frozen=True)
+class ItemForecast:
+    """One item's forecast: weekly means over the horizon, their spread, how it was made."""
+
+    weekly: list[Decimal]
+    sigma: Decimal
+    model: str
+    pattern: str
+    abc: str
+
+    @property
+    def mean(self) -> Decimal:
+        return sum(self.weekly, Decimal(0)) / len(self.weekly) if self.weekly else Decimal(0)
+
+
+def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
+    """Classify every item with history (ABC, XYZ, Syntetos-Boylan) and forecast it with the
+    statsforecast model of its pattern (:mod:`flexchain.planning.forecast`). Items are planned
+    over all locations together, so the panel has one location, ``ALL``."""
+    if not snap.history:
+        return {}
+    history = pl.DataFrame(
+        {
+            "item": [item_id for item_id, _, _ in snap.history],
+            "location": ["ALL"] * len(snap.history),
+            "date": [week for _, week, _ in snap.history],
+            "quantity": [float(quantity) for _, _, quantity in snap.history],
+        }
+    )
+    # the panel starts at the first week anything sold, not HISTORY_WEEKS back: a young
+    # catalogue is not a run of zeros (an item newer than the others still is, for now)
+    start = min(week for _, week, _ in snap.history)
+    panel = weekly_buckets(history, start=start, end=snap.period_start - timedelta(days=1))
+    unit_values = {
+        item_id: float(row.standard_cost or row.list_price or 1)
+        for item_id, row in snap.items.items()
     }
+    values = pl.DataFrame({"item": list(unit_values), "unit_value": list(unit_values.values())})
+    classes = classify(panel, values.filter(pl.col("item").is_in(panel["item"].unique().implode())))
+    frame = forecast_panel(panel, classes, horizon=snap.horizon)
+    labels = {row["item"]: row for row in classes.iter_rows(named=True)}
+    result: dict[int, ItemForecast] = {}
+    for (item_id,), group in frame.sort("period").group_by(["item"], maintain_order=True):
+        means = [Decimal(str(round(value, 3))) for value in group["mean"].to_list()]
+        spreads = [float(value) for value in group["sigma"].to_list() if value is not None]
+        sigma = Decimal(str(round(sum(spreads) / len(spreads), 3))) if spreads else Decimal(0)
+        label = labels[item_id]
+        result[int(item_id)] = ItemForecast(
+            means, sigma, str(group["model"][0]), str(label["pattern"]), str(label["abc"])
+        )
+    return result
 
 
-def _policy(snap: Snapshot, forecast: dict[int, Decimal]) -> dict[int, Decimal]:
-    """Safety stock per forecast item: one week of cover during its lead time's uncertainty,
-    ``z = 1.65`` (95 % cycle service) times the weekly spread times sqrt(lead time in weeks)."""
+def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, Decimal]:
+    """Safety stock per forecast item, :func:`flexchain.planning.policy.safety_stock` for the
+    cycle service level of its ABC class over its lead time (in weeks, at least one)."""
     result = {}
-    for item_id, weeks in snap.history.items():
-        if item_id not in forecast:
+    for item_id, item_forecast in forecasts.items():
+        if item_forecast.mean <= 0:
             continue
-        mean = sum(weeks, Decimal(0)) / len(weeks)
-        spread = (sum(((w - mean) ** 2 for w in weeks), Decimal(0)) / len(weeks)).sqrt()
-        lead_weeks = max(Decimal(snap.lead_days.get(item_id, 0)) / 7, Decimal(1))
-        result[item_id] = Decimal(math.ceil(Decimal("1.65") * spread * lead_weeks.sqrt()))
+        lead_weeks = max(snap.lead_days.get(item_id, 0) / 7, 1.0)
+        level = SERVICE_LEVELS.get(item_forecast.abc, 0.95)
+        stock = safety_stock(
+            level, float(item_forecast.mean), float(item_forecast.sigma), lead_weeks, 0.0
+        ).safety_stock
+        result[item_id] = Decimal(math.ceil(max(stock, 0.0)))
     return result
 
 
 def _mrp(
-    snap: Snapshot, forecast: dict[int, Decimal], safety: dict[int, Decimal]
+    snap: Snapshot, forecasts: dict[int, ItemForecast], safety: dict[int, Decimal]
 ) -> tuple[MrpResult, dict[str, int]]:
     skus = {item_id: row.sku for item_id, row in snap.items.items()}
     ids = {sku: item_id for item_id, sku in skus.items()}
@@ -228,16 +279,16 @@ def _mrp(
     demand = [Demand(skus[i], p, q, source) for i, p, q, source in snap.firm if i in skus]
     demand += [
         Demand(skus[item_id], period, quantity)
-        for item_id, quantity in forecast.items()
-        for period in range(snap.horizon)
-        if item_id in skus
+        for item_id, item_forecast in forecasts.items()
+        for period, quantity in enumerate(item_forecast.weekly)
+        if item_id in skus and quantity > 0
     ]
     receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
     return mrp(items, bom, demand, receipts, horizon=snap.horizon), ids
 
 
 def _inputs(
-    snap: Snapshot, forecast: dict[int, Decimal], safety: dict[int, Decimal]
+    snap: Snapshot, forecasts: dict[int, ItemForecast], safety: dict[int, Decimal]
 ) -> dict[int, dict[str, str]]:
     firm: dict[int, Decimal] = defaultdict(Decimal)
     for item_id, _period, quantity, _source in snap.firm:
@@ -253,7 +304,9 @@ def _inputs(
             "orders": str(firm.get(item_id, 0)),
             "stock": f"{on_hand}/{reserved}",
             "receipts": str(receipts.get(item_id, 0)),
-            "forecast": str(forecast.get(item_id, 0)),
+            "forecast": str(sum(forecasts[item_id].weekly, Decimal(0)))
+            if item_id in forecasts
+            else "0",
             "safety_stock": str(safety.get(item_id, 0)),
             "supplier_terms": f"lead {snap.lead_days[item_id]}d moq {moq} x {multiple}",
         }
@@ -302,16 +355,16 @@ def run_plan(
             snap = _snapshot(reader, today=today, horizon=horizon)
         seconds["snapshot"] = time.perf_counter() - began
         began = step("forecast")
-        forecast = _forecast(snap)
+        forecasts = _forecast(snap)
         seconds["forecast"] = time.perf_counter() - began
         began = step("policy")
-        safety = _policy(snap, forecast)
+        safety = _policy(snap, forecasts)
         seconds["policy"] = time.perf_counter() - began
         began = step("mrp")
-        result, ids = _mrp(snap, forecast, safety)
+        result, ids = _mrp(snap, forecasts, safety)
         seconds["mrp"] = time.perf_counter() - began
         began = step("write")
-        _write(engine, run_id, snap, result, ids, _inputs(snap, forecast, safety), seconds)
+        _write(engine, run_id, snap, result, ids, _inputs(snap, forecasts, safety), seconds)
         seconds["write"] = time.perf_counter() - began
     except BaseException as error:
         with UnitOfWork(engine, actor=actor) as uow:
@@ -522,16 +575,11 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
     item_id = next((i for i, row in snap.items.items() if row.sku == sku), None)
     if item_id is None:
         raise NotFound(f"unknown item {sku!r}")
-    forecast = _forecast(snap)
-    safety = _policy(snap, forecast)
-    result, _ids = _mrp(snap, forecast, safety)
-    weeks = snap.history.get(item_id, [])
-    mean = sum(weeks, Decimal(0)) / len(weeks) if weeks else Decimal(0)
-    spread = (
-        (sum(((w - mean) ** 2 for w in weeks), Decimal(0)) / len(weeks)).sqrt()
-        if weeks
-        else Decimal(0)
-    )
+    forecasts = _forecast(snap)
+    safety = _policy(snap, forecasts)
+    result, _ids = _mrp(snap, forecasts, safety)
+    weeks = sorted((week, quantity) for i, week, quantity in snap.history if i == item_id)
+    mine = forecasts.get(item_id)
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
     moq, multiple = snap.lot[item_id]
     receipts = [Decimal(0)] * horizon
@@ -556,7 +604,8 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
                 "projected": projected,
             }
         )
-    lead_weeks = max(Decimal(snap.lead_days[item_id]) / 7, Decimal(1))
+    lead_weeks = max(snap.lead_days[item_id] / 7, 1.0)
+    level = SERVICE_LEVELS.get(mine.abc, 0.95) if mine else None
     return {
         "sku": sku,
         "inputs": {
@@ -565,17 +614,23 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
             "lead_time_days": snap.lead_days[item_id],
             "moq": moq,
             "multiple": multiple,
-            "history_weeks": weeks,
+            "history_weeks": len(weeks),
+            "history_total": sum((q for _, q in weeks), Decimal(0)),
         },
         "forecast": {
-            "formula": f"mean of the last {FORECAST_WEEKS} weeks, rounded up",
-            "mean": mean,
-            "weekly": forecast.get(item_id, Decimal(0)),
+            "formula": "statsforecast model chosen by demand pattern (Syntetos-Boylan)",
+            "abc": mine.abc if mine else None,
+            "pattern": mine.pattern if mine else None,
+            "model": mine.model if mine else None,
+            "mean": mine.mean if mine else Decimal(0),
+            "sigma": mine.sigma if mine else None,
+            "weekly": mine.weekly if mine else [],
         },
         "safety_stock": {
-            "formula": "ceil(z x sd x sqrt(max(lead time / 7, 1)))",
-            "z": Decimal("1.65"),
-            "sd": spread,
+            "formula": "z(service level) x sigma x sqrt(lead weeks), rounded up "
+            "(planning.policy.safety_stock, cycle service)",
+            "service_level": level,
+            "sigma": mine.sigma if mine else None,
             "lead_weeks": lead_weeks,
             "value": safety.get(item_id, Decimal(0)),
         },

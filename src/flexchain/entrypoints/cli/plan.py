@@ -163,7 +163,11 @@ def explain(
     inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
     console.print(f"{item}: {inputs}", markup=False, soft_wrap=True)
     for key in ("forecast", "safety_stock"):
-        values = ", ".join(f"{k} {plain(v)}" for k, v in view[key].items() if k != "formula")
+        values = ", ".join(
+            f"{k} {plain(v)}"
+            for k, v in view[key].items()
+            if k != "formula" and not isinstance(v, list)
+        )
         console.print(f"{key}: {view[key]['formula']}: {values}", markup=False, soft_wrap=True)
     console.print(f"netting: {view['netting']['formula']}", markup=False, soft_wrap=True)
     columns = (

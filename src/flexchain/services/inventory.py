@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -108,22 +108,26 @@ def _lock_balances(
     return {(row.item_id, row.location_id): row for row in rows}
 
 
-def _sweep_expired(session: Session, balance: StockBalanceRow, now: datetime) -> None:
-    """Stop counting reservations past their expiry (called with the balance row locked)."""
-    expired = session.scalars(
-        select(ReservationRow).where(
+def _sweep_expired(session: Session, balance: StockBalanceRow, now: datetime) -> Decimal:
+    """Stop counting reservations past their expiry (called with the balance row locked);
+    returns the quantity that stopped counting. One UPDATE ... RETURNING, no rows loaded."""
+    expired = session.execute(
+        update(ReservationRow)
+        .where(
             ReservationRow.item_id == balance.item_id,
             ReservationRow.location_id == balance.location_id,
             ReservationRow.status == ACTIVE,
             ReservationRow.expires_at.is_not(None),
             ReservationRow.expires_at <= now,
         )
+        .values(status=ReservationStatus.EXPIRED.value)
+        .returning(ReservationRow.quantity)
+        .execution_options(synchronize_session=False)
     ).all()
-    total = sum((row.quantity for row in expired), Decimal(0))
-    for row in expired:
-        row.status = ReservationStatus.EXPIRED.value
+    total = sum((Decimal(quantity) for (quantity,) in expired), Decimal(0))
     if total:
         _add(session, balance, reserved=-total)
+    return total
 
 
 def _add(session: Session, balance: StockBalanceRow, **deltas: Decimal) -> None:
@@ -228,12 +232,14 @@ def _consume_reservation(
     session: Session, item_id: int, location_id: int, owner: str, amount: Decimal
 ) -> Decimal:
     row = session.scalars(
-        select(ReservationRow).where(
+        select(ReservationRow)
+        .where(
             ReservationRow.owner_ref == owner,
             ReservationRow.item_id == item_id,
             ReservationRow.location_id == location_id,
             ReservationRow.status == ACTIVE,
         )
+        .execution_options(populate_existing=True)  # reservations change through Core too
     ).one_or_none()
     if row is None:
         return Decimal(0)
@@ -304,8 +310,8 @@ def reserve_known(
     item_id, sku = item
     loc_id, code = loc
     balance = _lock_balances(session, [(item_id, loc_id)])[(item_id, loc_id)]
-    _sweep_expired(session, balance, now)
-    available = _available(session, balance.id)
+    swept = _sweep_expired(session, balance, now)
+    available = balance.on_hand - balance.reserved + swept  # the row is locked: this holds
     amount = min(wanted, max(available, Decimal(0))) if allow_partial else wanted
     if amount <= 0:
         return Decimal(0)
@@ -319,29 +325,33 @@ def reserve_known(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise InsufficientStock(sku, code, wanted, available)
-    row = session.scalars(
-        select(ReservationRow).where(
-            ReservationRow.owner_ref == owner_ref,
-            ReservationRow.item_id == item_id,
-            ReservationRow.location_id == loc_id,
+    # one upsert: a new reservation, or more on the owner's reservation of this item here
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ReservationRow).values(
+        owner_ref=owner_ref,
+        item_id=item_id,
+        location_id=loc_id,
+        quantity=amount,
+        expires_at=expires_at,
+        status=ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    table = ReservationRow.__table__
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["owner_ref", "item_id", "location_id"],
+            set_={
+                "quantity": case(
+                    (table.c.status == ACTIVE, table.c.quantity + statement.excluded.quantity),
+                    else_=statement.excluded.quantity,
+                ),
+                "status": ACTIVE,
+                "expires_at": statement.excluded.expires_at,
+                "updated_at": statement.excluded.updated_at,
+            },
         )
-    ).one_or_none()
-    if row is None:
-        session.add(
-            ReservationRow(
-                owner_ref=owner_ref,
-                item_id=item_id,
-                location_id=loc_id,
-                quantity=amount,
-                expires_at=expires_at,
-                status=ACTIVE,
-            )
-        )
-    else:
-        row.quantity = (row.quantity if row.status == ACTIVE else Decimal(0)) + amount
-        row.status = ACTIVE
-        row.expires_at = expires_at
-    session.flush()
+    )
     return amount
 
 

@@ -74,6 +74,9 @@ class MrpItem:
     custom: bool = False
     """A custom module: planned from firm demand only (postponement)."""
     safety_stock: Decimal | int = 0
+    min_lot: Decimal | int = 0
+    """The smallest order the policy wants (e.g. an EOQ): orders are at least this much, the
+    excess pegged to ``lot_size``; unlike ``moq``, a smaller need is not an exception."""
     on_hand: Decimal | int = 0
     allocated: Decimal | int = 0
 
@@ -253,6 +256,7 @@ def _plan_item(
 ) -> list[PlannedOrder]:
     safety = milli(spec.safety_stock, "safety_stock")
     moq = milli(spec.moq, "moq")
+    min_lot = milli(spec.min_lot, "min_lot")
     multiple = milli(spec.multiple, "multiple")
     projected = milli(spec.on_hand, "on_hand") - milli(spec.allocated, "allocated")
     kind = "production" if spec.make else "purchase"
@@ -273,7 +277,7 @@ def _plan_item(
         if not pending:
             continue
         shortfall = sum(quantity for _, quantity in pending)
-        quantity = _round_lot(shortfall, moq, multiple)
+        quantity = _round_lot(max(shortfall, min_lot), moq, multiple)
         pegs = list(pending)
         if quantity > shortfall:
             pegs.append(("lot_size", quantity - shortfall))

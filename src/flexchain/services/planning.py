@@ -37,18 +37,18 @@ from flexchain.adapters.db.tables import (
     SalesOrderLineRow,
     SalesOrderRow,
     StockBalanceRow,
+    SupplierRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
 from flexchain.planning.demand import classify, weekly_buckets
+from flexchain.planning.dynamic import dynamic_policy, explain_row
 from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpItem, MrpResult, Receipt, mrp
-from flexchain.planning.policy import safety_stock
 
 __all__ = [
     "HISTORY_WEEKS",
-    "SERVICE_LEVELS",
     "STEPS",
     "PlanSummary",
     "current_run",
@@ -59,8 +59,7 @@ __all__ = [
 STEPS = ("snapshot", "forecast", "policy", "mrp", "write")
 HISTORY_WEEKS = 104
 """Weeks of demand history the forecast step reads."""
-SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
-"""Cycle service level per ABC class for safety stocks."""
+
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
 STOCK_KINDS = ("warehouse", "factory")
 
@@ -74,6 +73,9 @@ class Snapshot:
     items: dict[int, ItemRow] = field(default_factory=dict)
     bom: list[tuple[int, int, Decimal, Decimal]] = field(default_factory=list)
     lead_days: dict[int, int] = field(default_factory=dict)
+    lead_sd_days: dict[int, Decimal] = field(default_factory=dict)
+    tier: dict[int, str] = field(default_factory=dict)
+    """The default supplier's tier (S, A, B) per item: its agility in the policy."""
     lot: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
@@ -108,13 +110,16 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
         (row.parent_id, row.child_id, row.quantity, row.scrap_pct)
         for row in session.scalars(select(BomLineRow))
     ]
-    first_capability: dict[int, Decimal] = {}
-    for supplier_id, lead in session.execute(
-        select(CapabilityRow.supplier_id, CapabilityRow.lead_time_mean_days).order_by(
-            CapabilityRow.id
-        )
+    first_capability: dict[int, tuple[Decimal, Decimal]] = {}
+    for supplier_id, lead, lead_sd in session.execute(
+        select(
+            CapabilityRow.supplier_id,
+            CapabilityRow.lead_time_mean_days,
+            CapabilityRow.lead_time_sd_days,
+        ).order_by(CapabilityRow.id)
     ).all():
-        first_capability.setdefault(supplier_id, lead)
+        first_capability.setdefault(supplier_id, (lead, lead_sd))
+    tiers = dict(session.execute(select(SupplierRow.id, SupplierRow.tier)).all())
     terms: dict[int, ItemSupplierRow] = {}
     for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id)):
         item = snap.items.get(row.item_id)
@@ -125,10 +130,17 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     for item in snap.items.values():
         term = terms.get(item.id)
         if _makes(item):
-            lead = first_capability.get(item.default_supplier_id or -1, Decimal(0))
+            lead, lead_sd = first_capability.get(
+                item.default_supplier_id or -1, (Decimal(0), Decimal(0))
+            )
             snap.lead_days[item.id] = math.ceil(lead) + item.production_cycle_days
+            snap.lead_sd_days[item.id] = lead_sd
         else:
             snap.lead_days[item.id] = term.lead_time_days if term else 0
+            snap.lead_sd_days[item.id] = Decimal(0)
+        supplier = term.supplier_id if term else item.default_supplier_id
+        if supplier is not None and supplier in tiers:
+            snap.tier[item.id] = tiers[supplier]
         moq = max(item.moq, term.moq if term else Decimal(0))
         multiple = max(item.order_multiple, term.order_multiple if term else Decimal(0))
         snap.lot[item.id] = (moq, multiple or Decimal(1))
@@ -189,6 +201,7 @@ class ItemForecast:
     model: str
     pattern: str
     abc: str
+    xyz: str
 
     @property
     def mean(self) -> Decimal:
@@ -228,29 +241,80 @@ def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
         sigma = Decimal(str(round(sum(spreads) / len(spreads), 3))) if spreads else Decimal(0)
         label = labels[item_id]
         result[int(item_id)] = ItemForecast(
-            means, sigma, str(group["model"][0]), str(label["pattern"]), str(label["abc"])
+            means,
+            sigma,
+            str(group["model"][0]),
+            str(label["pattern"]),
+            str(label["abc"]),
+            str(label["xyz"]),
         )
     return result
 
 
-def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, Decimal]:
-    """Safety stock per forecast item, :func:`flexchain.planning.policy.safety_stock` for the
-    cycle service level of its ABC class over its lead time (in weeks, at least one)."""
+ORDER_COST = 25.0
+"""Cost of placing one order (or releasing one job), in the items' currency: the EOQ's K."""
+HOLDING_RATE = 0.25
+"""Yearly holding cost as a share of the unit cost: the EOQ's h = rate x cost / 52 per week."""
+
+
+@dataclass(frozen=True)
+class ItemPolicy:
+    safety_stock: Decimal
+    reorder_point: Decimal
+    order_quantity: Decimal
+    days_of_cover: Decimal | None
+    row: dict[str, Any]
+    """Every input and intermediate number (``dynamic_policy``'s row), for ``plan explain``."""
+
+
+def _whole(value: float | None) -> Decimal:
+    """A policy quantity in whole units, rounded up (never below zero)."""
+    return Decimal(math.ceil(max(float(value or 0), 0.0)))
+
+
+def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, ItemPolicy]:
+    """Per forecast item, :func:`flexchain.planning.dynamic.dynamic_policy` (docs/policy.md):
+    service level and review period from the ABC-XYZ matrix, safety stock with lead-time
+    variability, reorder point, EOQ adjusted for uncertainty and the supplier's agility (tier),
+    rounded to MOQ and multiple, days of cover."""
+    ids = [item_id for item_id, f in forecasts.items() if item_id in snap.items]
+    if not ids:
+        return {}
+    cost = {i: float(snap.items[i].standard_cost or snap.items[i].list_price or 1) for i in ids}
+    frame = pl.DataFrame(
+        {
+            "item": ids,
+            "location": ["ALL"] * len(ids),
+            "abc": [forecasts[i].abc for i in ids],
+            "xyz": [forecasts[i].xyz for i in ids],
+            "demand_mean": [float(forecasts[i].mean) for i in ids],
+            "demand_sd": [float(forecasts[i].sigma) for i in ids],
+            "lead_time_mean": [snap.lead_days[i] / 7 for i in ids],
+            "lead_time_sd": [float(snap.lead_sd_days.get(i, 0)) / 7 for i in ids],
+            "fixed_cost": [ORDER_COST] * len(ids),
+            "holding_cost": [max(cost[i] * HOLDING_RATE / 52, 1e-6) for i in ids],
+            "agility": [snap.tier.get(i) for i in ids],
+            "moq": [float(snap.lot[i][0]) for i in ids],
+            "multiple": [float(snap.lot[i][1]) for i in ids],
+            "unit_cost": [cost[i] for i in ids],
+        },
+        schema_overrides={"agility": pl.String},
+    )
     result = {}
-    for item_id, item_forecast in forecasts.items():
-        if item_forecast.mean <= 0:
-            continue
-        lead_weeks = max(snap.lead_days.get(item_id, 0) / 7, 1.0)
-        level = SERVICE_LEVELS.get(item_forecast.abc, 0.95)
-        stock = safety_stock(
-            level, float(item_forecast.mean), float(item_forecast.sigma), lead_weeks, 0.0
-        ).safety_stock
-        result[item_id] = Decimal(math.ceil(max(stock, 0.0)))
+    for row in dynamic_policy(frame).iter_rows(named=True):
+        cover = row["days_of_cover"]
+        result[int(row["item"])] = ItemPolicy(
+            _whole(row["safety_stock"]),
+            _whole(row["reorder_point"]),
+            _whole(row["order_quantity"]),
+            Decimal(str(round(cover, 1))) if cover is not None else None,
+            row,
+        )
     return result
 
 
 def _mrp(
-    snap: Snapshot, forecasts: dict[int, ItemForecast], safety: dict[int, Decimal]
+    snap: Snapshot, forecasts: dict[int, ItemForecast], policies: dict[int, ItemPolicy]
 ) -> tuple[MrpResult, dict[str, int]]:
     skus = {item_id: row.sku for item_id, row in snap.items.items()}
     ids = {sku: item_id for item_id, sku in skus.items()}
@@ -266,7 +330,8 @@ def _mrp(
                 multiple=multiple,
                 make=_makes(row),
                 custom=row.module_type == "custom",
-                safety_stock=safety.get(item_id, 0),
+                safety_stock=policies[item_id].safety_stock if item_id in policies else 0,
+                min_lot=policies[item_id].order_quantity if item_id in policies else 0,
                 on_hand=on_hand,
                 allocated=reserved,
             )
@@ -288,7 +353,7 @@ def _mrp(
 
 
 def _inputs(
-    snap: Snapshot, forecasts: dict[int, ItemForecast], safety: dict[int, Decimal]
+    snap: Snapshot, forecasts: dict[int, ItemForecast], policies: dict[int, ItemPolicy]
 ) -> dict[int, dict[str, str]]:
     firm: dict[int, Decimal] = defaultdict(Decimal)
     for item_id, _period, quantity, _source in snap.firm:
@@ -307,7 +372,7 @@ def _inputs(
             "forecast": str(sum(forecasts[item_id].weekly, Decimal(0)))
             if item_id in forecasts
             else "0",
-            "safety_stock": str(safety.get(item_id, 0)),
+            "safety_stock": str(policies[item_id].safety_stock) if item_id in policies else "0",
             "supplier_terms": f"lead {snap.lead_days[item_id]}d moq {moq} x {multiple}",
         }
     return result
@@ -358,13 +423,13 @@ def run_plan(
         forecasts = _forecast(snap)
         seconds["forecast"] = time.perf_counter() - began
         began = step("policy")
-        safety = _policy(snap, forecasts)
+        policies = _policy(snap, forecasts)
         seconds["policy"] = time.perf_counter() - began
         began = step("mrp")
-        result, ids = _mrp(snap, forecasts, safety)
+        result, ids = _mrp(snap, forecasts, policies)
         seconds["mrp"] = time.perf_counter() - began
         began = step("write")
-        _write(engine, run_id, snap, result, ids, _inputs(snap, forecasts, safety), seconds)
+        _write(engine, run_id, snap, result, ids, _inputs(snap, forecasts, policies), seconds)
         seconds["write"] = time.perf_counter() - began
     except BaseException as error:
         with UnitOfWork(engine, actor=actor) as uow:
@@ -576,8 +641,8 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
     if item_id is None:
         raise NotFound(f"unknown item {sku!r}")
     forecasts = _forecast(snap)
-    safety = _policy(snap, forecasts)
-    result, _ids = _mrp(snap, forecasts, safety)
+    policies = _policy(snap, forecasts)
+    result, _ids = _mrp(snap, forecasts, policies)
     weeks = sorted((week, quantity) for i, week, quantity in snap.history if i == item_id)
     mine = forecasts.get(item_id)
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
@@ -604,8 +669,6 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
                 "projected": projected,
             }
         )
-    lead_weeks = max(snap.lead_days[item_id] / 7, 1.0)
-    level = SERVICE_LEVELS.get(mine.abc, 0.95) if mine else None
     return {
         "sku": sku,
         "inputs": {
@@ -626,14 +689,12 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
             "sigma": mine.sigma if mine else None,
             "weekly": mine.weekly if mine else [],
         },
-        "safety_stock": {
-            "formula": "z(service level) x sigma x sqrt(lead weeks), rounded up "
-            "(planning.policy.safety_stock, cycle service)",
-            "service_level": level,
-            "sigma": mine.sigma if mine else None,
-            "lead_weeks": lead_weeks,
-            "value": safety.get(item_id, Decimal(0)),
-        },
+        "policy": [
+            {"name": name, "formula": formula, "value": value}
+            for name, formula, value in (
+                explain_row(policies[item_id].row) if item_id in policies else []
+            )
+        ],
         "netting": {
             "formula": "projected[t] = projected[t-1] + receipts[t] + planned[t] - gross[t]; "
             "order when projected would fall below safety stock, rounded up to MOQ "

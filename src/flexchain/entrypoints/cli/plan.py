@@ -162,13 +162,23 @@ def explain(
         return
     inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
     console.print(f"{item}: {inputs}", markup=False, soft_wrap=True)
-    for key in ("forecast", "safety_stock"):
-        values = ", ".join(
-            f"{k} {plain(v)}"
-            for k, v in view[key].items()
-            if k != "formula" and not isinstance(v, list)
+    values = ", ".join(
+        f"{k} {plain(v)}"
+        for k, v in view["forecast"].items()
+        if k != "formula" and not isinstance(v, list)
+    )
+    console.print(
+        f"forecast: {view['forecast']['formula']}: {values}", markup=False, soft_wrap=True
+    )
+    if view["policy"]:
+        console.print("policy (docs/policy.md):", markup=False)
+        console.print(
+            table(
+                (("name", "Quantity"), ("formula", "Formula"), ("value", "Value")),
+                view["policy"],
+                flexible="formula",
+            )
         )
-        console.print(f"{key}: {view[key]['formula']}: {values}", markup=False, soft_wrap=True)
     console.print(f"netting: {view['netting']['formula']}", markup=False, soft_wrap=True)
     columns = (
         ("week", "Week"),

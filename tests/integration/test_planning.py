@@ -108,3 +108,48 @@ def test_plan_commands(company: Engine, database_url: str, tmp_path: Path) -> No
     assert len(view["netting"]["periods"]) == 26
     code, _, err = flexchain_cli(database_url, "plan", "explain", "NOPE")
     assert code == 1 and "unknown item 'NOPE'" in err
+
+
+def test_presale_signals_size_a_first_batch_and_option_shifts_raise_an_exception(
+    company: Engine,
+) -> None:
+    from flexchain.services import signals
+
+    # given preorders for the bag (no history) and a colour that jumps in the last two weeks
+    rows = [
+        {
+            "sku": "BAG-CANVAS-NATURAL",
+            "kind": "preorder",
+            "quantity": 20,
+            "occurred_at": NOW - timedelta(days=3),
+        },
+        *[
+            {
+                "sku": "BAG-CANVAS-NATURAL",
+                "option": code,
+                "kind": "add_to_cart",
+                "quantity": q,
+                "occurred_at": NOW - timedelta(days=days),
+                "source": f"{code}-{days}",
+            }
+            for code, q, days in (
+                ("INDIGO", 90, 40),
+                ("MADDER", 5, 40),
+                ("INDIGO", 40, 5),
+                ("MADDER", 30, 5),
+            )
+        ],
+    ]
+    with UnitOfWork(company) as uow:
+        signals.record_signals(uow, rows)
+        uow.commit()
+    # when the plan runs
+    summary = planning.run_plan(company, now=NOW, horizon=8)
+    with UnitOfWork(company, write=False) as uow:
+        plan = planning.plan_rows(uow, summary.run_id)
+    # then the bag has a first batch pegged to presale, and the colour shift is reported
+    bag = [r for r in plan if r["type"] == "order" and r["sku"] == "BAG-CANVAS-NATURAL"]
+    assert bag and "presale=" in bag[0]["pegging"]
+    shifts = [r for r in plan if r["type"] == "exception" and r["kind"] == "option_shift"]
+    assert [r["sku"] for r in shifts] == ["M-DYE"]
+    assert "MADDER" in shifts[0]["message"]

@@ -3,7 +3,7 @@
 Each kind is written with exactly the columns its import declares (the ``Column`` definitions in
 :mod:`flexchain.services.imports`), one row the way the import reads one row, so exporting and
 importing the file again reports everything unchanged. Rows come in natural-key order. Stock is
-the on-hand balance per item and internal location; demand is the stored history.
+the on-hand balance per item and internal location; demand and signals are the stored rows.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from flexchain.adapters.db.tables import (
     ItemSupplierRow,
     LocationRow,
     OptionRow,
+    PresaleSignalRow,
     PriceBreakRow,
     SupplierRow,
 )
@@ -35,6 +36,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.spreadsheets import write_table
 from flexchain.services import inventory
 from flexchain.services.imports import kind_named
+from flexchain.services.imports.signals import option_text, timestamp_text
 from flexchain.services.imports.supplier_parts import CAPABILITY_FIELDS
 
 __all__ = ["export_file", "export_rows"]
@@ -301,6 +303,34 @@ def _demand(uow: UnitOfWork) -> Iterator[Record]:
         yield {"sku": sku, "location": location, "period_start": period, "quantity": quantity}
 
 
+def _signals(uow: UnitOfWork) -> Iterator[Record]:
+    """Options as ``MODULE/CODE`` and times as ISO text in UTC (``2026-11-02T10:30:00Z``), which
+    a spreadsheet keeps as written."""
+    module = aliased(ItemRow)
+    signal = PresaleSignalRow
+    query = (
+        select(signal, ItemRow.sku, module.sku)
+        .join(ItemRow, ItemRow.id == signal.item_id)
+        .outerjoin(module, module.id == signal.module_id)
+        .order_by(
+            ItemRow.sku, signal.occurred_at, signal.kind, module.sku.nulls_first(),
+            signal.option_code, signal.source,
+        )
+        .execution_options(yield_per=STREAM_BATCH)
+    )  # fmt: skip
+    for row, sku, module_sku in uow.session.execute(query):
+        yield {
+            "sku": sku,
+            "option": option_text(module_sku, row.option_code),
+            "kind": row.kind,
+            "quantity": row.quantity,
+            "amount": row.amount,
+            "currency": row.currency,
+            "occurred_at": timestamp_text(row.occurred_at),
+            "source": row.source,
+        }
+
+
 _READERS: Mapping[str, Callable[[UnitOfWork], Iterator[Record]]] = {
     "items": _items,
     "options": _options,
@@ -312,4 +342,5 @@ _READERS: Mapping[str, Callable[[UnitOfWork], Iterator[Record]]] = {
     "locations": _locations,
     "stock": _stock,
     "demand": _demand,
+    "signals": _signals,
 }

@@ -45,7 +45,8 @@ from flexchain.domain.errors import NotFound
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import dynamic_policy, explain_row
 from flexchain.planning.forecast import forecast as forecast_panel
-from flexchain.planning.mrp import Demand, MrpItem, MrpResult, Receipt, mrp
+from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
+from flexchain.services.signals import Sensing, sensing
 
 __all__ = [
     "HISTORY_WEEKS",
@@ -314,7 +315,11 @@ def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, Ite
 
 
 def _mrp(
-    snap: Snapshot, forecasts: dict[int, ItemForecast], policies: dict[int, ItemPolicy]
+    snap: Snapshot,
+    forecasts: dict[int, ItemForecast],
+    policies: dict[int, ItemPolicy],
+    extra_demand: list[Demand] | None = None,
+    extra_safety: dict[str, Decimal] | None = None,
 ) -> tuple[MrpResult, dict[str, int]]:
     skus = {item_id: row.sku for item_id, row in snap.items.items()}
     ids = {sku: item_id for item_id, sku in skus.items()}
@@ -330,7 +335,8 @@ def _mrp(
                 multiple=multiple,
                 make=_makes(row),
                 custom=row.module_type == "custom",
-                safety_stock=policies[item_id].safety_stock if item_id in policies else 0,
+                safety_stock=(policies[item_id].safety_stock if item_id in policies else 0)
+                + (extra_safety or {}).get(row.sku, 0),
                 min_lot=policies[item_id].order_quantity if item_id in policies else 0,
                 on_hand=on_hand,
                 allocated=reserved,
@@ -348,8 +354,54 @@ def _mrp(
         for period, quantity in enumerate(item_forecast.weekly)
         if item_id in skus and quantity > 0
     ]
+    demand += extra_demand or []
     receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
     return mrp(items, bom, demand, receipts, horizon=snap.horizon), ids
+
+
+def _sensed_mrp(
+    snap: Snapshot,
+    forecasts: dict[int, ItemForecast],
+    policies: dict[int, ItemPolicy],
+    sensed: Sensing,
+) -> tuple[MrpResult, dict[str, int]]:
+    """MRP with presale and demand sensing (docs/planning.md):
+
+    - a product with presale signals and no history gets its first batch (the upper end of the
+      conversion model's range, ``high``) as demand in week 0, pegged ``presale``;
+    - when an option's share of add-to-carts jumps, the materials behind it get a safety stock
+      of ``(multiplier - 1) x`` their average weekly gross requirement over their lead time
+      (at least a week) on top of their own, and an ``option_shift`` exception says why.
+    """
+    skus = {row.sku for row in snap.items.values()}
+    presale = [
+        Demand(str(row["item"]), 0, Decimal(math.ceil(row["high"])), "presale")
+        for row in sensed.first_batches.iter_rows(named=True)
+        if row["item"] in skus and row["high"] > 0
+    ]
+    result, ids = _mrp(snap, forecasts, policies, presale)
+    extra: dict[str, Decimal] = {}
+    for sku, factor in sensed.multipliers.items():
+        gross = result.gross.get(sku)
+        if sku not in ids or not gross:
+            continue
+        weekly = sum(gross, Decimal(0)) / len(gross)
+        lead_weeks = max(Decimal(snap.lead_days[ids[sku]]) / 7, Decimal(1))
+        extra[sku] = Decimal(math.ceil(Decimal(str(factor - 1)) * weekly * lead_weeks))
+    if extra:
+        result, ids = _mrp(snap, forecasts, policies, presale, extra)
+    for row in sensed.alerts.iter_rows(named=True):
+        result.exceptions.append(
+            MrpException(
+                str(row["module"]),
+                0,
+                "option_shift",
+                f"option {row['option']} reached {row['window_share']:.0%} of add-to-carts "
+                f"(was {row['baseline_share']:.0%}): safety stock of the materials behind it "
+                f"raised ({', '.join(f'{k} +{v}' for k, v in sorted(extra.items())) or 'none'})",
+            )
+        )
+    return result, ids
 
 
 def _inputs(
@@ -417,6 +469,7 @@ def run_plan(
     try:
         began = step("snapshot")
         with UnitOfWork(engine, write=False) as reader:
+            sensed = sensing(reader, now=now)
             snap = _snapshot(reader, today=today, horizon=horizon)
         seconds["snapshot"] = time.perf_counter() - began
         began = step("forecast")
@@ -426,7 +479,7 @@ def run_plan(
         policies = _policy(snap, forecasts)
         seconds["policy"] = time.perf_counter() - began
         began = step("mrp")
-        result, ids = _mrp(snap, forecasts, policies)
+        result, ids = _sensed_mrp(snap, forecasts, policies, sensed)
         seconds["mrp"] = time.perf_counter() - began
         began = step("write")
         _write(engine, run_id, snap, result, ids, _inputs(snap, forecasts, policies), seconds)
@@ -641,8 +694,10 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
     if item_id is None:
         raise NotFound(f"unknown item {sku!r}")
     forecasts = _forecast(snap)
+    with UnitOfWork(engine, write=False) as uow:
+        sensed = sensing(uow, now=now)
     policies = _policy(snap, forecasts)
-    result, _ids = _mrp(snap, forecasts, policies)
+    result, _ids = _sensed_mrp(snap, forecasts, policies, sensed)
     weeks = sorted((week, quantity) for i, week, quantity in snap.history if i == item_id)
     mine = forecasts.get(item_id)
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))

@@ -3,7 +3,8 @@
 Two suppliers (one with two capabilities and a certificate), three locations (a warehouse, a
 transit lane into it, a supplier's factory), a finished tee built from a standard body module
 and a custom print module with two options, a raw material, price breaks, one framework
-contract with every clause signed and two tiered prices, opening stock and three weeks of demand.
+contract with every clause signed and two tiered prices, opening stock, three weeks of demand
+and four presale signals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ORDER = (
     "contract-prices",
     "stock",
     "demand",
+    "signals",
 )
 
 FILES: dict[str, str] = {
@@ -79,6 +81,13 @@ TEE-RED-M,WH,2026-01-05,12
 TEE-RED-M,WH,2026-01-12,0
 TEE-RED-M,WH,2026-01-19,7
 """,
+    "signals": """\
+sku,option,kind,quantity,amount,currency,occurred_at,source
+TEE-RED-M,,views,250,,EUR,2026-01-20T09:00:00Z,shop
+TEE-RED-M,,add_to_cart,12,,EUR,2026-01-20T09:00:00Z,shop
+TEE-RED-M,LOGO,add_to_cart,9,,EUR,2026-01-20T09:00:00Z,shop
+TEE-RED-M,TEE-PRINT/NAME,deposit,2,20.00,EUR,2026-01-21T10:30:00Z,shop
+""",
 }
 """CSV text per kind."""
 
@@ -93,6 +102,7 @@ THINGS: dict[str, int] = {
     "contract-prices": 2,
     "stock": 3,
     "demand": 3,
+    "signals": 4,
 }
 """What each file creates (suppliers and item-supplier pairs span several rows)."""
 
@@ -108,6 +118,7 @@ CHANGES = {
     "contract-prices": ("500,5.60", "500,5.40"),
     "stock": ("COTTON,WH,340.5", "COTTON,WH,300"),
     "demand": ("2026-01-19,7", "2026-01-19,9"),
+    "signals": ("add_to_cart,12,", "add_to_cart,15,"),
 }
 """One value changed per kind: (text in the company's file, its replacement)."""
 

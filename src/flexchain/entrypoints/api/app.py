@@ -10,7 +10,15 @@ from fastapi import FastAPI
 import flexchain
 from flexchain.bootstrap import App, bootstrap
 from flexchain.config import Settings
-from flexchain.entrypoints.api import errors, health, orders, quotes, tracking, webhooks
+from flexchain.entrypoints.api import (
+    errors,
+    health,
+    orders,
+    quotes,
+    signals,
+    tracking,
+    webhooks,
+)
 from flexchain.services import outbox
 
 
@@ -51,4 +59,5 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(orders.router)
     api.include_router(tracking.router)
     api.include_router(quotes.router)
+    api.include_router(signals.router)
     return api

@@ -25,6 +25,7 @@ from flexchain.services.imports.locations import LOCATIONS
 from flexchain.services.imports.options import OPTIONS
 from flexchain.services.imports.pipeline import Kind, run
 from flexchain.services.imports.report import ImportFailed, ImportReport, RowError
+from flexchain.services.imports.signals import SIGNALS
 from flexchain.services.imports.stock import STOCK
 from flexchain.services.imports.suppliers import SUPPLIERS
 
@@ -51,6 +52,7 @@ _KINDS: dict[str, Kind] = {
         LOCATIONS,
         STOCK,
         DEMAND,
+        SIGNALS,
     )
 }
 _ALIASES = {"demand-history": "demand"}

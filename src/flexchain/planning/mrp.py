@@ -60,7 +60,7 @@ def milli(value: Decimal | int | str, field_name: str) -> int:
     return int(amount)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MrpItem:
     """One item to plan. ``on_hand`` and ``allocated`` (reserved) are summed over locations."""
 
@@ -81,7 +81,7 @@ class MrpItem:
     allocated: Decimal | int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Demand:
     """Independent demand: ``source`` is ``order:REF`` for a firm order, else ``forecast``."""
 
@@ -95,7 +95,7 @@ class Demand:
         return not self.source.startswith("forecast")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """A scheduled receipt: an open purchase order or production job arriving in ``period``."""
 
@@ -137,7 +137,7 @@ class MrpResult:
     """Gross requirements per item and period (for explanations and golden files)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Bucket:
     """Demand elements of one item in one period, in pegging order (firm first)."""
 
@@ -203,7 +203,8 @@ def mrp(
 
     for entry in sorted(demand, key=lambda d: (d.period, not d.firm, d.source)):
         if 0 <= entry.period < horizon:
-            if terms.get(entry.item, MrpItem(entry.item)).custom and not entry.firm:
+            spec = terms.get(entry.item)
+            if spec is not None and spec.custom and not entry.firm:
                 continue  # postponement: custom modules are made for firm orders only
             bucket(entry.item, entry.period).add(entry.source, milli(entry.quantity, "quantity"))
     scheduled: dict[str, list[int]] = defaultdict(lambda: [0] * horizon)

@@ -39,6 +39,7 @@ from flexchain.adapters.db.tables import (
     StockBalanceRow,
     SupplierRow,
 )
+from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
@@ -81,8 +82,9 @@ class Snapshot:
     stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
     firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
-    history: list[tuple[int, date, Decimal]] = field(default_factory=list)
-    """Weekly demand (item id, week, quantity) of the last :data:`HISTORY_WEEKS` weeks."""
+    history: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
+    ``quantity`` (float units), one row per item and week with demand."""
 
     def period_of(self, day: date | None) -> int:
         if day is None:
@@ -170,21 +172,31 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
             (line.item_id, max(snap.period_of(promise), 0), line.backordered, f"order:{number}")
         )
     since = snap.period_start - timedelta(weeks=HISTORY_WEEKS)
-    snap.history = [
-        (item_id, week, Decimal(quantity))
-        for item_id, week, quantity in session.execute(
-            select(
-                DemandHistoryRow.item_id,
-                DemandHistoryRow.period_start,
-                func.sum(DemandHistoryRow.quantity),
-            )
-            .where(
-                DemandHistoryRow.period_start >= since,
-                DemandHistoryRow.period_start < snap.period_start,
-            )
-            .group_by(DemandHistoryRow.item_id, DemandHistoryRow.period_start)
-        ).all()
-    ]
+    # read straight from the cursor into a frame: at 100,000 items this is 10 million rows
+    query = (
+        select(
+            DemandHistoryRow.item_id.label("item"),
+            DemandHistoryRow.period_start.label("date"),
+            func.sum(DemandHistoryRow.quantity).label("quantity"),
+        )
+        .where(
+            DemandHistoryRow.period_start >= since,
+            DemandHistoryRow.period_start < snap.period_start,
+        )
+        .group_by(DemandHistoryRow.item_id, DemandHistoryRow.period_start)
+    )
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    cursor = session.connection().exec_driver_sql(str(compiled)).cursor
+    rows = cursor.fetchall() if cursor is not None else []
+    frame = pl.DataFrame(rows, schema=["item", "date", "quantity"], orient="row")
+    if frame.schema["date"] == pl.String:  # SQLite hands dates back as text
+        frame = frame.with_columns(pl.col("date").str.slice(0, 10).str.to_date())
+    snap.history = frame.with_columns(
+        pl.col("item").cast(pl.Int64),
+        pl.col("date").cast(pl.Date),
+        # Qty is stored in thousandths (PostgreSQL sums them into NUMERIC)
+        (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),
+    )
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap
 
@@ -213,19 +225,13 @@ def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
     """Classify every item with history (ABC, XYZ, Syntetos-Boylan) and forecast it with the
     statsforecast model of its pattern (:mod:`flexchain.planning.forecast`). Items are planned
     over all locations together, so the panel has one location, ``ALL``."""
-    if not snap.history:
+    if snap.history.is_empty():
         return {}
-    history = pl.DataFrame(
-        {
-            "item": [item_id for item_id, _, _ in snap.history],
-            "location": ["ALL"] * len(snap.history),
-            "date": [week for _, week, _ in snap.history],
-            "quantity": [float(quantity) for _, _, quantity in snap.history],
-        }
-    )
+    history = snap.history.with_columns(pl.lit("ALL").alias("location"))
     # the panel starts at the first week anything sold, not HISTORY_WEEKS back: a young
     # catalogue is not a run of zeros (an item newer than the others still is, for now)
-    start = min(week for _, week, _ in snap.history)
+    start = history["date"].min()
+    assert isinstance(start, date)
     panel = weekly_buckets(history, start=start, end=snap.period_start - timedelta(days=1))
     unit_values = {
         item_id: float(row.standard_cost or row.list_price or 1)
@@ -235,16 +241,20 @@ def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
     classes = classify(panel, values.filter(pl.col("item").is_in(panel["item"].unique().implode())))
     frame = forecast_panel(panel, classes, horizon=snap.horizon)
     labels = {row["item"]: row for row in classes.iter_rows(named=True)}
+    per_item = (
+        frame.sort("period")
+        .group_by("item", maintain_order=True)
+        .agg(
+            pl.col("mean").round(3), pl.col("sigma").mean().fill_null(0.0), pl.col("model").first()
+        )
+    )
     result: dict[int, ItemForecast] = {}
-    for (item_id,), group in frame.sort("period").group_by(["item"], maintain_order=True):
-        means = [Decimal(str(round(value, 3))) for value in group["mean"].to_list()]
-        spreads = [float(value) for value in group["sigma"].to_list() if value is not None]
-        sigma = Decimal(str(round(sum(spreads) / len(spreads), 3))) if spreads else Decimal(0)
+    for item_id, means, sigma, model in per_item.iter_rows():
         label = labels[item_id]
         result[int(item_id)] = ItemForecast(
-            means,
-            sigma,
-            str(group["model"][0]),
+            [Decimal(repr(value)) for value in means],
+            Decimal(str(round(sigma, 3))),
+            str(model),
             str(label["pattern"]),
             str(label["abc"]),
             str(label["xyz"]),
@@ -698,7 +708,12 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
         sensed = sensing(uow, now=now)
     policies = _policy(snap, forecasts)
     result, _ids = _sensed_mrp(snap, forecasts, policies, sensed)
-    weeks = sorted((week, quantity) for i, week, quantity in snap.history if i == item_id)
+    weeks = sorted(
+        (week, Decimal(str(quantity)))
+        for week, quantity in snap.history.filter(pl.col("item") == item_id)
+        .select("date", "quantity")
+        .iter_rows()
+    )
     mine = forecasts.get(item_id)
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
     moq, multiple = snap.lot[item_id]

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     default_currency: str = "EUR"
     host: str = "127.0.0.1"
     port: int = 8000
+    plan_abc_cutoffs: tuple[float, float] = (0.8, 0.95)
+    """Cumulative value shares closing classes A and B (env: ``[0.8, 0.95]`` as JSON)."""
+    plan_policy_matrix: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """Overrides of the ABC-XYZ matrix: ``{"AX": [0.99, 1]}`` = service level, review weeks."""
+    plan_order_cost: float = 25.0
+    """Cost of placing one order, for the EOQ."""
+    plan_holding_rate: float = 0.25
+    """Yearly holding cost as a share of unit cost."""
     outbox_worker: bool = True
     """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
     outbox_interval_seconds: float = 0.5

@@ -153,3 +153,16 @@ def test_presale_signals_size_a_first_batch_and_option_shifts_raise_an_exception
     shifts = [r for r in plan if r["type"] == "exception" and r["kind"] == "option_shift"]
     assert [r["sku"] for r in shifts] == ["M-DYE"]
     assert "MADDER" in shifts[0]["message"]
+
+
+def test_the_policy_matrix_and_costs_come_from_settings(
+    company: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given every cell set to 50 % service: no safety stock at all (z = 0)
+    cells = {f"{a}{x}": [0.5, 1] for a in "ABC" for x in "XYZ"}
+    monkeypatch.setenv("FLEXCHAIN_PLAN_POLICY_MATRIX", json.dumps(cells))
+    monkeypatch.setenv("FLEXCHAIN_PLAN_ORDER_COST", "0.01")
+    code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
+    assert code == 0
+    values = {line["name"]: line["value"] for line in json.loads(out)["policy"]}
+    assert values["service_level"] == "0.5" and values["safety_stock"] == "0"

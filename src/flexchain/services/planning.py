@@ -41,10 +41,11 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
 from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
 from flexchain.planning.demand import classify, weekly_buckets
-from flexchain.planning.dynamic import dynamic_policy, explain_row
+from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy, explain_row
 from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
 from flexchain.services.signals import Sensing, sensing
@@ -52,6 +53,7 @@ from flexchain.services.signals import Sensing, sensing
 __all__ = [
     "HISTORY_WEEKS",
     "STEPS",
+    "PlanParameters",
     "PlanSummary",
     "current_run",
     "diff_runs",
@@ -221,7 +223,7 @@ class ItemForecast:
         return sum(self.weekly, Decimal(0)) / len(self.weekly) if self.weekly else Decimal(0)
 
 
-def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
+def _forecast(snap: Snapshot, params: PlanParameters) -> dict[int, ItemForecast]:
     """Classify every item with history (ABC, XYZ, Syntetos-Boylan) and forecast it with the
     statsforecast model of its pattern (:mod:`flexchain.planning.forecast`). Items are planned
     over all locations together, so the panel has one location, ``ALL``."""
@@ -238,7 +240,8 @@ def _forecast(snap: Snapshot) -> dict[int, ItemForecast]:
         for item_id, row in snap.items.items()
     }
     values = pl.DataFrame({"item": list(unit_values), "unit_value": list(unit_values.values())})
-    classes = classify(panel, values.filter(pl.col("item").is_in(panel["item"].unique().implode())))
+    known = values.filter(pl.col("item").is_in(panel["item"].unique().implode()))
+    classes = classify(panel, known, abc_cutoffs=params.abc_cutoffs)
     frame = forecast_panel(panel, classes, horizon=snap.horizon)
     labels = {row["item"]: row for row in classes.iter_rows(named=True)}
     per_item = (
@@ -269,6 +272,26 @@ HOLDING_RATE = 0.25
 
 
 @dataclass(frozen=True)
+class PlanParameters:
+    """What a planner tunes (``FLEXCHAIN_PLAN_*`` settings): ABC cut-offs on cumulative value,
+    the ABC-XYZ matrix of service levels and review weeks, ordering cost and holding rate."""
+
+    abc_cutoffs: tuple[float, float] = (0.8, 0.95)
+    matrix: PolicyMatrix = DEFAULT_MATRIX
+    order_cost: float = ORDER_COST
+    holding_rate: float = HOLDING_RATE
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlanParameters:
+        return cls(
+            abc_cutoffs=settings.plan_abc_cutoffs,
+            matrix=PolicyMatrix.from_mapping(settings.plan_policy_matrix, base=DEFAULT_MATRIX),
+            order_cost=settings.plan_order_cost,
+            holding_rate=settings.plan_holding_rate,
+        )
+
+
+@dataclass(frozen=True)
 class ItemPolicy:
     safety_stock: Decimal
     reorder_point: Decimal
@@ -283,7 +306,9 @@ def _whole(value: float | None) -> Decimal:
     return Decimal(math.ceil(max(float(value or 0), 0.0)))
 
 
-def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, ItemPolicy]:
+def _policy(
+    snap: Snapshot, forecasts: dict[int, ItemForecast], params: PlanParameters
+) -> dict[int, ItemPolicy]:
     """Per forecast item, :func:`flexchain.planning.dynamic.dynamic_policy` (docs/policy.md):
     service level and review period from the ABC-XYZ matrix, safety stock with lead-time
     variability, reorder point, EOQ adjusted for uncertainty and the supplier's agility (tier),
@@ -302,8 +327,8 @@ def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, Ite
             "demand_sd": [float(forecasts[i].sigma) for i in ids],
             "lead_time_mean": [snap.lead_days[i] / 7 for i in ids],
             "lead_time_sd": [float(snap.lead_sd_days.get(i, 0)) / 7 for i in ids],
-            "fixed_cost": [ORDER_COST] * len(ids),
-            "holding_cost": [max(cost[i] * HOLDING_RATE / 52, 1e-6) for i in ids],
+            "fixed_cost": [params.order_cost] * len(ids),
+            "holding_cost": [max(cost[i] * params.holding_rate / 52, 1e-6) for i in ids],
             "agility": [snap.tier.get(i) for i in ids],
             "moq": [float(snap.lot[i][0]) for i in ids],
             "multiple": [float(snap.lot[i][1]) for i in ids],
@@ -312,7 +337,7 @@ def _policy(snap: Snapshot, forecasts: dict[int, ItemForecast]) -> dict[int, Ite
         schema_overrides={"agility": pl.String},
     )
     result = {}
-    for row in dynamic_policy(frame).iter_rows(named=True):
+    for row in dynamic_policy(frame, matrix=params.matrix).iter_rows(named=True):
         cover = row["days_of_cover"]
         result[int(row["item"])] = ItemPolicy(
             _whole(row["safety_stock"]),
@@ -448,12 +473,14 @@ def run_plan(
     actor: str = "cli",
     progress: Progress | None = None,
     fail_at: str | None = None,
+    params: PlanParameters | None = None,
 ) -> PlanSummary:
     """Run every step and write a new plan version (current once complete).
 
     ``fail_at`` makes the named step raise (for the interrupted-run test and demos).
     """
     seconds: dict[str, float] = {}
+    params = params or PlanParameters()
     today = now.date()
     with UnitOfWork(engine, actor=actor) as uow:
         run = PlanRunRow(
@@ -483,10 +510,10 @@ def run_plan(
             snap = _snapshot(reader, today=today, horizon=horizon)
         seconds["snapshot"] = time.perf_counter() - began
         began = step("forecast")
-        forecasts = _forecast(snap)
+        forecasts = _forecast(snap, params)
         seconds["forecast"] = time.perf_counter() - began
         began = step("policy")
-        policies = _policy(snap, forecasts)
+        policies = _policy(snap, forecasts, params)
         seconds["policy"] = time.perf_counter() - began
         began = step("mrp")
         result, ids = _sensed_mrp(snap, forecasts, policies, sensed)
@@ -695,7 +722,14 @@ def previous_run(uow: UnitOfWork, run_id: int) -> PlanRunRow:
     return row
 
 
-def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) -> dict[str, Any]:
+def explain_item(
+    engine: Engine,
+    sku: str,
+    *,
+    now: datetime,
+    horizon: int = 26,
+    params: PlanParameters | None = None,
+) -> dict[str, Any]:
     """Every number behind one item's plan, recomputed read-only from the current data:
     its inputs, the safety-stock formula with its values, and the MRP netting per period."""
     with UnitOfWork(engine, write=False) as uow:
@@ -703,10 +737,11 @@ def explain_item(engine: Engine, sku: str, *, now: datetime, horizon: int = 26) 
     item_id = next((i for i, row in snap.items.items() if row.sku == sku), None)
     if item_id is None:
         raise NotFound(f"unknown item {sku!r}")
-    forecasts = _forecast(snap)
+    params = params or PlanParameters()
+    forecasts = _forecast(snap, params)
     with UnitOfWork(engine, write=False) as uow:
         sensed = sensing(uow, now=now)
-    policies = _policy(snap, forecasts)
+    policies = _policy(snap, forecasts, params)
     result, _ids = _sensed_mrp(snap, forecasts, policies, sensed)
     weeks = sorted(
         (week, Decimal(str(quantity)))

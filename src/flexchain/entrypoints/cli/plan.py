@@ -57,7 +57,11 @@ def plan(
                 bar.update(task, description=step, completed=planning.STEPS.index(step))
 
             summary = planning.run_plan(
-                app.engine, now=datetime.now(UTC), horizon=horizon, progress=advance
+                app.engine,
+                now=datetime.now(UTC),
+                horizon=horizon,
+                progress=advance,
+                params=planning.PlanParameters.from_settings(app.settings),
             )
             bar.update(task, completed=len(planning.STEPS))
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in summary.seconds.items())
@@ -156,7 +160,8 @@ def explain(
 ) -> None:
     """The inputs, the formulas and every intermediate number behind one item's plan."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        view = planning.explain_item(app.engine, item, now=datetime.now(UTC))
+        params = planning.PlanParameters.from_settings(app.settings)
+        view = planning.explain_item(app.engine, item, now=datetime.now(UTC), params=params)
     if as_json:
         typer.echo(json.dumps(plain(view), indent=2))
         return

@@ -13,12 +13,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.migrate import upgrade
 from flexchain.adapters.db.uow import UnitOfWork
 from tests.pgserver import PgServer, start_server
+
+# CI machines are shared and noisy: a slow example is not a failure (speed lives in bench/).
+settings.register_profile("flexchain", deadline=None)
+settings.load_profile("flexchain")
 
 BACKENDS = [
     name

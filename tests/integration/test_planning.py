@@ -166,3 +166,17 @@ def test_the_policy_matrix_and_costs_come_from_settings(
     assert code == 0
     values = {line["name"]: line["value"] for line in json.loads(out)["policy"]}
     assert values["service_level"] == "0.5" and values["safety_stock"] == "0"
+
+
+def test_a_backtested_run_records_accuracy_per_item(company: Engine) -> None:
+    params = planning.PlanParameters(backtest=True)
+    summary = planning.run_plan(company, now=NOW, horizon=8, params=params)
+    with UnitOfWork(company, write=False) as uow:
+        tee_id = uow.session.scalar(select(t.ItemRow.id).where(t.ItemRow.sku == TEE))
+        values = uow.session.scalar(
+            select(t.PlanInputRow.values).where(
+                t.PlanInputRow.run_id == summary.run_id, t.PlanInputRow.item_id == tee_id
+            )
+        )
+    assert values is not None
+    assert {"forecast_model", "forecast_default_model", "forecast_wape"} <= set(values)

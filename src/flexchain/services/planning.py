@@ -46,6 +46,7 @@ from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy, explain_row
+from flexchain.planning.forecast import backtest, choose_models
 from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
 from flexchain.services.signals import Sensing, sensing
@@ -217,6 +218,8 @@ class ItemForecast:
     pattern: str
     abc: str
     xyz: str
+    accuracy: dict[str, str] = field(default_factory=dict)
+    """With backtests: the kept model's ``mase``, ``wape`` and ``bias`` and the default model."""
 
     @property
     def mean(self) -> Decimal:
@@ -242,7 +245,22 @@ def _forecast(snap: Snapshot, params: PlanParameters) -> dict[int, ItemForecast]
     values = pl.DataFrame({"item": list(unit_values), "unit_value": list(unit_values.values())})
     known = values.filter(pl.col("item").is_in(panel["item"].unique().implode()))
     classes = classify(panel, known, abc_cutoffs=params.abc_cutoffs)
-    frame = forecast_panel(panel, classes, horizon=snap.horizon)
+    choice = None
+    periods = panel["period"].n_unique()
+    horizon = min(13, snap.horizon, (periods - 2) // 3)  # 3 windows of it, 2 periods to fit
+    if params.backtest and horizon >= 1:
+        # rolling origins over the last weeks: keep a better model only where it pays
+        scores = backtest(panel, classes, horizon=horizon, windows=3)
+        choice = choose_models(scores)
+    frame = forecast_panel(panel, classes, horizon=snap.horizon, choice=choice)
+    accuracy: dict[int, dict[str, str]] = {}
+    if choice is not None:
+        for row in choice.iter_rows(named=True):
+            accuracy[int(row["item"])] = {
+                "model": str(row["model"]),
+                "default_model": str(row["default_model"]),
+                **{k: f"{row[k]:.3f}" for k in ("mase", "wape", "bias") if row[k] is not None},
+            }
     labels = {row["item"]: row for row in classes.iter_rows(named=True)}
     per_item = (
         frame.sort("period")
@@ -261,6 +279,7 @@ def _forecast(snap: Snapshot, params: PlanParameters) -> dict[int, ItemForecast]
             str(label["pattern"]),
             str(label["abc"]),
             str(label["xyz"]),
+            accuracy.get(int(item_id), {}),
         )
     return result
 
@@ -280,6 +299,8 @@ class PlanParameters:
     matrix: PolicyMatrix = DEFAULT_MATRIX
     order_cost: float = ORDER_COST
     holding_rate: float = HOLDING_RATE
+    backtest: bool = False
+    """Backtest every series (3 rolling origins) and keep a better model where it pays."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanParameters:
@@ -460,6 +481,11 @@ def _inputs(
             if item_id in forecasts
             else "0",
             "safety_stock": str(policies[item_id].safety_stock) if item_id in policies else "0",
+            **(
+                {f"forecast_{k}": v for k, v in forecasts[item_id].accuracy.items()}
+                if item_id in forecasts
+                else {}
+            ),
             "supplier_terms": f"lead {snap.lead_days[item_id]}d moq {moq} x {multiple}",
         }
     return result
@@ -793,6 +819,7 @@ def explain_item(
             "mean": mine.mean if mine else Decimal(0),
             "sigma": mine.sigma if mine else None,
             "weekly": mine.weekly if mine else [],
+            **(mine.accuracy if mine else {}),
         },
         "policy": [
             {"name": name, "formula": formula, "value": value}

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 
 from flexchain.adapters.db.tables import (
     BomLineRow,
@@ -49,7 +49,7 @@ from flexchain.domain.quotes import DEFAULT_LADDER
 from flexchain.domain.suppliers import Process, Tier
 from flexchain.services import inventory
 
-__all__ = ["OPEN_JOB_STATUSES", "PACKING_DAYS", "Split", "release_order", "split_order"]
+__all__ = ["OPEN_JOB_STATUSES", "PACKING_DAYS", "Context", "Split", "release_order", "split_order"]
 
 PACKING_DAYS = 1
 """Days from everything being in the warehouse to the parcel leaving it."""
@@ -174,6 +174,81 @@ def _candidates(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidat
     return result
 
 
+class Context:
+    """What splitting needs beyond the order itself, loaded once for a batch of orders.
+
+    Items, modules, processes, warehouses, suppliers and capable suppliers (with the load booked
+    on them, including the jobs placed earlier in the batch) are cached; reservations are counted
+    in :class:`flexchain.services.inventory.Reservations` and written by :meth:`write`.
+    """
+
+    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+        self.uow = uow
+        self.reservations = inventory.Reservations(uow, now=now)
+        self._items: dict[int, ItemRow] = {}
+        self._modules: dict[int, list[_Module]] = {}
+        self._processes: dict[int, str | None] = {}
+        self._warehouses: dict[int | None, list[tuple[int, str]]] = {}
+        self._suppliers: dict[str, int] | None = None
+        self._candidates: dict[str, list[Candidate]] = {}
+        self._rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, table: type[Any], **values: Any) -> None:
+        """A new row whose id nobody needs (pick, job, order event), inserted by :meth:`write`
+        together with its kind in one statement."""
+        self._rows[table].append(values)
+
+    def items(self, ids: set[int]) -> dict[int, ItemRow]:
+        missing = ids - self._items.keys()
+        if missing:
+            for row in self.uow.session.scalars(select(ItemRow).where(ItemRow.id.in_(missing))):
+                self._items[row.id] = row
+        return {i: self._items[i] for i in ids if i in self._items}
+
+    def modules(self, product_ids: set[int]) -> dict[int, list[_Module]]:
+        missing = product_ids - self._modules.keys()
+        if missing:
+            found = _modules(self.uow, missing)
+            for product in missing:
+                self._modules[product] = found.get(product, [])
+        return {p: self._modules[p] for p in product_ids}
+
+    def processes(self, items: Iterable[ItemRow]) -> dict[int, str | None]:
+        rows = list(items)
+        missing = [row for row in rows if row.id not in self._processes]
+        if missing:
+            self._processes.update(_processes(self.uow, missing))
+        return {row.id: self._processes[row.id] for row in rows}
+
+    def warehouses(self, first: int | None) -> list[tuple[int, str]]:
+        if first not in self._warehouses:
+            self._warehouses[first] = _warehouses(self.uow, first)
+        return self._warehouses[first]
+
+    def suppliers(self) -> dict[str, int]:
+        if self._suppliers is None:
+            self._suppliers = dict(
+                self.uow.session.execute(select(SupplierRow.code, SupplierRow.id)).all()
+            )
+        return self._suppliers
+
+    def candidates(self, processes: set[str]) -> dict[str, list[Candidate]]:
+        missing = processes - self._candidates.keys()
+        if missing:
+            found = _candidates(self.uow, missing)
+            for process in missing:
+                self._candidates[process] = found.get(process, [])
+        return self._candidates
+
+    def write(self) -> None:
+        """Write the reservations and rows counted so far (before anything reads them)."""
+        self.reservations.write()
+        for table, rows in self._rows.items():
+            if rows:
+                self.uow.session.execute(insert(table.__table__), rows)
+        self._rows.clear()
+
+
 def split_order(
     uow: UnitOfWork,
     order: SalesOrderRow,
@@ -181,24 +256,26 @@ def split_order(
     *,
     now: datetime,
     warehouse_id: int | None,
+    context: Context | None = None,
 ) -> Split:
-    """Reserve, pick and place jobs for ``lines`` of ``order`` (which has none yet)."""
+    """Reserve, pick and place jobs for ``lines`` of ``order`` (which has none yet).
+
+    With a shared ``context`` (a batch of orders), its reservations are written by the caller
+    (:meth:`Context.write`); without one they are written before this returns.
+    """
+    own = context is None
+    ctx = Context(uow, now=now) if context is None else context
     session = uow.session
     today = now.date()
     split = Split()
-    items = {
-        row.id: row
-        for row in session.scalars(
-            select(ItemRow).where(ItemRow.id.in_({line.item_id for line in lines}))
-        )
-    }
-    modules = _modules(uow, set(items))
-    warehouses = _warehouses(uow, warehouse_id)
-    suppliers = dict(session.execute(select(SupplierRow.code, SupplierRow.id)).all())
+    items = ctx.items({line.item_id for line in lines})
+    modules = ctx.modules(set(items))
+    warehouses = ctx.warehouses(warehouse_id)
+    suppliers = ctx.suppliers()
     # Everything to reserve, in one global order: (item id, line) -> quantity
     wanted: list[tuple[int, str, SalesOrderLineRow, Decimal]] = []
     jobs: list[tuple[SalesOrderLineRow, int, str | None, Decimal, dict[str, Any] | None, str]] = []
-    product_process = _processes(uow, items.values())
+    product_process = ctx.processes(items.values())
     for line in lines:
         parts = modules.get(line.item_id, [])
         if not any(part.custom for part in parts):
@@ -218,25 +295,22 @@ def split_order(
         for location_id, code in warehouses:
             if left <= 0:
                 break
-            got = inventory.reserve_known(
-                uow,
+            got = ctx.reservations.reserve(
                 (item_id, sku),
                 (location_id, code),
                 left,
                 owner_ref(order, line),
-                now=now,
                 allow_partial=True,
             )
             if got > 0:
                 left -= got
-                session.add(
-                    PickRow(
-                        order_id=order.id,
-                        order_line_id=line.id,
-                        location_id=location_id,
-                        item_id=item_id,
-                        quantity=got,
-                    )
+                ctx.add(
+                    PickRow,
+                    order_id=order.id,
+                    order_line_id=line.id,
+                    location_id=location_id,
+                    item_id=item_id,
+                    quantity=got,
                 )
         split.touched_items.add(item_id)
         if item_id == line.item_id:
@@ -251,7 +325,7 @@ def split_order(
                     (p.process for p in modules[line.item_id] if p.item_id == item_id), None
                 )
             jobs.append((line, item_id, process, left, None, "shortage"))
-    candidates = _candidates(uow, {job[2] for job in jobs if job[2]})
+    candidates = ctx.candidates({job[2] for job in jobs if job[2]})
     terms = DEFAULT_LADDER.terms(order.speed_tier)  # the same ladder quotes promise with
     rush = terms.rush
     for line, item_id, process, quantity, option, reason in jobs:
@@ -271,26 +345,27 @@ def split_order(
             supplier_id = suppliers.get(assignment.supplier_code)
             start, finish = assignment.start, assignment.finish
             _book(candidates[process], assignment.supplier_code, quantity)
-        session.add(
-            ProductionJobRow(
-                order_id=order.id,
-                order_line_id=line.id,
-                item_id=item_id,
-                option_code=(option or {}).get("option_code"),
-                option_value=(option or {}).get("value") or "",
-                supplier_id=supplier_id,
-                process=process,
-                quantity=quantity,
-                reason=reason,
-                status=JobStatus.PLANNED.value,
-                planned_start=start,
-                planned_finish=finish,
-            )
+        ctx.add(
+            ProductionJobRow,
+            order_id=order.id,
+            order_line_id=line.id,
+            item_id=item_id,
+            option_code=(option or {}).get("option_code"),
+            option_value=(option or {}).get("value") or "",
+            supplier_id=supplier_id,
+            process=process,
+            quantity=quantity,
+            reason=reason,
+            status=JobStatus.PLANNED.value,
+            planned_start=start,
+            planned_finish=finish,
         )
         split.jobs += 1
         if finish is not None:
             split.finish = max(split.finish or finish, finish)
-    session.flush()
+    if own:
+        ctx.write()
+        session.flush()
     return split
 
 
@@ -316,9 +391,11 @@ def set_milestones(
     now: datetime,
     reached: Iterable[str] = ("received",),
     new: bool = False,
+    context: Context | None = None,
 ) -> None:
     """Store the planned date of each customer-facing stage and mark the ``reached`` ones done
-    (the first time counts). ``new``: the order has no stages yet (saves a query)."""
+    (the first time counts). ``new``: the order has no stages yet (saves a query); its stages
+    are then inserted with the ``context``'s rows, if one is given."""
     today = now.date()
     promise = promise_date(split, today)
     planned = {
@@ -343,6 +420,12 @@ def set_milestones(
         row = stored.get(stage)
         if row is None:
             if day is None and stage not in done:
+                continue
+            if new and context is not None:
+                actual = now if stage in done else None
+                context.add(
+                    OrderEventRow, order_id=order.id, stage=stage, planned_at=day, actual_at=actual
+                )
                 continue
             row = OrderEventRow(order_id=order.id, stage=stage)
             uow.session.add(row)

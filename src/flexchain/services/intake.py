@@ -12,8 +12,12 @@
 
 from __future__ import annotations
 
+import logging
+import queue
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -56,16 +60,23 @@ from flexchain.services import availability, fulfilment
 from flexchain.services.shops import Platform, normal_domain
 
 __all__ = [
+    "Batch",
+    "Batcher",
+    "Handled",
     "InboxView",
     "Received",
     "apply_order",
     "list_inbox",
     "process",
+    "process_batch",
     "process_pending",
     "receive_webhook",
     "retry",
+    "store_many",
+    "verify_webhook",
 ]
 
+logger = logging.getLogger(__name__)
 PARSERS = {Platform.SHOPIFY: shopify.parse_webhook, Platform.WOOCOMMERCE: woocommerce.parse_webhook}
 SYNC_TOPIC = "sync"
 """Inbox topic of an order fetched by ``shop sync`` (body: the normalised order as JSON)."""
@@ -117,24 +128,46 @@ def _shop(uow: UnitOfWork, platform: Platform, headers: Mapping[str, str]) -> Sh
     return row
 
 
-def receive_webhook(
-    engine: Engine, platform: str, headers: Mapping[str, str], body: bytes, *, now: datetime
-) -> Received:
-    """Verify and store one webhook (committed); :func:`process` applies it.
+@dataclass(frozen=True)
+class Verified:
+    """A webhook whose signature checked out against its shop's secret, ready to be stored."""
+
+    shop_id: int
+    platform: Platform
+    envelope: WebhookEnvelope
+    headers: dict[str, str]
+    body: bytes
+
+
+def verify_webhook(
+    engine: Engine, platform: str, headers: Mapping[str, str], body: bytes
+) -> Verified:
+    """Check a webhook's signature (before parsing) and that it is an order; stores nothing.
 
     Raises
     ------
     SignatureError
-        Unknown shop, missing or wrong signature: nothing is stored (HTTP 401).
+        Unknown shop, missing or wrong signature (HTTP 401).
     PayloadError
-        Signed, but not an order the platform would send (HTTP 400): nothing is stored.
+        Signed, but not an order the platform would send (HTTP 400).
     """
     kind = Platform(platform)
     with UnitOfWork(engine, write=False) as reader:
         shop = _shop(reader, kind, headers)
         shop_id, secret = shop.id, shop.secret
     envelope, _order = PARSERS[kind](headers, body, secret)
-    return store(engine, shop_id, kind, envelope, dict(headers), body, now=now)
+    return Verified(shop_id, kind, envelope, dict(headers), body)
+
+
+def receive_webhook(
+    engine: Engine, platform: str, headers: Mapping[str, str], body: bytes, *, now: datetime
+) -> Received:
+    """Verify and store one webhook (committed); :func:`process` applies it.
+
+    Raises :class:`SignatureError` or :class:`PayloadError` as :func:`verify_webhook`, and then
+    nothing is stored.
+    """
+    return store_many(engine, [verify_webhook(engine, platform, headers, body)], now=now)[0]
 
 
 def store(
@@ -147,45 +180,56 @@ def store(
     *,
     now: datetime,
 ) -> Received:
-    values = {
-        "shop_id": shop_id,
-        "platform": platform.value,
-        "topic": envelope.topic,
-        "dedupe_key": envelope.dedupe_key[:200],
-        "webhook_id": envelope.webhook_id,
-        "event_id": envelope.event_id,
-        "headers": {
-            k: v
-            for k, v in headers.items()
-            if "signature" not in k.lower() and "hmac" not in k.lower()
-        },
-        "body": body,
-        "received_at": now,
-        "status": "pending",
-        "attempts": 0,
-    }
+    """Store one webhook in the inbox (committed)."""
+    return store_many(engine, [Verified(shop_id, platform, envelope, headers, body)], now=now)[0]
+
+
+def store_many(engine: Engine, webhooks: Sequence[Verified], *, now: datetime) -> list[Received]:
+    """Store verified webhooks in the inbox in one transaction (committed before this returns);
+    one :class:`Received` each, in order. A webhook stored before (same shop and event id, else
+    webhook id) is not stored again: its ``Received`` says ``duplicate`` and the stored status."""
+    results = []
     with UnitOfWork(engine) as uow:
         session = uow.session
         insert = (
             postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         )
-        statement = (
-            insert(InboxRow)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["shop_id", "dedupe_key"])
-            .returning(InboxRow.id)
-        )
-        new_id = session.scalar(statement)
-        duplicate = new_id is None
-        status = "pending"
-        if new_id is None:
-            new_id, status = session.execute(
-                select(InboxRow.id, InboxRow.status).where(
-                    InboxRow.shop_id == shop_id, InboxRow.dedupe_key == values["dedupe_key"]
-                )
-            ).one()
+        for webhook in webhooks:
+            values = {
+                "shop_id": webhook.shop_id,
+                "platform": webhook.platform.value,
+                "topic": webhook.envelope.topic,
+                "dedupe_key": webhook.envelope.dedupe_key[:200],
+                "webhook_id": webhook.envelope.webhook_id,
+                "event_id": webhook.envelope.event_id,
+                "headers": {
+                    k: v
+                    for k, v in webhook.headers.items()
+                    if "signature" not in k.lower() and "hmac" not in k.lower()
+                },
+                "body": webhook.body,
+                "received_at": now,
+                "status": "pending",
+                "attempts": 0,
+            }
+            new_id = session.scalar(
+                insert(InboxRow)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["shop_id", "dedupe_key"])
+                .returning(InboxRow.id)
+            )
+            duplicate = new_id is None
+            status = "pending"
+            if new_id is None:
+                new_id, status = session.execute(
+                    select(InboxRow.id, InboxRow.status).where(
+                        InboxRow.shop_id == webhook.shop_id,
+                        InboxRow.dedupe_key == values["dedupe_key"],
+                    )
+                ).one()
+            results.append(Received(int(new_id), duplicate, status))
         uow.commit()
-    return Received(int(new_id), duplicate, status)
+    return results
 
 
 def process(engine: Engine, inbox_id: int, *, now: datetime) -> InboxView:
@@ -219,6 +263,136 @@ def process(engine: Engine, inbox_id: int, *, now: datetime) -> InboxView:
             row.attempts += 1
             uow.commit()
             return _view(uow, row)
+
+
+def process_batch(engine: Engine, inbox_ids: Iterable[int], *, now: datetime) -> list[InboxView]:
+    """Apply many inbox rows in one transaction, in the order given; one view per id.
+
+    The orders share their lookups, each balance is locked once and written once, and one commit
+    covers them all (a webhook burst costs a fraction of one-by-one :func:`process`). If any row
+    cannot be applied, the whole transaction is rolled back and every row goes through
+    :func:`process` on its own, so a bad row is marked failed without holding up the others.
+    """
+    inbox_ids = list(inbox_ids)
+    if len(inbox_ids) < 2:
+        return [process(engine, inbox_id, now=now) for inbox_id in inbox_ids]
+    try:
+        with UnitOfWork(engine, actor="intake") as uow:
+            session = uow.session
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(InboxRow)
+                    .where(InboxRow.id.in_(set(inbox_ids)))
+                    .order_by(InboxRow.id)
+                    .with_for_update()
+                )
+            }
+            shops = {
+                shop.id: shop
+                for shop in session.scalars(
+                    select(ShopRow).where(ShopRow.id.in_({row.shop_id for row in rows.values()}))
+                )
+            }
+            batch = Batch(uow, now=now)
+            for inbox_id in inbox_ids:
+                row = rows[inbox_id]  # a missing id is a KeyError: one by one says which
+                if row.status in ("processed", "ignored"):
+                    continue
+                order = _parse_stored(shops[row.shop_id], row)
+                note = None
+                if order is not None:
+                    result, note = apply_order(uow, shops[row.shop_id], order, now=now, batch=batch)
+                    row.order_id = result.id
+                row.status = "ignored" if note else "processed"
+                row.error = note
+                row.attempts += 1
+                row.processed_at = now
+            batch.finish()
+            uow.commit()
+            return [_view(uow, rows[inbox_id]) for inbox_id in inbox_ids]
+    except Exception as error:  # one by one: each row is applied, or marked failed, on its own
+        logger.info("batch of %d webhooks fell back to one by one: %s", len(inbox_ids), error)
+        return [process(engine, inbox_id, now=now) for inbox_id in inbox_ids]
+
+
+class Batcher:
+    """The API server's intake thread: verified webhooks from the request threads are stored and
+    applied here in batches, so a burst of orders shares its transactions (group commit).
+
+    Each batch takes whatever arrived while the previous one ran (up to ``max_batch``): it stores
+    every body in the inbox and commits (:func:`store_many`), then applies the new rows in one
+    more transaction (:func:`process_batch`). :meth:`submit` returns a future with the webhook's
+    :class:`Received` and, unless it was a duplicate already dealt with, its :class:`InboxView`.
+    A lone webhook is handled at once, so latency stays about one batch long under load.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = 64) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Verified, Future[Handled]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="flexchain-intake", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what was submitted, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def submit(self, webhook: Verified) -> Future[Handled]:
+        future: Future[Handled] = Future()
+        self._queue.put((webhook, future))
+        return future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            waiting = [first]
+            while len(waiting) < self.max_batch:
+                try:
+                    entry = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if entry is None:
+                    stopping = True
+                    break
+                waiting.append(entry)
+            try:
+                now = datetime.now(UTC)
+                received = store_many(self.engine, [webhook for webhook, _ in waiting], now=now)
+            except Exception as error:  # nothing was stored: the store will send it again
+                for _, future in waiting:
+                    future.set_exception(error)
+                continue
+            todo = [
+                r.inbox_id
+                for r in received
+                if not (r.duplicate and r.status in ("processed", "ignored", "failed"))
+            ]
+            views: dict[int, InboxView] = {}
+            try:
+                applied = process_batch(self.engine, dict.fromkeys(todo), now=now)
+                views = {view.id: view for view in applied}
+            except Exception:  # stored, not applied: process_pending applies it later
+                logger.exception("applying %d stored webhooks failed", len(todo))
+            for r, (_, future) in zip(received, waiting, strict=True):
+                future.set_result(Handled(r, views.get(r.inbox_id)))
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of a submitted webhook: stored (``received``) and, unless it was a duplicate
+    already dealt with or applying it failed unexpectedly, applied (``view``)."""
+
+    received: Received
+    view: InboxView | None
 
 
 def _parse_stored(shop: ShopRow, row: InboxRow) -> NormalisedOrder | None:
@@ -319,14 +493,86 @@ def _view(uow: UnitOfWork, row: InboxRow) -> InboxView:
 # --- applying an order ------------------------------------------------------------------------
 
 
+class Batch:
+    """Orders applied in one transaction share their lookups (SKUs, mappings, custom modules),
+    their splitting context (:class:`flexchain.services.fulfilment.Context`) and one availability
+    push per touched item, queued by :meth:`finish`."""
+
+    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+        self.uow = uow
+        self.now = now
+        self.fulfilment = fulfilment.Context(uow, now=now)
+        self.touched: set[int] = set()
+        self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = {}
+        self._skus: dict[str, int | None] = {}
+        self._custom: dict[int, list[tuple[list[str], list[Option], str]]] = {}
+
+    def mapped(self, shop_id: int, keys: set[str]) -> dict[str, tuple[int | None, int]]:
+        """Mapping targets of ``keys`` for the shop: its own mapping wins over a global one."""
+        missing = {key for key in keys if (shop_id, key) not in self._mapped}
+        if missing:
+            found: dict[str, tuple[int | None, int]] = {}
+            for owner, key, target in self.uow.session.execute(
+                select(
+                    SkuMappingRow.shop_id, SkuMappingRow.external_key, SkuMappingRow.item_id
+                ).where(
+                    SkuMappingRow.external_key.in_(missing),
+                    or_(SkuMappingRow.shop_id == shop_id, SkuMappingRow.shop_id.is_(None)),
+                )
+            ).all():
+                if key not in found or owner is not None:
+                    found[key] = (owner, target)
+            for key in missing:
+                self._mapped[(shop_id, key)] = found.get(key)
+        return {key: hit for key in keys if (hit := self._mapped[(shop_id, key)]) is not None}
+
+    def by_sku(self, skus: set[str]) -> dict[str, int]:
+        missing = skus - self._skus.keys()
+        if missing:
+            found = dict(
+                self.uow.session.execute(
+                    select(ItemRow.sku, ItemRow.id).where(ItemRow.sku.in_(missing))
+                ).all()
+            )
+            for sku in missing:
+                self._skus[sku] = found.get(sku)
+        return {sku: hit for sku in skus if (hit := self._skus[sku]) is not None}
+
+    def custom(self, product_ids: set[int]) -> dict[int, list[tuple[list[str], list[Option], str]]]:
+        missing = product_ids - self._custom.keys()
+        if missing:
+            found = _custom_modules(self.uow, missing)
+            for product in missing:
+                self._custom[product] = found.get(product, [])
+        return {p: self._custom[p] for p in product_ids if self._custom[p]}
+
+    def write(self) -> None:
+        """Write the reservations counted so far (before anything reads them)."""
+        self.fulfilment.write()
+
+    def finish(self) -> None:
+        """Write the reservations and queue the availability pushes of everything touched."""
+        self.write()
+        self.uow.session.flush()
+        availability.queue_pushes(self.uow, self.touched, now=self.now)
+        self.touched = set()
+
+
 def apply_order(
-    uow: UnitOfWork, shop: ShopRow, incoming: NormalisedOrder, *, now: datetime
+    uow: UnitOfWork,
+    shop: ShopRow,
+    incoming: NormalisedOrder,
+    *,
+    now: datetime,
+    batch: Batch | None = None,
 ) -> tuple[SalesOrderRow, str | None]:
     """Create or update the sales order for ``incoming`` in ``uow`` (uncommitted).
 
     Returns the order and, when the incoming copy was not applied, why (an older version).
+    With a ``batch``, reservations and availability pushes wait for :meth:`Batch.finish`.
     """
-    session = uow.session
+    own = batch is None
+    batch = Batch(uow, now=now) if batch is None else batch
     order = _lock_order(uow, shop, incoming)
     if not newest_wins(order.external_updated_at, incoming.updated_at):
         return (
@@ -338,20 +584,22 @@ def apply_order(
     touched: set[int] = set()
     if incoming.status == "cancelled":
         if order.status != OrderStatus.CANCELLED.value:
+            batch.write()
             touched = _cancel(uow, order, now=now)
     elif order.status in (
         OrderStatus.RECEIVED.value,
         OrderStatus.RESERVED.value,
         OrderStatus.IN_PRODUCTION.value,
     ):
-        resolved = _resolve_lines(uow, shop, incoming)
+        resolved = _resolve_lines(batch, shop, incoming)
         stored = {} if fresh else _stored_lines(uow, order)  # a new order has nothing yet
         if fresh or _fingerprint(stored) != _fingerprint_new(resolved):
             if not fresh:
+                batch.write()
                 touched = fulfilment.release_order(uow, order, now=now)
             lines = _write_lines(uow, order, stored, resolved)
             split = fulfilment.split_order(
-                uow, order, lines, now=now, warehouse_id=shop.warehouse_id
+                uow, order, lines, now=now, warehouse_id=shop.warehouse_id, context=batch.fulfilment
             )
             touched |= split.touched_items
             target = split.status
@@ -363,9 +611,12 @@ def apply_order(
                 order.status = transition(current, target).value
                 if target is OrderStatus.IN_PRODUCTION:
                     reached.append("in_production")
-            fulfilment.set_milestones(uow, order, split, now=now, reached=reached, new=fresh)
-    session.flush()
-    availability.queue_pushes(uow, touched, now=now)
+            fulfilment.set_milestones(
+                uow, order, split, now=now, reached=reached, new=fresh, context=batch.fulfilment
+            )
+    batch.touched |= touched
+    if own:
+        batch.finish()
     return order, None
 
 
@@ -425,26 +676,11 @@ class _Resolved:
     options: list[dict[str, Any]]
 
 
-def _resolve_lines(uow: UnitOfWork, shop: ShopRow, incoming: NormalisedOrder) -> list[_Resolved]:
+def _resolve_lines(batch: Batch, shop: ShopRow, incoming: NormalisedOrder) -> list[_Resolved]:
     """Map every line to one of our items and its options, or raise with every problem."""
-    session = uow.session
     keys = {key for line in incoming.lines for key in _keys(line)}
-    mapped: dict[str, tuple[int | None, int]] = {}
-    if keys:
-        for shop_id, key, target in session.execute(
-            select(SkuMappingRow.shop_id, SkuMappingRow.external_key, SkuMappingRow.item_id).where(
-                SkuMappingRow.external_key.in_(keys),
-                or_(SkuMappingRow.shop_id == shop.id, SkuMappingRow.shop_id.is_(None)),
-            )
-        ).all():
-            if key not in mapped or shop_id is not None:  # the shop's own mapping wins
-                mapped[key] = (shop_id, target)
-    skus = {line.sku for line in incoming.lines if line.sku}
-    by_sku = (
-        dict(session.execute(select(ItemRow.sku, ItemRow.id).where(ItemRow.sku.in_(skus))).all())
-        if skus
-        else {}
-    )
+    mapped = batch.mapped(shop.id, keys)
+    by_sku = batch.by_sku({line.sku for line in incoming.lines if line.sku})
     problems: list[str] = []
     resolved: list[tuple[NormalisedLine, int]] = []
     for line in incoming.lines:
@@ -460,7 +696,7 @@ def _resolve_lines(uow: UnitOfWork, shop: ShopRow, incoming: NormalisedOrder) ->
             continue
         resolved.append((line, item_id))
     results = []
-    custom = _custom_modules(uow, {item_id for _, item_id in resolved})
+    custom = batch.custom({item_id for _, item_id in resolved})
     for line, item_id in resolved:
         options: list[dict[str, Any]] = []
         modules = custom.get(item_id, [])

@@ -326,17 +326,117 @@ def reserve_known(
     if not result.rowcount:  # type: ignore[attr-defined]
         raise InsufficientStock(sku, code, wanted, available)
     # one upsert: a new reservation, or more on the owner's reservation of this item here
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ReservationRow).values(
-        owner_ref=owner_ref,
-        item_id=item_id,
-        location_id=loc_id,
-        quantity=amount,
-        expires_at=expires_at,
-        status=ACTIVE,
-        created_at=now,
-        updated_at=now,
+    _upsert_reservations(
+        session,
+        [
+            {
+                "owner_ref": owner_ref,
+                "item_id": item_id,
+                "location_id": loc_id,
+                "quantity": amount,
+                "expires_at": expires_at,
+                "status": ACTIVE,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
+    return amount
+
+
+class Reservations:
+    """Many reservations in one transaction (a batch of orders): each balance is locked and swept
+    once, allocations are counted in memory against the locked figures, and :meth:`write` applies
+    them with one guarded ``UPDATE`` per balance and one upsert for all reservation rows.
+
+    The guard (``on_hand - reserved >= total``) is still part of each ``UPDATE``, so a write that
+    would oversell raises :class:`InsufficientStock` and the caller's transaction rolls back.
+    Call :meth:`write` before anything in the transaction reads balances or reservations.
+    """
+
+    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+        self._uow = uow
+        self._now = now
+        self._balances: dict[tuple[int, int], StockBalanceRow] = {}
+        self._available: dict[tuple[int, int], Decimal] = {}
+        self._taken: dict[tuple[int, int], Decimal] = {}
+        self._rows: dict[tuple[str, int, int], Decimal] = {}
+        self._names: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def reserve(
+        self,
+        item: tuple[int, str],
+        loc: tuple[int, str],
+        wanted: Decimal,
+        owner_ref: str,
+        *,
+        allow_partial: bool = False,
+    ) -> Decimal:
+        """As :func:`reserve_known` (without expiry), applied by :meth:`write`."""
+        key = (item[0], loc[0])
+        if key not in self._balances:
+            session = self._uow.session
+            balance = _lock_balances(session, [key])[key]
+            swept = _sweep_expired(session, balance, self._now)
+            self._balances[key] = balance
+            self._available[key] = balance.on_hand - balance.reserved + swept
+            self._names[key] = (item[1], loc[1])
+        available = self._available[key]
+        amount = min(wanted, max(available, Decimal(0))) if allow_partial else wanted
+        if amount <= 0:
+            return Decimal(0)
+        if amount > available:
+            raise InsufficientStock(item[1], loc[1], wanted, available)
+        self._available[key] = available - amount
+        self._taken[key] = self._taken.get(key, Decimal(0)) + amount
+        row_key = (owner_ref, *key)
+        self._rows[row_key] = self._rows.get(row_key, Decimal(0)) + amount
+        return amount
+
+    def write(self) -> None:
+        """Apply what was reserved since the last call."""
+        if not self._taken:
+            return
+        session = self._uow.session
+        for key in sorted(self._taken):
+            amount = self._taken[key]
+            balance = self._balances[key]
+            result = session.execute(
+                update(StockBalanceRow)
+                .where(
+                    StockBalanceRow.id == balance.id,
+                    StockBalanceRow.on_hand - StockBalanceRow.reserved >= _q(amount),
+                )
+                .values(reserved=StockBalanceRow.reserved + _q(amount))
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise InsufficientStock(*self._names[key], amount, self._available[key])
+        now = self._now
+        _upsert_reservations(
+            session,
+            [
+                {
+                    "owner_ref": owner,
+                    "item_id": item_id,
+                    "location_id": location_id,
+                    "quantity": quantity,
+                    "expires_at": None,
+                    "status": ACTIVE,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for (owner, item_id, location_id), quantity in sorted(self._rows.items())
+            ],
+        )
+        self._taken.clear()
+        self._rows.clear()
+
+
+def _upsert_reservations(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New reservations, or more on an owner's reservation of an item at a location (a released
+    or expired one starts again from the new quantity)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ReservationRow)
     table = ReservationRow.__table__
     session.execute(
         statement.on_conflict_do_update(
@@ -350,9 +450,9 @@ def reserve_known(
                 "expires_at": statement.excluded.expires_at,
                 "updated_at": statement.excluded.updated_at,
             },
-        )
+        ),
+        rows,
     )
-    return amount
 
 
 def release(

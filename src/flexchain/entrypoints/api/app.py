@@ -19,7 +19,7 @@ from flexchain.entrypoints.api import (
     tracking,
     webhooks,
 )
-from flexchain.services import outbox
+from flexchain.services import intake, outbox
 
 
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         owned = app is None
         context = bootstrap(settings) if app is None else app
         api.state.flexchain = context
+        batcher = intake.Batcher(context.engine)
+        batcher.start()
+        api.state.intake = batcher
         worker = None
         if settings.outbox_worker:
             worker = outbox.Worker(context.engine, settings.outbox_interval_seconds)
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         finally:
             if worker is not None:
                 worker.stop()
+            batcher.stop()
             if owned:
                 context.close()
 

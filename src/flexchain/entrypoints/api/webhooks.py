@@ -9,6 +9,7 @@ duplicate and how processing went (a body that cannot be applied is kept as ``fa
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -44,12 +45,20 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _accept(app: App, platform: str, headers: dict[str, str], body: bytes) -> WebhookPublic:
-    now = datetime.now(UTC)
-    received = intake.receive_webhook(app.engine, platform, headers, body, now=now)
-    if received.duplicate and received.status in ("processed", "ignored", "failed"):
-        return WebhookPublic(inbox_id=received.inbox_id, duplicate=True, status=received.status)
-    view = intake.process(app.engine, received.inbox_id, now=now)
+async def _accept(
+    request: Request, app: App, platform: str, headers: dict[str, str], body: bytes
+) -> WebhookPublic:
+    verified = await run_in_threadpool(intake.verify_webhook, app.engine, platform, headers, body)
+    batcher: intake.Batcher | None = getattr(request.app.state, "intake", None)
+    if batcher is None:  # an app used without its lifespan: store and apply it here
+        handled = await run_in_threadpool(_store_and_apply, app, verified)
+    else:  # the server's intake thread, batched with whatever else arrived
+        handled = await asyncio.wrap_future(batcher.submit(verified))
+    received, view = handled.received, handled.view
+    if view is None:  # a duplicate already dealt with, or left pending for the worker
+        return WebhookPublic(
+            inbox_id=received.inbox_id, duplicate=received.duplicate, status=received.status
+        )
     return WebhookPublic(
         inbox_id=view.id,
         duplicate=received.duplicate,
@@ -59,13 +68,21 @@ def _accept(app: App, platform: str, headers: dict[str, str], body: bytes) -> We
     )
 
 
+def _store_and_apply(app: App, verified: intake.Verified) -> intake.Handled:
+    now = datetime.now(UTC)
+    received = intake.store_many(app.engine, [verified], now=now)[0]
+    if received.duplicate and received.status in ("processed", "ignored", "failed"):
+        return intake.Handled(received, None)
+    return intake.Handled(received, intake.process(app.engine, received.inbox_id, now=now))
+
+
 async def _handle(request: Request, app: App, platform: str) -> WebhookPublic | JSONResponse:
     body = await request.body()
     headers = dict(request.headers.items())
     if platform == "woocommerce" and woocommerce.is_ping(headers, body):
         return WebhookPublic(inbox_id=None, duplicate=False, status="ping")
     try:
-        return await run_in_threadpool(_accept, app, platform, headers, body)
+        return await _accept(request, app, platform, headers, body)
     except SignatureError as error:
         return JSONResponse({"detail": str(error)}, status_code=401)
     except PayloadError as error:

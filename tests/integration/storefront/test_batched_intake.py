@@ -1,0 +1,135 @@
+"""The server's intake thread: webhooks stored and applied in batches, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from flexchain.adapters.db import tables as t
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.services import intake, inventory, orders
+from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
+
+STOCK = 25
+
+
+def _verified(engine: Engine, order: dict, **kwargs: object) -> intake.Verified:
+    headers, body = shopify_webhook(order, **kwargs)  # type: ignore[arg-type]
+    return intake.verify_webhook(engine, "shopify", headers, body)
+
+
+def _store(engine: Engine, *webhooks: intake.Verified) -> list[int]:
+    return [r.inbox_id for r in intake.store_many(engine, webhooks, now=NOW)]
+
+
+def test_a_batch_applies_every_order_and_a_bad_one_fails_alone(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given 5 tees, three orders of 2 tees, and an order for an SKU nobody knows
+    build_world(make_uow, tee_stock=5)
+    good = [shopify_order(81_000 + n, [{"sku": TEE, "quantity": 2}]) for n in range(3)]
+    bad = shopify_order(81_100, [{"sku": "NO-SUCH-SKU", "quantity": 1}])
+    ids = _store(engine, *(_verified(engine, order) for order in [good[0], bad, *good[1:]]))
+
+    # when they are applied as one batch
+    views = intake.process_batch(engine, ids, now=NOW)
+
+    # then the unknown SKU is failed with its reason, the others are applied in arrival order,
+    # and the last one is backordered for the tee the stock lacked
+    assert [v.status for v in views] == ["processed", "failed", "processed", "processed"]
+    assert "NO-SUCH-SKU" in (views[1].error or "")
+    with UnitOfWork(engine, write=False) as uow:
+        last = orders.show_order(uow, str(good[2]["id"]))
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert (last["lines"][0]["reserved"], last["lines"][0]["backordered"]) == (1, 1)
+    assert (balance.reserved, balance.available) == (Decimal(5), Decimal(0))
+
+
+def test_a_create_and_its_update_in_one_batch_end_as_the_update(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given an order for 1 tee and, in the same burst, its update to 3 tees and a bag
+    build_world(make_uow, tee_stock=10)
+    created = shopify_order(82_000, [{"sku": TEE, "quantity": 1}])
+    bag = {"sku": BAG, "quantity": 1, "properties": {"Colour": "Indigo", "Engraving": "Jo"}}
+    updated = shopify_order(
+        82_000,
+        [{"sku": TEE, "quantity": 3}, bag],
+        updated=NOW + timedelta(minutes=5),
+    )
+    ids = _store(
+        engine,
+        _verified(engine, created),
+        _verified(engine, updated, topic="orders/updated"),
+    )
+
+    # when both are applied as one batch
+    with caplog.at_level(logging.INFO, logger="flexchain.services.intake"):
+        views = intake.process_batch(engine, ids, now=NOW)
+
+    # then (in one transaction) the order holds the update: 3 tees reserved once, not 4, and a
+    # job for the bag
+    assert "fell back" not in caplog.text
+    assert [v.status for v in views] == ["processed", "processed"]
+    with UnitOfWork(engine, write=False) as uow:
+        shown = orders.show_order(uow, "82000")
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert sorted(line["quantity"] for line in shown["lines"] if line["quantity"]) == [1, 3]
+    assert sum(p["quantity"] for p in shown["picks"] if p["sku"] == TEE) == 3
+    assert shown["jobs"]
+    assert balance.reserved == Decimal(3)
+
+
+def test_the_batcher_never_oversells_and_stores_each_webhook_once(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given 25 tees and 200 orders of 1-3 tees, each delivered twice (Shopify retries)
+    build_world(make_uow, tee_stock=STOCK)
+    deliveries = [
+        shopify_webhook(shopify_order(83_000 + n, [{"sku": TEE, "quantity": 1 + n % 3}]))
+        for n in range(200)
+    ] * 2
+    batcher = intake.Batcher(engine, max_batch=32)
+    batcher.start()
+
+    def deliver(webhook: tuple[dict[str, str], bytes]) -> intake.Handled:
+        verified = intake.verify_webhook(engine, "shopify", *webhook)
+        return batcher.submit(verified).result(timeout=120)
+
+    # when 16 request threads hand them to the intake thread at once
+    caplog.set_level(logging.INFO, logger="flexchain.services.intake")
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            handled = list(pool.map(deliver, deliveries))
+    finally:
+        batcher.stop()
+
+    # then each order is stored and applied once (in batches, none undone), the copies are
+    # duplicates, and the 25 tees went to orders exactly once
+    assert "fell back" not in caplog.text
+    firsts = {h.received.inbox_id for h in handled if not h.received.duplicate}
+    assert len(firsts) == 200
+    assert all(h.view is None or h.view.status == "processed" for h in handled)
+    assert sum(h.received.duplicate for h in handled) == 200
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.InboxRow)) == 200
+        assert connection.scalar(select(func.count()).select_from(t.SalesOrderRow)) == 200
+        statuses = set(connection.scalars(select(t.InboxRow.status)))
+        lines = connection.execute(
+            select(
+                t.SalesOrderLineRow.quantity,
+                t.SalesOrderLineRow.reserved,
+                t.SalesOrderLineRow.backordered,
+            )
+        ).all()
+    assert statuses == {"processed"}
+    assert all(reserved + backordered == quantity for quantity, reserved, backordered in lines)
+    assert sum(reserved for _, reserved, _ in lines) == STOCK
+    with UnitOfWork(engine, write=False) as uow:
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert (balance.on_hand, balance.reserved, balance.available) == (STOCK, STOCK, Decimal(0))

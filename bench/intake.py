@@ -10,6 +10,8 @@ body stored in the inbox and committed, order created, stock reserved, picks and
 promise set. Prints orders/s and p50/p99 latency per round and their medians. The PostgreSQL
 server is the test suite's throwaway one (fsync off), started here on a loopback port.
 Goal on 2 cores: >= 200 orders/s on SQLite, >= 400 on PostgreSQL, p99 <= 100 ms.
+With C clients each waiting for its answer, the mean latency is C / (orders/s) (Little's law):
+at 32 clients, 100 ms needs 320 orders/s; compare concurrency levels with ``--concurrency``.
 """
 
 from __future__ import annotations

@@ -195,7 +195,8 @@ class Context:
 
     def add(self, table: type[Any], **values: Any) -> None:
         """A new row whose id nobody needs (pick, job, order event), inserted by :meth:`write`
-        together with its kind in one statement."""
+        together with its kind in one statement. ``order_line`` (a line row, perhaps not yet
+        flushed) becomes ``order_line_id`` then."""
         self._rows[table].append(values)
 
     def items(self, ids: set[int]) -> dict[int, ItemRow]:
@@ -243,10 +244,21 @@ class Context:
     def write(self) -> None:
         """Write the reservations and rows counted so far (before anything reads them)."""
         self.reservations.write()
-        for table, rows in self._rows.items():
-            if rows:
-                self.uow.session.execute(insert(table.__table__), rows)
+        if any(self._rows.values()):
+            session = self.uow.session
+            session.flush()  # the lines get their ids
+            for table, rows in self._rows.items():
+                if rows:
+                    session.execute(insert(table.__table__), [_with_line_id(row) for row in rows])
         self._rows.clear()
+
+
+def _with_line_id(values: dict[str, Any]) -> dict[str, Any]:
+    if "order_line" not in values:
+        return values
+    result = dict(values)
+    result["order_line_id"] = result.pop("order_line").id
+    return result
 
 
 def split_order(
@@ -307,7 +319,7 @@ def split_order(
                 ctx.add(
                     PickRow,
                     order_id=order.id,
-                    order_line_id=line.id,
+                    order_line=line,
                     location_id=location_id,
                     item_id=item_id,
                     quantity=got,
@@ -348,7 +360,7 @@ def split_order(
         ctx.add(
             ProductionJobRow,
             order_id=order.id,
-            order_line_id=line.id,
+            order_line=line,
             item_id=item_id,
             option_code=(option or {}).get("option_code"),
             option_value=(option or {}).get("value") or "",

@@ -16,14 +16,15 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flexchain.adapters.db.tables import (
@@ -65,6 +66,8 @@ __all__ = [
     "Handled",
     "InboxView",
     "Received",
+    "ShopKeys",
+    "Verified",
     "apply_order",
     "list_inbox",
     "process",
@@ -137,12 +140,73 @@ class Verified:
     envelope: WebhookEnvelope
     headers: dict[str, str]
     body: bytes
+    order: NormalisedOrder | None = None
+    """The order read from ``body`` when it was verified (saves reading it again)."""
+
+
+class ShopKeys:
+    """Shop ids and webhook secrets by platform and domain, for verifying a stream of webhooks
+    without a database read each: an entry is read again after ``ttl`` seconds, and at once when
+    a signature does not match it (so a new secret works from its first webhook). A shop that is
+    removed or deactivated stops being accepted within ``ttl``."""
+
+    def __init__(self, engine: Engine, *, ttl: float = 5.0) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._entries: dict[tuple[Platform, str], tuple[float, int, str]] = {}
+        self._guard = threading.Lock()
+
+    def cached(self, platform: Platform, headers: Mapping[str, str]) -> tuple[int, str] | None:
+        """The shop's (id, secret) if known and fresh; never reads the database."""
+        domain = header(headers, SHOP_HEADERS[platform])
+        if not domain:
+            return None
+        with self._guard:
+            entry = self._entries.get((platform, domain.strip().lower()))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2]
+
+    def verify_cached(
+        self, platform: Platform, headers: Mapping[str, str], body: bytes
+    ) -> Verified | None:
+        """The webhook verified against the cached secret; ``None`` if the shop is not cached or
+        the signature does not match it (then :func:`verify_webhook` reads the shop again).
+        Never reads the database. Raises :class:`PayloadError` for a signed, malformed body."""
+        cached = self.cached(platform, headers)
+        if cached is None:
+            return None
+        try:
+            return _verified(platform, cached, headers, body)
+        except SignatureError:
+            return None
+
+    def read(self, platform: Platform, headers: Mapping[str, str]) -> tuple[int, str]:
+        """The shop's (id, secret) from the database (raises :class:`SignatureError`)."""
+        with UnitOfWork(self.engine, write=False) as reader:
+            shop = _shop(reader, platform, headers)
+            result = shop.id, shop.secret
+        domain = header(headers, SHOP_HEADERS[platform]) or ""
+        with self._guard:
+            self._entries[(platform, domain.strip().lower())] = (
+                time.monotonic() + self.ttl,
+                *result,
+            )
+        return result
 
 
 def verify_webhook(
-    engine: Engine, platform: str, headers: Mapping[str, str], body: bytes
+    engine: Engine,
+    platform: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    keys: ShopKeys | None = None,
 ) -> Verified:
     """Check a webhook's signature (before parsing) and that it is an order; stores nothing.
+
+    With ``keys``, the shop's secret comes from that cache when it is fresh (see
+    :class:`ShopKeys`), else from the database.
 
     Raises
     ------
@@ -152,11 +216,21 @@ def verify_webhook(
         Signed, but not an order the platform would send (HTTP 400).
     """
     kind = Platform(platform)
+    if keys is not None and (verified := keys.verify_cached(kind, headers, body)) is not None:
+        return verified
+    if keys is not None:  # not cached, or perhaps a new secret: read the shop again
+        return _verified(kind, keys.read(kind, headers), headers, body)
     with UnitOfWork(engine, write=False) as reader:
         shop = _shop(reader, kind, headers)
-        shop_id, secret = shop.id, shop.secret
-    envelope, _order = PARSERS[kind](headers, body, secret)
-    return Verified(shop_id, kind, envelope, dict(headers), body)
+        found = shop.id, shop.secret
+    return _verified(kind, found, headers, body)
+
+
+def _verified(
+    kind: Platform, shop: tuple[int, str], headers: Mapping[str, str], body: bytes
+) -> Verified:
+    envelope, order = PARSERS[kind](headers, body, shop[1])
+    return Verified(shop[0], kind, envelope, dict(headers), body, order)
 
 
 def receive_webhook(
@@ -265,7 +339,13 @@ def process(engine: Engine, inbox_id: int, *, now: datetime) -> InboxView:
             return _view(uow, row)
 
 
-def process_batch(engine: Engine, inbox_ids: Iterable[int], *, now: datetime) -> list[InboxView]:
+def process_batch(
+    engine: Engine,
+    inbox_ids: Iterable[int],
+    *,
+    now: datetime,
+    parsed: Mapping[int, NormalisedOrder] | None = None,
+) -> list[InboxView]:
     """Apply many inbox rows in one transaction, in the order given; one view per id.
 
     The orders share their lookups, each balance is locked once and written once, and one commit
@@ -295,14 +375,18 @@ def process_batch(engine: Engine, inbox_ids: Iterable[int], *, now: datetime) ->
                 )
             }
             batch = Batch(uow, now=now)
+            todo = []
             for inbox_id in inbox_ids:
                 row = rows[inbox_id]  # a missing id is a KeyError: one by one says which
-                if row.status in ("processed", "ignored"):
-                    continue
-                order = _parse_stored(shops[row.shop_id], row)
+                if row.status not in ("processed", "ignored"):
+                    shop = shops[row.shop_id]
+                    order = (parsed or {}).get(inbox_id) or _parse_stored(shop, row)
+                    todo.append((row, shop, order))
+            batch.prepare([(shop, order) for _, shop, order in todo if order is not None])
+            for row, shop, order in todo:
                 note = None
                 if order is not None:
-                    result, note = apply_order(uow, shops[row.shop_id], order, now=now, batch=batch)
+                    result, note = apply_order(uow, shop, order, now=now, batch=batch)
                     row.order_id = result.id
                 row.status = "ignored" if note else "processed"
                 row.error = note
@@ -334,6 +418,8 @@ class Batcher:
             queue.SimpleQueue()
         )
         self._thread = threading.Thread(target=self._run, name="flexchain-intake", daemon=True)
+        self.keys = ShopKeys(engine)
+        """Shop secrets for the request threads' :func:`verify_webhook`."""
 
     def start(self) -> None:
         self._thread.start()
@@ -378,7 +464,12 @@ class Batcher:
             ]
             views: dict[int, InboxView] = {}
             try:
-                applied = process_batch(self.engine, dict.fromkeys(todo), now=now)
+                parsed = {
+                    r.inbox_id: webhook.order
+                    for r, (webhook, _) in zip(received, waiting, strict=True)
+                    if not r.duplicate and webhook.order is not None
+                }
+                applied = process_batch(self.engine, dict.fromkeys(todo), now=now, parsed=parsed)
                 views = {view.id: view for view in applied}
             except Exception:  # stored, not applied: process_pending applies it later
                 logger.exception("applying %d stored webhooks failed", len(todo))
@@ -506,6 +597,7 @@ class Batch:
         self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = {}
         self._skus: dict[str, int | None] = {}
         self._custom: dict[int, list[tuple[list[str], list[Option], str]]] = {}
+        self._orders: dict[tuple[int, str], SalesOrderRow] = {}
 
     def mapped(self, shop_id: int, keys: set[str]) -> dict[str, tuple[int | None, int]]:
         """Mapping targets of ``keys`` for the shop: its own mapping wins over a global one."""
@@ -546,6 +638,38 @@ class Batch:
                 self._custom[product] = found.get(product, [])
         return {p: self._custom[p] for p in product_ids if self._custom[p]}
 
+    def prepare(self, orders: Sequence[tuple[ShopRow, NormalisedOrder]]) -> None:
+        """Create the orders of the batch that are new and lock them all, in two statements."""
+        if not orders:
+            return
+        session = self.uow.session
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        keys = sorted({(shop.id, incoming.external_id) for shop, incoming in orders})
+        session.execute(
+            insert(cast(Table, SalesOrderRow.__table__)).on_conflict_do_nothing(
+                index_elements=["shop_id", "external_id"]
+            ),
+            [_new_order(shop, incoming) for shop, incoming in orders],
+        )
+        for row in session.scalars(
+            select(SalesOrderRow)
+            .where(tuple_(SalesOrderRow.shop_id, SalesOrderRow.external_id).in_(keys))
+            .order_by(SalesOrderRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ):
+            self._orders[(row.shop_id or 0, row.external_id)] = row
+
+    def order(self, shop: ShopRow, incoming: NormalisedOrder) -> SalesOrderRow:
+        """The stored order, created empty if new, locked for this transaction."""
+        found = self._orders.get((shop.id, incoming.external_id))
+        if found is None:
+            found = self._orders[(shop.id, incoming.external_id)] = _lock_order(
+                self.uow, shop, incoming
+            )
+        return found
+
     def write(self) -> None:
         """Write the reservations counted so far (before anything reads them)."""
         self.fulfilment.write()
@@ -573,7 +697,7 @@ def apply_order(
     """
     own = batch is None
     batch = Batch(uow, now=now) if batch is None else batch
-    order = _lock_order(uow, shop, incoming)
+    order = batch.order(shop, incoming)
     if not newest_wins(order.external_updated_at, incoming.updated_at):
         return (
             order,
@@ -620,23 +744,29 @@ def apply_order(
     return order, None
 
 
+def _new_order(shop: ShopRow, incoming: NormalisedOrder) -> dict[str, Any]:
+    """An order row before its first version is applied (``external_updated_at`` empty)."""
+    now = datetime.now(UTC)
+    return {
+        "shop_id": shop.id,
+        "external_id": incoming.external_id,
+        "number": incoming.number,
+        "status": OrderStatus.RECEIVED.value,
+        "currency": incoming.currency,
+        "tracking_token": secrets.token_urlsafe(24),
+        "speed_tier": incoming.speed_tier.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _lock_order(uow: UnitOfWork, shop: ShopRow, incoming: NormalisedOrder) -> SalesOrderRow:
     """The stored order, created empty if new, locked for this transaction (per-order queue)."""
     session = uow.session
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(SalesOrderRow)
-        .values(
-            shop_id=shop.id,
-            external_id=incoming.external_id,
-            number=incoming.number,
-            status=OrderStatus.RECEIVED.value,
-            currency=incoming.currency,
-            tracking_token=secrets.token_urlsafe(24),
-            speed_tier=incoming.speed_tier.value,
-            created_at=datetime.now(UTC),
-            updated_at=datetime.now(UTC),
-        )
+        .values(**_new_order(shop, incoming))
         .on_conflict_do_nothing(index_elements=["shop_id", "external_id"])
     )
     return session.scalars(
@@ -832,5 +962,4 @@ def _write_lines(
     for key, row in stored.items():
         if key not in seen:
             row.quantity = Decimal(0)
-    session.flush()
     return lines

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.storefronts.common import SignatureError
 from flexchain.services import intake, inventory, orders
 from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
 
@@ -133,3 +134,35 @@ def test_the_batcher_never_oversells_and_stores_each_webhook_once(  # type: igno
     with UnitOfWork(engine, write=False) as uow:
         (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
     assert (balance.on_hand, balance.reserved, balance.available) == (STOCK, STOCK, Decimal(0))
+
+
+def test_shop_keys_verify_without_a_read_and_follow_a_new_secret(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given a shop whose secret the cache has read once
+    from flexchain.services import shops
+    from tests.storefront_world import SECRET, SHOP
+
+    build_world(make_uow)
+    keys = intake.ShopKeys(engine, ttl=60)
+    headers, body = shopify_webhook(shopify_order(84_000, [{"sku": TEE, "quantity": 1}]))
+    assert keys.verify_cached(intake.Platform.SHOPIFY, headers, body) is None  # not read yet
+    first = intake.verify_webhook(engine, "shopify", headers, body, keys=keys)
+    assert keys.verify_cached(intake.Platform.SHOPIFY, headers, body) == first
+
+    # when the shop's secret changes and a webhook signed with the new one arrives
+    with make_uow() as uow:
+        shops.add_shop(uow, platform="shopify", domain=SHOP, secret="a-brand-new-secret")
+        uow.commit()
+    headers, body = shopify_webhook(
+        shopify_order(84_001, [{"sku": TEE, "quantity": 1}]), secret="a-brand-new-secret"
+    )
+
+    # then it is accepted at once (the cache reads the shop again), and the old secret is not
+    verified = intake.verify_webhook(engine, "shopify", headers, body, keys=keys)
+    assert verified.shop_id == first.shop_id
+    old_headers, old_body = shopify_webhook(
+        shopify_order(84_002, [{"sku": TEE, "quantity": 1}]), secret=SECRET
+    )
+    with pytest.raises(SignatureError):
+        intake.verify_webhook(engine, "shopify", old_headers, old_body, keys=keys)

@@ -10,6 +10,7 @@ duplicate and how processing went (a body that cannot be applied is kept as ``fa
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -48,12 +49,24 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 async def _accept(
     request: Request, app: App, platform: str, headers: dict[str, str], body: bytes
 ) -> WebhookPublic:
-    verified = await run_in_threadpool(intake.verify_webhook, app.engine, platform, headers, body)
     batcher: intake.Batcher | None = getattr(request.app.state, "intake", None)
-    if batcher is None:  # an app used without its lifespan: store and apply it here
+    if batcher is None:  # an app used without its lifespan: verify, store and apply it here
+        verified = await run_in_threadpool(
+            intake.verify_webhook, app.engine, platform, headers, body
+        )
         handled = await run_in_threadpool(_store_and_apply, app, verified)
     else:  # the server's intake thread, batched with whatever else arrived
-        handled = await asyncio.wrap_future(batcher.submit(verified))
+        # a known shop's signature is checked right here, without a database read
+        known = batcher.keys.verify_cached(intake.Platform(platform), headers, body)
+        if known is None:
+            known = await run_in_threadpool(
+                functools.partial(intake.verify_webhook, keys=batcher.keys),
+                app.engine,
+                platform,
+                headers,
+                body,
+            )
+        handled = await asyncio.wrap_future(batcher.submit(known))
     received, view = handled.received, handled.view
     if view is None:  # a duplicate already dealt with, or left pending for the worker
         return WebhookPublic(

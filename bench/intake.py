@@ -81,7 +81,7 @@ def prepare(url: str) -> None:
 
 
 @contextmanager
-def serve(url: str) -> Iterator[str]:
+def serve(url: str, workers: int = 1) -> Iterator[str]:
     port = pgserver.free_port()
     env = {**os.environ, "FLEXCHAIN_OUTBOX_WORKER": "false"}
     process = subprocess.Popen(
@@ -94,6 +94,8 @@ def serve(url: str) -> Iterator[str]:
             "serve",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -157,6 +159,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000, help="orders per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(
@@ -165,7 +168,7 @@ def main() -> None:
     for kind in kinds:
         with database(kind) as url:
             prepare(url)
-            with serve(url) as base:
+            with serve(url, args.workers) as base:
                 asyncio.run(fire(base, webhooks(1, 100), args.concurrency))  # warm up
                 rates, p50s, p99s = [], [], []
                 for round_ in range(1, args.rounds + 1):

@@ -23,14 +23,15 @@ def _get(url: str) -> tuple[int, dict[str, object]]:
         return response.status, json.loads(response.read())
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """``flexchain serve`` in a subprocess, on a free port; yields its base URL."""
+@pytest.fixture(params=[1, 2], ids=["1-worker", "2-workers"])
+def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """``flexchain serve`` in a subprocess, on a free port (in one process, and in two worker
+    processes that each open the database); yields its base URL."""
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "flexchain.entrypoints.cli.main", "--db", database_url,
-         "serve", "--host", "127.0.0.1", "--port", str(port)],
+         "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(request.param)],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -16,10 +17,19 @@ HostOption = Annotated[
     str | None, typer.Option("--host", help="Interface to listen on [default: 127.0.0.1].")
 ]
 PortOption = Annotated[int | None, typer.Option("--port", help="Port [default: 8000].")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Server processes. More than 1 pays on PostgreSQL; SQLite has one writer at a time.",
+    ),
+]
 
 
-def run_server(app: App, host: str | None, port: int | None) -> None:
-    """Serve ``app`` (already open) until interrupted."""
+def run_server(app: App, host: str | None, port: int | None, workers: int = 1) -> None:
+    """Serve ``app`` (already open) until interrupted; with ``workers`` > 1, in that many
+    processes, each opening the same database (the API keeps no state of its own)."""
     host = host or app.settings.host
     port = port or app.settings.port
     status_console.print(
@@ -27,10 +37,27 @@ def run_server(app: App, host: str | None, port: int | None) -> None:
         markup=False,
         soft_wrap=True,
     )
-    uvicorn.run(create_app(app.settings, app=app), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(app.settings, app=app), host=host, port=port, log_level="info")
+        return
+    # each worker process builds its app from the environment: hand it this database
+    os.environ["FLEXCHAIN_DATABASE_URL"] = app.settings.database_url
+    uvicorn.run(
+        "flexchain.entrypoints.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
-def serve(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    ctx: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: WorkersOption = 1,
+) -> None:
     """Serve the API (health at /health, OpenAPI at /docs)."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        run_server(app, host, port)
+        run_server(app, host, port, workers)

@@ -249,7 +249,13 @@ class Context:
             session.flush()  # the lines get their ids
             for table, rows in self._rows.items():
                 if rows:
-                    session.execute(insert(table.__table__), [_with_line_id(row) for row in rows])
+                    # RETURNING makes SQLAlchemy send the rows as multi-row INSERTs
+                    # ("insertmanyvalues", compiled once), not one round trip per row
+                    target = table.__table__
+                    session.execute(
+                        insert(target).returning(target.c.id),
+                        [_with_line_id(row) for row in rows],
+                    ).all()
         self._rows.clear()
 
 

@@ -262,18 +262,16 @@ def store_many(engine: Engine, webhooks: Sequence[Verified], *, now: datetime) -
     """Store verified webhooks in the inbox in one transaction (committed before this returns);
     one :class:`Received` each, in order. A webhook stored before (same shop and event id, else
     webhook id) is not stored again: its ``Received`` says ``duplicate`` and the stored status."""
-    results = []
-    with UnitOfWork(engine) as uow:
-        session = uow.session
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
-        for webhook in webhooks:
-            values = {
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for webhook in webhooks:
+        key = (webhook.shop_id, webhook.envelope.dedupe_key[:200])
+        rows.setdefault(
+            key,
+            {
                 "shop_id": webhook.shop_id,
                 "platform": webhook.platform.value,
                 "topic": webhook.envelope.topic,
-                "dedupe_key": webhook.envelope.dedupe_key[:200],
+                "dedupe_key": key[1],
                 "webhook_id": webhook.envelope.webhook_id,
                 "event_id": webhook.envelope.event_id,
                 "headers": {
@@ -285,24 +283,45 @@ def store_many(engine: Engine, webhooks: Sequence[Verified], *, now: datetime) -
                 "received_at": now,
                 "status": "pending",
                 "attempts": 0,
-            }
-            new_id = session.scalar(
+            },
+        )
+    with UnitOfWork(engine) as uow:
+        session = uow.session
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        # one statement for all; a key stored before is skipped (and not returned)
+        new = {
+            (shop_id, dedupe_key): inbox_id
+            for inbox_id, shop_id, dedupe_key in session.execute(
                 insert(InboxRow)
-                .values(**values)
                 .on_conflict_do_nothing(index_elements=["shop_id", "dedupe_key"])
-                .returning(InboxRow.id)
+                .returning(InboxRow.id, InboxRow.shop_id, InboxRow.dedupe_key),
+                list(rows.values()),  # sent as multi-row INSERTs, compiled once
             )
-            duplicate = new_id is None
-            status = "pending"
-            if new_id is None:
-                new_id, status = session.execute(
-                    select(InboxRow.id, InboxRow.status).where(
-                        InboxRow.shop_id == webhook.shop_id,
-                        InboxRow.dedupe_key == values["dedupe_key"],
-                    )
-                ).one()
-            results.append(Received(int(new_id), duplicate, status))
+        }
+        old = {}
+        if len(new) < len(rows):
+            seen = [key for key in rows if key not in new]
+            old = {
+                (shop_id, dedupe_key): (inbox_id, status)
+                for inbox_id, shop_id, dedupe_key, status in session.execute(
+                    select(
+                        InboxRow.id, InboxRow.shop_id, InboxRow.dedupe_key, InboxRow.status
+                    ).where(tuple_(InboxRow.shop_id, InboxRow.dedupe_key).in_(seen))
+                )
+            }
         uow.commit()
+    results = []
+    first = set()
+    for webhook in webhooks:
+        key = (webhook.shop_id, webhook.envelope.dedupe_key[:200])
+        if key in new:
+            results.append(Received(new[key], key in first, "pending"))
+            first.add(key)
+        else:
+            inbox_id, status = old[key]
+            results.append(Received(int(inbox_id), True, status))
     return results
 
 

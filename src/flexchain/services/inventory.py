@@ -435,6 +435,8 @@ class Reservations:
 def _upsert_reservations(session: Session, rows: list[dict[str, Any]]) -> None:
     """New reservations, or more on an owner's reservation of an item at a location (a released
     or expired one starts again from the new quantity)."""
+    if not rows:
+        return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(ReservationRow)
     table = ReservationRow.__table__
@@ -450,9 +452,12 @@ def _upsert_reservations(session: Session, rows: list[dict[str, Any]]) -> None:
                 "expires_at": statement.excluded.expires_at,
                 "updated_at": statement.excluded.updated_at,
             },
-        ),
+        )
+        # RETURNING lets SQLAlchemy send many rows as one multi-row statement ("insertmanyvalues",
+        # compiled once) instead of one round trip per row; owner keys are distinct in ``rows``
+        .returning(ReservationRow.id),
         rows,
-    )
+    ).all()
 
 
 def release(

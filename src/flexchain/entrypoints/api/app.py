@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         api.state.flexchain = context
         batcher = intake.Batcher(context.engine)
         batcher.start()
+        gc.freeze()  # what startup loaded lives as long as the server: no collection scans it
         api.state.intake = batcher
         worker = None
         if settings.outbox_worker:

@@ -16,13 +16,25 @@ None of these functions commit: the caller's unit of work does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +59,7 @@ INTERNAL_KINDS = {
     LocationKind.TRANSIT.value,
 }
 ACTIVE = ReservationStatus.ACTIVE.value
+ZERO_Q = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -83,11 +96,17 @@ def _location(session: Session, code: str) -> LocationRow:
     return row
 
 
+LOCK_CHUNK = 5_000
+"""Balances per statement when many are locked at once (SQLite caps bound variables)."""
+
+
 def _lock_balances(
     session: Session, keys: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], StockBalanceRow]:
     """Create missing (item, location) balance rows, then lock them all in primary-key order."""
     wanted = sorted(set(keys))
+    if len(wanted) > LOCK_CHUNK:
+        return _lock_many(session, wanted)
     query = (
         select(StockBalanceRow)
         .where(tuple_(StockBalanceRow.item_id, StockBalanceRow.location_id).in_(wanted))
@@ -97,15 +116,54 @@ def _lock_balances(
     )
     rows = session.scalars(query).all()
     if len(rows) < len(wanted):  # first stock of an item somewhere: create its balance rows
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        for item_id, location_id in wanted:
-            session.execute(
-                insert(StockBalanceRow)
-                .values(item_id=item_id, location_id=location_id)
-                .on_conflict_do_nothing(index_elements=["item_id", "location_id"])
-            )
+        found = {(row.item_id, row.location_id) for row in rows}
+        _create_balances(session, [key for key in wanted if key not in found])
         rows = session.scalars(query).all()
     return {(row.item_id, row.location_id): row for row in rows}
+
+
+def _create_balances(session: Session, keys: list[tuple[int, int]]) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(StockBalanceRow).on_conflict_do_nothing(index_elements=["item_id", "location_id"]),
+        [{"item_id": item_id, "location_id": location_id} for item_id, location_id in keys],
+    )
+
+
+def _lock_many(
+    session: Session, wanted: list[tuple[int, int]]
+) -> dict[tuple[int, int], StockBalanceRow]:
+    """:func:`_lock_balances` for more keys than one statement takes: ids first, missing rows
+    created, then locked chunk by chunk in ascending id order (still one global order)."""
+    ids: dict[tuple[int, int], int] = {}
+
+    def read_ids(keys: list[tuple[int, int]]) -> None:
+        for start in range(0, len(keys), LOCK_CHUNK):
+            chunk = keys[start : start + LOCK_CHUNK]
+            for balance_id, item_id, location_id in session.execute(
+                select(
+                    StockBalanceRow.id, StockBalanceRow.item_id, StockBalanceRow.location_id
+                ).where(tuple_(StockBalanceRow.item_id, StockBalanceRow.location_id).in_(chunk))
+            ):
+                ids[(item_id, location_id)] = balance_id
+
+    read_ids(wanted)
+    missing = [key for key in wanted if key not in ids]
+    if missing:
+        _create_balances(session, missing)
+        read_ids(missing)
+    ordered = sorted(ids.values())
+    result: dict[tuple[int, int], StockBalanceRow] = {}
+    for start in range(0, len(ordered), LOCK_CHUNK):
+        for row in session.scalars(
+            select(StockBalanceRow)
+            .where(StockBalanceRow.id.in_(ordered[start : start + LOCK_CHUNK]))
+            .order_by(StockBalanceRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ):
+            result[(row.item_id, row.location_id)] = row
+    return result
 
 
 def _sweep_expired(session: Session, balance: StockBalanceRow, now: datetime) -> Decimal:
@@ -225,6 +283,128 @@ def post_move(uow: UnitOfWork, move: StockMove) -> None:
             created_by=uow.actor,
         )
     )
+    session.flush()
+
+
+def post_moves(uow: UnitOfWork, moves: Sequence[StockMove]) -> None:
+    """:func:`post_move` for many moves at once (a stock count, an opening balance import).
+
+    The same rules and errors, in the order given: items and locations are read in one query
+    each, every balance involved is locked once (in primary-key order) and swept of expired
+    reservations once, each move is checked against the running figures, and then each balance is
+    written once and the moves appended together. A move that consumes a reservation goes through
+    :func:`post_move` (in its place in the order).
+
+    Raises
+    ------
+    NotFound, ValidationError, InsufficientStock
+        As :func:`post_move`, for the first move that breaks a rule; the caller's unit of work
+        then rolls back, so nothing of the batch is written.
+    """
+    if any(move.reservation_owner is not None for move in moves):
+        for move in moves:
+            post_move(uow, move)
+        return
+    session = uow.session
+    items = {
+        row.sku: row
+        for row in session.scalars(
+            select(ItemRow).where(ItemRow.sku.in_({move.item_sku for move in moves}))
+        )
+    }
+    codes = {move.from_location for move in moves} | {move.to_location for move in moves}
+    found = session.scalars(select(LocationRow).where(LocationRow.code.in_(codes)))
+    locations = {row.code: row for row in found}
+    prepared = []
+    keys: set[tuple[int, int]] = set()
+    for move in moves:
+        item = items.get(move.item_sku)
+        if item is None:
+            raise NotFound(f"unknown item {move.item_sku!r}")
+        ends = []
+        for code in (move.from_location, move.to_location):
+            if code not in locations:
+                raise NotFound(f"unknown location {code!r}")
+            ends.append(locations[code])
+        source, target = ends
+        if source.id == target.id:
+            raise ValidationError("to_location", "must differ from from_location")
+        amount = as_quantity(move.quantity, allow_zero=False)
+        at = utc(move.at, "at")
+        transit_out = source.transit_for_id if source.kind == LocationKind.TRANSIT.value else None
+        transit_in = target.transit_for_id if target.kind == LocationKind.TRANSIT.value else None
+        keys |= {(item.id, source.id), (item.id, target.id)}
+        keys |= {(item.id, loc) for loc in (transit_out, transit_in) if loc is not None}
+        prepared.append((move, item, source, target, amount, at, transit_out, transit_in))
+    balances = _lock_balances(session, keys)
+    figures = {key: [row.on_hand, row.reserved, row.in_transit] for key, row in balances.items()}
+    deltas: dict[tuple[int, int], list[Decimal]] = {}
+    swept: set[tuple[int, int]] = set()
+
+    def change(
+        key: tuple[int, int], on_hand: Decimal = ZERO_Q, in_transit: Decimal = ZERO_Q
+    ) -> None:
+        figure = figures[key]
+        figure[0] += on_hand
+        figure[2] += in_transit
+        delta = deltas.setdefault(key, [ZERO_Q, ZERO_Q])
+        delta[0] += on_hand
+        delta[1] += in_transit
+
+    rows = []
+    for move, item, source, target, amount, at, transit_out, transit_in in prepared:
+        key = (item.id, source.id)
+        if key not in swept:  # once per balance, as post_move does on every write
+            figures[key][1] -= _sweep_expired(session, balances[key], at)
+            swept.add(key)
+        if source.kind in INTERNAL_KINDS and figures[key][0] - figures[key][1] < amount:
+            raise InsufficientStock(
+                item.sku, source.code, amount, figures[key][0] - figures[key][1]
+            )
+        change(key, on_hand=-amount)
+        change((item.id, target.id), on_hand=amount)
+        if transit_out is not None:
+            change((item.id, transit_out), in_transit=-amount)
+        if transit_in is not None:
+            change((item.id, transit_in), in_transit=amount)
+        rows.append(
+            {
+                "item_id": item.id,
+                "from_location_id": source.id,
+                "to_location_id": target.id,
+                "quantity": amount,
+                "kind": str(move.kind),
+                "reference": move.reference,
+                "reservation_owner": None,
+                "at": at,
+                "created_by": uow.actor,
+            }
+        )
+    if deltas:
+        # one executemany on the table (no ORM bookkeeping per row), in primary-key order
+        table = cast(Table, StockBalanceRow.__table__)
+        columns = table.c
+        session.execute(
+            update(table)
+            .where(columns.id == bindparam("balance_id"))
+            .values(
+                on_hand=columns.on_hand + bindparam("on_hand_delta", type_=Qty()),
+                in_transit=columns.in_transit + bindparam("in_transit_delta", type_=Qty()),
+            ),
+            [
+                {
+                    "balance_id": balances[key].id,
+                    "on_hand_delta": deltas[key][0],
+                    "in_transit_delta": deltas[key][1],
+                }
+                for key in sorted(deltas, key=lambda k: balances[k].id)
+            ],
+        )
+        for key in deltas:
+            session.expire(balances[key])  # the rows changed behind the ORM's back
+    if rows:
+        # RETURNING lets SQLAlchemy send them as multi-row INSERTs, compiled once
+        session.execute(insert(StockMoveRow).returning(StockMoveRow.id), rows).all()
     session.flush()
 
 

@@ -127,3 +127,70 @@ def apply_model(model: Ledger, sku: str, op: tuple[object, ...], now: object) ->
         model.reserve(sku, str(op[1]), op[2], str(op[3]), now, expires_at=expiry)
     elif name == "release":
         model.release(str(op[1]), now)
+
+
+moves_only = st.one_of(
+    st.tuples(st.just("receive"), st.sampled_from(INTERNAL), quantities),
+    st.tuples(st.just("ship"), st.sampled_from(INTERNAL), quantities, st.none()),
+    st.tuples(
+        st.just("transfer"), st.sampled_from(INTERNAL), st.sampled_from(INTERNAL), quantities
+    ),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    opening=st.lists(st.tuples(st.sampled_from(INTERNAL), quantities), max_size=3),
+    ops=st.lists(moves_only, min_size=1, max_size=15),
+)
+def test_a_batch_of_moves_equals_the_same_moves_one_by_one(
+    ledger_uow: Callable[..., UnitOfWork],
+    opening: list[tuple[str, Decimal]],
+    ops: list[tuple[object, ...]],
+) -> None:
+    # given an item with some stock, posted move by move in the database and the reference
+    sku = f"B-{next(_skus)}"
+    model = reference_ledger()
+    with ledger_uow() as uow:
+        uow.session.add(ItemRow(sku=sku, name=sku, kind="raw", uom="pcs"))
+        uow.session.flush()
+        for location, quantity in opening:
+            inventory.post_move(uow, _move(sku, "SUP", location, quantity, NOW, None))
+            model.apply(_move(sku, "SUP", location, quantity, NOW, None), NOW)
+        uow.commit()
+    before = {loc: model.balance(sku, loc, NOW).on_hand for loc in INTERNAL}
+    moves = []
+    for op in ops:
+        if op[0] == "receive":
+            moves.append(_move(sku, "SUP", str(op[1]), op[2], NOW, None))  # type: ignore[arg-type]
+        elif op[0] == "ship":
+            moves.append(_move(sku, str(op[1]), "CUST", op[2], NOW, None))  # type: ignore[arg-type]
+        elif op[1] != op[2]:
+            moves.append(_move(sku, str(op[1]), str(op[2]), op[3], NOW, None))  # type: ignore[arg-type]
+
+    # when they are posted as one batch (and applied one by one to the reference)
+    db_error = model_error = None
+    with ledger_uow() as uow:
+        try:
+            inventory.post_moves(uow, moves)
+            uow.commit()
+        except InsufficientStock as error:
+            db_error = error
+    try:
+        for move in moves:
+            model.apply(move, NOW)
+    except InsufficientStock as error:
+        model_error = error
+
+    # then both refuse alike; a refused batch writes nothing, an accepted one matches the moves
+    assert (db_error is None) == (model_error is None), (moves, db_error, model_error)
+    with ledger_uow(write=False) as uow:
+        for location in INTERNAL:
+            rows = inventory.balances(uow, now=NOW, item=sku, location=location, include_empty=True)
+            on_hand = rows[0].on_hand if rows else Decimal(0)
+            expected = before[location] if db_error else model.balance(sku, location, NOW).on_hand
+            assert on_hand == expected == inventory.moves_total(uow, sku, location)

@@ -136,22 +136,27 @@ def _ensure_sources(uow: UnitOfWork, counts: list[Count], existing: set[str], so
 def _write(uow: UnitOfWork, counts: list[Count], source: str, existing: set[str]) -> None:
     _ensure_sources(uow, counts, existing, source)
     now = datetime.now(UTC)
+    moves = []
     for count in counts:
         external = OPENING if count.move is MoveKind.OPENING else ADJUSTMENT
         inward = count.difference > 0
-        move = StockMove(
-            count.sku,
-            external if inward else count.location,
-            count.location if inward else external,
-            abs(count.difference),
-            count.move,
-            f"import {source}:{count.line}"[:200],
-            now,
+        moves.append(
+            StockMove(
+                count.sku,
+                external if inward else count.location,
+                count.location if inward else external,
+                abs(count.difference),
+                count.move,
+                f"import {source}:{count.line}"[:200],
+                now,
+            )
         )
-        try:
-            inventory.post_move(uow, move)
-        except DomainError as error:
-            raise ImportFailed([RowError(source, count.line, "quantity", str(error))]) from error
+    try:
+        inventory.post_moves(uow, moves)  # every balance locked and written once
+    except DomainError as error:
+        line = _failed_line(counts, moves, error)
+        raise ImportFailed([RowError(source, line, "quantity", str(error))]) from error
+    for count in counts:
         action = "created" if count.move is MoveKind.OPENING else "updated"
         details = {
             "source": source,
@@ -161,6 +166,15 @@ def _write(uow: UnitOfWork, counts: list[Count], source: str, existing: set[str]
         }
         record(uow, action, "stock", f"{count.sku}@{count.location}", details)
     uow.session.flush()
+
+
+def _failed_line(counts: list[Count], moves: list[StockMove], error: DomainError) -> int:
+    """The file line of the move an error names (by SKU and location), else the first."""
+    text = str(error)
+    for count, move in zip(counts, moves, strict=True):
+        if move.item_sku in text and (move.from_location in text or move.to_location in text):
+            return count.line
+    return counts[0].line if counts else 1
 
 
 STOCK = Kind("stock", COLUMNS, check)

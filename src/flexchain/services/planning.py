@@ -266,7 +266,12 @@ def _forecast(snap: Snapshot, params: PlanParameters) -> dict[int, ItemForecast]
         frame.sort("period")
         .group_by("item", maintain_order=True)
         .agg(
-            pl.col("mean").round(3), pl.col("sigma").mean().fill_null(0.0), pl.col("model").first()
+            pl.col("mean").round(3),
+            # the one-step-ahead spread is the per-week demand uncertainty the policy wants (it
+            # widens it over lead time and review itself); later periods' intervals compound
+            # model uncertainty and, for multiplicative ETS, can grow without bound
+            pl.col("sigma").first().fill_null(0.0).fill_nan(0.0),
+            pl.col("model").first(),
         )
     )
     result: dict[int, ItemForecast] = {}

@@ -112,9 +112,16 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     session = uow.session
     snap = Snapshot(period_start=_monday(today), horizon=horizon)
     snap.items = {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.active))}
-    snap.bom = [
-        (row.parent_id, row.child_id, row.quantity, row.scrap_pct)
-        for row in session.scalars(select(BomLineRow))
+    snap.bom = [  # plain rows, not ORM objects: a big catalogue has hundreds of thousands
+        (parent, child, quantity, scrap)
+        for parent, child, quantity, scrap in session.execute(
+            select(
+                BomLineRow.parent_id,
+                BomLineRow.child_id,
+                BomLineRow.quantity,
+                BomLineRow.scrap_pct,
+            )
+        )
     ]
     first_capability: dict[int, tuple[Decimal, Decimal]] = {}
     for supplier_id, lead, lead_sd in session.execute(

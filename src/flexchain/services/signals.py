@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import polars as pl
-from sqlalchemy import select, union
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from flexchain.adapters.db.tables import (
@@ -190,10 +190,20 @@ def _signals_frame(uow: UnitOfWork, now: datetime) -> pl.DataFrame:
     return pl.DataFrame(records, schema=SIGNALS_SCHEMA, orient="row")
 
 
-def _items_with_history(uow: UnitOfWork) -> list[str]:
-    """SKUs with demand history or a sales order line: their demand is forecast, not sensed."""
-    sold = union(select(DemandHistoryRow.item_id), select(SalesOrderLineRow.item_id)).subquery()
-    return list(uow.session.scalars(select(ItemRow.sku).where(ItemRow.id.in_(select(sold)))))
+def _items_with_history(uow: UnitOfWork, skus: list[str]) -> list[str]:
+    """Those of ``skus`` with demand history or a sales order line: their demand is forecast,
+    not sensed. (Only the items with signals are looked up: history can be millions of rows.)"""
+    if not skus:
+        return []
+    history = select(DemandHistoryRow.id).where(DemandHistoryRow.item_id == ItemRow.id)
+    ordered = select(SalesOrderLineRow.id).where(SalesOrderLineRow.item_id == ItemRow.id)
+    return list(
+        uow.session.scalars(
+            select(ItemRow.sku).where(
+                ItemRow.sku.in_(skus), or_(history.exists(), ordered.exists())
+            )
+        )
+    )
 
 
 def _bom_frame(uow: UnitOfWork) -> pl.DataFrame:
@@ -230,12 +240,17 @@ def sensing(
     Read-only.
     """
     signals = _signals_frame(uow, now)
-    history = _items_with_history(uow)
+    history = _items_with_history(uow, signals["item"].unique().to_list())
     new_items = signals.filter(~pl.col("item").is_in(history))
     batches = first_batch(new_items, conversion)
     shares = option_shares(signals, window_days=window_days, baseline_days=baseline_days, now=now)
     alerts = option_alerts(shares, threshold_share=threshold_share, jump=jump, min_count=min_count)
-    multipliers = safety_multipliers(alerts, _bom_frame(uow))
+    bom = (
+        _bom_frame(uow)
+        if not alerts.is_empty()
+        else pl.DataFrame(schema={"parent": pl.String, "child": pl.String})
+    )
+    multipliers = safety_multipliers(alerts, bom)
     return Sensing(
         batches,
         alerts,

@@ -419,6 +419,15 @@ def process_batch(
         return [process(engine, inbox_id, now=now) for inbox_id in inbox_ids]
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What became of a submitted webhook: stored (``received``) and, unless it was a duplicate
+    already dealt with or applying it failed unexpectedly, applied (``view``)."""
+
+    received: Received
+    view: InboxView | None
+
+
 class Batcher:
     """The API server's intake thread: verified webhooks from the request threads are stored and
     applied here in batches, so a burst of orders shares its transactions (group commit).
@@ -494,15 +503,6 @@ class Batcher:
                 logger.exception("applying %d stored webhooks failed", len(todo))
             for r, (_, future) in zip(received, waiting, strict=True):
                 future.set_result(Handled(r, views.get(r.inbox_id)))
-
-
-@dataclass(frozen=True)
-class Handled:
-    """What became of a submitted webhook: stored (``received``) and, unless it was a duplicate
-    already dealt with or applying it failed unexpectedly, applied (``view``)."""
-
-    received: Received
-    view: InboxView | None
 
 
 def _parse_stored(shop: ShopRow, row: InboxRow) -> NormalisedOrder | None:

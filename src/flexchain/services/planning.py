@@ -410,8 +410,8 @@ def _mrp(
                 allocated=reserved,
             )
         )
-    bom = [
-        BomLine(skus[parent], skus[child], quantity, scrap)
+    bom = [  # read back from the database, where only valid lines are written
+        BomLine.trusted(skus[parent], skus[child], quantity, scrap)
         for parent, child, quantity, scrap in snap.bom
         if parent in skus and child in skus
     ]

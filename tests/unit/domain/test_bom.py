@@ -187,3 +187,10 @@ def path_sum(lines: list[BomLine], sku: str, qty: Decimal) -> dict[str, Decimal]
 def test_explode_equals_the_sum_over_paths(lines: list[BomLine], qty: int) -> None:
     assert explode(lines, "I0", qty) == path_sum(lines, "I0", Decimal(qty))
     assert find_cycle(lines) is None
+
+
+def test_a_trusted_bom_line_equals_the_checked_one_for_valid_values() -> None:
+    checked = BomLine("JKT-SHELL", "FAB-CANV", Decimal("1.5"), Decimal("2"))
+    trusted = BomLine.trusted("JKT-SHELL", "FAB-CANV", Decimal("1.5"), Decimal("2"))
+    assert trusted == checked
+    assert trusted.gross(Decimal(10)) == checked.gross(Decimal(10)) == Decimal("15.3")

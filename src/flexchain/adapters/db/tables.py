@@ -237,6 +237,39 @@ class ContractPriceRow(Timestamps, Base):
     item: Mapped[ItemRow] = relationship()
 
 
+class PurchaseOrderLineRow(Timestamps, Base):
+    """One line of a purchase order (imported for now; the buying module will create them).
+
+    Planning nets every ``open`` line's ``quantity - received_quantity`` as a scheduled receipt
+    in the week of ``due_date``.
+    """
+
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("po_number", "line_no"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="known_status"),
+        CheckConstraint("quantity > 0", name="positive"),
+        CheckConstraint(
+            "received_quantity >= 0 AND received_quantity <= quantity", name="received_in_range"
+        ),
+        Index("ix_purchase_order_lines_open", "status", "item_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    po_number: Mapped[str] = mapped_column(String(64))
+    line_no: Mapped[int] = mapped_column(Integer)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    received_quantity: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    unit_price: Mapped[Decimal | None] = mapped_column(Dec())
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+    supplier: Mapped[SupplierRow] = relationship()
+    item: Mapped[ItemRow] = relationship()
+
+
 # --- locations and the inventory ledger ----------------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 Each kind is written with exactly the columns its import declares (the ``Column`` definitions in
 :mod:`flexchain.services.imports`), one row the way the import reads one row, so exporting and
 importing the file again reports everything unchanged. Rows come in natural-key order. Stock is
-the on-hand balance per item and internal location; demand and signals are the stored rows.
+the on-hand balance per item and internal location; demand, signals and purchase order lines are
+the stored rows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from flexchain.adapters.db.tables import (
     OptionRow,
     PresaleSignalRow,
     PriceBreakRow,
+    PurchaseOrderLineRow,
     SupplierRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
@@ -331,6 +333,29 @@ def _signals(uow: UnitOfWork) -> Iterator[Record]:
         }
 
 
+def _purchase_orders(uow: UnitOfWork) -> Iterator[Record]:
+    line = PurchaseOrderLineRow
+    query = (
+        select(line, SupplierRow.code, ItemRow.sku)
+        .join(SupplierRow, SupplierRow.id == line.supplier_id)
+        .join(ItemRow, ItemRow.id == line.item_id)
+        .order_by(line.po_number, line.line_no)
+    )
+    for row, supplier, sku in uow.session.execute(query):
+        yield {
+            "po_number": row.po_number,
+            "line": row.line_no,
+            "supplier": supplier,
+            "sku": sku,
+            "quantity": row.quantity,
+            "received": row.received_quantity,
+            "unit_price": row.unit_price,
+            "currency": row.currency,
+            "due_date": row.due_date,
+            "status": row.status,
+        }
+
+
 _READERS: Mapping[str, Callable[[UnitOfWork], Iterator[Record]]] = {
     "items": _items,
     "options": _options,
@@ -343,4 +368,5 @@ _READERS: Mapping[str, Callable[[UnitOfWork], Iterator[Record]]] = {
     "stock": _stock,
     "demand": _demand,
     "signals": _signals,
+    "purchase-orders": _purchase_orders,
 }

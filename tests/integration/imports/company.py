@@ -3,8 +3,8 @@
 Two suppliers (one with two capabilities and a certificate), three locations (a warehouse, a
 transit lane into it, a supplier's factory), a finished tee built from a standard body module
 and a custom print module with two options, a raw material, price breaks, one framework
-contract with every clause signed and two tiered prices, opening stock, three weeks of demand
-and four presale signals.
+contract with every clause signed and two tiered prices, opening stock, three weeks of demand,
+four presale signals and three purchase order lines (open, partly received, closed).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ ORDER = (
     "stock",
     "demand",
     "signals",
+    "purchase-orders",
 )
 
 FILES: dict[str, str] = {
@@ -88,6 +89,12 @@ TEE-RED-M,,add_to_cart,12,,EUR,2026-01-20T09:00:00Z,shop
 TEE-RED-M,LOGO,add_to_cart,9,,EUR,2026-01-20T09:00:00Z,shop
 TEE-RED-M,TEE-PRINT/NAME,deposit,2,20.00,EUR,2026-01-21T10:30:00Z,shop
 """,
+    "purchase-orders": """\
+po_number,line,supplier,sku,quantity,received,unit_price,currency,due_date,status
+PO-1001,1,KNIT-TR,COTTON,500,200,3.10,USD,2026-02-02,open
+PO-1001,2,KNIT-TR,COTTON,250,,3.40,,2026-02-16,
+PO-1002,1,SEW-PT,TEE-BODY,100,100,6.00,EUR,2026-01-19,closed
+""",
 }
 """CSV text per kind."""
 
@@ -103,6 +110,7 @@ THINGS: dict[str, int] = {
     "stock": 3,
     "demand": 3,
     "signals": 4,
+    "purchase-orders": 3,
 }
 """What each file creates (suppliers and item-supplier pairs span several rows)."""
 
@@ -119,6 +127,7 @@ CHANGES = {
     "stock": ("COTTON,WH,340.5", "COTTON,WH,300"),
     "demand": ("2026-01-19,7", "2026-01-19,9"),
     "signals": ("add_to_cart,12,", "add_to_cart,15,"),
+    "purchase-orders": ("2026-02-16", "2026-02-23"),
 }
 """One value changed per kind: (text in the company's file, its replacement)."""
 

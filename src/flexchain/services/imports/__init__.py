@@ -24,6 +24,7 @@ from flexchain.services.imports.items import ITEMS
 from flexchain.services.imports.locations import LOCATIONS
 from flexchain.services.imports.options import OPTIONS
 from flexchain.services.imports.pipeline import Kind, run
+from flexchain.services.imports.purchase_orders import PURCHASE_ORDERS
 from flexchain.services.imports.report import ImportFailed, ImportReport, RowError
 from flexchain.services.imports.signals import SIGNALS
 from flexchain.services.imports.stock import STOCK
@@ -53,6 +54,7 @@ _KINDS: dict[str, Kind] = {
         STOCK,
         DEMAND,
         SIGNALS,
+        PURCHASE_ORDERS,
     )
 }
 _ALIASES = {"demand-history": "demand"}

@@ -104,6 +104,15 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "period_start": ("period", "week", "date"),
         "quantity": ("qty", "demand", "units"),
     },
+    "purchase-orders": {
+        "po_number": ("Order Reference", "order_id", "Purchase Order", "PO"),
+        "supplier": ("supplier_code", "Vendor", "Partner", "partner_id"),
+        "sku": ("item_sku", "Product", "product_id", "Item Code"),
+        "quantity": ("product_qty", "qty"),
+        "received": ("received_quantity", "Received Qty", "qty_received"),
+        "unit_price": ("price_unit", "Rate"),
+        "due_date": ("Expected Arrival", "date_planned", "Required By", "schedule_date"),
+    },
 }
 
 UOMS: Final[dict[str, str]] = {

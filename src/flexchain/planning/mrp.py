@@ -54,10 +54,12 @@ SCALE = 1000
 
 def milli(value: Decimal | int | str, field_name: str) -> int:
     """``value`` in thousandths of a unit, exactly; more than 3 decimals is an error."""
-    amount = Decimal(str(value)) * SCALE
-    if amount != amount.to_integral_value():
+    if type(value) is int:  # the common case, and exact already
+        return value * SCALE
+    amount = (value if type(value) is Decimal else Decimal(str(value))) * SCALE
+    if not amount.is_finite() or amount != (whole := int(amount)):
         raise ValueError(f"{field_name} has more than 3 decimal places: {value}")
-    return int(amount)
+    return whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +141,22 @@ class MrpResult:
 
 @dataclass(slots=True)
 class _Bucket:
-    """Demand elements of one item in one period, in pegging order (firm first)."""
+    """Demand elements of one item in one period, in pegging order (firm first), each
+    ``(not firm, source, thousandths)``."""
 
-    elements: list[tuple[str, int]] = field(default_factory=list)
+    elements: list[tuple[bool, str, int]] = field(default_factory=list)
 
     def add(self, source: str, quantity: int) -> None:
         if quantity > 0:
-            self.elements.append((source, quantity))
+            self.elements.append((False, source, quantity))
 
     @property
     def total(self) -> int:
-        return sum(quantity for _, quantity in self.elements)
+        return sum(element[2] for element in self.elements)
+
+
+def _pegging_order(element: tuple[bool, str, int]) -> tuple[bool, str]:
+    return element[0], element[1]
 
 
 def _round_lot(shortfall: int, moq: int, multiple: int) -> int:
@@ -157,6 +164,9 @@ def _round_lot(shortfall: int, moq: int, multiple: int) -> int:
     if multiple > 0:
         quantity = math.ceil(quantity / multiple) * multiple
     return quantity
+
+
+ZERO = Decimal(0)
 
 
 def _dec(value: int) -> Decimal:
@@ -201,12 +211,21 @@ def mrp(
             names.add(item)
         return buckets[item][period]
 
-    for entry in sorted(demand, key=lambda d: (d.period, not d.firm, d.source)):
+    for entry in demand:
         if 0 <= entry.period < horizon:
+            is_firm = entry.firm
             spec = terms.get(entry.item)
-            if spec is not None and spec.custom and not entry.firm:
+            if spec is not None and spec.custom and not is_firm:
                 continue  # postponement: custom modules are made for firm orders only
-            bucket(entry.item, entry.period).add(entry.source, milli(entry.quantity, "quantity"))
+            quantity = milli(entry.quantity, "quantity")
+            if quantity > 0:
+                bucket(entry.item, entry.period).elements.append(
+                    (not is_firm, entry.source, quantity)
+                )
+    for rows in buckets.values():  # independent demand in pegging order: firm, then by source
+        for row in rows:
+            if len(row.elements) > 1:
+                row.elements.sort(key=_pegging_order)
     scheduled: dict[str, list[int]] = defaultdict(lambda: [0] * horizon)
     for receipt in receipts:
         if receipt.period < horizon:
@@ -219,26 +238,27 @@ def mrp(
         spec = terms.get(item, MrpItem(item))
         rows = buckets.get(item) or [_Bucket() for _ in range(horizon)]
         orders = _plan_item(spec, rows, scheduled.get(item, [0] * horizon), order_ids, result)
-        result.gross[item] = [_dec(row.total) for row in rows]
-        for order in orders:
+        result.gross[item] = [_dec(total) if (total := row.total) else ZERO for row in rows]
+        components = [
+            (line, milli(line.quantity, "bom quantity"), milli(line.scrap_pct, "scrap_pct"))
+            for line in children.get(item, ())
+        ]
+        for order, total, firm in orders:
             release = max(order.release_period, 0)
-            total = milli(order.quantity, "quantity")
-            firm = sum(milli(amount, "peg") for source, amount in order.pegs if _firm(source))
-            for line in children.get(item, ()):
-                child = terms.get(line.child_sku, MrpItem(line.child_sku))
+            for line, per_unit, scrap in components:
+                child = terms.get(line.child_sku)
                 # postponement: a custom child is made for the firm part of the order only
-                parent_quantity = firm if child.custom else total
-                need = _component_need(parent_quantity, line)
+                parent_quantity = firm if child is not None and child.custom else total
+                need = _component_need(parent_quantity, per_unit, scrap)
                 bucket(line.child_sku, release).add(f"planned:{order.id}", need)
     result.planned.sort(key=lambda order: order.id)
     return result
 
 
-def _component_need(parent_quantity: int, line: BomLine) -> int:
-    """Thousandths of the child for ``parent_quantity`` thousandths of the parent, scrap
-    included (``qty / (1 - scrap)``), rounded up: exact integer arithmetic."""
-    per_unit = milli(line.quantity, "bom quantity")
-    scrap = milli(line.scrap_pct, "scrap_pct")  # percent, in thousandths
+def _component_need(parent_quantity: int, per_unit: int, scrap: int) -> int:
+    """Thousandths of the child for ``parent_quantity`` thousandths of the parent, ``per_unit``
+    thousandths per unit and ``scrap`` thousandths of a percent lost (``qty / (1 - scrap)``),
+    rounded up: exact integer arithmetic."""
     numerator = parent_quantity * per_unit * 100 * SCALE
     denominator = SCALE * (100 * SCALE - scrap)
     return -(-numerator // denominator)
@@ -254,14 +274,16 @@ def _plan_item(
     receipts: Sequence[int],
     ids: Iterator[int],
     result: MrpResult,
-) -> list[PlannedOrder]:
+) -> list[tuple[PlannedOrder, int, int]]:
+    """Net one item; returns each planned order with its quantity and its firm part (pegged to
+    orders and parents' planned orders), in thousandths."""
     safety = milli(spec.safety_stock, "safety_stock")
     moq = milli(spec.moq, "moq")
     min_lot = milli(spec.min_lot, "min_lot")
     multiple = milli(spec.multiple, "multiple")
     projected = milli(spec.on_hand, "on_hand") - milli(spec.allocated, "allocated")
     kind = "production" if spec.make else "purchase"
-    orders: list[PlannedOrder] = []
+    orders: list[tuple[PlannedOrder, int, int]] = []
     # what the stock on hand (above safety stock) and receipts cover is pegged to nothing new
     free = projected - safety
     pending: list[tuple[str, int]] = []  # demand elements not yet covered, oldest first
@@ -270,7 +292,7 @@ def _plan_item(
         if free < 0:  # below safety stock even after what arrives: rebuild it first
             pending.append(("safety_stock", -free))
             free = 0
-        for source, quantity in row.elements:
+        for _, source, quantity in row.elements:
             covered = min(free, quantity)
             free -= covered
             if quantity > covered:
@@ -292,6 +314,8 @@ def _plan_item(
                     )
                 )
         free += quantity - shortfall
+        merged = _merge(pegs)
+        firm = sum(amount for source, amount in merged if _firm(source))
         pending = []
         release = period - spec.lead_time
         order = PlannedOrder(
@@ -301,7 +325,7 @@ def _plan_item(
             release_period=release,
             due_period=period,
             quantity=_dec(quantity),
-            pegs=tuple((source, _dec(amount)) for source, amount in _merge(pegs)),
+            pegs=tuple((source, _dec(amount)) for source, amount in merged),
         )
         if release < 0:
             result.exceptions.append(
@@ -313,7 +337,7 @@ def _plan_item(
                     f"arrives in period {spec.lead_time}",
                 )
             )
-        orders.append(order)
+        orders.append((order, quantity, firm))
         result.planned.append(order)
     demand_total = sum(row.total for row in rows)
     if not orders and free > demand_total:

@@ -34,6 +34,7 @@ from flexchain.adapters.db.tables import (
     PlanOrderRow,
     PlanRunRow,
     ProductionJobRow,
+    PurchaseOrderLineRow,
     SalesOrderLineRow,
     SalesOrderRow,
     StockBalanceRow,
@@ -44,6 +45,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.bom import BomLine
 from flexchain.domain.errors import NotFound
+from flexchain.domain.purchasing import POStatus
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy, explain_row
 from flexchain.planning.forecast import backtest, choose_models
@@ -173,6 +175,15 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     ):
         period = max(snap.period_of(job.planned_finish), 0)
         snap.receipts.append((job.item_id, period, job.quantity, f"job:{job.id}"))
+    po = PurchaseOrderLineRow
+    open_lines = (
+        select(po.item_id, po.po_number, po.line_no, po.quantity, po.received_quantity, po.due_date)
+        .where(po.status == POStatus.OPEN.value, po.received_quantity < po.quantity)
+        .order_by(po.po_number, po.line_no)
+    )
+    for item_id, number, line_no, ordered, received, due in session.execute(open_lines).all():
+        period = max(snap.period_of(due), 0)  # past due: still expected, so this week
+        snap.receipts.append((item_id, period, ordered - received, f"po:{number}/{line_no}"))
     for line, number, promise in session.execute(
         select(SalesOrderLineRow, SalesOrderRow.number, SalesOrderRow.promise_date)
         .join(SalesOrderRow, SalesOrderRow.id == SalesOrderLineRow.order_id)
@@ -791,9 +802,14 @@ def explain_item(
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
     moq, multiple = snap.lot[item_id]
     receipts = [Decimal(0)] * horizon
-    for rid, period, quantity, _source in snap.receipts:
+    scheduled = []
+    for rid, period, quantity, source in snap.receipts:
         if rid == item_id and period < horizon:
             receipts[period] += quantity
+            week = snap.period_start + timedelta(weeks=period)
+            scheduled.append(
+                {"source": source, "period": period, "week": week, "quantity": quantity}
+            )
     planned = [Decimal(0)] * horizon
     orders = [o for o in result.planned if o.item == sku]
     for order in orders:
@@ -844,6 +860,7 @@ def explain_item(
             "order when projected would fall below safety stock, rounded up to MOQ "
             "and multiple, released lead time earlier",
             "periods": rows,
+            "receipts": sorted(scheduled, key=lambda r: (r["period"], r["source"])),
         },
         "orders": [
             {

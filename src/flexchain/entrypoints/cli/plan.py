@@ -210,3 +210,9 @@ def explain(
             numeric=("gross", "receipts", "planned", "projected"),
         )
     )
+    if view["netting"]["receipts"]:  # which open POs and jobs the receipts column adds up
+        receipts = "; ".join(
+            f"{r['source']} {plain(r['quantity'])} in week {plain(r['week'])}"
+            for r in view["netting"]["receipts"]
+        )
+        console.print(f"receipts: {receipts}", markup=False, soft_wrap=True)

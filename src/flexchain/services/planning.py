@@ -10,6 +10,7 @@ inputs every run records per item.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections import defaultdict
@@ -550,6 +551,11 @@ def run_plan(
             progress(name)
         if fail_at == name:
             raise RuntimeError(f"planning stopped at step {name} (fail_at)")
+        # What earlier steps built (snapshot, forecasts) lives until the run ends: keep the
+        # cyclic collector from scanning those millions of objects again at every collection
+        # (a third of MRP's time at 20,000 items). They are freed by reference counting as
+        # usual; the run unfreezes them when it ends.
+        gc.freeze()
         return time.perf_counter()
 
     try:
@@ -571,6 +577,7 @@ def run_plan(
         _write(engine, run_id, snap, result, ids, _inputs(snap, forecasts, policies), seconds)
         seconds["write"] = time.perf_counter() - began
     except BaseException as error:
+        gc.unfreeze()
         with UnitOfWork(engine, actor=actor) as uow:
             row = uow.session.get(PlanRunRow, run_id)
             assert row is not None
@@ -579,6 +586,7 @@ def run_plan(
             row.finished_at = now
             uow.commit()
         raise
+    gc.unfreeze()
     return PlanSummary(
         run_id, len(snap.items), len(result.planned), len(result.exceptions), seconds
     )

@@ -180,3 +180,27 @@ def test_a_backtested_run_records_accuracy_per_item(company: Engine) -> None:
         )
     assert values is not None
     assert {"forecast_model", "forecast_default_model", "forecast_wape"} <= set(values)
+
+
+def test_demand_at_several_locations_adds_up_per_week(
+    company: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
+    """History is read one row per location; the week's demand is their sum."""
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    before = planning.explain_item(company, TEE, now=NOW, horizon=8)
+    with make_uow() as uow:  # the same weeks sold at a second warehouse too
+        rows = [
+            {
+                "sku": TEE,
+                "location": "WH2",
+                "period_start": monday - timedelta(w * 7),
+                "quantity": 2,
+            }
+            for w in range(1, 14)
+        ]
+        import_rows(uow, "demand", rows)
+        uow.commit()
+    after = planning.explain_item(company, TEE, now=NOW, horizon=8)
+    assert after["inputs"]["history_weeks"] == before["inputs"]["history_weeks"] == 13
+    assert after["inputs"]["history_total"] == before["inputs"]["history_total"] + 26
+    assert after["forecast"]["mean"] > before["forecast"]["mean"]  # the forecast sees both

@@ -17,6 +17,7 @@ import queue
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -436,12 +437,15 @@ class Batcher:
     every body in the inbox and commits (:func:`store_many`), then applies the new rows in one
     more transaction (:func:`process_batch`). :meth:`submit` returns a future with the webhook's
     :class:`Received` and, unless it was a duplicate already dealt with, its :class:`InboxView`.
-    A lone webhook is handled at once, so latency stays about one batch long under load.
+    A lone webhook is handled at once, so latency stays about one batch long under load; under
+    load a batch waits a few milliseconds for the rest of a burst (:meth:`_collect`).
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 64) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 64, linger: float = 0.005) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.linger = linger
+        """Seconds a batch may wait for the rest of a burst (see :meth:`_collect`)."""
         self._queue: queue.SimpleQueue[tuple[Verified, Future[Handled]] | None] = (
             queue.SimpleQueue()
         )
@@ -462,22 +466,43 @@ class Batcher:
         self._queue.put((webhook, future))
         return future
 
+    def _collect(
+        self, first: tuple[Verified, Future[Handled]], expected: int
+    ) -> tuple[list[tuple[Verified, Future[Handled]]], bool]:
+        """The next batch: ``first`` and whatever else is queued. When the previous batch was
+        bigger (of the last 8), the stores whose answers went out are about to send more: wait up to
+        :attr:`linger` for them rather than split one burst into a big batch and a small one
+        (each batch has a fixed cost, so two half batches take almost twice as long)."""
+        waiting = [first]
+        deadline: float | None = None
+        while len(waiting) < self.max_batch:
+            try:
+                entry = self._queue.get_nowait()
+            except queue.Empty:
+                if len(waiting) >= expected:
+                    break
+                now = time.monotonic()
+                deadline = deadline or now + self.linger
+                if now >= deadline:
+                    break
+                try:
+                    entry = self._queue.get(timeout=deadline - now)
+                except queue.Empty:
+                    break
+            if entry is None:
+                return waiting, True
+            waiting.append(entry)
+        return waiting, False
+
     def _run(self) -> None:
         stopping = False
+        recent: deque[int] = deque([1], maxlen=8)  # sizes of the last batches
         while not stopping:
             first = self._queue.get()
             if first is None:
                 break
-            waiting = [first]
-            while len(waiting) < self.max_batch:
-                try:
-                    entry = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if entry is None:
-                    stopping = True
-                    break
-                waiting.append(entry)
+            waiting, stopping = self._collect(first, max(recent))
+            recent.append(len(waiting))
             try:
                 now = datetime.now(UTC)
                 received = store_many(self.engine, [webhook for webhook, _ in waiting], now=now)

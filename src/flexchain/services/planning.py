@@ -427,15 +427,10 @@ def _mrp(
         if parent in skus and child in skus
     ]
     demand = [Demand(skus[i], p, q, source) for i, p, q, source in snap.firm if i in skus]
-    demand += [
-        Demand(skus[item_id], period, quantity)
-        for item_id, item_forecast in forecasts.items()
-        for period, quantity in enumerate(item_forecast.weekly)
-        if item_id in skus and quantity > 0
-    ]
     demand += extra_demand or []
+    weekly = {skus[i]: f.weekly for i, f in forecasts.items() if i in skus}
     receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
-    return mrp(items, bom, demand, receipts, horizon=snap.horizon), ids
+    return mrp(items, bom, demand, receipts, horizon=snap.horizon, forecast=weekly), ids
 
 
 def _sensed_mrp(

@@ -162,3 +162,34 @@ def test_planned_orders_respect_lots_pegs_and_never_appear_without_need(
         stock -= quantity
         # projected stock never ends a period below safety stock
         assert stock >= safety or period == -1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    weekly=st.dictionaries(
+        st.sampled_from(["BAG", "BODY", "ENGRAVE"]),
+        st.lists(st.integers(0, 20), min_size=1, max_size=6),
+        max_size=3,
+    ),
+    orders=st.lists(
+        st.tuples(st.sampled_from(["BAG", "BODY"]), st.integers(0, 3), st.integers(1, 9)),
+        max_size=4,
+    ),
+)
+def test_a_forecast_mapping_plans_exactly_like_forecast_demand(
+    weekly: dict[str, list[int]], orders: list[tuple[str, int, int]]
+) -> None:
+    """``forecast=`` is a shortcut for one ``Demand(item, period, quantity)`` per period."""
+    bom = [BomLine("BAG", "BODY", Decimal(1)), BomLine("BAG", "ENGRAVE", Decimal("0.5"))]
+    items = [
+        MrpItem("BAG", make=True, lead_time=1),
+        MrpItem("BODY", moq=5),
+        MrpItem("ENGRAVE", custom=True),
+    ]
+    firm = [Demand(item, p, q, f"order:{n}") for n, (item, p, q) in enumerate(orders)]
+    spelled = firm + [Demand(i, p, q) for i, qs in weekly.items() for p, q in enumerate(qs)]
+    expected = mrp(items, bom, spelled, horizon=4)
+    actual = mrp(items, bom, firm, horizon=4, forecast=weekly)
+    assert actual.planned == expected.planned
+    assert actual.exceptions == expected.exceptions
+    assert actual.gross == expected.gross

@@ -20,6 +20,7 @@ the same stock queue instead of deadlocking.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -294,11 +295,13 @@ def split_order(
     wanted: list[tuple[int, str, SalesOrderLineRow, Decimal]] = []
     jobs: list[tuple[SalesOrderLineRow, int, str | None, Decimal, dict[str, Any] | None, str]] = []
     product_process = ctx.processes(items.values())
+    assembled: dict[int, SalesOrderLineRow] = {}  # lines built from modules, by line id
     for line in lines:
         parts = modules.get(line.item_id, [])
         if not any(part.custom for part in parts):
             wanted.append((line.item_id, items[line.item_id].sku, line, line.quantity))
             continue
+        assembled[id(line)] = line
         chosen = {entry["module_sku"]: entry for entry in line.options}
         for part in parts:
             quantity = part.per_unit * line.quantity
@@ -346,6 +349,7 @@ def split_order(
     candidates = ctx.candidates({job[2] for job in jobs if job[2]})
     terms = DEFAULT_LADDER.terms(order.speed_tier)  # the same ladder quotes promise with
     rush = terms.rush
+    modules_ready: dict[int, date] = {}  # per assembled line: when its last module job finishes
     for line, item_id, process, quantity, option, reason in jobs:
         supplier_id = None
         start = finish = None
@@ -381,6 +385,16 @@ def split_order(
         split.jobs += 1
         if finish is not None:
             split.finish = max(split.finish or finish, finish)
+            if id(line) in assembled:
+                modules_ready[id(line)] = max(modules_ready.get(id(line), finish), finish)
+    for key, line in assembled.items():
+        # as quotes promise it: the product is assembled from its modules once the last one
+        # is made, taking its production cycle (scaled by the speed tier), then packed
+        cycle = items[line.item_id].production_cycle_days or 0
+        days = math.ceil(cycle * terms.lead_time_factor)
+        if days:
+            ready = modules_ready.get(key, today) + timedelta(days=days)
+            split.finish = max(split.finish or ready, ready)
     if own:
         ctx.write()
         session.flush()

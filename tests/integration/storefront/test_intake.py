@@ -277,3 +277,23 @@ def test_a_webhook_stored_but_never_applied_is_picked_up_later(world: Engine) ->
     assert view.status == "processed"
     assert _available(world, TEE) == 9
     assert intake.process_pending(world, now=NOW + timedelta(minutes=5)) == []
+
+
+def test_an_assembled_product_is_promised_as_its_quote(world: Engine) -> None:
+    """The order's promise adds the product's assembly (its production cycle, scaled by the
+    speed tier) after the last module job, as the quote at checkout did."""
+    from flexchain.services.quotes import quote
+
+    with UnitOfWork(world) as uow:
+        bag = uow.session.scalars(select(t.ItemRow).where(t.ItemRow.sku == BAG)).one()
+        bag.production_cycle_days = 2
+        uow.commit()
+    options = {"Colour": "Madder red", "Engraving": "A&B"}
+    with UnitOfWork(world, write=False) as uow:
+        quoted = quote(uow, BAG, options, 3, "custom", today=NOW.date(), alternatives=False)
+    line = {"sku": BAG, "quantity": 3, "properties": options}
+    _receive(world, shopify_order(1010, [line]))
+    shown = _show(world, "1010")
+    # dyeing 4 + 3 + 1 days, assembly 2 days, packing 1 day
+    assert shown["promise_date"] == (NOW + timedelta(days=11)).date()
+    assert shown["promise_date"] == quoted.ship_date

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -109,6 +110,15 @@ class BomLineRow(Timestamps, Base):
 
     parent: Mapped[ItemRow] = relationship(foreign_keys=[parent_id])
     child: Mapped[ItemRow] = relationship(foreign_keys=[child_id])
+
+
+class CatalogVersionRow(Base):
+    """One row: a counter that triggers on the catalogue tables bump on every change (see
+    :mod:`flexchain.adapters.db.catalogue`)."""
+
+    __tablename__ = "catalog_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # --- supplier network ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -37,23 +38,36 @@ AVAILABILITY = "availability"
 """The outbox kind of an availability push."""
 
 
-def affected_products(uow: UnitOfWork, item_ids: Iterable[int]) -> set[int]:
-    """Finished products whose sellable quantity depends on any of ``item_ids``."""
+def affected_products(
+    uow: UnitOfWork, item_ids: Iterable[int], *, known: dict[str, dict[Any, Any]] | None = None
+) -> set[int]:
+    """Finished products whose sellable quantity depends on any of ``item_ids``.
+
+    ``known``: catalogue lookups kept across calls (see
+    :class:`flexchain.services.intake.Catalogue`).
+    """
     ids = set(item_ids)
     if not ids:
         return set()
-    session = uow.session
-    finished = set(
-        session.scalars(select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.kind == "finished"))
-    )
-    parents = set(
-        session.scalars(
-            select(BomLineRow.parent_id)
+    products: dict[int, set[int]] = {} if known is None else known["affected_products"]
+    missing = ids - products.keys()
+    if missing:
+        session = uow.session
+        found: dict[int, set[int]] = {
+            item: {item}
+            for item in session.scalars(
+                select(ItemRow.id).where(ItemRow.id.in_(missing), ItemRow.kind == "finished")
+            )
+        }
+        for child, parent in session.execute(
+            select(BomLineRow.child_id, BomLineRow.parent_id)
             .join(ItemRow, ItemRow.id == BomLineRow.parent_id)
-            .where(BomLineRow.child_id.in_(ids), ItemRow.kind == "finished")
-        )
-    )
-    return finished | parents
+            .where(BomLineRow.child_id.in_(missing), ItemRow.kind == "finished")
+        ):
+            found.setdefault(child, set()).add(parent)
+        for item in missing:
+            products[item] = found.get(item, set())
+    return set().union(*(products[item] for item in ids))
 
 
 def _available(uow: UnitOfWork, item_ids: set[int]) -> dict[int, Decimal]:
@@ -106,25 +120,61 @@ def sellable(uow: UnitOfWork, product_ids: set[int]) -> dict[int, int]:
     return result
 
 
-def queue_pushes(uow: UnitOfWork, item_ids: Iterable[int], *, now: datetime) -> int:
-    """Queue availability pushes for the products affected by ``item_ids``; returns how many."""
-    products = affected_products(uow, item_ids)
+def _targets(
+    uow: UnitOfWork, products: set[int], known: dict[str, dict[Any, Any]] | None
+) -> list[tuple[SkuMappingRow, str]]:
+    """The mappings that push availability of ``products``, with our SKU, by mapping id."""
+    by_product: dict[int, list[tuple[SkuMappingRow, str]]] = (
+        {} if known is None else known["push_targets"]
+    )
+    missing = products - by_product.keys()
+    if missing:
+        for product in missing:
+            by_product[product] = []
+        for mapping, sku in uow.session.execute(
+            select(SkuMappingRow, ItemRow.sku)
+            .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
+            .where(
+                SkuMappingRow.item_id.in_(missing),
+                (SkuMappingRow.inventory_item_id.is_not(None))
+                | (SkuMappingRow.external_product_id.is_not(None)),
+            )
+        ).all():
+            by_product[mapping.item_id].append((mapping, sku))
+            if known is not None:  # kept for later calls: out of this session's expiry
+                uow.session.expunge(mapping)
+    return sorted(
+        (target for product in products for target in by_product[product]),
+        key=lambda target: target[0].id,
+    )
+
+
+def queue_pushes(
+    uow: UnitOfWork,
+    item_ids: Iterable[int],
+    *,
+    now: datetime,
+    known: dict[str, dict[Any, Any]] | None = None,
+) -> int:
+    """Queue availability pushes for the products affected by ``item_ids``; returns how many.
+
+    ``known``: catalogue lookups kept across calls (see
+    :class:`flexchain.services.intake.Catalogue`).
+    """
+    products = affected_products(uow, item_ids, known=known)
     if not products:
         return 0
     session = uow.session
-    targets = session.execute(
-        select(SkuMappingRow, ItemRow.sku)
-        .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
-        .where(
-            SkuMappingRow.item_id.in_(products),
-            (SkuMappingRow.inventory_item_id.is_not(None))
-            | (SkuMappingRow.external_product_id.is_not(None)),
-        )
-        .order_by(SkuMappingRow.id)
-    ).all()
+    targets = _targets(uow, products, known)
     if not targets:
         return 0
-    shops = list(session.scalars(select(ShopRow).where(ShopRow.active.is_(True))))
+    shops: list[ShopRow] | None = None if known is None else known["active_shops"].get(True)
+    if shops is None:
+        shops = list(session.scalars(select(ShopRow).where(ShopRow.active.is_(True))))
+        if known is not None:  # kept for later calls: out of this session's expiry
+            known["active_shops"][True] = shops
+            for shop in shops:
+                session.expunge(shop)
     quantities = sellable(uow, {mapping.item_id for mapping, _ in targets})
     queued = 0
     for mapping, sku in targets:

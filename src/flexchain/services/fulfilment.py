@@ -135,10 +135,34 @@ def _modules(uow: UnitOfWork, product_ids: set[int]) -> dict[int, list[_Module]]
     return result
 
 
-def _candidates(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidate]]:
-    """Capable active suppliers per process, with the units already booked in open jobs."""
-    if not processes:
-        return {}
+def _capabilities(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidate]]:
+    """Capable active suppliers per process, with nothing booked yet."""
+    rows = uow.session.execute(
+        select(CapabilityRow, SupplierRow.code, SupplierRow.tier)
+        .join(SupplierRow, SupplierRow.id == CapabilityRow.supplier_id)
+        .where(CapabilityRow.process.in_(processes), SupplierRow.active.is_(True))
+        .order_by(SupplierRow.code)
+    ).all()
+    result: dict[str, list[Candidate]] = {process: [] for process in processes}
+    for capability, code, tier in rows:
+        result[capability.process].append(
+            Candidate(
+                supplier_code=code,
+                process=Process(capability.process),
+                tier=Tier(tier),
+                capacity_per_day=capability.capacity_per_day,
+                lead_time_mean_days=capability.lead_time_mean_days,
+                moq=capability.moq,
+                booked_units=ZERO,
+            )
+        )
+    return result
+
+
+def _candidates(
+    uow: UnitOfWork, capabilities: dict[str, list[Candidate]], suppliers: dict[str, int]
+) -> dict[str, list[Candidate]]:
+    """``capabilities`` with the units already booked in open jobs on each supplier."""
     session = uow.session
     booked = {
         (supplier_id, process): units
@@ -149,30 +173,22 @@ def _candidates(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidat
                 func.sum(ProductionJobRow.quantity),
             )
             .where(ProductionJobRow.status.in_(OPEN_JOB_STATUSES))
+            .where(ProductionJobRow.process.in_(list(capabilities)))
             .group_by(ProductionJobRow.supplier_id, ProductionJobRow.process)
         ).all()
     }
-    rows = session.execute(
-        select(CapabilityRow, SupplierRow.code, SupplierRow.tier)
-        .join(SupplierRow, SupplierRow.id == CapabilityRow.supplier_id)
-        .where(CapabilityRow.process.in_(processes), SupplierRow.active.is_(True))
-        .order_by(SupplierRow.code)
-    ).all()
-    result: dict[str, list[Candidate]] = defaultdict(list)
-    for capability, code, tier in rows:
-        units = booked.get((capability.supplier_id, capability.process)) or ZERO
-        result[capability.process].append(
-            Candidate(
-                supplier_code=code,
-                process=Process(capability.process),
-                tier=Tier(tier),
-                capacity_per_day=capability.capacity_per_day,
-                lead_time_mean_days=capability.lead_time_mean_days,
-                moq=capability.moq,
-                booked_units=Decimal(units),
+    return {
+        process: [
+            dataclasses.replace(
+                candidate,
+                booked_units=Decimal(
+                    booked.get((suppliers.get(candidate.supplier_code), process)) or ZERO
+                ),
             )
-        )
-    return result
+            for candidate in candidates
+        ]
+        for process, candidates in capabilities.items()
+    }
 
 
 class Context:
@@ -181,16 +197,28 @@ class Context:
     Items, modules, processes, warehouses, suppliers and capable suppliers (with the load booked
     on them, including the jobs placed earlier in the batch) are cached; reservations are counted
     in :class:`flexchain.services.inventory.Reservations` and written by :meth:`write`.
+    ``known``: catalogue lookups by kind, shared with other batches while the catalogue stays
+    the same (see :class:`flexchain.services.intake.Catalogue`); the booked load is never shared.
     """
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: datetime,
+        known: dict[str, dict[Any, Any]] | None = None,
+        optimistic: bool = False,
+    ) -> None:
         self.uow = uow
-        self.reservations = inventory.Reservations(uow, now=now)
-        self._items: dict[int, ItemRow] = {}
-        self._modules: dict[int, list[_Module]] = {}
-        self._processes: dict[int, str | None] = {}
-        self._warehouses: dict[int | None, list[tuple[int, str]]] = {}
-        self._suppliers: dict[str, int] | None = None
+        self.reservations = inventory.Reservations(uow, now=now, optimistic=optimistic)
+        self._shared = known is not None
+        known = defaultdict(dict) if known is None else known
+        self._items: dict[int, ItemRow] = known["items"]
+        self._modules: dict[int, list[_Module]] = known["modules"]
+        self._processes: dict[int, str | None] = known["processes"]
+        self._warehouses: dict[int | None, list[tuple[int, str]]] = known["warehouses"]
+        self._suppliers: dict[str, int] = known["suppliers"]
+        self._capabilities: dict[str, list[Candidate]] = known["capabilities"]
         self._candidates: dict[str, list[Candidate]] = {}
         self._rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
 
@@ -203,8 +231,11 @@ class Context:
     def items(self, ids: set[int]) -> dict[int, ItemRow]:
         missing = ids - self._items.keys()
         if missing:
-            for row in self.uow.session.scalars(select(ItemRow).where(ItemRow.id.in_(missing))):
+            session = self.uow.session
+            for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(missing))):
                 self._items[row.id] = row
+                if self._shared:  # kept for later batches: out of this session's expiry
+                    session.expunge(row)
         return {i: self._items[i] for i in ids if i in self._items}
 
     def modules(self, product_ids: set[int]) -> dict[int, list[_Module]]:
@@ -228,36 +259,38 @@ class Context:
         return self._warehouses[first]
 
     def suppliers(self) -> dict[str, int]:
-        if self._suppliers is None:
-            self._suppliers = dict(
+        if not self._suppliers:
+            self._suppliers.update(
                 self.uow.session.execute(select(SupplierRow.code, SupplierRow.id)).all()
             )
         return self._suppliers
 
     def candidates(self, processes: set[str]) -> dict[str, list[Candidate]]:
+        """Capable suppliers per process with their booked load (read once per batch, then
+        counted up as the batch places jobs)."""
         missing = processes - self._candidates.keys()
         if missing:
-            found = _candidates(self.uow, missing)
-            for process in missing:
-                self._candidates[process] = found.get(process, [])
+            unknown = missing - self._capabilities.keys()
+            if unknown:
+                self._capabilities.update(_capabilities(self.uow, unknown))
+            wanted = {process: self._capabilities[process] for process in missing}
+            self._candidates.update(_candidates(self.uow, wanted, self.suppliers()))
         return self._candidates
 
     def write(self) -> None:
-        """Write the reservations and rows counted so far (before anything reads them)."""
-        self.reservations.write()
+        """Write the rows and reservations counted so far (before anything reads them); the
+        reservations last, so that balances are locked as briefly as possible."""
+        session = self.uow.session
+        session.flush()  # the lines get their ids
         if any(self._rows.values()):
-            session = self.uow.session
-            session.flush()  # the lines get their ids
             for table, rows in self._rows.items():
                 if rows:
-                    # RETURNING makes SQLAlchemy send the rows as multi-row INSERTs
-                    # ("insertmanyvalues", compiled once), not one round trip per row
-                    target = table.__table__
-                    session.execute(
-                        insert(target).returning(target.c.id),
-                        [_with_line_id(row) for row in rows],
-                    ).all()
+                    # an executemany: psycopg sends the rows in one pipeline of a short,
+                    # prepared statement (cheaper than one long multi-row INSERT, whose text
+                    # psycopg parses every time); SQLite's executemany stays in-process
+                    session.execute(insert(table.__table__), [_with_line_id(row) for row in rows])
         self._rows.clear()
+        self.reservations.write()
 
 
 def _with_line_id(values: dict[str, Any]) -> dict[str, Any]:

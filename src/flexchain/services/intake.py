@@ -17,7 +17,7 @@ import queue
 import secrets
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flexchain.adapters.db import catalogue
 from flexchain.adapters.db.tables import (
     InboxRow,
     ItemRow,
@@ -64,6 +65,7 @@ from flexchain.services.shops import Platform, normal_domain
 __all__ = [
     "Batch",
     "Batcher",
+    "Catalogue",
     "Handled",
     "InboxView",
     "Received",
@@ -365,8 +367,12 @@ def process_batch(
     *,
     now: datetime,
     parsed: Mapping[int, NormalisedOrder] | None = None,
+    known: Catalogue | None = None,
 ) -> list[InboxView]:
     """Apply many inbox rows in one transaction, in the order given; one view per id.
+
+    With ``known`` (the server's intake keeps one), catalogue lookups made by earlier batches are
+    reused while the catalogue has not changed since (see :class:`Catalogue`).
 
     The orders share their lookups, each balance is locked once and written once, and one commit
     covers them all (a webhook burst costs a fraction of one-by-one :func:`process`). If any row
@@ -374,7 +380,7 @@ def process_batch(
     :func:`process` on its own, so a bad row is marked failed without holding up the others.
     """
     inbox_ids = list(inbox_ids)
-    if len(inbox_ids) < 2:
+    if not inbox_ids or (len(inbox_ids) == 1 and known is None):
         return [process(engine, inbox_id, now=now) for inbox_id in inbox_ids]
     try:
         with UnitOfWork(engine, actor="intake") as uow:
@@ -388,13 +394,9 @@ def process_batch(
                     .with_for_update()
                 )
             }
-            shops = {
-                shop.id: shop
-                for shop in session.scalars(
-                    select(ShopRow).where(ShopRow.id.in_({row.shop_id for row in rows.values()}))
-                )
-            }
-            batch = Batch(uow, now=now)
+            # balances read unlocked, locked by the guarded writes just before the commit
+            batch = Batch(uow, now=now, known=known, optimistic=True)
+            shops = batch.shops({row.shop_id for row in rows.values()})
             todo = []
             for inbox_id in inbox_ids:
                 row = rows[inbox_id]  # a missing id is a KeyError: one by one says which
@@ -414,7 +416,7 @@ def process_batch(
                 row.processed_at = now
             batch.finish()
             uow.commit()
-            return [_view(uow, rows[inbox_id]) for inbox_id in inbox_ids]
+            return [_view(uow, rows[inbox_id], shops) for inbox_id in inbox_ids]
     except Exception as error:  # one by one: each row is applied, or marked failed, on its own
         logger.info("batch of %d webhooks fell back to one by one: %s", len(inbox_ids), error)
         return [process(engine, inbox_id, now=now) for inbox_id in inbox_ids]
@@ -452,6 +454,8 @@ class Batcher:
         self._thread = threading.Thread(target=self._run, name="flexchain-intake", daemon=True)
         self.keys = ShopKeys(engine)
         """Shop secrets for the request threads' :func:`verify_webhook`."""
+        self.known = Catalogue()
+        """Catalogue lookups shared by the intake thread's batches."""
 
     def start(self) -> None:
         self._thread.start()
@@ -522,7 +526,9 @@ class Batcher:
                     for r, (webhook, _) in zip(received, waiting, strict=True)
                     if not r.duplicate and webhook.order is not None
                 }
-                applied = process_batch(self.engine, dict.fromkeys(todo), now=now, parsed=parsed)
+                applied = process_batch(
+                    self.engine, dict.fromkeys(todo), now=now, parsed=parsed, known=self.known
+                )
                 views = {view.id: view for view in applied}
             except Exception:  # stored, not applied: process_pending applies it later
                 logger.exception("applying %d stored webhooks failed", len(todo))
@@ -607,8 +613,8 @@ def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) 
     return [_view(uow, row) for row in uow.session.scalars(query)]
 
 
-def _view(uow: UnitOfWork, row: InboxRow) -> InboxView:
-    shop = uow.session.get(ShopRow, row.shop_id)
+def _view(uow: UnitOfWork, row: InboxRow, shops: Mapping[int, ShopRow] | None = None) -> InboxView:
+    shop = (shops or {}).get(row.shop_id) or uow.session.get(ShopRow, row.shop_id)
     order = uow.session.get(SalesOrderRow, row.order_id) if row.order_id else None
     return InboxView(
         id=row.id,
@@ -628,20 +634,66 @@ def _view(uow: UnitOfWork, row: InboxRow) -> InboxView:
 # --- applying an order ------------------------------------------------------------------------
 
 
+class Catalogue:
+    """Catalogue lookups kept from one batch to the next while the catalogue does not change.
+
+    Each batch reads the catalogue version (:func:`flexchain.adapters.db.catalogue.version`, bumped
+    by triggers whenever an item, BOM line, option, SKU mapping, shop, location, supplier or
+    capability changes, whoever changes it); while it is the one the lookups were made at, they
+    are reused, else they are all dropped and made again. Stock, reservations, orders and the
+    load booked on suppliers are never kept: they are read by every batch. Used by one thread.
+    """
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self._lookups: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
+
+    def current(self, session: Any) -> defaultdict[str, dict[Any, Any]]:
+        """The lookups valid at the catalogue version ``session`` sees (empty after a change)."""
+        found = catalogue.version(session)
+        if found != self.version:
+            self.version, self._lookups = found, defaultdict(dict)
+        return self._lookups
+
+
 class Batch:
     """Orders applied in one transaction share their lookups (SKUs, mappings, custom modules),
     their splitting context (:class:`flexchain.services.fulfilment.Context`) and one availability
     push per touched item, queued by :meth:`finish`."""
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: datetime,
+        known: Catalogue | None = None,
+        optimistic: bool = False,
+    ) -> None:
         self.uow = uow
         self.now = now
-        self.fulfilment = fulfilment.Context(uow, now=now)
+        self.shared = known is not None
+        self.known = known.current(uow.session) if known is not None else defaultdict(dict)
+        """Catalogue lookups (by kind), shared with later batches when ``known`` is given."""
+        self.fulfilment = fulfilment.Context(
+            uow, now=now, known=self.known if self.shared else None, optimistic=optimistic
+        )
         self.touched: set[int] = set()
-        self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = {}
-        self._skus: dict[str, int | None] = {}
-        self._custom: dict[int, list[tuple[list[str], list[Option], str]]] = {}
+        self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = self.known["mapped"]
+        self._skus: dict[str, int | None] = self.known["skus"]
+        self._custom: dict[int, list[tuple[list[str], list[Option], str]]] = self.known["custom"]
         self._orders: dict[tuple[int, str], SalesOrderRow] = {}
+
+    def shops(self, ids: set[int]) -> dict[int, ShopRow]:
+        """The shops of ``ids`` that exist."""
+        known: dict[int, ShopRow] = self.known["shops"]
+        missing = ids - known.keys()
+        if missing:
+            session = self.uow.session
+            for shop in session.scalars(select(ShopRow).where(ShopRow.id.in_(missing))):
+                known[shop.id] = shop
+                if self.shared:  # kept for later batches: out of this session's expiry
+                    session.expunge(shop)
+        return {i: known[i] for i in ids if i in known}
 
     def mapped(self, shop_id: int, keys: set[str]) -> dict[str, tuple[int | None, int]]:
         """Mapping targets of ``keys`` for the shop: its own mapping wins over a global one."""
@@ -719,10 +771,12 @@ class Batch:
         self.fulfilment.write()
 
     def finish(self) -> None:
-        """Write the reservations and queue the availability pushes of everything touched."""
+        """Write everything, the reservations last, and queue the availability pushes of
+        everything touched."""
         self.write()
-        self.uow.session.flush()
-        availability.queue_pushes(self.uow, self.touched, now=self.now)
+        availability.queue_pushes(
+            self.uow, self.touched, now=self.now, known=self.known if self.shared else None
+        )
         self.touched = set()
 
 

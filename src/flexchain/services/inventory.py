@@ -101,9 +101,10 @@ LOCK_CHUNK = 5_000
 
 
 def _lock_balances(
-    session: Session, keys: Iterable[tuple[int, int]]
+    session: Session, keys: Iterable[tuple[int, int]], *, lock: bool = True
 ) -> dict[tuple[int, int], StockBalanceRow]:
-    """Create missing (item, location) balance rows, then lock them all in primary-key order."""
+    """Create missing (item, location) balance rows, then lock them all in primary-key order
+    (``lock=False``: only read them)."""
     wanted = sorted(set(keys))
     if len(wanted) > LOCK_CHUNK:
         return _lock_many(session, wanted)
@@ -111,9 +112,10 @@ def _lock_balances(
         select(StockBalanceRow)
         .where(tuple_(StockBalanceRow.item_id, StockBalanceRow.location_id).in_(wanted))
         .order_by(StockBalanceRow.id)
-        .with_for_update()
         .execution_options(populate_existing=True)
     )
+    if lock:
+        query = query.with_for_update()
     rows = session.scalars(query).all()
     if len(rows) < len(wanted):  # first stock of an item somewhere: create its balance rows
         found = {(row.item_id, row.location_id) for row in rows}
@@ -532,11 +534,19 @@ class Reservations:
     The guard (``on_hand - reserved >= total``) is still part of each ``UPDATE``, so a write that
     would oversell raises :class:`InsufficientStock` and the caller's transaction rolls back.
     Call :meth:`write` before anything in the transaction reads balances or reservations.
+
+    ``optimistic``: balances are read without locking them; the guarded ``UPDATE`` of
+    :meth:`write` takes the locks (in key order) and re-checks against the committed figures,
+    so nothing is oversold, and a batch that counted on stock another transaction took in the
+    meantime fails with :class:`InsufficientStock` (the caller then applies its orders again
+    with locks). Called last before commit, :meth:`write` holds the locks for milliseconds, so
+    writers on several connections (the server's worker processes) overlap instead of queueing.
     """
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, *, now: datetime, optimistic: bool = False) -> None:
         self._uow = uow
         self._now = now
+        self._optimistic = optimistic
         self._balances: dict[tuple[int, int], StockBalanceRow] = {}
         self._available: dict[tuple[int, int], Decimal] = {}
         self._taken: dict[tuple[int, int], Decimal] = {}
@@ -556,7 +566,9 @@ class Reservations:
         key = (item[0], loc[0])
         if key not in self._balances:
             session = self._uow.session
-            balance = _lock_balances(session, [key])[key]
+            balance = _lock_balances(session, [key], lock=not self._optimistic)[key]
+            # without the lock too: the UPDATE of the expired reservations locks them, so a
+            # concurrent sweep of the same ones waits and then finds nothing left to sweep
             swept = _sweep_expired(session, balance, self._now)
             self._balances[key] = balance
             self._available[key] = balance.on_hand - balance.reserved + swept
@@ -632,12 +644,11 @@ def _upsert_reservations(session: Session, rows: list[dict[str, Any]]) -> None:
                 "expires_at": statement.excluded.expires_at,
                 "updated_at": statement.excluded.updated_at,
             },
-        )
-        # RETURNING lets SQLAlchemy send many rows as one multi-row statement ("insertmanyvalues",
-        # compiled once) instead of one round trip per row; owner keys are distinct in ``rows``
-        .returning(ReservationRow.id),
+        ),
+        # an executemany: one pipeline of a short prepared statement on psycopg (see
+        # fulfilment.Context.write); owner keys are distinct in ``rows``
         rows,
-    ).all()
+    )
 
 
 def release(

@@ -166,3 +166,45 @@ def test_shop_keys_verify_without_a_read_and_follow_a_new_secret(  # type: ignor
     )
     with pytest.raises(SignatureError):
         intake.verify_webhook(engine, "shopify", old_headers, old_body, keys=keys)
+
+
+def test_catalogue_lookups_are_kept_between_batches_until_the_catalogue_changes(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given the server's kept catalogue, and a batch whose store SKU is not mapped yet
+    from sqlalchemy import event
+
+    from flexchain.services import shops
+    from tests.storefront_world import SHOP
+
+    build_world(make_uow, tee_stock=50)
+    known = intake.Catalogue()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def apply(*orders: dict) -> list[intake.InboxView]:
+        ids = _store(engine, *(_verified(engine, order) for order in orders))
+        statements.clear()
+        return intake.process_batch(engine, ids, now=NOW, known=known)
+
+    unmapped = [{"sku": "STORE-TEE", "quantity": 1}]
+    assert [v.status for v in apply(shopify_order(85_000, unmapped))] == ["failed"]
+
+    # when a first batch reads the catalogue and a second one comes while nothing changed
+    first = apply(*(shopify_order(85_001 + n, [{"sku": TEE, "quantity": 1}]) for n in range(2)))
+    cold = len(statements)
+    second = apply(*(shopify_order(85_011 + n, [{"sku": TEE, "quantity": 1}]) for n in range(2)))
+    warm = len(statements)
+
+    # then the second batch reads only what changes (stock, orders, booked load) and the version
+    assert {v.status for v in first + second} == {"processed"}
+    assert warm <= cold - 5, (cold, warm)
+    assert sum("catalog_version" in s for s in statements) == 1
+
+    # and a mapping added meanwhile (by anyone, e.g. the CLI) is seen by the very next batch
+    with make_uow() as uow:
+        shops.map_sku(uow, "STORE-TEE", TEE, shop=SHOP)
+        uow.commit()
+    assert [v.status for v in apply(shopify_order(85_100, unmapped))] == ["processed"]
+    with UnitOfWork(engine, write=False) as uow:
+        assert orders.show_order(uow, "85100")["lines"][0]["reserved"] == 1

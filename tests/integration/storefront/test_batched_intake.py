@@ -208,3 +208,84 @@ def test_catalogue_lookups_are_kept_between_batches_until_the_catalogue_changes(
     assert [v.status for v in apply(shopify_order(85_100, unmapped))] == ["processed"]
     with UnitOfWork(engine, write=False) as uow:
         assert orders.show_order(uow, "85100")["lines"][0]["reserved"] == 1
+
+
+def test_two_intake_processes_racing_for_scarce_stock_never_oversell(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given 25 tees and two intake threads on their own connections (as the server's worker
+    # processes are), whose batches read the balance unlocked and lock it only to write
+    build_world(make_uow, tee_stock=STOCK)
+    batchers = [intake.Batcher(engine, max_batch=8) for _ in range(2)]
+    for batcher in batchers:
+        batcher.start()
+    deliveries = [
+        shopify_webhook(shopify_order(86_000 + n, [{"sku": TEE, "quantity": 1 + n % 2}]))
+        for n in range(80)
+    ]
+
+    def deliver(n: int) -> intake.Handled:
+        verified = intake.verify_webhook(engine, "shopify", *deliveries[n])
+        return batchers[n % 2].submit(verified).result(timeout=120)
+
+    # when 80 orders of 1-2 tees arrive at both at once
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            handled = list(pool.map(deliver, range(len(deliveries))))
+    finally:
+        for batcher in batchers:
+            batcher.stop()
+
+    # then every order is applied (a batch that counted on tees the other took is applied
+    # again, with locks), each line is reserved or backordered, and exactly the 25 tees went out
+    assert all(h.view is not None and h.view.status == "processed" for h in handled)
+    with engine.connect() as connection:
+        lines = connection.execute(
+            select(
+                t.SalesOrderLineRow.quantity,
+                t.SalesOrderLineRow.reserved,
+                t.SalesOrderLineRow.backordered,
+            )
+        ).all()
+        reserved_rows = connection.scalar(
+            select(func.sum(t.ReservationRow.quantity)).where(t.ReservationRow.status == "active")
+        )
+    assert len(lines) == 80
+    assert all(reserved + backordered == quantity for quantity, reserved, backordered in lines)
+    assert sum(reserved for _, reserved, _ in lines) == STOCK == reserved_rows
+    with UnitOfWork(engine, write=False) as uow:
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert (balance.on_hand, balance.reserved, balance.available) == (STOCK, STOCK, Decimal(0))
+
+
+def test_an_optimistic_count_that_another_writer_overtook_fails_instead_of_overselling(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given 5 tees, counted by a batch that has not written yet
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's writer holds the database lock: no other writer can overtake it")
+    from flexchain.domain.errors import InsufficientStock
+
+    build_world(make_uow, tee_stock=5)
+    with make_uow() as uow:
+        item = uow.session.scalars(select(t.ItemRow).where(t.ItemRow.sku == TEE)).one()
+        place = uow.session.scalars(select(t.LocationRow).where(t.LocationRow.code == "WH")).one()
+        key, loc = (item.id, TEE), (place.id, "WH")
+    slow = make_uow()
+    with slow:
+        counted = inventory.Reservations(slow, now=NOW, optimistic=True)
+        assert counted.reserve(key, loc, Decimal(5), "so:0:slow:1") == 5
+
+        # when another writer reserves 2 of them and commits first
+        with make_uow() as other:
+            fast = inventory.Reservations(other, now=NOW)
+            assert fast.reserve(key, loc, Decimal(2), "so:0:fast:1") == 2
+            fast.write()
+            other.commit()
+
+        # then the slow batch's write is refused by the guard (its caller retries with locks)
+        with pytest.raises(InsufficientStock):
+            counted.write()
+    with UnitOfWork(engine, write=False) as uow:
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert (balance.reserved, balance.available) == (Decimal(2), Decimal(3))

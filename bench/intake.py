@@ -12,7 +12,8 @@ server is the test suite's throwaway one (fsync off), started here on a loopback
 The clients write prepared requests to keep-alive sockets and read every answer whole
 (``--client raw``, ~0.1 ms of CPU per request), so the machine's cores go to the server and the
 database; ``--client httpx`` uses a full client library instead (~2 ms per request).
-Goal on 2 cores: >= 200 orders/s on SQLite, >= 400 on PostgreSQL, p99 <= 100 ms.
+Goal on 2 cores: >= 200 orders/s on SQLite, >= 400 on PostgreSQL, p99 <= 100 ms; on PostgreSQL
+that takes two server processes: ``--workers 2 --no-access-log`` (docs/storefronts.md has figures).
 With C clients each waiting for its answer, the mean latency is C / (orders/s) (Little's law):
 at 32 clients, 100 ms needs 320 orders/s; compare concurrency levels with ``--concurrency``.
 """

@@ -191,6 +191,10 @@ def _candidates(
     }
 
 
+BALANCE_HINT = 64
+"""Most balances a batch reads up front because the previous batch needed them."""
+
+
 class Context:
     """What splitting needs beyond the order itself, loaded once for a batch of orders.
 
@@ -210,9 +214,13 @@ class Context:
         optimistic: bool = False,
     ) -> None:
         self.uow = uow
-        self.reservations = inventory.Reservations(uow, now=now, optimistic=optimistic)
         self._shared = known is not None
         known = defaultdict(dict) if known is None else known
+        self._balances: dict[tuple[int, int], None] = known["balances"]
+        """The balances the previous batch read: read with this one's first (a hint)."""
+        self.reservations = inventory.Reservations(
+            uow, now=now, optimistic=optimistic, hint=self._balances
+        )
         self._items: dict[int, ItemRow] = known["items"]
         self._modules: dict[int, list[_Module]] = known["modules"]
         self._processes: dict[int, str | None] = known["processes"]
@@ -274,7 +282,8 @@ class Context:
             if unknown:
                 self._capabilities.update(_capabilities(self.uow, unknown))
             wanted = {process: self._capabilities[process] for process in missing}
-            self._candidates.update(_candidates(self.uow, wanted, self.suppliers()))
+            with self.uow.session.no_autoflush:  # the batch's jobs are counted in memory
+                self._candidates.update(_candidates(self.uow, wanted, self.suppliers()))
         return self._candidates
 
     def write(self) -> None:
@@ -291,6 +300,8 @@ class Context:
                     session.execute(insert(table.__table__), [_with_line_id(row) for row in rows])
         self._rows.clear()
         self.reservations.write()
+        self._balances.clear()
+        self._balances.update(dict.fromkeys(self.reservations.balances[:BALANCE_HINT]))
 
 
 def _with_line_id(values: dict[str, Any]) -> dict[str, Any]:

@@ -171,23 +171,46 @@ def _lock_many(
 def _sweep_expired(session: Session, balance: StockBalanceRow, now: datetime) -> Decimal:
     """Stop counting reservations past their expiry (called with the balance row locked);
     returns the quantity that stopped counting. One UPDATE ... RETURNING, no rows loaded."""
-    expired = session.execute(
+    return _sweep_expired_many(session, [balance], now).get(
+        (balance.item_id, balance.location_id), Decimal(0)
+    )
+
+
+def _sweep_expired_many(
+    session: Session, balances: Sequence[StockBalanceRow], now: datetime
+) -> dict[tuple[int, int], Decimal]:
+    """:func:`_sweep_expired` for several balances in one statement; the quantity that stopped
+    counting by (item, location), only where some did."""
+    if not balances:
+        return {}
+    expired: dict[tuple[int, int], Decimal] = {}
+    for item_id, location_id, quantity in session.execute(
         update(ReservationRow)
         .where(
-            ReservationRow.item_id == balance.item_id,
-            ReservationRow.location_id == balance.location_id,
+            or_(
+                *(
+                    and_(
+                        ReservationRow.item_id == balance.item_id,
+                        ReservationRow.location_id == balance.location_id,
+                    )
+                    for balance in balances
+                )
+            ),
             ReservationRow.status == ACTIVE,
             ReservationRow.expires_at.is_not(None),
             ReservationRow.expires_at <= now,
         )
         .values(status=ReservationStatus.EXPIRED.value)
-        .returning(ReservationRow.quantity)
+        .returning(ReservationRow.item_id, ReservationRow.location_id, ReservationRow.quantity)
         .execution_options(synchronize_session=False)
-    ).all()
-    total = sum((Decimal(quantity) for (quantity,) in expired), Decimal(0))
-    if total:
-        _add(session, balance, reserved=-total)
-    return total
+    ):
+        key = (item_id, location_id)
+        expired[key] = expired.get(key, Decimal(0)) + Decimal(quantity)
+    for balance in balances:
+        total = expired.get((balance.item_id, balance.location_id))
+        if total:
+            _add(session, balance, reserved=-total)
+    return expired
 
 
 def _add(session: Session, balance: StockBalanceRow, **deltas: Decimal) -> None:
@@ -543,10 +566,20 @@ class Reservations:
     writers on several connections (the server's worker processes) overlap instead of queueing.
     """
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime, optimistic: bool = False) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        now: datetime,
+        optimistic: bool = False,
+        hint: Iterable[tuple[int, int]] = (),
+    ) -> None:
         self._uow = uow
         self._now = now
         self._optimistic = optimistic
+        self._hint = set(hint) if optimistic else set()
+        """(item id, location id) balances to read with the first one asked for (optimistic
+        only: unlocked reads cost no contention), e.g. the ones the previous batch needed."""
         self._balances: dict[tuple[int, int], StockBalanceRow] = {}
         self._available: dict[tuple[int, int], Decimal] = {}
         self._taken: dict[tuple[int, int], Decimal] = {}
@@ -565,14 +598,9 @@ class Reservations:
         """As :func:`reserve_known` (without expiry), applied by :meth:`write`."""
         key = (item[0], loc[0])
         if key not in self._balances:
-            session = self._uow.session
-            balance = _lock_balances(session, [key], lock=not self._optimistic)[key]
-            # without the lock too: the UPDATE of the expired reservations locks them, so a
-            # concurrent sweep of the same ones waits and then finds nothing left to sweep
-            swept = _sweep_expired(session, balance, self._now)
-            self._balances[key] = balance
-            self._available[key] = balance.on_hand - balance.reserved + swept
-            self._names[key] = (item[1], loc[1])
+            self._load({key} | (self._hint - self._balances.keys()))
+            self._hint = set()
+        self._names.setdefault(key, (item[1], loc[1]))
         available = self._available[key]
         amount = min(wanted, max(available, Decimal(0))) if allow_partial else wanted
         if amount <= 0:
@@ -585,24 +613,62 @@ class Reservations:
         self._rows[row_key] = self._rows.get(row_key, Decimal(0)) + amount
         return amount
 
+    @property
+    def balances(self) -> list[tuple[int, int]]:
+        """The (item id, location id) balances read so far."""
+        return list(self._balances)
+
+    def _refused(self, keys: list[tuple[int, int]]) -> tuple[int, int]:
+        """The first balance of ``keys`` whose guard refused the amount taken from it (the
+        rest were applied: their availability after it is still >= 0)."""
+        ids = {self._balances[key].id: key for key in keys}
+        now = dict(
+            self._uow.session.execute(
+                select(StockBalanceRow.id, StockBalanceRow.on_hand - StockBalanceRow.reserved)
+                .where(StockBalanceRow.id.in_(ids))
+                .execution_options(populate_existing=True)
+            ).all()
+        )
+        for balance_id, key in ids.items():
+            if now[balance_id] < self._taken[key]:
+                return key
+        return keys[0]
+
+    def _load(self, keys: set[tuple[int, int]]) -> None:
+        """Read (optimistic) or lock ``keys``' balances and sweep their expired reservations,
+        in one statement each."""
+        session = self._uow.session
+        # balances and reservations change by statements, never as pending ORM rows: what the
+        # caller has pending (an order's lines) is flushed once, later
+        with session.no_autoflush:
+            balances = _lock_balances(session, keys, lock=not self._optimistic)
+            # without the lock too: the UPDATE of the expired reservations locks them, so a
+            # concurrent sweep of the same ones waits and then finds nothing left to sweep
+            swept = _sweep_expired_many(session, list(balances.values()), self._now)
+        for key, balance in balances.items():
+            self._balances[key] = balance
+            self._available[key] = balance.on_hand - balance.reserved + swept.get(key, 0)
+
     def write(self) -> None:
         """Apply what was reserved since the last call."""
         if not self._taken:
             return
         session = self._uow.session
-        for key in sorted(self._taken):
-            amount = self._taken[key]
-            balance = self._balances[key]
-            result = session.execute(
-                update(StockBalanceRow)
-                .where(
-                    StockBalanceRow.id == balance.id,
-                    StockBalanceRow.on_hand - StockBalanceRow.reserved >= _q(amount),
-                )
-                .values(reserved=StockBalanceRow.reserved + _q(amount))
-            )
-            if not result.rowcount:  # type: ignore[attr-defined]
-                raise InsufficientStock(*self._names[key], amount, self._available[key])
+        keys = sorted(self._taken)
+        table = cast(Table, StockBalanceRow.__table__)
+        amount = bindparam("amount", type_=Qty())
+        # one guarded UPDATE per balance, in key order, sent together (an executemany: one
+        # round trip on PostgreSQL); the rows matched add up to one per balance unless a guard
+        # refused, which rolls the whole transaction back
+        matched = session.execute(
+            update(table)
+            .where(table.c.id == bindparam("balance"), table.c.on_hand - table.c.reserved >= amount)
+            .values(reserved=table.c.reserved + amount),
+            [{"balance": self._balances[key].id, "amount": self._taken[key]} for key in keys],
+        ).rowcount  # type: ignore[attr-defined]
+        if matched != len(keys):
+            short = self._refused(keys)
+            raise InsufficientStock(*self._names[short], self._taken[short], self._available[short])
         now = self._now
         _upsert_reservations(
             session,

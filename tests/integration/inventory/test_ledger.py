@@ -7,7 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event, select
 
+from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import InsufficientStock, NotFound
 from flexchain.domain.inventory import MoveKind, StockMove
@@ -15,6 +17,7 @@ from flexchain.services import inventory
 from tests.integration.inventory.conftest import NOW, receive
 
 Factory = Callable[..., UnitOfWork]
+_MINUTE = timedelta(minutes=1)
 
 
 def view(uow: UnitOfWork, sku: str, location: str) -> inventory.BalanceView:
@@ -127,3 +130,52 @@ def test_stock_in_a_transit_location_counts_as_in_transit_of_its_destination(
 def test_unknown_item_is_a_clear_error(ledger_uow: Factory) -> None:
     with ledger_uow() as uow, pytest.raises(NotFound, match="unknown item 'NOPE'"):
         receive(uow, "NOPE", 1)
+
+
+def test_a_batch_reads_the_hinted_balances_and_sweeps_their_expired_carts_at_once(
+    ledger_uow: Factory,
+) -> None:
+    # given two items, each with 3 on hand and all of it held by a cart that expired
+    with ledger_uow() as uow:
+        for sku in ("ITEM-A", "ITEM-B"):
+            receive(uow, sku, 3)
+            inventory.reserve(uow, sku, "WH", 3, "cart-1", now=NOW, expires_at=NOW + _MINUTE)
+        uow.commit()
+    later = NOW + 2 * _MINUTE
+    with ledger_uow() as uow:
+        session = uow.session
+        ids = {
+            sku: session.scalar(select(t.ItemRow.id).where(t.ItemRow.sku == sku))
+            for sku in ("ITEM-A", "ITEM-B")
+        }
+        wh = session.scalar(select(t.LocationRow.id).where(t.LocationRow.code == "WH"))
+        statements: list[str] = []
+
+        def record(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(session.get_bind(), "before_cursor_execute", record)
+
+        # when a batch, hinted that the previous one read ITEM-B, reserves both (unlocked reads)
+        batch = inventory.Reservations(uow, now=later, optimistic=True, hint=[(ids["ITEM-B"], wh)])
+        taken = [
+            batch.reserve((ids[sku], sku), (wh, "WH"), Decimal(2), "order-1")
+            for sku in ("ITEM-A", "ITEM-B")
+        ]
+        reads = list(statements)
+        batch.write()
+        event.remove(session.get_bind(), "before_cursor_execute", record)
+        uow.commit()
+
+    # then one read and one sweep covered both balances (then each gave back its cart's 3), both
+    # carts stopped counting, and the guarded writes took 2 of each
+    assert taken == [Decimal(2), Decimal(2)]
+    assert [" ".join(s.split()[:2]) for s in reads] == [
+        "SELECT stock_balances.id,",
+        "UPDATE reservations",
+        "UPDATE stock_balances",
+        "UPDATE stock_balances",
+    ]
+    with ledger_uow(write=False) as uow:
+        for sku in ("ITEM-A", "ITEM-B"):
+            assert (view(uow, sku, "WH").reserved, view(uow, sku, "WH").available) == (2, 1)

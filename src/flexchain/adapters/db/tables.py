@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -340,6 +341,17 @@ class ReservationRow(Timestamps, Base):
         UniqueConstraint("owner_ref", "item_id", "location_id"),
         CheckConstraint("quantity >= 0", name="not_negative"),
         Index("ix_reservations_balance", "item_id", "location_id", "status"),
+        # the sweep of expired reservations (once per balance an order touches) reads only these,
+        # however many reservations without an expiry the balance has
+        Index(
+            "ix_reservations_expiring",
+            "item_id",
+            "location_id",
+            "status",
+            "expires_at",
+            postgresql_where=text("expires_at IS NOT NULL"),
+            sqlite_where=text("expires_at IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_ref: Mapped[str] = mapped_column(String(200))

@@ -86,7 +86,9 @@ def prepare(url: str) -> None:
 
 
 @contextmanager
-def serve(url: str, workers: int = 1, access_log: bool = True) -> Iterator[str]:
+def serve(
+    url: str, workers: int = 1, access_log: bool = True, intake_processes: int = 0
+) -> Iterator[str]:
     port = pgserver.free_port()
     env = {**os.environ, "FLEXCHAIN_OUTBOX_WORKER": "false"}
     process = subprocess.Popen(
@@ -102,6 +104,8 @@ def serve(url: str, workers: int = 1, access_log: bool = True) -> Iterator[str]:
             "--workers",
             str(workers),
             "--access-log" if access_log else "--no-access-log",
+            "--intake-processes",
+            str(intake_processes),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -221,6 +225,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument(
+        "--intake-processes",
+        type=int,
+        default=0,
+        help="child processes applying the webhook batches, per server process",
+    )
+    parser.add_argument(
         "--client",
         choices=["raw", "httpx"],
         default="raw",
@@ -242,7 +252,7 @@ def main() -> None:
     for kind in kinds:
         with database(kind) as url:
             prepare(url)
-            with serve(url, args.workers, args.access_log) as base:
+            with serve(url, args.workers, args.access_log, args.intake_processes) as base:
                 asyncio.run(send(base, webhooks(1, 100), args.concurrency))  # warm up
                 rates, p50s, p99s = [], [], []
                 for round_ in range(1, args.rounds + 1):

@@ -47,3 +47,6 @@ class Settings(BaseSettings):
     outbox_worker: bool = True
     """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
     outbox_interval_seconds: float = 0.5
+    intake_processes: int = Field(default=0, ge=0)
+    """Child processes of ``flexchain serve`` that apply webhook batches (0: its intake thread);
+    on PostgreSQL, 2 on a 2-core machine (docs/storefronts.md)."""

@@ -36,14 +36,17 @@ def store() -> Iterator[Receiver]:
         yield running
 
 
-@pytest.fixture
+@pytest.fixture(params=[0, 2], ids=["intake-thread", "2-intake-processes"])
 def server(
     database_url: str,
     engine: Engine,
     make_uow: Callable[..., UnitOfWork],
     store: Receiver,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> Iterator[str]:
+    """``flexchain serve`` in a subprocess, applying webhooks in its intake thread, or in two
+    child processes (``--intake-processes 2``); yields its base URL."""
     build_world(make_uow)
     with make_uow() as uow:
         shops.add_shop(
@@ -74,6 +77,8 @@ def server(
             "127.0.0.1",
             "--port",
             str(port),
+            "--intake-processes",
+            str(request.param),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

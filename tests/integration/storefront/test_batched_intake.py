@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -289,3 +292,90 @@ def test_an_optimistic_count_that_another_writer_overtook_fails_instead_of_overs
     with UnitOfWork(engine, write=False) as uow:
         (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
     assert (balance.reserved, balance.available) == (Decimal(2), Decimal(3))
+
+
+def test_applier_processes_apply_the_batches_and_never_oversell(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given 25 tees and an intake whose batches are applied in two child processes, each on its
+    # own connection, reading the balance unlocked and locking it only to write
+    build_world(make_uow, tee_stock=STOCK)
+    batcher = intake.Batcher(engine, max_batch=8, processes=2)
+    batcher.start()
+    deliveries = [
+        shopify_webhook(shopify_order(88_000 + n, [{"sku": TEE, "quantity": 1 + n % 2}]))
+        for n in range(80)
+    ]
+
+    def deliver(n: int) -> intake.Handled:
+        verified = intake.verify_webhook(engine, "shopify", *deliveries[n % 80])
+        return batcher.submit(verified).result(timeout=120)
+
+    # when 80 orders of 1-2 tees arrive from 16 request threads, and then again (retries)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            handled = list(pool.map(deliver, range(160)))
+    finally:
+        batcher.stop()
+
+    # then every order is applied once, by the child processes (their answers carry the views),
+    # each line is reserved or backordered, and exactly the 25 tees went out
+    firsts = [h for h in handled if not h.received.duplicate]
+    assert len(firsts) == 80
+    assert all(h.view is not None and h.view.status == "processed" for h in firsts)
+    assert all(h.view is None or h.view.status == "processed" for h in handled)
+    assert not multiprocessing.active_children()  # stop() ended them
+    with engine.connect() as connection:
+        lines = connection.execute(
+            select(
+                t.SalesOrderLineRow.quantity,
+                t.SalesOrderLineRow.reserved,
+                t.SalesOrderLineRow.backordered,
+            )
+        ).all()
+        reserved_rows = connection.scalar(
+            select(func.sum(t.ReservationRow.quantity)).where(t.ReservationRow.status == "active")
+        )
+        assert connection.scalar(select(func.count()).select_from(t.InboxRow)) == 80
+    assert len(lines) == 80
+    assert all(reserved + backordered == quantity for quantity, reserved, backordered in lines)
+    assert sum(reserved for _, reserved, _ in lines) == STOCK == reserved_rows
+    with UnitOfWork(engine, write=False) as uow:
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert (balance.on_hand, balance.reserved, balance.available) == (STOCK, STOCK, Decimal(0))
+
+
+def test_an_applier_process_that_dies_loses_nothing(  # type: ignore[no-untyped-def]
+    engine: Engine, make_uow
+) -> None:
+    # given an intake applying its batches in one child process
+    build_world(make_uow, tee_stock=STOCK)
+    batcher = intake.Batcher(engine, processes=1)
+    batcher.start()
+
+    def deliver(number: int) -> intake.Handled:
+        order = shopify_order(number, [{"sku": TEE, "quantity": 1}])
+        verified = intake.verify_webhook(engine, "shopify", *shopify_webhook(order))
+        return batcher.submit(verified).result(timeout=120)
+
+    try:
+        assert (view := deliver(89_001).view) is not None and view.status == "processed"
+        # when the process is killed, and webhooks keep coming
+        (child,) = multiprocessing.active_children()
+        os.kill(child.pid or 0, signal.SIGKILL)
+        child.join(timeout=10)
+        after = [deliver(89_002 + n) for n in range(3)]
+    finally:
+        batcher.stop()
+
+    # then each of them was stored; the ones the dead process could not apply are answered as
+    # pending, a new process applies the next ones, and process_pending applies the rest
+    assert all(h.received.status == "pending" and not h.received.duplicate for h in after)
+    assert after[-1].view is not None and after[-1].view.status == "processed"
+    pending = [h.received.inbox_id for h in after if h.view is None]
+    redone = intake.process_pending(engine, now=datetime.now(UTC), older_than=timedelta(0))
+    assert sorted(v.id for v in redone) == sorted(pending)
+    assert all(v.status == "processed" for v in redone)
+    with UnitOfWork(engine, write=False) as uow:
+        (balance,) = inventory.balances(uow, now=NOW, item=TEE, location="WH")
+    assert balance.reserved == Decimal(4)

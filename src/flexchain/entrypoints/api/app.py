@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         owned = app is None
         context = bootstrap(settings) if app is None else app
         api.state.flexchain = context
-        batcher = intake.Batcher(context.engine)
+        batcher = intake.Batcher(context.engine, processes=settings.intake_processes)
         batcher.start()
         gc.freeze()  # what startup loaded lives as long as the server: no collection scans it
         api.state.intake = batcher

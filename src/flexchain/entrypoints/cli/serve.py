@@ -26,6 +26,17 @@ WorkersOption = Annotated[
     ),
 ]
 
+IntakeProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--intake-processes",
+        min=0,
+        help="Child processes that apply webhook batches, per server process [default: 0: its "
+        "intake thread; env FLEXCHAIN_INTAKE_PROCESSES]. On PostgreSQL, one per core with one "
+        "server process: every core works, however the clients' connections fall.",
+    ),
+]
+
 AccessLogOption = Annotated[
     bool,
     typer.Option(
@@ -36,10 +47,18 @@ AccessLogOption = Annotated[
 
 
 def run_server(
-    app: App, host: str | None, port: int | None, workers: int = 1, access_log: bool = True
+    app: App,
+    host: str | None,
+    port: int | None,
+    workers: int = 1,
+    access_log: bool = True,
+    intake_processes: int | None = None,
 ) -> None:
     """Serve ``app`` (already open) until interrupted; with ``workers`` > 1, in that many
-    processes, each opening the same database (the API keeps no state of its own)."""
+    processes, each opening the same database (the API keeps no state of its own); with
+    ``intake_processes``, each applies its webhook batches in that many child processes."""
+    if intake_processes is not None:
+        app.settings = app.settings.model_copy(update={"intake_processes": intake_processes})
     host = host or app.settings.host
     port = port or app.settings.port
     status_console.print(
@@ -58,6 +77,7 @@ def run_server(
         return
     # each worker process builds its app from the environment: hand it this database
     os.environ["FLEXCHAIN_DATABASE_URL"] = app.settings.database_url
+    os.environ["FLEXCHAIN_INTAKE_PROCESSES"] = str(app.settings.intake_processes)
     uvicorn.run(
         "flexchain.entrypoints.api:create_app",
         factory=True,
@@ -75,7 +95,8 @@ def serve(
     port: PortOption = None,
     workers: WorkersOption = 1,
     access_log: AccessLogOption = True,
+    intake_processes: IntakeProcessesOption = None,
 ) -> None:
     """Serve the API (health at /health, OpenAPI at /docs)."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        run_server(app, host, port, workers, access_log)
+        run_server(app, host, port, workers, access_log, intake_processes)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import multiprocessing
@@ -29,8 +30,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, or_, select, tuple_
+from sqlalchemy import Engine, Table, bindparam, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from flexchain.adapters.db import catalogue
 from flexchain.adapters.db.engine import make_engine
@@ -974,13 +976,24 @@ class Batch:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         new = {(shop.id, incoming.external_id): (shop, incoming) for shop, incoming in orders}
-        upsert = insert(cast(Table, SalesOrderRow.__table__))
+        rows = [_new_order(*new[key]) for key in sorted(new)]
+        table = cast(Table, SalesOrderRow.__table__)
+        if dialect == "postgresql":
+            # the rows as one array per column, unnested: the statement's text is the same
+            # whatever the batch size (psycopg parses a multi-row VALUES list every time)
+            upsert = _new_orders_unnested()
+            values: dict[str, Any] | list[dict[str, Any]] = {
+                f"new_{name}": [row[name] for row in rows] for name in NEW_ORDER_COLUMNS
+            }
+            values.update({f"new_{name}": rows[0][name] for name in STAMPS})
+        else:
+            upsert, values = insert(table), rows
         ids = session.scalars(
             upsert.on_conflict_do_update(
                 index_elements=["shop_id", "external_id"],
                 set_={"shop_id": upsert.excluded.shop_id},
             ).returning(SalesOrderRow.id),
-            [_new_order(*new[key]) for key in sorted(new)],
+            values,
         ).all()
         for row in session.scalars(
             select(SalesOrderRow)
@@ -1073,6 +1086,35 @@ def apply_order(
     if own:
         batch.finish()
     return order, None
+
+
+STAMPS = ("created_at", "updated_at")
+NEW_ORDER_COLUMNS = (
+    "shop_id",
+    "external_id",
+    "number",
+    "status",
+    "currency",
+    "tracking_token",
+    "speed_tier",
+)
+"""The columns :func:`_new_order` fills besides :data:`STAMPS`."""
+
+
+@functools.cache
+def _new_orders_unnested() -> postgresql.Insert:
+    """``INSERT INTO sales_orders (...) SELECT unnest(:new_shop_id), ...``: PostgreSQL's insert
+    of :func:`_new_order` rows given as one array per column (one statement text for any
+    number of rows), built once."""
+    table = cast(Table, SalesOrderRow.__table__)
+    arrays = [
+        func.unnest(bindparam(f"new_{name}", type_=ARRAY(table.c[name].type))).label(name)
+        for name in NEW_ORDER_COLUMNS
+    ]
+    stamps = [bindparam(f"new_{name}", type_=table.c[name].type).label(name) for name in STAMPS]
+    return postgresql.insert(table).from_select(
+        [*NEW_ORDER_COLUMNS, *STAMPS], select(*arrays, *stamps)
+    )
 
 
 def _new_order(shop: ShopRow, incoming: NormalisedOrder) -> dict[str, Any]:

@@ -981,11 +981,10 @@ class Batch:
         if dialect == "postgresql":
             # the rows as one array per column, unnested: the statement's text is the same
             # whatever the batch size (psycopg parses a multi-row VALUES list every time)
-            upsert = _new_orders_unnested()
-            values: dict[str, Any] | list[dict[str, Any]] = {
-                f"new_{name}": [row[name] for row in rows] for name in NEW_ORDER_COLUMNS
-            }
-            values.update({f"new_{name}": rows[0][name] for name in STAMPS})
+            upsert: postgresql.Insert | sqlite.Insert = _new_orders_unnested()
+            arrays = {f"new_{name}": [row[name] for row in rows] for name in NEW_ORDER_COLUMNS}
+            stamps = {f"new_{name}": rows[0][name] for name in STAMPS}
+            values: dict[str, Any] | list[dict[str, Any]] = arrays | stamps
         else:
             upsert, values = insert(table), rows
         ids = session.scalars(

@@ -3,9 +3,9 @@
     python bench/intake.py                       # SQLite and PostgreSQL, 3 rounds of 1,000 orders
     python bench/intake.py --db sqlite --orders 2000 --concurrency 64
 
-For each database: a fresh database with the test brand, ``flexchain serve`` (one uvicorn process)
-in a subprocess, then rounds of distinct orders (two lines each: a stocked tee and a made-to-order
-bag) posted by ``--concurrency`` clients at once. Each request is the whole intake: signature, raw
+For each database: a fresh database with the test brand, ``flexchain serve`` (one uvicorn
+process unless ``--workers``) in a subprocess, then rounds of distinct orders (two lines each: a
+stocked tee and a made-to-order bag) posted by ``--concurrency`` clients at once. Each request is the whole intake: signature, raw
 body stored in the inbox and committed, order created, stock reserved, picks and jobs placed,
 promise set. Prints orders/s and p50/p99 latency per round and their medians. The PostgreSQL
 server is the test suite's throwaway one (fsync off), started here on a loopback port.
@@ -13,7 +13,9 @@ The clients write prepared requests to keep-alive sockets and read every answer 
 (``--client raw``, ~0.1 ms of CPU per request), so the machine's cores go to the server and the
 database; ``--client httpx`` uses a full client library instead (~2 ms per request).
 Goal on 2 cores: >= 200 orders/s on SQLite, >= 400 on PostgreSQL, p99 <= 100 ms; on PostgreSQL
-that takes two server processes: ``--workers 2 --no-access-log`` (docs/storefronts.md has figures).
+that takes both cores: ``--intake-processes 2 --no-access-log`` (batches applied in two child
+processes; ``--workers 2`` is faster when the kernel splits the clients' connections evenly
+between the server processes, and slow when it does not). docs/storefronts.md has figures.
 With C clients each waiting for its answer, the mean latency is C / (orders/s) (Little's law):
 at 32 clients, 100 ms needs 320 orders/s; compare concurrency levels with ``--concurrency``.
 """

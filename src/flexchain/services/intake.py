@@ -450,11 +450,12 @@ class Batcher:
     load a batch waits a few milliseconds for the rest of a burst (:meth:`_collect`).
 
     ``processes``: apply the batches in that many child processes (:class:`Appliers`), each with
-    its own connection, instead of in this thread. The thread then only stores, and hands each
-    stored batch to the next free process: with two, one batch is applied while the next is
-    collected and stored and another applied, on as many cores. (Several server processes,
-    ``flexchain serve --workers``, also use the cores, but each keeps the connections the kernel
-    happened to give it: measured, 32 keep-alive connections split 31/1 as often as 16/16.)
+    its own connection, instead of in this thread. The thread then only stores, and a dispatch
+    thread hands what was stored to idle processes (:meth:`_dispatch`): while one applies a
+    batch, the next is stored and another process applies it, on as many cores. (Several server
+    processes, ``flexchain serve --workers``, also use the cores, but each keeps the connections
+    the kernel happened to give it: measured, 32 keep-alive connections split 31/1 as often as
+    16/16.)
     """
 
     def __init__(

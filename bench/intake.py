@@ -5,10 +5,11 @@
 
 For each database: a fresh database with the test brand, ``flexchain serve`` (one uvicorn
 process unless ``--workers``) in a subprocess, then rounds of distinct orders (two lines each: a
-stocked tee and a made-to-order bag) posted by ``--concurrency`` clients at once. Each request is the whole intake: signature, raw
-body stored in the inbox and committed, order created, stock reserved, picks and jobs placed,
-promise set. Prints orders/s and p50/p99 latency per round and their medians. The PostgreSQL
-server is the test suite's throwaway one (fsync off), started here on a loopback port.
+stocked tee and a made-to-order bag) posted by ``--concurrency`` clients at once. Each request
+is the whole intake: signature, raw body stored in the inbox and committed, order created,
+stock reserved, picks and jobs placed, promise set. Prints orders/s and p50/p99 latency per round
+and their medians. The PostgreSQL server is the test suite's throwaway one (fsync off), started
+here on a loopback port.
 The clients write prepared requests to keep-alive sockets and read every answer whole
 (``--client raw``, ~0.1 ms of CPU per request), so the machine's cores go to the server and the
 database; ``--client httpx`` uses a full client library instead (~2 ms per request).

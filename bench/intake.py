@@ -67,7 +67,7 @@ def prepare(url: str) -> None:
     try:
         build_world(lambda **kw: UnitOfWork(app.engine, **kw), tee_stock=1_000_000)
         with UnitOfWork(app.engine) as uow:  # plenty of bag modules too
-            from flexchain.domain.inventory import MoveKind, StockMove
+            from flexchain.domain.stock import MoveKind, StockMove
             from flexchain.services import inventory
 
             for sku in ("M-BAG-BODY", "M-STRAP"):

@@ -30,7 +30,7 @@ from flexchain.adapters.db.tables import (
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.catalog import ItemKind, ModuleType
 from flexchain.domain.errors import NotFound
-from flexchain.domain.inventory import LocationKind
+from flexchain.domain.stock import LocationKind
 from flexchain.domain.suppliers import Process, Tier
 
 Factory = Callable[..., UnitOfWork]

@@ -29,7 +29,7 @@ from flexchain.domain.errors import (
     NotFound,
     ValidationError,
 )
-from flexchain.domain.inventory import (
+from flexchain.domain.ledger import (
     Balance,
     Ledger,
     Location,

@@ -1,6 +1,6 @@
 """Locations, stock moves, balances and reservations, and the pure rules every ledger obeys.
 
-The in-memory :class:`~flexchain.domain.inventory.Ledger` and the database service both call the
+The in-memory :class:`~flexchain.domain.ledger.Ledger` and the database service both call the
 rule functions here (:func:`check_move`, :func:`check_reservable`, :func:`can_reserve`,
 :func:`check_withdrawal`), so they accept and refuse the same things.
 

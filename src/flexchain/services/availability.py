@@ -43,8 +43,8 @@ def affected_products(
 ) -> set[int]:
     """Finished products whose sellable quantity depends on any of ``item_ids``.
 
-    ``known``: catalogue lookups kept across calls (see
-    :class:`flexchain.services.intake.Catalogue`).
+    ``known``: catalog lookups kept across calls (see
+    :class:`flexchain.services.intake.CatalogCache`).
     """
     ids = set(item_ids)
     if not ids:
@@ -158,8 +158,8 @@ def queue_pushes(
 ) -> int:
     """Queue availability pushes for the products affected by ``item_ids``; returns how many.
 
-    ``known``: catalogue lookups kept across calls (see
-    :class:`flexchain.services.intake.Catalogue`).
+    ``known``: catalog lookups kept across calls (see
+    :class:`flexchain.services.intake.CatalogCache`).
     """
     products = affected_products(uow, item_ids, known=known)
     if not products:

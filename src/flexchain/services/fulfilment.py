@@ -201,8 +201,8 @@ class Context:
     Items, modules, processes, warehouses, suppliers and capable suppliers (with the load booked
     on them, including the jobs placed earlier in the batch) are cached; reservations are counted
     in :class:`flexchain.services.inventory.Reservations` and written by :meth:`write`.
-    ``known``: catalogue lookups by kind, shared with other batches while the catalogue stays
-    the same (see :class:`flexchain.services.intake.Catalogue`); the booked load is never shared.
+    ``known``: catalog lookups by kind, shared with other batches while the catalog stays
+    the same (see :class:`flexchain.services.intake.CatalogCache`); the booked load is never shared.
     """
 
     def __init__(

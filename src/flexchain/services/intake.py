@@ -34,7 +34,7 @@ from sqlalchemy import Engine, Table, bindparam, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from flexchain.adapters.db import catalogue
+from flexchain.adapters.db import catalog_version
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.tables import (
     InboxRow,
@@ -72,7 +72,7 @@ from flexchain.services.shops import Platform, normal_domain
 __all__ = [
     "Batch",
     "Batcher",
-    "Catalogue",
+    "CatalogCache",
     "Handled",
     "InboxView",
     "Received",
@@ -374,12 +374,12 @@ def process_batch(
     *,
     now: datetime,
     parsed: Mapping[int, NormalisedOrder] | None = None,
-    known: Catalogue | None = None,
+    known: CatalogCache | None = None,
 ) -> list[InboxView]:
     """Apply many inbox rows in one transaction, in the order given; one view per id.
 
-    With ``known`` (the server's intake keeps one), catalogue lookups made by earlier batches are
-    reused while the catalogue has not changed since (see :class:`Catalogue`).
+    With ``known`` (the server's intake keeps one), catalog lookups made by earlier batches are
+    reused while the catalog has not changed since (see :class:`CatalogCache`).
 
     The orders share their lookups, each balance is locked once and written once, and one commit
     covers them all (a webhook burst costs a fraction of one-by-one :func:`process`). If any row
@@ -471,8 +471,8 @@ class Batcher:
         self._thread = threading.Thread(target=self._run, name="flexchain-intake", daemon=True)
         self.keys = ShopKeys(engine)
         """Shop secrets for the request threads' :func:`verify_webhook`."""
-        self.known = Catalogue()
-        """Catalogue lookups shared by the intake thread's batches."""
+        self.known = CatalogCache()
+        """Catalog lookups shared by the intake thread's batches."""
         self.processes = processes
         self._appliers: Appliers | None = None
         self._stored: list[_Stored] = []
@@ -662,7 +662,7 @@ def _applied(
     todo: list[int],
     now: datetime,
     parsed: dict[int, NormalisedOrder],
-    known: Catalogue,
+    known: CatalogCache,
 ) -> list[InboxView]:
     """:func:`process_batch` for the intake, which answers the stores whatever happens."""
     try:
@@ -674,7 +674,7 @@ def _applied(
 
 class Appliers:
     """Child processes that apply stored batches (:func:`process_batch`), each with its own
-    engine and :class:`Catalogue`, for a :class:`Batcher`.
+    engine and :class:`CatalogCache`, for a :class:`Batcher`.
 
     Started with ``spawn`` (the server has threads, which ``fork`` would copy half-way), all
     connected before the constructor returns, so the first webhooks do not wait for them.
@@ -740,8 +740,8 @@ class Appliers:
         self._pool.shutdown(wait=True)
 
 
-_child: tuple[Engine, Catalogue] | None = None
-"""In an applier process: its engine and kept catalogue lookups."""
+_child: tuple[Engine, CatalogCache] | None = None
+"""In an applier process: its engine and kept catalog lookups."""
 
 
 def _start_applier(url: str, ready: Any) -> None:
@@ -751,7 +751,7 @@ def _start_applier(url: str, ready: Any) -> None:
     engine = make_engine(url)
     with engine.connect():
         pass
-    _child = (engine, Catalogue())
+    _child = (engine, CatalogCache())
     gc.freeze()  # what the process loaded lives as long as it: no collection scans it
     ready.wait(timeout=120)
 
@@ -862,11 +862,11 @@ def _view(uow: UnitOfWork, row: InboxRow, shops: Mapping[int, ShopRow] | None = 
 # --- applying an order ------------------------------------------------------------------------
 
 
-class Catalogue:
-    """Catalogue lookups kept from one batch to the next while the catalogue does not change.
+class CatalogCache:
+    """Catalog lookups kept from one batch to the next while the catalog does not change.
 
-    Each batch reads the catalogue version (:func:`flexchain.adapters.db.catalogue.version`, bumped
-    by triggers whenever an item, BOM line, option, SKU mapping, shop, location, supplier or
+    Each batch reads the catalog version (:func:`~flexchain.adapters.db.catalog_version.version`,
+    bumped by triggers whenever an item, BOM line, option, SKU mapping, shop, location, supplier or
     capability changes, whoever changes it); while it is the one the lookups were made at, they
     are reused, else they are all dropped and made again. Stock, reservations, orders and the
     load booked on suppliers are never kept: they are read by every batch. Used by one thread.
@@ -877,8 +877,8 @@ class Catalogue:
         self._lookups: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
 
     def current(self, session: Any) -> defaultdict[str, dict[Any, Any]]:
-        """The lookups valid at the catalogue version ``session`` sees (empty after a change)."""
-        found = catalogue.version(session)
+        """The lookups valid at the catalog version ``session`` sees (empty after a change)."""
+        found = catalog_version.version(session)
         if found != self.version:
             self.version, self._lookups = found, defaultdict(dict)
         return self._lookups
@@ -894,14 +894,14 @@ class Batch:
         uow: UnitOfWork,
         *,
         now: datetime,
-        known: Catalogue | None = None,
+        known: CatalogCache | None = None,
         optimistic: bool = False,
     ) -> None:
         self.uow = uow
         self.now = now
         self.shared = known is not None
         self.known = known.current(uow.session) if known is not None else defaultdict(dict)
-        """Catalogue lookups (by kind), shared with later batches when ``known`` is given."""
+        """Catalog lookups (by kind), shared with later batches when ``known`` is given."""
         self.fulfilment = fulfilment.Context(
             uow, now=now, known=self.known if self.shared else None, optimistic=optimistic
         )

@@ -1,6 +1,6 @@
 """The inventory ledger on the database: moves, balances and reservations, one transaction each.
 
-Rules (see ``domain/inventory.py`` for the same rules in memory, which the tests compare against):
+Rules (see ``domain/ledger.py`` for the same rules in memory, which the tests compare against):
 
 * A move is appended, never changed; the balances of both locations change in the same transaction.
 * Internal locations (warehouse, factory, transit) never go below zero *available*; the check is
@@ -49,7 +49,7 @@ from flexchain.adapters.db.tables import (
 from flexchain.adapters.db.types import Qty
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import InsufficientStock, NotFound, ValidationError
-from flexchain.domain.inventory import LocationKind, ReservationStatus, StockMove
+from flexchain.domain.stock import LocationKind, ReservationStatus, StockMove
 from flexchain.domain.values import quantity as as_quantity
 from flexchain.domain.values import utc
 

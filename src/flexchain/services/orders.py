@@ -29,8 +29,8 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
-from flexchain.domain.inventory import MoveKind, StockMove
 from flexchain.domain.orders import OrderStatus, transition
+from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.services import availability, fulfilment, inventory
 
 __all__ = [

@@ -116,7 +116,7 @@ def _snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     session = uow.session
     snap = Snapshot(period_start=_monday(today), horizon=horizon)
     snap.items = {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.active))}
-    snap.bom = [  # plain rows, not ORM objects: a big catalogue has hundreds of thousands
+    snap.bom = [  # plain rows, not ORM objects: a big catalog has hundreds of thousands
         (parent, child, quantity, scrap)
         for parent, child, quantity, scrap in session.execute(
             select(
@@ -252,7 +252,7 @@ def _forecast(snap: Snapshot, params: PlanParameters) -> dict[int, ItemForecast]
         return {}
     history = snap.history.with_columns(pl.lit("ALL").alias("location"))
     # the panel starts at the first week anything sold, not HISTORY_WEEKS back: a young
-    # catalogue is not a run of zeros (an item newer than the others still is, for now)
+    # catalog is not a run of zeros (an item newer than the others still is, for now)
     start = history["date"].min()
     assert isinstance(start, date)
     panel = weekly_buckets(history, start=start, end=snap.period_start - timedelta(days=1))

@@ -39,10 +39,10 @@ from flexchain.domain.bom import BomLine
 from flexchain.domain.catalog import Item, Option
 from flexchain.domain.checks import whole_number
 from flexchain.domain.errors import NotFound
-from flexchain.domain.inventory import LocationKind, ReservationStatus
 from flexchain.domain.orders import JobStatus
 from flexchain.domain.quotes import DEFAULT_POLICY, Quote, QuotePolicy, QuoteSnapshot, speed_tier_of
 from flexchain.domain.quotes import quote as quote_snapshot
+from flexchain.domain.stock import LocationKind, ReservationStatus
 from flexchain.domain.suppliers import ItemSupplier, PriceBreak, Process
 
 __all__ = ["load_snapshot", "quote"]

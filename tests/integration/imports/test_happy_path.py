@@ -26,7 +26,7 @@ from flexchain.domain.contracts import (
     QualityRetention,
     TieredPrice,
 )
-from flexchain.domain.inventory import Location, LocationKind
+from flexchain.domain.stock import Location, LocationKind
 from flexchain.domain.suppliers import (
     Capability,
     Certification,

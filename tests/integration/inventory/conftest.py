@@ -8,7 +8,7 @@ import pytest
 
 from flexchain.adapters.db.tables import ItemRow, LocationRow
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.inventory import MoveKind, StockMove
+from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.services import inventory
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import InsufficientStock, NotFound
-from flexchain.domain.inventory import MoveKind, StockMove
+from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.services import inventory
 from tests.integration.inventory.conftest import NOW, receive
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from flexchain.adapters.db.tables import ItemRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import InsufficientStock
-from flexchain.domain.inventory import Ledger, Location, LocationKind, MoveKind, StockMove
+from flexchain.domain.ledger import Ledger, Location, LocationKind, MoveKind, StockMove
 from flexchain.services import inventory
 from tests.integration.inventory.conftest import LOCATIONS, NOW
 

@@ -171,17 +171,17 @@ def test_shop_keys_verify_without_a_read_and_follow_a_new_secret(  # type: ignor
         intake.verify_webhook(engine, "shopify", old_headers, old_body, keys=keys)
 
 
-def test_catalogue_lookups_are_kept_between_batches_until_the_catalogue_changes(  # type: ignore[no-untyped-def]
+def test_catalog_lookups_are_kept_between_batches_until_the_catalog_changes(  # type: ignore[no-untyped-def]
     engine: Engine, make_uow
 ) -> None:
-    # given the server's kept catalogue, and a batch whose store SKU is not mapped yet
+    # given the server's kept catalog, and a batch whose store SKU is not mapped yet
     from sqlalchemy import event
 
     from flexchain.services import shops
     from tests.storefront_world import SHOP
 
     build_world(make_uow, tee_stock=50)
-    known = intake.Catalogue()
+    known = intake.CatalogCache()
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
 
@@ -193,7 +193,7 @@ def test_catalogue_lookups_are_kept_between_batches_until_the_catalogue_changes(
     unmapped = [{"sku": "STORE-TEE", "quantity": 1}]
     assert [v.status for v in apply(shopify_order(85_000, unmapped))] == ["failed"]
 
-    # when a first batch reads the catalogue and a second one comes while nothing changed
+    # when a first batch reads the catalog and a second one comes while nothing changed
     first = apply(*(shopify_order(85_001 + n, [{"sku": TEE, "quantity": 1}]) for n in range(2)))
     cold = len(statements)
     second = apply(*(shopify_order(85_011 + n, [{"sku": TEE, "quantity": 1}]) for n in range(2)))

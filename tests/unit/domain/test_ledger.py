@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from flexchain.domain.errors import InsufficientStock, NotFound, ValidationError
-from flexchain.domain.inventory import (
+from flexchain.domain.ledger import (
     Balance,
     Ledger,
     Location,

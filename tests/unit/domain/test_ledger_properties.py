@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 from flexchain.domain.errors import InsufficientStock
-from flexchain.domain.inventory import Ledger, Location, LocationKind, MoveKind, StockMove
+from flexchain.domain.ledger import Ledger, Location, LocationKind, MoveKind, StockMove
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 LOCATIONS = [

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from flexchain.domain.errors import InsufficientStock, NotFound, ValidationError
-from flexchain.domain.inventory import (
+from flexchain.domain.stock import (
     Balance,
     Location,
     LocationKind,

@@ -30,7 +30,7 @@ from flexchain.domain.contracts import (
     TieredPrice,
 )
 from flexchain.domain.errors import NotFound
-from flexchain.domain.inventory import Location
+from flexchain.domain.stock import Location
 from flexchain.domain.suppliers import (
     Capability,
     Certification,

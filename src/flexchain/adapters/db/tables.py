@@ -114,8 +114,8 @@ class BomLineRow(Timestamps, Base):
 
 
 class CatalogVersionRow(Base):
-    """One row: a counter that triggers on the catalogue tables bump on every change (see
-    :mod:`flexchain.adapters.db.catalogue`)."""
+    """One row: a counter that triggers on the catalog tables bump on every change (see
+    :mod:`flexchain.adapters.db.catalog_version`)."""
 
     __tablename__ = "catalog_version"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from flexchain.adapters.db.tables import DemandHistoryRow
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.inventory import LocationKind
+from flexchain.domain.stock import LocationKind
 from flexchain.domain.values import QUANTITY_PLACES
 from flexchain.services.audit import record
 from flexchain.services.imports import cells

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from flexchain.adapters.db.tables import LocationRow, StockMoveRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import ValidationError
-from flexchain.domain.inventory import Location, LocationKind
+from flexchain.domain.stock import Location, LocationKind
 from flexchain.services.imports import cells
 from flexchain.services.imports.aliases import LOCATION_KINDS
 from flexchain.services.imports.columns import Column, Seen

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, union
 from flexchain.adapters.db.tables import LocationRow, StockBalanceRow, StockMoveRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import DomainError, format_decimal
-from flexchain.domain.inventory import INTERNAL_KINDS, LocationKind, MoveKind, StockMove
+from flexchain.domain.stock import INTERNAL_KINDS, LocationKind, MoveKind, StockMove
 from flexchain.domain.values import QUANTITY_PLACES
 from flexchain.services import inventory
 from flexchain.services.audit import record

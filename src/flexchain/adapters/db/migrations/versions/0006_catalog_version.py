@@ -1,4 +1,4 @@
-"""catalog version: a counter bumped by triggers whenever the catalogue changes
+"""catalog version: a counter bumped by triggers whenever the catalog changes
 
 Revision ID: 0006
 Revises: 0005
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from flexchain.adapters.db import catalogue
+from flexchain.adapters.db import catalog_version
 
 revision = "0006"
 down_revision = "0005"
@@ -26,12 +26,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_version")),
     )
     op.execute("INSERT INTO catalog_version (id, version) VALUES (1, 0)")
-    catalogue.create_triggers(op.get_bind())
+    catalog_version.create_triggers(op.get_bind())
 
 
 def downgrade() -> None:
     connection = op.get_bind()
-    catalogue.drop_triggers(connection)
+    catalog_version.drop_triggers(connection)
     if connection.dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS flexchain_catalog_changed()")
     op.drop_table("catalog_version")

@@ -1,4 +1,4 @@
-"""Every change to a catalogue table bumps the catalogue version, in the changing transaction."""
+"""Every change to a catalog table bumps the catalog version, in the changing transaction."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -6,20 +6,20 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from flexchain.adapters.db import catalogue
+from flexchain.adapters.db import catalog_version
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.inventory import MoveKind, StockMove
+from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.services import inventory, shops
 from tests.storefront_world import SHOP, TEE, build_world
 
 
 def _version(make_uow: Callable[..., UnitOfWork]) -> int:
     with make_uow(write=False) as uow:
-        return catalogue.version(uow.session)
+        return catalog_version.version(uow.session)
 
 
-@pytest.mark.parametrize("table", catalogue.TABLES)
-def test_a_change_to_any_catalogue_table_bumps_the_version(
+@pytest.mark.parametrize("table", catalog_version.TABLES)
+def test_a_change_to_any_catalog_table_bumps_the_version(
     engine: Engine, make_uow: Callable[..., UnitOfWork], table: str
 ) -> None:
     build_world(make_uow)
@@ -41,7 +41,7 @@ def test_rolled_back_changes_and_stock_moves_leave_the_version(
     before = _version(make_uow)
     with make_uow() as uow:  # not committed
         uow.session.execute(text("UPDATE items SET name = name || '!'"))
-    with make_uow() as uow:  # stock is not catalogue
+    with make_uow() as uow:  # stock is not catalog
         inventory.post_move(
             uow,
             StockMove(TEE, "OPENING", "WH", 5, MoveKind.OPENING, "t", at=datetime.now(UTC)),

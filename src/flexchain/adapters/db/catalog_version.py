@@ -1,15 +1,15 @@
-"""The catalogue version: a counter the database bumps whenever the catalogue changes.
+"""The catalog version: a counter the database bumps whenever the catalog changes.
 
-The catalogue is what orders are read against and rarely changes: items, BOM lines, options, SKU
+The catalog is what orders are read against and rarely changes: items, BOM lines, options, SKU
 mappings, shops, locations, suppliers and their capabilities. A trigger on each of these tables
 (migration 0006) adds one to ``catalog_version.version`` in the same transaction as the change,
 whoever makes it (a CLI command, an import, another server process). A long-running reader such
-as the API server's intake keeps its catalogue lookups while :func:`version` returns the same
+as the API server's intake keeps its catalog lookups while :func:`version` returns the same
 number, and drops them the moment it does not: one tiny query instead of a dozen per batch.
 
 A batch migration on SQLite (``render_as_batch``) recreates a table without its triggers: a
 migration that alters one of :data:`TABLES` there must call :func:`create_triggers` again
-(``tests/integration/test_catalogue_version.py`` fails if a table lost its trigger).
+(``tests/integration/test_catalog_version.py`` fails if a table lost its trigger).
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ TABLES = (
     "suppliers",
     "supplier_capabilities",
 )
-"""The tables whose every change bumps the catalogue version."""
+"""The tables whose every change bumps the catalog version."""
 
 _FUNCTION = "flexchain_catalog_changed"
 _BUMP = "UPDATE catalog_version SET version = version + 1 WHERE id = 1"
 
 
 def version(session: Session) -> int:
-    """The catalogue's version as this transaction sees it."""
+    """The catalog's version as this transaction sees it."""
     return int(
         session.execute(text("SELECT version FROM catalog_version WHERE id = 1")).scalar_one()
     )

@@ -1,0 +1,89 @@
+"""SQLAlchemy 2 tables, one module per aggregate; this package re-exports every name, and importing
+it registers every table on ``Base.metadata`` (what Alembic compares against).
+
+The domain never sees these: the stores under ``adapters/db/`` convert rows to domain objects.
+
+Every table users change carries ``created_at`` / ``updated_at``; who did what is in ``audit_log``.
+Natural keys (SKU, supplier code, location code, contract code) are unique and are what imports
+match on, so re-importing a file updates rows instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+from flexchain.adapters.db.tables.audit import AuditRow
+from flexchain.adapters.db.tables.base import NAMING, ZERO, Base, Timestamps, utcnow
+from flexchain.adapters.db.tables.catalog import BomLineRow, CatalogVersionRow, ItemRow, OptionRow
+from flexchain.adapters.db.tables.demand import DemandHistoryRow, PresaleSignalRow
+from flexchain.adapters.db.tables.orders import (
+    InboxRow,
+    OrderEventRow,
+    OutboxRow,
+    PickRow,
+    ProductionJobRow,
+    SalesOrderLineRow,
+    SalesOrderRow,
+    ShopRow,
+    SkuMappingRow,
+)
+from flexchain.adapters.db.tables.planning import (
+    PlanExceptionRow,
+    PlanInputRow,
+    PlanOrderRow,
+    PlanRunRow,
+)
+from flexchain.adapters.db.tables.purchasing import PurchaseOrderLineRow
+from flexchain.adapters.db.tables.stock import (
+    LocationRow,
+    ReservationRow,
+    StockBalanceRow,
+    StockMoveRow,
+)
+from flexchain.adapters.db.tables.suppliers import (
+    CapabilityRow,
+    CertificationRow,
+    ContractPriceRow,
+    ContractRow,
+    ItemSupplierRow,
+    PriceBreakRow,
+    SupplierRow,
+)
+
+__all__ = [
+    "NAMING",
+    "ZERO",
+    "AuditRow",
+    "Base",
+    "BomLineRow",
+    "CapabilityRow",
+    "CatalogVersionRow",
+    "CertificationRow",
+    "ContractPriceRow",
+    "ContractRow",
+    "DemandHistoryRow",
+    "InboxRow",
+    "ItemRow",
+    "ItemSupplierRow",
+    "LocationRow",
+    "OptionRow",
+    "OrderEventRow",
+    "OutboxRow",
+    "PickRow",
+    "PlanExceptionRow",
+    "PlanInputRow",
+    "PlanOrderRow",
+    "PlanRunRow",
+    "PresaleSignalRow",
+    "PriceBreakRow",
+    "ProductionJobRow",
+    "PurchaseOrderLineRow",
+    "ReservationRow",
+    "SalesOrderLineRow",
+    "SalesOrderRow",
+    "ShopRow",
+    "SkuMappingRow",
+    "StockBalanceRow",
+    "StockMoveRow",
+    "SupplierRow",
+    "Timestamps",
+    "utcnow",
+]

@@ -1,0 +1,58 @@
+"""Purchase order lines (imported for now; planning nets the open ones)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flexchain.adapters.db.tables.base import ZERO, Base, Timestamps
+from flexchain.adapters.db.types import Dec, Qty
+
+if TYPE_CHECKING:
+    from flexchain.adapters.db.tables.catalog import ItemRow
+    from flexchain.adapters.db.tables.suppliers import SupplierRow
+
+
+class PurchaseOrderLineRow(Timestamps, Base):
+    """One line of a purchase order (imported for now; the buying module will create them).
+
+    Planning nets every ``open`` line's ``quantity - received_quantity`` as a scheduled receipt
+    in the week of ``due_date``.
+    """
+
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("po_number", "line_no"),
+        CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="known_status"),
+        CheckConstraint("quantity > 0", name="positive"),
+        CheckConstraint(
+            "received_quantity >= 0 AND received_quantity <= quantity", name="received_in_range"
+        ),
+        Index("ix_purchase_order_lines_open", "status", "item_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    po_number: Mapped[str] = mapped_column(String(64))
+    line_no: Mapped[int] = mapped_column(Integer)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    received_quantity: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    unit_price: Mapped[Decimal | None] = mapped_column(Dec())
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+    supplier: Mapped[SupplierRow] = relationship()
+    item: Mapped[ItemRow] = relationship()

@@ -17,9 +17,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from flexchain.domain.errors import format_amount, format_decimal
 from flexchain.entrypoints.api.deps import AppDep
-from flexchain.planning.presale import SignalKind
 from flexchain.services import signals
-from flexchain.services.signals import Signal
+from flexchain.services.signals import Signal, SignalKind
 
 __all__ = ["SignalCreate", "SignalPublic", "SignalsRecorded", "router"]
 

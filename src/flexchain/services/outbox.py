@@ -5,23 +5,33 @@ never loses one and two senders never send the same row at once. Per shop, reque
 stay under the platform's rate limit (Shopify REST: 2 per second; WooCommerce has none of its own,
 its host does: 5 per second). A 429 waits the ``Retry-After`` it names; other temporary failures
 back off exponentially (5 s, 10 s, 20 s ... up to an hour) and give up after
-:data:`MAX_ATTEMPTS`; a permanent failure (4xx) fails at once. Failed rows stay visible in
-``flexchain outbox list``.
+:data:`MAX_ATTEMPTS`; a permanent failure (4xx) fails at once (the rule:
+:func:`flexchain.domain.outbox.settle`). Failed rows stay visible in ``flexchain outbox list``.
+
+The server sends due rows from a background thread
+(:class:`flexchain.entrypoints.api.background.outbox.Worker`); ``flexchain outbox run`` sends
+them once.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 import httpx
-from sqlalchemy import Engine, select
 
-from flexchain.adapters.db.tables import OutboxRow, ShopRow
+from flexchain.adapters.db.engine import Engine
+from flexchain.adapters.db.outbox import (
+    OutboxDispatchStore,
+    OutboxEntry,
+    OutboxMessage,
+    OutboxRows,
+    ShopEndpoint,
+)
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.storefronts.pacing import Pacer
 from flexchain.adapters.storefronts.shopify import ShopifyClient
 from flexchain.adapters.storefronts.transport import (
     PermanentFailure,
@@ -29,38 +39,53 @@ from flexchain.adapters.storefronts.transport import (
     StorefrontApiError,
 )
 from flexchain.adapters.storefronts.woocommerce import WooCommerceClient
+from flexchain.domain.outbox import (
+    BASE_DELAY,
+    MAX_ATTEMPTS,
+    MAX_DELAY,
+    Delivery,
+    Failure,
+    OutboxStatus,
+    Outcome,
+    backoff,
+    settle,
+)
 from flexchain.services.availability import AVAILABILITY
 
 __all__ = [
+    "BASE_DELAY",
+    "LEASE",
     "MAX_ATTEMPTS",
+    "MAX_DELAY",
     "MIN_INTERVAL",
     "DispatchResult",
+    "DispatchStore",
+    "OutboxStatus",
     "OutboxView",
     "backoff",
     "dispatch_due",
     "list_outbox",
 ]
 
-MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
-BASE_DELAY = 5.0
-MAX_DELAY = 3600.0
 MIN_INTERVAL = {"shopify": 0.5, "woocommerce": 0.2}
 """Seconds between two requests to the same shop."""
 
+OutboxView = OutboxEntry
+"""A row as ``flexchain outbox list`` shows it."""
 
-@dataclass(frozen=True)
-class OutboxView:
-    id: int
-    shop: str
-    kind: str
-    key: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    payload: dict[str, object]
-    sent_at: datetime | None
+T = TypeVar("T")
+
+
+class DispatchStore(Protocol):
+    """What :func:`dispatch_due` needs of the outbox (:class:`OutboxDispatchStore` on a
+    database; each call a transaction of its own)."""
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[int]: ...
+
+    def load(self, outbox_id: int) -> tuple[OutboxMessage, ShopEndpoint] | None: ...
+
+    def settle(self, outbox_id: int, decide: Callable[[Delivery], tuple[Delivery, T]]) -> T: ...
 
 
 @dataclass
@@ -70,76 +95,26 @@ class DispatchResult:
     failed: int = 0
 
 
-def backoff(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait after the ``attempts``-th failure: 5, 10, 20 ... capped, +-20 % jitter."""
-    delay = min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
-    return delay * (0.8 + 0.4 * (rng or random).random())
-
-
 def list_outbox(
     uow: UnitOfWork, *, status: str | None = None, limit: int = 500
 ) -> list[OutboxView]:
     """Pending and failed pushes (``status`` picks one, ``sent`` included), oldest first."""
-    query = (
-        select(OutboxRow, ShopRow.domain)
-        .join(ShopRow, ShopRow.id == OutboxRow.shop_id)
-        .order_by(OutboxRow.id)
-        .limit(limit)
-    )
-    query = query.where(
-        OutboxRow.status == status if status else OutboxRow.status.in_(("pending", "failed"))
-    )
-    return [
-        OutboxView(
-            row.id,
-            domain,
-            row.kind,
-            row.key,
-            row.status,
-            row.attempts,
-            row.next_attempt_at,
-            row.last_error,
-            row.payload,
-            row.sent_at,
-        )
-        for row, domain in uow.session.execute(query).all()
-    ]
-
-
-def _claim(engine: Engine, now: datetime, limit: int) -> list[int]:
-    with UnitOfWork(engine, actor="outbox") as uow:
-        rows = list(
-            uow.session.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for row in rows:
-            row.next_attempt_at = now + LEASE
-        uow.commit()
-        return [row.id for row in rows]
+    statuses = (status,) if status else (OutboxStatus.PENDING, OutboxStatus.FAILED)
+    return OutboxRows(uow.session).entries(statuses, limit)
 
 
 class _Sender:
-    """One HTTP client for a dispatch round, and the time of the last request per shop."""
+    """One HTTP client for a dispatch round, paced per shop."""
 
-    def __init__(self, http: httpx.Client, min_interval: dict[str, float]) -> None:
+    def __init__(self, http: httpx.Client, pacer: Pacer) -> None:
         self.http = http
-        self.min_interval = min_interval
-        self.last: dict[int, float] = {}
+        self.pacer = pacer
 
-    def send(self, shop: ShopRow, row: OutboxRow) -> None:
-        if row.kind != AVAILABILITY:
-            raise PermanentFailure(f"unknown outbox kind {row.kind!r}")
-        wait = self.last.get(shop.id, 0.0) + self.min_interval.get(shop.platform, 0.5)
-        pause = wait - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-        self.last[shop.id] = time.monotonic()
-        payload = row.payload
+    def send(self, shop: ShopEndpoint, message: OutboxMessage) -> None:
+        if message.kind != AVAILABILITY:
+            raise PermanentFailure(f"unknown outbox kind {message.kind!r}")
+        self.pacer.wait(shop.id, shop.platform)
+        payload = message.payload
         base = shop.push_url or shop.api_url or f"https://{shop.domain}"
         if not shop.api_token:
             raise PermanentFailure(f"shop {shop.domain} has no API token: flexchain shop add ...")
@@ -151,7 +126,7 @@ class _Sender:
                 str(payload["inventory_item_id"]),
                 shop.external_location_id,
                 int(str(payload["available"])),
-                row.idempotency_key,
+                message.idempotency_key,
             )
         else:
             key, _, secret = shop.api_token.partition(":")
@@ -160,102 +135,65 @@ class _Sender:
 
 
 def dispatch_due(
-    engine: Engine,
+    engine: Engine | None,
     *,
     now: datetime,
     limit: int = 100,
     http: httpx.Client | None = None,
-    min_interval: dict[str, float] | None = None,
+    min_interval: Mapping[str, float] | None = None,
+    store: DispatchStore | None = None,
+    pacer: Pacer | None = None,
 ) -> DispatchResult:
-    """Send up to ``limit`` due pushes; each outcome is committed as soon as it is known."""
+    """Send up to ``limit`` due pushes; each outcome is committed as soon as it is known.
+
+    ``store`` defaults to the outbox of ``engine``; ``pacer`` to one spacing requests by
+    ``min_interval`` (default :data:`MIN_INTERVAL`) on the process's monotonic clock.
+    """
+    if store is None:
+        assert engine is not None, "dispatch_due needs an engine or a store"
+        store = OutboxDispatchStore(engine)
     result = DispatchResult()
-    ids = _claim(engine, now, limit)
+    ids = store.claim(now, limit, LEASE)
     if not ids:
         return result
     own = http is None
     client = http or httpx.Client(timeout=httpx.Timeout(10.0))
-    sender = _Sender(client, MIN_INTERVAL if min_interval is None else min_interval)
+    sender = _Sender(client, pacer or Pacer(MIN_INTERVAL if min_interval is None else min_interval))
     try:
         for outbox_id in ids:
-            _send_one(engine, sender, outbox_id, result, now)
+            _send_one(store, sender, outbox_id, result, now)
     finally:
         if own:
             client.close()
     return result
 
 
+def _failure(error: StorefrontApiError) -> Failure:
+    if isinstance(error, RateLimited):
+        return Failure(str(error), retry_after=error.retry_after_seconds)
+    return Failure(str(error), permanent=isinstance(error, PermanentFailure))
+
+
 def _send_one(
-    engine: Engine, sender: _Sender, outbox_id: int, result: DispatchResult, now: datetime
+    store: DispatchStore, sender: _Sender, outbox_id: int, result: DispatchResult, now: datetime
 ) -> None:
-    with UnitOfWork(engine, write=False) as reader:
-        row = reader.session.get(OutboxRow, outbox_id)
-        shop = reader.session.get(ShopRow, row.shop_id) if row else None
-        reader.session.expunge_all()  # keep the loaded values after the read ends
-    if row is None or shop is None or row.status != "pending":
+    loaded = store.load(outbox_id)
+    if loaded is None:
         return
-    error: StorefrontApiError | None = None
+    message, shop = loaded
+    if message.status != OutboxStatus.PENDING:
+        return
+    failure: Failure | None = None
     try:
-        sender.send(shop, row)
-    except StorefrontApiError as failure:
-        error = failure
-    with UnitOfWork(engine, actor="outbox") as uow:
-        stored = uow.session.get(OutboxRow, outbox_id, with_for_update=True)
-        assert stored is not None
-        done = now
-        if stored.idempotency_key != row.idempotency_key and error is None:
-            # the payload changed while it was being sent: send the new one next round
-            stored.next_attempt_at = done
-            result.retrying += 1
-        elif error is None:
-            stored.status = "sent"
-            stored.sent_at = done
-            stored.last_error = None
-            stored.attempts += 1
-            result.sent += 1
-        else:
-            stored.attempts += 1
-            stored.last_error = str(error)
-            if isinstance(error, RateLimited):
-                stored.next_attempt_at = done + timedelta(seconds=error.retry_after_seconds)
-                result.retrying += 1
-            elif isinstance(error, PermanentFailure) or stored.attempts >= MAX_ATTEMPTS:
-                stored.status = "failed"
-                result.failed += 1
-            else:
-                stored.next_attempt_at = done + timedelta(seconds=backoff(stored.attempts))
-                result.retrying += 1
-        uow.commit()
-
-
-class Worker:
-    """The API server's background thread: every ``interval`` seconds it applies webhooks left
-    pending by a stopped server (:func:`flexchain.services.intake.process_pending`) and sends
-    the pushes that are due (:func:`dispatch_due`)."""
-
-    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
-        self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="flexchain-outbox", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=15)
-
-    def _run(self) -> None:
-        from datetime import UTC
-
-        from flexchain.services import intake
-
-        while not self._stop.is_set():
-            try:
-                intake.process_pending(self.engine, now=datetime.now(UTC))
-                dispatch_due(self.engine, now=datetime.now(UTC))
-            except Exception:  # keep the worker alive; the row keeps its error
-                import logging
-
-                logging.getLogger(__name__).exception("outbox dispatch failed")
-            self._stop.wait(self.interval)
+        sender.send(shop, message)
+    except StorefrontApiError as error:
+        failure = _failure(error)
+    outcome = store.settle(
+        outbox_id, lambda stored: settle(stored, message.idempotency_key, failure, now)
+    )
+    if outcome is Outcome.SENT:
+        result.sent += 1
+    elif outcome is Outcome.FAILED:
+        result.failed += 1
+    else:
+        result.retrying += 1

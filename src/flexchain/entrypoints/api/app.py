@@ -20,7 +20,8 @@ from flexchain.entrypoints.api import (
     tracking,
     webhooks,
 )
-from flexchain.services import intake, outbox
+from flexchain.entrypoints.api.background import outbox
+from flexchain.services import intake
 
 
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:

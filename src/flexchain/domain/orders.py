@@ -1,4 +1,4 @@
-"""Sales orders: the order lifecycle, production job status, speed tiers and chosen options.
+"""Sales orders: the order lifecycle, production job status and chosen options.
 
 An order moves ``received -> reserved -> in_production -> ready -> shipped -> delivered``; it can be
 cancelled from any open state (before it ships). Cancelling releases its reservations and cancels
@@ -22,6 +22,7 @@ from typing import Final
 from flexchain.domain.catalog import Option
 from flexchain.domain.checks import choice
 from flexchain.domain.errors import IllegalTransition
+from flexchain.domain.speed import SpeedTier
 from flexchain.domain.values import utc
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "OrderStatus",
     "SpeedTier",
     "can_transition",
+    "is_free_text",
     "match_options",
     "newest_wins",
+    "option_key",
     "plan_cancellation",
     "transition",
 ]
@@ -145,15 +148,6 @@ def plan_cancellation(
     return CancelPlan(release_reservations=True, cancel_jobs=cancel, keep_jobs=keep)
 
 
-class SpeedTier(StrEnum):
-    """How fast the customer asked for the order, which sets price and promise date."""
-
-    BASIC = "basic"
-    CUSTOM = "custom"
-    FAST = "fast"
-    PREMIUM = "premium"
-
-
 @dataclass(frozen=True)
 class ChosenOption:
     """The option picked for a custom module; ``value`` holds free text such as an engraving."""
@@ -180,13 +174,22 @@ _TEXT_WORD = re.compile(r"\btext\b", re.IGNORECASE)
 _FREE_TEXT_CODES: Final = frozenset({"text", "freetext", "customtext"})
 
 
-def _key(text: str) -> str:
+def option_key(text: str) -> str:
     """Case-, space- and punctuation-insensitive form: ``"Dark-Blue"`` -> ``"darkblue"``."""
     return _NOT_ALNUM.sub("", text).casefold()
 
 
-def _is_free_text(option: Option) -> bool:
-    return _key(option.code) in _FREE_TEXT_CODES or bool(_TEXT_WORD.search(option.name))
+def is_free_text(option: Option) -> bool:
+    """Whether ``option`` takes the customer's text (code ``TEXT``, or "text" in its name).
+
+    The one test of a free-text option: orders keep the text as typed, quotes never offer such
+    an option as an alternative.
+    """
+    return option_key(option.code) in _FREE_TEXT_CODES or bool(_TEXT_WORD.search(option.name))
+
+
+_key = option_key
+_is_free_text = is_free_text
 
 
 ModuleLabels = str | Sequence[str]

@@ -1,0 +1,508 @@
+"""Allocation of an order: picks from stock, production jobs at suppliers, and the promise date.
+
+One pure rule, used by order intake (:mod:`flexchain.services.fulfilment`) and by quoting
+(:mod:`flexchain.domain.quotes`), so an order and its quote agree by construction. Per line of
+``quantity`` units of a product, with the options chosen for its custom modules:
+
+**What is made.** A line is *made to order* when a custom module has a chosen option other than
+:data:`NO_WORK` ("No print" leaves the module out). Otherwise finished units in stock are picked
+first (locations in the order given: the shop's warehouse, then the others) and only the rest is
+built. For the units built:
+
+* a product with modules: each custom module with work is a ``custom`` job for all of them; each
+  standard module is picked from stock and its shortfall is a ``shortage`` job, raised to the
+  module's MOQ and order multiple (the surplus goes to stock);
+* a product without modules but with a process (see :func:`process_of`) is one ``shortage`` job;
+* a product without a BOM and without a process is bought finished: it waits for its supplier.
+
+**When.** Materials below the jobs (and the product's other components) are taken from stock; a
+shortfall waits for its lead time. A job starts when its own materials are ready and is placed by
+:func:`flexchain.domain.assignment.assign` (the option's lead-time delta and the tier's lead-time
+factor scale the supplier's lead time; rush tiers take the fastest supplier), custom modules
+first, then shortages, in BOM order; each job counts as booked load for the ones after it (in the
+whole order). A product with modules is then assembled: its production cycle x the tier's
+lead-time factor, rounded up (:func:`assembly_days`), after the last job and material. Packing
+takes :data:`PACKING_DAYS`; the line ships then, and the order when its last line does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Final
+
+from flexchain.domain.assignment import HORIZON_DAYS, Assignment, Candidate, assign
+from flexchain.domain.bom import BomLine, low_level_codes, product_modules
+from flexchain.domain.catalog import Item, Option
+from flexchain.domain.checks import choice
+from flexchain.domain.orders import ChosenOption
+from flexchain.domain.speed import SpeedTerms
+from flexchain.domain.suppliers import Process
+
+__all__ = [
+    "CUSTOM",
+    "NO_WORK",
+    "PACKING_DAYS",
+    "SHORTAGE",
+    "Allocation",
+    "Job",
+    "LinePlan",
+    "LineRequest",
+    "Materials",
+    "Module",
+    "Pick",
+    "Place",
+    "Product",
+    "allocate",
+    "assembly_days",
+    "per_unit",
+    "process_of",
+    "product_of",
+    "supplier_processes",
+]
+
+NO_WORK: Final = "NONE"
+"""The option code that leaves a custom module out ("No print"): no job, no fee."""
+PACKING_DAYS: Final = 1
+"""Days from everything being ready to the parcel leaving the warehouse."""
+CUSTOM: Final = "custom"
+SHORTAGE: Final = "shortage"
+"""The reasons of a job (the words of ``production_jobs.reason``)."""
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+# --- what is allocated --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module of a product: ``per_product`` units in each; ``materials`` per module unit (all
+    levels, scrap included); ``process`` that makes it (``None``: unknown, the job is not
+    placed)."""
+
+    item: Item
+    per_product: Decimal
+    process: Process | None = None
+    materials: Mapping[str, Decimal] = field(default_factory=dict)
+    options: Mapping[str, Option] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Product:
+    """A finished product as allocation sees it.
+
+    ``materials``: its components other than modules (packaging), per product unit, all levels;
+    ``process``: what makes it when it has no modules; ``has_bom``: without one (and without a
+    process) it is bought finished.
+    """
+
+    item: Item
+    modules: tuple[Module, ...] = ()
+    process: Process | None = None
+    materials: Mapping[str, Decimal] = field(default_factory=dict)
+    has_bom: bool = False
+
+    @property
+    def custom(self) -> tuple[Module, ...]:
+        return tuple(module for module in self.modules if module.item.is_custom_module)
+
+    @property
+    def bought(self) -> bool:
+        return not self.has_bom and self.process is None
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One order line (or the quoted configuration): ``chosen`` option per custom module SKU;
+    ``extra_lead_days`` per custom module SKU, the chosen option's lead-time delta."""
+
+    ref: Hashable
+    product: Product
+    quantity: Decimal
+    chosen: Mapping[str, ChosenOption] = field(default_factory=dict)
+    extra_lead_days: Mapping[str, int] = field(default_factory=dict)
+
+    def made_to_order(self) -> bool:
+        """Whether a custom module has work (a chosen option other than :data:`NO_WORK`)."""
+        return any(self._works(module) for module in self.product.custom)
+
+    def _works(self, module: Module) -> bool:
+        pick = self.chosen.get(module.item.sku)
+        return pick is None or pick.option_code != NO_WORK
+
+
+@dataclass(frozen=True)
+class Materials:
+    """Material stock: ``available`` per SKU and the days a shortfall waits (``lead_days``)."""
+
+    available: Mapping[str, Decimal]
+    lead_days: Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Pick:
+    line: Hashable
+    sku: str
+    location: Hashable
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Job:
+    """A production job: ``assignment`` is ``None`` when the module's process is unknown."""
+
+    line: Hashable
+    sku: str
+    reason: str
+    quantity: Decimal
+    process: Process | None
+    option_code: str | None = None
+    option_value: str = ""
+    assignment: Assignment | None = None
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """What one line takes and when it ships, with the steps behind the date."""
+
+    ref: Hashable
+    build: Decimal
+    """Units made (the rest is picked finished)."""
+    taken: Decimal
+    """Finished units picked from stock."""
+    picks: tuple[Pick, ...]
+    jobs: tuple[Job, ...]
+    needs: Mapping[str, Decimal]
+    """Materials the units made need."""
+    short: Mapping[str, Decimal]
+    """Materials (or the bought product) short in stock."""
+    ready: Mapping[str, date]
+    """When each short material arrives."""
+    made: date
+    """When the last job and material are ready."""
+    assembles: bool
+    """Whether the product is assembled from its modules (it has some, and units are made)."""
+    assembly_days: int
+    assembled: date
+    ship_date: date
+
+
+@dataclass(frozen=True)
+class Allocation:
+    lines: tuple[LinePlan, ...]
+    promise: date
+    """When the order ships: its last line."""
+
+    @property
+    def picks(self) -> tuple[Pick, ...]:
+        return tuple(pick for line in self.lines for pick in line.picks)
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        return tuple(job for line in self.lines for job in line.jobs)
+
+
+Place = Callable[[Process, Decimal, date, int, SpeedTerms, Mapping[str, Decimal]], Assignment]
+"""``(process, quantity, start, extra lead days, terms, units booked per supplier) ->
+Assignment``: how a job is placed (:func:`placer`; quotes pass a memoised one)."""
+
+
+def placer(candidates: Mapping[Process, Sequence[Candidate]], horizon_days: int) -> Place:
+    """:func:`assign` over ``candidates``, with the units this allocation booked added."""
+
+    def place(
+        process: Process,
+        quantity: Decimal,
+        start: date,
+        extra: int,
+        terms: SpeedTerms,
+        booked: Mapping[str, Decimal],
+    ) -> Assignment:
+        found = candidates.get(process, ())
+        if booked:
+            found = [
+                replace(c, booked_units=c.booked_units + booked[c.supplier_code])
+                if c.supplier_code in booked
+                else c
+                for c in found
+            ]
+        return assign(
+            process,
+            quantity,
+            found,
+            rush=terms.rush,
+            start=start,
+            extra_lead_days=extra,
+            lead_time_factor=terms.lead_time_factor,
+            horizon_days=horizon_days,
+        )
+
+    return place
+
+
+# --- the rule -----------------------------------------------------------------------------------
+
+
+def assembly_days(product: Item, terms: SpeedTerms) -> int:
+    """Days to assemble a product from its modules: its production cycle x the tier's lead-time
+    factor, rounded up."""
+    return math.ceil((product.production_cycle_days or 0) * terms.lead_time_factor)
+
+
+def allocate(
+    lines: Sequence[LineRequest],
+    stock: Mapping[str, Sequence[tuple[Hashable, Decimal]]],
+    candidates: Mapping[Process, Sequence[Candidate]],
+    terms: SpeedTerms,
+    *,
+    today: date,
+    materials: Materials | None = None,
+    packing_days: int = PACKING_DAYS,
+    horizon_days: int = HORIZON_DAYS,
+    place: Place | None = None,
+) -> Allocation:
+    """Picks, jobs and promise of ``lines`` (rule: module docstring).
+
+    Parameters
+    ----------
+    stock
+        Available units per SKU at each location, in the order to pick them.
+    candidates
+        Capable active suppliers per process with the units already booked on them.
+    materials
+        Material stock and lead times; ``None``: materials are not checked (never short), a
+        bought product waits its production cycle.
+    place
+        How a job is placed (default :func:`placer` over ``candidates``).
+    """
+    left = {sku: [_Left(loc, amount) for loc, amount in found] for sku, found in stock.items()}
+    booked: dict[Process, dict[str, Decimal]] = defaultdict(dict)
+    place = place or placer(candidates, horizon_days)
+    plans = [
+        _line(line, left, booked, place, terms, today, materials, packing_days) for line in lines
+    ]
+    promise = max((plan.ship_date for plan in plans), default=today + timedelta(packing_days))
+    return Allocation(tuple(plans), promise)
+
+
+@dataclass
+class _Left:
+    """What is left of one SKU at one location as the lines take from it."""
+
+    location: Hashable
+    available: Decimal
+
+
+def _take(
+    left: dict[str, list[_Left]], line: Hashable, sku: str, wanted: Decimal
+) -> tuple[Decimal, list[Pick]]:
+    """Pick up to ``wanted`` units of ``sku`` from its locations in order."""
+    picks: list[Pick] = []
+    got = _ZERO
+    for entry in left.get(sku, ()):
+        if got >= wanted:
+            break
+        amount = min(wanted - got, max(entry.available, _ZERO))
+        if amount > 0:
+            entry.available -= amount
+            got += amount
+            picks.append(Pick(line, sku, entry.location, amount))
+    return got, picks
+
+
+def _line(
+    line: LineRequest,
+    left: dict[str, list[_Left]],
+    booked: dict[Process, dict[str, Decimal]],
+    place: Place,
+    terms: SpeedTerms,
+    today: date,
+    materials: Materials | None,
+    packing_days: int,
+) -> LinePlan:
+    product = line.product
+    sku = product.item.sku
+    taken, picks = _ZERO, list[Pick]()
+    if not line.made_to_order():
+        taken, picks = _take(left, line.ref, sku, line.quantity)
+    build = line.quantity - taken
+    work: list[_Work] = []
+    if build > 0:
+        picks += _work(line, build, left, work)
+    needs: dict[str, Decimal] = defaultdict(Decimal)
+    for job, per, _ in work:
+        for material, amount in per.items():
+            needs[material] += amount * job.quantity
+    if build > 0 and not any(job.sku == sku for job, _, _ in work):  # else the job needs them
+        for material, amount in product.materials.items():
+            needs[material] += amount * build
+    short: dict[str, Decimal] = {}
+    if materials is not None:
+        available = materials.available
+        for material, need in needs.items():
+            if need > available.get(material, _ZERO):
+                short[material] = need - available.get(material, _ZERO)
+    if build > 0 and product.bought:
+        short[sku] = build
+    ready = {m: today + timedelta(days=_lead(m, product.item, materials)) for m in short}
+    made = max(ready.values(), default=today)
+    jobs: list[Job] = []
+    for job, per, extra in work:
+        placed = None
+        if job.process is not None:
+            start = max((ready[m] for m in per if m in ready), default=today)
+            load = booked[job.process]
+            placed = place(job.process, job.quantity, start, extra, terms, load)
+            load[placed.supplier_code] = load.get(placed.supplier_code, _ZERO) + job.quantity
+            made = max(made, placed.finish)
+        jobs.append(replace(job, assignment=placed))
+    assembles = build > 0 and bool(product.modules)
+    days = assembly_days(product.item, terms) if assembles else 0
+    assembled = made + timedelta(days=days)
+    shipped = assembled + timedelta(days=packing_days)
+    return LinePlan(
+        line.ref, build, taken, tuple(picks), tuple(jobs), dict(needs), short, ready, made,
+        assembles, days, assembled, shipped,
+    )  # fmt: skip
+
+
+_Work = tuple[Job, Mapping[str, Decimal], int]
+"""A job to place, the materials per unit it needs, and the extra lead days of its option."""
+
+
+def _work(
+    line: LineRequest, build: Decimal, left: dict[str, list[_Left]], work: list[_Work]
+) -> list[Pick]:
+    """Append the jobs ``build`` units of the line need to ``work`` (custom modules first, then
+    shortages, in BOM order); return the picks of standard modules."""
+    product = line.product
+    for module in product.custom:
+        if line._works(module):
+            pick = line.chosen.get(module.item.sku)
+            job = Job(
+                line.ref,
+                module.item.sku,
+                CUSTOM,
+                build * module.per_product,
+                module.process,
+                pick.option_code if pick else None,
+                pick.value if pick else "",
+            )
+            work.append((job, module.materials, line.extra_lead_days.get(module.item.sku, 0)))
+    picks: list[Pick] = []
+    for module in product.modules:
+        if module.item.is_custom_module:
+            continue
+        need = build * module.per_product
+        got, found = _take(left, line.ref, module.item.sku, need)
+        picks += found
+        if need > got:
+            amount = module.item.round_quantity(need - got)
+            work.append(
+                (
+                    Job(line.ref, module.item.sku, SHORTAGE, amount, module.process),
+                    module.materials,
+                    0,
+                )
+            )
+    if not product.modules and product.process is not None:
+        job = Job(line.ref, product.item.sku, SHORTAGE, build, product.process)
+        work.append((job, product.materials, 0))
+    return picks
+
+
+def _lead(sku: str, product: Item, materials: Materials | None) -> int:
+    if materials is not None:
+        return materials.lead_days(sku)
+    return (product.production_cycle_days or 0) if sku == product.sku else 0
+
+
+# --- building a product from its BOM ------------------------------------------------------------
+
+
+def process_of(item: Item, processes: Mapping[str, frozenset[Process]]) -> Process | None:
+    """The process that makes ``item``: its attribute ``process`` if it has one; else the first
+    process (in the order of :class:`~flexchain.domain.suppliers.Process`) its default supplier
+    runs (``processes``: per active supplier code); else ``None``."""
+    named = item.attributes.get("process")
+    if named:
+        return choice(Process, named, f"{item.sku}: attributes.process")
+    runs = processes.get(item.default_supplier or "", frozenset())
+    return next((process for process in Process if process in runs), None)
+
+
+def supplier_processes(
+    candidates: Mapping[Process, Sequence[Candidate]],
+) -> dict[str, frozenset[Process]]:
+    """The processes each supplier among ``candidates`` runs."""
+    runs: dict[str, set[Process]] = defaultdict(set)
+    for process, found in candidates.items():
+        for candidate in found:
+            runs[candidate.supplier_code].add(process)
+    return {code: frozenset(found) for code, found in runs.items()}
+
+
+def per_unit(lines: Sequence[BomLine]) -> dict[str, dict[str, Decimal]]:
+    """Every item's components per unit, all levels, scrap compounded.
+
+    Items are taken deepest first (by low-level code), so each child is complete before its
+    parents use it; the walk is iterative and a cycle raises :class:`BomCycleError`.
+    """
+    children: dict[str, list[BomLine]] = defaultdict(list)
+    for line in lines:
+        children[line.parent_sku].append(line)
+    codes = low_level_codes(lines)
+    done: dict[str, dict[str, Decimal]] = {}
+    for sku in sorted(children, key=lambda sku: -codes[sku]):
+        total: dict[str, Decimal] = defaultdict(Decimal)
+        for line in children[sku]:
+            gross = line.gross(_ONE)
+            total[line.child_sku] += gross
+            for below, amount in done.get(line.child_sku, {}).items():
+                total[below] += gross * amount
+        done[sku] = dict(total)
+    return done
+
+
+def product_of(
+    product: Item,
+    bom: Sequence[BomLine],
+    items: Mapping[str, Item],
+    options: Mapping[str, Sequence[Option]],
+    processes: Mapping[str, frozenset[Process]],
+) -> Product:
+    """``product`` with its modules (in BOM order), their materials and processes, and its other
+    components, from the BOM tree below it."""
+    exploded = per_unit(bom)
+    modules = tuple(
+        Module(
+            item,
+            per,
+            process_of(item, processes),
+            exploded.get(item.sku, {}),
+            {option.code: option for option in options.get(item.sku, ())},
+        )
+        for item, per in product_modules(bom, items, product.sku)
+    )
+    skus = {module.item.sku for module in modules}
+    packaging: dict[str, Decimal] = defaultdict(Decimal)
+    for line in bom:
+        if line.parent_sku != product.sku or line.child_sku in skus:
+            continue
+        gross = line.gross(_ONE)
+        packaging[line.child_sku] += gross
+        for below, amount in exploded.get(line.child_sku, {}).items():
+            packaging[below] += gross * amount
+    return Product(
+        product,
+        modules,
+        None if modules else process_of(product, processes),
+        dict(packaging),
+        product.sku in exploded,
+    )

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from flexchain.bootstrap import bootstrap  # noqa: E402
 from flexchain.config import Settings  # noqa: E402
 from flexchain.demo import generate  # noqa: E402
+from flexchain.entrypoints.cli.plan import gc_frozen  # noqa: E402
 from flexchain.planning.demand import classify  # noqa: E402
 from flexchain.planning.forecast import forecast  # noqa: E402
 from flexchain.services import planning  # noqa: E402
@@ -79,7 +80,10 @@ def main() -> None:
             load_demo(app.engine, data)
             print(f"loaded in {time.perf_counter() - began:.1f} s (not part of the run)")
             began = time.perf_counter()
-            summary = planning.run_plan(app.engine, now=today, horizon=args.horizon)
+            with gc_frozen() as freeze:  # as flexchain plan runs it
+                summary = planning.run_plan(
+                    app.engine, now=today, horizon=args.horizon, progress=freeze
+                )
             whole = time.perf_counter() - began
         finally:
             app.close()

@@ -15,6 +15,7 @@ from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.services import intake, planning
 from flexchain.services.imports import import_rows
+from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
 from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import TEE, build_world, shopify_order, shopify_webhook
 
@@ -50,10 +51,10 @@ def test_a_run_writes_a_current_plan_with_pegged_orders(company: Engine) -> None
     assert _status(company) == [(summary.run_id, "complete")]
     with UnitOfWork(company, write=False) as uow:
         rows = planning.plan_rows(uow, planning.current_run(uow).id)
-    tee = [r for r in rows if r["type"] == "order" and r["sku"] == TEE]
+    tee = [r for r in rows if isinstance(r, PlanOrderLine) and r.sku == TEE]
     # 10 on hand, about 7 a week forecast: orders start when stock runs out
-    assert tee and all(r["pegging"] for r in tee)
-    assert sum(r["quantity"] for r in tee) > 0
+    assert tee and all(r.pegging for r in tee)
+    assert sum(r.quantity for r in tee) > 0
 
 
 def test_an_interrupted_run_leaves_the_previous_plan_current(company: Engine) -> None:
@@ -78,9 +79,9 @@ def test_diff_names_the_input_that_changed(company: Engine) -> None:
     intake.process(company, received.inbox_id, now=NOW)
     second = planning.run_plan(company, now=NOW, horizon=8)
     with UnitOfWork(company, write=False) as uow:
-        changes = {c["sku"]: c for c in planning.diff_runs(uow, first.run_id, second.run_id)}
-    assert "new order: 0 -> 4" in changes[TEE]["caused_by"]
-    assert "stock change: 10/0 -> 10/10" in changes[TEE]["caused_by"]
+        changes = {c.sku: c for c in planning.diff_runs(uow, first.run_id, second.run_id)}
+    assert "new order: 0 -> 4" in changes[TEE].caused_by
+    assert "stock change: 10/0 -> 10/10" in changes[TEE].caused_by
 
 
 def test_plan_commands(company: Engine, database_url: str, tmp_path: Path) -> None:
@@ -148,11 +149,11 @@ def test_presale_signals_size_a_first_batch_and_option_shifts_raise_an_exception
     with UnitOfWork(company, write=False) as uow:
         plan = planning.plan_rows(uow, summary.run_id)
     # then the bag has a first batch pegged to presale, and the colour shift is reported
-    bag = [r for r in plan if r["type"] == "order" and r["sku"] == "BAG-CANVAS-NATURAL"]
-    assert bag and "presale=" in bag[0]["pegging"]
-    shifts = [r for r in plan if r["type"] == "exception" and r["kind"] == "option_shift"]
-    assert [r["sku"] for r in shifts] == ["M-DYE"]
-    assert "MADDER" in shifts[0]["message"]
+    bag = [r for r in plan if isinstance(r, PlanOrderLine) and r.sku == "BAG-CANVAS-NATURAL"]
+    assert bag and "presale=" in bag[0].pegging
+    shifts = [r for r in plan if isinstance(r, PlanExceptionLine) and r.kind == "option_shift"]
+    assert [r.sku for r in shifts] == ["M-DYE"]
+    assert "MADDER" in shifts[0].message
 
 
 def test_the_policy_matrix_and_costs_come_from_settings(
@@ -201,6 +202,6 @@ def test_demand_at_several_locations_adds_up_per_week(
         import_rows(uow, "demand", rows)
         uow.commit()
     after = planning.explain_item(company, TEE, now=NOW, horizon=8)
-    assert after["inputs"]["history_weeks"] == before["inputs"]["history_weeks"] == 13
-    assert after["inputs"]["history_total"] == before["inputs"]["history_total"] + 26
-    assert after["forecast"]["mean"] > before["forecast"]["mean"]  # the forecast sees both
+    assert after.inputs["history_weeks"] == before.inputs["history_weeks"] == 13
+    assert after.inputs["history_total"] == before.inputs["history_total"] + 26
+    assert after.forecast["mean"] > before.forecast["mean"]  # the forecast sees both

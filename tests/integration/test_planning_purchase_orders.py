@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.services import planning
 from flexchain.services.imports import import_rows
+from flexchain.services.plan_reports import PlanOrderLine, ScheduledReceipt
 from tests.integration.test_planning import NOW
 from tests.storefront_world import TEE, build_world
 
@@ -66,9 +67,9 @@ def planned(engine: Engine, run_id: int, sku: str, kind: str = "purchase") -> di
         rows = planning.plan_rows(uow, run_id)
     due: dict[date, Decimal] = defaultdict(Decimal)
     for row in rows:
-        if row["type"] == "order" and row["sku"] == sku:
-            assert row["kind"] == kind
-            due[row["due_date"]] += row["quantity"]
+        if isinstance(row, PlanOrderLine) and row.sku == sku:
+            assert row.kind == kind
+            due[row.due_date] += row.quantity
     return dict(due)
 
 
@@ -116,9 +117,9 @@ def test_an_open_po_line_reduces_the_planned_purchase_from_the_week_it_is_due(
 
     # and plan diff names the new receipt as the cause
     with UnitOfWork(company, write=False) as uow:
-        changes = {c["sku"]: c for c in planning.diff_runs(uow, before.run_id, after.run_id)}
+        changes = {c.sku: c for c in planning.diff_runs(uow, before.run_id, after.run_id)}
     assert set(changes) == {FABRIC}
-    assert changes[FABRIC]["caused_by"] == "open job or PO change: 0 -> 30"
+    assert changes[FABRIC].caused_by == "open job or PO change: 0 -> 30"
 
 
 def test_explain_lists_each_open_po_line_in_its_week_and_a_late_one_in_week_0(
@@ -135,9 +136,9 @@ def test_explain_lists_each_open_po_line_in_its_week_and_a_late_one_in_week_0(
     view = planning.explain_item(company, FABRIC, now=NOW, horizon=HORIZON)
 
     # then the late line is expected now, the other in its week, each named by order and line
-    assert view["netting"]["receipts"] == [
-        {"source": "po:PO-6900/3", "period": 0, "week": week(0), "quantity": D(12)},
-        {"source": "po:PO-7001/1", "period": 2, "week": week(2), "quantity": D(30)},
+    assert view.netting.receipts == [
+        ScheduledReceipt(source="po:PO-6900/3", period=0, week=week(0), quantity=D(12)),
+        ScheduledReceipt(source="po:PO-7001/1", period=2, week=week(2), quantity=D(30)),
     ]
-    receipts = [row["receipts"] for row in view["netting"]["periods"]]
+    receipts = [row.receipts for row in view.netting.periods]
     assert receipts == [D(12), D(0), D(30)] + [D(0)] * (HORIZON - 3)

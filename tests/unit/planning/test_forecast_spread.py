@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from flexchain.adapters.db.tables import ItemRow
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.forecast import forecast
-from flexchain.services.planning import PlanParameters, Snapshot, _forecast
+from flexchain.planning.run import PlanItem, PlanParameters, Snapshot
+from flexchain.planning.run_steps import classify_items, forecast_items
 
 START = date(2024, 1, 1)
 
@@ -28,10 +28,11 @@ def test_an_items_sigma_is_its_first_weeks_spread_not_the_horizons() -> None:
         }
     )
     snap = Snapshot(period_start=START + timedelta(weeks=weeks), horizon=26, history=history)
-    snap.items = {1: ItemRow(id=1, sku="TEE", standard_cost=Decimal(5))}
+    snap.items = {1: PlanItem(1, "TEE", make=False, custom=False, unit_value=5.0)}
 
-    # when the run forecasts it
-    (item,) = _forecast(snap, PlanParameters()).values()
+    # when the run classifies and forecasts it
+    params = PlanParameters()
+    (item,) = forecast_items(snap, classify_items(snap, params), params).values()
 
     # then its sigma is the spread of the first forecast week, below the widest one
     panel = weekly_buckets(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flexchain.adapters.spreadsheets import write_workbook
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import (
     console,
@@ -20,7 +22,7 @@ from flexchain.entrypoints.cli.render import (
     status_console,
     table,
 )
-from flexchain.services import planning
+from flexchain.services import plan_reports, planning
 
 plan_app = typer.Typer(
     help="Plan: forecast, safety stock and MRP into planned purchases and production.",
@@ -41,6 +43,26 @@ ORDER_COLUMNS = (
 EXCEPTION_COLUMNS = (("sku", "SKU"), ("kind", "Kind"), ("date", "Week"), ("message", "Message"))
 
 
+@contextmanager
+def gc_frozen() -> Iterator[Callable[[str], None]]:
+    """A progress hook for :func:`flexchain.services.planning.run_plan` that freezes the garbage
+    collector's view of everything built so far at each step's start; unfrozen on exit.
+
+    What earlier steps built (snapshot, forecasts) lives until the run ends: frozen, the cyclic
+    collector stops scanning those millions of objects again at every collection (a third of
+    MRP's time at 20,000 items: 6.2 -> 3.8 s). They are still freed by reference counting. This
+    is the process's business, so the command (and bench/plan.py) does it, not the service.
+    """
+
+    def freeze(_step: str) -> None:
+        gc.freeze()
+
+    try:
+        yield freeze
+    finally:
+        gc.unfreeze()
+
+
 @plan_app.callback()
 def plan(
     ctx: typer.Context,
@@ -57,13 +79,16 @@ def plan(
     """Run every planning step and write a new plan version (current only once complete)."""
     if ctx.invoked_subcommand is not None:
         return
-    with reported_errors(), opened(state_of(ctx)) as app:
+    weights = planning.STEP_WEIGHTS
+    with reported_errors(), opened(state_of(ctx)) as app, gc_frozen() as freeze:
         columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
         with Progress(*columns, console=status_console, transient=True) as bar:
-            task = bar.add_task("planning", total=len(planning.STEPS))
+            task = bar.add_task("planning", total=sum(weights.values()))
 
             def advance(step: str) -> None:
-                bar.update(task, description=step, completed=planning.STEPS.index(step))
+                done = sum(weights[name] for name in planning.STEPS[: planning.STEPS.index(step)])
+                bar.update(task, description=step, completed=done)
+                freeze(step)
 
             summary = planning.run_plan(
                 app.engine,
@@ -73,8 +98,9 @@ def plan(
                 params=dataclasses.replace(
                     planning.PlanParameters.from_settings(app.settings), backtest=backtest
                 ),
+                clock=lambda: datetime.now(UTC),
             )
-            bar.update(task, completed=len(planning.STEPS))
+            bar.update(task, completed=sum(weights.values()))
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in summary.seconds.items())
     console.print(
         f"plan {summary.run_id} is current: {summary.items} items, {summary.orders} planned "
@@ -84,10 +110,12 @@ def plan(
     )
 
 
-def _rows(ctx: typer.Context, run: int | None) -> tuple[int, list[dict[str, Any]]]:
+def _rows(
+    ctx: typer.Context, run: int | None
+) -> tuple[int, list[plan_reports.PlanOrderLine | plan_reports.PlanExceptionLine]]:
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        run_id = planning.current_run(uow, run).id
-        return run_id, planning.plan_rows(uow, run_id)
+        run_id = plan_reports.current_run(uow, run).id
+        return run_id, plan_reports.plan_rows(uow, run_id)
 
 
 @plan_app.command("show")
@@ -97,8 +125,8 @@ def show(ctx: typer.Context, run: RunOption = None, as_json: JsonOption = False)
     if as_json:
         print_json_array(rows)
         return
-    orders = [row for row in rows if row["type"] == "order"]
-    exceptions = [row for row in rows if row["type"] == "exception"]
+    orders = [dataclasses.asdict(row) for row in rows if row.type == "order"]
+    exceptions = [dataclasses.asdict(row) for row in rows if row.type == "exception"]
     console.print(
         f"plan {run_id}: {len(orders)} orders, {len(exceptions)} exceptions",
         markup=False,
@@ -117,20 +145,8 @@ def export(
     run: RunOption = None,
 ) -> None:
     """Write the plan to a workbook for the buyer's spreadsheet."""
-    run_id, rows = _rows(ctx, run)
-    sheets = []
-    for name, columns in (("orders", ORDER_COLUMNS), ("exceptions", EXCEPTION_COLUMNS)):
-        kind = name.rstrip("s")
-        records = [row for row in rows if row["type"] == kind]
-        sheets.append(
-            (
-                name,
-                [key for key, _ in columns],
-                [[record[key] for key, _ in columns] for record in records],
-            )
-        )
-    with reported_errors():
-        count = write_workbook(file, sheets)
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        run_id, count = plan_reports.export_plan(uow, file, run)
     console.print(f"plan {run_id}: {count} rows written to {file}", markup=False, soft_wrap=True)
 
 
@@ -144,10 +160,10 @@ def diff(
     """What changed between two plan versions (default: the previous and the current one) and
     which input change caused it."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        newer = planning.current_run(uow, new).id
-        older = old if old is not None else planning.previous_run(uow, newer).id
-        planning.current_run(uow, older)
-        changes = planning.diff_runs(uow, older, newer)
+        newer = plan_reports.current_run(uow, new).id
+        older = old if old is not None else plan_reports.previous_run(uow, newer).id
+        plan_reports.current_run(uow, older)
+        changes = plan_reports.diff_runs(uow, older, newer)
     if as_json:
         print_json_array(changes)
         return
@@ -160,7 +176,8 @@ def diff(
         ("after", f"Plan {newer}"),
         ("caused_by", "Caused by"),
     )
-    console.print(table(columns, changes, numeric=("before", "after"), flexible="caused_by"))
+    records = [dataclasses.asdict(change) for change in changes]
+    console.print(table(columns, records, numeric=("before", "after"), flexible="caused_by"))
 
 
 @plan_app.command("explain")
@@ -172,9 +189,12 @@ def explain(
     """The inputs, the formulas and every intermediate number behind one item's plan."""
     with reported_errors(), opened(state_of(ctx)) as app:
         params = planning.PlanParameters.from_settings(app.settings)
-        view = planning.explain_item(app.engine, item, now=datetime.now(UTC), params=params)
+        explained = plan_reports.explain_item(
+            app.engine, item, now=datetime.now(UTC), params=params
+        )
+    view = plain(explained)
     if as_json:
-        typer.echo(json.dumps(plain(view), indent=2))
+        typer.echo(json.dumps(view, indent=2))
         return
     inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
     console.print(f"{item}: {inputs}", markup=False, soft_wrap=True)

@@ -1,0 +1,442 @@
+"""The plans store: every statement of a planning run and of its reports.
+
+:class:`SqlPlanStore` is what :func:`flexchain.services.planning.run_plan` drives (record the
+run, load the snapshot, write the plan, mark a failure), one transaction each. The module
+functions read stored runs in the caller's unit of work, for ``plan show/export/diff``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from flexchain.adapters.db import signals as signals_store
+from flexchain.adapters.db.tables import (
+    BomLineRow,
+    CapabilityRow,
+    DemandHistoryRow,
+    ItemRow,
+    ItemSupplierRow,
+    LocationRow,
+    PlanExceptionRow,
+    PlanInputRow,
+    PlanOrderRow,
+    PlanRunRow,
+    ProductionJobRow,
+    PurchaseOrderLineRow,
+    SalesOrderLineRow,
+    SalesOrderRow,
+    StockBalanceRow,
+    SupplierRow,
+)
+from flexchain.adapters.db.types import QTY_SCALE
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.purchasing import POStatus
+from flexchain.planning.run import HISTORY_WEEKS, PlanItem, PlanResult, PlanRunStatus, Snapshot
+from flexchain.planning.run import monday as monday_of
+from flexchain.planning.sensing import sense
+
+__all__ = [
+    "Database",
+    "PlanRun",
+    "SqlPlanStore",
+    "StoredException",
+    "StoredOrder",
+    "bom_links",
+    "current_run",
+    "exceptions_of",
+    "inputs_of",
+    "orders_of",
+    "previous_run",
+    "skus",
+]
+
+Database = Engine
+"""The handle of a database the services pass on to its stores."""
+
+OPEN_ORDER = ("received", "reserved", "in_production", "ready")
+STOCK_KINDS = ("warehouse", "factory")
+OPEN_JOB = ("planned", "started")
+MAKES = ("finished", "module")
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A recorded planning run."""
+
+    id: int
+    status: PlanRunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    period_start: date
+    horizon: int
+    actor: str
+    error: str | None
+    stats: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    number: int
+    item_id: int
+    kind: str
+    release_date: date
+    due_date: date
+    quantity: Decimal
+    pegs: list[list[str]]
+
+
+@dataclass(frozen=True)
+class StoredException:
+    item_id: int
+    kind: str
+    period_date: date
+    message: str
+
+
+def _run(row: PlanRunRow) -> PlanRun:
+    return PlanRun(
+        row.id,
+        PlanRunStatus(row.status),
+        row.started_at,
+        row.finished_at,
+        row.period_start,
+        row.horizon,
+        row.actor,
+        row.error,
+        dict(row.stats or {}),
+    )
+
+
+class SqlPlanStore:
+    """The plans store of one database, one transaction per method."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def start_run(
+        self, *, started_at: datetime, period_start: date, horizon: int, actor: str
+    ) -> int:
+        """Record a ``running`` run (committed) and return its id."""
+        with UnitOfWork(self.engine, actor=actor) as uow:
+            run = PlanRunRow(
+                status=PlanRunStatus.RUNNING.value,
+                started_at=started_at,
+                period_start=period_start,
+                period_days=7,
+                horizon=horizon,
+                actor=actor,
+            )
+            uow.session.add(run)
+            uow.session.flush()
+            run_id = run.id
+            uow.commit()
+        return run_id
+
+    def load_snapshot(self, *, today: date, horizon: int, now: datetime) -> Snapshot:
+        """Everything the run reads, with the presale signals up to ``now``, in one read."""
+        with UnitOfWork(self.engine, write=False) as reader:
+            sensed = sense(
+                signals_store.signals_frame(reader, now),
+                now=now,
+                items_with_history=partial(signals_store.items_with_history, reader),
+                bom=partial(signals_store.bom_frame, reader),
+            )
+            snap = load_snapshot(reader, today=today, horizon=horizon)
+        snap.sensed = sensed
+        return snap
+
+    def write_plan(
+        self,
+        run_id: int,
+        result: PlanResult,
+        *,
+        inputs: dict[int, dict[str, str]],
+        stats: dict[str, Any],
+        finished_at: datetime,
+    ) -> None:
+        """The planned orders, exceptions and inputs, and the run ``complete``: one transaction."""
+        with UnitOfWork(self.engine) as uow:
+            _write(uow.session, run_id, result, inputs)
+            run = uow.session.get(PlanRunRow, run_id)
+            assert run is not None
+            run.status = PlanRunStatus.COMPLETE.value
+            run.finished_at = finished_at
+            run.stats = stats
+            uow.commit()
+
+    def fail_run(self, run_id: int, *, error: str, finished_at: datetime, actor: str) -> None:
+        with UnitOfWork(self.engine, actor=actor) as uow:
+            row = uow.session.get(PlanRunRow, run_id)
+            assert row is not None
+            row.status = PlanRunStatus.FAILED.value
+            row.error = error
+            row.finished_at = finished_at
+            uow.commit()
+
+
+def _write(
+    session: Session, run_id: int, result: PlanResult, inputs: dict[int, dict[str, str]]
+) -> None:
+    start, ids = result.snapshot.period_start, result.ids
+
+    def day(period: int) -> date:
+        return start + timedelta(weeks=period)
+
+    order_rows = [
+        {
+            "run_id": run_id,
+            "number": order.id,
+            "item_id": ids[order.item],
+            "kind": order.kind,
+            "release_date": day(order.release_period),
+            "due_date": day(order.due_period),
+            "quantity": order.quantity,
+            "pegs": [[source, str(quantity)] for source, quantity in order.pegs],
+        }
+        for order in result.mrp.planned
+    ]
+    exception_rows = [
+        {
+            "run_id": run_id,
+            "item_id": ids[e.item],
+            "kind": e.kind,
+            "period_date": day(e.period),
+            "message": e.message,
+        }
+        for e in result.mrp.exceptions
+    ]
+    input_rows = [{"run_id": run_id, "item_id": i, "values": v} for i, v in inputs.items()]
+    for table, rows in (
+        (PlanOrderRow, order_rows),
+        (PlanExceptionRow, exception_rows),
+        (PlanInputRow, input_rows),
+    ):
+        if rows:
+            session.execute(insert(table), rows)
+
+
+# --- the snapshot ------------------------------------------------------------------------------
+
+
+def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
+    """The run's :class:`~flexchain.planning.run.Snapshot` (without sensing) in ``uow``."""
+    session = uow.session
+    snap = Snapshot(period_start=monday_of(today), horizon=horizon)
+    items = {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.active))}
+    snap.bom = [  # plain rows, not ORM objects: a big catalog has hundreds of thousands
+        (parent, child, quantity, scrap)
+        for parent, child, quantity, scrap in session.execute(
+            select(
+                BomLineRow.parent_id,
+                BomLineRow.child_id,
+                BomLineRow.quantity,
+                BomLineRow.scrap_pct,
+            )
+        )
+    ]
+    _terms(session, snap, items)
+    snap.items = {
+        item.id: PlanItem(
+            item.id,
+            item.sku,
+            make=item.kind in MAKES,
+            custom=item.module_type == "custom",
+            unit_value=float(item.standard_cost or item.list_price or 1),
+        )
+        for item in items.values()
+    }
+    _stock_and_receipts(session, snap)
+    _firm_demand(session, snap)
+    snap.history = _history(session, snap.period_start)
+    session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
+    return snap
+
+
+def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
+    """Lead times (a made item: its default supplier's first capability's lead time plus its
+    production cycle; a bought item: its item-supplier term's), tiers and lot terms."""
+    first_capability: dict[int, tuple[Decimal, Decimal]] = {}
+    for supplier_id, lead, lead_sd in session.execute(
+        select(
+            CapabilityRow.supplier_id,
+            CapabilityRow.lead_time_mean_days,
+            CapabilityRow.lead_time_sd_days,
+        ).order_by(CapabilityRow.id)
+    ).all():
+        first_capability.setdefault(supplier_id, (lead, lead_sd))
+    tiers = dict(session.execute(select(SupplierRow.id, SupplierRow.tier)).all())
+    terms: dict[int, ItemSupplierRow] = {}
+    for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id)):
+        item = items.get(row.item_id)
+        if item is not None and (
+            row.item_id not in terms or row.supplier_id == item.default_supplier_id
+        ):
+            terms[row.item_id] = row
+    for item in items.values():
+        term = terms.get(item.id)
+        if item.kind in MAKES:
+            lead, lead_sd = first_capability.get(
+                item.default_supplier_id or -1, (Decimal(0), Decimal(0))
+            )
+            snap.lead_days[item.id] = math.ceil(lead) + item.production_cycle_days
+            snap.lead_sd_days[item.id] = lead_sd
+        else:
+            snap.lead_days[item.id] = term.lead_time_days if term else 0
+            snap.lead_sd_days[item.id] = Decimal(0)
+        supplier = term.supplier_id if term else item.default_supplier_id
+        if supplier is not None and supplier in tiers:
+            snap.tier[item.id] = tiers[supplier]
+        moq = max(item.moq, term.moq if term else Decimal(0))
+        multiple = max(item.order_multiple, term.order_multiple if term else Decimal(0))
+        snap.lot[item.id] = (moq, multiple or Decimal(1))
+
+
+def _stock_and_receipts(session: Session, snap: Snapshot) -> None:
+    for item_id, on_hand, reserved in session.execute(
+        select(
+            StockBalanceRow.item_id,
+            func.sum(StockBalanceRow.on_hand),
+            func.sum(StockBalanceRow.reserved),
+        )
+        .join(LocationRow, LocationRow.id == StockBalanceRow.location_id)
+        .where(LocationRow.kind.in_(STOCK_KINDS))
+        .group_by(StockBalanceRow.item_id)
+    ).all():
+        snap.stock[item_id] = (Decimal(on_hand or 0), Decimal(reserved or 0))
+    for job in session.scalars(
+        select(ProductionJobRow).where(ProductionJobRow.status.in_(OPEN_JOB))
+    ):
+        period = max(snap.period_of(job.planned_finish), 0)
+        snap.receipts.append((job.item_id, period, job.quantity, f"job:{job.id}"))
+    po = PurchaseOrderLineRow
+    open_lines = (
+        select(po.item_id, po.po_number, po.line_no, po.quantity, po.received_quantity, po.due_date)
+        .where(po.status == POStatus.OPEN.value, po.received_quantity < po.quantity)
+        .order_by(po.po_number, po.line_no)
+    )
+    for item_id, number, line_no, ordered, received, due in session.execute(open_lines).all():
+        period = max(snap.period_of(due), 0)  # past due: still expected, so this week
+        snap.receipts.append((item_id, period, ordered - received, f"po:{number}/{line_no}"))
+
+
+def _firm_demand(session: Session, snap: Snapshot) -> None:
+    for line, number, promise in session.execute(
+        select(SalesOrderLineRow, SalesOrderRow.number, SalesOrderRow.promise_date)
+        .join(SalesOrderRow, SalesOrderRow.id == SalesOrderLineRow.order_id)
+        .where(SalesOrderRow.status.in_(OPEN_ORDER), SalesOrderLineRow.backordered > 0)
+    ).all():
+        snap.firm.append(
+            (line.item_id, max(snap.period_of(promise), 0), line.backordered, f"order:{number}")
+        )
+
+
+def _history(session: Session, period_start: date) -> pl.DataFrame:
+    since = period_start - timedelta(weeks=HISTORY_WEEKS)
+    # read straight from the cursor into a frame: at 100,000 items this is 10 million rows
+    # (one row per item, location and date: the forecast step's bucketing adds locations up,
+    # which costs far less than SQLite's GROUP BY sorting 10 million rows first)
+    query = select(
+        DemandHistoryRow.item_id.label("item"),
+        DemandHistoryRow.period_start.label("date"),
+        DemandHistoryRow.quantity,
+    ).where(
+        DemandHistoryRow.period_start >= since,
+        DemandHistoryRow.period_start < period_start,
+    )
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    cursor = session.connection().exec_driver_sql(str(compiled)).cursor
+    rows = cursor.fetchall() if cursor is not None else []
+    frame = pl.DataFrame(rows, schema=["item", "date", "quantity"], orient="row")
+    if frame.schema["date"] == pl.String:  # SQLite hands dates back as text
+        frame = frame.with_columns(pl.col("date").str.slice(0, 10).str.to_date())
+    return frame.with_columns(
+        pl.col("item").cast(pl.Int64),
+        pl.col("date").cast(pl.Date),
+        # Qty is stored in thousandths
+        (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),
+    )
+
+
+# --- stored runs, for the reports --------------------------------------------------------------
+
+
+def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRun | None:
+    """The given complete run, or the newest complete one; None if there is none."""
+    query = select(PlanRunRow).where(PlanRunRow.status == PlanRunStatus.COMPLETE.value)
+    if run_id is not None:
+        query = query.where(PlanRunRow.id == run_id)
+    row = uow.session.scalars(query.order_by(PlanRunRow.id.desc()).limit(1)).first()
+    return None if row is None else _run(row)
+
+
+def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
+    """The newest complete run before ``run_id``."""
+    row = uow.session.scalars(
+        select(PlanRunRow)
+        .where(PlanRunRow.status == PlanRunStatus.COMPLETE.value, PlanRunRow.id < run_id)
+        .order_by(PlanRunRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _run(row)
+
+
+def skus(uow: UnitOfWork) -> dict[int, str]:
+    """Item id -> SKU of every item."""
+    return dict(uow.session.execute(select(ItemRow.id, ItemRow.sku)).all())
+
+
+def orders_of(uow: UnitOfWork, run_id: int) -> list[StoredOrder]:
+    """The planned orders of a run, by number."""
+    return [
+        StoredOrder(
+            row.number,
+            row.item_id,
+            row.kind,
+            row.release_date,
+            row.due_date,
+            row.quantity,
+            row.pegs,
+        )
+        for row in uow.session.scalars(
+            select(PlanOrderRow).where(PlanOrderRow.run_id == run_id).order_by(PlanOrderRow.number)
+        )
+    ]
+
+
+def exceptions_of(uow: UnitOfWork, run_id: int) -> list[StoredException]:
+    """The exceptions of a run, in the order they were written."""
+    return [
+        StoredException(row.item_id, row.kind, row.period_date, row.message)
+        for row in uow.session.scalars(
+            select(PlanExceptionRow)
+            .where(PlanExceptionRow.run_id == run_id)
+            .order_by(PlanExceptionRow.id)
+        )
+    ]
+
+
+def inputs_of(uow: UnitOfWork, run_id: int) -> dict[int, dict[str, str]]:
+    """Item id -> the inputs a run recorded for it."""
+    return {
+        row.item_id: row.values
+        for row in uow.session.scalars(select(PlanInputRow).where(PlanInputRow.run_id == run_id))
+    }
+
+
+def bom_links(uow: UnitOfWork) -> list[tuple[int, int]]:
+    """(parent id, child id) of every BOM line."""
+    return [
+        (parent, child)
+        for parent, child in uow.session.execute(
+            select(BomLineRow.parent_id, BomLineRow.child_id)
+        ).all()
+    ]

@@ -1,0 +1,203 @@
+"""The planning run as problem -> run -> result: a :class:`Snapshot` of plain values and frames,
+the named steps of :data:`STEPS` (classify -> forecast -> policy -> mrp), a :class:`PlanResult`.
+
+Pure: no database, no clock but a stopwatch for the step timings. The service
+(:mod:`flexchain.services.planning`) loads the snapshot through the plans store, calls
+:func:`run` and writes the result; ``plan explain`` runs the same steps read-only. The step
+functions live in :mod:`flexchain.planning.run_steps`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+import polars as pl
+
+from flexchain.planning.mrp import MrpResult
+from flexchain.planning.run_steps import (
+    HOLDING_RATE,
+    ORDER_COST,
+    ItemForecast,
+    ItemPolicy,
+    PlanParameters,
+    classify_items,
+    forecast_items,
+    item_inputs,
+    policy_of_items,
+    sensed_mrp,
+)
+from flexchain.planning.sensing import Sensing
+
+__all__ = [
+    "HISTORY_WEEKS",
+    "HOLDING_RATE",
+    "ORDER_COST",
+    "STEPS",
+    "ItemForecast",
+    "ItemPolicy",
+    "PlanItem",
+    "PlanParameters",
+    "PlanResult",
+    "PlanRunStatus",
+    "Progress",
+    "Snapshot",
+    "Step",
+    "Stopwatch",
+    "monday",
+    "run",
+]
+
+HISTORY_WEEKS = 104
+"""Weeks of demand history the snapshot holds (and the forecast step reads)."""
+
+Progress = Callable[[str], None]
+"""Called with a step's name just before the step starts."""
+
+
+class PlanRunStatus(StrEnum):
+    """A recorded run: ``running`` from its start, then ``complete`` (current) or ``failed``."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step of the run and its share of a typical run's time (for progress bars)."""
+
+    name: str
+    weight: int
+
+
+STEPS = (Step("classify", 1), Step("forecast", 6), Step("policy", 1), Step("mrp", 3))
+"""The run's steps in order, with progress weights (frePPLe's pipeline of named steps)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """An active item as the run sees it: plain values, no database row."""
+
+    id: int
+    sku: str
+    make: bool
+    """Made by a supplier from components (finished products and modules), else bought."""
+    custom: bool
+    """A custom module: planned from firm demand only (postponement)."""
+    unit_value: float
+    """Standard cost, else list price, else 1: what ABC values and holding costs use."""
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class Snapshot:
+    """Everything a run reads, as plain values: tuples, dicts and one Polars frame.
+
+    Ids are the items' database ids; quantities are ``Decimal``; periods count weeks from
+    ``period_start`` (the Monday of the run's week).
+    """
+
+    period_start: date
+    horizon: int
+    items: dict[int, PlanItem] = field(default_factory=dict)
+    bom: list[tuple[int, int, Decimal, Decimal]] = field(default_factory=list)
+    """(parent, child, quantity per unit, scrap %) per BOM line."""
+    lead_days: dict[int, int] = field(default_factory=dict)
+    lead_sd_days: dict[int, Decimal] = field(default_factory=dict)
+    tier: dict[int, str] = field(default_factory=dict)
+    """The default supplier's tier (S, A, B) per item: its agility in the policy."""
+    lot: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    """(MOQ, multiple) per item."""
+    stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    """(on hand, reserved) per item, summed over warehouses and factories."""
+    receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
+    """(item, period, quantity, source) per open production job or purchase order line."""
+    firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
+    """(item, period, quantity, source) per backordered open sales order line."""
+    history: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
+    ``quantity`` (float units), one row per item, location and week with demand (rows of one
+    item and week add up)."""
+    sensed: Sensing | None = None
+    """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
+
+    def period_of(self, day: date | None) -> int:
+        if day is None:
+            return 0
+        return (day - self.period_start).days // 7
+
+
+class Stopwatch:
+    """Times named steps: ``with watch("forecast"): ...`` calls ``progress("forecast")`` first,
+    then records the step's seconds in ``watch.seconds``."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress(name)
+        began = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - began
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A run's outcome: the planned orders and exceptions (``mrp``) and what led to them."""
+
+    snapshot: Snapshot
+    forecasts: dict[int, ItemForecast]
+    policies: dict[int, ItemPolicy]
+    mrp: MrpResult
+    ids: dict[str, int]
+    """SKU -> item id, for every item in the snapshot."""
+    seconds: dict[str, float]
+    """Seconds per step of :data:`STEPS`."""
+
+    def inputs(self) -> dict[int, dict[str, str]]:
+        """Per item, the inputs ``plan diff`` compares between runs (as text)."""
+        return item_inputs(self.snapshot, self.forecasts, self.policies)
+
+    def summary(self) -> str:
+        """One line: items, planned orders, exceptions and each step's time."""
+        timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.seconds.items())
+        return (
+            f"{len(self.snapshot.items)} items, {len(self.mrp.planned)} planned orders, "
+            f"{len(self.mrp.exceptions)} exceptions ({timings})"
+        )
+
+
+def run(
+    snapshot: Snapshot,
+    params: PlanParameters | None = None,
+    *,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Classify, forecast, set each item's policy and run MRP on ``snapshot``.
+
+    ``progress`` is called with each step's name (:data:`STEPS`) as it starts; an exception it
+    raises stops the run there.
+    """
+    params = params or PlanParameters()
+    watch = Stopwatch(progress)
+    with watch("classify"):
+        classified = classify_items(snapshot, params)
+    with watch("forecast"):
+        forecasts = forecast_items(snapshot, classified, params)
+    with watch("policy"):
+        policies = policy_of_items(snapshot, forecasts, params)
+    with watch("mrp"):
+        result, ids = sensed_mrp(snapshot, forecasts, policies, snapshot.sensed)
+    return PlanResult(snapshot, forecasts, policies, result, ids, watch.seconds)

@@ -1,0 +1,362 @@
+"""The steps of the planning run (:mod:`flexchain.planning.run`), each a pure function of the
+snapshot and what the steps before it made: classify -> forecast -> policy -> MRP (with presale
+and demand sensing)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+import polars as pl
+
+from flexchain.domain.bom import BomLine
+from flexchain.planning.demand import classify, weekly_buckets
+from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy
+from flexchain.planning.forecast import backtest, choose_models
+from flexchain.planning.forecast import forecast as forecast_panel
+from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
+from flexchain.planning.sensing import Sensing
+
+if TYPE_CHECKING:
+    from flexchain.planning.run import Snapshot
+
+__all__ = [
+    "HOLDING_RATE",
+    "ORDER_COST",
+    "Classified",
+    "ItemForecast",
+    "ItemPolicy",
+    "PlanParameters",
+    "classify_items",
+    "forecast_items",
+    "item_inputs",
+    "mrp_of_items",
+    "policy_of_items",
+    "sensed_mrp",
+]
+
+ORDER_COST = 25.0
+"""Cost of placing one order (or releasing one job), in the items' currency: the EOQ's K."""
+HOLDING_RATE = 0.25
+"""Yearly holding cost as a share of the unit cost: the EOQ's h = rate x cost / 52 per week."""
+
+
+class PlanSettings(Protocol):
+    """The ``FLEXCHAIN_PLAN_*`` settings (:class:`flexchain.config.Settings` has them)."""
+
+    @property
+    def plan_abc_cutoffs(self) -> tuple[float, float]: ...
+    @property
+    def plan_policy_matrix(self) -> Mapping[str, Any]: ...
+    @property
+    def plan_order_cost(self) -> float: ...
+    @property
+    def plan_holding_rate(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class PlanParameters:
+    """What a planner tunes (``FLEXCHAIN_PLAN_*`` settings): ABC cut-offs on cumulative value,
+    the ABC-XYZ matrix of service levels and review weeks, ordering cost and holding rate."""
+
+    abc_cutoffs: tuple[float, float] = (0.8, 0.95)
+    matrix: PolicyMatrix = DEFAULT_MATRIX
+    order_cost: float = ORDER_COST
+    holding_rate: float = HOLDING_RATE
+    backtest: bool = False
+    """Backtest every series (3 rolling origins) and keep a better model where it pays."""
+
+    @classmethod
+    def from_settings(cls, settings: PlanSettings) -> PlanParameters:
+        return cls(
+            abc_cutoffs=settings.plan_abc_cutoffs,
+            matrix=PolicyMatrix.from_mapping(settings.plan_policy_matrix, base=DEFAULT_MATRIX),
+            order_cost=settings.plan_order_cost,
+            holding_rate=settings.plan_holding_rate,
+        )
+
+
+@dataclass(frozen=True)
+class ItemForecast:
+    """One item's forecast: weekly means over the horizon, their spread, how it was made."""
+
+    weekly: list[Decimal]
+    sigma: Decimal
+    model: str
+    pattern: str
+    abc: str
+    xyz: str
+    accuracy: dict[str, str] = field(default_factory=dict)
+    """With backtests: the kept model's ``mase``, ``wape`` and ``bias`` and the default model."""
+
+    @property
+    def mean(self) -> Decimal:
+        return sum(self.weekly, Decimal(0)) / len(self.weekly) if self.weekly else Decimal(0)
+
+
+@dataclass(frozen=True)
+class ItemPolicy:
+    safety_stock: Decimal
+    reorder_point: Decimal
+    order_quantity: Decimal
+    days_of_cover: Decimal | None
+    row: dict[str, Any]
+    """Every input and intermediate number (``dynamic_policy``'s row), for ``plan explain``."""
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The classify step's output: the weekly panel and each series' ABC, XYZ and pattern."""
+
+    panel: pl.DataFrame
+    classes: pl.DataFrame
+
+
+def classify_items(snap: Snapshot, params: PlanParameters) -> Classified | None:
+    """Weekly buckets of every item with history, classified (ABC, XYZ, Syntetos-Boylan by
+    :func:`flexchain.planning.demand.classify`). Items are planned over all locations together,
+    so the panel has one location, ``ALL``. None without any history."""
+    if snap.history.is_empty():
+        return None
+    history = snap.history.with_columns(pl.lit("ALL").alias("location"))
+    # the panel starts at the first week anything sold, not HISTORY_WEEKS back: a young
+    # catalog is not a run of zeros (an item newer than the others still is, for now)
+    start = history["date"].min()
+    assert isinstance(start, date)
+    panel = weekly_buckets(history, start=start, end=snap.period_start - timedelta(days=1))
+    unit_values = {item_id: item.unit_value for item_id, item in snap.items.items()}
+    values = pl.DataFrame({"item": list(unit_values), "unit_value": list(unit_values.values())})
+    known = values.filter(pl.col("item").is_in(panel["item"].unique().implode()))
+    return Classified(panel, classify(panel, known, abc_cutoffs=params.abc_cutoffs))
+
+
+def forecast_items(
+    snap: Snapshot, classified: Classified | None, params: PlanParameters
+) -> dict[int, ItemForecast]:
+    """Forecast every classified item with the statsforecast model of its pattern
+    (:mod:`flexchain.planning.forecast`), backtested first if ``params.backtest``."""
+    if classified is None:
+        return {}
+    panel, classes = classified.panel, classified.classes
+    choice = None
+    periods = panel["period"].n_unique()
+    horizon = min(13, snap.horizon, (periods - 2) // 3)  # 3 windows of it, 2 periods to fit
+    if params.backtest and horizon >= 1:
+        # rolling origins over the last weeks: keep a better model only where it pays
+        scores = backtest(panel, classes, horizon=horizon, windows=3)
+        choice = choose_models(scores)
+    frame = forecast_panel(panel, classes, horizon=snap.horizon, choice=choice)
+    accuracy = _accuracy(choice)
+    labels = {row["item"]: row for row in classes.iter_rows(named=True)}
+    per_item = (
+        frame.sort("period")
+        .group_by("item", maintain_order=True)
+        .agg(
+            pl.col("mean").round(3),
+            # the one-step-ahead spread is the per-week demand uncertainty the policy wants (it
+            # widens it over lead time and review itself); later periods' intervals compound
+            # model uncertainty and, for multiplicative ETS, can grow without bound
+            pl.col("sigma").first().fill_null(0.0).fill_nan(0.0),
+            pl.col("model").first(),
+        )
+    )
+    result: dict[int, ItemForecast] = {}
+    for item_id, means, sigma, model in per_item.iter_rows():
+        label = labels[item_id]
+        result[int(item_id)] = ItemForecast(
+            [Decimal(repr(value)) for value in means],
+            Decimal(str(round(sigma, 3))),
+            str(model),
+            str(label["pattern"]),
+            str(label["abc"]),
+            str(label["xyz"]),
+            accuracy.get(int(item_id), {}),
+        )
+    return result
+
+
+def _accuracy(choice: pl.DataFrame | None) -> dict[int, dict[str, str]]:
+    accuracy: dict[int, dict[str, str]] = {}
+    if choice is not None:
+        for row in choice.iter_rows(named=True):
+            accuracy[int(row["item"])] = {
+                "model": str(row["model"]),
+                "default_model": str(row["default_model"]),
+                **{k: f"{row[k]:.3f}" for k in ("mase", "wape", "bias") if row[k] is not None},
+            }
+    return accuracy
+
+
+def _whole(value: float | None) -> Decimal:
+    """A policy quantity in whole units, rounded up (never below zero)."""
+    return Decimal(math.ceil(max(float(value or 0), 0.0)))
+
+
+def policy_of_items(
+    snap: Snapshot, forecasts: dict[int, ItemForecast], params: PlanParameters
+) -> dict[int, ItemPolicy]:
+    """Per forecast item, :func:`flexchain.planning.dynamic.dynamic_policy` (docs/policy.md):
+    service level and review period from the ABC-XYZ matrix, safety stock with lead-time
+    variability, reorder point, EOQ adjusted for uncertainty and the supplier's agility (tier),
+    rounded to MOQ and multiple, days of cover."""
+    ids = [item_id for item_id, f in forecasts.items() if item_id in snap.items]
+    if not ids:
+        return {}
+    cost = {i: snap.items[i].unit_value for i in ids}
+    frame = pl.DataFrame(
+        {
+            "item": ids,
+            "location": ["ALL"] * len(ids),
+            "abc": [forecasts[i].abc for i in ids],
+            "xyz": [forecasts[i].xyz for i in ids],
+            "demand_mean": [float(forecasts[i].mean) for i in ids],
+            "demand_sd": [float(forecasts[i].sigma) for i in ids],
+            "lead_time_mean": [snap.lead_days[i] / 7 for i in ids],
+            "lead_time_sd": [float(snap.lead_sd_days.get(i, 0)) / 7 for i in ids],
+            "fixed_cost": [params.order_cost] * len(ids),
+            "holding_cost": [max(cost[i] * params.holding_rate / 52, 1e-6) for i in ids],
+            "agility": [snap.tier.get(i) for i in ids],
+            "moq": [float(snap.lot[i][0]) for i in ids],
+            "multiple": [float(snap.lot[i][1]) for i in ids],
+            "unit_cost": [cost[i] for i in ids],
+        },
+        schema_overrides={"agility": pl.String},
+    )
+    result = {}
+    for row in dynamic_policy(frame, matrix=params.matrix).iter_rows(named=True):
+        cover = row["days_of_cover"]
+        result[int(row["item"])] = ItemPolicy(
+            _whole(row["safety_stock"]),
+            _whole(row["reorder_point"]),
+            _whole(row["order_quantity"]),
+            Decimal(str(round(cover, 1))) if cover is not None else None,
+            row,
+        )
+    return result
+
+
+def mrp_of_items(
+    snap: Snapshot,
+    forecasts: dict[int, ItemForecast],
+    policies: dict[int, ItemPolicy],
+    extra_demand: list[Demand] | None = None,
+    extra_safety: dict[str, Decimal] | None = None,
+) -> tuple[MrpResult, dict[str, int]]:
+    """:func:`flexchain.planning.mrp.mrp` over the snapshot, keeping each item's safety stock
+    and ordering at least its policy's order quantity; also returns SKU -> item id."""
+    skus = {item_id: item.sku for item_id, item in snap.items.items()}
+    ids = {sku: item_id for item_id, sku in skus.items()}
+    items = []
+    for item_id, item in snap.items.items():
+        moq, multiple = snap.lot[item_id]
+        on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+        items.append(
+            MrpItem(
+                item.sku,
+                lead_time=math.ceil(snap.lead_days[item_id] / 7),
+                moq=moq,
+                multiple=multiple,
+                make=item.make,
+                custom=item.custom,
+                safety_stock=(policies[item_id].safety_stock if item_id in policies else 0)
+                + (extra_safety or {}).get(item.sku, 0),
+                min_lot=policies[item_id].order_quantity if item_id in policies else 0,
+                on_hand=on_hand,
+                allocated=reserved,
+            )
+        )
+    bom = [  # read back from the database, where only valid lines are written
+        BomLine.trusted(skus[parent], skus[child], quantity, scrap)
+        for parent, child, quantity, scrap in snap.bom
+        if parent in skus and child in skus
+    ]
+    demand = [Demand(skus[i], p, q, source) for i, p, q, source in snap.firm if i in skus]
+    demand += extra_demand or []
+    weekly = {skus[i]: f.weekly for i, f in forecasts.items() if i in skus}
+    receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
+    return mrp(items, bom, demand, receipts, horizon=snap.horizon, forecast=weekly), ids
+
+
+def sensed_mrp(
+    snap: Snapshot,
+    forecasts: dict[int, ItemForecast],
+    policies: dict[int, ItemPolicy],
+    sensed: Sensing | None,
+) -> tuple[MrpResult, dict[str, int]]:
+    """MRP with presale and demand sensing (docs/planning.md):
+
+    - a product with presale signals and no history gets its first batch (the upper end of the
+      conversion model's range, ``high``) as demand in week 0, pegged ``presale``;
+    - when an option's share of add-to-carts jumps, the materials behind it get a safety stock
+      of ``(multiplier - 1) x`` their average weekly gross requirement over their lead time
+      (at least a week) on top of their own, and an ``option_shift`` exception says why.
+    """
+    if sensed is None:
+        return mrp_of_items(snap, forecasts, policies, [])
+    skus = {item.sku for item in snap.items.values()}
+    presale = [
+        Demand(str(row["item"]), 0, Decimal(math.ceil(row["high"])), "presale")
+        for row in sensed.first_batches.iter_rows(named=True)
+        if row["item"] in skus and row["high"] > 0
+    ]
+    result, ids = mrp_of_items(snap, forecasts, policies, presale)
+    extra: dict[str, Decimal] = {}
+    for sku, factor in sensed.multipliers.items():
+        gross = result.gross.get(sku)
+        if sku not in ids or not gross:
+            continue
+        weekly = sum(gross, Decimal(0)) / len(gross)
+        lead_weeks = max(Decimal(snap.lead_days[ids[sku]]) / 7, Decimal(1))
+        extra[sku] = Decimal(math.ceil(Decimal(str(factor - 1)) * weekly * lead_weeks))
+    if extra:
+        result, ids = mrp_of_items(snap, forecasts, policies, presale, extra)
+    for row in sensed.alerts.iter_rows(named=True):
+        result.exceptions.append(
+            MrpException(
+                str(row["module"]),
+                0,
+                "option_shift",
+                f"option {row['option']} reached {row['window_share']:.0%} of add-to-carts "
+                f"(was {row['baseline_share']:.0%}): safety stock of the materials behind it "
+                f"raised ({', '.join(f'{k} +{v}' for k, v in sorted(extra.items())) or 'none'})",
+            )
+        )
+    return result, ids
+
+
+def item_inputs(
+    snap: Snapshot, forecasts: dict[int, ItemForecast], policies: dict[int, ItemPolicy]
+) -> dict[int, dict[str, str]]:
+    """Per item, the inputs a run records for ``plan diff``: firm orders, stock, receipts,
+    forecast total, safety stock, backtest accuracy and supplier terms, as text."""
+    firm: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, _period, quantity, _source in snap.firm:
+        firm[item_id] += quantity
+    receipts: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, _period, quantity, _source in snap.receipts:
+        receipts[item_id] += quantity
+    result = {}
+    for item_id in snap.items:
+        on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+        moq, multiple = snap.lot[item_id]
+        result[item_id] = {
+            "orders": str(firm.get(item_id, 0)),
+            "stock": f"{on_hand}/{reserved}",
+            "receipts": str(receipts.get(item_id, 0)),
+            "forecast": str(sum(forecasts[item_id].weekly, Decimal(0)))
+            if item_id in forecasts
+            else "0",
+            "safety_stock": str(policies[item_id].safety_stock) if item_id in policies else "0",
+            **(
+                {f"forecast_{k}": v for k, v in forecasts[item_id].accuracy.items()}
+                if item_id in forecasts
+                else {}
+            ),
+            "supplier_terms": f"lead {snap.lead_days[item_id]}d moq {moq} x {multiple}",
+        }
+    return result

@@ -1,0 +1,389 @@
+"""Reports on plans: a stored run's planned orders and exceptions (show, export), what changed
+between two runs and why (diff), and every number behind one item's plan (explain).
+
+Stored runs are read through the plans store (:mod:`flexchain.adapters.db.plans`); ``explain``
+recomputes the run read-only with :func:`flexchain.planning.run.run`. Every report returns
+frozen dataclasses; ``flexchain plan ... --json`` prints them field by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from flexchain.adapters.db import plans as store
+from flexchain.adapters.db.plans import Database, PlanRun, SqlPlanStore
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.spreadsheets import write_workbook
+from flexchain.domain.errors import NotFound
+from flexchain.planning.dynamic import explain_row
+from flexchain.planning.run import PlanParameters, PlanResult, run
+
+__all__ = [
+    "EXCEPTION_FIELDS",
+    "ORDER_FIELDS",
+    "ItemExplanation",
+    "PlanChange",
+    "PlanExceptionLine",
+    "PlanOrderLine",
+    "PlanRun",
+    "ScheduledReceipt",
+    "current_run",
+    "diff_runs",
+    "explain_item",
+    "export_plan",
+    "plan_rows",
+    "previous_run",
+]
+
+ORDER_FIELDS = ("number", "sku", "kind", "release_date", "due_date", "quantity", "pegging")
+"""The columns of the ``orders`` sheet of an exported plan."""
+EXCEPTION_FIELDS = ("sku", "kind", "date", "message")
+"""The columns of its ``exceptions`` sheet."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOrderLine:
+    """A planned order of a stored run."""
+
+    type: Literal["order"] = "order"
+    run: int
+    number: int
+    sku: str
+    kind: str
+    release_date: dt.date
+    due_date: dt.date
+    quantity: Decimal
+    pegging: str
+    """``source=quantity`` pairs, ``; ``-separated."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanExceptionLine:
+    """An exception of a stored run."""
+
+    type: Literal["exception"] = "exception"
+    run: int
+    sku: str
+    kind: str
+    date: dt.date
+    message: str
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """An item whose planned orders differ between two runs, and the input changes behind it."""
+
+    sku: str | None
+    before: Decimal
+    after: Decimal
+    orders_before: int
+    orders_after: int
+    caused_by: str
+
+
+def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRun:
+    """The given complete run, or the newest complete one.
+
+    Raises
+    ------
+    NotFound
+        There is no such complete run (or no plan at all).
+    """
+    found = store.current_run(uow, run_id)
+    if found is None:
+        raise NotFound(
+            f"no complete plan {run_id}" if run_id else "no plan yet: run flexchain plan"
+        )
+    return found
+
+
+def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun:
+    """The newest complete run before ``run_id``; NotFound if there is none."""
+    found = store.previous_run(uow, run_id)
+    if found is None:
+        raise NotFound(f"no complete plan before {run_id} to compare with")
+    return found
+
+
+def plan_rows(uow: UnitOfWork, run_id: int) -> list[PlanOrderLine | PlanExceptionLine]:
+    """The planned orders and exceptions of one run, orders first, for show and export."""
+    skus = store.skus(uow)
+    orders: list[PlanOrderLine | PlanExceptionLine] = [
+        PlanOrderLine(
+            run=run_id,
+            number=row.number,
+            sku=skus[row.item_id],
+            kind=row.kind,
+            release_date=row.release_date,
+            due_date=row.due_date,
+            quantity=row.quantity,
+            pegging="; ".join(f"{source}={quantity}" for source, quantity in row.pegs),
+        )
+        for row in store.orders_of(uow, run_id)
+    ]
+    exceptions = [
+        PlanExceptionLine(
+            run=run_id,
+            sku=skus[row.item_id],
+            kind=row.kind,
+            date=row.period_date,
+            message=row.message,
+        )
+        for row in store.exceptions_of(uow, run_id)
+    ]
+    return orders + exceptions
+
+
+def export_plan(uow: UnitOfWork, path: Path, run_id: int | None = None) -> tuple[int, int]:
+    """Write the current plan (or ``run_id``) to the workbook ``path``, sheets ``orders`` and
+    ``exceptions`` (:data:`ORDER_FIELDS`, :data:`EXCEPTION_FIELDS`); returns the run's id and
+    the rows written."""
+    run_id = current_run(uow, run_id).id
+    rows = plan_rows(uow, run_id)
+    sheets = []
+    for name, kind, columns in (
+        ("orders", PlanOrderLine, ORDER_FIELDS),
+        ("exceptions", PlanExceptionLine, EXCEPTION_FIELDS),
+    ):
+        records = [row for row in rows if isinstance(row, kind)]
+        sheets.append(
+            (name, list(columns), [[getattr(row, key) for key in columns] for row in records])
+        )
+    return run_id, write_workbook(path, sheets)
+
+
+CAUSES = {
+    "orders": "new order",
+    "stock": "stock change",
+    "receipts": "open job or PO change",
+    "forecast": "forecast change",
+    "safety_stock": "safety stock change",
+    "supplier_terms": "supplier term",
+}
+"""The inputs ``plan diff`` compares, and how it names a change of each."""
+
+
+def diff_runs(uow: UnitOfWork, old_id: int, new_id: int) -> list[PlanChange]:
+    """Per item whose planned orders changed: the old and new totals and orders, and the inputs
+    that changed between the runs (or, if none of its own did, its parents')."""
+    skus = store.skus(uow)
+
+    def orders(run_id: int) -> dict[int, list[tuple[dt.date, Decimal]]]:
+        found: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+        for row in store.orders_of(uow, run_id):
+            found[row.item_id].append((row.due_date, row.quantity))
+        return found
+
+    before, after = orders(old_id), orders(new_id)
+    old_inputs, new_inputs = store.inputs_of(uow, old_id), store.inputs_of(uow, new_id)
+    parents: dict[int, set[int]] = defaultdict(set)
+    for parent, child in store.bom_links(uow):
+        parents[child].add(parent)
+
+    def causes(item_id: int, seen: set[int]) -> list[str]:
+        old, new = old_inputs.get(item_id, {}), new_inputs.get(item_id, {})
+        own = [
+            f"{CAUSES[k]}: {old.get(k, '-')} -> {new.get(k, '-')}"
+            for k in CAUSES
+            if old.get(k) != new.get(k)
+        ]
+        if own:
+            return own
+        for parent in sorted(parents.get(item_id, ())):
+            if parent not in seen:
+                found = causes(parent, seen | {parent})
+                if found:
+                    return [f"via {skus.get(parent)}: {cause}" for cause in found]
+        return []
+
+    changes = []
+    for item_id in sorted(set(before) | set(after), key=lambda i: skus.get(i, "")):
+        old, new = sorted(before.get(item_id, [])), sorted(after.get(item_id, []))
+        if old == new:
+            continue
+        changes.append(
+            PlanChange(
+                sku=skus.get(item_id),
+                before=sum((q for _, q in old), Decimal(0)),
+                after=sum((q for _, q in new), Decimal(0)),
+                orders_before=len(old),
+                orders_after=len(new),
+                caused_by="; ".join(causes(item_id, {item_id}))
+                or "no input of this item or its parents changed (netting order)",
+            )
+        )
+    return changes
+
+
+# --- explain -----------------------------------------------------------------------------------
+
+NETTING_FORMULA = (
+    "projected[t] = projected[t-1] + receipts[t] + planned[t] - gross[t]; "
+    "order when projected would fall below safety stock, rounded up to MOQ "
+    "and multiple, released lead time earlier"
+)
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    name: str
+    formula: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NettingPeriod:
+    period: int
+    week: dt.date
+    gross: Decimal
+    receipts: Decimal
+    planned: Decimal
+    projected: Decimal
+
+
+@dataclass(frozen=True)
+class ScheduledReceipt:
+    source: str
+    period: int
+    week: dt.date
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Netting:
+    formula: str
+    periods: list[NettingPeriod]
+    receipts: list[ScheduledReceipt]
+
+
+@dataclass(frozen=True)
+class ExplainedOrder:
+    release_period: int
+    due_period: int
+    quantity: Decimal
+    pegs: list[str]
+
+
+@dataclass(frozen=True)
+class ItemExplanation:
+    """Every number behind one item's plan (``flexchain plan explain``)."""
+
+    sku: str
+    inputs: dict[str, Any]
+    """``on_hand``, ``allocated``, ``lead_time_days``, ``moq``, ``multiple``,
+    ``history_weeks``, ``history_total``."""
+    forecast: dict[str, Any]
+    """``formula``, ``abc``, ``pattern``, ``model``, ``mean``, ``sigma``, ``weekly`` and, with
+    backtests, the accuracy figures."""
+    policy: list[PolicyLine]
+    netting: Netting
+    orders: list[ExplainedOrder] = field(default_factory=list)
+
+
+def explain_item(
+    db: Database,
+    sku: str,
+    *,
+    now: datetime,
+    horizon: int = 26,
+    params: PlanParameters | None = None,
+) -> ItemExplanation:
+    """Every number behind one item's plan, recomputed read-only from the current data:
+    its inputs, the safety-stock formula with its values, and the MRP netting per period.
+
+    Raises
+    ------
+    NotFound
+        ``sku`` is not an active item.
+    """
+    snap = SqlPlanStore(db).load_snapshot(today=now.date(), horizon=horizon, now=now)
+    item_id = next((i for i, item in snap.items.items() if item.sku == sku), None)
+    if item_id is None:
+        raise NotFound(f"unknown item {sku!r}")
+    result = run(snap, params or PlanParameters())
+    mine = result.forecasts.get(item_id)
+    policy = result.policies.get(item_id)
+    return ItemExplanation(
+        sku=sku,
+        inputs=_inputs(result, item_id),
+        forecast={
+            "formula": "statsforecast model chosen by demand pattern (Syntetos-Boylan)",
+            "abc": mine.abc if mine else None,
+            "pattern": mine.pattern if mine else None,
+            "model": mine.model if mine else None,
+            "mean": mine.mean if mine else Decimal(0),
+            "sigma": mine.sigma if mine else None,
+            "weekly": mine.weekly if mine else [],
+            **(mine.accuracy if mine else {}),
+        },
+        policy=[PolicyLine(*line) for line in (explain_row(policy.row) if policy else [])],
+        netting=_netting(result, item_id, sku, horizon),
+        orders=[
+            ExplainedOrder(
+                o.release_period, o.due_period, o.quantity, [f"{s}={q}" for s, q in o.pegs]
+            )
+            for o in result.mrp.planned
+            if o.item == sku
+        ],
+    )
+
+
+def _inputs(result: PlanResult, item_id: int) -> dict[str, Any]:
+    snap = result.snapshot
+    weeks = sorted(
+        (week, Decimal(str(quantity)))
+        for week, quantity in snap.history.filter(pl.col("item") == item_id)
+        .group_by("date")
+        .agg(pl.col("quantity").sum())
+        .iter_rows()
+    )
+    on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+    moq, multiple = snap.lot[item_id]
+    return {
+        "on_hand": on_hand,
+        "allocated": reserved,
+        "lead_time_days": snap.lead_days[item_id],
+        "moq": moq,
+        "multiple": multiple,
+        "history_weeks": len(weeks),
+        "history_total": sum((q for _, q in weeks), Decimal(0)),
+    }
+
+
+def _netting(result: PlanResult, item_id: int, sku: str, horizon: int) -> Netting:
+    snap = result.snapshot
+    receipts = [Decimal(0)] * horizon
+    scheduled = []
+    for rid, period, quantity, source in snap.receipts:
+        if rid == item_id and period < horizon:
+            receipts[period] += quantity
+            week = snap.period_start + timedelta(weeks=period)
+            scheduled.append(ScheduledReceipt(source, period, week, quantity))
+    planned = [Decimal(0)] * horizon
+    for order in result.mrp.planned:
+        if order.item == sku:
+            planned[order.due_period] += order.quantity
+    gross = result.mrp.gross.get(sku, [Decimal(0)] * horizon)
+    on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
+    projected, rows = on_hand - reserved, []
+    for period in range(horizon):
+        projected += receipts[period] + planned[period] - gross[period]
+        rows.append(
+            NettingPeriod(
+                period,
+                snap.period_start + timedelta(weeks=period),
+                gross[period],
+                receipts[period],
+                planned[period],
+                projected,
+            )
+        )
+    return Netting(NETTING_FORMULA, rows, sorted(scheduled, key=lambda r: (r.period, r.source)))

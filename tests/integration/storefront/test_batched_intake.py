@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts.common import SignatureError
+from flexchain.entrypoints.api.background import intake as background
 from flexchain.services import intake, inventory, orders
 from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
 
@@ -98,7 +99,7 @@ def test_the_batcher_never_oversells_and_stores_each_webhook_once(  # type: igno
         shopify_webhook(shopify_order(83_000 + n, [{"sku": TEE, "quantity": 1 + n % 3}]))
         for n in range(200)
     ] * 2
-    batcher = intake.Batcher(engine, max_batch=32)
+    batcher = background.Batcher(engine, max_batch=32)
     batcher.start()
 
     def deliver(webhook: tuple[dict[str, str], bytes]) -> intake.Handled:
@@ -147,7 +148,7 @@ def test_shop_keys_verify_without_a_read_and_follow_a_new_secret(  # type: ignor
     from tests.storefront_world import SECRET, SHOP
 
     build_world(make_uow)
-    keys = intake.ShopKeys(engine, ttl=60)
+    keys = background.ShopKeys(engine, ttl=60)
     headers, body = shopify_webhook(shopify_order(84_000, [{"sku": TEE, "quantity": 1}]))
     assert keys.verify_cached(intake.Platform.SHOPIFY, headers, body) is None  # not read yet
     first = intake.verify_webhook(engine, "shopify", headers, body, keys=keys)
@@ -219,7 +220,7 @@ def test_two_intake_processes_racing_for_scarce_stock_never_oversell(  # type: i
     # given 25 tees and two intake threads on their own connections (as the server's worker
     # processes are), whose batches read the balance unlocked and lock it only to write
     build_world(make_uow, tee_stock=STOCK)
-    batchers = [intake.Batcher(engine, max_batch=8) for _ in range(2)]
+    batchers = [background.Batcher(engine, max_batch=8) for _ in range(2)]
     for batcher in batchers:
         batcher.start()
     deliveries = [
@@ -300,7 +301,7 @@ def test_applier_processes_apply_the_batches_and_never_oversell(  # type: ignore
     # given 25 tees and an intake whose batches are applied in two child processes, each on its
     # own connection, reading the balance unlocked and locking it only to write
     build_world(make_uow, tee_stock=STOCK)
-    batcher = intake.Batcher(engine, max_batch=8, processes=2)
+    batcher = background.Batcher(engine, max_batch=8, processes=2)
     batcher.start()
     deliveries = [
         shopify_webhook(shopify_order(88_000 + n, [{"sku": TEE, "quantity": 1 + n % 2}]))
@@ -350,7 +351,7 @@ def test_an_applier_process_that_dies_loses_nothing(  # type: ignore[no-untyped-
 ) -> None:
     # given an intake applying its batches in one child process
     build_world(make_uow, tee_stock=STOCK)
-    batcher = intake.Batcher(engine, processes=1)
+    batcher = background.Batcher(engine, processes=1)
     batcher.start()
 
     def deliver(number: int) -> intake.Handled:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from flexchain.services.intake import Batcher
+from flexchain.entrypoints.api.background.intake import Batcher
 
 
 def entry(n: int) -> Any:

@@ -20,8 +20,7 @@ from flexchain.entrypoints.api import (
     tracking,
     webhooks,
 )
-from flexchain.entrypoints.api.background import outbox
-from flexchain.services import intake
+from flexchain.entrypoints.api.background import intake, outbox
 
 
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
@@ -37,7 +36,11 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         owned = app is None
         context = bootstrap(settings) if app is None else app
         api.state.flexchain = context
-        batcher = intake.Batcher(context.engine, processes=settings.intake_processes)
+        batcher = intake.Batcher(
+            context.engine,
+            processes=settings.intake_processes,
+            currency=settings.default_currency,
+        )
         batcher.start()
         gc.freeze()  # what startup loaded lives as long as the server: no collection scans it
         api.state.intake = batcher

@@ -18,9 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from flexchain.adapters.storefronts import woocommerce
-from flexchain.adapters.storefronts.common import PayloadError, SignatureError
 from flexchain.bootstrap import App
+from flexchain.entrypoints.api.background.intake import Batcher
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.services import intake
 
@@ -49,7 +48,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 async def _accept(
     request: Request, app: App, platform: str, headers: dict[str, str], body: bytes
 ) -> WebhookPublic:
-    batcher: intake.Batcher | None = getattr(request.app.state, "intake", None)
+    batcher: Batcher | None = getattr(request.app.state, "intake", None)
     if batcher is None:  # an app used without its lifespan: verify, store and apply it here
         verified = await run_in_threadpool(
             intake.verify_webhook, app.engine, platform, headers, body
@@ -84,21 +83,24 @@ async def _accept(
 def _store_and_apply(app: App, verified: intake.Verified) -> intake.Handled:
     now = datetime.now(UTC)
     received = intake.store_many(app.engine, [verified], now=now)[0]
-    if received.duplicate and received.status in ("processed", "ignored", "failed"):
+    if received.answered:
         return intake.Handled(received, None)
-    return intake.Handled(received, intake.process(app.engine, received.inbox_id, now=now))
+    view = intake.apply_inbox_row(
+        app.engine, received.inbox_id, now=now, currency=app.settings.default_currency
+    )
+    return intake.Handled(received, view)
 
 
 async def _handle(request: Request, app: App, platform: str) -> WebhookPublic | JSONResponse:
     body = await request.body()
     headers = dict(request.headers.items())
-    if platform == "woocommerce" and woocommerce.is_ping(headers, body):
+    if intake.is_ping(platform, headers, body):
         return WebhookPublic(inbox_id=None, duplicate=False, status="ping")
     try:
         return await _accept(request, app, platform, headers, body)
-    except SignatureError as error:
+    except intake.SignatureError as error:
         return JSONResponse({"detail": str(error)}, status_code=401)
-    except PayloadError as error:
+    except intake.PayloadError as error:
         return JSONResponse({"detail": str(error)}, status_code=400)
 
 

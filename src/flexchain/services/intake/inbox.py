@@ -1,0 +1,226 @@
+"""The inbox's use cases: apply stored webhooks (one, a batch, the pending ones), retry a failed
+one, list them. A failure is recorded on its row, never raised: nothing a store sent is lost or
+applied twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flexchain.adapters.db.engine import Engine
+from flexchain.adapters.db.inbox import Entry, InboxStore, Shop
+from flexchain.adapters.db.orders.upserts import CatalogCache, Order
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.storefronts.common import NormalisedOrder, PayloadError
+from flexchain.domain.errors import DomainError, NotFound, ValidationError
+from flexchain.domain.inbox import APPLIED, InboxStatus
+from flexchain.services.intake.apply import Batch, apply_order
+from flexchain.services.intake.parse import DEFAULT_CURRENCY, parse_stored
+from flexchain.services.intake.receive import Received
+
+logger = logging.getLogger("flexchain.services.intake")
+
+
+@dataclass(frozen=True)
+class InboxView:
+    id: int
+    shop: str
+    platform: str
+    topic: str
+    dedupe_key: str
+    status: InboxStatus
+    error: str | None
+    attempts: int
+    received_at: datetime
+    processed_at: datetime | None
+    order: str | None
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of a submitted webhook: stored (``received``) and, unless it was a duplicate
+    already dealt with or applying it failed unexpectedly, applied (``view``)."""
+
+    received: Received
+    view: InboxView | None
+
+
+def _view(inbox: InboxStore, row: Entry, shops: Mapping[int, Shop] | None = None) -> InboxView:
+    shop = (shops or {}).get(row.shop_id) or inbox.shop(row.shop_id)
+    return InboxView(
+        id=row.id,
+        shop=shop.domain if shop else "?",
+        platform=row.platform,
+        topic=row.topic,
+        dedupe_key=row.dedupe_key,
+        status=InboxStatus(row.status),
+        error=row.error,
+        attempts=row.attempts,
+        received_at=row.received_at,
+        processed_at=row.processed_at,
+        order=inbox.order_ref(row.order_id) if row.order_id else None,
+    )
+
+
+def apply_entry(
+    uow: UnitOfWork,
+    inbox: InboxStore,
+    inbox_id: int,
+    *,
+    now: datetime,
+    currency: str = DEFAULT_CURRENCY,
+    apply: Callable[..., tuple[Order, str | None]] = apply_order,
+) -> InboxView:
+    """Apply one inbox row in ``uow`` (uncommitted) unless it was applied before; ``apply``
+    applies its order (:func:`apply_order`). Raises what applying raises."""
+    row = inbox.claim(inbox_id)
+    if row is None:
+        raise NotFound(f"no inbox entry {inbox_id}")
+    if row.status in APPLIED:
+        return _view(inbox, row)
+    shop = inbox.shop(row.shop_id)
+    assert shop is not None
+    order = parse_stored(shop, row, now=now, currency=currency)
+    note, order_id = None, None
+    if order is not None:
+        result, note = apply(uow, shop, order, now=now)
+        order_id = result.id
+    status = InboxStatus.IGNORED if note else InboxStatus.PROCESSED
+    inbox.mark(row, status, error=note, at=now, order_id=order_id)
+    return _view(inbox, row)
+
+
+def apply_inbox_row(
+    engine: Engine, inbox_id: int, *, now: datetime, currency: str = DEFAULT_CURRENCY
+) -> InboxView:
+    """Apply one pending or failed inbox row in its own transaction; a failure is recorded on
+    the row (``failed`` with the error), never raised.
+
+    ``currency``: of an order known by its id only (the installation's
+    ``Settings.default_currency``).
+    """
+    try:
+        with UnitOfWork(engine, actor="intake") as uow:
+            inbox = InboxStore(uow.session)
+            view = apply_entry(uow, inbox, inbox_id, now=now, currency=currency)
+            uow.commit()
+            return view
+    except (DomainError, PayloadError) as error:
+        with UnitOfWork(engine, actor="intake") as uow:
+            inbox = InboxStore(uow.session)
+            view = mark_failed(inbox, inbox_id, error)
+            uow.commit()
+            return view
+
+
+def mark_failed(inbox: InboxStore, inbox_id: int, error: Exception) -> InboxView:
+    """Record that applying the row failed, with the error (uncommitted)."""
+    row = inbox.claim(inbox_id)
+    assert row is not None
+    inbox.mark(row, InboxStatus.FAILED, error=str(error))
+    return _view(inbox, row)
+
+
+process = apply_inbox_row
+"""The old name of :func:`apply_inbox_row`."""
+
+
+def process_batch(
+    engine: Engine,
+    inbox_ids: Iterable[int],
+    *,
+    now: datetime,
+    parsed: Mapping[int, NormalisedOrder] | None = None,
+    known: CatalogCache | None = None,
+    currency: str = DEFAULT_CURRENCY,
+) -> list[InboxView]:
+    """Apply many inbox rows in one transaction, in the order given; one view per id.
+
+    With ``known`` (the server's intake keeps one), catalog lookups made by earlier batches are
+    reused while the catalog has not changed since (see :class:`CatalogCache`).
+
+    The orders share their lookups, each balance is locked once and written once, and one commit
+    covers them all (a webhook burst costs a fraction of one-by-one :func:`apply_inbox_row`). If
+    any row cannot be applied, the whole transaction is rolled back and every row goes through
+    :func:`apply_inbox_row` on its own, so a bad row is marked failed without holding up the
+    others.
+    """
+    inbox_ids = list(inbox_ids)
+    if not inbox_ids or (len(inbox_ids) == 1 and known is None):
+        return [apply_inbox_row(engine, i, now=now, currency=currency) for i in inbox_ids]
+    try:
+        with UnitOfWork(engine, actor="intake") as uow:
+            return _apply_batch(uow, inbox_ids, now, parsed or {}, known, currency)
+    except Exception as error:  # one by one: each row is applied, or marked failed, on its own
+        logger.info("batch of %d webhooks fell back to one by one: %s", len(inbox_ids), error)
+        return [apply_inbox_row(engine, i, now=now, currency=currency) for i in inbox_ids]
+
+
+def _apply_batch(
+    uow: UnitOfWork,
+    inbox_ids: list[int],
+    now: datetime,
+    parsed: Mapping[int, NormalisedOrder],
+    known: CatalogCache | None,
+    currency: str,
+) -> list[InboxView]:
+    inbox = InboxStore(uow.session)
+    rows = inbox.claim_many(inbox_ids)
+    # balances read unlocked, locked by the guarded writes just before the commit
+    batch = Batch(uow, now=now, known=known, optimistic=True)
+    shops = batch.shops({row.shop_id for row in rows.values()})
+    todo = []
+    for inbox_id in inbox_ids:
+        row = rows[inbox_id]  # a missing id is a KeyError: one by one says which
+        if row.status not in APPLIED:
+            shop = shops[row.shop_id]
+            order = parsed.get(inbox_id) or parse_stored(shop, row, now=now, currency=currency)
+            todo.append((row, shop, order))
+    batch.prepare([(shop, order) for _, shop, order in todo if order is not None])
+    for row, shop, order in todo:
+        note, order_id = None, None
+        if order is not None:
+            result, note = apply_order(uow, shop, order, now=now, batch=batch)
+            order_id = result.id
+        status = InboxStatus.IGNORED if note else InboxStatus.PROCESSED
+        inbox.mark(row, status, error=note, at=now, order_id=order_id)
+    batch.finish()
+    uow.commit()
+    return [_view(inbox, rows[inbox_id], shops) for inbox_id in inbox_ids]
+
+
+def process_pending(
+    engine: Engine,
+    *,
+    now: datetime,
+    older_than: timedelta = timedelta(seconds=30),
+    limit: int = 100,
+    currency: str = DEFAULT_CURRENCY,
+) -> list[InboxView]:
+    """Apply inbox rows still pending ``older_than`` after they arrived: the server stopped
+    between storing a webhook and applying it. The server's worker calls this regularly."""
+    with UnitOfWork(engine, write=False) as uow:
+        ids = InboxStore(uow.session).pending(received_before=now - older_than, limit=limit)
+    return [apply_inbox_row(engine, inbox_id, now=now, currency=currency) for inbox_id in ids]
+
+
+def retry(
+    engine: Engine, inbox_id: int, *, now: datetime, currency: str = DEFAULT_CURRENCY
+) -> InboxView:
+    """Apply a failed inbox row again (after the data was fixed)."""
+    with UnitOfWork(engine, write=False) as uow:
+        row = InboxStore(uow.session).get(inbox_id)
+        if row is None:
+            raise NotFound(f"no inbox entry {inbox_id}")
+        if row.status == InboxStatus.PROCESSED:
+            raise ValidationError("id", f"inbox entry {inbox_id} was already processed")
+    return apply_inbox_row(engine, inbox_id, now=now, currency=currency)
+
+
+def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> list[InboxView]:
+    """The newest inbox rows first, of ``status`` if given."""
+    inbox = InboxStore(uow.session)
+    return [_view(inbox, row) for row in inbox.latest(status=status, limit=limit)]

@@ -2,7 +2,8 @@
 
 Stock is an append-only list of moves; balances and reservations are derived from it. The rules
 (which moves and reservations are refused) are the pure functions of :mod:`flexchain.domain.stock`,
-re-exported here, so the database service and this model cannot drift apart silently.
+re-exported here; the database use cases (:mod:`flexchain.services.inventory`) call the same
+functions, so the database ledger and this model cannot drift apart silently.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from flexchain.domain.stock import (
     check_move,
     check_reservable,
     check_withdrawal,
+    consume,
 )
 from flexchain.domain.values import quantity as as_quantity
 from flexchain.domain.values import utc
@@ -46,6 +48,7 @@ __all__ = [
     "check_move",
     "check_reservable",
     "check_withdrawal",
+    "consume",
 ]
 
 _Key = tuple[str, str, str]  # owner, item, location: one reservation each, like the database
@@ -134,9 +137,7 @@ class Ledger:
         else:
             consumed = min(owner_reserved, move.quantity)
         if held is not None and consumed:
-            held.quantity -= consumed
-            if held.quantity == 0:
-                held.status = ReservationStatus.CONSUMED
+            consume(held, consumed)
         self._on_hand[(move.item_sku, move.from_location)] -= move.quantity
         self._on_hand[(move.item_sku, move.to_location)] += move.quantity
         self.moves.append(move)

@@ -1,8 +1,10 @@
 """Locations, stock moves, balances and reservations, and the pure rules every ledger obeys.
 
-The in-memory :class:`~flexchain.domain.ledger.Ledger` and the database service both call the
-rule functions here (:func:`check_move`, :func:`check_reservable`, :func:`can_reserve`,
-:func:`check_withdrawal`), so they accept and refuse the same things.
+The in-memory :class:`~flexchain.domain.ledger.Ledger` and the database use cases of
+:mod:`flexchain.services.inventory` (with the batched reservations of
+:class:`flexchain.adapters.db.stock.Reservations`) both call the rule functions here
+(:func:`check_move`, :func:`check_reservable`, :func:`can_reserve`, :func:`check_withdrawal`,
+:func:`consume`), so they accept and refuse the same things.
 
 Internal locations (warehouse, factory, transit) hold stock whose *available* quantity
 (``on_hand - reserved``) never goes below zero. External ones (supplier, customer, scrap) are
@@ -27,17 +29,26 @@ from flexchain.domain.values import utc
 __all__ = [
     "INTERNAL_KINDS",
     "Balance",
+    "BalanceView",
+    "HeldKey",
     "Location",
     "LocationKind",
     "MoveKind",
     "Reservation",
     "ReservationStatus",
+    "StockKey",
     "StockMove",
     "can_reserve",
     "check_move",
     "check_reservable",
     "check_withdrawal",
+    "consume",
 ]
+
+StockKey = tuple[str, str]
+"""(SKU, location code): one balance."""
+HeldKey = tuple[str, str, str]
+"""(owner, SKU, location code): one reservation (an owner holds one per item and location)."""
 
 
 class LocationKind(StrEnum):
@@ -171,6 +182,21 @@ class Balance:
         return self.on_hand - self.reserved
 
 
+@dataclass(frozen=True)
+class BalanceView:
+    """One line of the stock table a user sees (reservations past their expiry not counted)."""
+
+    sku: str
+    item_name: str
+    location: str
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    in_transit: Decimal
+    on_order: Decimal
+    uom: str
+
+
 class ReservationStatus(StrEnum):
     ACTIVE = "active"
     RELEASED = "released"
@@ -256,3 +282,10 @@ def check_withdrawal(
     if quantity - consumed > available:
         raise InsufficientStock(item_sku, location_code, quantity, available + consumed)
     return consumed
+
+
+def consume(reservation: Reservation, quantity: Decimal) -> None:
+    """Take ``quantity`` (at most what it holds) from ``reservation``; at zero it is CONSUMED."""
+    reservation.quantity -= quantity
+    if reservation.quantity == 0:
+        reservation.status = ReservationStatus.CONSUMED

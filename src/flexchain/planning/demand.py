@@ -188,25 +188,19 @@ def classify(
     has no spread) and is ``"lumpy"`` — a single spike is the most irregular demand there is.
     """
     _require_columns(panel, "panel", (*KEYS, "period", "quantity"))
-    _check_cutoffs("abc_cutoffs", abc_cutoffs, upper=1.0)
-    _check_cutoffs("xyz_cutoffs", xyz_cutoffs, upper=float("inf"))
-    if adi_cutoff < 1.0:
-        raise ValueError(
-            f"adi_cutoff must be at least 1 (one demand every period), got {adi_cutoff}"
-        )
-    if cv2_cutoff < 0.0:
-        raise ValueError(f"cv2_cutoff must not be negative, got {cv2_cutoff}")
+    _check_classify_cutoffs(abc_cutoffs, xyz_cutoffs, adi_cutoff, cv2_cutoff)
+    stats = _join_values(_series_stats(panel), values)
+    return _labelled(stats, abc_cutoffs, xyz_cutoffs, adi_cutoff, cv2_cutoff)
 
-    quantity = pl.col("quantity")
-    sizes = quantity.filter(quantity > 0)
-    stats = panel.group_by(KEYS).agg(
-        pl.len().alias("periods"),
-        (quantity > 0).sum().alias("demand_periods"),
-        quantity.sum(),
-        (quantity.std(ddof=1) / quantity.mean()).alias("cv"),
-        (sizes.var(ddof=1) / sizes.mean().pow(2)).alias("cv2"),
-    )
-    stats = _join_values(stats, values)
+
+def _labelled(
+    stats: pl.DataFrame,
+    abc_cutoffs: tuple[float, float],
+    xyz_cutoffs: tuple[float, float],
+    adi_cutoff: float,
+    cv2_cutoff: float,
+) -> pl.DataFrame:
+    """``stats`` with value, ABC, ADI, XYZ and pattern, in :func:`classify`'s columns."""
     return (
         stats.with_columns((pl.col("quantity") * pl.col("unit_value")).alias("value"))
         # ties in value are broken by the keys, so the labels never depend on row order
@@ -238,6 +232,36 @@ def classify(
             "cv2",
             "pattern",
         )
+    )
+
+
+def _check_classify_cutoffs(
+    abc_cutoffs: tuple[float, float],
+    xyz_cutoffs: tuple[float, float],
+    adi_cutoff: float,
+    cv2_cutoff: float,
+) -> None:
+    _check_cutoffs("abc_cutoffs", abc_cutoffs, upper=1.0)
+    _check_cutoffs("xyz_cutoffs", xyz_cutoffs, upper=float("inf"))
+    if adi_cutoff < 1.0:
+        raise ValueError(
+            f"adi_cutoff must be at least 1 (one demand every period), got {adi_cutoff}"
+        )
+    if cv2_cutoff < 0.0:
+        raise ValueError(f"cv2_cutoff must not be negative, got {cv2_cutoff}")
+
+
+def _series_stats(panel: pl.DataFrame) -> pl.DataFrame:
+    """Per series: ``periods``, ``demand_periods``, total ``quantity``, ``cv`` of the
+    per-period quantity and ``cv2`` of the non-zero sizes."""
+    quantity = pl.col("quantity")
+    sizes = quantity.filter(quantity > 0)
+    return panel.group_by(KEYS).agg(
+        pl.len().alias("periods"),
+        (quantity > 0).sum().alias("demand_periods"),
+        quantity.sum(),
+        (quantity.std(ddof=1) / quantity.mean()).alias("cv"),
+        (sizes.var(ddof=1) / sizes.mean().pow(2)).alias("cv2"),
     )
 
 

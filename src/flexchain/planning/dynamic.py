@@ -1,4 +1,7 @@
-"""The dynamic inventory policy: every planning run recomputes each item's parameters.
+"""The inventory policy flexchain runs (the planning run's policy step), recomputed every run.
+
+(:mod:`flexchain.planning.policy` is the textbook library this builds on: scalar formulas tested
+against textbook examples, for analysis and tests; this module is what plans.)
 
 Per item and location (frePPLe's *buffer*) :func:`dynamic_policy` turns the forecast (mean and
 sigma per period), the supplier's lead time, lot terms and price breaks, and the item's ABC-XYZ
@@ -73,6 +76,16 @@ from typing import Any
 
 import polars as pl
 
+from flexchain.planning.dynamic_explain import explain_row
+from flexchain.planning.dynamic_inputs import (
+    ABC_CLASSES,
+    AGILITY_TIERS,
+    INPUT_COLUMNS,
+    PRICE_BREAKS_DTYPE,
+    XYZ_CLASSES,
+    prepared,
+    with_price_breaks,
+)
 from flexchain.planning.policy import PolicyInputError
 from flexchain.planning.policy.loss import normal_ppf
 
@@ -90,30 +103,6 @@ __all__ = [
     "explain_row",
 ]
 
-ABC_CLASSES = ("A", "B", "C")
-XYZ_CLASSES = ("X", "Y", "Z")
-AGILITY_TIERS: Mapping[str, float] = {"S": 1.0, "A": 0.5, "B": 0.0}
-"""Agility score of each supplier tier (S: most flexible)."""
-PRICE_BREAKS_DTYPE = pl.List(pl.Struct({"min_qty": pl.Float64, "unit_price": pl.Float64}))
-"""The ``price_breaks`` dtype; a list of ``(min_qty, unit_price)`` pairs is accepted too."""
-
-INPUT_COLUMNS = (
-    "item",
-    "location",
-    "abc",
-    "xyz",
-    "demand_mean",
-    "demand_sd",
-    "lead_time_mean",
-    "lead_time_sd",
-    "fixed_cost",
-    "holding_cost",
-    "agility",
-    "moq",
-    "multiple",
-    "price_breaks",
-    "unit_cost",
-)
 OUTPUT_COLUMNS = (
     "service_level",
     "review_weeks",
@@ -132,10 +121,6 @@ OUTPUT_COLUMNS = (
     "order_quantity",
     "days_of_cover",
 )
-_OPTIONAL = {"agility": 0.5, "lead_time_sd": 0.0, "moq": 0.0, "multiple": 1.0}
-"""Columns that may be null (or absent), and the value a null stands for."""
-_NON_NEGATIVE = ("demand_mean", "demand_sd", "lead_time_mean", "fixed_cost", "unit_cost")
-_FINITE = (*_NON_NEGATIVE, "holding_cost")
 _ROUNDING_SLACK = 1e-9  # 2.0000000000000004 multiples must round to 2, not 3
 
 
@@ -296,25 +281,14 @@ def dynamic_policy(
         raise PolicyInputError(
             "max_uncertainty_coefficient", f"must be at least 1, got {max_uncertainty_coefficient}"
         )
-    frame = _prepared(items)
+    frame = prepared(items)
     d, sd, lead, lead_sd = (
         pl.col(name) for name in ("demand_mean", "demand_sd", "lead_time_mean", "_lead_time_sd")
     )
     k, h = pl.col("fixed_cost"), pl.col("holding_cost")
     has_demand = d > 0
-    cell = pl.concat_str("abc", "xyz")
     protection = lead + pl.col("review_period")
-    frame = frame.with_columns(
-        cell.replace_strict({c.abc + c.xyz: c.service_level for c in matrix.cells})
-        .cast(pl.Float64)
-        .alias("service_level"),
-        cell.replace_strict({c.abc + c.xyz: c.review_weeks for c in matrix.cells})
-        .cast(pl.Float64)
-        .alias("review_weeks"),
-        cell.replace_strict({c.abc + c.xyz: normal_ppf(c.service_level) for c in matrix.cells})
-        .cast(pl.Float64)
-        .alias("z"),
-    ).with_columns((pl.col("review_weeks") * (periods_per_year / 52)).alias("review_period"))
+    frame = _with_matrix(frame, matrix, periods_per_year)
     frame = frame.with_columns(
         (protection * sd**2 + d**2 * lead_sd**2).sqrt().alias("sigma_ltr"),
         pl.when(has_demand).then((2 * k * d / h).sqrt()).otherwise(0.0).alias("eoq"),
@@ -338,321 +312,40 @@ def dynamic_policy(
             "adjusted_eoq"
         ),
     )
-    frame = _with_price_breaks(frame)
+    frame = _with_order_quantity(with_price_breaks(frame), periods_per_year)
+    return frame.select(*items.columns, *OUTPUT_COLUMNS)
+
+
+def _with_matrix(frame: pl.DataFrame, matrix: PolicyMatrix, periods_per_year: int) -> pl.DataFrame:
+    """Add each row's ``service_level``, ``review_weeks`` and ``z`` from its ABC x XYZ cell, and
+    the ``review_period`` in periods."""
+    cell = pl.concat_str("abc", "xyz")
+    return frame.with_columns(
+        cell.replace_strict({c.abc + c.xyz: c.service_level for c in matrix.cells})
+        .cast(pl.Float64)
+        .alias("service_level"),
+        cell.replace_strict({c.abc + c.xyz: c.review_weeks for c in matrix.cells})
+        .cast(pl.Float64)
+        .alias("review_weeks"),
+        cell.replace_strict({c.abc + c.xyz: normal_ppf(c.service_level) for c in matrix.cells})
+        .cast(pl.Float64)
+        .alias("z"),
+    ).with_columns((pl.col("review_weeks") * (periods_per_year / 52)).alias("review_period"))
+
+
+def _with_order_quantity(frame: pl.DataFrame, periods_per_year: int) -> pl.DataFrame:
+    """Add ``order_quantity`` (the price-break quantity, at least the MOQ, rounded up to the
+    multiple) and ``days_of_cover``."""
+    d = pl.col("demand_mean")
     multiple = pl.col("_multiple")
     wanted = pl.max_horizontal(pl.col("price_break_quantity"), pl.col("_moq"))
     days_per_period = 7 * 52 / periods_per_year
-    frame = frame.with_columns(
+    return frame.with_columns(
         ((wanted / multiple - _ROUNDING_SLACK).ceil().clip(lower_bound=0.0) * multiple).alias(
             "order_quantity"
         )
     ).with_columns(
-        pl.when(has_demand)
+        pl.when(d > 0)
         .then((pl.col("safety_stock") + pl.col("order_quantity") / 2) / d * days_per_period)
         .alias("days_of_cover")
     )
-    return frame.select(*items.columns, *OUTPUT_COLUMNS)
-
-
-def _prepared(items: pl.DataFrame) -> pl.DataFrame:
-    """Check the inputs; add ``_agility`` etc. (nulls filled) and ``_breaks`` (list of structs)."""
-    required = [c for c in INPUT_COLUMNS if c not in (*_OPTIONAL, "price_breaks")]
-    missing = [c for c in required if c not in items.columns]
-    if missing:
-        raise PolicyInputError(
-            missing[0], f"items lacks the column(s) {', '.join(missing)}; it has {items.columns}"
-        )
-    filled = [
-        (pl.col(c) if c in items.columns else pl.lit(None))
-        .cast(pl.Float64)
-        .fill_null(default)
-        .alias(f"_{c}")
-        for c, default in _OPTIONAL.items()
-        if c != "agility"
-    ]
-    frame = items.with_columns(*filled, _agility(items), _breaks(items))
-    rules: list[tuple[str, str, pl.Expr]] = [
-        ("abc", "must be A, B or C", ~pl.col("abc").is_in(list(ABC_CLASSES))),
-        ("xyz", "must be X, Y or Z", ~pl.col("xyz").is_in(list(XYZ_CLASSES))),
-        *[(c, "must not be negative", ~(pl.col(c) >= 0)) for c in _NON_NEGATIVE],
-        ("lead_time_sd", "must not be negative", ~(pl.col("_lead_time_sd") >= 0)),
-        ("moq", "must not be negative", ~(pl.col("_moq") >= 0)),
-        ("multiple", "must be positive", ~(pl.col("_multiple") > 0)),
-        ("holding_cost", "must be positive", ~(pl.col("holding_cost") > 0)),
-        (
-            "agility",
-            "must lie in 0..1 or be a tier S, A or B",
-            ~pl.col("_agility").is_between(0, 1),
-        ),
-        *[(c, "must be finite", ~pl.col(c).cast(pl.Float64).is_finite()) for c in _FINITE],
-        (
-            "price_breaks",
-            "need min_qty >= 0 and unit_price > 0",
-            ~pl.col("_breaks")
-            .list.eval(
-                (
-                    (pl.element().struct.field("min_qty") >= 0)
-                    & (pl.element().struct.field("unit_price") > 0)
-                    & pl.element().struct.field("unit_price").is_finite()
-                ).fill_null(False)
-            )
-            .list.all()
-            .fill_null(True),
-        ),
-    ]
-    # null compares as null, so a null value fails its rule too (``~(null >= 0)`` is null)
-    failed = frame.select(
-        [bad.fill_null(True).any().alias(str(i)) for i, (_, _, bad) in enumerate(rules)]
-    ).row(0)
-    for flag, (column, rule, bad) in zip(failed, rules, strict=True):
-        if flag:
-            culprits = frame.filter(bad.fill_null(True)).head(3)
-            examples = ", ".join(
-                f"{row['item']}@{row['location']} ({row.get(column)!r})"
-                for row in culprits.iter_rows(named=True)
-            )
-            raise PolicyInputError(column, f"{rule}; {examples}")
-    return frame
-
-
-def _agility(items: pl.DataFrame) -> pl.Expr:
-    if "agility" not in items.columns:
-        return pl.lit(0.5, dtype=pl.Float64).alias("_agility")
-    column = pl.col("agility")
-    if items.schema["agility"].is_numeric():
-        score = column.cast(pl.Float64)
-    else:
-        score = (
-            column.cast(pl.String)
-            .str.to_uppercase()
-            .replace_strict(dict(AGILITY_TIERS), default=-1.0, return_dtype=pl.Float64)
-        )
-    return pl.when(column.is_null()).then(0.5).otherwise(score).alias("_agility")
-
-
-def _breaks(items: pl.DataFrame) -> pl.Expr:
-    """``price_breaks`` as :data:`PRICE_BREAKS_DTYPE`, from structs or from pairs."""
-    if "price_breaks" not in items.columns:
-        return pl.lit(None, dtype=PRICE_BREAKS_DTYPE).alias("_breaks")
-    dtype = items.schema["price_breaks"]
-    inner = getattr(dtype, "inner", None)
-    column = pl.col("price_breaks")
-    if isinstance(inner, pl.Struct) and len(inner.fields) == 2:
-        first, second = (field.name for field in inner.fields)
-        pairs = column.list.eval(
-            pl.struct(
-                pl.element().struct.field(first).cast(pl.Float64).alias("min_qty"),
-                pl.element().struct.field(second).cast(pl.Float64).alias("unit_price"),
-            )
-        )
-    elif isinstance(inner, pl.List | pl.Array):
-        pairs = column.list.eval(
-            pl.struct(
-                pl.element().list.get(0, null_on_oob=True).cast(pl.Float64).alias("min_qty"),
-                pl.element().list.get(1, null_on_oob=True).cast(pl.Float64).alias("unit_price"),
-            )
-        )
-    elif dtype == pl.Null:
-        return pl.lit(None, dtype=PRICE_BREAKS_DTYPE).alias("_breaks")
-    else:
-        raise PolicyInputError(
-            "price_breaks", f"must be a list of (min_qty, unit_price) pairs, got {dtype}"
-        )
-    return pairs.cast(PRICE_BREAKS_DTYPE).alias("_breaks")
-
-
-def _with_price_breaks(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``price_break_quantity`` and ``unit_price``: the all-units discount choice."""
-    plain = frame.with_columns(
-        pl.col("adjusted_eoq").alias("price_break_quantity"),
-        pl.col("unit_cost").cast(pl.Float64).alias("unit_price"),
-    )
-    priced = (pl.col("_breaks").list.len() > 0).fill_null(False) & (pl.col("demand_mean") > 0)
-    if not frame.select(priced.any()).item():
-        return plain
-    # one row per item and price region; region 0 is unit_cost from 0 unless a break starts at 0
-    regions = (
-        frame.with_row_index("_row")
-        .filter(priced)
-        .select(
-            "_row",
-            "demand_mean",
-            "fixed_cost",
-            "holding_cost",
-            "unit_cost",
-            "adjusted_eoq",
-            pl.concat_list(
-                pl.struct(
-                    pl.lit(0.0).alias("min_qty"),
-                    pl.col("unit_cost").cast(pl.Float64).alias("unit_price"),
-                ),
-                "_breaks",
-            ).alias("_region"),
-        )
-        .explode("_region")
-        .unnest("_region")
-        # a break at the same quantity as an earlier one (0 above all) replaces it
-        .unique(["_row", "min_qty"], keep="last", maintain_order=True)
-        .sort("_row", "min_qty")
-        .with_columns(pl.col("min_qty").shift(-1).over("_row").alias("_end"))
-    )
-    d, price = pl.col("demand_mean"), pl.col("unit_price")
-    base = pl.col("unit_cost").cast(pl.Float64)
-    holding = (
-        pl.when(base > 0)
-        .then(pl.col("holding_cost") * price / base)
-        .otherwise(pl.col("holding_cost"))
-    )
-    scale = pl.when(base > 0).then((base / price).sqrt()).otherwise(1.0)
-    candidate = pl.max_horizontal(pl.col("adjusted_eoq") * scale, pl.col("min_qty"))
-    best = (
-        regions.with_columns(candidate.alias("_q"), holding.alias("_h"))
-        .filter(pl.col("_end").is_null() | (pl.col("_q") < pl.col("_end")))
-        .with_columns(
-            (
-                price * d
-                + pl.col("fixed_cost") * d / pl.col("_q")
-                + pl.col("_h") * pl.col("_q") / 2
-            ).alias("_cost")
-        )
-        .sort("_row", "_cost", "_q")
-        .group_by("_row", maintain_order=True)
-        .first()
-        .select("_row", pl.col("_q").alias("_best_q"), pl.col("unit_price").alias("_best_price"))
-    )
-    return (
-        plain.with_row_index("_row")
-        .join(best, on="_row", how="left", maintain_order="left")
-        .with_columns(
-            pl.coalesce("_best_q", "price_break_quantity").alias("price_break_quantity"),
-            pl.coalesce("_best_price", "unit_price").alias("unit_price"),
-        )
-        .drop("_row", "_best_q", "_best_price")
-    )
-
-
-def explain_row(
-    row: Mapping[str, Any], *, periods_per_year: int = 52
-) -> list[tuple[str, str, str]]:
-    """``(name, formula, value)`` lines for one output row of :func:`dynamic_policy`.
-
-    Each formula is written with symbols and then with the row's numbers, so a planner can redo
-    the arithmetic; ``periods_per_year`` must be the one the row was computed with.
-    """
-    d, sd = float(row["demand_mean"]), float(row["demand_sd"])
-    lead = float(row["lead_time_mean"])
-    lead_sd = float(_or(row.get("lead_time_sd"), 0.0))
-    review = float(row["review_period"])
-    moq, multiple = float(_or(row.get("moq"), 0.0)), float(_or(row.get("multiple"), 1.0))
-    agility = row.get("agility")
-    lines = [
-        ("item", "item @ location", f"{row['item']} @ {row['location']}"),
-        ("class", "ABC x XYZ", f"{row['abc']}{row['xyz']}"),
-        ("demand", "forecast mean d, sd sd_d per period", f"d = {_n(d)}, sd_d = {_n(sd)}"),
-        ("lead_time", "mean L, sd sd_L in periods", f"L = {_n(lead)}, sd_L = {_n(lead_sd)}"),
-        (
-            "terms",
-            "K per order, h per unit per period, unit cost, MOQ, multiple",
-            f"K = {_n(row['fixed_cost'])}, h = {_n(row['holding_cost'])}, "
-            f"c = {_n(row['unit_cost'])}, MOQ = {_n(moq)}, multiple = {_n(multiple)}",
-        ),
-        (
-            "service_level",
-            f"matrix[{row['abc']}{row['xyz']}] (cycle service level)",
-            _n(row["service_level"]),
-        ),
-        (
-            "review_period",
-            f"review weeks x periods_per_year / 52 = {_n(row['review_weeks'])} x "
-            f"{periods_per_year} / 52",
-            _n(review),
-        ),
-        ("z", f"Phi^-1(service_level) = Phi^-1({_n(row['service_level'])})", _n(row["z"])),
-        (
-            "sigma_ltr",
-            f"sqrt((L + R) sd_d^2 + d^2 sd_L^2) = sqrt(({_n(lead)} + {_n(review)}) x "
-            f"{_n(sd)}^2 + {_n(d)}^2 x {_n(lead_sd)}^2)",
-            _n(row["sigma_ltr"]),
-        ),
-    ]
-    if d <= 0:
-        return [
-            *lines,
-            ("safety_stock", "no demand: 0", "0"),
-            ("reorder_point", "no demand: 0", "0"),
-            (
-                "order_quantity",
-                f"no demand: MOQ rounded up to the multiple = ceil({_n(moq)} / {_n(multiple)}) x "
-                f"{_n(multiple)}",
-                _n(row["order_quantity"]),
-            ),
-            ("days_of_cover", "no demand: undefined", "-"),
-        ]
-    days = 7 * 52 / periods_per_year
-    return [
-        *lines,
-        (
-            "safety_stock",
-            f"max(z sigma_ltr, 0) = {_n(row['z'])} x {_n(row['sigma_ltr'])}",
-            _n(row["safety_stock"]),
-        ),
-        (
-            "reorder_point",
-            f"d (L + R) + SS = {_n(d)} x ({_n(lead)} + {_n(review)}) + {_n(row['safety_stock'])}",
-            _n(row["reorder_point"]),
-        ),
-        (
-            "eoq",
-            f"sqrt(2 K d / h) = sqrt(2 x {_n(row['fixed_cost'])} x {_n(d)} / "
-            f"{_n(row['holding_cost'])})",
-            _n(row["eoq"]),
-        ),
-        (
-            "uncertainty_coefficient",
-            f"1 + min(cv, cap - 1), cv = sd_d / d = {_n(row['cv'])} (flexchain heuristic)",
-            _n(row["uncertainty_coefficient"]),
-        ),
-        (
-            "agility_factor",
-            f"1.25 - 0.5 agility, agility = {agility!r} (flexchain heuristic)",
-            _n(row["agility_factor"]),
-        ),
-        (
-            "adjusted_eoq",
-            f"eoq x coefficient x agility = {_n(row['eoq'])} x "
-            f"{_n(row['uncertainty_coefficient'])} x {_n(row['agility_factor'])}",
-            _n(row["adjusted_eoq"]),
-        ),
-        (
-            "price_break_quantity",
-            "least c_j d + K d / Q + h_j Q / 2 over the price breaks (all units), "
-            f"unit price {_n(row['unit_price'])}",
-            _n(row["price_break_quantity"]),
-        ),
-        (
-            "order_quantity",
-            f"ceil(max(Q, MOQ) / multiple) x multiple = ceil(max("
-            f"{_n(row['price_break_quantity'])}, {_n(moq)}) / {_n(multiple)}) x {_n(multiple)}",
-            _n(row["order_quantity"]),
-        ),
-        (
-            "days_of_cover",
-            f"(SS + Q / 2) / d x {_n(days)} days = ({_n(row['safety_stock'])} + "
-            f"{_n(row['order_quantity'])} / 2) / {_n(d)} x {_n(days)}",
-            _n(row["days_of_cover"]),
-        ),
-    ]
-
-
-def _or(value: Any, default: float) -> Any:
-    return default if value is None else value
-
-
-def _n(value: Any) -> str:
-    """A number with four significant decimals, without trailing zeros."""
-    if value is None:
-        return "-"
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:.4f}".rstrip("0").rstrip(".")

@@ -196,8 +196,8 @@ def mrp(
     for line in lines:
         children[line.parent_sku].append(line)
     codes = low_level_codes(lines)
-    names = set(terms) | set(codes)
-    buckets: dict[str, list[list[_Element]]] = {}
+    buckets = _independent_demand(terms, demand, forecast or {}, horizon)
+    names = set(terms) | set(codes) | set(buckets)
 
     def bucket(item: str, period: int) -> list[_Element]:
         if item not in buckets:
@@ -205,26 +205,6 @@ def mrp(
             names.add(item)
         return buckets[item][period]
 
-    for entry in demand:
-        if 0 <= entry.period < horizon:
-            is_firm = entry.firm
-            spec = terms.get(entry.item)
-            if spec is not None and spec.custom and not is_firm:
-                continue  # postponement: custom modules are made for firm orders only
-            quantity = milli(entry.quantity, "quantity")
-            if quantity > 0:
-                bucket(entry.item, entry.period).append((not is_firm, entry.source, quantity))
-    for item, weekly in (forecast or {}).items():
-        spec = terms.get(item)
-        if spec is not None and spec.custom:
-            continue  # postponement, as above
-        for period, amount in enumerate(weekly[:horizon]):
-            if amount and (quantity := milli(amount, "quantity")) > 0:
-                bucket(item, period).append((True, "forecast", quantity))
-    for rows in buckets.values():  # independent demand in pegging order: firm, then by source
-        for row in rows:
-            if len(row) > 1:
-                row.sort(key=_pegging_order)
     scheduled: dict[str, list[int]] = defaultdict(lambda: [0] * horizon)
     for receipt in receipts:
         if receipt.period < horizon:
@@ -256,6 +236,44 @@ def mrp(
                     bucket(line.child_sku, release).append((False, f"planned:{order.id}", need))
     result.planned.sort(key=lambda order: order.id)
     return result
+
+
+def _independent_demand(
+    terms: Mapping[str, MrpItem],
+    demand: Iterable[Demand],
+    forecast: Mapping[str, Sequence[Decimal | int]],
+    horizon: int,
+) -> dict[str, list[list[_Element]]]:
+    """Per item and period, the independent demand elements within the horizon, in pegging
+    order (firm first, then by source); postponement leaves custom modules' forecasts out."""
+    buckets: dict[str, list[list[_Element]]] = {}
+
+    def bucket(item: str, period: int) -> list[_Element]:
+        if item not in buckets:
+            buckets[item] = [[] for _ in range(horizon)]
+        return buckets[item][period]
+
+    for entry in demand:
+        if 0 <= entry.period < horizon:
+            is_firm = entry.firm
+            spec = terms.get(entry.item)
+            if spec is not None and spec.custom and not is_firm:
+                continue  # postponement: custom modules are made for firm orders only
+            quantity = milli(entry.quantity, "quantity")
+            if quantity > 0:
+                bucket(entry.item, entry.period).append((not is_firm, entry.source, quantity))
+    for item, weekly in forecast.items():
+        spec = terms.get(item)
+        if spec is not None and spec.custom:
+            continue  # postponement, as above
+        for period, amount in enumerate(weekly[:horizon]):
+            if amount and (quantity := milli(amount, "quantity")) > 0:
+                bucket(item, period).append((True, "forecast", quantity))
+    for rows in buckets.values():  # independent demand in pegging order: firm, then by source
+        for row in rows:
+            if len(row) > 1:
+                row.sort(key=_pegging_order)
+    return buckets
 
 
 def _component_need(parent_quantity: int, per_unit: int, scrap: int) -> int:
@@ -309,14 +327,7 @@ def _plan_item(
         if quantity > shortfall:
             pegs.append(("lot_size", quantity - shortfall))
             if shortfall < moq:
-                result.exceptions.append(
-                    MrpException(
-                        spec.item,
-                        period,
-                        "below_moq",
-                        f"needs {_dec(shortfall)}, ordered the minimum {_dec(quantity)}",
-                    )
-                )
+                result.exceptions.append(_below_moq(spec, period, shortfall, quantity))
         free += quantity - shortfall
         merged = _merge(pegs)
         firm = sum(amount for source, amount in merged if _firm(source))
@@ -332,15 +343,7 @@ def _plan_item(
             pegs=tuple((source, _dec(amount)) for source, amount in merged),
         )
         if release < 0:
-            result.exceptions.append(
-                MrpException(
-                    spec.item,
-                    period,
-                    "late",
-                    f"due in period {period} but needs {spec.lead_time} periods: released now, "
-                    f"arrives in period {spec.lead_time}",
-                )
-            )
+            result.exceptions.append(_late(spec, period))
         orders.append((order, quantity, firm))
         result.planned.append(order)
     demand_total = sum(totals)
@@ -355,6 +358,19 @@ def _plan_item(
             )
         )
     return orders
+
+
+def _below_moq(spec: MrpItem, period: int, shortfall: int, quantity: int) -> MrpException:
+    message = f"needs {_dec(shortfall)}, ordered the minimum {_dec(quantity)}"
+    return MrpException(spec.item, period, "below_moq", message)
+
+
+def _late(spec: MrpItem, period: int) -> MrpException:
+    message = (
+        f"due in period {period} but needs {spec.lead_time} periods: released now, "
+        f"arrives in period {spec.lead_time}"
+    )
+    return MrpException(spec.item, period, "late", message)
 
 
 def horizon_end(rows: Sequence[object]) -> int:

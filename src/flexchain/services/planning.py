@@ -8,9 +8,9 @@ the plans store (:mod:`flexchain.adapters.db.plans`). The run is recorded as ``r
 become current. Reports on stored plans (show, export, diff, explain) are
 :mod:`flexchain.services.plan_reports`.
 
-Garbage-collector tuning (``gc.freeze`` between steps) belongs to whoever drives the process:
-``flexchain plan`` and bench/plan.py pass :func:`flexchain.entrypoints.cli.plan.gc_frozen`'s hook
-as ``progress``.
+Garbage-collector tuning (freezing what earlier steps built, between steps) belongs to whoever
+drives the process: ``flexchain plan`` and bench/plan.py pass the hook of
+:func:`flexchain.entrypoints.cli.plan.gc_frozen` as ``progress``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Inventory policy formulas: each a small pure function named for what it computes.
+"""The textbook library of inventory policy formulas, each a small pure function named for what
+it computes. (The policy the planning run applies is :mod:`flexchain.planning.dynamic`, built on
+these.)
 
 They follow the notation and conventions of L. V. Snyder and Z.-J. M. Shen, "Fundamentals of
 Supply Chain Theory", 2nd ed., Wiley (2019), the book the stockpyl package implements; every

@@ -1,0 +1,153 @@
+"""``plan explain``'s lines for one row of :func:`flexchain.planning.dynamic.dynamic_policy`:
+each formula with its symbols and then with the row's numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["explain_row"]
+
+
+def explain_row(
+    row: Mapping[str, Any], *, periods_per_year: int = 52
+) -> list[tuple[str, str, str]]:
+    """``(name, formula, value)`` lines for one output row of
+    :func:`~flexchain.planning.dynamic.dynamic_policy`.
+
+    Each formula is written with symbols and then with the row's numbers, so a planner can redo
+    the arithmetic; ``periods_per_year`` must be the one the row was computed with.
+    """
+    lines = _input_lines(row, periods_per_year)
+    if float(row["demand_mean"]) <= 0:
+        return [*lines, *_no_demand_lines(row)]
+    return [*lines, *_demand_lines(row, periods_per_year)]
+
+
+def _input_lines(row: Mapping[str, Any], periods_per_year: int) -> list[tuple[str, str, str]]:
+    """The inputs, the matrix cell, ``z`` and ``sigma_ltr``."""
+    d, sd = float(row["demand_mean"]), float(row["demand_sd"])
+    lead = float(row["lead_time_mean"])
+    lead_sd = float(_or(row.get("lead_time_sd"), 0.0))
+    review = float(row["review_period"])
+    moq, multiple = float(_or(row.get("moq"), 0.0)), float(_or(row.get("multiple"), 1.0))
+    return [
+        ("item", "item @ location", f"{row['item']} @ {row['location']}"),
+        ("class", "ABC x XYZ", f"{row['abc']}{row['xyz']}"),
+        ("demand", "forecast mean d, sd sd_d per period", f"d = {_n(d)}, sd_d = {_n(sd)}"),
+        ("lead_time", "mean L, sd sd_L in periods", f"L = {_n(lead)}, sd_L = {_n(lead_sd)}"),
+        (
+            "terms",
+            "K per order, h per unit per period, unit cost, MOQ, multiple",
+            f"K = {_n(row['fixed_cost'])}, h = {_n(row['holding_cost'])}, "
+            f"c = {_n(row['unit_cost'])}, MOQ = {_n(moq)}, multiple = {_n(multiple)}",
+        ),
+        (
+            "service_level",
+            f"matrix[{row['abc']}{row['xyz']}] (cycle service level)",
+            _n(row["service_level"]),
+        ),
+        (
+            "review_period",
+            f"review weeks x periods_per_year / 52 = {_n(row['review_weeks'])} x "
+            f"{periods_per_year} / 52",
+            _n(review),
+        ),
+        ("z", f"Phi^-1(service_level) = Phi^-1({_n(row['service_level'])})", _n(row["z"])),
+        (
+            "sigma_ltr",
+            f"sqrt((L + R) sd_d^2 + d^2 sd_L^2) = sqrt(({_n(lead)} + {_n(review)}) x "
+            f"{_n(sd)}^2 + {_n(d)}^2 x {_n(lead_sd)}^2)",
+            _n(row["sigma_ltr"]),
+        ),
+    ]
+
+
+def _no_demand_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    moq, multiple = float(_or(row.get("moq"), 0.0)), float(_or(row.get("multiple"), 1.0))
+    return [
+        ("safety_stock", "no demand: 0", "0"),
+        ("reorder_point", "no demand: 0", "0"),
+        (
+            "order_quantity",
+            f"no demand: MOQ rounded up to the multiple = ceil({_n(moq)} / {_n(multiple)}) x "
+            f"{_n(multiple)}",
+            _n(row["order_quantity"]),
+        ),
+        ("days_of_cover", "no demand: undefined", "-"),
+    ]
+
+
+def _demand_lines(row: Mapping[str, Any], periods_per_year: int) -> list[tuple[str, str, str]]:
+    d = float(row["demand_mean"])
+    lead = float(row["lead_time_mean"])
+    review = float(row["review_period"])
+    moq, multiple = float(_or(row.get("moq"), 0.0)), float(_or(row.get("multiple"), 1.0))
+    agility = row.get("agility")
+    days = 7 * 52 / periods_per_year
+    return [
+        (
+            "safety_stock",
+            f"max(z sigma_ltr, 0) = {_n(row['z'])} x {_n(row['sigma_ltr'])}",
+            _n(row["safety_stock"]),
+        ),
+        (
+            "reorder_point",
+            f"d (L + R) + SS = {_n(d)} x ({_n(lead)} + {_n(review)}) + {_n(row['safety_stock'])}",
+            _n(row["reorder_point"]),
+        ),
+        (
+            "eoq",
+            f"sqrt(2 K d / h) = sqrt(2 x {_n(row['fixed_cost'])} x {_n(d)} / "
+            f"{_n(row['holding_cost'])})",
+            _n(row["eoq"]),
+        ),
+        (
+            "uncertainty_coefficient",
+            f"1 + min(cv, cap - 1), cv = sd_d / d = {_n(row['cv'])} (flexchain heuristic)",
+            _n(row["uncertainty_coefficient"]),
+        ),
+        (
+            "agility_factor",
+            f"1.25 - 0.5 agility, agility = {agility!r} (flexchain heuristic)",
+            _n(row["agility_factor"]),
+        ),
+        (
+            "adjusted_eoq",
+            f"eoq x coefficient x agility = {_n(row['eoq'])} x "
+            f"{_n(row['uncertainty_coefficient'])} x {_n(row['agility_factor'])}",
+            _n(row["adjusted_eoq"]),
+        ),
+        (
+            "price_break_quantity",
+            "least c_j d + K d / Q + h_j Q / 2 over the price breaks (all units), "
+            f"unit price {_n(row['unit_price'])}",
+            _n(row["price_break_quantity"]),
+        ),
+        (
+            "order_quantity",
+            f"ceil(max(Q, MOQ) / multiple) x multiple = ceil(max("
+            f"{_n(row['price_break_quantity'])}, {_n(moq)}) / {_n(multiple)}) x {_n(multiple)}",
+            _n(row["order_quantity"]),
+        ),
+        (
+            "days_of_cover",
+            f"(SS + Q / 2) / d x {_n(days)} days = ({_n(row['safety_stock'])} + "
+            f"{_n(row['order_quantity'])} / 2) / {_n(d)} x {_n(days)}",
+            _n(row["days_of_cover"]),
+        ),
+    ]
+
+
+def _or(value: Any, default: float) -> Any:
+    return default if value is None else value
+
+
+def _n(value: Any) -> str:
+    """A number with four significant decimals, without trailing zeros."""
+    if value is None:
+        return "-"
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.4f}".rstrip("0").rstrip(".")

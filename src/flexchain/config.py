@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flexchain.domain.errors import ValidationError
+from flexchain.domain.speed import DEFAULT_LADDER, SpeedLadder
 
 
 def default_data_dir() -> Path:
@@ -50,3 +54,17 @@ class Settings(BaseSettings):
     intake_processes: int = Field(default=0, ge=0)
     """Child processes of ``flexchain serve`` that apply webhook batches (0: its intake thread);
     on PostgreSQL, 2 on a 2-core machine (docs/storefronts.md)."""
+    speed_ladder: SpeedLadder = DEFAULT_LADDER
+    """Terms of each speed tier, for quotes and order promises (env: a JSON object such as
+    ``{"fast": {"premium_pct": "12", "lead_time_factor": "0.75", "rush": true}}``; tiers and
+    fields left out keep the default, docs/quotes.md)."""
+
+    @field_validator("speed_ladder", mode="before")
+    @classmethod
+    def _parse_speed_ladder(cls, value: Any) -> SpeedLadder:
+        if isinstance(value, SpeedLadder):
+            return value
+        try:
+            return SpeedLadder.parse(value)
+        except ValidationError as error:
+            raise ValueError(str(error)) from error

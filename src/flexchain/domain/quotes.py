@@ -59,9 +59,6 @@ from flexchain.domain.allocation import (
     Place,
     allocate,
     placer,
-    process_of,
-    product_of,
-    supplier_processes,
 )
 from flexchain.domain.assignment import Assignment, Candidate
 from flexchain.domain.bom import product_modules
@@ -69,6 +66,7 @@ from flexchain.domain.catalog import Item, ItemKind
 from flexchain.domain.checks import whole_number
 from flexchain.domain.errors import DomainError, ValidationError, format_amount, format_decimal
 from flexchain.domain.orders import ChosenOption, SpeedTier, is_free_text, match_options, option_key
+from flexchain.domain.product_build import process_of, product_of, supplier_processes
 from flexchain.domain.quote_model import (
     DEFAULT_POLICY,
     Alternative,

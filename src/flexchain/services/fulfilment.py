@@ -1,66 +1,70 @@
-"""Split a sales order into work: reservations and picks from stock, production jobs at suppliers.
+"""Split a sales order into work: reservations and picks from stock, production jobs at suppliers,
+and its promise date.
 
-The rule, per order line (docs/orders.md explains it with examples):
-
-- A product without custom modules ships from finished stock. Its quantity is reserved in the
-  shop's warehouse first, then in the other warehouses (by code); what no warehouse has is
-  *backordered* and becomes a ``shortage`` production job for the product.
-- A product with custom modules is made to order: each standard module is reserved from stock
-  (quantity per product x line quantity) and a shortage becomes a ``shortage`` job for the module;
-  each custom module becomes a ``custom`` job carrying the customer's option.
-- Every job goes to a supplier by :func:`flexchain.domain.assignment.assign`: capable of the
-  module's process, ranked by tier and capacity left, or, for the fast and premium tiers, the
-  earliest finish.
+:func:`split_order` loads what the order's lines need through the fulfilment store
+(:mod:`flexchain.adapters.db.fulfilment`) and the batch's reservations, decides with the pure
+:func:`flexchain.domain.allocation.allocate` (the rule quotes use too, so an order is promised
+what its quote said; docs/orders.md and docs/quotes.md explain it), then counts the
+reservations and queues the picks and jobs, written by :meth:`Context.write`.
 
 Reservations are keyed on (shop, order id, line id), so planning the same line again never
-reserves twice. Balances are always locked in (item, location) order, so orders competing for
-the same stock queue instead of deadlocking.
+reserves twice. Balances are locked in (item, location) order, so orders competing for the
+same stock queue instead of deadlocking.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select, update
-
-from flexchain.adapters.db.tables import (
-    BomLineRow,
-    CapabilityRow,
-    ItemRow,
-    LocationRow,
-    OrderEventRow,
-    PickRow,
-    ProductionJobRow,
-    ReservationRow,
-    SalesOrderLineRow,
-    SalesOrderRow,
-    SupplierRow,
+from flexchain.adapters.db.fulfilment import (
+    OPEN_JOB_STATUSES,
+    FulfilmentStore,
+    ProductRecord,
+    Row,
 )
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.assignment import Candidate, assign
-from flexchain.domain.orders import JobStatus, OrderStatus
-from flexchain.domain.quotes import DEFAULT_LADDER
-from flexchain.domain.suppliers import Process, Tier
+from flexchain.domain.allocation import (
+    PACKING_DAYS,
+    Allocation,
+    Job,
+    LineRequest,
+    Product,
+    allocate,
+)
+from flexchain.domain.assignment import Candidate
+from flexchain.domain.orders import (
+    OPEN_STATUSES,
+    ChosenOption,
+    JobStatus,
+    OrderStatus,
+    plan_cancellation,
+)
+from flexchain.domain.speed import DEFAULT_LADDER, SpeedLadder
+from flexchain.domain.suppliers import Process
 from flexchain.services import inventory
 
-__all__ = ["OPEN_JOB_STATUSES", "PACKING_DAYS", "Context", "Split", "release_order", "split_order"]
+__all__ = [
+    "OPEN_JOB_STATUSES",
+    "PACKING_DAYS",
+    "Context",
+    "Split",
+    "release_order",
+    "split_order",
+]
 
-PACKING_DAYS = 1
-"""Days from everything being in the warehouse to the parcel leaving it."""
 DELIVERY_DAYS = 3
 """Days the carrier takes, for the customer's planned delivery date."""
-OPEN_JOB_STATUSES = (JobStatus.PLANNED.value, JobStatus.STARTED.value)
 ZERO = Decimal(0)
+BALANCE_HINT = 64
+"""Most balances a batch reads up front because the previous batch needed them."""
 
 
-def owner_ref(order: SalesOrderRow, line: SalesOrderLineRow) -> str:
+def owner_ref(order: Any, line: Any) -> str:
     """The reservation owner of one order line: ``so:SHOP:ORDER:LINE``."""
     return f"so:{order.shop_id or 0}:{order.external_id}:{line.external_line_id}"
 
@@ -73,136 +77,26 @@ class Split:
     backordered: Decimal = ZERO
     jobs: int = 0
     finish: date | None = None
+    """When the last job (or the assembly after it) finishes."""
     touched_items: set[int] = field(default_factory=set)
+    promise: date | None = None
+    """The ship date :func:`flexchain.domain.allocation.allocate` promised."""
 
     @property
     def status(self) -> OrderStatus:
         return OrderStatus.IN_PRODUCTION if self.jobs else OrderStatus.RESERVED
 
 
-@dataclass(frozen=True)
-class _Module:
-    item_id: int
-    sku: str
-    per_unit: Decimal
-    custom: bool
-    process: str | None
-
-
-def _warehouses(uow: UnitOfWork, first: int | None) -> list[tuple[int, str]]:
-    rows = uow.session.execute(
-        select(LocationRow.id, LocationRow.code)
-        .where(LocationRow.kind == "warehouse")
-        .order_by(LocationRow.code)
-    ).all()
-    result = list(rows)
-    return sorted(result, key=lambda row: row[0] != first)
-
-
-def _processes(uow: UnitOfWork, items: Iterable[ItemRow]) -> dict[int, str | None]:
-    """Each item's process: its ``process`` attribute, else its default supplier's first one."""
-    wanted = {item.default_supplier_id for item in items if item.default_supplier_id}
-    first: dict[int, str] = {}
-    if wanted:
-        rows = uow.session.execute(
-            select(CapabilityRow.supplier_id, CapabilityRow.process)
-            .where(CapabilityRow.supplier_id.in_(wanted))
-            .order_by(CapabilityRow.id)
-        ).all()
-        for supplier_id, process in rows:
-            first.setdefault(supplier_id, process)
-    return {
-        item.id: (item.attributes or {}).get("process")
-        or (first.get(item.default_supplier_id) if item.default_supplier_id else None)
-        for item in items
-    }
-
-
-def _modules(uow: UnitOfWork, product_ids: set[int]) -> dict[int, list[_Module]]:
-    """The modules (direct BOM children of kind module) of each product."""
-    rows = uow.session.execute(
-        select(BomLineRow.parent_id, BomLineRow.quantity, ItemRow)
-        .join(ItemRow, ItemRow.id == BomLineRow.child_id)
-        .where(BomLineRow.parent_id.in_(product_ids), ItemRow.kind == "module")
-        .order_by(BomLineRow.parent_id, ItemRow.sku)
-    ).all()
-    found = list(rows)
-    processes = _processes(uow, [item for _, _, item in found])
-    result: dict[int, list[_Module]] = defaultdict(list)
-    for parent, quantity, item in found:
-        custom = item.module_type == "custom"
-        result[parent].append(_Module(item.id, item.sku, quantity, custom, processes[item.id]))
-    return result
-
-
-def _capabilities(uow: UnitOfWork, processes: set[str]) -> dict[str, list[Candidate]]:
-    """Capable active suppliers per process, with nothing booked yet."""
-    rows = uow.session.execute(
-        select(CapabilityRow, SupplierRow.code, SupplierRow.tier)
-        .join(SupplierRow, SupplierRow.id == CapabilityRow.supplier_id)
-        .where(CapabilityRow.process.in_(processes), SupplierRow.active.is_(True))
-        .order_by(SupplierRow.code)
-    ).all()
-    result: dict[str, list[Candidate]] = {process: [] for process in processes}
-    for capability, code, tier in rows:
-        result[capability.process].append(
-            Candidate(
-                supplier_code=code,
-                process=Process(capability.process),
-                tier=Tier(tier),
-                capacity_per_day=capability.capacity_per_day,
-                lead_time_mean_days=capability.lead_time_mean_days,
-                moq=capability.moq,
-                booked_units=ZERO,
-            )
-        )
-    return result
-
-
-def _candidates(
-    uow: UnitOfWork, capabilities: dict[str, list[Candidate]], suppliers: dict[str, int]
-) -> dict[str, list[Candidate]]:
-    """``capabilities`` with the units already booked in open jobs on each supplier."""
-    session = uow.session
-    booked = {
-        (supplier_id, process): units
-        for supplier_id, process, units in session.execute(
-            select(
-                ProductionJobRow.supplier_id,
-                ProductionJobRow.process,
-                func.sum(ProductionJobRow.quantity),
-            )
-            .where(ProductionJobRow.status.in_(OPEN_JOB_STATUSES))
-            .where(ProductionJobRow.process.in_(list(capabilities)))
-            .group_by(ProductionJobRow.supplier_id, ProductionJobRow.process)
-        ).all()
-    }
-    return {
-        process: [
-            dataclasses.replace(
-                candidate,
-                booked_units=Decimal(
-                    booked.get((suppliers.get(candidate.supplier_code), process)) or ZERO
-                ),
-            )
-            for candidate in candidates
-        ]
-        for process, candidates in capabilities.items()
-    }
-
-
-BALANCE_HINT = 64
-"""Most balances a batch reads up front because the previous batch needed them."""
-
-
 class Context:
-    """What splitting needs beyond the order itself, loaded once for a batch of orders.
+    """What splitting needs beyond the order itself, for a batch of orders.
 
-    Items, modules, processes, warehouses, suppliers and capable suppliers (with the load booked
-    on them, including the jobs placed earlier in the batch) are cached; reservations are counted
-    in :class:`flexchain.services.inventory.Reservations` and written by :meth:`write`.
-    ``known``: catalog lookups by kind, shared with other batches while the catalog stays
-    the same (see :class:`flexchain.services.intake.CatalogCache`); the booked load is never shared.
+    Catalog lookups and the booked load on suppliers (including the jobs placed earlier in the
+    batch) come from the :class:`~flexchain.adapters.db.fulfilment.FulfilmentStore`;
+    reservations are counted in :class:`flexchain.services.inventory.Reservations`; both are
+    written by :meth:`write`. ``known``: catalog lookups by kind, shared with other batches
+    while the catalog stays the same (see :class:`flexchain.services.intake.CatalogCache`); the
+    booked load is never shared. ``ladder``: the speed terms orders are promised with (the
+    installation's ``Settings.speed_ladder``; default :data:`DEFAULT_LADDER`).
     """
 
     def __init__(
@@ -212,256 +106,205 @@ class Context:
         now: datetime,
         known: dict[str, dict[Any, Any]] | None = None,
         optimistic: bool = False,
+        ladder: SpeedLadder | None = None,
     ) -> None:
         self.uow = uow
-        self._shared = known is not None
-        known = defaultdict(dict) if known is None else known
-        self._balances: dict[tuple[int, int], None] = known["balances"]
+        self.ladder = ladder or DEFAULT_LADDER
+        lookups: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
+        if known is not None:
+            lookups = known if isinstance(known, defaultdict) else defaultdict(dict, known)
+        self._balances: dict[tuple[int, int], None] = lookups["balances"]
         """The balances the previous batch read: read with this one's first (a hint)."""
         self.reservations = inventory.Reservations(
             uow, now=now, optimistic=optimistic, hint=self._balances
         )
-        self._items: dict[int, ItemRow] = known["items"]
-        self._modules: dict[int, list[_Module]] = known["modules"]
-        self._processes: dict[int, str | None] = known["processes"]
-        self._warehouses: dict[int | None, list[tuple[int, str]]] = known["warehouses"]
-        self._suppliers: dict[str, int] = known["suppliers"]
-        self._capabilities: dict[str, list[Candidate]] = known["capabilities"]
-        self._candidates: dict[str, list[Candidate]] = {}
-        self._rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
+        self.store = FulfilmentStore(uow, lookups)
+        self._candidates: dict[Process, list[Candidate]] = {}
+        self._rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def add(self, table: type[Any], **values: Any) -> None:
-        """A new row whose id nobody needs (pick, job, order event), inserted by :meth:`write`
-        together with its kind in one statement. ``order_line`` (a line row, perhaps not yet
-        flushed) becomes ``order_line_id`` then."""
-        self._rows[table].append(values)
+    def add(self, kind: str, **values: Any) -> None:
+        """A new row whose id nobody needs (a :class:`~flexchain.adapters.db.fulfilment.Row`:
+        pick, job, order event), inserted by :meth:`write` together with its kind in one
+        statement. ``order_line`` (a line row, perhaps not yet flushed) becomes
+        ``order_line_id`` then."""
+        self._rows[kind].append(values)
 
-    def items(self, ids: set[int]) -> dict[int, ItemRow]:
-        missing = ids - self._items.keys()
-        if missing:
-            session = self.uow.session
-            for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(missing))):
-                self._items[row.id] = row
-                if self._shared:  # kept for later batches: out of this session's expiry
-                    session.expunge(row)
-        return {i: self._items[i] for i in ids if i in self._items}
-
-    def modules(self, product_ids: set[int]) -> dict[int, list[_Module]]:
-        missing = product_ids - self._modules.keys()
-        if missing:
-            found = _modules(self.uow, missing)
-            for product in missing:
-                self._modules[product] = found.get(product, [])
-        return {p: self._modules[p] for p in product_ids}
-
-    def processes(self, items: Iterable[ItemRow]) -> dict[int, str | None]:
-        rows = list(items)
-        missing = [row for row in rows if row.id not in self._processes]
-        if missing:
-            self._processes.update(_processes(self.uow, missing))
-        return {row.id: self._processes[row.id] for row in rows}
-
-    def warehouses(self, first: int | None) -> list[tuple[int, str]]:
-        if first not in self._warehouses:
-            self._warehouses[first] = _warehouses(self.uow, first)
-        return self._warehouses[first]
-
-    def suppliers(self) -> dict[str, int]:
-        if not self._suppliers:
-            self._suppliers.update(
-                self.uow.session.execute(select(SupplierRow.code, SupplierRow.id)).all()
-            )
-        return self._suppliers
-
-    def candidates(self, processes: set[str]) -> dict[str, list[Candidate]]:
+    def candidates(self, processes: set[Process], today: date) -> dict[Process, list[Candidate]]:
         """Capable suppliers per process with their booked load (read once per batch, then
         counted up as the batch places jobs)."""
         missing = processes - self._candidates.keys()
         if missing:
-            unknown = missing - self._capabilities.keys()
-            if unknown:
-                self._capabilities.update(_capabilities(self.uow, unknown))
-            wanted = {process: self._capabilities[process] for process in missing}
-            with self.uow.session.no_autoflush:  # the batch's jobs are counted in memory
-                self._candidates.update(_candidates(self.uow, wanted, self.suppliers()))
+            self._candidates.update(self.store.candidates(missing, today))
         return self._candidates
+
+    def book(self, process: Process, supplier_code: str, quantity: Decimal) -> None:
+        """Count a job just placed in the supplier's booked load for the rest of the batch."""
+        found = self._candidates.get(process, [])
+        for index, candidate in enumerate(found):
+            if candidate.supplier_code == supplier_code:
+                found[index] = replace(candidate, booked_units=candidate.booked_units + quantity)
 
     def write(self) -> None:
         """Write the rows and reservations counted so far (before anything reads them); the
         reservations last, so that balances are locked as briefly as possible."""
-        session = self.uow.session
-        session.flush()  # the lines get their ids
-        if any(self._rows.values()):
-            for table, rows in self._rows.items():
-                if rows:
-                    # an executemany: psycopg sends the rows in one pipeline of a short,
-                    # prepared statement (cheaper than one long multi-row INSERT, whose text
-                    # psycopg parses every time); SQLite's executemany stays in-process
-                    session.execute(insert(table.__table__), [_with_line_id(row) for row in rows])
+        self.store.insert(self._rows)
         self._rows.clear()
         self.reservations.write()
         self._balances.clear()
         self._balances.update(dict.fromkeys(self.reservations.balances[:BALANCE_HINT]))
 
 
-def _with_line_id(values: dict[str, Any]) -> dict[str, Any]:
-    if "order_line" not in values:
-        return values
-    result = dict(values)
-    result["order_line_id"] = result.pop("order_line").id
-    return result
-
-
 def split_order(
     uow: UnitOfWork,
-    order: SalesOrderRow,
-    lines: list[SalesOrderLineRow],
+    order: Any,
+    lines: list[Any],
     *,
     now: datetime,
     warehouse_id: int | None,
     context: Context | None = None,
+    ladder: SpeedLadder | None = None,
 ) -> Split:
     """Reserve, pick and place jobs for ``lines`` of ``order`` (which has none yet).
 
-    With a shared ``context`` (a batch of orders), its reservations are written by the caller
-    (:meth:`Context.write`); without one they are written before this returns.
+    Load (the products, the stock of their warehouses, the capable suppliers), decide
+    (:func:`~flexchain.domain.allocation.allocate`), then count the reservations and queue the
+    rows. With a shared ``context`` (a batch of orders), everything is written by the caller
+    (:meth:`Context.write`); without one before this returns. ``ladder``: default the
+    context's.
     """
-    own = context is None
-    ctx = Context(uow, now=now) if context is None else context
-    session = uow.session
+    ctx = Context(uow, now=now, ladder=ladder) if context is None else context
     today = now.date()
-    split = Split()
-    items = ctx.items({line.item_id for line in lines})
-    modules = ctx.modules(set(items))
-    warehouses = ctx.warehouses(warehouse_id)
-    suppliers = ctx.suppliers()
-    # Everything to reserve, in one global order: (item id, line) -> quantity
-    wanted: list[tuple[int, str, SalesOrderLineRow, Decimal]] = []
-    jobs: list[tuple[SalesOrderLineRow, int, str | None, Decimal, dict[str, Any] | None, str]] = []
-    product_process = ctx.processes(items.values())
-    assembled: dict[int, SalesOrderLineRow] = {}  # lines built from modules, by line id
-    for line in lines:
-        parts = modules.get(line.item_id, [])
-        if not any(part.custom for part in parts):
-            wanted.append((line.item_id, items[line.item_id].sku, line, line.quantity))
-            continue
-        assembled[id(line)] = line
-        chosen = {entry["module_sku"]: entry for entry in line.options}
-        for part in parts:
-            quantity = part.per_unit * line.quantity
-            if part.custom:
-                option = chosen.get(part.sku)
-                jobs.append((line, part.item_id, part.process, quantity, option, "custom"))
-            else:
-                wanted.append((part.item_id, part.sku, line, quantity))
-    wanted.sort(key=lambda entry: (entry[0], entry[2].external_line_id))
-    for item_id, sku, line, quantity in wanted:
-        left = quantity
-        for location_id, code in warehouses:
-            if left <= 0:
-                break
-            got = ctx.reservations.reserve(
-                (item_id, sku),
-                (location_id, code),
-                left,
-                owner_ref(order, line),
-                allow_partial=True,
-            )
-            if got > 0:
-                left -= got
-                ctx.add(
-                    PickRow,
-                    order_id=order.id,
-                    order_line=line,
-                    location_id=location_id,
-                    item_id=item_id,
-                    quantity=got,
-                )
-        split.touched_items.add(item_id)
-        if item_id == line.item_id:
-            line.reserved = quantity - left
-            line.backordered = left
-            split.reserved += quantity - left
-            split.backordered += left
-        if left > 0:
-            process = product_process.get(item_id) if item_id == line.item_id else None
-            if process is None and item_id != line.item_id:
-                process = next(
-                    (p.process for p in modules[line.item_id] if p.item_id == item_id), None
-                )
-            jobs.append((line, item_id, process, left, None, "shortage"))
-    candidates = ctx.candidates({job[2] for job in jobs if job[2]})
-    terms = DEFAULT_LADDER.terms(order.speed_tier)  # the same ladder quotes promise with
-    rush = terms.rush
-    modules_ready: dict[int, date] = {}  # per assembled line: when its last module job finishes
-    for line, item_id, process, quantity, option, reason in jobs:
-        supplier_id = None
-        start = finish = None
-        if process is not None:
-            delta = int((option or {}).get("lead_time_delta_days") or 0)
-            assignment = assign(
-                process,
-                quantity,
-                candidates.get(process, []),
-                rush=rush,
-                start=today,
-                extra_lead_days=delta,
-                lead_time_factor=terms.lead_time_factor,
-            )
-            supplier_id = suppliers.get(assignment.supplier_code)
-            start, finish = assignment.start, assignment.finish
-            _book(candidates[process], assignment.supplier_code, quantity)
-        ctx.add(
-            ProductionJobRow,
-            order_id=order.id,
-            order_line=line,
-            item_id=item_id,
-            option_code=(option or {}).get("option_code"),
-            option_value=(option or {}).get("value") or "",
-            supplier_id=supplier_id,
-            process=process,
-            quantity=quantity,
-            reason=reason,
-            status=JobStatus.PLANNED.value,
-            planned_start=start,
-            planned_finish=finish,
-        )
-        split.jobs += 1
-        if finish is not None:
-            split.finish = max(split.finish or finish, finish)
-            if id(line) in assembled:
-                modules_ready[id(line)] = max(modules_ready.get(id(line), finish), finish)
-    for key, line in assembled.items():
-        # as quotes promise it: the product is assembled from its modules once the last one
-        # is made, taking its production cycle (scaled by the speed tier), then packed
-        cycle = items[line.item_id].production_cycle_days or 0
-        days = math.ceil(cycle * terms.lead_time_factor)
-        if days:
-            ready = modules_ready.get(key, today) + timedelta(days=days)
-            split.finish = max(split.finish or ready, ready)
-    if own:
+    products = ctx.store.products({line.item_id for line in lines})
+    requests = [_request(line, products[line.item_id].product) for line in lines]
+    warehouses = ctx.store.warehouses(warehouse_id)
+    stock = _stock(ctx, lines, products, warehouses)
+    processes = {
+        process
+        for request in requests
+        for process in [request.product.process, *(m.process for m in request.product.modules)]
+        if process is not None
+    }
+    candidates = ctx.candidates(processes, today)
+    terms = (ladder or ctx.ladder).terms(order.speed_tier)
+    decided = allocate(requests, stock, candidates, terms, today=today)
+    split = _apply(ctx, order, list(zip(lines, requests, strict=True)), decided, products)
+    if context is None:
         ctx.write()
-        session.flush()
+        uow.session.flush()
     return split
 
 
-def _book(candidates: list[Candidate], code: str, quantity: Decimal) -> None:
-    """Count a job just placed in the supplier's booked load for the rest of this order."""
-    for index, candidate in enumerate(candidates):
-        if candidate.supplier_code == code:
-            candidates[index] = dataclasses.replace(
-                candidate, booked_units=candidate.booked_units + quantity
+def _request(line: Any, product: Product) -> LineRequest:
+    chosen = {
+        entry["module_sku"]: ChosenOption(
+            entry["module_sku"], entry["option_code"], entry.get("value") or ""
+        )
+        for entry in line.options or ()
+    }
+    extra = {
+        entry["module_sku"]: int(entry.get("lead_time_delta_days") or 0)
+        for entry in line.options or ()
+    }
+    return LineRequest(id(line), product, Decimal(line.quantity), chosen, extra)
+
+
+def _stock(
+    ctx: Context, lines: list[Any], products: dict[int, ProductRecord], warehouses: list[Any]
+) -> dict[str, list[tuple[tuple[int, str], Decimal]]]:
+    """Available units per SKU at each warehouse (in picking order) of everything the lines may
+    pick: finished products and standard modules, read in one go."""
+    ids: dict[str, int] = {}
+    for line in lines:
+        record = products[line.item_id]
+        for module in record.product.modules:
+            if not module.item.is_custom_module:
+                ids[module.item.sku] = record.ids[module.item.sku]
+        ids[record.product.item.sku] = line.item_id
+    keys = [(item_id, location) for item_id in ids.values() for location, _ in warehouses]
+    available = ctx.reservations.available(keys)
+    return {
+        sku: [((loc, code), available[(item_id, loc)]) for loc, code in warehouses]
+        for sku, item_id in ids.items()
+    }
+
+
+def _apply(
+    ctx: Context,
+    order: Any,
+    lines: list[tuple[Any, LineRequest]],
+    decided: Allocation,
+    products: dict[int, ProductRecord],
+) -> Split:
+    """Count the reservations and queue the picks and jobs of ``decided``."""
+    split = Split(jobs=len(decided.jobs), promise=decided.promise)
+    for plan, (line, request) in zip(decided.lines, lines, strict=True):
+        ids = products[line.item_id].ids
+        if not request.made_to_order():
+            line.reserved, line.backordered = plan.taken, plan.build
+            split.reserved += plan.taken
+            split.backordered += plan.build
+            split.touched_items.add(line.item_id)
+        if plan.build > 0:
+            modules = request.product.modules
+            split.touched_items.update(
+                ids[m.item.sku] for m in modules if not m.item.is_custom_module
             )
+        for pick in plan.picks:
+            location_id, code = cast(tuple[int, str], pick.location)
+            ctx.reservations.reserve(
+                (ids[pick.sku], pick.sku),
+                (location_id, code),
+                pick.quantity,
+                owner_ref(order, line),
+            )
+            ctx.add(
+                Row.PICK,
+                order_id=order.id,
+                order_line=line,
+                location_id=location_id,
+                item_id=ids[pick.sku],
+                quantity=pick.quantity,
+            )
+        for job in plan.jobs:
+            _queue_job(ctx, order, line, ids[job.sku], job, split)
+        if plan.assembles and plan.assembly_days:
+            split.finish = max(split.finish or plan.assembled, plan.assembled)
+    return split
+
+
+def _queue_job(ctx: Context, order: Any, line: Any, item_id: int, job: Job, split: Split) -> None:
+    placed = job.assignment
+    if placed is not None:
+        ctx.book(placed.process, placed.supplier_code, job.quantity)
+        split.finish = max(split.finish or placed.finish, placed.finish)
+    ctx.add(
+        Row.JOB,
+        order_id=order.id,
+        order_line=line,
+        item_id=item_id,
+        option_code=job.option_code,
+        option_value=job.option_value,
+        supplier_id=ctx.store.suppliers().get(placed.supplier_code) if placed else None,
+        process=job.process.value if job.process else None,
+        quantity=job.quantity,
+        reason=job.reason,
+        status=JobStatus.PLANNED.value,
+        planned_start=placed.start if placed else None,
+        planned_finish=placed.finish if placed else None,
+    )
 
 
 def promise_date(split: Split, today: date) -> date:
-    """Ship date: when the last job finishes (or today, all from stock), plus packing."""
+    """Ship date: the allocation's promise; else when the last job finishes (or today, all from
+    stock), plus packing."""
+    if split.promise is not None:
+        return split.promise
     return max(split.finish or today, today) + timedelta(days=PACKING_DAYS)
 
 
 def set_milestones(
     uow: UnitOfWork,
-    order: SalesOrderRow,
+    order: Any,
     split: Split,
     *,
     now: datetime,
@@ -482,83 +325,39 @@ def set_milestones(
         "delivered": promise + timedelta(days=DELIVERY_DAYS),
     }
     done = set(reached)
-    stored = (
-        {}
-        if new
-        else {
-            row.stage: row
-            for row in uow.session.scalars(
-                select(OrderEventRow).where(OrderEventRow.order_id == order.id)
-            )
-        }
-    )
-    for stage, day in planned.items():
-        row = stored.get(stage)
-        if row is None:
+    if new and context is not None:
+        for stage, day in planned.items():
             if day is None and stage not in done:
                 continue
-            if new and context is not None:
-                actual = now if stage in done else None
-                context.add(
-                    OrderEventRow, order_id=order.id, stage=stage, planned_at=day, actual_at=actual
-                )
-                continue
-            row = OrderEventRow(order_id=order.id, stage=stage)
-            uow.session.add(row)
-        row.planned_at = day
-        if stage in done and row.actual_at is None:
-            row.actual_at = now
+            actual = now if stage in done else None
+            context.add(Row.EVENT, order_id=order.id, stage=stage, planned_at=day, actual_at=actual)
+    else:
+        store = context.store if context is not None else FulfilmentStore(uow, defaultdict(dict))
+        store.save_milestones(order.id, planned, done, now=now, new=new)
     order.promise_date = promise
 
 
-def mark_stage(uow: UnitOfWork, order: SalesOrderRow, stage: str, at: datetime) -> None:
+def mark_stage(uow: UnitOfWork, order: Any, stage: str, at: datetime) -> None:
     """Record that ``order`` reached ``stage`` at ``at`` (once; the first time counts)."""
-    session = uow.session
-    row = session.scalars(
-        select(OrderEventRow).where(
-            OrderEventRow.order_id == order.id, OrderEventRow.stage == stage
-        )
-    ).one_or_none()
-    if row is None:
-        row = OrderEventRow(order_id=order.id, stage=stage)
-        session.add(row)
-    if row.actual_at is None:
-        row.actual_at = at
-    session.flush()
+    FulfilmentStore(uow, defaultdict(dict)).mark_stage(order.id, stage, at)
 
 
 def release_order(
-    uow: UnitOfWork, order: SalesOrderRow, *, now: datetime, cancel_jobs: bool = True
+    uow: UnitOfWork, order: Any, *, now: datetime, cancel_jobs: bool = True
 ) -> set[int]:
     """Release every reservation of ``order``, drop its open picks and cancel its jobs that have
-    not started; returns the ids of the items whose availability changed."""
-    session = uow.session
-    prefix = f"so:{order.shop_id or 0}:{order.external_id}:"
-    owners = session.execute(
-        select(ReservationRow.owner_ref, ReservationRow.item_id)
-        .where(ReservationRow.owner_ref.startswith(prefix, autoescape=True))
-        .where(ReservationRow.status == "active")
-        .order_by(ReservationRow.item_id)
-    ).all()
+    not started (:func:`~flexchain.domain.orders.plan_cancellation` says which); returns the ids
+    of the items whose availability changed."""
+    store = FulfilmentStore(uow, defaultdict(dict))
+    owners = store.active_owners(f"so:{order.shop_id or 0}:{order.external_id}:")
     touched = {item_id for _, item_id in owners}
     for owner in sorted({owner for owner, _ in owners}):
         inventory.release(uow, owner, now=now)
-    session.execute(delete(PickRow).where(PickRow.order_id == order.id, PickRow.status == "open"))
+    cancel: tuple[str, ...] = ()
     if cancel_jobs:
-        session.execute(
-            update(ProductionJobRow)
-            .where(
-                and_(
-                    ProductionJobRow.order_id == order.id,
-                    ProductionJobRow.status == JobStatus.PLANNED.value,
-                )
-            )
-            .values(status=JobStatus.CANCELLED.value)
-        )
-    for line in session.scalars(
-        select(SalesOrderLineRow).where(SalesOrderLineRow.order_id == order.id)
-    ):
-        line.reserved = ZERO
-        line.backordered = ZERO
-    session.flush()
+        # the caller may have marked the order cancelled already, or be replanning an open one:
+        # either way the jobs are cancelled as from an open order
+        current = order.status if order.status in OPEN_STATUSES else OrderStatus.RECEIVED
+        cancel = plan_cancellation(current, store.jobs_of(order.id)).cancel_jobs
+    store.release(order.id, cancel)
     return touched

@@ -162,5 +162,6 @@ def create_quote(body: QuoteRequest, app: AppDep) -> QuotePublic:
             body.quantity,
             body.speed_tier,
             today=datetime.now(UTC).date(),
+            ladder=app.settings.speed_ladder,
         )
     return QuotePublic.of(result)

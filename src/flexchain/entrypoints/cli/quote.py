@@ -67,7 +67,13 @@ def quote(
         options = parse_options(option or [])
         with opened(state_of(ctx)) as app, app.uow(write=False) as uow:
             result = quotes.quote(
-                uow, sku, options, quantity, speed, today=datetime.now(UTC).date()
+                uow,
+                sku,
+                options,
+                quantity,
+                speed,
+                today=datetime.now(UTC).date(),
+                ladder=app.settings.speed_ladder,
             )
     public = QuotePublic.of(result)
     if as_json:

@@ -247,22 +247,19 @@ def _settle(
     the reservations consumed."""
     changes: dict[StockKey, Balance] = {}
 
-    def change(key: StockKey, *, on_hand: Decimal, reserved: Decimal = _ZERO) -> None:
-        for figure in (balances[key], changes.setdefault(key, Balance())):
+    def change(key: StockKey, on_hand: Decimal, reserved: Decimal, in_transit: Decimal) -> None:
+        delta = changes.get(key)
+        if delta is None:
+            delta = changes[key] = Balance()
+        for figure in (balances[key], delta):
             figure.on_hand += on_hand
             figure.reserved += reserved
-
-    def in_transit(key: StockKey, amount: Decimal) -> None:
-        for figure in (balances[key], changes.setdefault(key, Balance())):
-            figure.in_transit += amount
+            figure.in_transit += in_transit
 
     consumed: dict[HeldKey, Reservation] = {}
     for move, (source, target) in zip(moves, ends, strict=True):
         sku, amount = move.item_sku, move.quantity
-        owner_key = (move.reservation_owner or "", sku, source.code)
-        reservation = held.get(owner_key) if move.reservation_owner is not None else None
-        if reservation is not None and not reservation.is_active(move.at):
-            reservation = None
+        reservation = _reservation_taken(move, held)
         owner_reserved = reservation.quantity if reservation is not None else _ZERO
         if source.holds_stock:
             available = balances[(sku, source.code)].available
@@ -271,14 +268,22 @@ def _settle(
             taken = min(owner_reserved, amount)
         if reservation is not None and taken:
             consume(reservation, taken)
-            consumed[owner_key] = reservation
-        change((sku, source.code), on_hand=-amount, reserved=-taken)
-        change((sku, target.code), on_hand=amount)
+            consumed[(reservation.owner_ref, sku, source.code)] = reservation
+        change((sku, source.code), -amount, -taken, _ZERO)
+        change((sku, target.code), amount, _ZERO, _ZERO)
         for location, sign in ((source, -1), (target, 1)):
             heading = _destination(location)
             if heading is not None:
-                in_transit((sku, heading), sign * amount)
+                change((sku, heading), _ZERO, _ZERO, sign * amount)
     return changes, list(consumed.values())
+
+
+def _reservation_taken(move: StockMove, held: Mapping[HeldKey, Reservation]) -> Reservation | None:
+    """The owner's reservation ``move`` takes from first, if it still holds stock at the move."""
+    if move.reservation_owner is None:
+        return None
+    reservation = held.get((move.reservation_owner, move.item_sku, move.from_location))
+    return reservation if reservation is not None and reservation.is_active(move.at) else None
 
 
 def reserve(

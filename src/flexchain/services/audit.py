@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flexchain.adapters.db.tables import AuditRow
+from flexchain.adapters.db.audit import add_entry
 from flexchain.adapters.db.uow import UnitOfWork
 
 
@@ -16,7 +16,4 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add one audit row (``action`` such as created/updated/imported) for ``entity`` ``key``."""
-    row = AuditRow(
-        actor=uow.actor, action=action, entity=entity, entity_key=key, details=details or {}
-    )
-    uow.session.add(row)
+    add_entry(uow.session, uow.actor, action, entity, key, details or {})

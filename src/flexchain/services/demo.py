@@ -15,23 +15,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
-from sqlalchemy import BigInteger, Date, Engine, Integer, column, select
-from sqlalchemy import table as sql_table
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.tables import ItemRow, LocationRow
-from flexchain.adapters.db.types import QTY_SCALE, UTCDateTime
+from flexchain.adapters.db.demand import QTY_SCALE, DemandStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.demo import LOAD_ORDER, DemandHistory, DemoData
+from flexchain.demo import DEFAULT_ITEMS, DEFAULT_SKU_RULE, LOAD_ORDER, DemandHistory, DemoData
+from flexchain.demo import generate as _generate
 from flexchain.domain.errors import NotFound
 from flexchain.services import audit
 from flexchain.services.imports import import_rows
+
+if TYPE_CHECKING:
+    from flexchain.adapters.db.engine import Engine
+
+__all__ = [
+    "BULK_DEMAND_ROWS",
+    "DEFAULT_ITEMS",
+    "DemoSummary",
+    "KindSummary",
+    "generate_demo",
+    "load_demo",
+    "upsert_demand",
+]
 
 BULK_DEMAND_ROWS = 200_000
 """Above this many demand rows, demand history is loaded in bulk (see the module docstring)."""
@@ -64,6 +70,18 @@ class DemoSummary:
         return [vars(summary) for summary in self.kinds]
 
 
+def generate_demo(
+    items: int = DEFAULT_ITEMS,
+    seed: int = 7,
+    weeks: int = 104,
+    start: date | None = None,
+    *,
+    sku_rule: str = DEFAULT_SKU_RULE,
+) -> DemoData:
+    """The demo company (:func:`flexchain.demo.generate`: pure and seeded)."""
+    return _generate(items=items, seed=seed, weeks=weeks, start=start, sku_rule=sku_rule)
+
+
 def load_demo(
     engine: Engine,
     data: DemoData,
@@ -71,11 +89,14 @@ def load_demo(
     *,
     on_kind: Callable[[str, int], object] | None = None,
     bulk_demand_rows: int = BULK_DEMAND_ROWS,
+    now: datetime | None = None,
 ) -> DemoSummary:
     """Write ``data`` to the database behind ``engine`` in one transaction.
 
     Parameters
     ----------
+    now
+        When the load happens (stock moves, bulk demand stamps); default: the time of writing.
     on_kind
         Called with each kind and its row count before it is loaded (for progress display).
     bulk_demand_rows
@@ -95,9 +116,9 @@ def load_demo(
             if on_kind is not None:
                 on_kind(kind, counts[kind])
             if kind == "demand" and bulk:
-                summaries.append(upsert_demand(uow, data.demand))
+                summaries.append(upsert_demand(uow, data.demand, now=now))
                 continue
-            report = import_rows(uow, kind, data.rows(kind), source=f"demo {kind}")
+            report = import_rows(uow, kind, data.rows(kind), source=f"demo {kind}", now=now)
             summaries.append(
                 KindSummary(kind, counts[kind], report.created, report.updated, report.unchanged)
             )
@@ -105,98 +126,38 @@ def load_demo(
     return DemoSummary(tuple(summaries), time.perf_counter() - began, bulk)
 
 
-def upsert_demand(uow: UnitOfWork, demand: DemandHistory, *, batch: int = 20_000) -> KindSummary:
+def upsert_demand(
+    uow: UnitOfWork,
+    demand: DemandHistory,
+    *,
+    batch: int = 20_000,
+    now: datetime | None = None,
+) -> KindSummary:
     """Insert new and changed weeks of ``demand`` in the caller's unit of work (no commit).
 
     The stored history of these items is read once into a matrix and compared with the new one,
     so unchanged weeks are not written and the counts are exact on both databases. Quantities
     are whole units, written directly as the integer thousandths :class:`Qty` stores.
     """
-    session = uow.session
-    item_ids = _item_ids(session, demand.skus)
-    location = session.scalar(select(LocationRow.id).where(LocationRow.code == demand.location))
+    store = DemandStore(uow.session)
+    ids = store.item_ids(demand.skus)
+    missing = [sku for sku in demand.skus if sku not in ids]
+    if missing:
+        raise NotFound(f"demand refers to {len(missing)} unknown item(s), first {missing[0]!r}")
+    item_ids = [ids[sku] for sku in demand.skus]
+    location = store.location_id(demand.location)
     if location is None:
         raise NotFound(f"unknown location {demand.location!r}")
     weeks = demand.weeks
     new = demand.quantities * QTY_SCALE
-    old = _stored(session, location, item_ids, weeks)
+    old = store.stored_weeks(location, item_ids, weeks)
     write = old != new
     created = int((old < 0).sum())
     updated = int(write.sum()) - created
-
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(_DEMAND)
-    statement = statement.on_conflict_do_update(
-        index_elements=["item_id", "location_id", "period_start"],
-        set_={"quantity": statement.excluded.quantity, "updated_at": statement.excluded.updated_at},
-    )
-    stamp = UTCDateTime().process_bind_param(datetime.now(UTC), session.get_bind().dialect)
-    rows, cols = np.nonzero(write)
-    for start in range(0, len(rows), batch):
-        end = start + batch
-        chunk = zip(rows[start:end].tolist(), cols[start:end].tolist(), strict=True)
-        session.execute(
-            statement,
-            [
-                {
-                    "item_id": item_ids[i],
-                    "location_id": location,
-                    "period_start": weeks[w],
-                    "quantity": int(new[i, w]),
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                }
-                for i, w in chunk
-            ],
-        )
+    store.upsert_weeks(location, item_ids, weeks, new, write, now=now, batch=batch)
     total = len(demand)
     audit.record(
         uow, "imported", "demand", demand.location,
         {"rows": total, "created": created, "updated": updated, "bulk": True},
     )  # fmt: skip
     return KindSummary("demand", total, created, updated, total - created - updated)
-
-
-# The raw columns: quantities as stored (integer thousandths), no per-row type conversion.
-_DEMAND = sql_table(
-    "demand_history",
-    column("item_id", Integer),
-    column("location_id", Integer),
-    column("period_start", Date),
-    column("quantity", BigInteger),
-    column("created_at"),
-    column("updated_at"),
-)
-_CHUNK = 10_000
-
-
-def _item_ids(session: Session, skus: list[str]) -> list[int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(skus), _CHUNK):
-        query = select(ItemRow.sku, ItemRow.id).where(ItemRow.sku.in_(skus[start : start + _CHUNK]))
-        ids.update((sku, item_id) for sku, item_id in session.execute(query))
-    missing = [sku for sku in skus if sku not in ids]
-    if missing:
-        raise NotFound(f"demand refers to {len(missing)} unknown item(s), first {missing[0]!r}")
-    return [ids[sku] for sku in skus]
-
-
-def _stored(
-    session: Session, location: int, item_ids: list[int], weeks: list[date]
-) -> NDArray[np.int64]:
-    """The stored quantities (thousandths) as an items x weeks matrix; -1 where none is stored."""
-    stored = np.full((len(item_ids), len(weeks)), -1, dtype=np.int64)
-    row_of = {item_id: index for index, item_id in enumerate(item_ids)}
-    column_of = {week: index for index, week in enumerate(weeks)}
-    c = _DEMAND.c
-    for start in range(0, len(item_ids), _CHUNK):
-        query = select(c.item_id, c.period_start, c.quantity).where(
-            c.location_id == location,
-            c.item_id.in_(item_ids[start : start + _CHUNK]),
-            c.period_start.between(weeks[0], weeks[-1]),
-        )
-        for item_id, period, quantity in session.execute(query):
-            week = column_of.get(period)
-            if week is not None:
-                stored[row_of[item_id], week] = quantity
-    return stored

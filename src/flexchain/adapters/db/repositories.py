@@ -1,7 +1,10 @@
-"""Repositories: read rows and hand back domain objects, so services and planning never see tables.
+"""Repositories: read rows and hand back domain objects (items, BOM lines, options, suppliers with
+their capabilities, item-supplier terms, contracts, locations).
 
-Writes go through the import services and the inventory service; these classes are the read side
-every later use case (quotes, planning snapshots, sourcing) loads its inputs through.
+They are the read side of the stores beside them: :class:`~flexchain.adapters.db.catalog.
+CatalogStore` and :class:`~flexchain.adapters.db.locations.LocationStore` export the BOM, the
+options and the locations through them, and the import tests read back what an import stored
+through them. Writes go through the stores (the import registry's, the stock ledger's).
 """
 
 from __future__ import annotations

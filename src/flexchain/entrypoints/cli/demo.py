@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from flexchain.demo import DEFAULT_ITEMS, generate
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, status_console, table
 from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
-from flexchain.services.demo import load_demo
+from flexchain.services.demo import DEFAULT_ITEMS, generate_demo, load_demo
 
 SUMMARY_COLUMNS = (
     ("kind", "Kind"),
@@ -40,12 +40,13 @@ def demo(
         if not sku_rule:
             raise UserError("no SKU rule for finished items in FLEXCHAIN_SKU_RULES")
         with status_console.status("Generating the demo company..."):
-            data = generate(items=items, seed=seed, weeks=weeks, sku_rule=sku_rule)
+            data = generate_demo(items=items, seed=seed, weeks=weeks, sku_rule=sku_rule)
         with status_console.status("Loading...") as status:
             summary = load_demo(
                 app.engine,
                 data,
                 on_kind=lambda kind, rows: status.update(f"Loading {kind} ({rows:,} rows)..."),
+                now=datetime.now(UTC),
             )
         console.print(
             f"Demo company loaded in {summary.seconds:.1f} s: seed {seed}, {items:,} products, "

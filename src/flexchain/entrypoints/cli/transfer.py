@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +26,9 @@ def import_(
 ) -> None:
     """Import a spreadsheet: every row is checked first, and nothing is written if any is bad."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        report = import_file(app.engine, kind, file, dry_run=dry_run, actor="cli")
+        report = import_file(
+            app.engine, kind, file, dry_run=dry_run, actor="cli", now=datetime.now(UTC)
+        )
     counts = (
         f"{report.rows} rows: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged"

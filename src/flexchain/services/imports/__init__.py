@@ -8,11 +8,12 @@ updates by natural key instead of duplicating. Columns, aliases and keys: docs/i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
+from flexchain.adapters.db.engine import Engine
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.spreadsheets import SpreadsheetError, read_table
 from flexchain.domain.errors import ValidationError
@@ -36,6 +37,7 @@ __all__ = [
     "ImportReport",
     "RowError",
     "import_file",
+    "import_into",
     "import_rows",
     "kind_named",
 ]
@@ -74,32 +76,58 @@ def kind_named(name: str) -> Kind:
 
 
 def import_rows(
-    uow: UnitOfWork, kind: str, rows: Iterable[Mapping[str, Any]], *, source: str = "rows"
+    uow: UnitOfWork,
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str = "rows",
+    now: datetime | None = None,
 ) -> ImportReport:
     """Import ``rows`` (dicts keyed by column name) in the caller's unit of work, uncommitted.
 
     Rows are numbered like spreadsheet lines: the first row is line 2. Values may be text or
     Python values (``Decimal``, ``int``, ``date``, ``bool``); a supplier row may carry a
-    ``capabilities`` list and an item-supplier row a ``price_breaks`` list of dicts.
+    ``capabilities`` list and an item-supplier row a ``price_breaks`` list of dicts. ``now``
+    stamps what the import records as happening (stock moves); without it, the time of writing.
 
     Raises
     ------
     ImportFailed
         Any row is bad; nothing was written.
     """
+    return import_into(ImportStores.of(uow), kind, rows, source=source, now=now)
+
+
+def import_into(
+    stores: ImportStores,
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str = "rows",
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> ImportReport:
+    """:func:`import_rows` through ``stores`` (the database's, or in-memory ones in tests)."""
     spec = kind_named(kind)
     numbered: list[tuple[int, Mapping[str, Any]]] = []
     for line, row in enumerate(rows, start=2):
         flat = spec.expand(row) if spec.expand else [row]
         numbered.extend((line, part) for part in flat)
     headers = dict.fromkeys(key for _, row in numbered for key in row)
-    return run(uow, spec, numbered, headers, source)
+    return run(stores, spec, numbered, headers, source, dry_run=dry_run, now=now)
 
 
 def import_file(
-    engine: Engine, kind: str, path: str | Path, *, dry_run: bool = False, actor: str = "cli"
+    engine: Engine,
+    kind: str,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    actor: str = "cli",
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Import a CSV or XLSX file in its own unit of work, committed unless ``dry_run``.
+    """Import a CSV or XLSX file in its own unit of work, committed unless ``dry_run``
+    (``now`` as for :func:`import_rows`).
 
     Raises
     ------
@@ -114,7 +142,10 @@ def import_file(
             [RowError(error.file, error.line, error.column, error.message)]
         ) from None
     with UnitOfWork(engine, write=not dry_run, actor=actor) as uow:
-        report = run(uow, spec, table.rows, table.headers, table.source, dry_run=dry_run)
+        stores = ImportStores.of(uow)
+        report = run(
+            stores, spec, table.rows, table.headers, table.source, dry_run=dry_run, now=now
+        )
         if not dry_run:
             uow.commit()
     return report

@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Set
 from decimal import Decimal
 
-from flexchain.adapters.db.tables import BomLineRow
 from flexchain.domain.bom import BomLine, find_cycle
 from flexchain.domain.errors import BomCycleError, ValidationError, format_decimal
 from flexchain.domain.values import QUANTITY_PLACES
@@ -79,18 +78,18 @@ def _per_unit(row: Parsed, errors: Errors) -> Decimal | None:
 
 
 def check(check: Checked) -> Plan:
-    items = item_refs(check.session)
+    items = item_refs(check.stores)
     skus = {ref.id: sku for sku, ref in items.items()}
     stored = {
         (skus[row["parent_id"]], skus[row["child_id"]]): row
-        for row in stored_rows(check.session, BomLineRow)
+        for row in stored_rows(check.stores, "bom_lines")
     }
     graph = {
         edge: BomLine(edge[0], edge[1], row["quantity"], row["scrap_pct"])
         for edge, row in stored.items()
     }
     seen = Seen(check.errors, "child_sku")
-    upserts = Upserts(BomLineRow, "bom_line")
+    upserts = Upserts("bom_lines", "bom_line")
     file_lines: dict[Edge, int] = {}
     for row in check.rows:
         parent, child = row.values.get("parent_sku"), row.values.get("child_sku")
@@ -123,7 +122,7 @@ def check(check: Checked) -> Plan:
         }
         upserts.add(f"{parent}/{child}", row.line, values, old)
     _report_cycles(graph, file_lines, set(stored), check.errors)
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 BOM = Kind("bom", COLUMNS, check)

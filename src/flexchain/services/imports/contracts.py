@@ -11,9 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from flexchain.adapters.db.tables import ContractPriceRow, ContractRow, SupplierRow
 from flexchain.domain.contracts import (
     CapacityReservation,
     Contract,
@@ -127,12 +124,12 @@ def _db_values(contract: Contract, supplier_id: int) -> dict[str, Any]:
 
 
 def check_contracts(check: Checked) -> Plan:
-    session = check.session
-    suppliers = Suppliers(session)
-    currencies = dict(session.execute(select(SupplierRow.code, SupplierRow.currency)).all())
-    stored = {row["code"]: row for row in stored_rows(session, ContractRow)}
+    stores = check.stores
+    suppliers = Suppliers.load(stores)
+    currencies = stores.suppliers.currencies()
+    stored = {row["code"]: row for row in stored_rows(stores, "contracts")}
     seen = Seen(check.errors, "code")
-    upserts = Upserts(ContractRow, "contract")
+    upserts = Upserts("contracts", "contract")
     for row in check.rows:
         code = row.values.get("code")
         if code is None or not seen.first(code, row.line):
@@ -164,7 +161,7 @@ def check_contracts(check: Checked) -> Plan:
             check.errors.invalid(row.line, error, {})
             continue
         upserts.add(code, row.line, _db_values(contract, suppliers.ids[supplier]), old)
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 PRICE_COLUMNS = (
@@ -176,17 +173,17 @@ PRICE_COLUMNS = (
 
 
 def check_prices(check: Checked) -> Plan:
-    session = check.session
-    contracts = contract_ids(session)
-    items = item_refs(session)
+    stores = check.stores
+    contracts = contract_ids(stores)
+    items = item_refs(stores)
     codes = {id_: code for code, id_ in contracts.items()}
     skus = {ref.id: sku for sku, ref in items.items()}
     stored = {
         (codes[row["contract_id"]], skus[row["item_id"]], row["min_quantity"]): row
-        for row in stored_rows(session, ContractPriceRow)
+        for row in stored_rows(stores, "contract_prices")
     }
     seen = Seen(check.errors, "min_quantity")
-    upserts = Upserts(ContractPriceRow, "contract_price")
+    upserts = Upserts("contract_prices", "contract_price")
     for row in check.rows:
         contract, item = row.values.get("contract_code"), row.values.get("item_sku")
         # no such column: 0; a cell that failed to parse: None (reported; no key to compare)
@@ -216,7 +213,7 @@ def check_prices(check: Checked) -> Plan:
         }
         key_text = f"{contract}/{item}/{cells.text(price.min_quantity)}"
         upserts.add(key_text, row.line, values, stored.get(key))
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 CONTRACTS = Kind("contracts", COLUMNS, check_contracts)

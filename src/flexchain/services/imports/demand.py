@@ -10,13 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from flexchain.adapters.db.tables import DemandHistoryRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.stock import LocationKind
 from flexchain.domain.values import QUANTITY_PLACES
-from flexchain.services.audit import record
 from flexchain.services.imports import cells
 from flexchain.services.imports.columns import Column, Seen
 from flexchain.services.imports.lookups import LocationRef, item_refs, location_refs
@@ -50,24 +46,21 @@ def _stored(check: Checked) -> dict[Key, dict[str, Any]]:
     periods = [row.values["period_start"] for row in check.rows if row.values.get("period_start")]
     if not periods:
         return {}
-    table = DemandHistoryRow
-    query = select(table.id, table.item_id, table.location_id, table.period_start, table.quantity)
-    query = query.where(table.period_start.between(min(periods), max(periods)))
     return {
-        (row.item_id, row.location_id, row.period_start): dict(row._mapping)
-        for row in check.session.execute(query)
+        (row["item_id"], row["location_id"], row["period_start"]): row
+        for row in check.stores.demand.history_between(min(periods), max(periods))
     }
 
 
 def check(check: Checked) -> Plan:
-    items, locations = item_refs(check.session), location_refs(check.session)
+    items, locations = item_refs(check.stores), location_refs(check.stores)
     default, why = _only_warehouse(locations)
     if default is None and not check.layout.has("location"):
         check.errors.add(1, "location", f"missing column; {why}")
-        return Plan(0, 0, 0, write=lambda uow: None)
+        return Plan(0, 0, 0, write=lambda stores: None)
     stored = _stored(check)
     seen = Seen(check.errors, "period_start")
-    upserts = Upserts(DemandHistoryRow, "demand")
+    upserts = Upserts("demand_history", "demand")
     for row in check.rows:
         sku, period = row.values.get("sku"), row.values.get("period_start")
         code = row.values.get("location") or default
@@ -92,11 +85,11 @@ def check(check: Checked) -> Plan:
         }
         upserts.add(f"{sku}@{code}/{period}", row.line, values, stored.get(key))
 
-    def write(uow: UnitOfWork) -> None:
-        upserts.write(uow, check.source, audit_each=False)
+    def write(stores: ImportStores) -> None:
+        upserts.write(stores, check.source, audit_each=False)
         created, updated, unchanged = upserts.counts
         details = {"source": check.source, "created": created, "updated": updated}
-        record(uow, "imported", "demand", check.source, {**details, "unchanged": unchanged})
+        stores.audit.record("imported", "demand", check.source, {**details, "unchanged": unchanged})
 
     return Plan(*upserts.counts, write=write)
 

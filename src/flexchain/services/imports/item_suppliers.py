@@ -12,11 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.tables import ItemRow, ItemSupplierRow, PriceBreakRow, SupplierRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.suppliers import ItemSupplier, PriceBreak
 from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
@@ -25,7 +21,7 @@ from flexchain.services.imports.columns import Column, Parsed, Seen
 from flexchain.services.imports.groups import Group, group_rows
 from flexchain.services.imports.lookups import Suppliers, item_refs, stored_rows
 from flexchain.services.imports.pipeline import Checked, Kind, Plan
-from flexchain.services.imports.writing import Upserts, chunks
+from flexchain.services.imports.writing import Upserts
 
 __all__ = ["ITEM_SUPPLIERS"]
 
@@ -80,23 +76,23 @@ def _breaks(group: Group[Pair], check: Checked) -> list[PriceBreak]:
 
 
 def check(check: Checked) -> Plan:
-    session = check.session
-    items = item_refs(session)
-    suppliers = Suppliers(session)
+    stores = check.stores
+    items = item_refs(stores)
+    suppliers = Suppliers.load(stores)
     skus = {ref.id: sku for sku, ref in items.items()}
-    currencies = dict(session.execute(select(SupplierRow.code, SupplierRow.currency)).all())
+    currencies = stores.suppliers.currencies()
     stored = {
         (skus[row["item_id"]], suppliers.codes[row["supplier_id"]]): row
-        for row in stored_rows(session, ItemSupplierRow)
+        for row in stored_rows(stores, "item_suppliers")
     }
     stored_breaks: dict[int, Breaks] = defaultdict(list)
-    for row in stored_rows(session, PriceBreakRow):
+    for row in stored_rows(stores, "price_breaks"):
         stored_breaks[row["item_supplier_id"]].append((row["min_quantity"], row["unit_price"]))
     pairs = {row.line: _resolve(row, check, set(items), suppliers) for row in check.rows}
     groups = group_rows(
         check.rows, lambda row: pairs[row.line], COLUMNS, check.layout, check.errors
     )
-    upserts = Upserts(ItemSupplierRow, "item_supplier")
+    upserts = Upserts("item_suppliers", "item_supplier")
     new_breaks: dict[Pair, Breaks] = {}
     for (item, code), group in groups.items():
         breaks = _breaks(group, check)
@@ -120,35 +116,22 @@ def check(check: Checked) -> Plan:
         if old is None or changed:
             new_breaks[(item, code)] = breaks_now
 
-    def write(uow: UnitOfWork) -> None:
-        upserts.write(uow, check.source)
-        _replace_breaks(uow, new_breaks)
+    def write(stores: ImportStores) -> None:
+        upserts.write(stores, check.source)
+        _replace_breaks(stores, new_breaks)
 
     return Plan(*upserts.counts, write=write)
 
 
-def _pair_ids(session: Session) -> dict[Pair, int]:
-    query = (
-        select(ItemRow.sku, SupplierRow.code, ItemSupplierRow.id)
-        .join(ItemRow, ItemRow.id == ItemSupplierRow.item_id)
-        .join(SupplierRow, SupplierRow.id == ItemSupplierRow.supplier_id)
-    )
-    return {(sku, code): id_ for sku, code, id_ in session.execute(query)}
-
-
-def _replace_breaks(uow: UnitOfWork, new_breaks: Mapping[Pair, Breaks]) -> None:
-    session = uow.session
-    ids = _pair_ids(session)
+def _replace_breaks(stores: ImportStores, new_breaks: Mapping[Pair, Breaks]) -> None:
+    ids = stores.suppliers.item_supplier_ids()
     replaced = [ids[pair] for pair in new_breaks]
-    for chunk in chunks(replaced):
-        session.execute(delete(PriceBreakRow).where(PriceBreakRow.item_supplier_id.in_(chunk)))
     rows = [
         {"item_supplier_id": ids[pair], "min_quantity": minimum, "unit_price": price}
         for pair, breaks in new_breaks.items()
         for minimum, price in breaks
     ]
-    if rows:
-        session.execute(insert(PriceBreakRow), rows)
+    stores.suppliers.replace_price_breaks(replaced, rows)
 
 
 def expand(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flexchain.adapters.db.tables import ItemRow
 from flexchain.domain.catalog import UOMS, Item, ItemKind, ModuleType
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
@@ -90,10 +89,10 @@ def _db_values(item: Item, supplier_id: int | None) -> dict[str, Any]:
 
 
 def check(check: Checked) -> Plan:
-    stored = {row["sku"]: row for row in stored_rows(check.session, ItemRow)}
-    suppliers = Suppliers(check.session)
+    stored = {row["sku"]: row for row in stored_rows(check.stores, "items")}
+    suppliers = Suppliers.load(check.stores)
     seen = Seen(check.errors, "sku")
-    upserts = Upserts(ItemRow, "item")
+    upserts = Upserts("items", "item")
     for row in check.rows:
         sku = row.values.get("sku")
         if sku is None or not seen.first(sku, row.line):
@@ -120,7 +119,7 @@ def check(check: Checked) -> Plan:
             continue
         supplier_id = suppliers.ids.get(item.default_supplier or "")
         upserts.add(sku, row.line, _db_values(item, supplier_id), old)
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 ITEMS = Kind("items", COLUMNS, check, prefixes=(ATTRIBUTE_PREFIX,))

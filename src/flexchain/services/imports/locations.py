@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
-from flexchain.adapters.db.tables import LocationRow, StockMoveRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.stock import Location, LocationKind
 from flexchain.services.imports import cells
@@ -30,29 +27,15 @@ COLUMNS = (
 )
 
 
-def _with_moves(check: Checked) -> set[int]:
-    """Locations stock has moved through: their kind can no longer change."""
-    query = select(LocationRow.id).where(
-        select(StockMoveRow.id)
-        .where(
-            or_(
-                StockMoveRow.from_location_id == LocationRow.id,
-                StockMoveRow.to_location_id == LocationRow.id,
-            )
-        )
-        .exists()
-    )
-    return set(check.session.scalars(query))
-
-
 def check(check: Checked) -> Plan:
-    stored = {row["code"]: row for row in stored_rows(check.session, LocationRow)}
+    stores = check.stores
+    stored = {row["code"]: row for row in stored_rows(stores, "locations")}
     codes = {row["id"]: code for code, row in stored.items()}
-    suppliers = Suppliers(check.session)
+    suppliers = Suppliers.load(stores)
     in_file = {row.values.get("code") for row in check.rows}
-    used = _with_moves(check)
+    used = stores.locations.with_moves()  # stock has moved through these: their kind stays
     seen = Seen(check.errors, "code")
-    upserts = Upserts(LocationRow, "location")
+    upserts = Upserts("locations", "location")
     transit: dict[str, str | None] = {}
     for row in check.rows:
         code = row.values.get("code")
@@ -100,15 +83,14 @@ def check(check: Checked) -> Plan:
         if upserts.add(code, row.line, values, old, changed if old else ()) or old is None:
             transit[code] = location.transit_for
 
-    def write(uow: UnitOfWork) -> None:
-        upserts.write(uow, check.source)
-        ids = dict(uow.session.execute(select(LocationRow.code, LocationRow.id)).all())
+    def write(stores: ImportStores) -> None:
+        upserts.write(stores, check.source)
+        ids = stores.locations.ids()
         links = [
             {"id": ids[code], "transit_for_id": ids[target] if target else None}
             for code, target in transit.items()
         ]
-        if links:
-            uow.session.execute(update(LocationRow), links)
+        stores.locations.link_transit(links)
 
     return Plan(*upserts.counts, write=write)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.tables import Base, ContractRow, ItemRow, LocationRow, SupplierRow
+from flexchain.adapters.db.catalog import ItemRef
+from flexchain.adapters.db.imports import ImportStores
+from flexchain.adapters.db.locations import LocationRef
 
 __all__ = [
     "ItemRef",
@@ -22,44 +20,28 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ItemRef:
-    id: int
-    kind: str
-    module_type: str | None
+def item_refs(stores: ImportStores) -> dict[str, ItemRef]:
+    return stores.catalog.item_refs()
 
 
-@dataclass(frozen=True)
-class LocationRef:
-    id: int
-    kind: str
+def location_refs(stores: ImportStores) -> dict[str, LocationRef]:
+    return stores.locations.refs()
 
 
-def item_refs(session: Session) -> dict[str, ItemRef]:
-    rows = session.execute(select(ItemRow.sku, ItemRow.id, ItemRow.kind, ItemRow.module_type))
-    return {sku: ItemRef(id_, kind, module_type) for sku, id_, kind, module_type in rows}
-
-
-def location_refs(session: Session) -> dict[str, LocationRef]:
-    rows = session.execute(select(LocationRow.code, LocationRow.id, LocationRow.kind))
-    return {code: LocationRef(id_, kind) for code, id_, kind in rows}
-
-
-def contract_ids(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(ContractRow.code, ContractRow.id)).all())
+def contract_ids(stores: ImportStores) -> dict[str, int]:
+    return stores.contracts.ids()
 
 
 class Suppliers:
     """Supplier ids by code; a reference may also be the supplier's exact name (Odoo exports
     vendors by name), as long as no two suppliers share it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, suppliers: Iterable[tuple[str, int, str]]) -> None:
+        """``suppliers``: (code, id, name) of each, as :meth:`SupplierStore.names` reads them."""
         self.ids: dict[str, int] = {}
         self.codes: dict[int, str] = {}
         self._by_name: dict[str, str | None] = {}
-        for code, id_, name in session.execute(
-            select(SupplierRow.code, SupplierRow.id, SupplierRow.name)
-        ):
+        for code, id_, name in suppliers:
             self.ids[code] = id_
             self.codes[id_] = code
             key = name.strip().casefold()
@@ -77,10 +59,11 @@ class Suppliers:
             return f"several suppliers are called {reference!r}; give the supplier code"
         return f"unknown supplier {reference!r}"
 
+    @classmethod
+    def load(cls, stores: ImportStores) -> Suppliers:
+        return cls(stores.suppliers.names())
 
-def stored_rows(session: Session, table: type[Base], *where: Any) -> Iterator[dict[str, Any]]:
-    """Every stored row of ``table`` (optionally filtered) as a dict of column values."""
-    columns = table.__table__.columns  # type: ignore[attr-defined]
-    query = select(*(getattr(table, column.key) for column in columns))
-    for row in session.execute(query.where(*where) if where else query):
-        yield dict(row._mapping)
+
+def stored_rows(stores: ImportStores, table: str) -> Iterator[dict[str, Any]]:
+    """Every stored row of ``table`` (its name in the database) as a dict of column values."""
+    return stores.rows.rows(table)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flexchain.adapters.db.tables import OptionRow
 from flexchain.domain.catalog import ItemKind, ModuleType, Option
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.values import MONEY_PLACES
@@ -29,13 +28,13 @@ _FIELDS = ("name", "price_delta", "lead_time_delta_days", "currency")
 
 
 def check(check: Checked) -> Plan:
-    items = item_refs(check.session)
+    items = item_refs(check.stores)
     skus = {ref.id: sku for sku, ref in items.items()}
     stored = {
-        (skus[row["module_id"]], row["code"]): row for row in stored_rows(check.session, OptionRow)
+        (skus[row["module_id"]], row["code"]): row for row in stored_rows(check.stores, "options")
     }
     seen = Seen(check.errors, "code")
-    upserts = Upserts(OptionRow, "option")
+    upserts = Upserts("options", "option")
     for row in check.rows:
         module, code = row.values.get("module_sku"), row.values.get("code")
         if module is None or code is None or not seen.first((module, code), row.line):
@@ -69,7 +68,7 @@ def check(check: Checked) -> Plan:
             "currency": option.currency,
         }
         upserts.add(f"{module}/{code}", row.line, values, old)
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 OPTIONS = Kind("options", COLUMNS, check)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.errors import DomainError
 from flexchain.services.imports.aliases import ALIASES
 from flexchain.services.imports.columns import (
@@ -35,18 +34,20 @@ class Plan:
     created: int
     updated: int
     unchanged: int
-    write: Callable[[UnitOfWork], None]
+    write: Callable[[ImportStores], None]
 
 
 @dataclass(frozen=True)
 class Checked:
-    """What a kind's check gets: the parsed rows and where they came from."""
+    """What a kind's check gets: the stores to read what is stored, the parsed rows, where they
+    came from, and the caller's ``now`` (None: the time of writing)."""
 
-    session: Session
+    stores: ImportStores
     rows: list[Parsed]
     layout: Layout
     errors: Errors
     source: str
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,39 +71,35 @@ class Kind:
 
 
 def run(
-    uow: UnitOfWork,
+    stores: ImportStores,
     kind: Kind,
     rows: Iterable[NumberedRow],
     headers: Iterable[str],
     source: str,
     *,
     dry_run: bool = False,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Check every row; raise :class:`ImportFailed` with all errors, or write (unless
-    ``dry_run``) in ``uow`` without committing. A failure while writing leaves ``uow`` as it was.
+    ``dry_run``) through ``stores`` without committing. A failure while writing leaves the
+    stores' unit of work as it was.
     """
     errors = Errors(source)
     layout = resolve(kind.columns, headers, errors, prefixes=kind.prefixes)
     if errors:  # without its columns, every row would repeat the same complaint
         raise ImportFailed(errors.sorted())
     parsed = parse_rows(rows, kind.columns, layout, errors)
-    plan = kind.check(Checked(uow.session, parsed, layout, errors, source))
+    plan = kind.check(Checked(stores, parsed, layout, errors, source, now))
     if errors:
         raise ImportFailed(errors.sorted())
     if not dry_run:
-        savepoint = uow.session.begin_nested()
         try:
-            plan.write(uow)
+            with stores.savepoint():
+                plan.write(stores)
         except ImportFailed:
-            savepoint.rollback()
             raise
         except DomainError as error:  # the checks should have caught it; still name the file
-            savepoint.rollback()
             raise ImportFailed([RowError(source, 1, "-", str(error))]) from error
-        except BaseException:
-            savepoint.rollback()
-            raise
-        savepoint.commit()
     return ImportReport(
         kind=kind.name,
         rows=len(parsed),

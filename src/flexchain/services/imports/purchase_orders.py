@@ -11,18 +11,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from flexchain.adapters.db.tables import PurchaseOrderLineRow, SupplierRow
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.purchasing import POStatus, PurchaseOrderLine
 from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
 from flexchain.services.imports import cells
 from flexchain.services.imports.cells import CellError
 from flexchain.services.imports.columns import Column, Parsed, Seen
-from flexchain.services.imports.lookups import Suppliers, item_refs, stored_rows
+from flexchain.services.imports.lookups import Suppliers, item_refs
 from flexchain.services.imports.pipeline import Checked, Kind, Plan
-from flexchain.services.imports.writing import Upserts, chunks
+from flexchain.services.imports.writing import Upserts
 
 __all__ = ["PURCHASE_ORDERS", "due_day"]
 
@@ -92,11 +89,8 @@ Key = tuple[str, int]
 def _stored(check: Checked) -> dict[Key, dict[str, Any]]:
     """The stored lines of the orders the file names."""
     numbers = sorted({row.values["po_number"] for row in check.rows if row.values.get("po_number")})
-    table = PurchaseOrderLineRow
     return {
-        (row["po_number"], row["line_no"]): row
-        for chunk in chunks(numbers)
-        for row in stored_rows(check.session, table, table.po_number.in_(chunk))
+        (row["po_number"], row["line_no"]): row for row in check.stores.purchasing.lines_of(numbers)
     }
 
 
@@ -134,13 +128,13 @@ def _line(
 
 
 def check(check: Checked) -> Plan:
-    session = check.session
-    items = item_refs(session)
-    suppliers = Suppliers(session)
-    currencies = dict(session.execute(select(SupplierRow.code, SupplierRow.currency)).all())
+    stores = check.stores
+    items = item_refs(stores)
+    suppliers = Suppliers.load(stores)
+    currencies = stores.suppliers.currencies()
     stored = _stored(check)
     seen = Seen(check.errors, "line")
-    upserts = Upserts(PurchaseOrderLineRow, "purchase_order_line")
+    upserts = Upserts("purchase_order_lines", "purchase_order_line")
     for row in check.rows:
         number = row.values.get("po_number")
         # no such column: line 1; a cell that failed to parse: None (reported; no key to compare)
@@ -172,7 +166,7 @@ def check(check: Checked) -> Plan:
             "status": line.status.value,
         }
         upserts.add(line.key, row.line, values, old)
-    return Plan(*upserts.counts, write=lambda uow: upserts.write(uow, check.source))
+    return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 
 
 PURCHASE_ORDERS = Kind("purchase-orders", COLUMNS, check)

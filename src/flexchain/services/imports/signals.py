@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.tables import BomLineRow, OptionRow, PresaleSignalRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.catalog import ModuleType
 from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
 from flexchain.planning.presale import COMMITTED, SignalKind
-from flexchain.services.audit import record
 from flexchain.services.imports import cells
 from flexchain.services.imports.cells import CellError
 from flexchain.services.imports.columns import Column, Parsed, Seen
-from flexchain.services.imports.lookups import ItemRef, item_refs, stored_rows
+from flexchain.services.imports.lookups import ItemRef, item_refs
 from flexchain.services.imports.pipeline import Checked, Kind, Plan
 from flexchain.services.imports.writing import Upserts
 
@@ -108,19 +103,18 @@ class CustomOptions:
     """Which options a product's signals may name: the options of its custom modules (its own
     BOM children of module type custom, or the product itself when it is one)."""
 
-    def __init__(self, session: Session, items: dict[str, ItemRef]) -> None:
+    def __init__(self, stores: ImportStores, items: dict[str, ItemRef]) -> None:
         self.items = items
         self.skus = {ref.id: sku for sku, ref in items.items()}
         custom = {ref.id for ref in items.values() if ref.module_type == ModuleType.CUSTOM}
         self.modules: dict[int, list[int]] = defaultdict(list)
         for module_id in custom:
             self.modules[module_id].append(module_id)
-        lines = select(BomLineRow.parent_id, BomLineRow.child_id).order_by(BomLineRow.child_id)
-        for parent_id, child_id in session.execute(lines):
+        for parent_id, child_id in stores.catalog.bom_edges():
             if child_id in custom:
                 self.modules[parent_id].append(child_id)
         self.codes: dict[int, set[str]] = defaultdict(set)
-        for module_id, code in session.execute(select(OptionRow.module_id, OptionRow.code)):
+        for module_id, code in stores.catalog.option_codes():
             self.codes[module_id].add(code)
 
     def resolve(self, sku: str, choice: OptionChoice) -> tuple[int | None, str]:
@@ -154,8 +148,7 @@ def _stored(check: Checked) -> dict[Key, dict[str, Any]]:
     times = [row.values["occurred_at"] for row in check.rows if row.values.get("occurred_at")]
     if not times:
         return {}
-    table = PresaleSignalRow
-    rows = stored_rows(check.session, table, table.occurred_at.between(min(times), max(times)))
+    rows = check.stores.demand.signals_between(min(times), max(times))
     return {
         (row["item_id"], row["module_id"], row["option_code"], row["kind"], row["occurred_at"],
          row["source"]): row
@@ -170,11 +163,11 @@ def _amount_error(row: Parsed) -> str | None:
 
 
 def check(check: Checked) -> Plan:
-    items = item_refs(check.session)
-    options = CustomOptions(check.session, items)
+    items = item_refs(check.stores)
+    options = CustomOptions(check.stores, items)
     stored = _stored(check)
     seen = Seen(check.errors, "occurred_at")
-    upserts = Upserts(PresaleSignalRow, "presale_signal")
+    upserts = Upserts("presale_signals", "presale_signal")
     for row in check.rows:
         sku, choice = row.values.get("sku"), row.values.get("option")
         kind, at = row.values.get("kind"), row.values.get("occurred_at")
@@ -220,13 +213,13 @@ def check(check: Checked) -> Plan:
         label = f"{sku}/{option_text(options.skus.get(module_id or 0), code) or '-'}"
         upserts.add(f"{label} {kind.value}@{timestamp_text(at)}", row.line, values, old)
 
-    def write(uow: UnitOfWork) -> None:
-        upserts.write(uow, check.source, audit_each=False)
+    def write(stores: ImportStores) -> None:
+        upserts.write(stores, check.source, audit_each=False)
         created, updated, unchanged = upserts.counts
         if created or updated:
             details = {"source": check.source, "created": created, "updated": updated}
-            record(
-                uow, "imported", "presale_signal", check.source, {**details, "unchanged": unchanged}
+            stores.audit.record(
+                "imported", "presale_signal", check.source, {**details, "unchanged": unchanged}
             )
 
     return Plan(*upserts.counts, write=write)

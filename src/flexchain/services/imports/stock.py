@@ -9,18 +9,14 @@ location. Moves are never changed or deleted. Both locations are created when fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select, union
-
-from flexchain.adapters.db.tables import LocationRow, StockBalanceRow, StockMoveRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.errors import DomainError, format_decimal
 from flexchain.domain.stock import INTERNAL_KINDS, LocationKind, MoveKind, StockMove
 from flexchain.domain.values import QUANTITY_PLACES
 from flexchain.services import inventory
-from flexchain.services.audit import record
 from flexchain.services.imports import cells
 from flexchain.services.imports.columns import Column, Seen
 from flexchain.services.imports.lookups import item_refs, location_refs
@@ -55,13 +51,6 @@ class Count:
     difference: Decimal
 
 
-def _moved(check: Checked) -> set[tuple[int, int]]:
-    """(item, location) pairs that already have moves: their stock is adjusted, not opened."""
-    into = select(StockMoveRow.item_id, StockMoveRow.to_location_id)
-    out = select(StockMoveRow.item_id, StockMoveRow.from_location_id)
-    return {(item, location) for item, location in check.session.execute(union(into, out))}
-
-
 def _check_sources(check: Checked, kinds: dict[str, str]) -> None:
     for code, (_, kind) in _SOURCES.items():
         if code in kinds and kinds[code] != kind.value:
@@ -71,16 +60,11 @@ def _check_sources(check: Checked, kinds: dict[str, str]) -> None:
 
 
 def check(check: Checked) -> Plan:
-    items, locations = item_refs(check.session), location_refs(check.session)
+    stores = check.stores
+    items, locations = item_refs(stores), location_refs(stores)
     _check_sources(check, {code: ref.kind for code, ref in locations.items()})
-    balances = {
-        (row.item_id, row.location_id): (row.on_hand, row.reserved)
-        for row in check.session.execute(
-            select(StockBalanceRow.item_id, StockBalanceRow.location_id,
-                   StockBalanceRow.on_hand, StockBalanceRow.reserved)
-        )
-    }  # fmt: skip
-    moved = _moved(check)
+    balances = stores.locations.balances()
+    moved = stores.locations.moved_pairs()  # these are adjusted, not opened
     seen = Seen(check.errors, "location")
     counts: list[Count] = []
     unchanged = 0
@@ -121,21 +105,31 @@ def check(check: Checked) -> Plan:
         created,
         len(counts) - created,
         unchanged,
-        write=lambda uow: _write(uow, counts, check.source, set(locations)),
+        write=lambda stores: _write(stores, counts, check.source, set(locations), check.now),
     )
 
 
-def _ensure_sources(uow: UnitOfWork, counts: list[Count], existing: set[str], source: str) -> None:
+def _ensure_sources(
+    stores: ImportStores, counts: list[Count], existing: set[str], source: str
+) -> None:
     needed = {OPENING if count.move is MoveKind.OPENING else ADJUSTMENT for count in counts}
     for code in sorted(needed - existing):
         name, kind = _SOURCES[code]
-        uow.session.execute(insert(LocationRow), [{"code": code, "name": name, "kind": kind.value}])
-        record(uow, "created", "location", code, {"source": source, "reason": "stock import"})
+        stores.locations.add(code, name, kind.value)
+        stores.audit.record(
+            "created", "location", code, {"source": source, "reason": "stock import"}
+        )
 
 
-def _write(uow: UnitOfWork, counts: list[Count], source: str, existing: set[str]) -> None:
-    _ensure_sources(uow, counts, existing, source)
-    now = datetime.now(UTC)
+def _write(
+    stores: ImportStores,
+    counts: list[Count],
+    source: str,
+    existing: set[str],
+    now: datetime | None,
+) -> None:
+    _ensure_sources(stores, counts, existing, source)
+    at = now or stores.now()
     moves = []
     for count in counts:
         external = OPENING if count.move is MoveKind.OPENING else ADJUSTMENT
@@ -148,11 +142,11 @@ def _write(uow: UnitOfWork, counts: list[Count], source: str, existing: set[str]
                 abs(count.difference),
                 count.move,
                 f"import {source}:{count.line}"[:200],
-                now,
+                at,
             )
         )
     try:
-        inventory.post_moves(uow, moves)  # every balance locked and written once
+        inventory.post_moves(stores.uow, moves)  # every balance locked and written once
     except DomainError as error:
         line = _failed_line(counts, moves, error)
         raise ImportFailed([RowError(source, line, "quantity", str(error))]) from error
@@ -164,8 +158,8 @@ def _write(uow: UnitOfWork, counts: list[Count], source: str, existing: set[str]
             "quantity": format_decimal(count.quantity),
             "move": count.move.value,
         }
-        record(uow, action, "stock", f"{count.sku}@{count.location}", details)
-    uow.session.flush()
+        stores.audit.record(action, "stock", f"{count.sku}@{count.location}", details)
+    stores.flush()
 
 
 def _failed_line(counts: list[Count], moves: list[StockMove], error: DomainError) -> int:

@@ -7,11 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
-
-from flexchain.adapters.db.tables import CapabilityRow, CertificationRow, SupplierRow
-from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.db.imports import ImportStores
 from flexchain.domain.suppliers import Capability, Certification, Supplier
 from flexchain.services.imports.lookups import stored_rows
 from flexchain.services.imports.writing import Upserts
@@ -47,13 +43,13 @@ class Parts:
     new_certs: dict[str, list[Certification]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, codes: dict[int, str]) -> Parts:
+    def load(cls, stores: ImportStores, codes: dict[int, str]) -> Parts:
         caps: dict[str, list[Capability]] = defaultdict(list)
-        for row in stored_rows(session, CapabilityRow):
+        for row in stored_rows(stores, "supplier_capabilities"):
             values = {name: row[name] for name in CAPABILITY_FIELDS}
             caps[codes[row["supplier_id"]]].append(Capability(row["process"], **values))
         certs: dict[str, list[Certification]] = defaultdict(list)
-        for row in stored_rows(session, CertificationRow):
+        for row in stored_rows(stores, "supplier_certifications"):
             certs[codes[row["supplier_id"]]].append(Certification(row["name"], row["valid_until"]))
         return cls(caps, certs)
 
@@ -78,13 +74,11 @@ class Parts:
             changed.append("certifications")
         return tuple(changed)
 
-    def write(self, uow: UnitOfWork, upserts: Upserts, source: str) -> None:
-        upserts.write(uow, source)
-        session = uow.session
-        ids = dict(session.execute(select(SupplierRow.code, SupplierRow.id)).all())
+    def write(self, stores: ImportStores, upserts: Upserts, source: str) -> None:
+        upserts.write(stores, source)
+        ids = stores.suppliers.ids()
         if self.new_caps:
             replaced = [ids[code] for code in self.new_caps]
-            session.execute(delete(CapabilityRow).where(CapabilityRow.supplier_id.in_(replaced)))
             rows = [
                 {
                     "supplier_id": ids[code],
@@ -94,17 +88,12 @@ class Parts:
                 for code, caps in self.new_caps.items()
                 for cap in caps
             ]
-            if rows:
-                session.execute(insert(CapabilityRow), rows)
+            stores.suppliers.replace_capabilities(replaced, rows)
         if self.new_certs:
             replaced = [ids[code] for code in self.new_certs]
-            session.execute(
-                delete(CertificationRow).where(CertificationRow.supplier_id.in_(replaced))
-            )
             rows = [
                 {"supplier_id": ids[code], "name": cert.name, "valid_until": cert.valid_until}
                 for code, certs in self.new_certs.items()
                 for cert in certs
             ]
-            if rows:
-                session.execute(insert(CertificationRow), rows)
+            stores.suppliers.replace_certifications(replaced, rows)

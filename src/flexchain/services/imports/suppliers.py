@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flexchain.adapters.db.tables import SupplierRow
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.suppliers import Capability, Certification, Process, Supplier, Tier
 from flexchain.domain.values import QUANTITY_PLACES
@@ -129,12 +128,12 @@ def _certifications(certs: Certs) -> list[Certification]:
 
 
 def check(check: Checked) -> Plan:
-    stored = {row["code"]: row for row in stored_rows(check.session, SupplierRow)}
-    parts = Parts.load(check.session, {row["id"]: code for code, row in stored.items()})
+    stored = {row["code"]: row for row in stored_rows(check.stores, "suppliers")}
+    parts = Parts.load(check.stores, {row["id"]: code for code, row in stored.items()})
     groups: dict[str, Group[str]] = group_rows(
         check.rows, lambda row: row.values.get("code"), COLUMNS, check.layout, check.errors
     )
-    upserts = Upserts(SupplierRow, "supplier")
+    upserts = Upserts("suppliers", "supplier")
     for code, group in groups.items():
         old = stored.get(code)
         capabilities = _capabilities(group, check)
@@ -157,7 +156,7 @@ def check(check: Checked) -> Plan:
         values["tier"] = supplier.tier.value
         extra = parts.plan(code, supplier, capabilities is not None, certs is not None)
         upserts.add(code, group.line, values, old, extra)
-    return Plan(*upserts.counts, write=lambda uow: parts.write(uow, upserts, check.source))
+    return Plan(*upserts.counts, write=lambda stores: parts.write(stores, upserts, check.source))
 
 
 def expand(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -1,4 +1,5 @@
-"""The write half of an import: bulk inserts and updates, and one audit row per change."""
+"""The write half of an import: what to create and update, sorted out against what is stored,
+written through the generic row store (bulk inserts and updates) with one audit row per change."""
 
 from __future__ import annotations
 
@@ -6,11 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, update
-
-from flexchain.adapters.db.tables import Base
-from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.services.audit import record
+from flexchain.adapters.db.imports import ImportStores
 
 __all__ = ["Change", "Upserts", "changed_fields", "chunks"]
 
@@ -40,9 +37,10 @@ class Change:
 
 @dataclass
 class Upserts:
-    """Creates and updates of one table, sorted out against what is stored."""
+    """Creates and updates of one table (named as in the database), sorted out against what
+    is stored."""
 
-    table: type[Base]
+    table: str
     entity: str
     created: list[Change] = field(default_factory=list)
     updated: list[Change] = field(default_factory=list)
@@ -76,29 +74,25 @@ class Upserts:
     def counts(self) -> tuple[int, int, int]:
         return len(self.created), len(self.updated), self.unchanged
 
-    def write(self, uow: UnitOfWork, source: str, *, audit_each: bool = True) -> None:
-        session = uow.session
-        if self.created:
-            session.execute(insert(self.table), [change.values for change in self.created])
-        if self.updated:
-            session.execute(
-                update(self.table),
-                [{"id": change.id, **change.values} for change in self.updated],
-            )
+    def write(self, stores: ImportStores, source: str, *, audit_each: bool = True) -> None:
+        stores.rows.insert(self.table, [change.values for change in self.created])
+        stores.rows.update(
+            self.table, [{"id": change.id, **change.values} for change in self.updated]
+        )
         if audit_each:
-            audit(uow, self.entity, source, self.created, self.updated)
+            audit(stores, self.entity, source, self.created, self.updated)
 
 
 def audit(
-    uow: UnitOfWork,
+    stores: ImportStores,
     entity: str,
     source: str,
     created: Iterable[Change],
     updated: Iterable[Change],
 ) -> None:
     for change in created:
-        record(uow, "created", entity, change.key, {"source": source, "line": change.line})
+        stores.audit.record("created", entity, change.key, {"source": source, "line": change.line})
     for change in updated:
         details = {"source": source, "line": change.line, "changed": list(change.changed)}
-        record(uow, "updated", entity, change.key, details)
-    uow.session.flush()
+        stores.audit.record("updated", entity, change.key, details)
+    stores.flush()

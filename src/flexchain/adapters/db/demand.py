@@ -1,0 +1,188 @@
+"""Demand's store: demand history and presale signals for the import registry and the exports,
+and the bulk path the demo loads millions of generated weeks through.
+
+The bulk path writes quantities directly as the integer thousandths :class:`Qty` stores (no
+per-row type conversion) with one batched ``INSERT ... ON CONFLICT DO UPDATE`` per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import BigInteger, Date, Integer, column, select
+from sqlalchemy import table as sql_table
+from sqlalchemy.orm import Session, aliased
+
+from flexchain.adapters.db.dialect import insert_for
+from flexchain.adapters.db.tables import (
+    DemandHistoryRow,
+    ItemRow,
+    LocationRow,
+    PresaleSignalRow,
+    utcnow,
+)
+from flexchain.adapters.db.types import QTY_SCALE, UTCDateTime
+from flexchain.adapters.db.upserts import stored_rows
+
+__all__ = ["QTY_SCALE", "DemandStore"]
+
+Record = dict[str, Any]
+STREAM_BATCH = 10_000
+"""Rows fetched at a time for the long exports (demand history), so memory stays flat."""
+_CHUNK = 10_000
+
+# The raw columns: quantities as stored (integer thousandths), no per-row type conversion.
+_DEMAND = sql_table(
+    "demand_history",
+    column("item_id", Integer),
+    column("location_id", Integer),
+    column("period_start", Date),
+    column("quantity", BigInteger),
+    column("created_at"),
+    column("updated_at"),
+)
+
+
+class DemandStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def history_between(self, first: date, last: date) -> Iterator[Record]:
+        """Stored demand rows (id, item, location, period, quantity) of periods in the range."""
+        table = DemandHistoryRow
+        query = select(
+            table.id, table.item_id, table.location_id, table.period_start, table.quantity
+        ).where(table.period_start.between(first, last))
+        for row in self.session.execute(query):
+            yield dict(row._mapping)
+
+    def signals_between(self, first: datetime, last: datetime) -> Iterator[Record]:
+        """Stored presale signals (all columns) that occurred in the range."""
+        table = PresaleSignalRow
+        return stored_rows(self.session, table, table.occurred_at.between(first, last))
+
+    # --- the demo's bulk path --------------------------------------------------------------------
+
+    def location_id(self, code: str) -> int | None:
+        return self.session.scalar(select(LocationRow.id).where(LocationRow.code == code))
+
+    def item_ids(self, skus: Sequence[str]) -> dict[str, int]:
+        """Item id by SKU, for those of ``skus`` that exist."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(skus), _CHUNK):
+            chunk = skus[start : start + _CHUNK]
+            query = select(ItemRow.sku, ItemRow.id).where(ItemRow.sku.in_(chunk))
+            ids.update((sku, item_id) for sku, item_id in self.session.execute(query))
+        return ids
+
+    def stored_weeks(
+        self, location: int, item_ids: Sequence[int], weeks: Sequence[date]
+    ) -> NDArray[np.int64]:
+        """The stored quantities (thousandths) as an items x weeks matrix; -1 where none is."""
+        stored = np.full((len(item_ids), len(weeks)), -1, dtype=np.int64)
+        row_of = {item_id: index for index, item_id in enumerate(item_ids)}
+        column_of = {week: index for index, week in enumerate(weeks)}
+        c = _DEMAND.c
+        for start in range(0, len(item_ids), _CHUNK):
+            query = select(c.item_id, c.period_start, c.quantity).where(
+                c.location_id == location,
+                c.item_id.in_(item_ids[start : start + _CHUNK]),
+                c.period_start.between(weeks[0], weeks[-1]),
+            )
+            for item_id, period, quantity in self.session.execute(query):
+                week = column_of.get(period)
+                if week is not None:
+                    stored[row_of[item_id], week] = quantity
+        return stored
+
+    def upsert_weeks(
+        self,
+        location: int,
+        item_ids: Sequence[int],
+        weeks: Sequence[date],
+        quantities: NDArray[np.int64],
+        write: NDArray[np.bool_],
+        *,
+        now: datetime | None = None,
+        batch: int = 20_000,
+    ) -> None:
+        """Insert or update the weeks where ``write`` is set with ``quantities`` (thousandths),
+        stamped ``now`` (default: the time of writing)."""
+        dialect = self.session.get_bind().dialect
+        statement = insert_for(self.session, _DEMAND)
+        statement = statement.on_conflict_do_update(
+            index_elements=["item_id", "location_id", "period_start"],
+            set_={
+                "quantity": statement.excluded.quantity,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        stamp = UTCDateTime().process_bind_param(now or utcnow(), dialect)
+        rows, cols = np.nonzero(write)
+        for start in range(0, len(rows), batch):
+            end = start + batch
+            chunk = zip(rows[start:end].tolist(), cols[start:end].tolist(), strict=True)
+            self.session.execute(
+                statement,
+                [
+                    {
+                        "item_id": item_ids[i],
+                        "location_id": location,
+                        "period_start": weeks[w],
+                        "quantity": int(quantities[i, w]),
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    }
+                    for i, w in chunk
+                ],
+            )
+
+    # --- exports, in natural-key order -----------------------------------------------------------
+
+    def export_history(self) -> Iterator[Record]:
+        query = (
+            select(
+                ItemRow.sku,
+                LocationRow.code,
+                DemandHistoryRow.period_start,
+                DemandHistoryRow.quantity,
+            )
+            .join(ItemRow, ItemRow.id == DemandHistoryRow.item_id)
+            .join(LocationRow, LocationRow.id == DemandHistoryRow.location_id)
+            .order_by(ItemRow.sku, LocationRow.code, DemandHistoryRow.period_start)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        for sku, location, period, quantity in self.session.execute(query):
+            yield {"sku": sku, "location": location, "period_start": period, "quantity": quantity}
+
+    def export_signals(self) -> Iterator[Record]:
+        """Signals by SKU, time, kind, module (none first), option and source; ``module_sku`` is
+        the SKU of the option's module."""
+        module = aliased(ItemRow)
+        signal = PresaleSignalRow
+        query = (
+            select(signal, ItemRow.sku, module.sku)
+            .join(ItemRow, ItemRow.id == signal.item_id)
+            .outerjoin(module, module.id == signal.module_id)
+            .order_by(
+                ItemRow.sku, signal.occurred_at, signal.kind, module.sku.nulls_first(),
+                signal.option_code, signal.source,
+            )
+            .execution_options(yield_per=STREAM_BATCH)
+        )  # fmt: skip
+        for row, sku, module_sku in self.session.execute(query):
+            yield {
+                "sku": sku,
+                "module_sku": module_sku,
+                "option_code": row.option_code,
+                "kind": row.kind,
+                "quantity": row.quantity,
+                "amount": row.amount,
+                "currency": row.currency,
+                "occurred_at": row.occurred_at,
+                "source": row.source,
+            }

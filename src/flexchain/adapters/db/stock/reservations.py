@@ -96,6 +96,17 @@ class Reservations:
         """The (item id, location id) balances read so far."""
         return list(self._balances)
 
+    # --- added for fulfilment's allocation (engineer B): the figures to decide on ---
+    def available(self, keys: Iterable[BalanceKey]) -> dict[BalanceKey, Decimal]:
+        """What each of ``keys`` has available now (this batch's reservations counted); the
+        ones not read yet are read, as :meth:`reserve` reads them, in one statement."""
+        wanted = set(keys)
+        missing = wanted - self._balances.keys()
+        if missing:
+            self._load(missing | (self._hint - self._balances.keys()))
+            self._hint = set()
+        return {key: self._figures[key].available for key in wanted}
+
     def _refused(self, keys: list[BalanceKey]) -> BalanceKey:
         """The first balance of ``keys`` whose guard refused the amount taken from it (the
         rest were applied: their availability after it is still >= 0)."""

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from flexchain.adapters.db.repositories import SupplierRepository
-from flexchain.adapters.db.tables import AuditRow
+from flexchain.adapters.db.tables import AuditRow, StockMoveRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.services import inventory
 from flexchain.services.imports import ImportFailed, import_file
@@ -100,6 +100,21 @@ def test_a_higher_count_moves_the_difference_in_from_adjustments(
     with UnitOfWork(company, write=False) as uow:
         last = moves_of(uow)[-1]
     assert last == ("TEE-BODY", "ADJUSTMENT", "WH", Decimal(5), "adjustment", "import count.csv:2")
+
+
+def test_a_count_is_dated_at_the_callers_now(company: Engine, write: Write) -> None:
+    # given a caller's clock (the CLI passes the current time)
+    when = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+    # when a count is imported with it
+    import_file(
+        company, "stock", write("count.csv", "sku,location,quantity\nTEE-BODY,WH,125\n"), now=when
+    )
+
+    # then its move is dated then, not when it was written
+    with UnitOfWork(company, write=False) as uow:
+        at = uow.session.scalars(select(StockMoveRow.at).order_by(StockMoveRow.id.desc())).first()
+    assert at == when
 
 
 def test_a_count_below_what_is_reserved_is_refused(company: Engine, write: Write) -> None:

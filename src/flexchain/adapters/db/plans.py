@@ -7,7 +7,6 @@ functions read stored runs in the caller's unit of work, for ``plan show/export/
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -43,6 +42,13 @@ from flexchain.domain.purchasing import POStatus
 from flexchain.planning.run import HISTORY_WEEKS, PlanItem, PlanResult, PlanRunStatus, Snapshot
 from flexchain.planning.run import monday as monday_of
 from flexchain.planning.sensing import sense
+from flexchain.planning.supply import (
+    MADE_KINDS,
+    Capability,
+    ItemTerms,
+    SupplierTerms,
+    supply_terms,
+)
 
 __all__ = [
     "Database",
@@ -65,7 +71,6 @@ Database = Engine
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
 STOCK_KINDS = ("warehouse", "factory")
 OPEN_JOB = ("planned", "started")
-MAKES = ("finished", "module")
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,7 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
         item.id: PlanItem(
             item.id,
             item.sku,
-            make=item.kind in MAKES,
+            make=item.kind in MADE_KINDS,
             custom=item.module_type == "custom",
             unit_value=float(item.standard_cost or item.list_price or 1),
         )
@@ -262,42 +267,39 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
 
 
 def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
-    """Lead times (a made item: its default supplier's first capability's lead time plus its
-    production cycle; a bought item: its item-supplier term's), tiers and lot terms."""
-    first_capability: dict[int, tuple[Decimal, Decimal]] = {}
-    for supplier_id, lead, lead_sd in session.execute(
-        select(
-            CapabilityRow.supplier_id,
-            CapabilityRow.lead_time_mean_days,
-            CapabilityRow.lead_time_sd_days,
-        ).order_by(CapabilityRow.id)
-    ).all():
-        first_capability.setdefault(supplier_id, (lead, lead_sd))
+    """Lead times, tiers and lot terms (:func:`flexchain.planning.supply.supply_terms`)."""
+    capabilities = [
+        Capability(supplier_id, lead, lead_sd)
+        for supplier_id, lead, lead_sd in session.execute(
+            select(
+                CapabilityRow.supplier_id,
+                CapabilityRow.lead_time_mean_days,
+                CapabilityRow.lead_time_sd_days,
+            ).order_by(CapabilityRow.id)
+        ).all()
+    ]
     tiers = dict(session.execute(select(SupplierRow.id, SupplierRow.tier)).all())
-    terms: dict[int, ItemSupplierRow] = {}
-    for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id)):
-        item = items.get(row.item_id)
-        if item is not None and (
-            row.item_id not in terms or row.supplier_id == item.default_supplier_id
-        ):
-            terms[row.item_id] = row
-    for item in items.values():
-        term = terms.get(item.id)
-        if item.kind in MAKES:
-            lead, lead_sd = first_capability.get(
-                item.default_supplier_id or -1, (Decimal(0), Decimal(0))
-            )
-            snap.lead_days[item.id] = math.ceil(lead) + item.production_cycle_days
-            snap.lead_sd_days[item.id] = lead_sd
-        else:
-            snap.lead_days[item.id] = term.lead_time_days if term else 0
-            snap.lead_sd_days[item.id] = Decimal(0)
-        supplier = term.supplier_id if term else item.default_supplier_id
-        if supplier is not None and supplier in tiers:
-            snap.tier[item.id] = tiers[supplier]
-        moq = max(item.moq, term.moq if term else Decimal(0))
-        multiple = max(item.order_multiple, term.order_multiple if term else Decimal(0))
-        snap.lot[item.id] = (moq, multiple or Decimal(1))
+    terms = [
+        SupplierTerms(row.item_id, row.supplier_id, row.lead_time_days, row.moq, row.order_multiple)
+        for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id))
+    ]
+    own = [
+        ItemTerms(
+            item.id,
+            item.kind,
+            item.default_supplier_id,
+            item.production_cycle_days,
+            item.moq,
+            item.order_multiple,
+        )
+        for item in items.values()
+    ]
+    for item_id, supply in supply_terms(own, terms, capabilities, tiers).items():
+        snap.lead_days[item_id] = supply.lead_days
+        snap.lead_sd_days[item_id] = supply.lead_sd_days
+        if supply.tier is not None:
+            snap.tier[item_id] = supply.tier
+        snap.lot[item_id] = (supply.moq, supply.multiple)
 
 
 def _stock_and_receipts(session: Session, snap: Snapshot) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
 from flexchain.domain.allocation import Module, Product
@@ -13,9 +14,9 @@ from flexchain.domain.assignment import Candidate
 from flexchain.domain.bom import BomLine, low_level_codes, product_modules
 from flexchain.domain.catalog import Item, Option
 from flexchain.domain.checks import choice
-from flexchain.domain.suppliers import Process
+from flexchain.domain.suppliers import ItemSupplier, Process
 
-__all__ = ["per_unit", "process_of", "product_of", "supplier_processes"]
+__all__ = ["material_lead", "per_unit", "process_of", "product_of", "supplier_processes"]
 
 _ONE = Decimal(1)
 
@@ -100,3 +101,22 @@ def product_of(
         dict(packaging),
         product.sku in exploded,
     )
+
+
+def material_lead(
+    sku: str,
+    items: Mapping[str, Item],
+    terms: Mapping[str, Sequence[ItemSupplier]],
+    today: date,
+) -> tuple[int, str | None]:
+    """Days until a material short in stock (or a bought product) arrives, and from whom: the
+    item's default supplier's terms if valid ``today``, else the shortest valid terms, else the
+    item's production cycle (no supplier)."""
+    item = items.get(sku)
+    valid = [t for t in terms.get(sku, ()) if t.is_valid_on(today)]
+    default = item.default_supplier if item is not None else None
+    preferred = [t for t in valid if t.supplier_code == default]
+    pick = preferred or sorted(valid, key=lambda t: (t.lead_time_days, t.supplier_code))
+    if pick:
+        return pick[0].lead_time_days, pick[0].supplier_code
+    return (item.production_cycle_days if item else 0), None

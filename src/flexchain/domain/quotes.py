@@ -66,7 +66,12 @@ from flexchain.domain.catalog import Item, ItemKind
 from flexchain.domain.checks import whole_number
 from flexchain.domain.errors import DomainError, ValidationError, format_amount, format_decimal
 from flexchain.domain.orders import ChosenOption, SpeedTier, is_free_text, match_options, option_key
-from flexchain.domain.product_build import process_of, product_of, supplier_processes
+from flexchain.domain.product_build import (
+    material_lead,
+    process_of,
+    product_of,
+    supplier_processes,
+)
 from flexchain.domain.quote_model import (
     DEFAULT_POLICY,
     Alternative,
@@ -209,17 +214,10 @@ class _Quoter:
     # -- what is made, and when --
 
     def _material_lead(self, sku: str) -> tuple[int, str | None]:
-        """Days until a material short in stock arrives, and from whom."""
+        """Days until a material short in stock arrives, and from whom (memoised)."""
         if sku not in self._leads:
-            item = self.snapshot.items.get(sku)
-            valid = [t for t in self.snapshot.terms.get(sku, ()) if t.is_valid_on(self.today)]
-            default = item.default_supplier if item is not None else None
-            preferred = [t for t in valid if t.supplier_code == default]
-            pick = preferred or sorted(valid, key=lambda t: (t.lead_time_days, t.supplier_code))
-            if pick:
-                self._leads[sku] = (pick[0].lead_time_days, pick[0].supplier_code)
-            else:
-                self._leads[sku] = (item.production_cycle_days if item else 0, None)
+            snapshot = self.snapshot
+            self._leads[sku] = material_lead(sku, snapshot.items, snapshot.terms, self.today)
         return self._leads[sku]
 
     def _place(

@@ -33,10 +33,12 @@ from flexchain.domain.allocation import (
     Allocation,
     Job,
     LineRequest,
+    Materials,
     Product,
     allocate,
 )
 from flexchain.domain.assignment import Candidate
+from flexchain.domain.catalog import Item
 from flexchain.domain.orders import (
     OPEN_STATUSES,
     ChosenOption,
@@ -44,8 +46,9 @@ from flexchain.domain.orders import (
     OrderStatus,
     plan_cancellation,
 )
+from flexchain.domain.product_build import material_lead
 from flexchain.domain.speed import DEFAULT_LADDER, SpeedLadder
-from flexchain.domain.suppliers import Process
+from flexchain.domain.suppliers import ItemSupplier, Process
 from flexchain.services import inventory
 
 __all__ = [
@@ -120,6 +123,8 @@ class Context:
         )
         self.store = FulfilmentStore(uow, lookups)
         self._candidates: dict[Process, list[Candidate]] = {}
+        self._material_stock: dict[str, Decimal] = {}
+        self._terms: dict[str, tuple[ItemSupplier, ...]] = {}
         self._rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     def add(self, kind: str, **values: Any) -> None:
@@ -136,6 +141,32 @@ class Context:
         if missing:
             self._candidates.update(self.store.candidates(missing, today))
         return self._candidates
+
+    def materials(self, records: Iterable[ProductRecord], today: date) -> Materials | None:
+        """Material stock and lead times for the products of ``records`` (read once per batch:
+        orders do not reserve materials); ``None`` when they need none."""
+        wanted: dict[str, int] = {}
+        bought: set[str] = set()
+        items: dict[str, Item] = {}
+        for record in records:
+            product = record.product
+            skus = set(product.materials).union(*(m.materials for m in product.modules))
+            if product.bought:
+                bought.add(product.item.sku)
+                skus.add(product.item.sku)
+            wanted.update((sku, record.ids[sku]) for sku in skus)
+            items.update(record.items)
+        if not wanted:
+            return None
+        missing = {sku: item_id for sku, item_id in wanted.items() if sku not in self._terms}
+        if missing:
+            available, terms = self.store.materials(missing, bought & missing.keys(), today)
+            for sku in missing:
+                self._material_stock[sku] = available.get(sku, ZERO)
+                self._terms[sku] = terms.get(sku, ())
+        stock = {sku: self._material_stock[sku] for sku in wanted}
+        leads = self._terms
+        return Materials(stock, lambda sku: material_lead(sku, items, leads, today)[0])
 
     def book(self, process: Process, supplier_code: str, quantity: Decimal) -> None:
         """Count a job just placed in the supplier's booked load for the rest of the batch."""
@@ -186,7 +217,8 @@ def split_order(
     }
     candidates = ctx.candidates(processes, today)
     terms = (ladder or ctx.ladder).terms(order.speed_tier)
-    decided = allocate(requests, stock, candidates, terms, today=today)
+    materials = ctx.materials([products[line.item_id] for line in lines], today)
+    decided = allocate(requests, stock, candidates, terms, today=today, materials=materials)
     split = _apply(ctx, order, list(zip(lines, requests, strict=True)), decided, products)
     if context is None:
         ctx.write()

@@ -18,11 +18,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from flexchain.adapters.db.quotes import ITEM_COLUMNS, ITEMS, item_of
+from flexchain.adapters.db.quotes import ITEMS_BY_ID, TREES, item_of, material_stock
 from flexchain.adapters.db.tables import (
-    BomLineRow,
     CapabilityRow,
-    ItemRow,
     LocationRow,
     OrderEventRow,
     PickRow,
@@ -32,13 +30,14 @@ from flexchain.adapters.db.tables import (
     SupplierRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.allocation import Module, Product
+from flexchain.domain.allocation import Product
 from flexchain.domain.assignment import HORIZON_DAYS, Candidate
-from flexchain.domain.catalog import ItemKind
+from flexchain.domain.bom import BomLine
+from flexchain.domain.catalog import Item
 from flexchain.domain.orders import JobStatus
-from flexchain.domain.product_build import process_of
+from flexchain.domain.product_build import product_of
 from flexchain.domain.stock import LocationKind, ReservationStatus
-from flexchain.domain.suppliers import Process, Tier
+from flexchain.domain.suppliers import ItemSupplier, Process, Tier
 
 __all__ = ["OPEN_JOB_STATUSES", "FulfilmentStore", "ProductRecord", "Row"]
 
@@ -64,11 +63,12 @@ _TABLES: Mapping[str, Any] = {
 
 @dataclass(frozen=True)
 class ProductRecord:
-    """A product as allocation sees it (:class:`~flexchain.domain.allocation.Product`) and the
-    item ids of it and its modules, by SKU."""
+    """A product as allocation sees it (:class:`~flexchain.domain.allocation.Product`), and the
+    ids and catalog items of everything in its BOM tree, by SKU."""
 
     product: Product
     ids: Mapping[str, int]
+    items: Mapping[str, Item]
 
 
 class FulfilmentStore:
@@ -152,6 +152,15 @@ class FulfilmentStore:
             ]
             for process in processes
         }
+
+    def materials(
+        self, ids: Mapping[str, int], bought: Iterable[str], today: date
+    ) -> tuple[dict[str, Decimal], dict[str, tuple[ItemSupplier, ...]]]:
+        """Stock available of the materials ``ids`` (SKU -> item id), counted as quotes count
+        it, and the supplier terms of them and of the ``bought`` products."""
+        wanted = {item_id: sku for sku, item_id in ids.items()}
+        terms_for = [*wanted, *(ids[sku] for sku in bought if sku in ids)]
+        return material_stock(self.uow, wanted, terms_for, today=today)
 
     # -- writes --
 
@@ -271,57 +280,34 @@ def _with_line_id(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _products(uow: UnitOfWork, ids: set[int]) -> dict[int, ProductRecord]:
-    """The products of ``ids``: their items, direct BOM lines (modules in line order) and the
-    processes their default suppliers run, in three queries."""
-    session = uow.session
-    _item = ItemRow.__table__
-    products = {row.id: row for row in session.execute(
-        select(*ITEM_COLUMNS).select_from(ITEMS).where(_item.c.id.in_(ids))
-    ).all()}  # fmt: skip
-    lines = session.execute(
-        select(
-            BomLineRow.parent_id,
-            BomLineRow.quantity,
-            *ITEM_COLUMNS,
-        )
-        .select_from(BomLineRow.__table__.join(ITEMS, _item.c.id == BomLineRow.child_id))
-        .where(BomLineRow.parent_id.in_(ids))
-        .order_by(BomLineRow.parent_id, BomLineRow.id)
-    ).all()
-    suppliers = {row.default_supplier for row in [*products.values(), *lines]}
+    """The products of ``ids`` with the BOM trees below them (modules in line order, their
+    materials, other components) and the processes their suppliers run, in three queries."""
+    run = uow.session.connection().execute
+    products = run(ITEMS_BY_ID, {"ids": list(ids)}).all()
+    found = run(TREES, {"ids": list(ids)}).all()
+    rows = {row.id: row for row in [*products, *found]}
+    skus = {item_id: row.sku for item_id, row in rows.items()}
+    lines = tuple(
+        BomLine(skus[row.line_parent], row.sku, row.line_quantity, row.line_scrap) for row in found
+    )
+    items = {row.sku: item_of(row) for row in rows.values()}
+    suppliers = {item.default_supplier for item in items.values() if item.default_supplier}
     runs: dict[str, set[Process]] = defaultdict(set)
-    for code, process in session.execute(
-        select(SupplierRow.code, CapabilityRow.process)
-        .join(CapabilityRow, CapabilityRow.supplier_id == SupplierRow.id)
-        .where(SupplierRow.code.in_(suppliers - {None}), SupplierRow.active.is_(True))
-    ).all():
-        runs[code].add(Process(process))
+    if suppliers:
+        for code, process in uow.session.execute(
+            select(SupplierRow.code, CapabilityRow.process)
+            .join(CapabilityRow, CapabilityRow.supplier_id == SupplierRow.id)
+            .where(SupplierRow.code.in_(suppliers), SupplierRow.active.is_(True))
+        ).all():
+            runs[code].add(Process(process))
     processes = {code: frozenset(found) for code, found in runs.items()}
-    children: dict[int, list[Any]] = defaultdict(list)
-    for line in lines:
-        children[line.parent_id].append(line)
-    result = {}
-    for product_id, row in products.items():
-        per: dict[int, Decimal] = {}
-        rows: dict[int, Any] = {}
-        for line in children.get(product_id, []):
-            if line.kind == ItemKind.MODULE.value:
-                per[line.id] = per.get(line.id, ZERO) + line.quantity
-                rows[line.id] = line
-        modules = []
-        for module_id, amount in per.items():
-            item = item_of(rows[module_id])
-            modules.append(Module(item, amount, process_of(item, processes)))
-        item = item_of(row)
-        product = Product(
-            item,
-            tuple(modules),
-            None if modules else process_of(item, processes),
-            has_bom=bool(children.get(product_id)),
+    by_sku = {sku: item_id for item_id, sku in skus.items()}
+    return {
+        row.id: ProductRecord(
+            product_of(items[row.sku], lines, items, {}, processes), by_sku, items
         )
-        ids_by_sku = {item.sku: product_id, **{rows[i].sku: i for i in per}}
-        result[product_id] = ProductRecord(product, ids_by_sku)
-    return result
+        for row in products
+    }
 
 
 def _capabilities(uow: UnitOfWork, processes: set[Process]) -> dict[Process, list[Candidate]]:

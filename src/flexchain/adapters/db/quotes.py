@@ -40,12 +40,15 @@ from flexchain.domain.suppliers import ItemSupplier, PriceBreak, Process
 
 __all__ = [
     "ITEMS",
+    "ITEMS_BY_ID",
     "ITEM_COLUMNS",
     "OPEN_JOBS",
     "STOCK_KINDS",
+    "TREES",
     "SqlQuoteStore",
     "item_of",
     "load_snapshot",
+    "material_stock",
 ]
 
 _ZERO = Decimal(0)
@@ -88,16 +91,18 @@ ITEM_COLUMNS, ITEMS = _ITEM_COLUMNS, _ITEMS
 PRODUCT = select(*_ITEM_COLUMNS).select_from(_ITEMS).where(_I.c.sku == bindparam("sku"))
 
 
-def _tree_statement() -> Select[Any]:
-    """Every BOM line below ``:product_id`` with its child item, in one recursive query.
+def _tree_statement(*, many: bool = False) -> Select[Any]:
+    """Every BOM line below ``:product_id`` (``many``: below any of ``:ids``) with its child
+    item, in one recursive query.
 
     ``UNION`` (not ``UNION ALL``) keeps the walk finite even if the data held a cycle.
     """
-    tree = (
-        select(_B.c.id, _B.c.child_id)
-        .where(_B.c.parent_id == bindparam("product_id"))
-        .cte("tree", recursive=True)
+    start = (
+        _B.c.parent_id.in_(bindparam("ids", expanding=True))
+        if many
+        else _B.c.parent_id == bindparam("product_id")
     )
+    tree = select(_B.c.id, _B.c.child_id).where(start).cte("tree", recursive=True)
     below = _B.alias("below")
     tree = tree.union(
         select(below.c.id, below.c.child_id).join(tree, below.c.parent_id == tree.c.child_id)
@@ -116,6 +121,11 @@ def _tree_statement() -> Select[Any]:
 
 
 TREE = _tree_statement()
+TREES = _tree_statement(many=True)
+"""The BOM trees below several products (``:ids``), as :data:`TREE`."""
+ITEMS_BY_ID = (
+    select(*_ITEM_COLUMNS).select_from(_ITEMS).where(_I.c.id.in_(bindparam("ids", expanding=True)))
+)
 _O = _table(OptionRow)
 OPTIONS = (
     select(
@@ -243,6 +253,21 @@ def load_snapshot(
         ),
         pickable=pickable,
     )
+
+
+def material_stock(
+    uow: UnitOfWork, skus: Mapping[int, str], terms_for: Iterable[int], *, today: date
+) -> tuple[dict[str, Decimal], dict[str, tuple[ItemSupplier, ...]]]:
+    """Stock available per SKU of the items ``skus`` (by id), counted as a quote counts it, and
+    the supplier terms of the items ``terms_for``: what an order's materials wait for."""
+    run = uow.session.connection().execute
+    now = datetime.combine(today, time.min, tzinfo=UTC)
+    ids = list(skus)
+    available, _ = _available(
+        skus, run(STOCK, {"ids": ids}).all(), run(EXPIRED, {"ids": ids, "now": now}).all()
+    )
+    wanted = list(terms_for)
+    return available, _terms(run(TERMS, {"ids": wanted}).all() if wanted else [])
 
 
 def _needs_terms(row: Any, currency: str) -> bool:

@@ -12,24 +12,15 @@ After every change the affected products are queued, one outbox row per product 
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
-from flexchain.adapters.db.tables import (
-    BomLineRow,
-    ItemRow,
-    LocationRow,
-    OutboxRow,
-    ShopRow,
-    SkuMappingRow,
-    StockBalanceRow,
-)
+from flexchain.adapters.db.availability import AvailabilityReads
+from flexchain.adapters.db.outbox import OutboxRows
+from flexchain.adapters.db.shops import PushShop, PushTarget, ShopStore
 from flexchain.adapters.db.uow import UnitOfWork
 
 __all__ = ["AVAILABILITY", "affected_products", "queue_pushes", "sellable"]
@@ -52,60 +43,27 @@ def affected_products(
     products: dict[int, set[int]] = {} if known is None else known["affected_products"]
     missing = ids - products.keys()
     if missing:
-        session = uow.session
-        found: dict[int, set[int]] = {
-            item: {item}
-            for item in session.scalars(
-                select(ItemRow.id).where(ItemRow.id.in_(missing), ItemRow.kind == "finished")
-            )
-        }
-        for child, parent in session.execute(
-            select(BomLineRow.child_id, BomLineRow.parent_id)
-            .join(ItemRow, ItemRow.id == BomLineRow.parent_id)
-            .where(BomLineRow.child_id.in_(missing), ItemRow.kind == "finished")
-        ):
-            found.setdefault(child, set()).add(parent)
+        found = AvailabilityReads(uow.session).products_of(missing)
         for item in missing:
             products[item] = found.get(item, set())
     return set().union(*(products[item] for item in ids))
-
-
-def _available(uow: UnitOfWork, item_ids: set[int]) -> dict[int, Decimal]:
-    rows = uow.session.execute(
-        select(
-            StockBalanceRow.item_id,
-            func.sum(StockBalanceRow.on_hand),
-            func.sum(StockBalanceRow.reserved),
-        )
-        .join(LocationRow, LocationRow.id == StockBalanceRow.location_id)
-        .where(StockBalanceRow.item_id.in_(item_ids), LocationRow.kind == "warehouse")
-        .group_by(StockBalanceRow.item_id)
-    ).all()
-    return {
-        item: max(Decimal(on_hand) - Decimal(reserved), Decimal(0))
-        for item, on_hand, reserved in rows
-    }
 
 
 def sellable(uow: UnitOfWork, product_ids: set[int]) -> dict[int, int]:
     """Whole units of each product the shops may sell now (see the module docstring)."""
     if not product_ids:
         return {}
-    session = uow.session
+    reads = AvailabilityReads(uow.session)
     modules: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     custom_products: set[int] = set()
-    for parent, child, quantity, module_type in session.execute(
-        select(BomLineRow.parent_id, BomLineRow.child_id, BomLineRow.quantity, ItemRow.module_type)
-        .join(ItemRow, ItemRow.id == BomLineRow.child_id)
-        .where(BomLineRow.parent_id.in_(product_ids), ItemRow.kind == "module")
-    ).all():
+    for parent, child, quantity, module_type in reads.module_lines(product_ids):
         if module_type == "custom":
             custom_products.add(parent)
         else:
-            modules[parent].append((child, Decimal(quantity)))
+            modules[parent].append((child, quantity))
     stocked = product_ids - custom_products
     needed = stocked | {child for p in custom_products for child, _ in modules[p]}
-    available = _available(uow, needed)
+    available = reads.available(needed)
     result = {}
     for product in product_ids:
         if product in custom_products:
@@ -121,32 +79,29 @@ def sellable(uow: UnitOfWork, product_ids: set[int]) -> dict[int, int]:
 
 
 def _targets(
-    uow: UnitOfWork, products: set[int], known: dict[str, dict[Any, Any]] | None
-) -> list[tuple[SkuMappingRow, str]]:
-    """The mappings that push availability of ``products``, with our SKU, by mapping id."""
-    by_product: dict[int, list[tuple[SkuMappingRow, str]]] = (
-        {} if known is None else known["push_targets"]
-    )
+    store: ShopStore, products: set[int], known: dict[str, dict[Any, Any]] | None
+) -> list[PushTarget]:
+    """The mappings that push availability of ``products``, by mapping id."""
+    by_product: dict[int, list[PushTarget]] = {} if known is None else known["push_targets"]
     missing = products - by_product.keys()
     if missing:
         for product in missing:
             by_product[product] = []
-        for mapping, sku in uow.session.execute(
-            select(SkuMappingRow, ItemRow.sku)
-            .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
-            .where(
-                SkuMappingRow.item_id.in_(missing),
-                (SkuMappingRow.inventory_item_id.is_not(None))
-                | (SkuMappingRow.external_product_id.is_not(None)),
-            )
-        ).all():
-            by_product[mapping.item_id].append((mapping, sku))
-            if known is not None:  # kept for later calls: out of this session's expiry
-                uow.session.expunge(mapping)
+        for target in store.push_targets(missing):
+            by_product[target.item_id].append(target)
     return sorted(
         (target for product in products for target in by_product[product]),
-        key=lambda target: target[0].id,
+        key=lambda target: target.mapping_id,
     )
+
+
+def _shops(store: ShopStore, known: dict[str, dict[Any, Any]] | None) -> list[PushShop]:
+    shops: list[PushShop] | None = None if known is None else known["active_shops"].get(True)
+    if shops is None:
+        shops = store.active_push_shops()
+        if known is not None:
+            known["active_shops"][True] = shops
+    return shops
 
 
 def queue_pushes(
@@ -164,71 +119,33 @@ def queue_pushes(
     products = affected_products(uow, item_ids, known=known)
     if not products:
         return 0
-    session = uow.session
-    targets = _targets(uow, products, known)
+    store = ShopStore(uow.session)
+    targets = _targets(store, products, known)
     if not targets:
         return 0
-    shops: list[ShopRow] | None = None if known is None else known["active_shops"].get(True)
-    if shops is None:
-        shops = list(session.scalars(select(ShopRow).where(ShopRow.active.is_(True))))
-        if known is not None:  # kept for later calls: out of this session's expiry
-            known["active_shops"][True] = shops
-            for shop in shops:
-                session.expunge(shop)
-    quantities = sellable(uow, {mapping.item_id for mapping, _ in targets})
+    shops = _shops(store, known)
+    quantities = sellable(uow, {target.item_id for target in targets})
+    outbox = OutboxRows(uow.session)
     queued = 0
-    for mapping, sku in targets:
+    for mapping in targets:
         for shop in shops:
             if mapping.shop_id not in (None, shop.id):
                 continue
-            target = (
+            key = (
                 mapping.inventory_item_id
                 if shop.platform == "shopify"
                 else (mapping.external_product_id)
             )
-            if not target:
+            if not key:
                 continue
             payload = {
-                "sku": sku,
+                "sku": mapping.sku,
                 "available": quantities[mapping.item_id],
                 "inventory_item_id": mapping.inventory_item_id,
                 "product_id": mapping.external_product_id,
                 "location_id": shop.external_location_id,
             }
-            _upsert(uow, shop.id, f"{sku}@{target}", payload, now)
+            outbox.enqueue(shop.id, AVAILABILITY, f"{mapping.sku}@{key}", payload, now)
             queued += 1
-    session.flush()
+    outbox.flush()
     return queued
-
-
-def _upsert(
-    uow: UnitOfWork, shop_id: int, key: str, payload: dict[str, object], now: datetime
-) -> None:
-    session = uow.session
-    row = session.scalars(
-        select(OutboxRow)
-        .where(
-            OutboxRow.shop_id == shop_id,
-            OutboxRow.kind == AVAILABILITY,
-            OutboxRow.key == key,
-            OutboxRow.status == "pending",
-        )
-        .with_for_update()
-    ).first()
-    if row is None:
-        session.add(
-            OutboxRow(
-                shop_id=shop_id,
-                kind=AVAILABILITY,
-                key=key,
-                payload=payload,
-                idempotency_key=uuid.uuid4().hex,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-    elif row.payload != payload:
-        row.payload = payload
-        row.idempotency_key = uuid.uuid4().hex  # a new body needs a new key

@@ -13,9 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from flexchain.adapters.db.tables import ItemRow, LocationRow, ShopRow, SkuMappingRow
+from flexchain.adapters.db.shops import ShopRecord, ShopStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.services import audit
@@ -106,10 +104,10 @@ def add_shop(
         raise ValidationError("platform", f"{platform!r}: use shopify or woocommerce") from None
     if len(secret) < 8:
         raise ValidationError("secret", "must be at least 8 characters (the webhook secret)")
-    session = uow.session
+    store = ShopStore(uow.session)
     warehouse_id = None
     if warehouse:
-        warehouse_id = session.scalar(select(LocationRow.id).where(LocationRow.code == warehouse))
+        warehouse_id = store.location_id(warehouse)
         if warehouse_id is None:
             raise NotFound(f"unknown location {warehouse!r}")
     fields = {
@@ -123,51 +121,36 @@ def add_shop(
         "active": True,
     }
     key = normal_domain(domain)
-    row = session.scalars(select(ShopRow).where(ShopRow.domain == key)).one_or_none()
-    created = row is None
-    if row is None:
-        row = ShopRow(domain=key, **fields)
-        session.add(row)
-    else:
-        for name, value in fields.items():
-            setattr(row, name, value)
-    session.flush()
+    shop, created = store.save_shop(key, fields)
     audit.record(uow, "created" if created else "updated", "shop", key, {"platform": kind.value})
-    return _view(row, _location_codes(uow)), created
+    return _view(shop, store.location_codes()), created
 
 
-def _view(row: ShopRow, codes: dict[int, str]) -> ShopView:
+def _view(shop: ShopRecord, codes: dict[int, str]) -> ShopView:
     return ShopView(
-        domain=row.domain,
-        platform=row.platform,
-        push_url=row.push_url,
-        api_url=row.api_url,
-        has_api_token=bool(row.api_token),
-        external_location_id=row.external_location_id,
-        warehouse=codes.get(row.warehouse_id) if row.warehouse_id else None,
-        last_synced_at=row.last_synced_at,
-        active=row.active,
+        domain=shop.domain,
+        platform=shop.platform,
+        push_url=shop.push_url,
+        api_url=shop.api_url,
+        has_api_token=shop.has_api_token,
+        external_location_id=shop.external_location_id,
+        warehouse=codes.get(shop.warehouse_id) if shop.warehouse_id else None,
+        last_synced_at=shop.last_synced_at,
+        active=shop.active,
     )
 
 
-def _location_codes(uow: UnitOfWork) -> dict[int, str]:
-    return dict(uow.session.execute(select(LocationRow.id, LocationRow.code)).all())
-
-
 def list_shops(uow: UnitOfWork) -> list[ShopView]:
-    codes = _location_codes(uow)
-    return [
-        _view(row, codes) for row in uow.session.scalars(select(ShopRow).order_by(ShopRow.domain))
-    ]
+    store = ShopStore(uow.session)
+    codes = store.location_codes()
+    return [_view(shop, codes) for shop in store.shops()]
 
 
-def shop_by_domain(uow: UnitOfWork, domain: str) -> ShopRow:
-    row = uow.session.scalars(
-        select(ShopRow).where(ShopRow.domain == normal_domain(domain))
-    ).one_or_none()
-    if row is None:
+def shop_by_domain(uow: UnitOfWork, domain: str) -> ShopRecord:
+    shop = ShopStore(uow.session).shop(normal_domain(domain))
+    if shop is None:
         raise NotFound(f"unknown shop {domain!r}; add it with: flexchain shop add")
-    return row
+    return shop
 
 
 def map_sku(
@@ -184,54 +167,24 @@ def map_sku(
     Without ``shop`` the mapping holds for every shop. ``inventory_item_id`` (Shopify) and
     ``product_id`` (WooCommerce) are where availability for ``sku`` is pushed.
     """
-    session = uow.session
+    store = ShopStore(uow.session)
     key = external_key.strip()
     if not key:
         raise ValidationError("external_key", "must not be empty")
-    item_id = session.scalar(select(ItemRow.id).where(ItemRow.sku == sku))
+    item_id = store.item_id(sku)
     if item_id is None:
         raise NotFound(f"unknown SKU {sku!r}")
     shop_id = shop_by_domain(uow, shop).id if shop else None
-    row = session.scalars(
-        select(SkuMappingRow).where(
-            SkuMappingRow.shop_id.is_(None)
-            if shop_id is None
-            else SkuMappingRow.shop_id == shop_id,
-            SkuMappingRow.external_key == key,
-        )
-    ).one_or_none()
-    created = row is None
-    if row is None:
-        row = SkuMappingRow(shop_id=shop_id, external_key=key, item_id=item_id)
-        session.add(row)
-    row.item_id = item_id
-    if inventory_item_id is not None:
-        row.inventory_item_id = inventory_item_id
-    if product_id is not None:
-        row.external_product_id = product_id
-    session.flush()
-    audit.record(uow, "mapped", "sku", key, {"sku": sku, "shop": shop})
-    view = SkuMappingView(
-        normal_domain(shop) if shop else None,
-        key,
-        sku,
-        row.inventory_item_id,
-        row.external_product_id,
+    pushed_to, product, created = store.save_mapping(
+        shop_id, key, item_id, inventory_item_id=inventory_item_id, product_id=product_id
     )
+    audit.record(uow, "mapped", "sku", key, {"sku": sku, "shop": shop})
+    view = SkuMappingView(normal_domain(shop) if shop else None, key, sku, pushed_to, product)
     return view, created
 
 
 def list_mappings(uow: UnitOfWork) -> list[SkuMappingView]:
-    session = uow.session
-    query = (
-        select(SkuMappingRow, ItemRow.sku, ShopRow.domain)
-        .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
-        .outerjoin(ShopRow, ShopRow.id == SkuMappingRow.shop_id)
-        .order_by(ShopRow.domain, SkuMappingRow.external_key)
-    )
     return [
-        SkuMappingView(
-            domain, row.external_key, sku, row.inventory_item_id, row.external_product_id
-        )
-        for row, sku, domain in session.execute(query).all()
+        SkuMappingView(m.shop, m.external_key, m.sku, m.inventory_item_id, m.external_product_id)
+        for m in ShopStore(uow.session).mappings()
     ]

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, select
 
-from flexchain.adapters.db.tables import SalesOrderRow, ShopRow
+from flexchain.adapters.db.engine import Engine
+from flexchain.adapters.db.orders.views import OrderViews
+from flexchain.adapters.db.shops import ShopEndpoint, ShopStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts.common import NormalisedOrder, WebhookEnvelope
 from flexchain.adapters.storefronts.serialise import order_to_json
@@ -42,7 +43,7 @@ class SyncResult:
     failed: int
 
 
-def _fetch(shop: ShopRow, since: datetime, http: httpx.Client) -> list[NormalisedOrder]:
+def _fetch(shop: ShopEndpoint, since: datetime, http: httpx.Client) -> list[NormalisedOrder]:
     base = shop.api_url or shop.push_url or f"https://{shop.domain}"
     if not shop.api_token:
         raise ValidationError("api_token", f"shop {shop.domain} has no API token to sync with")
@@ -58,24 +59,26 @@ def sync_shops(
 ) -> list[SyncResult]:
     """Sync every active shop with an API token (or only ``domain``)."""
     with UnitOfWork(engine, write=False) as uow:
-        query = select(ShopRow).where(ShopRow.active.is_(True)).order_by(ShopRow.domain)
-        if domain:
-            query = query.where(ShopRow.domain == normal_domain(domain))
-        shops = list(uow.session.scalars(query))
-        uow.session.expunge_all()  # plain values from here on
+        shops = ShopStore(uow.session).active_endpoints(normal_domain(domain) if domain else None)
     if domain and not shops:
         raise NotFound(f"unknown shop {domain!r}")
     own = http is None
     client = http or httpx.Client(timeout=httpx.Timeout(30.0))
     try:
-        return [_sync(engine, shop, now, client) for shop in shops if shop.api_token or domain]
+        return [
+            _sync(engine, shop, last, now, client)
+            for shop, last in shops
+            if shop.api_token or domain
+        ]
     finally:
         if own:
             client.close()
 
 
-def _sync(engine: Engine, shop: ShopRow, now: datetime, http: httpx.Client) -> SyncResult:
-    since = (shop.last_synced_at - OVERLAP) if shop.last_synced_at else now - FIRST_SYNC
+def _sync(
+    engine: Engine, shop: ShopEndpoint, last: datetime | None, now: datetime, http: httpx.Client
+) -> SyncResult:
+    since = (last - OVERLAP) if last else now - FIRST_SYNC
     fetched = _fetch(shop, since, http)
     applied = duplicates = failed = 0
     platform = Platform(shop.platform)
@@ -105,9 +108,7 @@ def _sync(engine: Engine, shop: ShopRow, now: datetime, http: httpx.Client) -> S
         else:
             applied += 1
     with UnitOfWork(engine, actor="sync") as uow:
-        row = uow.session.get(ShopRow, shop.id)
-        assert row is not None
-        row.last_synced_at = now
+        ShopStore(uow.session).mark_synced(shop.id, now)
         uow.commit()
     return SyncResult(shop.domain, since, len(fetched), applied, duplicates, failed)
 
@@ -115,9 +116,5 @@ def _sync(engine: Engine, shop: ShopRow, now: datetime, http: httpx.Client) -> S
 def _already_current(engine: Engine, shop_id: int, order: NormalisedOrder) -> bool:
     """Whether this version (or a newer one) of the order was applied already."""
     with UnitOfWork(engine, write=False) as uow:
-        stored = uow.session.scalar(
-            select(SalesOrderRow.external_updated_at).where(
-                SalesOrderRow.shop_id == shop_id, SalesOrderRow.external_id == order.external_id
-            )
-        )
+        stored = OrderViews(uow.session).version(shop_id, order.external_id)
     return stored is not None and stored >= order.updated_at

@@ -25,4 +25,4 @@ def list_orders(app: AppDep, status: str | None = None, limit: int = 500) -> Any
 def show_order(ref: str, app: AppDep) -> Any:
     """One order by id, store order id or number: lines, reservations, picks, jobs, stages."""
     with app.uow(write=False) as uow:
-        return JSONResponse(plain(orders.show_order(uow, ref)))
+        return JSONResponse(plain(orders.show_order(uow, ref).as_dict()))

@@ -50,42 +50,42 @@ def track(token: str, request: Request, app: AppDep) -> Any:
         view = orders.track(uow, token)
     if _wants_html(request):
         return HTMLResponse(_page(view))
-    return JSONResponse(plain(view))
+    return JSONResponse(plain(view.as_dict()))
 
 
 def _day(value: Any) -> str:
     return value.strftime("%a %d %b %Y") if value is not None else "—"
 
 
-def _page(view: dict[str, Any]) -> str:
+def _page(view: orders.TrackingView) -> str:
     rows = []
-    for stage in view["stages"]:
-        done = stage["actual"] is not None
+    for stage in view.stages:
+        done = stage.actual is not None
         rows.append(
             f"<tr class={'done' if done else 'todo'}><td>{'✓' if done else '○'}</td>"
-            f"<td>{escape(LABELS.get(stage['stage'], stage['stage']))}</td>"
-            f"<td>{_day(stage['planned'])}</td><td>{_day(stage['actual'])}</td></tr>"
+            f"<td>{escape(LABELS.get(stage.stage, stage.stage))}</td>"
+            f"<td>{_day(stage.planned)}</td><td>{_day(stage.actual)}</td></tr>"
         )
     items = "".join(
-        f"<li>{escape(str(item['quantity']).rstrip('0').rstrip('.'))} × {escape(item['name'])}"
+        f"<li>{escape(str(item.quantity).rstrip('0').rstrip('.'))} × {escape(item.name)}"
         + "".join(
-            f"<br><small>{escape(k)}: {escape(str(v))}</small>" for k, v in item["choices"].items()
+            f"<br><small>{escape(k)}: {escape(str(v))}</small>" for k, v in item.choices.items()
         )
         + "</li>"
-        for item in view["items"]
+        for item in view.items
     )
-    promise = _day(view["promise_date"])
+    promise = _day(view.promise_date)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Order {escape(view["order"])}</title>
+<title>Order {escape(view.order)}</title>
 <style>
 body{{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}}
 table{{width:100%;border-collapse:collapse}}td{{padding:.4rem;border-bottom:1px solid #eee}}
 tr.todo{{color:#888}}small{{color:#555}}
 </style></head><body>
-<h1>Order {escape(view["order"])}</h1>
-<p id="promise">Ships by <strong>{promise}</strong> · status: {escape(view["status"])}</p>
+<h1>Order {escape(view.order)}</h1>
+<p id="promise">Ships by <strong>{promise}</strong> · status: {escape(view.status)}</p>
 <ul>{items}</ul>
 <table><thead><tr><th></th><th>Stage</th><th>Planned</th><th>Done</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>

@@ -244,7 +244,7 @@ def orders_show(
 ) -> None:
     """One order with its lines, reservations, picks, jobs, stages and promise date."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        view = orders.show_order(uow, ref)
+        view = orders.show_order(uow, ref).as_dict()
     if as_json:
         import json
 

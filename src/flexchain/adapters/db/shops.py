@@ -1,0 +1,230 @@
+"""The shops store: storefronts, the SKU mappings of their products, what a sync needs, and the
+push targets of availability (which mapping goes to which active shop)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flexchain.adapters.db.outbox import ShopEndpoint
+from flexchain.adapters.db.tables import ItemRow, LocationRow, ShopRow, SkuMappingRow
+
+__all__ = [
+    "MappingRecord",
+    "PushShop",
+    "PushTarget",
+    "ShopEndpoint",
+    "ShopRecord",
+    "ShopStore",
+]
+
+
+@dataclass(frozen=True)
+class ShopRecord:
+    """A stored shop, without its secrets."""
+
+    id: int
+    domain: str
+    platform: str
+    push_url: str | None
+    api_url: str | None
+    has_api_token: bool
+    external_location_id: str | None
+    warehouse_id: int | None
+    last_synced_at: datetime | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class MappingRecord:
+    shop: str | None
+    external_key: str
+    sku: str
+    inventory_item_id: str | None
+    external_product_id: str | None
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """A mapping that receives availability: our product, its SKU and the store's keys."""
+
+    mapping_id: int
+    item_id: int
+    shop_id: int | None
+    sku: str
+    inventory_item_id: str | None
+    external_product_id: str | None
+
+
+@dataclass(frozen=True)
+class PushShop:
+    id: int
+    platform: str
+    external_location_id: str | None
+
+
+def _record(row: ShopRow) -> ShopRecord:
+    return ShopRecord(
+        row.id,
+        row.domain,
+        row.platform,
+        row.push_url,
+        row.api_url,
+        bool(row.api_token),
+        row.external_location_id,
+        row.warehouse_id,
+        row.last_synced_at,
+        row.active,
+    )
+
+
+def _endpoint(row: ShopRow) -> ShopEndpoint:
+    return ShopEndpoint(
+        row.id,
+        row.domain,
+        row.platform,
+        row.push_url,
+        row.api_url,
+        row.api_token,
+        row.external_location_id,
+    )
+
+
+class ShopStore:
+    """Shops and SKU mappings within a unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def location_id(self, code: str) -> int | None:
+        return self.session.scalar(select(LocationRow.id).where(LocationRow.code == code))
+
+    def location_codes(self) -> dict[int, str]:
+        return dict(self.session.execute(select(LocationRow.id, LocationRow.code)).all())
+
+    def item_id(self, sku: str) -> int | None:
+        return self.session.scalar(select(ItemRow.id).where(ItemRow.sku == sku))
+
+    def shop(self, domain: str) -> ShopRecord | None:
+        """The shop of this (normal) domain."""
+        row = self.session.scalars(select(ShopRow).where(ShopRow.domain == domain)).one_or_none()
+        return _record(row) if row is not None else None
+
+    def shops(self) -> list[ShopRecord]:
+        """Every shop, by domain."""
+        return [
+            _record(row) for row in self.session.scalars(select(ShopRow).order_by(ShopRow.domain))
+        ]
+
+    def save_shop(self, domain: str, fields: dict[str, Any]) -> tuple[ShopRecord, bool]:
+        """Add the shop of ``domain`` with ``fields``, or set them on the one there; returns it
+        and whether it is new."""
+        session = self.session
+        row = session.scalars(select(ShopRow).where(ShopRow.domain == domain)).one_or_none()
+        created = row is None
+        if row is None:
+            row = ShopRow(domain=domain, **fields)
+            session.add(row)
+        else:
+            for name, value in fields.items():
+                setattr(row, name, value)
+        session.flush()
+        return _record(row), created
+
+    def save_mapping(
+        self,
+        shop_id: int | None,
+        external_key: str,
+        item_id: int,
+        *,
+        inventory_item_id: str | None,
+        product_id: str | None,
+    ) -> tuple[str | None, str | None, bool]:
+        """Map ``external_key`` (of ``shop_id``, or of every shop) to ``item_id``; the push keys
+        are set when given. Returns the mapping's push keys and whether it is new."""
+        session = self.session
+        row = session.scalars(
+            select(SkuMappingRow).where(
+                SkuMappingRow.shop_id.is_(None)
+                if shop_id is None
+                else SkuMappingRow.shop_id == shop_id,
+                SkuMappingRow.external_key == external_key,
+            )
+        ).one_or_none()
+        created = row is None
+        if row is None:
+            row = SkuMappingRow(shop_id=shop_id, external_key=external_key, item_id=item_id)
+            session.add(row)
+        row.item_id = item_id
+        if inventory_item_id is not None:
+            row.inventory_item_id = inventory_item_id
+        if product_id is not None:
+            row.external_product_id = product_id
+        session.flush()
+        return row.inventory_item_id, row.external_product_id, created
+
+    def mappings(self) -> list[MappingRecord]:
+        query = (
+            select(SkuMappingRow, ItemRow.sku, ShopRow.domain)
+            .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
+            .outerjoin(ShopRow, ShopRow.id == SkuMappingRow.shop_id)
+            .order_by(ShopRow.domain, SkuMappingRow.external_key)
+        )
+        return [
+            MappingRecord(
+                domain, row.external_key, sku, row.inventory_item_id, row.external_product_id
+            )
+            for row, sku, domain in self.session.execute(query).all()
+        ]
+
+    # --- sync
+
+    def active_endpoints(
+        self, domain: str | None = None
+    ) -> list[tuple[ShopEndpoint, datetime | None]]:
+        """The active shops (only the one of ``domain`` if given), by domain, with their API
+        access and when they were last synced."""
+        query = select(ShopRow).where(ShopRow.active.is_(True)).order_by(ShopRow.domain)
+        if domain:
+            query = query.where(ShopRow.domain == domain)
+        return [(_endpoint(row), row.last_synced_at) for row in self.session.scalars(query)]
+
+    def mark_synced(self, shop_id: int, at: datetime) -> None:
+        row = self.session.get(ShopRow, shop_id)
+        assert row is not None
+        row.last_synced_at = at
+
+    # --- availability pushes
+
+    def push_targets(self, item_ids: Iterable[int]) -> list[PushTarget]:
+        """The mappings of ``item_ids`` with a key to push availability to."""
+        return [
+            PushTarget(
+                mapping.id,
+                mapping.item_id,
+                mapping.shop_id,
+                sku,
+                mapping.inventory_item_id,
+                mapping.external_product_id,
+            )
+            for mapping, sku in self.session.execute(
+                select(SkuMappingRow, ItemRow.sku)
+                .join(ItemRow, ItemRow.id == SkuMappingRow.item_id)
+                .where(
+                    SkuMappingRow.item_id.in_(item_ids),
+                    (SkuMappingRow.inventory_item_id.is_not(None))
+                    | (SkuMappingRow.external_product_id.is_not(None)),
+                )
+            ).all()
+        ]
+
+    def active_push_shops(self) -> list[PushShop]:
+        return [
+            PushShop(row.id, row.platform, row.external_location_id)
+            for row in self.session.scalars(select(ShopRow).where(ShopRow.active.is_(True)))
+        ]

@@ -170,8 +170,9 @@ def post_moves(uow: UnitOfWork | StockStore, moves: Sequence[StockMove]) -> None
     Raises
     ------
     NotFound, InsufficientStock
-        As :func:`post_move`, for the first move that breaks a rule; nothing is written (and
-        the caller's unit of work rolls back).
+        As :func:`post_move`, for the first move that breaks a rule, before anything of the
+        batch is written (expired reservations may have been swept); the caller's unit of work
+        then rolls back.
     """
     if not moves:
         return

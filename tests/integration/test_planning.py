@@ -202,6 +202,6 @@ def test_demand_at_several_locations_adds_up_per_week(
         import_rows(uow, "demand", rows)
         uow.commit()
     after = planning.explain_item(company, TEE, now=NOW, horizon=8)
-    assert after.inputs["history_weeks"] == before.inputs["history_weeks"] == 13
-    assert after.inputs["history_total"] == before.inputs["history_total"] + 26
+    assert after.inputs.history_weeks == before.inputs.history_weeks == 13
+    assert after.inputs.history_total == before.inputs.history_total + 26
     assert after.forecast["mean"] > before.forecast["mean"]  # the forecast sees both

@@ -29,11 +29,16 @@ from flexchain.planning.run import PlanParameters, PlanResult, run
 __all__ = [
     "EXCEPTION_FIELDS",
     "ORDER_FIELDS",
+    "ExplainedInputs",
+    "ExplainedOrder",
     "ItemExplanation",
+    "Netting",
+    "NettingPeriod",
     "PlanChange",
     "PlanExceptionLine",
     "PlanOrderLine",
     "PlanRun",
+    "PolicyLine",
     "ScheduledReceipt",
     "current_run",
     "diff_runs",
@@ -273,13 +278,22 @@ class ExplainedOrder:
 
 
 @dataclass(frozen=True)
+class ExplainedInputs:
+    on_hand: Decimal
+    allocated: Decimal
+    lead_time_days: int
+    moq: Decimal
+    multiple: Decimal
+    history_weeks: int
+    history_total: Decimal
+
+
+@dataclass(frozen=True)
 class ItemExplanation:
     """Every number behind one item's plan (``flexchain plan explain``)."""
 
     sku: str
-    inputs: dict[str, Any]
-    """``on_hand``, ``allocated``, ``lead_time_days``, ``moq``, ``multiple``,
-    ``history_weeks``, ``history_total``."""
+    inputs: ExplainedInputs
     forecast: dict[str, Any]
     """``formula``, ``abc``, ``pattern``, ``model``, ``mean``, ``sigma``, ``weekly`` and, with
     backtests, the accuracy figures."""
@@ -336,7 +350,7 @@ def explain_item(
     )
 
 
-def _inputs(result: PlanResult, item_id: int) -> dict[str, Any]:
+def _inputs(result: PlanResult, item_id: int) -> ExplainedInputs:
     snap = result.snapshot
     weeks = sorted(
         (week, Decimal(str(quantity)))
@@ -347,15 +361,15 @@ def _inputs(result: PlanResult, item_id: int) -> dict[str, Any]:
     )
     on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
     moq, multiple = snap.lot[item_id]
-    return {
-        "on_hand": on_hand,
-        "allocated": reserved,
-        "lead_time_days": snap.lead_days[item_id],
-        "moq": moq,
-        "multiple": multiple,
-        "history_weeks": len(weeks),
-        "history_total": sum((q for _, q in weeks), Decimal(0)),
-    }
+    return ExplainedInputs(
+        on_hand=on_hand,
+        allocated=reserved,
+        lead_time_days=snap.lead_days[item_id],
+        moq=moq,
+        multiple=multiple,
+        history_weeks=len(weeks),
+        history_total=sum((q for _, q in weeks), Decimal(0)),
+    )
 
 
 def _netting(result: PlanResult, item_id: int, sku: str, horizon: int) -> Netting:

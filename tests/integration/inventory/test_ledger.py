@@ -179,3 +179,38 @@ def test_a_batch_reads_the_hinted_balances_and_sweeps_their_expired_carts_at_onc
     with ledger_uow(write=False) as uow:
         for sku in ("ITEM-A", "ITEM-B"):
             assert (view(uow, sku, "WH").reserved, view(uow, sku, "WH").available) == (2, 1)
+
+
+def test_a_batch_of_shipments_takes_each_owners_reservation(ledger_uow: Factory) -> None:
+    # given 10 on hand, 4 held by order-1 and 3 by order-2
+    with ledger_uow() as uow:
+        receive(uow, "ITEM-A", 10)
+        inventory.reserve(uow, "ITEM-A", "WH", 4, "order-1", now=NOW)
+        inventory.reserve(uow, "ITEM-A", "WH", 3, "order-2", now=NOW)
+        uow.commit()
+
+    # when one batch ships all of order-1's and 1 of order-2's
+    with ledger_uow() as uow:
+        inventory.post_moves(
+            uow,
+            [
+                StockMove("ITEM-A", "WH", "CUST", Decimal(4), "shipment", "o1", NOW, "order-1"),
+                StockMove("ITEM-A", "WH", "CUST", Decimal(1), "shipment", "o2", NOW, "order-2"),
+            ],
+        )
+        uow.commit()
+
+    # then order-1's reservation is consumed, order-2 still holds 2, and 5 are left free
+    with ledger_uow(write=False) as uow:
+        row = view(uow, "ITEM-A", "WH")
+        assert (row.on_hand, row.reserved, row.available) == (5, 2, 3)
+        held = {
+            owner: (quantity, status)
+            for owner, quantity, status in uow.session.execute(
+                select(
+                    t.ReservationRow.owner_ref, t.ReservationRow.quantity, t.ReservationRow.status
+                )
+            )
+        }
+        assert held == {"order-1": (0, "consumed"), "order-2": (2, "active")}
+        assert inventory.moves_total(uow, "ITEM-A", "WH") == 5

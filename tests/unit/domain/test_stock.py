@@ -17,6 +17,7 @@ from flexchain.domain.stock import (
     check_move,
     check_reservable,
     check_withdrawal,
+    consume,
 )
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -150,3 +151,11 @@ def test_check_withdrawal_takes_the_reserved_part_first(
 def test_check_withdrawal_reports_what_the_move_could_take() -> None:
     with pytest.raises(InsufficientStock, match="TEE at WH: requested 8, available 7"):
         check_withdrawal("TEE", "WH", Decimal(8), Decimal(2), Decimal(5))
+
+
+def test_a_reservation_taken_down_to_zero_is_consumed() -> None:
+    reservation = Reservation("TEE", "WH", Decimal(3), "order-1")
+    consume(reservation, Decimal(2))
+    assert (reservation.quantity, reservation.status) == (1, ReservationStatus.ACTIVE)
+    consume(reservation, Decimal(1))
+    assert (reservation.quantity, reservation.status) == (0, ReservationStatus.CONSUMED)

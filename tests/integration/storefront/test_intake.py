@@ -23,7 +23,7 @@ def _count(engine: Engine, table: type[t.Base]) -> int:
 def _receive(engine: Engine, order: dict, **kwargs: object) -> intake.InboxView:
     headers, body = shopify_webhook(order, **kwargs)  # type: ignore[arg-type]
     received = intake.receive_webhook(engine, "shopify", headers, body, now=NOW)
-    return intake.process(engine, received.inbox_id, now=NOW)
+    return intake.apply_inbox_row(engine, received.inbox_id, now=NOW)
 
 
 def _show(engine: Engine, ref: str) -> dict:
@@ -264,6 +264,32 @@ def test_a_woocommerce_order_with_meta_data_is_applied_once(world: Engine) -> No
     received = intake.receive_webhook(world, "woocommerce", headers, body, now=NOW)
     assert intake.process(world, received.inbox_id, now=NOW).status == "processed"
     assert _show(world, str(order["id"]))["status"] == "cancelled"
+
+
+def test_a_deleted_woocommerce_order_is_cancelled_in_the_given_currency(world: Engine) -> None:
+    import json
+    from pathlib import Path
+
+    # given a WooCommerce order, applied
+    fixture = Path(__file__).parents[2] / "unit/storefronts/fixtures/woocommerce_order.json"
+    order = json.loads(fixture.read_text())
+    order["line_items"] = [{**order["line_items"][0], "sku": TEE, "meta_data": []}]
+    headers, body = _woo(order, "order.created", "d-1")
+    received = intake.receive_webhook(world, "woocommerce", headers, body, now=NOW)
+    assert intake.apply_inbox_row(world, received.inbox_id, now=NOW).status == "processed"
+    # when the store deletes it (the webhook names only its id)
+    headers, body = _woo({"id": order["id"]}, "order.deleted", "d-2")
+    received = intake.receive_webhook(world, "woocommerce", headers, body, now=NOW)
+    view = intake.apply_inbox_row(world, received.inbox_id, now=NOW, currency="CHF")
+    # then it is cancelled as of when it was applied, in the currency the caller passed
+    assert view.status == "processed", view.error
+    shown = _show(world, str(order["id"]))
+    assert (shown["status"], shown["currency"]) == ("cancelled", "CHF")
+    assert _available(world, TEE) == 10
+
+
+def test_process_is_the_old_name_of_apply_inbox_row() -> None:
+    assert intake.process is intake.apply_inbox_row
 
 
 def test_a_webhook_stored_but_never_applied_is_picked_up_later(world: Engine) -> None:

@@ -570,3 +570,26 @@ class FakeOutboxDispatch:
         row.delivery, result = decide(row.delivery)
         self.settled.append(outbox_id)
         return result
+
+
+# --- quotes (engineer B): the quote snapshot store ------------------------------------------------
+
+from datetime import date as Day  # noqa: E402
+
+from flexchain.domain.errors import NotFound  # noqa: E402
+from flexchain.domain.quote_model import QuoteSnapshot  # noqa: E402
+
+
+class FakeQuoteStore:
+    """Quote snapshots by SKU (:class:`flexchain.services.quotes.QuoteSource`); ``loads`` records
+    each ``(sku, today, horizon_days)`` asked for."""
+
+    def __init__(self, *snapshots: QuoteSnapshot) -> None:
+        self.snapshots = {snapshot.product.sku: snapshot for snapshot in snapshots}
+        self.loads: list[tuple[str, Day, int]] = []
+
+    def load_snapshot(self, sku: str, *, today: Day, horizon_days: int) -> QuoteSnapshot:
+        self.loads.append((sku, today, horizon_days))
+        if sku not in self.snapshots:
+            raise NotFound(f"unknown product {sku!r}")
+        return self.snapshots[sku]

@@ -4,7 +4,7 @@ and its promise date.
 :func:`split_order` loads what the order's lines need through the fulfilment store
 (:mod:`flexchain.adapters.db.fulfilment`) and the batch's reservations, decides with the pure
 :func:`flexchain.domain.allocation.allocate` (the rule quotes use too, so an order is promised
-what its quote said; docs/orders.md and docs/quotes.md explain it), then counts the
+what its quote said; docs/quotes.md explains it), then counts the
 reservations and queues the picks and jobs, written by :meth:`Context.write`.
 
 Reservations are keyed on (shop, order id, line id), so planning the same line again never

@@ -208,7 +208,7 @@ def split_order(
     products = ctx.store.products({line.item_id for line in lines})
     requests = [_request(line, products[line.item_id].product) for line in lines]
     warehouses = ctx.store.warehouses(warehouse_id)
-    stock = _stock(ctx, lines, products, warehouses)
+    stock = _stock(ctx, lines, requests, products, warehouses)
     processes = {
         process
         for request in requests
@@ -241,17 +241,22 @@ def _request(line: Any, product: Product) -> LineRequest:
 
 
 def _stock(
-    ctx: Context, lines: list[Any], products: dict[int, ProductRecord], warehouses: list[Any]
+    ctx: Context,
+    lines: list[Any],
+    requests: list[LineRequest],
+    products: dict[int, ProductRecord],
+    warehouses: list[Any],
 ) -> dict[str, list[tuple[tuple[int, str], Decimal]]]:
     """Available units per SKU at each warehouse (in picking order) of everything the lines may
     pick: finished products and standard modules, read in one go."""
     ids: dict[str, int] = {}
-    for line in lines:
+    for line, request in zip(lines, requests, strict=True):
         record = products[line.item_id]
         for module in record.product.modules:
             if not module.item.is_custom_module:
                 ids[module.item.sku] = record.ids[module.item.sku]
-        ids[record.product.item.sku] = line.item_id
+        if not request.made_to_order():
+            ids[record.product.item.sku] = line.item_id
     keys = [(item_id, location) for item_id in ids.values() for location, _ in warehouses]
     available = ctx.reservations.available(keys)
     return {

@@ -23,6 +23,7 @@ from flexchain.adapters.storefronts.serialise import order_to_json
 from flexchain.adapters.storefronts.shopify import ShopifyClient
 from flexchain.adapters.storefronts.woocommerce import WooCommerceClient
 from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.domain.inbox import InboxStatus
 from flexchain.services import intake
 from flexchain.services.shops import Platform, normal_domain
 
@@ -99,11 +100,11 @@ def _sync(
         received = intake.store(
             engine, shop.id, platform, envelope, {}, order_to_json(order), now=now
         )
-        if received.duplicate and received.status == "processed":
+        if received.duplicate and received.status == InboxStatus.PROCESSED:
             duplicates += 1
             continue
-        view = intake.process(engine, received.inbox_id, now=now)
-        if view.status == "failed":
+        view = intake.apply_inbox_row(engine, received.inbox_id, now=now)
+        if view.status == InboxStatus.FAILED:
             failed += 1
         else:
             applied += 1

@@ -76,7 +76,7 @@ def test_diff_names_the_input_that_changed(company: Engine) -> None:
     # a webhook order for 14 tees: 10 reserved, 4 backordered -> a new firm requirement
     headers, body = shopify_webhook(shopify_order(501, [{"sku": TEE, "quantity": 14}]))
     received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
-    intake.process(company, received.inbox_id, now=NOW)
+    intake.apply_inbox_row(company, received.inbox_id, now=NOW)
     second = planning.run_plan(company, now=NOW, horizon=8)
     with UnitOfWork(company, write=False) as uow:
         changes = {c.sku: c for c in planning.diff_runs(uow, first.run_id, second.run_id)}

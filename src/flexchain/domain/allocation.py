@@ -27,6 +27,7 @@ takes :data:`PACKING_DAYS`; the line ships then, and the order when its last lin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -40,6 +41,8 @@ from flexchain.domain.catalog import Item, Option
 from flexchain.domain.orders import ChosenOption
 from flexchain.domain.speed import SpeedTerms
 from flexchain.domain.suppliers import Process
+from flexchain.domain.values import quantity as as_quantity
+from flexchain.domain.values import round_order_quantity
 
 __all__ = [
     "CUSTOM",
@@ -275,7 +278,7 @@ def allocate(
     place
         How a job is placed (default :func:`placer` over ``candidates``).
     """
-    left = {sku: [_Left(loc, amount) for loc, amount in found] for sku, found in stock.items()}
+    left = _Stock(stock)
     booked: dict[Process, dict[str, Decimal]] = defaultdict(dict)
     place = place or placer(candidates, horizon_days)
     plans = [
@@ -293,26 +296,34 @@ class _Left:
     available: Decimal
 
 
-def _take(
-    left: dict[str, list[_Left]], line: Hashable, sku: str, wanted: Decimal
-) -> tuple[Decimal, list[Pick]]:
-    """Pick up to ``wanted`` units of ``sku`` from its locations in order."""
-    picks: list[Pick] = []
-    got = _ZERO
-    for entry in left.get(sku, ()):
-        if got >= wanted:
-            break
-        amount = min(wanted - got, max(entry.available, _ZERO))
-        if amount > 0:
-            entry.available -= amount
-            got += amount
-            picks.append(Pick(line, sku, entry.location, amount))
-    return got, picks
+class _Stock:
+    """The stock given, counted down as the lines take from it (copied when first taken)."""
+
+    def __init__(self, stock: Mapping[str, Sequence[tuple[Hashable, Decimal]]]) -> None:
+        self._stock = stock
+        self._left: dict[str, list[_Left]] = {}
+
+    def take(self, line: Hashable, sku: str, wanted: Decimal) -> tuple[Decimal, list[Pick]]:
+        """Pick up to ``wanted`` units of ``sku`` from its locations in order."""
+        found = self._left.get(sku)
+        if found is None:
+            found = self._left[sku] = [_Left(*entry) for entry in self._stock.get(sku, ())]
+        picks: list[Pick] = []
+        got = _ZERO
+        for entry in found:
+            if got >= wanted:
+                break
+            amount = min(wanted - got, max(entry.available, _ZERO))
+            if amount > 0:
+                entry.available -= amount
+                got += amount
+                picks.append(Pick(line, sku, entry.location, amount))
+        return got, picks
 
 
 def _line(
     line: LineRequest,
-    left: dict[str, list[_Left]],
+    left: _Stock,
     booked: dict[Process, dict[str, Decimal]],
     place: Place,
     terms: SpeedTerms,
@@ -324,7 +335,7 @@ def _line(
     sku = product.item.sku
     taken, picks = _ZERO, list[Pick]()
     if not line.made_to_order():
-        taken, picks = _take(left, line.ref, sku, line.quantity)
+        taken, picks = left.take(line.ref, sku, line.quantity)
     build = line.quantity - taken
     work: list[_Work] = []
     if build > 0:
@@ -348,14 +359,14 @@ def _line(
     made = max(ready.values(), default=today)
     jobs: list[Job] = []
     for job, per, extra in work:
-        placed = None
         if job.process is not None:
             start = max((ready[m] for m in per if m in ready), default=today)
             load = booked[job.process]
             placed = place(job.process, job.quantity, start, extra, terms, load)
             load[placed.supplier_code] = load.get(placed.supplier_code, _ZERO) + job.quantity
             made = max(made, placed.finish)
-        jobs.append(replace(job, assignment=placed))
+            job.assignment = placed
+        jobs.append(job.frozen())
     assembles = build > 0 and bool(product.modules)
     days = assembly_days(product.item, terms) if assembles else 0
     assembled = made + timedelta(days=days)
@@ -366,20 +377,50 @@ def _line(
     )  # fmt: skip
 
 
-_Work = tuple[Job, Mapping[str, Decimal], int]
+@dataclass(slots=True)
+class _Draft:
+    """A job while it is being placed (:class:`Job` once it is)."""
+
+    line: Hashable
+    sku: str
+    reason: str
+    quantity: Decimal
+    process: Process | None
+    option_code: str | None = None
+    option_value: str = ""
+    assignment: Assignment | None = None
+
+    def frozen(self) -> Job:
+        return Job(
+            self.line,
+            self.sku,
+            self.reason,
+            self.quantity,
+            self.process,
+            self.option_code,
+            self.option_value,
+            self.assignment,
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _rounded(short: Decimal, moq: Decimal, multiple: Decimal) -> Decimal:
+    """A module's shortfall raised to its MOQ and order multiple (as ``Item.round_quantity``)."""
+    return round_order_quantity(as_quantity(short), moq, multiple)
+
+
+_Work = tuple[_Draft, Mapping[str, Decimal], int]
 """A job to place, the materials per unit it needs, and the extra lead days of its option."""
 
 
-def _work(
-    line: LineRequest, build: Decimal, left: dict[str, list[_Left]], work: list[_Work]
-) -> list[Pick]:
+def _work(line: LineRequest, build: Decimal, left: _Stock, work: list[_Work]) -> list[Pick]:
     """Append the jobs ``build`` units of the line need to ``work`` (custom modules first, then
     shortages, in BOM order); return the picks of standard modules."""
     product = line.product
     for module in product.custom:
         if line._works(module):
             pick = line.chosen.get(module.item.sku)
-            job = Job(
+            job = _Draft(
                 line.ref,
                 module.item.sku,
                 CUSTOM,
@@ -394,19 +435,19 @@ def _work(
         if module.item.is_custom_module:
             continue
         need = build * module.per_product
-        got, found = _take(left, line.ref, module.item.sku, need)
+        got, found = left.take(line.ref, module.item.sku, need)
         picks += found
         if need > got:
-            amount = module.item.round_quantity(need - got)
+            amount = _rounded(need - got, module.item.moq, module.item.order_multiple)
             work.append(
                 (
-                    Job(line.ref, module.item.sku, SHORTAGE, amount, module.process),
+                    _Draft(line.ref, module.item.sku, SHORTAGE, amount, module.process),
                     module.materials,
                     0,
                 )
             )
     if not product.modules and product.process is not None:
-        job = Job(line.ref, product.item.sku, SHORTAGE, build, product.process)
+        job = _Draft(line.ref, product.item.sku, SHORTAGE, build, product.process)
         work.append((job, product.materials, 0))
     return picks
 

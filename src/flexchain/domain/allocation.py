@@ -31,7 +31,7 @@ import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
@@ -224,9 +224,7 @@ def placer(candidates: Mapping[Process, Sequence[Candidate]], horizon_days: int)
         found = candidates.get(process, ())
         if booked:
             found = [
-                replace(c, booked_units=c.booked_units + booked[c.supplier_code])
-                if c.supplier_code in booked
-                else c
+                c.plus_booked(booked[c.supplier_code]) if c.supplier_code in booked else c
                 for c in found
             ]
         return assign(

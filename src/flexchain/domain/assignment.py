@@ -27,6 +27,7 @@ Everything is exact: quantities and days are :class:`~decimal.Decimal`, dates ar
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -125,6 +126,16 @@ class Candidate:
         run = math.ceil(quantity / self.capacity_per_day)
         days = self.queue_days + (lead if lead > 0 else _ZERO) + run
         return start + timedelta(days=math.ceil(days))
+
+    def plus_booked(self, units: Decimal) -> Candidate:
+        """This candidate with ``units`` more booked (a job just placed on it).
+
+        A copy without validating again: ``units`` comes from a job already placed.
+        """
+        twin = copy.copy(self)
+        object.__setattr__(twin, "booked_units", self.booked_units + units)
+        twin.__dict__.pop("queue_days", None)  # the cached queue is the old one's
+        return twin
 
     def has_capacity_for(self, quantity: Decimal, horizon_days: int = HORIZON_DAYS) -> bool:
         """Whether ``quantity`` more units fit in the capacity of the next ``horizon_days``."""

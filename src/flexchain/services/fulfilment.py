@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -173,7 +173,7 @@ class Context:
         found = self._candidates.get(process, [])
         for index, candidate in enumerate(found):
             if candidate.supplier_code == supplier_code:
-                found[index] = replace(candidate, booked_units=candidate.booked_units + quantity)
+                found[index] = candidate.plus_booked(quantity)
 
     def write(self) -> None:
         """Write the rows and reservations counted so far (before anything reads them); the

@@ -248,3 +248,13 @@ def test_the_chosen_supplier_is_always_capable_and_rush_is_never_slower(
             )
         else:
             assert placed.finish == min(finishes.values())
+
+
+def test_plus_booked_counts_more_load_and_queues_accordingly() -> None:
+    candidate = Candidate("SEW-S", "sewing", "S", Decimal(10), Decimal(2), booked_units=Decimal(5))
+    assert candidate.queue_days == Decimal("0.5")  # cached on the original
+
+    busier = candidate.plus_booked(Decimal(10))
+
+    assert (busier.booked_units, busier.queue_days) == (Decimal(15), Decimal("1.5"))
+    assert (candidate.booked_units, candidate.queue_days) == (Decimal(5), Decimal("0.5"))

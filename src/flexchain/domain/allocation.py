@@ -34,7 +34,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple, cast
 
 from flexchain.domain.assignment import HORIZON_DAYS, Assignment, Candidate, assign
 from flexchain.domain.catalog import Item, Option
@@ -105,9 +105,15 @@ class Product:
     materials: Mapping[str, Decimal] = field(default_factory=dict)
     has_bom: bool = False
 
-    @property
+    @functools.cached_property
     def custom(self) -> tuple[Module, ...]:
+        """The custom modules."""
         return tuple(module for module in self.modules if module.item.is_custom_module)
+
+    @functools.cached_property
+    def standard(self) -> tuple[Module, ...]:
+        """The other modules (picked from stock, a shortage made)."""
+        return tuple(module for module in self.modules if not module.item.is_custom_module)
 
     @property
     def bought(self) -> bool:
@@ -142,16 +148,16 @@ class Materials:
     lead_days: Callable[[str], int]
 
 
-@dataclass(frozen=True)
-class Pick:
+class Pick(NamedTuple):
+    """``quantity`` units of ``sku`` taken from stock at ``location`` for ``line``."""
+
     line: Hashable
     sku: str
     location: Hashable
     quantity: Decimal
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """A production job: ``assignment`` is ``None`` when the module's process is unknown."""
 
     line: Hashable
@@ -261,6 +267,7 @@ def allocate(
     packing_days: int = PACKING_DAYS,
     horizon_days: int = HORIZON_DAYS,
     place: Place | None = None,
+    memo: dict[object, object] | None = None,
 ) -> Allocation:
     """Picks, jobs and promise of ``lines`` (rule: module docstring).
 
@@ -275,12 +282,18 @@ def allocate(
         bought product waits its production cycle.
     place
         How a job is placed (default :func:`placer` over ``candidates``).
+    memo
+        A dict the caller keeps between one-line allocations on the same ``stock`` (a quote's
+        alternatives): the standard modules' picks and shortages are worked out once per
+        quantity built. Ignored for several lines.
     """
     left = _Stock(stock)
     booked: dict[Process, dict[str, Decimal]] = defaultdict(dict)
     place = place or placer(candidates, horizon_days)
+    memo = memo if len(lines) == 1 else None
     plans = [
-        _line(line, left, booked, place, terms, today, materials, packing_days) for line in lines
+        _line(line, left, booked, place, terms, today, materials, packing_days, memo)
+        for line in lines
     ]
     promise = max((plan.ship_date for plan in plans), default=today + timedelta(packing_days))
     return Allocation(tuple(plans), promise)
@@ -306,6 +319,15 @@ class _Stock:
         found = self._left.get(sku)
         if found is None:
             found = self._left[sku] = [_Left(*entry) for entry in self._stock.get(sku, ())]
+        if not found:
+            return _ZERO, []
+        if len(found) == 1:  # one location (a quote): no loop
+            entry = found[0]
+            amount = min(wanted, entry.available)
+            if amount <= 0:
+                return _ZERO, []
+            entry.available -= amount
+            return amount, [Pick(line, sku, entry.location, amount)]
         picks: list[Pick] = []
         got = _ZERO
         for entry in found:
@@ -328,6 +350,7 @@ def _line(
     today: date,
     materials: Materials | None,
     packing_days: int,
+    memo: dict[object, object] | None,
 ) -> LinePlan:
     product = line.product
     sku = product.item.sku
@@ -337,7 +360,7 @@ def _line(
     build = line.quantity - taken
     work: list[_Work] = []
     if build > 0:
-        picks += _work(line, build, left, work)
+        picks += _work(line, build, left, work, memo)
     needs: dict[str, Decimal] = defaultdict(Decimal)
     for job, per, _ in work:
         for material, amount in per.items():
@@ -363,8 +386,8 @@ def _line(
             placed = place(job.process, job.quantity, start, extra, terms, load)
             load[placed.supplier_code] = load.get(placed.supplier_code, _ZERO) + job.quantity
             made = max(made, placed.finish)
-            job.assignment = placed
-        jobs.append(job.frozen())
+            job = job._replace(assignment=placed)
+        jobs.append(job)
     assembles = build > 0 and bool(product.modules)
     days = assembly_days(product.item, terms) if assembles else 0
     assembled = made + timedelta(days=days)
@@ -375,50 +398,30 @@ def _line(
     )  # fmt: skip
 
 
-@dataclass(slots=True)
-class _Draft:
-    """A job while it is being placed (:class:`Job` once it is)."""
-
-    line: Hashable
-    sku: str
-    reason: str
-    quantity: Decimal
-    process: Process | None
-    option_code: str | None = None
-    option_value: str = ""
-    assignment: Assignment | None = None
-
-    def frozen(self) -> Job:
-        return Job(
-            self.line,
-            self.sku,
-            self.reason,
-            self.quantity,
-            self.process,
-            self.option_code,
-            self.option_value,
-            self.assignment,
-        )
-
-
 @functools.lru_cache(maxsize=4096)
 def _rounded(short: Decimal, moq: Decimal, multiple: Decimal) -> Decimal:
     """A module's shortfall raised to its MOQ and order multiple (as ``Item.round_quantity``)."""
     return round_order_quantity(as_quantity(short), moq, multiple)
 
 
-_Work = tuple[_Draft, Mapping[str, Decimal], int]
+_Work = tuple[Job, Mapping[str, Decimal], int]
 """A job to place, the materials per unit it needs, and the extra lead days of its option."""
 
 
-def _work(line: LineRequest, build: Decimal, left: _Stock, work: list[_Work]) -> list[Pick]:
+def _work(
+    line: LineRequest,
+    build: Decimal,
+    left: _Stock,
+    work: list[_Work],
+    memo: dict[object, object] | None,
+) -> list[Pick]:
     """Append the jobs ``build`` units of the line need to ``work`` (custom modules first, then
     shortages, in BOM order); return the picks of standard modules."""
     product = line.product
     for module in product.custom:
         if line._works(module):
             pick = line.chosen.get(module.item.sku)
-            job = _Draft(
+            job = Job(
                 line.ref,
                 module.item.sku,
                 CUSTOM,
@@ -428,26 +431,38 @@ def _work(line: LineRequest, build: Decimal, left: _Stock, work: list[_Work]) ->
                 pick.value if pick else "",
             )
             work.append((job, module.materials, line.extra_lead_days.get(module.item.sku, 0)))
-    picks: list[Pick] = []
-    for module in product.modules:
-        if module.item.is_custom_module:
-            continue
-        need = build * module.per_product
-        got, found = left.take(line.ref, module.item.sku, need)
-        picks += found
-        if need > got:
-            amount = _rounded(need - got, module.item.moq, module.item.order_multiple)
-            work.append(
-                (
-                    _Draft(line.ref, module.item.sku, SHORTAGE, amount, module.process),
-                    module.materials,
-                    0,
-                )
-            )
+    key = (line.ref, product.item.sku, build)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _standard(line, build, left)
+        if memo is not None:
+            memo[key] = found
+    picks, shortages = cast(tuple[list[Pick], list[tuple[Module, Decimal]]], found)
+    for module, amount in shortages:
+        job = Job(line.ref, module.item.sku, SHORTAGE, amount, module.process)
+        work.append((job, module.materials, 0))
     if not product.modules and product.process is not None:
-        job = _Draft(line.ref, product.item.sku, SHORTAGE, build, product.process)
+        job = Job(line.ref, product.item.sku, SHORTAGE, build, product.process)
         work.append((job, product.materials, 0))
     return picks
+
+
+def _standard(
+    line: LineRequest, build: Decimal, left: _Stock
+) -> tuple[list[Pick], list[tuple[Module, Decimal]]]:
+    """The picks of the standard modules for ``build`` units, and each one's shortfall (raised
+    to its MOQ and order multiple)."""
+    picks: list[Pick] = []
+    shortages: list[tuple[Module, Decimal]] = []
+    for module in line.product.standard:
+        need = build * module.per_product
+        got, found = left.take(line.ref, module.item.sku, need)
+        if found:
+            picks += found
+        if need > got:
+            amount = _rounded(need - got, module.item.moq, module.item.order_multiple)
+            shortages.append((module, amount))
+    return picks, shortages
 
 
 def _lead(sku: str, product: Item, materials: Materials | None) -> int:

@@ -210,6 +210,7 @@ class _Quoter:
         self._placer = placer(snapshot.candidates, policy.horizon_days)
         self._assigned: dict[tuple[object, ...], Assignment] = {}
         self._leads: dict[str, tuple[int, str | None]] = {}
+        self._memo: dict[object, object] = {}
 
     # -- what is made, and when --
 
@@ -256,6 +257,7 @@ class _Quoter:
             packing_days=self.policy.packing_days,
             horizon_days=self.policy.horizon_days,
             place=place,
+            memo=self._memo,
         )
         plan = found.lines[0]
         for job in plan.jobs:

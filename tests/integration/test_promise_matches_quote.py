@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select
 
 from flexchain.adapters.db.tables import SalesOrderRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.speed import SpeedLadder
 from flexchain.services import intake, shops
 from flexchain.services.imports import import_rows
 from flexchain.services.quotes import quote
@@ -203,3 +204,40 @@ def test_an_order_is_promised_the_ship_date_of_its_quote(
     finally:
         for order_id, before in placed:
             _cancel(catalog, order_id, before)
+
+
+@pytest.mark.parametrize("path", ["one-by-one", "batch"])
+def test_a_configured_ladder_promises_orders_as_it_quotes_them(catalog: Engine, path: str) -> None:
+    # given an installation whose basic tier takes three times the lead time
+    slow = SpeedLadder.parse({"basic": {"lead_time_factor": "3"}})
+    terms = intake.IntakeTerms(ladder=slow)
+    config = ("JKT", {"M-DYE": "Indigo", "M-PRINT": "Chest"}, 4, "basic")
+    sku, options, quantity, tier = config
+    with UnitOfWork(catalog, write=False) as uow:
+        default = quote(uow, sku, options, quantity, tier, today=NOW.date(), alternatives=False)
+        quoted = quote(
+            uow, sku, options, quantity, tier, today=NOW.date(), alternatives=False, ladder=slow
+        )
+    assert quoted.ship_date > default.ship_date
+    # when the same configuration is ordered through the intake with those terms
+    order_id = next(_ids)
+    line = {"id": 1, "sku": sku, "quantity": quantity, "properties": options}
+    headers, body = shopify_webhook(shopify_order(order_id, [line], speed=tier))
+    received = intake.receive_webhook(catalog, "shopify", headers, body, now=NOW)
+    try:
+        if path == "batch":  # the server's way: a kept catalog makes even one a batch
+            known = intake.CatalogCache()
+            (view,) = intake.process_batch(
+                catalog, [received.inbox_id], now=NOW, known=known, terms=terms
+            )
+        else:
+            view = intake.apply_inbox_row(catalog, received.inbox_id, now=NOW, terms=terms)
+        assert view.status == "processed", view
+        # then it is promised the date quoted with the configured ladder, not the default one
+        with UnitOfWork(catalog, write=False) as uow:
+            promise = uow.session.scalar(
+                select(SalesOrderRow.promise_date).where(SalesOrderRow.external_id == str(order_id))
+            )
+        assert promise == quoted.ship_date
+    finally:
+        _cancel(catalog, order_id, config)

@@ -56,9 +56,15 @@ def _fetch(shop: ShopEndpoint, since: datetime, http: httpx.Client) -> list[Norm
 
 
 def sync_shops(
-    engine: Engine, *, now: datetime, domain: str | None = None, http: httpx.Client | None = None
+    engine: Engine,
+    *,
+    now: datetime,
+    domain: str | None = None,
+    http: httpx.Client | None = None,
+    terms: intake.IntakeTerms = intake.DEFAULT_TERMS,
 ) -> list[SyncResult]:
-    """Sync every active shop with an API token (or only ``domain``)."""
+    """Sync every active shop with an API token (or only ``domain``); the orders are applied
+    with the installation's ``terms`` (currency, speed ladder)."""
     with UnitOfWork(engine, write=False) as uow:
         shops = ShopStore(uow.session).active_endpoints(normal_domain(domain) if domain else None)
     if domain and not shops:
@@ -67,7 +73,7 @@ def sync_shops(
     client = http or httpx.Client(timeout=httpx.Timeout(30.0))
     try:
         return [
-            _sync(engine, shop, last, now, client)
+            _sync(engine, shop, last, now, client, terms)
             for shop, last in shops
             if shop.api_token or domain
         ]
@@ -77,7 +83,12 @@ def sync_shops(
 
 
 def _sync(
-    engine: Engine, shop: ShopEndpoint, last: datetime | None, now: datetime, http: httpx.Client
+    engine: Engine,
+    shop: ShopEndpoint,
+    last: datetime | None,
+    now: datetime,
+    http: httpx.Client,
+    terms: intake.IntakeTerms,
 ) -> SyncResult:
     since = (last - OVERLAP) if last else now - FIRST_SYNC
     fetched = _fetch(shop, since, http)
@@ -103,7 +114,7 @@ def _sync(
         if received.duplicate and received.status == InboxStatus.PROCESSED:
             duplicates += 1
             continue
-        view = intake.apply_inbox_row(engine, received.inbox_id, now=now)
+        view = intake.apply_inbox_row(engine, received.inbox_id, now=now, terms=terms)
         if view.status == InboxStatus.FAILED:
             failed += 1
         else:

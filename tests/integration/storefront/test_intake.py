@@ -280,7 +280,9 @@ def test_a_deleted_woocommerce_order_is_cancelled_in_the_given_currency(world: E
     # when the store deletes it (the webhook names only its id)
     headers, body = _woo({"id": order["id"]}, "order.deleted", "d-2")
     received = intake.receive_webhook(world, "woocommerce", headers, body, now=NOW)
-    view = intake.apply_inbox_row(world, received.inbox_id, now=NOW, currency="CHF")
+    view = intake.apply_inbox_row(
+        world, received.inbox_id, now=NOW, terms=intake.IntakeTerms(currency="CHF")
+    )
     # then it is cancelled as of when it was applied, in the currency the caller passed
     assert view.status == "processed", view.error
     shown = _show(world, str(order["id"]))

@@ -30,8 +30,11 @@ class _Applier:
         self.note = note
         self.applied: list[str] = []
 
-    def __call__(self, uow: object, shop: object, order: Any, *, now: object) -> tuple[Any, Any]:
+    def __call__(
+        self, uow: object, shop: object, order: Any, *, now: object, ladder: object = None
+    ) -> tuple[Any, Any]:
         self.applied.append(order.external_id)
+        self.ladder = ladder
         return SimpleNamespace(id=7), self.note
 
 

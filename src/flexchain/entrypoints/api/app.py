@@ -21,6 +21,7 @@ from flexchain.entrypoints.api import (
     webhooks,
 )
 from flexchain.entrypoints.api.background import intake, outbox
+from flexchain.services.intake import IntakeTerms
 
 
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
@@ -39,14 +40,16 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         batcher = intake.Batcher(
             context.engine,
             processes=settings.intake_processes,
-            currency=settings.default_currency,
+            terms=IntakeTerms.of(settings),
         )
         batcher.start()
         gc.freeze()  # what startup loaded lives as long as the server: no collection scans it
         api.state.intake = batcher
         worker = None
         if settings.outbox_worker:
-            worker = outbox.Worker(context.engine, settings.outbox_interval_seconds)
+            worker = outbox.Worker(
+                context.engine, settings.outbox_interval_seconds, terms=IntakeTerms.of(settings)
+            )
             worker.start()
         try:
             yield

@@ -86,7 +86,7 @@ def _store_and_apply(app: App, verified: intake.Verified) -> intake.Handled:
     if received.answered:
         return intake.Handled(received, None)
     view = intake.apply_inbox_row(
-        app.engine, received.inbox_id, now=now, currency=app.settings.default_currency
+        app.engine, received.inbox_id, now=now, terms=intake.IntakeTerms.of(app.settings)
     )
     return intake.Handled(received, view)
 

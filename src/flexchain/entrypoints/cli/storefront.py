@@ -113,7 +113,12 @@ def shop_sync(
 ) -> None:
     """Fetch orders changed since the last sync from the store's API and apply the missed ones."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        results = sync.sync_shops(app.engine, domain=domain, now=datetime.now(UTC))
+        results = sync.sync_shops(
+            app.engine,
+            domain=domain,
+            now=datetime.now(UTC),
+            terms=intake.IntakeTerms.of(app.settings),
+        )
     columns = (
         ("shop", "Shop"),
         ("fetched", "Fetched"),
@@ -202,7 +207,9 @@ def inbox_list(
 def inbox_retry(ctx: typer.Context, inbox_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Process a failed webhook again, after fixing the data (e.g. flexchain sku map)."""
     with reported_errors(), opened(state_of(ctx)) as app:
-        view = intake.retry(app.engine, inbox_id, now=datetime.now(UTC))
+        view = intake.retry(
+            app.engine, inbox_id, now=datetime.now(UTC), terms=intake.IntakeTerms.of(app.settings)
+        )
     if view.status == "failed":
         console.print(f"inbox {view.id}: failed again: {view.error}", markup=False, soft_wrap=True)
         raise typer.Exit(1)

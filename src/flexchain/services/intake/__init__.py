@@ -47,16 +47,19 @@ from flexchain.services.intake.receive import (
     verified,
     verify_webhook,
 )
+from flexchain.services.intake.terms import DEFAULT_TERMS, IntakeTerms
 from flexchain.services.shops import Platform
 
 __all__ = [
     "DEFAULT_CURRENCY",
+    "DEFAULT_TERMS",
     "SYNC_TOPIC",
     "Batch",
     "CatalogCache",
     "Handled",
     "InboxStatus",
     "InboxView",
+    "IntakeTerms",
     "NormalisedOrder",
     "PayloadError",
     "Platform",

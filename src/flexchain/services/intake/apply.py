@@ -25,6 +25,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts.common import NormalisedLine, NormalisedOrder
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.orders import OrderStatus, match_options, newest_wins, transition
+from flexchain.domain.speed import SpeedLadder
 from flexchain.services import availability, fulfilment
 
 
@@ -40,6 +41,7 @@ class Batch:
         now: datetime,
         known: CatalogCache | None = None,
         optimistic: bool = False,
+        ladder: SpeedLadder | None = None,
     ) -> None:
         self.uow = uow
         self.now = now
@@ -47,7 +49,11 @@ class Batch:
         self.known = known.current(uow.session) if known is not None else defaultdict(dict)
         """Catalog lookups (by kind), shared with later batches when ``known`` is given."""
         self.fulfilment = fulfilment.Context(
-            uow, now=now, known=self.known if self.shared else None, optimistic=optimistic
+            uow,
+            now=now,
+            known=self.known if self.shared else None,
+            optimistic=optimistic,
+            ladder=ladder,
         )
         self.touched: set[int] = set()
         self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = self.known["mapped"]
@@ -133,14 +139,17 @@ def apply_order(
     *,
     now: datetime,
     batch: Batch | None = None,
+    ladder: SpeedLadder | None = None,
 ) -> tuple[Order, str | None]:
     """Create or update the sales order for ``incoming`` in ``uow`` (uncommitted).
 
     Returns the order and, when the incoming copy was not applied, why (an older version).
-    With a ``batch``, reservations and availability pushes wait for :meth:`Batch.finish`.
+    With a ``batch``, reservations and availability pushes wait for :meth:`Batch.finish`;
+    without one, ``ladder`` gives the speed terms of its promise (default
+    :data:`~flexchain.domain.speed.DEFAULT_LADDER`; a batch has its own).
     """
     own = batch is None
-    batch = Batch(uow, now=now) if batch is None else batch
+    batch = Batch(uow, now=now, ladder=ladder) if batch is None else batch
     order = batch.order(shop, incoming)
     if not newest_wins(order.external_updated_at, incoming.updated_at):
         return (

@@ -18,8 +18,9 @@ from flexchain.adapters.storefronts.common import NormalisedOrder, PayloadError
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.inbox import APPLIED, InboxStatus
 from flexchain.services.intake.apply import Batch, apply_order
-from flexchain.services.intake.parse import DEFAULT_CURRENCY, parse_stored
+from flexchain.services.intake.parse import parse_stored
 from flexchain.services.intake.receive import Received
+from flexchain.services.intake.terms import DEFAULT_TERMS, IntakeTerms
 
 logger = logging.getLogger("flexchain.services.intake")
 
@@ -71,7 +72,7 @@ def apply_entry(
     inbox_id: int,
     *,
     now: datetime,
-    currency: str = DEFAULT_CURRENCY,
+    terms: IntakeTerms = DEFAULT_TERMS,
     apply: Callable[..., tuple[Order, str | None]] = apply_order,
 ) -> InboxView:
     """Apply one inbox row in ``uow`` (uncommitted) unless it was applied before; ``apply``
@@ -83,10 +84,10 @@ def apply_entry(
         return _view(inbox, row)
     shop = inbox.shop(row.shop_id)
     assert shop is not None
-    order = parse_stored(shop, row, now=now, currency=currency)
+    order = parse_stored(shop, row, now=now, currency=terms.currency)
     note, order_id = None, None
     if order is not None:
-        result, note = apply(uow, shop, order, now=now)
+        result, note = apply(uow, shop, order, now=now, ladder=terms.ladder)
         order_id = result.id
     status = InboxStatus.IGNORED if note else InboxStatus.PROCESSED
     inbox.mark(row, status, error=note, at=now, order_id=order_id)
@@ -94,18 +95,16 @@ def apply_entry(
 
 
 def apply_inbox_row(
-    engine: Engine, inbox_id: int, *, now: datetime, currency: str = DEFAULT_CURRENCY
+    engine: Engine, inbox_id: int, *, now: datetime, terms: IntakeTerms = DEFAULT_TERMS
 ) -> InboxView:
     """Apply one pending or failed inbox row in its own transaction; a failure is recorded on
-    the row (``failed`` with the error), never raised.
-
-    ``currency``: of an order known by its id only (the installation's
-    ``Settings.default_currency``).
+    the row (``failed`` with the error), never raised. ``terms``: the installation's
+    (:meth:`IntakeTerms.of` its settings).
     """
     try:
         with UnitOfWork(engine, actor="intake") as uow:
             inbox = InboxStore(uow.session)
-            view = apply_entry(uow, inbox, inbox_id, now=now, currency=currency)
+            view = apply_entry(uow, inbox, inbox_id, now=now, terms=terms)
             uow.commit()
             return view
     except (DomainError, PayloadError) as error:
@@ -135,7 +134,7 @@ def process_batch(
     now: datetime,
     parsed: Mapping[int, NormalisedOrder] | None = None,
     known: CatalogCache | None = None,
-    currency: str = DEFAULT_CURRENCY,
+    terms: IntakeTerms = DEFAULT_TERMS,
 ) -> list[InboxView]:
     """Apply many inbox rows in one transaction, in the order given; one view per id.
 
@@ -150,13 +149,13 @@ def process_batch(
     """
     inbox_ids = list(inbox_ids)
     if not inbox_ids or (len(inbox_ids) == 1 and known is None):
-        return [apply_inbox_row(engine, i, now=now, currency=currency) for i in inbox_ids]
+        return [apply_inbox_row(engine, i, now=now, terms=terms) for i in inbox_ids]
     try:
         with UnitOfWork(engine, actor="intake") as uow:
-            return _apply_batch(uow, inbox_ids, now, parsed or {}, known, currency)
+            return _apply_batch(uow, inbox_ids, now, parsed or {}, known, terms)
     except Exception as error:  # one by one: each row is applied, or marked failed, on its own
         logger.info("batch of %d webhooks fell back to one by one: %s", len(inbox_ids), error)
-        return [apply_inbox_row(engine, i, now=now, currency=currency) for i in inbox_ids]
+        return [apply_inbox_row(engine, i, now=now, terms=terms) for i in inbox_ids]
 
 
 def _apply_batch(
@@ -165,19 +164,21 @@ def _apply_batch(
     now: datetime,
     parsed: Mapping[int, NormalisedOrder],
     known: CatalogCache | None,
-    currency: str,
+    terms: IntakeTerms,
 ) -> list[InboxView]:
     inbox = InboxStore(uow.session)
     rows = inbox.claim_many(inbox_ids)
     # balances read unlocked, locked by the guarded writes just before the commit
-    batch = Batch(uow, now=now, known=known, optimistic=True)
+    batch = Batch(uow, now=now, known=known, optimistic=True, ladder=terms.ladder)
     shops = batch.shops({row.shop_id for row in rows.values()})
     todo = []
     for inbox_id in inbox_ids:
         row = rows[inbox_id]  # a missing id is a KeyError: one by one says which
         if row.status not in APPLIED:
             shop = shops[row.shop_id]
-            order = parsed.get(inbox_id) or parse_stored(shop, row, now=now, currency=currency)
+            order = parsed.get(inbox_id)
+            if order is None:
+                order = parse_stored(shop, row, now=now, currency=terms.currency)
             todo.append((row, shop, order))
     batch.prepare([(shop, order) for _, shop, order in todo if order is not None])
     for row, shop, order in todo:
@@ -198,17 +199,17 @@ def process_pending(
     now: datetime,
     older_than: timedelta = timedelta(seconds=30),
     limit: int = 100,
-    currency: str = DEFAULT_CURRENCY,
+    terms: IntakeTerms = DEFAULT_TERMS,
 ) -> list[InboxView]:
     """Apply inbox rows still pending ``older_than`` after they arrived: the server stopped
     between storing a webhook and applying it. The server's worker calls this regularly."""
     with UnitOfWork(engine, write=False) as uow:
         ids = InboxStore(uow.session).pending(received_before=now - older_than, limit=limit)
-    return [apply_inbox_row(engine, inbox_id, now=now, currency=currency) for inbox_id in ids]
+    return [apply_inbox_row(engine, inbox_id, now=now, terms=terms) for inbox_id in ids]
 
 
 def retry(
-    engine: Engine, inbox_id: int, *, now: datetime, currency: str = DEFAULT_CURRENCY
+    engine: Engine, inbox_id: int, *, now: datetime, terms: IntakeTerms = DEFAULT_TERMS
 ) -> InboxView:
     """Apply a failed inbox row again (after the data was fixed)."""
     with UnitOfWork(engine, write=False) as uow:
@@ -217,7 +218,7 @@ def retry(
             raise NotFound(f"no inbox entry {inbox_id}")
         if row.status == InboxStatus.PROCESSED:
             raise ValidationError("id", f"inbox entry {inbox_id} was already processed")
-    return apply_inbox_row(engine, inbox_id, now=now, currency=currency)
+    return apply_inbox_row(engine, inbox_id, now=now, terms=terms)
 
 
 def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> list[InboxView]:

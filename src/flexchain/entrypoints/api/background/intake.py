@@ -30,6 +30,7 @@ from flexchain.services.intake import (
     CatalogCache,
     Handled,
     InboxView,
+    IntakeTerms,
     NormalisedOrder,
     Platform,
     Received,
@@ -109,7 +110,7 @@ class Batcher:
     the kernel happened to give it: measured, 32 keep-alive connections split 31/1 as often as
     16/16.)
 
-    ``currency``: of an order known by its id only (``Settings.default_currency``).
+    ``terms``: the installation's currency and speed ladder (``IntakeTerms.of(settings)``).
     """
 
     def __init__(
@@ -119,13 +120,13 @@ class Batcher:
         max_batch: int = 64,
         linger: float = 0.005,
         processes: int = 0,
-        currency: str = intake.DEFAULT_CURRENCY,
+        terms: IntakeTerms = intake.DEFAULT_TERMS,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.linger = linger
         """Seconds a batch may wait for the rest of a burst (see :meth:`_collect`)."""
-        self.currency = currency
+        self.terms = terms
         self._queue: queue.SimpleQueue[tuple[Verified, Future[Handled]] | None] = (
             queue.SimpleQueue()
         )
@@ -152,7 +153,7 @@ class Batcher:
     def start(self) -> None:
         """Start the intake thread (and the applier processes, ready when this returns)."""
         if self.processes:
-            self._appliers = Appliers(self.engine, self.processes, currency=self.currency)
+            self._appliers = Appliers(self.engine, self.processes, terms=self.terms)
             self._dispatcher.start()
         self._thread.start()
 
@@ -218,7 +219,7 @@ class Batcher:
                 continue
             if self._appliers is None:
                 views = _applied(
-                    self.engine, stored.todo, stored.now, stored.parsed, self.known, self.currency
+                    self.engine, stored.todo, stored.now, stored.parsed, self.known, self.terms
                 )
                 stored.answer(views)
             else:
@@ -335,13 +336,13 @@ def _applied(
     now: datetime,
     parsed: dict[int, NormalisedOrder],
     known: CatalogCache,
-    currency: str,
+    terms: IntakeTerms,
 ) -> list[InboxView]:
     """:func:`~flexchain.services.intake.process_batch` for the intake, which answers the stores
     whatever happens."""
     try:
         return intake.process_batch(
-            engine, dict.fromkeys(todo), now=now, parsed=parsed, known=known, currency=currency
+            engine, dict.fromkeys(todo), now=now, parsed=parsed, known=known, terms=terms
         )
     except Exception:  # stored, not applied: process_pending applies it later
         logger.exception("applying %d stored webhooks failed", len(todo))
@@ -360,11 +361,11 @@ class Appliers:
     """
 
     def __init__(
-        self, engine: Engine, processes: int, *, currency: str = intake.DEFAULT_CURRENCY
+        self, engine: Engine, processes: int, *, terms: IntakeTerms = intake.DEFAULT_TERMS
     ) -> None:
         self.url = engine.url.render_as_string(hide_password=False)
         self.processes = processes
-        self.currency = currency
+        self.terms = terms
         self._lock = threading.Lock()
         self._pool = self._start()
 
@@ -375,7 +376,7 @@ class Appliers:
             self.processes,
             mp_context=context,
             initializer=_start_applier,
-            initargs=(self.url, ready, self.currency),
+            initargs=(self.url, ready, self.terms),
         )
         for _ in range(self.processes):  # the pool starts a process per task while none is idle
             pool.submit(int)
@@ -419,18 +420,18 @@ class Appliers:
         self._pool.shutdown(wait=True)
 
 
-_child: tuple[Engine, CatalogCache, str] | None = None
-"""In an applier process: its engine, kept catalog lookups and default currency."""
+_child: tuple[Engine, CatalogCache, IntakeTerms] | None = None
+"""In an applier process: its engine, kept catalog lookups and the installation's terms."""
 
 
-def _start_applier(url: str, ready: Any, currency: str) -> None:
+def _start_applier(url: str, ready: Any, terms: IntakeTerms) -> None:
     """Initialise an applier process: connect, then wait for its siblings (``ready``)."""
     global _child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
     engine = bootstrap(Settings(database_url=url), upgrade=False).engine
     with engine.connect():
         pass
-    _child = (engine, CatalogCache(), currency)
+    _child = (engine, CatalogCache(), terms)
     gc.freeze()  # what the process loaded lives as long as it: no collection scans it
     ready.wait(timeout=120)
 
@@ -439,5 +440,5 @@ def _apply_in_child(
     todo: list[int], now: datetime, parsed: dict[int, NormalisedOrder]
 ) -> list[InboxView]:
     assert _child is not None, "not an applier process"
-    engine, known, currency = _child
-    return _applied(engine, todo, now, parsed, known, currency)
+    engine, known, terms = _child
+    return _applied(engine, todo, now, parsed, known, terms)

@@ -23,9 +23,17 @@ log = logging.getLogger(__name__)
 class Worker:
     """A daemon thread running :meth:`round` every ``interval`` seconds until :meth:`stop`."""
 
-    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        interval: float = 0.5,
+        *,
+        terms: intake.IntakeTerms = intake.DEFAULT_TERMS,
+    ) -> None:
         self.engine = engine
         self.interval = interval
+        self.terms = terms
+        """The installation's terms for the webhooks it applies (currency, speed ladder)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="flexchain-outbox", daemon=True)
 
@@ -38,7 +46,7 @@ class Worker:
 
     def round(self) -> None:
         """Apply what is pending, then send what is due."""
-        intake.process_pending(self.engine, now=datetime.now(UTC))
+        intake.process_pending(self.engine, now=datetime.now(UTC), terms=self.terms)
         outbox.dispatch_due(self.engine, now=datetime.now(UTC))
 
     def _run(self) -> None:

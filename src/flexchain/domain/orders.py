@@ -32,6 +32,7 @@ __all__ = [
     "ChosenOption",
     "JobStatus",
     "OrderStatus",
+    "PickStatus",
     "SpeedTier",
     "can_transition",
     "is_free_text",
@@ -114,6 +115,14 @@ class JobStatus(StrEnum):
     def cancellable(self) -> bool:
         """Only a job the supplier has not started can be cancelled with its order."""
         return self is JobStatus.PLANNED
+
+
+class PickStatus(StrEnum):
+    """A pick list line: ``open`` until the order ships, then ``done``; an order released
+    before it ships drops its open picks."""
+
+    OPEN = "open"
+    DONE = "done"
 
 
 @dataclass(frozen=True)

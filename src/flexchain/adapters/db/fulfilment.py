@@ -34,7 +34,7 @@ from flexchain.domain.allocation import Product
 from flexchain.domain.assignment import HORIZON_DAYS, Candidate
 from flexchain.domain.bom import BomLine
 from flexchain.domain.catalog import Item
-from flexchain.domain.orders import JobStatus
+from flexchain.domain.orders import JobStatus, PickStatus
 from flexchain.domain.product_build import product_of
 from flexchain.domain.stock import LocationKind, ReservationStatus
 from flexchain.domain.suppliers import ItemSupplier, Process, Tier
@@ -203,7 +203,9 @@ class FulfilmentStore:
         lines' reserved and backordered to zero."""
         session = self.uow.session
         session.execute(
-            delete(PickRow).where(PickRow.order_id == order_id, PickRow.status == "open")
+            delete(PickRow).where(
+                PickRow.order_id == order_id, PickRow.status == PickStatus.OPEN.value
+            )
         )
         ids = [int(job) for job in cancel_jobs]
         if ids:

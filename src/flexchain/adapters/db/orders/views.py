@@ -27,6 +27,7 @@ from flexchain.adapters.db.tables import (
     ShopRow,
     SupplierRow,
 )
+from flexchain.domain.orders import PickStatus
 
 __all__ = [
     "OpenPick",
@@ -217,7 +218,7 @@ class OrderViews:
             select(PickRow, ItemRow.sku, LocationRow.code)
             .join(ItemRow, ItemRow.id == PickRow.item_id)
             .join(LocationRow, LocationRow.id == PickRow.location_id)
-            .where(PickRow.order_id == order_id, PickRow.status == "open")
+            .where(PickRow.order_id == order_id, PickRow.status == PickStatus.OPEN.value)
             .order_by(PickRow.item_id, PickRow.location_id)
         ).all()
         return [
@@ -228,4 +229,4 @@ class OrderViews:
     def mark_picked(self, picks: Iterable[OpenPick]) -> None:
         """The picks are shipped."""
         for open_pick in picks:
-            open_pick.pick.status = "done"
+            open_pick.pick.status = PickStatus.DONE.value

@@ -39,6 +39,7 @@ from typing import Final, NamedTuple, cast
 from flexchain.domain.assignment import HORIZON_DAYS, Assignment, Candidate, assign
 from flexchain.domain.catalog import Item, Option
 from flexchain.domain.orders import ChosenOption
+from flexchain.domain.picking import Pick, StockLeft
 from flexchain.domain.speed import SpeedTerms
 from flexchain.domain.suppliers import Process
 from flexchain.domain.values import quantity as as_quantity
@@ -148,15 +149,6 @@ class Materials:
     lead_days: Callable[[str], int]
 
 
-class Pick(NamedTuple):
-    """``quantity`` units of ``sku`` taken from stock at ``location`` for ``line``."""
-
-    line: Hashable
-    sku: str
-    location: Hashable
-    quantity: Decimal
-
-
 class Job(NamedTuple):
     """A production job: ``assignment`` is ``None`` when the module's process is unknown."""
 
@@ -168,6 +160,10 @@ class Job(NamedTuple):
     option_code: str | None = None
     option_value: str = ""
     assignment: Assignment | None = None
+
+    def placed(self, assignment: Assignment) -> Job:
+        """This job placed by ``assignment`` (cheaper than ``_replace`` in a hot loop)."""
+        return Job(*self[:7], assignment)
 
 
 @dataclass(frozen=True)
@@ -287,7 +283,7 @@ def allocate(
         alternatives): the standard modules' picks and shortages are worked out once per
         quantity built. Ignored for several lines.
     """
-    left = _Stock(stock)
+    left = StockLeft(stock)
     booked: dict[Process, dict[str, Decimal]] = defaultdict(dict)
     place = place or placer(candidates, horizon_days)
     memo = memo if len(lines) == 1 else None
@@ -299,51 +295,9 @@ def allocate(
     return Allocation(tuple(plans), promise)
 
 
-@dataclass
-class _Left:
-    """What is left of one SKU at one location as the lines take from it."""
-
-    location: Hashable
-    available: Decimal
-
-
-class _Stock:
-    """The stock given, counted down as the lines take from it (copied when first taken)."""
-
-    def __init__(self, stock: Mapping[str, Sequence[tuple[Hashable, Decimal]]]) -> None:
-        self._stock = stock
-        self._left: dict[str, list[_Left]] = {}
-
-    def take(self, line: Hashable, sku: str, wanted: Decimal) -> tuple[Decimal, list[Pick]]:
-        """Pick up to ``wanted`` units of ``sku`` from its locations in order."""
-        found = self._left.get(sku)
-        if found is None:
-            found = self._left[sku] = [_Left(*entry) for entry in self._stock.get(sku, ())]
-        if not found:
-            return _ZERO, []
-        if len(found) == 1:  # one location (a quote): no loop
-            entry = found[0]
-            amount = min(wanted, entry.available)
-            if amount <= 0:
-                return _ZERO, []
-            entry.available -= amount
-            return amount, [Pick(line, sku, entry.location, amount)]
-        picks: list[Pick] = []
-        got = _ZERO
-        for entry in found:
-            if got >= wanted:
-                break
-            amount = min(wanted - got, max(entry.available, _ZERO))
-            if amount > 0:
-                entry.available -= amount
-                got += amount
-                picks.append(Pick(line, sku, entry.location, amount))
-        return got, picks
-
-
 def _line(
     line: LineRequest,
-    left: _Stock,
+    left: StockLeft,
     booked: dict[Process, dict[str, Decimal]],
     place: Place,
     terms: SpeedTerms,
@@ -361,10 +315,66 @@ def _line(
     work: list[_Work] = []
     if build > 0:
         picks += _work(line, build, left, work, memo)
+    needs, short, ready = _materials(line, build, work, today, materials, memo)
+    made = max(ready.values(), default=today)
+    jobs: list[Job] = []
+    for job, per, extra in work:
+        process = job.process
+        if process is not None:
+            start = today
+            for material, when in ready.items():  # few are short: loop over them, not ``per``
+                if when > start and material in per:
+                    start = when
+            load = booked[process]
+            placed = place(process, job.quantity, start, extra, terms, load)
+            code = placed.supplier_code
+            load[code] = load.get(code, _ZERO) + job.quantity
+            if placed.finish > made:
+                made = placed.finish
+            job = job.placed(placed)
+        jobs.append(job)
+    assembles = build > 0 and bool(product.modules)
+    days = assembly_days(product.item, terms) if assembles else 0
+    assembled = made + timedelta(days=days)
+    shipped = assembled + timedelta(days=packing_days)
+    return LinePlan(
+        line.ref, build, taken, tuple(picks), tuple(jobs), needs, short, ready, made,
+        assembles, days, assembled, shipped,
+    )  # fmt: skip
+
+
+_Needs = tuple[dict[str, Decimal], dict[str, Decimal], dict[str, date]]
+
+
+def _materials(
+    line: LineRequest,
+    build: Decimal,
+    work: list[_Work],
+    today: date,
+    materials: Materials | None,
+    memo: dict[object, object] | None,
+) -> _Needs:
+    """The materials ``work`` needs, those short in stock (or the bought product) and when each
+    arrives. They depend on which modules are made and how many, not on the options chosen: a
+    quote's alternatives look them up in ``memo``."""
+    product = line.product
+    sku = product.item.sku
+    key = None
+    if memo is not None:
+        key = (
+            "materials",
+            line.ref,
+            sku,
+            build,
+            tuple((job.sku, job.quantity) for job, _, _ in work),
+        )
+        if (found := memo.get(key)) is not None:
+            return cast(_Needs, found)
     needs: dict[str, Decimal] = defaultdict(Decimal)
     for job, per, _ in work:
+        units = job.quantity
         for material, amount in per.items():
-            needs[material] += amount * job.quantity
+            needs[material] += amount * units
     if build > 0 and not any(job.sku == sku for job, _, _ in work):  # else the job needs them
         for material, amount in product.materials.items():
             needs[material] += amount * build
@@ -377,25 +387,10 @@ def _line(
     if build > 0 and product.bought:
         short[sku] = build
     ready = {m: today + timedelta(days=_lead(m, product.item, materials)) for m in short}
-    made = max(ready.values(), default=today)
-    jobs: list[Job] = []
-    for job, per, extra in work:
-        if job.process is not None:
-            start = max((ready[m] for m in per if m in ready), default=today)
-            load = booked[job.process]
-            placed = place(job.process, job.quantity, start, extra, terms, load)
-            load[placed.supplier_code] = load.get(placed.supplier_code, _ZERO) + job.quantity
-            made = max(made, placed.finish)
-            job = job._replace(assignment=placed)
-        jobs.append(job)
-    assembles = build > 0 and bool(product.modules)
-    days = assembly_days(product.item, terms) if assembles else 0
-    assembled = made + timedelta(days=days)
-    shipped = assembled + timedelta(days=packing_days)
-    return LinePlan(
-        line.ref, build, taken, tuple(picks), tuple(jobs), dict(needs), short, ready, made,
-        assembles, days, assembled, shipped,
-    )  # fmt: skip
+    result = (dict(needs), short, ready)
+    if memo is not None:
+        memo[key] = result
+    return result
 
 
 @functools.lru_cache(maxsize=4096)
@@ -411,7 +406,7 @@ _Work = tuple[Job, Mapping[str, Decimal], int]
 def _work(
     line: LineRequest,
     build: Decimal,
-    left: _Stock,
+    left: StockLeft,
     work: list[_Work],
     memo: dict[object, object] | None,
 ) -> list[Pick]:
@@ -448,7 +443,7 @@ def _work(
 
 
 def _standard(
-    line: LineRequest, build: Decimal, left: _Stock
+    line: LineRequest, build: Decimal, left: StockLeft
 ) -> tuple[list[Pick], list[tuple[Module, Decimal]]]:
     """The picks of the standard modules for ``build`` units, and each one's shortfall (raised
     to its MOQ and order multiple)."""

@@ -4,6 +4,7 @@ snapshot; the fulfilment store builds the modules-only view from the catalog).""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -26,10 +27,20 @@ def process_of(item: Item, processes: Mapping[str, frozenset[Process]]) -> Proce
     process (in the order of :class:`~flexchain.domain.suppliers.Process`) its default supplier
     runs (``processes``: per active supplier code); else ``None``."""
     named = item.attributes.get("process")
+    if isinstance(named, str) and named:
+        return _named_process(named, item.sku)
     if named:
         return choice(Process, named, f"{item.sku}: attributes.process")
     runs = processes.get(item.default_supplier or "", frozenset())
-    return next((process for process in Process if process in runs), None)
+    return next((process for process in _PROCESSES if process in runs), None)
+
+
+_PROCESSES = tuple(Process)
+
+
+@functools.lru_cache(maxsize=1024)
+def _named_process(named: str, sku: str) -> Process:
+    return choice(Process, named, f"{sku}: attributes.process")
 
 
 def supplier_processes(

@@ -75,7 +75,8 @@ def number(
 ) -> Decimal:
     """An exact decimal with at most ``places`` decimal places (rates, coordinates, factors)."""
     result = to_decimal(value, field)
-    if decimal_places(result) > places:
+    exponent = result.as_tuple().exponent  # trailing zeros only make it smaller: check it first
+    if isinstance(exponent, int) and exponent < -places and decimal_places(result) > places:
         raise ValidationError(
             field, f"{format_decimal(result)} has more than {places} decimal places"
         )

@@ -42,6 +42,8 @@ class ShopRow(Timestamps, Base):
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set by ``shop remove``: the shop is kept (its orders and inbox refer to it), inactive
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InboxRow(Base):
@@ -80,6 +82,8 @@ class SkuMappingRow(Timestamps, Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     inventory_item_id: Mapped[str | None] = mapped_column(String(32))
     external_product_id: Mapped[str | None] = mapped_column(String(32))
+    # WooCommerce: the parent product of a variation (stock goes to products/{parent}/variations)
+    external_parent_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class SalesOrderRow(Timestamps, Base):
@@ -103,6 +107,11 @@ class SalesOrderRow(Timestamps, Base):
     external_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     promise_date: Mapped[date | None] = mapped_column(Date)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # the shipment (``orders ship``), reported to the store through the outbox
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    tracking_url: Mapped[str | None] = mapped_column(String(500))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lines: Mapped[list[SalesOrderLineRow]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SalesOrderLineRow.id"

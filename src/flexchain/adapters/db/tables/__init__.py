@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from flexchain.adapters.db.tables.audit import AuditRow
 from flexchain.adapters.db.tables.base import NAMING, ZERO, Base, Timestamps, utcnow
-from flexchain.adapters.db.tables.catalog import BomLineRow, CatalogVersionRow, ItemRow, OptionRow
+from flexchain.adapters.db.tables.catalog import (
+    BomLineRow,
+    CatalogVersionRow,
+    ItemRow,
+    OptionComponentRow,
+    OptionRow,
+)
 from flexchain.adapters.db.tables.demand import DemandHistoryRow, PresaleSignalRow
 from flexchain.adapters.db.tables.orders import (
     InboxRow,
@@ -64,6 +70,7 @@ __all__ = [
     "ItemRow",
     "ItemSupplierRow",
     "LocationRow",
+    "OptionComponentRow",
     "OptionRow",
     "OrderEventRow",
     "OutboxRow",

@@ -1,4 +1,4 @@
-"""Catalog tables: items, options, BOM lines, the catalog version."""
+"""Catalog tables: items, options (and their own components), BOM lines, the catalog version."""
 
 from __future__ import annotations
 
@@ -60,6 +60,22 @@ class OptionRow(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
 
     module: Mapped[ItemRow] = relationship()
+
+
+class OptionComponentRow(Timestamps, Base):
+    """An option's own bill of materials: ``quantity`` of ``component`` per unit of its custom
+    module (``scrap_pct`` lost on top), needed only when a customer chooses the option."""
+
+    __tablename__ = "option_components"
+    __table_args__ = (
+        UniqueConstraint("option_id", "component_id"),
+        CheckConstraint("quantity > 0", name="positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("options.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    scrap_pct: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
 
 
 class BomLineRow(Timestamps, Base):

@@ -119,7 +119,8 @@ class StockMove:
 
     Moves are never changed; a correction is a new move. With ``reservation_owner`` the move takes
     stock that owner reserved at ``from_location`` (as far as the reservation goes) instead of
-    available stock.
+    available stock. ``reason`` says why a person moved it (``stock adjust --reason``); empty for
+    moves the system makes.
     """
 
     item_sku: str
@@ -130,6 +131,7 @@ class StockMove:
     reference: str
     at: datetime
     reservation_owner: str | None
+    reason: str
 
     def __init__(
         self,
@@ -141,6 +143,7 @@ class StockMove:
         reference: str = "",
         at: datetime | None = None,
         reservation_owner: str | None = None,
+        reason: str = "",
     ) -> None:
         # Hand-written so that ``at`` keeps its place after ``reference`` and is still required.
         if at is None:
@@ -159,6 +162,7 @@ class StockMove:
             "reference": text(reference, "reference", required=False),
             "at": utc(at, "at"),
             "reservation_owner": owner,
+            "reason": text(reason, "reason", required=False),
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)

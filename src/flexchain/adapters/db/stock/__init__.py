@@ -243,6 +243,7 @@ class SqlStockStore:
             "quantity": move.quantity,
             "kind": str(move.kind),
             "reference": move.reference,
+            "reason": move.reason,
             "reservation_owner": move.reservation_owner,
             "at": move.at,
             "created_by": self.actor,

@@ -47,6 +47,7 @@ class StockMoveRow(Base):
     quantity: Mapped[Decimal] = mapped_column(Qty())
     kind: Mapped[str] = mapped_column(String(24))
     reference: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     reservation_owner: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="system")

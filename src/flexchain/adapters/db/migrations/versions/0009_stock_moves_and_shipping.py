@@ -6,7 +6,8 @@ Create Date: 2026-12-04 23:00:00
 
 The outbox already has its ``kind`` column (``availability``; ``fulfilment`` is new data, not
 new schema). Shipping adds the shipment to the order, WooCommerce variations get their parent
-product on the SKU mapping, and a removed shop is kept with the time it was removed.
+product on the SKU mapping, and a removed shop is kept with the time it was removed. A stock
+move gets the reason a person gave for it.
 """
 
 from __future__ import annotations
@@ -45,11 +46,17 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("sku_mappings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("external_parent_id", sa.String(length=32), nullable=True))
-    # --- stock (H2): nothing yet
+    # --- stock (H2): why a person moved stock (stock receive|transfer|adjust|count --reason)
+    with op.batch_alter_table("stock_moves", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reason", sa.String(length=200), server_default="", nullable=False)
+        )
 
 
 def downgrade() -> None:
-    # --- stock (H2): nothing yet
+    # --- stock (H2)
+    with op.batch_alter_table("stock_moves", schema=None) as batch_op:
+        batch_op.drop_column("reason")
     # --- shipping (H3)
     with op.batch_alter_table("sku_mappings", schema=None) as batch_op:
         batch_op.drop_column("external_parent_id")

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from flexchain.domain.errors import format_decimal
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
@@ -67,7 +68,7 @@ def _page(view: orders.TrackingView) -> str:
             f"<td>{_day(stage.planned)}</td><td>{_day(stage.actual)}</td></tr>"
         )
     items = "".join(
-        f"<li>{escape(str(item.quantity).rstrip('0').rstrip('.'))} × {escape(item.name)}"
+        f"<li>{escape(format_decimal(item.quantity))} × {escape(item.name)}"
         + "".join(
             f"<br><small>{escape(k)}: {escape(str(v))}</small>" for k, v in item.choices.items()
         )

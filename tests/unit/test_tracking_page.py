@@ -1,4 +1,4 @@
-"""The customer's HTML tracking page (entrypoints/api/tracking.py): quantities as people write them."""
+"""The customer's HTML tracking page (entrypoints/api/tracking.py): quantities as written."""
 
 from __future__ import annotations
 

@@ -79,6 +79,10 @@ def _options(uow: UnitOfWork) -> Iterator[Record]:
     return CatalogStore(uow.session).export_options()
 
 
+def _option_materials(uow: UnitOfWork) -> Iterator[Record]:
+    return CatalogStore(uow.session).export_option_materials()
+
+
 def _bom(uow: UnitOfWork) -> Iterator[Record]:
     for line in CatalogStore(uow.session).export_bom():
         yield {**line, "bom_quantity": None}  # quantities are stored per unit of the parent
@@ -142,6 +146,7 @@ _READERS: Mapping[str, Callable[[UnitOfWork], Iterator[Record]]] = {
     "items": _items,
     "options": _options,
     "bom": _bom,
+    "option-materials": _option_materials,
     "suppliers": _suppliers,
     "item-suppliers": _item_suppliers,
     "contracts": _contracts,

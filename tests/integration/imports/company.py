@@ -2,9 +2,10 @@
 
 Two suppliers (one with two capabilities and a certificate), three locations (a warehouse, a
 transit lane into it, a supplier's factory), a finished tee built from a standard body module
-and a custom print module with two options, a raw material, price breaks, one framework
-contract with every clause signed and two tiered prices, opening stock, three weeks of demand,
-four presale signals and three purchase order lines (open, partly received, closed).
+and a custom print module with two options (the logo needs cotton), a raw material, price
+breaks, one framework contract with every clause signed and two tiered prices, opening stock,
+three weeks of demand, four presale signals and three purchase order lines (open, partly
+received, closed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ ORDER = (
     "items",
     "options",
     "bom",
+    "option-materials",
     "item-suppliers",
     "contracts",
     "contract-prices",
@@ -54,6 +56,10 @@ parent_sku,child_sku,quantity,scrap_pct
 TEE-RED-M,TEE-BODY,1,0
 TEE-RED-M,TEE-PRINT,1,
 TEE-BODY,COTTON,1.25,3.5
+""",
+    "option-materials": """\
+module_sku,code,component_sku,quantity,scrap_pct
+TEE-PRINT,LOGO,COTTON,0.1,5
 """,
     "item-suppliers": """\
 item_sku,supplier_code,min_quantity,unit_price,currency,lead_time_days,moq,order_multiple,valid_from,valid_to
@@ -104,6 +110,7 @@ THINGS: dict[str, int] = {
     "items": 4,
     "options": 2,
     "bom": 3,
+    "option-materials": 1,
     "item-suppliers": 2,
     "contracts": 1,
     "contract-prices": 2,
@@ -121,6 +128,7 @@ CHANGES = {
     "items": ("29.90", "31.50"),
     "options": ("Logo print,4.50", "Logo print,5"),
     "bom": ("1.25,3.5", "1.3,3.5"),
+    "option-materials": ("COTTON,0.1,5", "COTTON,0.15,5"),
     "item-suppliers": ("500,3.10", "500,2.95"),
     "contracts": ("EUR,400,6", "EUR,500,6"),
     "contract-prices": ("500,5.60", "500,5.40"),

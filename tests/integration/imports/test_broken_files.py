@@ -159,6 +159,21 @@ UNKNOWN_REFERENCES = [
         ],
     ),
     Broken(
+        "option-materials",
+        "option-materials.csv",
+        "module_sku,code,component_sku,quantity,scrap_pct\n"
+        "TEE-PRINT,GOLD,COTTON,1,\n"
+        "TEE-PRINT,LOGO,INK,1,\n"
+        "TEE-PRINT,LOGO,COTTON,0,\n"
+        "TEE-PRINT,NAME,COTTON,1,100\n",
+        [
+            "option-materials.csv:2: code: unknown option 'GOLD' of module 'TEE-PRINT'",
+            "option-materials.csv:3: component_sku: unknown item 'INK'",
+            "option-materials.csv:4: quantity: must be greater than zero",
+            "option-materials.csv:5: scrap_pct: must be below 100, got 100",
+        ],
+    ),
+    Broken(
         "contract-prices",
         "tiers.csv",
         "contract_code,item_sku,unit_price\nFA-KNIT,COTTON,3\n",

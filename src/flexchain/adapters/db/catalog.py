@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from flexchain.adapters.db.repositories import CatalogRepository
-from flexchain.adapters.db.tables import BomLineRow, ItemRow, OptionRow, SupplierRow
+from flexchain.adapters.db.tables import (
+    BomLineRow,
+    ItemRow,
+    OptionComponentRow,
+    OptionRow,
+    SupplierRow,
+)
 
 __all__ = ["CatalogStore", "ItemRef"]
 
@@ -96,4 +102,25 @@ class CatalogStore:
                 "child_sku": line.child_sku,
                 "quantity": line.quantity,
                 "scrap_pct": line.scrap_pct,
+            }
+
+    def export_option_materials(self) -> Iterator[Record]:
+        """Every option's component, by module SKU, option code and component SKU."""
+        module, component = aliased(ItemRow), aliased(ItemRow)
+        row = OptionComponentRow
+        query = (
+            select(module.sku, OptionRow.code, component.sku, row.quantity, row.scrap_pct)
+            .select_from(row)
+            .join(OptionRow, OptionRow.id == row.option_id)
+            .join(module, module.id == OptionRow.module_id)
+            .join(component, component.id == row.component_id)
+            .order_by(module.sku, OptionRow.code, component.sku)
+        )
+        for module_sku, code, component_sku, quantity, scrap in self.session.execute(query):
+            yield {
+                "module_sku": module_sku,
+                "code": code,
+                "component_sku": component_sku,
+                "quantity": quantity,
+                "scrap_pct": scrap,
             }

@@ -23,6 +23,7 @@ from flexchain.services.imports.demand import DEMAND
 from flexchain.services.imports.item_suppliers import ITEM_SUPPLIERS
 from flexchain.services.imports.items import ITEMS
 from flexchain.services.imports.locations import LOCATIONS
+from flexchain.services.imports.option_materials import OPTION_MATERIALS
 from flexchain.services.imports.options import OPTIONS
 from flexchain.services.imports.pipeline import Kind, run
 from flexchain.services.imports.purchase_orders import PURCHASE_ORDERS
@@ -48,6 +49,7 @@ _KINDS: dict[str, Kind] = {
         ITEMS,
         OPTIONS,
         BOM,
+        OPTION_MATERIALS,
         SUPPLIERS,
         ITEM_SUPPLIERS,
         CONTRACTS,

@@ -21,8 +21,21 @@ first: a firm order (``order:...``), a forecast (``forecast``), a parent's plann
 (``lot_size``). The pegs of an order add up exactly to its quantity.
 
 **Exceptions.** ``late`` (the release falls before period 0: the order is released now and arrives
-late), ``below_moq`` (a requirement smaller than the MOQ was rounded up), ``excess`` (no order is
-needed and the stock left above safety stock at the end is more than the whole horizon's demand).
+late), ``short`` (demand that stock and receipts do not cover, in a period before a new order can
+arrive: the projected stock without new orders falls below zero within the lead time; the
+largest such shortfall is reported, at the first period it appears), ``below_moq`` (a requirement
+smaller than the MOQ was rounded up), ``excess`` (no order is needed and the stock left above
+safety stock at the end is more than the whole horizon's demand).
+
+**Locations and transfers.** A buffer is an item at a location (``MrpItem.location``; ``""`` is
+the home location). Demand, receipts and forecasts name their location; a parent's components
+are needed at the parent's location. All buffers of an item are netted together, after every
+parent: a buffer's *surplus* is the stock it never needs over the horizon (the lowest projected
+stock without new orders, less its safety stock). Before a purchase or production order is
+planned at one location, the surplus of the item's other locations is proposed as ``transfer``
+planned orders (``from_location`` -> ``location``, due when needed, released
+``transfer_lead_time`` periods earlier), pegged to the demand they serve; only what transfers
+cannot cover is bought or made.
 
 Quantities are exact: everything is counted in thousandths of a unit (``int``), as the database
 stores them; inputs may be ``int``, ``Decimal`` or numeric strings.
@@ -32,112 +45,40 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from flexchain.domain.bom import BomLine, low_level_codes
+from flexchain.planning.mrp_model import (
+    SCALE,
+    TRANSFER,
+    ZERO,
+    Demand,
+    MrpException,
+    MrpItem,
+    MrpResult,
+    PlannedOrder,
+    Receipt,
+    buffer_name,
+    milli,
+)
+from flexchain.planning.mrp_model import dec as _dec
 
 __all__ = [
     "SCALE",
+    "TRANSFER",
     "Demand",
+    "MrpException",
     "MrpItem",
     "MrpResult",
     "PlannedOrder",
     "Receipt",
+    "buffer_name",
+    "milli",
     "mrp",
 ]
-
-SCALE = 1000
-"""Quantities are counted in thousandths of a unit."""
-
-
-def milli(value: Decimal | int | str, field_name: str) -> int:
-    """``value`` in thousandths of a unit, exactly; more than 3 decimals is an error."""
-    if type(value) is int:  # the common case, and exact already
-        return value * SCALE
-    amount = (value if type(value) is Decimal else Decimal(str(value))) * SCALE
-    if not amount.is_finite() or amount != (whole := int(amount)):
-        raise ValueError(f"{field_name} has more than 3 decimal places: {value}")
-    return whole
-
-
-@dataclass(frozen=True, slots=True)
-class MrpItem:
-    """One item to plan. ``on_hand`` and ``allocated`` (reserved) are summed over locations."""
-
-    item: str
-    lead_time: int = 0
-    """Periods between release and receipt."""
-    moq: Decimal | int = 0
-    multiple: Decimal | int = 1
-    make: bool = False
-    """A production job (made by a supplier from components) rather than a purchase."""
-    custom: bool = False
-    """A custom module: planned from firm demand only (postponement)."""
-    safety_stock: Decimal | int = 0
-    min_lot: Decimal | int = 0
-    """The smallest order the policy wants (e.g. an EOQ): orders are at least this much, the
-    excess pegged to ``lot_size``; unlike ``moq``, a smaller need is not an exception."""
-    on_hand: Decimal | int = 0
-    allocated: Decimal | int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Demand:
-    """Independent demand: ``source`` is ``order:REF`` for a firm order, else ``forecast``."""
-
-    item: str
-    period: int
-    quantity: Decimal | int
-    source: str = "forecast"
-
-    @property
-    def firm(self) -> bool:
-        return not self.source.startswith("forecast")
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """A scheduled receipt: an open purchase order or production job arriving in ``period``."""
-
-    item: str
-    period: int
-    quantity: Decimal | int
-    source: str
-
-
-@dataclass(frozen=True)
-class PlannedOrder:
-    """A proposed purchase or production job: release in ``release_period``, due in
-    ``due_period`` (may be before 0 when it is already late: it is then released in period 0)."""
-
-    id: int
-    item: str
-    kind: str
-    """``purchase`` or ``production``."""
-    release_period: int
-    due_period: int
-    quantity: Decimal
-    pegs: tuple[tuple[str, Decimal], ...]
-    """(demand source, quantity) pairs adding up exactly to ``quantity``."""
-
-
-@dataclass(frozen=True)
-class MrpException:
-    item: str
-    period: int
-    kind: str
-    message: str
-
-
-@dataclass
-class MrpResult:
-    planned: list[PlannedOrder] = field(default_factory=list)
-    exceptions: list[MrpException] = field(default_factory=list)
-    gross: dict[str, list[Decimal]] = field(default_factory=dict)
-    """Gross requirements per item and period (for explanations and golden files)."""
-
 
 _Element = tuple[bool, str, int]
 """A demand element of one item in one period: ``(not firm, source, thousandths)``; a period's
@@ -155,11 +96,8 @@ def _round_lot(shortfall: int, moq: int, multiple: int) -> int:
     return quantity
 
 
-ZERO = Decimal(0)
-
-
-def _dec(value: int) -> Decimal:
-    return Decimal(value) / SCALE
+Key = tuple[str, str]
+"""A buffer: (item, location)."""
 
 
 def mrp(
@@ -169,13 +107,17 @@ def mrp(
     receipts: Iterable[Receipt] = (),
     *,
     horizon: int,
-    forecast: Mapping[str, Sequence[Decimal | int]] | None = None,
+    forecast: Mapping[str, Sequence[Decimal | int]]
+    | Mapping[Key, Sequence[Decimal | int]]
+    | None = None,
+    transfer_lead_time: int = 0,
 ) -> MrpResult:
     """Plan ``horizon`` periods for ``items`` (see the module docstring for the rules).
 
-    ``forecast`` is more independent demand, per item a quantity per period from period 0: the
-    same as a ``Demand(item, period, quantity)`` (source ``forecast``) for each, without
-    building them (a plan of 100,000 items has millions).
+    ``forecast`` is more independent demand, per item (at its home location) or per
+    ``(item, location)`` a quantity per period from period 0: the same as a
+    ``Demand(item, period, quantity)`` (source ``forecast``) for each, without building them (a
+    plan of 100,000 items has millions).
 
     Items that appear only in ``bom``, ``demand``, ``forecast`` or ``receipts`` are planned with
     default terms (no lead time, no MOQ, no stock). Demand and receipts outside ``[0, horizon)``
@@ -191,84 +133,210 @@ def mrp(
     if horizon <= 0:
         raise ValueError(f"horizon must be positive, got {horizon}")
     lines = list(bom)
-    terms = {item.item: item for item in items}
+    terms = {(item.item, item.location): item for item in items}
     children: dict[str, list[BomLine]] = defaultdict(list)
     for line in lines:
         children[line.parent_sku].append(line)
     codes = low_level_codes(lines)
     buckets = _independent_demand(terms, demand, forecast or {}, horizon)
-    names = set(terms) | set(codes) | set(buckets)
+    levels: dict[int, set[Key]] = defaultdict(set)  # buffers by low-level code
+    for key in set(terms) | {(name, "") for name in codes} | set(buckets):
+        levels[codes.get(key[0], 0)].add(key)
 
-    def bucket(item: str, period: int) -> list[_Element]:
-        if item not in buckets:
-            buckets[item] = [[] for _ in range(horizon)]
-            names.add(item)
-        return buckets[item][period]
+    def bucket(key: Key, period: int) -> list[_Element]:
+        if key not in buckets:  # a component needed at a location it had no buffer at
+            buckets[key] = [[] for _ in range(horizon)]
+            levels[codes.get(key[0], 0)].add(key)
+        return buckets[key][period]
 
-    scheduled: dict[str, list[int]] = defaultdict(lambda: [0] * horizon)
+    scheduled: dict[Key, list[int]] = defaultdict(lambda: [0] * horizon)
     for receipt in receipts:
         if receipt.period < horizon:
-            scheduled[receipt.item][max(receipt.period, 0)] += milli(receipt.quantity, "receipt")
-            names.add(receipt.item)
+            key = (receipt.item, receipt.location)
+            scheduled[key][max(receipt.period, 0)] += milli(receipt.quantity, "receipt")
+            levels[codes.get(key[0], 0)].add(key)
 
     result = MrpResult()
     order_ids = iter(range(1, 10**12))
-    for item in sorted(names, key=lambda name: (codes.get(name, 0), name)):
-        spec = terms.get(item, MrpItem(item))
-        rows = buckets.get(item) or [[] for _ in range(horizon)]
-        totals = [sum(element[2] for element in row) if row else 0 for row in rows]
-        orders = _plan_item(
-            spec, rows, totals, scheduled.get(item, [0] * horizon), order_ids, result
-        )
-        result.gross[item] = [_dec(total) if total else ZERO for total in totals]
-        components = [
-            (line, milli(line.quantity, "bom quantity"), milli(line.scrap_pct, "scrap_pct"))
-            for line in children.get(item, ())
-        ]
-        for order, total, firm in orders:
-            release = max(order.release_period, 0)
-            for line, per_unit, scrap in components:
-                child = terms.get(line.child_sku)
-                # postponement: a custom child is made for the firm part of the order only
-                parent_quantity = firm if child is not None and child.custom else total
-                need = _component_need(parent_quantity, per_unit, scrap)
-                if need > 0:
-                    bucket(line.child_sku, release).append((False, f"planned:{order.id}", need))
+    # level by level: a parent's components (at its location) join a deeper level's set
+    for level in range(max(levels) + 1):
+        for _, group in groupby(sorted(levels[level]), key=lambda key: key[0]):
+            buffers = [
+                _Buffer(
+                    terms.get(key) or MrpItem(key[0], location=key[1]),
+                    buckets.get(key) or [[] for _ in range(horizon)],
+                    scheduled.get(key, [0] * horizon),
+                )
+                for key in group
+            ]
+            for buffer, orders in _plan_group(buffers, order_ids, result, transfer_lead_time):
+                _explode(buffer, orders, children.get(buffer.spec.item, ()), terms, bucket)
     result.planned.sort(key=lambda order: order.id)
     return result
 
 
-def _independent_demand(
-    terms: Mapping[str, MrpItem],
-    demand: Iterable[Demand],
-    forecast: Mapping[str, Sequence[Decimal | int]],
-    horizon: int,
-) -> dict[str, list[list[_Element]]]:
-    """Per item and period, the independent demand elements within the horizon, in pegging
-    order (firm first, then by source); postponement leaves custom modules' forecasts out."""
-    buckets: dict[str, list[list[_Element]]] = {}
+def _explode(
+    buffer: _Buffer,
+    orders: list[tuple[PlannedOrder, int, int]],
+    lines: Iterable[BomLine],
+    terms: Mapping[Key, MrpItem],
+    bucket: Callable[[Key, int], list[_Element]],
+) -> None:
+    """The components of ``buffer``'s planned orders, needed at its location when released."""
+    location = buffer.spec.location
+    components = [
+        (line, milli(line.quantity, "bom quantity"), milli(line.scrap_pct, "scrap_pct"))
+        for line in lines
+    ]
+    for order, total, firm in orders:
+        release = max(order.release_period, 0)
+        for line, per_unit, scrap in components:
+            child = terms.get((line.child_sku, location))
+            # postponement: a custom child is made for the firm part of the order only
+            parent_quantity = firm if child is not None and child.custom else total
+            need = _component_need(parent_quantity, per_unit, scrap)
+            if need > 0:
+                bucket((line.child_sku, location), release).append(
+                    (False, f"planned:{order.id}", need)
+                )
 
-    def bucket(item: str, period: int) -> list[_Element]:
-        if item not in buckets:
-            buckets[item] = [[] for _ in range(horizon)]
-        return buckets[item][period]
+
+@dataclass
+class _Buffer:
+    """One item at one location while it is netted: its terms, demand and receipts."""
+
+    spec: MrpItem
+    rows: list[list[_Element]]
+    receipts: Sequence[int]
+
+    def surplus(self) -> int:
+        """Thousandths this buffer never needs over the horizon: its lowest projected stock
+        without new orders, less its safety stock (never below zero)."""
+        projected = milli(self.spec.on_hand, "on_hand") - milli(self.spec.allocated, "allocated")
+        lowest = projected
+        for received, row in zip(self.receipts, self.rows, strict=True):
+            projected += received - sum(element[2] for element in row)
+            lowest = min(lowest, projected)
+        return max(lowest - milli(self.spec.safety_stock, "safety_stock"), 0)
+
+
+def _plan_group(
+    buffers: list[_Buffer], ids: Iterator[int], result: MrpResult, transfer_lead_time: int
+) -> list[tuple[_Buffer, list[tuple[PlannedOrder, int, int]]]]:
+    """Net every location of one item: first those short of stock (drawing on the others'
+    surplus by transfer before ordering), then those with a surplus, whose gross requirements
+    now include what they send."""
+    surplus = {b.spec.location: b.surplus() for b in buffers} if len(buffers) > 1 else {}
+    givers = {location for location, amount in surplus.items() if amount > 0}
+    done = []
+    sent: list[PlannedOrder] = []  # transfers proposed so far, from this item's givers
+    for buffer in sorted(buffers, key=lambda b: b.spec.location in givers):
+        location = buffer.spec.location
+        for order in sent if location in givers else ():
+            if order.from_location == location:
+                element = (False, f"transfer:{order.id}", milli(order.quantity, "quantity"))
+                buffer.rows[max(order.release_period, 0)].append(element)
+        donors = {k: v for k, v in surplus.items() if k in givers and k != buffer.spec.location}
+        totals = [sum(element[2] for element in row) if row else 0 for row in buffer.rows]
+        moves = _Transfers(donors, surplus, transfer_lead_time, ids, result, sent)
+        orders = _plan_item(buffer.spec, buffer.rows, totals, buffer.receipts, ids, result, moves)
+        result.gross[buffer_name(buffer.spec.item, buffer.spec.location)] = [
+            _dec(total) if total else ZERO for total in totals
+        ]
+        done.append((buffer, orders))
+    return done
+
+
+@dataclass
+class _Transfers:
+    """Proposes transfers from other locations' surplus to a buffer short of stock."""
+
+    donors: dict[str, int]
+    surplus: dict[str, int]
+    lead_time: int
+    ids: Iterator[int]
+    result: MrpResult
+    sent: list[PlannedOrder]
+
+    def cover(
+        self, spec: MrpItem, period: int, pending: list[tuple[str, int]]
+    ) -> tuple[list[tuple[str, int]], int]:
+        """Move surplus to ``spec``'s location for ``pending`` due in ``period``; returns what
+        is still pending and the thousandths arriving in time."""
+        arrived = 0
+        for source in sorted(self.donors):
+            need = sum(quantity for _, quantity in pending)
+            moved = min(need, self.surplus[source])
+            if moved <= 0:
+                continue
+            self.surplus[source] -= moved
+            pegs, pending = _split(pending, moved)
+            release = period - self.lead_time
+            order = PlannedOrder(
+                id=next(self.ids),
+                item=spec.item,
+                kind=TRANSFER,
+                release_period=release,
+                due_period=period,
+                quantity=_dec(moved),
+                pegs=tuple((s, _dec(q)) for s, q in _merge(pegs)),
+                location=spec.location,
+                from_location=source,
+            )
+            self.result.planned.append(order)
+            self.sent.append(order)
+            arrived += moved if release >= 0 else 0
+        return pending, arrived
+
+
+def _split(
+    pending: list[tuple[str, int]], amount: int
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The first ``amount`` thousandths of ``pending`` (oldest first), and the rest."""
+    taken, rest = [], []
+    for source, quantity in pending:
+        part = min(quantity, amount)
+        amount -= part
+        if part:
+            taken.append((source, part))
+        if quantity > part:
+            rest.append((source, quantity - part))
+    return taken, rest
+
+
+def _independent_demand(
+    terms: Mapping[Key, MrpItem],
+    demand: Iterable[Demand],
+    forecast: Mapping[str, Sequence[Decimal | int]] | Mapping[Key, Sequence[Decimal | int]],
+    horizon: int,
+) -> dict[Key, list[list[_Element]]]:
+    """Per buffer and period, the independent demand elements within the horizon, in pegging
+    order (firm first, then by source); postponement leaves custom modules' forecasts out."""
+    buckets: dict[Key, list[list[_Element]]] = {}
+
+    def bucket(key: Key, period: int) -> list[_Element]:
+        if key not in buckets:
+            buckets[key] = [[] for _ in range(horizon)]
+        return buckets[key][period]
 
     for entry in demand:
         if 0 <= entry.period < horizon:
             is_firm = entry.firm
-            spec = terms.get(entry.item)
+            key = (entry.item, entry.location)
+            spec = terms.get(key)
             if spec is not None and spec.custom and not is_firm:
                 continue  # postponement: custom modules are made for firm orders only
             quantity = milli(entry.quantity, "quantity")
             if quantity > 0:
-                bucket(entry.item, entry.period).append((not is_firm, entry.source, quantity))
-    for item, weekly in forecast.items():
-        spec = terms.get(item)
+                bucket(key, entry.period).append((not is_firm, entry.source, quantity))
+    for name, weekly in forecast.items():
+        key = name if isinstance(name, tuple) else (name, "")
+        spec = terms.get(key)
         if spec is not None and spec.custom:
             continue  # postponement, as above
         for period, amount in enumerate(weekly[:horizon]):
             if amount and (quantity := milli(amount, "quantity")) > 0:
-                bucket(item, period).append((True, "forecast", quantity))
+                bucket(key, period).append((True, "forecast", quantity))
     for rows in buckets.values():  # independent demand in pegging order: firm, then by source
         for row in rows:
             if len(row) > 1:
@@ -286,7 +354,7 @@ def _component_need(parent_quantity: int, per_unit: int, scrap: int) -> int:
 
 
 def _firm(source: str) -> bool:
-    return source.startswith(("order:", "planned:"))
+    return source.startswith(("order:", "planned:", "transfer:"))
 
 
 def _plan_item(
@@ -296,9 +364,10 @@ def _plan_item(
     receipts: Sequence[int],
     ids: Iterator[int],
     result: MrpResult,
+    transfers: _Transfers | None = None,
 ) -> list[tuple[PlannedOrder, int, int]]:
-    """Net one item; returns each planned order with its quantity and its firm part (pegged to
-    orders and parents' planned orders), in thousandths."""
+    """Net one buffer; returns each planned purchase or production order with its quantity and
+    its firm part (pegged to orders and parents' planned orders), in thousandths."""
     safety = milli(spec.safety_stock, "safety_stock")
     moq = milli(spec.moq, "moq")
     min_lot = milli(spec.min_lot, "min_lot")
@@ -306,11 +375,13 @@ def _plan_item(
     projected = milli(spec.on_hand, "on_hand") - milli(spec.allocated, "allocated")
     kind = "production" if spec.make else "purchase"
     orders: list[tuple[PlannedOrder, int, int]] = []
+    short = _Short(spec, projected)
     # what the stock on hand (above safety stock) and receipts cover is pegged to nothing new
     free = projected - safety
     pending: list[tuple[str, int]] = []  # demand elements not yet covered, oldest first
     for period, row in enumerate(rows):
         free += receipts[period]
+        short.available += receipts[period] - totals[period]
         if free < 0:  # below safety stock even after what arrives: rebuild it first
             pending.append(("safety_stock", -free))
             free = 0
@@ -319,6 +390,10 @@ def _plan_item(
             free -= covered
             if quantity > covered:
                 pending.append((source, quantity - covered))
+        if pending and transfers is not None and transfers.donors:
+            pending, arrived = transfers.cover(spec, period, pending)
+            short.available += arrived
+        short.check(period)
         if not pending:
             continue
         shortfall = sum(quantity for _, quantity in pending)
@@ -341,11 +416,13 @@ def _plan_item(
             due_period=period,
             quantity=_dec(quantity),
             pegs=tuple((source, _dec(amount)) for source, amount in merged),
+            location=spec.location,
         )
         if release < 0:
             result.exceptions.append(_late(spec, period))
         orders.append((order, quantity, firm))
         result.planned.append(order)
+    result.exceptions.extend(short.exceptions())
     demand_total = sum(totals)
     if not orders and free > demand_total:
         result.exceptions.append(
@@ -355,14 +432,41 @@ def _plan_item(
                 "excess",
                 f"{_dec(free)} left above safety stock at the end of the horizon, more than the "
                 f"{_dec(demand_total)} the whole horizon needs",
+                spec.location,
             )
         )
     return orders
 
 
+@dataclass
+class _Short:
+    """Tracks the projected stock without new orders over a buffer's lead time: demand it
+    leaves uncovered before a new order can arrive is ``short``."""
+
+    spec: MrpItem
+    available: int
+    first: int | None = None
+    worst: int = 0
+
+    def check(self, period: int) -> None:
+        if period < self.spec.lead_time and self.available < 0:
+            self.first = period if self.first is None else self.first
+            self.worst = max(self.worst, -self.available)
+
+    def exceptions(self) -> list[MrpException]:
+        if self.first is None:
+            return []
+        message = (
+            f"short {_dec(self.worst)}: stock and receipts do not cover the demand from period "
+            f"{self.first}, and a new order arrives in period {self.spec.lead_time} at the "
+            f"earliest"
+        )
+        return [MrpException(self.spec.item, self.first, "short", message, self.spec.location)]
+
+
 def _below_moq(spec: MrpItem, period: int, shortfall: int, quantity: int) -> MrpException:
     message = f"needs {_dec(shortfall)}, ordered the minimum {_dec(quantity)}"
-    return MrpException(spec.item, period, "below_moq", message)
+    return MrpException(spec.item, period, "below_moq", message, spec.location)
 
 
 def _late(spec: MrpItem, period: int) -> MrpException:
@@ -370,7 +474,7 @@ def _late(spec: MrpItem, period: int) -> MrpException:
         f"due in period {period} but needs {spec.lead_time} periods: released now, "
         f"arrives in period {spec.lead_time}"
     )
-    return MrpException(spec.item, period, "late", message)
+    return MrpException(spec.item, period, "late", message, spec.location)
 
 
 def horizon_end(rows: Sequence[object]) -> int:

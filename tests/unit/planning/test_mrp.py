@@ -53,8 +53,9 @@ def test_an_order_needed_before_its_lead_time_is_late() -> None:
     result = mrp([MrpItem("DYE", lead_time=3)], [], [Demand("DYE", 1, 4, "order:#1001")], horizon=4)
     (order,) = result.planned
     assert (order.release_period, order.due_period) == (-2, 1)
-    (exception,) = result.exceptions
-    assert exception.kind == "late" and "arrives in period 3" in exception.message
+    late, short = sorted(result.exceptions, key=lambda e: e.kind)
+    assert late.kind == "late" and "arrives in period 3" in late.message
+    assert short.kind == "short"  # nothing covers the 4 of period 1 before period 3
 
 
 def test_safety_stock_is_rebuilt_and_pegged_as_such() -> None:
@@ -193,3 +194,112 @@ def test_a_forecast_mapping_plans_exactly_like_forecast_demand(
     assert actual.planned == expected.planned
     assert actual.exceptions == expected.exceptions
     assert actual.gross == expected.gross
+
+
+# --- issue 12: short, locations and transfers --------------------------------------------------
+
+
+def test_demand_no_stock_covers_before_the_lead_time_is_short() -> None:
+    # given 5 on hand, 4 a week and 3 weeks of lead time: weeks 0-2 need 12, stock covers 5
+    result = mrp(
+        [MrpItem("FAB", lead_time=3, on_hand=5)],
+        [],
+        [Demand("FAB", week, 4) for week in range(6)],
+        horizon=6,
+    )
+    (short,) = [e for e in result.exceptions if e.kind == "short"]
+    # then short from week 1 (5 - 8 < 0), by 7 at worst (5 - 12) before week 3
+    assert (short.item, short.period) == ("FAB", 1)
+    assert short.message.startswith("short 7:")
+
+
+def test_safety_stock_alone_is_not_short() -> None:
+    # below safety stock but never below zero: late, not short
+    result = mrp(
+        [MrpItem("FAB", lead_time=2, on_hand=5, safety_stock=4)],
+        [],
+        [Demand("FAB", 0, 3)],
+        horizon=4,
+    )
+    assert {e.kind for e in result.exceptions} == {"late"}
+
+
+def test_surplus_at_another_location_is_transferred_before_buying() -> None:
+    # given 30 tees wanted in Porto, none there, and 100 in Lisbon (home) needing 20
+    items = [
+        MrpItem("TEE", lead_time=2, on_hand=100),
+        MrpItem("TEE", lead_time=2, location="OPO"),
+    ]
+    demand = [
+        Demand("TEE", 1, 30, "order:#7", location="OPO"),
+        Demand("TEE", 2, 20, "order:#8"),
+    ]
+    result = mrp(items, [], demand, horizon=4)
+    # then 30 move from Lisbon to Porto, pegged to the order, and nothing is bought
+    (transfer,) = result.planned
+    assert (transfer.kind, transfer.from_location, transfer.location) == ("transfer", "", "OPO")
+    assert (transfer.due_period, transfer.quantity) == (1, Decimal(30))
+    assert transfer.pegs == (("order:#7", Decimal(30)),)
+    # and Lisbon's gross requirements show what it sends
+    assert result.gross["TEE"][1] == Decimal(30) and result.gross["TEE@OPO"][1] == Decimal(30)
+    assert not [e for e in result.exceptions if e.kind in ("short", "late")]
+
+
+def test_only_what_other_locations_do_not_need_is_transferred() -> None:
+    # given Lisbon holds 50 but needs 40 of it plus 5 safety stock: 5 surplus
+    items = [
+        MrpItem("TEE", lead_time=1, on_hand=50, safety_stock=5),
+        MrpItem("TEE", lead_time=1, location="OPO"),
+    ]
+    demand = [Demand("TEE", 0, 40), Demand("TEE", 2, 12, "order:#9", location="OPO")]
+    result = mrp(items, [], demand, horizon=4)
+    kinds = {(o.kind, o.location, o.quantity) for o in result.planned}
+    # then 5 are transferred and the other 7 bought for Porto; Lisbon orders nothing
+    assert kinds == {("transfer", "OPO", Decimal(5)), ("purchase", "OPO", Decimal(7))}
+    purchase = next(o for o in result.planned if o.kind == "purchase")
+    assert purchase.pegs == (("order:#9", Decimal(7)),)
+
+
+def test_components_are_needed_at_their_parents_location() -> None:
+    bom = [BomLine("JKT", "FAB", Decimal(2))]
+    items = [MrpItem("JKT", make=True, location="OPO"), MrpItem("FAB", on_hand=100)]
+    result = mrp(items, bom, [Demand("JKT", 0, 3, "order:#1", location="OPO")], horizon=2)
+    fab = [o for o in result.planned if o.item == "FAB"]
+    # the fabric for Porto's jackets comes from Lisbon's surplus
+    assert [(o.kind, o.from_location, o.location, o.quantity) for o in fab] == [
+        ("transfer", "", "OPO", Decimal(6))
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=4, max_size=4),
+    st.lists(st.integers(0, 40), min_size=4, max_size=4),
+    st.integers(0, 120),
+    st.integers(0, 120),
+)
+def test_transfers_never_take_a_location_below_its_own_needs(
+    home: list[int], away: list[int], home_stock: int, away_stock: int
+) -> None:
+    items = [
+        MrpItem("TEE", lead_time=1, on_hand=home_stock, safety_stock=3),
+        MrpItem("TEE", lead_time=1, on_hand=away_stock, location="OPO"),
+    ]
+    demand = [Demand("TEE", w, q) for w, q in enumerate(home)]
+    demand += [Demand("TEE", w, q, location="OPO") for w, q in enumerate(away)]
+    result = mrp(items, [], demand, horizon=4)
+    for order in result.planned:
+        assert pegged_total(order) == order.quantity
+    # a location that sends stock never needs an order of its own
+    senders = {o.from_location for o in result.planned if o.kind == "transfer"}
+    for location in senders:
+        assert not [o for o in result.planned if o.kind != "transfer" and o.location == location]
+    # every unit is accounted for at each location: projected stock never below zero at the end
+    for location, stock, weekly in (("", home_stock, home), ("OPO", away_stock, away)):
+        incoming = sum(o.quantity for o in result.planned if o.location == location)
+        outgoing = sum(
+            o.quantity
+            for o in result.planned
+            if o.kind == "transfer" and o.from_location == location
+        )
+        assert stock + incoming - outgoing - sum(weekly) >= 0

@@ -65,6 +65,7 @@ from flexchain.planning.mrp_model import (
     milli,
 )
 from flexchain.planning.mrp_model import dec as _dec
+from flexchain.planning.mrp_netting import Short, Transfers, merge
 
 __all__ = [
     "SCALE",
@@ -238,70 +239,13 @@ def _plan_group(
                 buffer.rows[max(order.release_period, 0)].append(element)
         donors = {k: v for k, v in surplus.items() if k in givers and k != buffer.spec.location}
         totals = [sum(element[2] for element in row) if row else 0 for row in buffer.rows]
-        moves = _Transfers(donors, surplus, transfer_lead_time, ids, result, sent)
+        moves = Transfers(donors, surplus, transfer_lead_time, ids, result, sent)
         orders = _plan_item(buffer.spec, buffer.rows, totals, buffer.receipts, ids, result, moves)
         result.gross[buffer_name(buffer.spec.item, buffer.spec.location)] = [
             _dec(total) if total else ZERO for total in totals
         ]
         done.append((buffer, orders))
     return done
-
-
-@dataclass
-class _Transfers:
-    """Proposes transfers from other locations' surplus to a buffer short of stock."""
-
-    donors: dict[str, int]
-    surplus: dict[str, int]
-    lead_time: int
-    ids: Iterator[int]
-    result: MrpResult
-    sent: list[PlannedOrder]
-
-    def cover(
-        self, spec: MrpItem, period: int, pending: list[tuple[str, int]]
-    ) -> tuple[list[tuple[str, int]], int]:
-        """Move surplus to ``spec``'s location for ``pending`` due in ``period``; returns what
-        is still pending and the thousandths arriving in time."""
-        arrived = 0
-        for source in sorted(self.donors):
-            need = sum(quantity for _, quantity in pending)
-            moved = min(need, self.surplus[source])
-            if moved <= 0:
-                continue
-            self.surplus[source] -= moved
-            pegs, pending = _split(pending, moved)
-            release = period - self.lead_time
-            order = PlannedOrder(
-                id=next(self.ids),
-                item=spec.item,
-                kind=TRANSFER,
-                release_period=release,
-                due_period=period,
-                quantity=_dec(moved),
-                pegs=tuple((s, _dec(q)) for s, q in _merge(pegs)),
-                location=spec.location,
-                from_location=source,
-            )
-            self.result.planned.append(order)
-            self.sent.append(order)
-            arrived += moved if release >= 0 else 0
-        return pending, arrived
-
-
-def _split(
-    pending: list[tuple[str, int]], amount: int
-) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """The first ``amount`` thousandths of ``pending`` (oldest first), and the rest."""
-    taken, rest = [], []
-    for source, quantity in pending:
-        part = min(quantity, amount)
-        amount -= part
-        if part:
-            taken.append((source, part))
-        if quantity > part:
-            rest.append((source, quantity - part))
-    return taken, rest
 
 
 def _independent_demand(
@@ -364,7 +308,7 @@ def _plan_item(
     receipts: Sequence[int],
     ids: Iterator[int],
     result: MrpResult,
-    transfers: _Transfers | None = None,
+    transfers: Transfers | None = None,
 ) -> list[tuple[PlannedOrder, int, int]]:
     """Net one buffer; returns each planned purchase or production order with its quantity and
     its firm part (pegged to orders and parents' planned orders), in thousandths."""
@@ -375,7 +319,7 @@ def _plan_item(
     projected = milli(spec.on_hand, "on_hand") - milli(spec.allocated, "allocated")
     kind = "production" if spec.make else "purchase"
     orders: list[tuple[PlannedOrder, int, int]] = []
-    short = _Short(spec, projected)
+    short = Short(spec, projected)
     # what the stock on hand (above safety stock) and receipts cover is pegged to nothing new
     free = projected - safety
     pending: list[tuple[str, int]] = []  # demand elements not yet covered, oldest first
@@ -404,7 +348,7 @@ def _plan_item(
             if shortfall < moq:
                 result.exceptions.append(_below_moq(spec, period, shortfall, quantity))
         free += quantity - shortfall
-        merged = _merge(pegs)
+        merged = merge(pegs)
         firm = sum(amount for source, amount in merged if _firm(source))
         pending = []
         release = period - spec.lead_time
@@ -438,32 +382,6 @@ def _plan_item(
     return orders
 
 
-@dataclass
-class _Short:
-    """Tracks the projected stock without new orders over a buffer's lead time: demand it
-    leaves uncovered before a new order can arrive is ``short``."""
-
-    spec: MrpItem
-    available: int
-    first: int | None = None
-    worst: int = 0
-
-    def check(self, period: int) -> None:
-        if period < self.spec.lead_time and self.available < 0:
-            self.first = period if self.first is None else self.first
-            self.worst = max(self.worst, -self.available)
-
-    def exceptions(self) -> list[MrpException]:
-        if self.first is None:
-            return []
-        message = (
-            f"short {_dec(self.worst)}: stock and receipts do not cover the demand from period "
-            f"{self.first}, and a new order arrives in period {self.spec.lead_time} at the "
-            f"earliest"
-        )
-        return [MrpException(self.spec.item, self.first, "short", message, self.spec.location)]
-
-
 def _below_moq(spec: MrpItem, period: int, shortfall: int, quantity: int) -> MrpException:
     message = f"needs {_dec(shortfall)}, ordered the minimum {_dec(quantity)}"
     return MrpException(spec.item, period, "below_moq", message, spec.location)
@@ -479,14 +397,6 @@ def _late(spec: MrpItem, period: int) -> MrpException:
 
 def horizon_end(rows: Sequence[object]) -> int:
     return len(rows) - 1
-
-
-def _merge(pegs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Pegs to the same source added together, in first-seen order."""
-    merged: dict[str, int] = {}
-    for source, quantity in pegs:
-        merged[source] = merged.get(source, 0) + quantity
-    return list(merged.items())
 
 
 def pegged_total(order: PlannedOrder) -> Decimal:

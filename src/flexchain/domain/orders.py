@@ -106,8 +106,17 @@ def transition(current: OrderStatus | str, target: OrderStatus | str) -> OrderSt
 
 
 class JobStatus(StrEnum):
+    """A production job's status; the moves between them are :mod:`flexchain.domain.jobs`.
+
+    ``planned -> released -> started -> finished``, or ``cancelled`` before it starts.
+    ``done`` is the word older databases stored for a finished job: migration 0008 turns those
+    rows into ``finished`` and new code never writes it, but it stays a valid (closed) status.
+    """
+
     PLANNED = "planned"
+    RELEASED = "released"
     STARTED = "started"
+    FINISHED = "finished"
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -115,6 +124,11 @@ class JobStatus(StrEnum):
     def cancellable(self) -> bool:
         """Only a job the supplier has not started can be cancelled with its order."""
         return self is JobStatus.PLANNED
+
+    @property
+    def is_open(self) -> bool:
+        """Planned, released or started: it still books supplier load and brings supply."""
+        return self in (JobStatus.PLANNED, JobStatus.RELEASED, JobStatus.STARTED)
 
 
 class PickStatus(StrEnum):

@@ -60,6 +60,8 @@ class LocationKind(StrEnum):
     """On its way to the location named by ``transit_for``."""
     CUSTOMER = "customer"
     SCRAP = "scrap"
+    PRODUCTION = "production"
+    """Where a job's materials are consumed and its products come from (external)."""
 
 
 INTERNAL_KINDS: Final = frozenset(

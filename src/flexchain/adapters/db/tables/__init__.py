@@ -20,6 +20,7 @@ from flexchain.adapters.db.tables.catalog import (
     OptionRow,
 )
 from flexchain.adapters.db.tables.demand import DemandHistoryRow, PresaleSignalRow
+from flexchain.adapters.db.tables.jobs import JobEventRow
 from flexchain.adapters.db.tables.orders import (
     InboxRow,
     OrderEventRow,
@@ -69,6 +70,7 @@ __all__ = [
     "InboxRow",
     "ItemRow",
     "ItemSupplierRow",
+    "JobEventRow",
     "LocationRow",
     "OptionComponentRow",
     "OptionRow",

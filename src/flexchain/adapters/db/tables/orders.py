@@ -168,6 +168,9 @@ class ProductionJobRow(Timestamps, Base):
     planned_finish: Mapped[date | None] = mapped_column(Date)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_quantity: Mapped[Decimal | None] = mapped_column(Qty())
+    """The good units delivered (set when the job finishes); its events are ``job_events``."""
 
 
 class OrderEventRow(Base):

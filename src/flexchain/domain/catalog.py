@@ -7,6 +7,7 @@ module is made to order from the :class:`Option` the customer picks (a colour, a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -23,6 +24,7 @@ __all__ = [
     "ModuleType",
     "Option",
     "SkuRule",
+    "check_sku_rule",
     "validate_sku",
 ]
 
@@ -212,6 +214,27 @@ class SkuRule:
             raise ValidationError(
                 "sku", f"'{item.sku}' does not follow {self.pattern}: expected '{expected}'"
             )
+
+
+def check_sku_rule(item: Item, rules: Mapping[str, SkuRule]) -> None:
+    """Raise :class:`ValidationError` unless ``item`` follows the SKU rule of its kind
+    (``rules``: by item kind, the installation's ``Settings.sku_rules``).
+
+    An item without a family follows no rule (there is nothing to build its SKU from); one with a
+    family must have the SKU the rule renders (on ``sku``) and every attribute the rule requires
+    (on ``attributes.NAME``).
+
+    >>> tee = Item("WHATEVER-123", "Tee", "finished", family="TEE",
+    ...            attributes={"material": "COT", "colour": "NAVY"})
+    >>> try:
+    ...     check_sku_rule(tee, {"finished": SkuRule("{family}-{material}-{colour}")})
+    ... except ValidationError as error:
+    ...     print(error)
+    sku: 'WHATEVER-123' does not follow {family}-{material}-{colour}: expected 'TEE-COT-NAVY'
+    """
+    rule = rules.get(item.kind.value)
+    if rule is not None and item.family:
+        rule.check(item)
 
 
 @dataclass

@@ -101,3 +101,44 @@ def test_a_bom_cycle_is_reported_on_the_line_that_closes_it() -> None:
     assert (error.line, error.column) == (2, "child_sku")
     assert "cycle" in error.message.lower()
     assert stores.rows.writes == []
+
+
+FINISHED_RULE = {"finished": "{family}-{material}-{colour}-{size?}"}
+
+
+def test_a_sku_that_breaks_the_sku_rule_of_its_kind_is_refused_with_the_expected_sku() -> None:
+    # given an installation whose finished products follow {family}-{material}-{colour}-{size?}
+    stores = FakeImportStores({"suppliers": [SUPPLIER]})
+    tee = {"family": "TEE", "attributes": "material=COT; colour=Navy"}
+    rows = [
+        {"sku": "TEE-COT-NAVY", "name": "Tee, navy", **tee},
+        {"sku": "WHATEVER-123", "name": "Tee, navy again", **tee},
+        {"sku": "TEE-COT", "name": "Tee, no colour", "family": "TEE", "attributes": "material=COT"},
+        {"sku": "FAB-COT", "name": "Cotton", "kind": "raw", "family": "FABRIC"},  # no raw rule
+        {"sku": "GIFT-CARD", "name": "Gift card"},  # no family: no rule to follow
+    ]
+    # when the items are imported with the installation's rules
+    with pytest.raises(ImportFailed) as failed:
+        import_into(stores, "items", rows, source="items.csv", sku_rules=FINISHED_RULE)
+    # then the SKU that breaks the rule and the item missing an attribute are reported on their
+    # lines and columns, with what was expected, and nothing is written
+    where = [(error.line, error.column) for error in failed.value.errors]
+    assert where == [(3, "sku"), (4, "attributes")]
+    assert failed.value.errors[0].message == (
+        "'WHATEVER-123' does not follow {family}-{material}-{colour}-{size?}: "
+        "expected 'TEE-COT-NAVY'"
+    )
+    assert "required by SKU rule" in failed.value.errors[1].message
+    assert stores.rows.writes == []
+
+
+def test_skus_that_follow_the_rule_are_imported() -> None:
+    stores = FakeImportStores({"suppliers": [SUPPLIER]})
+    rows = [
+        {"sku": "TEE-COT-NAVY-M", "name": "Tee", "family": "tee",
+         "attributes": "material=cot; colour=navy; size=m"},
+        {"sku": "TEE-COT-RED", "name": "Tee, one size", "family": "TEE",
+         "attributes": "material=COT; colour=RED"},
+    ]  # fmt: skip
+    report = import_into(stores, "items", rows, source="items.csv", sku_rules=FINISHED_RULE)
+    assert report.created == 2

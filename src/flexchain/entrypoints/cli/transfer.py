@@ -27,7 +27,13 @@ def import_(
     """Import a spreadsheet: every row is checked first, and nothing is written if any is bad."""
     with reported_errors(), opened(state_of(ctx)) as app:
         report = import_file(
-            app.engine, kind, file, dry_run=dry_run, actor="cli", now=datetime.now(UTC)
+            app.engine,
+            kind,
+            file,
+            dry_run=dry_run,
+            actor="cli",
+            now=datetime.now(UTC),
+            sku_rules=app.settings.sku_rules,
         )
     counts = (
         f"{report.rows} rows: {report.created} created, {report.updated} updated, "

@@ -16,6 +16,7 @@ from flexchain.adapters.db.engine import Engine
 from flexchain.adapters.db.imports import ImportStores
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.spreadsheets import SpreadsheetError, read_table
+from flexchain.domain.catalog import SkuRule
 from flexchain.domain.errors import ValidationError
 from flexchain.services.imports.bom import BOM
 from flexchain.services.imports.contracts import CONTRACT_PRICES, CONTRACTS
@@ -84,6 +85,7 @@ def import_rows(
     *,
     source: str = "rows",
     now: datetime | None = None,
+    sku_rules: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import ``rows`` (dicts keyed by column name) in the caller's unit of work, uncommitted.
 
@@ -91,13 +93,22 @@ def import_rows(
     Python values (``Decimal``, ``int``, ``date``, ``bool``); a supplier row may carry a
     ``capabilities`` list and an item-supplier row a ``price_breaks`` list of dicts. ``now``
     stamps what the import records as happening (stock moves); without it, the time of writing.
+    ``sku_rules``: SKU patterns by item kind (the installation's ``Settings.sku_rules``) that
+    imported items with a family must follow; ``None``: no rule is checked.
 
     Raises
     ------
     ImportFailed
         Any row is bad; nothing was written.
     """
-    return import_into(ImportStores.of(uow), kind, rows, source=source, now=now)
+    return import_into(
+        ImportStores.of(uow), kind, rows, source=source, now=now, sku_rules=sku_rules
+    )
+
+
+def _rules(sku_rules: Mapping[str, str] | None) -> dict[str, SkuRule]:
+    """The SKU rules by item kind, each pattern checked."""
+    return {kind: SkuRule(pattern) for kind, pattern in (sku_rules or {}).items()}
 
 
 def import_into(
@@ -108,15 +119,17 @@ def import_into(
     source: str = "rows",
     dry_run: bool = False,
     now: datetime | None = None,
+    sku_rules: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """:func:`import_rows` through ``stores`` (the database's, or in-memory ones in tests)."""
     spec = kind_named(kind)
+    rules = _rules(sku_rules)
     numbered: list[tuple[int, Mapping[str, Any]]] = []
     for line, row in enumerate(rows, start=2):
         flat = spec.expand(row) if spec.expand else [row]
         numbered.extend((line, part) for part in flat)
     headers = dict.fromkeys(key for _, row in numbered for key in row)
-    return run(stores, spec, numbered, headers, source, dry_run=dry_run, now=now)
+    return run(stores, spec, numbered, headers, source, dry_run=dry_run, now=now, sku_rules=rules)
 
 
 def import_file(
@@ -127,9 +140,10 @@ def import_file(
     dry_run: bool = False,
     actor: str = "cli",
     now: datetime | None = None,
+    sku_rules: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file in its own unit of work, committed unless ``dry_run``
-    (``now`` as for :func:`import_rows`).
+    (``now`` and ``sku_rules`` as for :func:`import_rows`).
 
     Raises
     ------
@@ -137,6 +151,7 @@ def import_file(
         The file cannot be read, or any row is bad; nothing was written.
     """
     spec = kind_named(kind)
+    rules = _rules(sku_rules)
     try:
         table = read_table(path, sheet=spec.name)
     except SpreadsheetError as error:
@@ -146,7 +161,14 @@ def import_file(
     with UnitOfWork(engine, write=not dry_run, actor=actor) as uow:
         stores = ImportStores.of(uow)
         report = run(
-            stores, spec, table.rows, table.headers, table.source, dry_run=dry_run, now=now
+            stores,
+            spec,
+            table.rows,
+            table.headers,
+            table.source,
+            dry_run=dry_run,
+            now=now,
+            sku_rules=rules,
         )
         if not dry_run:
             uow.commit()

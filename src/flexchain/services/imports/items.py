@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flexchain.domain.catalog import UOMS, Item, ItemKind, ModuleType
+from flexchain.domain.catalog import UOMS, Item, ItemKind, ModuleType, check_sku_rule
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
 from flexchain.services.imports import cells
@@ -114,6 +114,7 @@ def check(check: Checked) -> Plan:
             fields["default_supplier"] = suppliers.resolve(fields["default_supplier"])
         try:
             item = Item(sku=sku, **fields)
+            check_sku_rule(item, check.sku_rules)
         except ValidationError as error:
             check.errors.invalid(row.line, error, {})
             continue

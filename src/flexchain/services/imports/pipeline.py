@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flexchain.adapters.db.imports import ImportStores
+from flexchain.domain.catalog import SkuRule
 from flexchain.domain.errors import DomainError
 from flexchain.services.imports.aliases import ALIASES
 from flexchain.services.imports.columns import (
@@ -40,7 +41,8 @@ class Plan:
 @dataclass(frozen=True)
 class Checked:
     """What a kind's check gets: the stores to read what is stored, the parsed rows, where they
-    came from, and the caller's ``now`` (None: the time of writing)."""
+    came from, the caller's ``now`` (None: the time of writing) and the installation's SKU
+    rules by item kind (empty: none checked)."""
 
     stores: ImportStores
     rows: list[Parsed]
@@ -48,6 +50,7 @@ class Checked:
     errors: Errors
     source: str
     now: datetime | None = None
+    sku_rules: Mapping[str, SkuRule] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,17 +82,18 @@ def run(
     *,
     dry_run: bool = False,
     now: datetime | None = None,
+    sku_rules: Mapping[str, SkuRule] | None = None,
 ) -> ImportReport:
     """Check every row; raise :class:`ImportFailed` with all errors, or write (unless
     ``dry_run``) through ``stores`` without committing. A failure while writing leaves the
-    stores' unit of work as it was.
+    stores' unit of work as it was. ``sku_rules``: by item kind, what item SKUs must follow.
     """
     errors = Errors(source)
     layout = resolve(kind.columns, headers, errors, prefixes=kind.prefixes)
     if errors:  # without its columns, every row would repeat the same complaint
         raise ImportFailed(errors.sorted())
     parsed = parse_rows(rows, kind.columns, layout, errors)
-    plan = kind.check(Checked(stores, parsed, layout, errors, source, now))
+    plan = kind.check(Checked(stores, parsed, layout, errors, source, now, sku_rules or {}))
     if errors:
         raise ImportFailed(errors.sorted())
     if not dry_run:

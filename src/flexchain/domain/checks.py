@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 from flexchain.domain.errors import ValidationError
 
@@ -91,6 +91,9 @@ def choice(enum: type[E], value: object, field: str) -> E:
     if isinstance(value, enum):
         return value
     if isinstance(value, str):
+        exact = enum._value2member_map_.get(value)  # the stored spelling: no scan
+        if exact is not None:
+            return cast(E, exact)
         for member in enum:
             if member.value.lower() == value.strip().lower():
                 return member

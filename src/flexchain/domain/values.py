@@ -40,9 +40,11 @@ PERCENT_PLACES: Final = 4
 
 def to_decimal(value: object, field: str) -> Decimal:
     """``value`` as a finite :class:`Decimal`, or :class:`ValidationError` naming ``field``."""
-    if isinstance(value, bool):
+    if type(value) is Decimal:  # the common case first
+        result = value
+    elif isinstance(value, bool):
         raise ValidationError(field, f"expected a number, got {value!r}")
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | float):
         result = Decimal(str(value))

@@ -7,7 +7,8 @@ per-row type conversion) with one batched ``INSERT ... ON CONFLICT DO UPDATE`` p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,16 +20,25 @@ from sqlalchemy.orm import Session, aliased
 
 from flexchain.adapters.db.dialect import insert_for
 from flexchain.adapters.db.tables import (
+    BomLineRow,
     DemandHistoryRow,
     ItemRow,
     LocationRow,
+    OptionComponentRow,
+    OptionRow,
     PresaleSignalRow,
+    ProductionJobRow,
+    SalesOrderLineRow,
+    SalesOrderRow,
     utcnow,
 )
 from flexchain.adapters.db.types import QTY_SCALE, UTCDateTime
 from flexchain.adapters.db.upserts import stored_rows
+from flexchain.domain.orders import OPEN_STATUSES
+from flexchain.planning import order_demand
+from flexchain.planning.order_demand import Component, Firm, OpenJob
 
-__all__ = ["QTY_SCALE", "DemandStore"]
+__all__ = ["QTY_SCALE", "DemandStore", "job_demand"]
 
 Record = dict[str, Any]
 STREAM_BATCH = 10_000
@@ -186,3 +196,65 @@ class DemandStore:
                 "occurred_at": row.occurred_at,
                 "source": row.source,
             }
+
+
+# --- what the planning snapshot reads of orders (docs/planning.md, *Orders as demand*) ----------
+
+_NOT_STARTED = ("planned", "released")
+"""Job statuses whose materials are not yet issued."""
+
+
+def job_demand(
+    session: Session, period_of: Callable[[date | None], int], open_statuses: Sequence[str]
+) -> list[Firm]:
+    """The firm demand of the open jobs (``open_statuses``) of made-to-order lines (lines of
+    open orders with nothing backordered): their items, and the components of what has not
+    started, by :func:`flexchain.planning.order_demand.job_demand`."""
+    job, line, order = ProductionJobRow, SalesOrderLineRow, SalesOrderRow
+    query = (
+        select(
+            job.item_id,
+            order.number,
+            job.quantity,
+            job.planned_start,
+            job.planned_finish,
+            job.status,
+            OptionRow.id,
+        )
+        .join(order, order.id == job.order_id)
+        .join(line, line.id == job.order_line_id)
+        .outerjoin(
+            OptionRow, (OptionRow.module_id == job.item_id) & (OptionRow.code == job.option_code)
+        )
+        .where(
+            job.status.in_(open_statuses),
+            order.status.in_([status.value for status in OPEN_STATUSES]),
+            line.backordered == 0,
+            job.item_id != line.item_id,
+        )
+        .order_by(job.id)
+    )
+    jobs = [
+        OpenJob(item, str(number), quantity, start, finish, status not in _NOT_STARTED, option)
+        for item, number, quantity, start, finish, status, option in session.execute(query)
+    ]
+    if not jobs:
+        return []
+    items = {j.item for j in jobs if not j.started}
+    options = {j.option for j in jobs if not j.started and j.option is not None}
+    bom: dict[int, list[Component]] = defaultdict(list)
+    for parent, child, quantity, scrap in session.execute(
+        select(BomLineRow.parent_id, BomLineRow.child_id, BomLineRow.quantity, BomLineRow.scrap_pct)
+        .where(BomLineRow.parent_id.in_(items))
+        .order_by(BomLineRow.id)
+    ):
+        bom[parent].append(Component(child, quantity, scrap))
+    option_bom: dict[int, list[Component]] = defaultdict(list)
+    row = OptionComponentRow
+    for option, child, quantity, scrap in session.execute(
+        select(row.option_id, row.component_id, row.quantity, row.scrap_pct)
+        .where(row.option_id.in_(options))
+        .order_by(row.id)
+    ):
+        option_bom[option].append(Component(child, quantity, scrap))
+    return order_demand.job_demand(jobs, bom, option_bom, period_of)

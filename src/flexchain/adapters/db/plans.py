@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from flexchain.adapters.db import demand as demand_store
 from flexchain.adapters.db import signals as signals_store
 from flexchain.adapters.db.tables import (
     BomLineRow,
@@ -261,6 +262,7 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     }
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
+    snap.firm += demand_store.job_demand(session, snap.period_of, OPEN_JOB)  # made-to-order jobs
     snap.history = _history(session, snap.period_start)
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap

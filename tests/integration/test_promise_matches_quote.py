@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
-from flexchain.adapters.db.tables import SalesOrderRow
+from flexchain.adapters.db.tables import ItemRow, ProductionJobRow, SalesOrderRow, SupplierRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.speed import SpeedLadder
 from flexchain.services import intake, shops
@@ -241,3 +241,96 @@ def test_a_configured_ladder_promises_orders_as_it_quotes_them(catalog: Engine, 
         assert promise == quoted.ship_date
     finally:
         _cancel(catalog, order_id, config)
+
+
+# --- what each path loads, one input at a time ---------------------------------------------------
+
+
+def _promise_and_quote(
+    engine: Engine, config: tuple[str, dict[str, str], int, str]
+) -> tuple[Any, Any]:
+    """The quote of ``config``, then the promise of the same order (cancelled afterwards)."""
+    sku, options, quantity, tier = config
+    with UnitOfWork(engine, write=False) as uow:
+        quoted = quote(uow, sku, options, quantity, tier, today=NOW.date(), alternatives=False)
+    order_id = next(_ids)
+    _order(engine, order_id, config)
+    try:
+        with UnitOfWork(engine, write=False) as uow:
+            promise = uow.session.scalar(
+                select(SalesOrderRow.promise_date).where(SalesOrderRow.external_id == str(order_id))
+            )
+    finally:
+        _cancel(engine, order_id, config)
+    return promise, quoted
+
+
+TEES = ("TEE", {}, 16, "basic")
+"""10 tees in stock, 6 sewn at SEW-S (30 a day, 8 days' lead): 60 units booked there = 2 days."""
+
+
+@pytest.mark.parametrize(
+    ("status", "starts_in_days", "counted"),
+    [
+        ("planned", 3, True),
+        ("released", 3, True),
+        ("started", 0, True),
+        ("planned", None, True),
+        ("planned", 27, True),
+        ("planned", 28, False),
+        ("released", 60, False),
+        ("finished", 3, False),
+        ("done", 3, False),
+        ("cancelled", 3, False),
+    ],
+    ids=[
+        "planned", "released", "started", "no-start-yet", "last-day-of-horizon",
+        "past-the-horizon", "released-past-the-horizon", "finished", "done", "cancelled",
+    ],
+)  # fmt: skip
+def test_booked_load_counts_open_jobs_starting_within_the_quotes_horizon(
+    catalog: Engine,
+    make_uow: Callable[..., UnitOfWork],
+    status: str,
+    starts_in_days: int | None,
+    counted: bool,
+) -> None:
+    # given the tees' promise with nothing booked at the sewer
+    baseline, _ = _promise_and_quote(catalog, TEES)
+    # and 60 units of another job at the sewer, in `status`, starting `starts_in_days` from now
+    with make_uow() as uow:
+        sewer = uow.session.scalar(select(SupplierRow.id).where(SupplierRow.code == "SEW-S"))
+        tee = uow.session.scalar(select(ItemRow.id).where(ItemRow.sku == "TEE"))
+        start = None if starts_in_days is None else NOW.date() + timedelta(days=starts_in_days)
+        job = ProductionJobRow(
+            item_id=tee, supplier_id=sewer, process="sewing", quantity=D(60), reason="shortage",
+            status=status, planned_start=start,
+        )  # fmt: skip
+        uow.session.add(job)
+        uow.commit()
+        job_id = job.id
+    try:
+        # when the tees are quoted and ordered
+        promise, quoted = _promise_and_quote(catalog, TEES)
+    finally:
+        with make_uow() as uow:
+            uow.session.execute(delete(ProductionJobRow).where(ProductionJobRow.id == job_id))
+            uow.commit()
+    # then both count the job's load exactly when it is open and starts within the horizon
+    assert promise == quoted.ship_date
+    assert promise == baseline + timedelta(days=2 if counted else 0)
+
+
+def test_materials_short_delay_the_order_as_they_delay_its_quote(catalog: Engine) -> None:
+    # given 3 kg of alum in stock, 0.5 kg per dyed jacket, 7 days from the mill
+    few = ("JKT", {"M-DYE": "Indigo", "M-PRINT": "none"}, 2, "basic")
+    many = ("JKT", {"M-DYE": "Indigo", "M-PRINT": "none"}, 10, "basic")
+    # when 2 jackets (1 kg: in stock) and 10 jackets (5 kg: short) are quoted and ordered
+    few_promise, few_quote = _promise_and_quote(catalog, few)
+    many_promise, many_quote = _promise_and_quote(catalog, many)
+    # then the order waits for the alum as its quote does
+    assert few_promise == few_quote.ship_date
+    assert many_promise == many_quote.ship_date
+    materials = next(s for s in many_quote.stages if s.kind == "materials")
+    assert "ALUM" in materials.detail and materials.finish == NOW.date() + timedelta(days=7)
+    assert "ALUM" not in next(s.detail for s in few_quote.stages if s.kind == "materials")

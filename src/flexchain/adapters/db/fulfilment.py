@@ -41,8 +41,9 @@ from flexchain.domain.suppliers import ItemSupplier, Process, Tier
 
 __all__ = ["OPEN_JOB_STATUSES", "FulfilmentStore", "ProductRecord", "Row"]
 
-OPEN_JOB_STATUSES = (JobStatus.PLANNED, JobStatus.STARTED)
-"""Jobs whose units still load a supplier's capacity."""
+OPEN_JOB_STATUSES = tuple(status for status in JobStatus if status.is_open)
+"""Jobs whose units still load a supplier's capacity (:attr:`JobStatus.is_open`: planned,
+released, started), the same as :data:`flexchain.adapters.db.quotes.OPEN_JOBS`."""
 ZERO = Decimal(0)
 
 

@@ -55,8 +55,9 @@ _ZERO = Decimal(0)
 
 STOCK_KINDS = (LocationKind.WAREHOUSE.value, LocationKind.FACTORY.value)
 """Where stock counts as available to a quote (transit is not here yet)."""
-OPEN_JOBS = (JobStatus.PLANNED, JobStatus.STARTED)
-"""Jobs whose units still load a supplier's capacity."""
+OPEN_JOBS = tuple(status for status in JobStatus if status.is_open)
+"""Jobs whose units still load a supplier's capacity (:attr:`JobStatus.is_open`: planned,
+released, started; not finished, done or cancelled)."""
 
 
 def _table(row: type[Base]) -> Table:
@@ -215,9 +216,9 @@ def load_snapshot(
     """Everything a quote of ``sku`` reads, in at most seven queries whatever the product's size.
 
     Stock available is on hand minus reserved in warehouses and factories, not counting
-    reservations expired by the start of ``today`` (UTC). Booked load is the units of planned or
-    started jobs per supplier and process that start before ``today + horizon_days`` (or have
-    no start yet).
+    reservations expired by the start of ``today`` (UTC). Booked load is the units of open jobs
+    (:data:`OPEN_JOBS`) per supplier and process that start before ``today + horizon_days`` (or
+    have no start yet).
     """
     run = uow.session.connection().execute
     product = run(PRODUCT, {"sku": sku}).one_or_none()

@@ -9,7 +9,7 @@ from flexchain.demo.assortment import Family, Variant
 from flexchain.demo.data import Row
 from flexchain.demo.materials import BY_SKU as MATERIALS
 from flexchain.demo.materials import MATERIALS as ALL_MATERIALS
-from flexchain.demo.modules import OPTIONS, Module
+from flexchain.demo.modules import OPTION_MATERIALS, OPTIONS, Module
 from flexchain.domain.catalog import Item, ItemKind, SkuRule
 
 ASSEMBLER = "SEW-PT"
@@ -130,6 +130,22 @@ def option_rows(modules: list[Module]) -> list[Row]:
     ]
 
 
+def option_material_rows(modules: list[Module]) -> list[Row]:
+    """The components of the options of ``modules`` (``option-materials`` rows)."""
+    return [
+        {
+            "module_sku": module.sku,
+            "code": option.code,
+            "component_sku": sku,
+            "quantity": Decimal(quantity),
+            "scrap_pct": Decimal(0),
+        }
+        for module in modules
+        for option in OPTIONS.get(module.sku, ())
+        for sku, quantity in OPTION_MATERIALS.get((module.sku, option.code), ())
+    ]
+
+
 def bom_rows(variants: list[Variant], skus: list[str], modules: list[Module]) -> list[Row]:
     """Finished -> modules and packaging, one each; modules -> materials (3% scrap on fabric)."""
     rows: list[Row] = []
@@ -153,5 +169,6 @@ def bom_rows(variants: list[Variant], skus: list[str], modules: list[Module]) ->
 
 def used_materials(variants: list[Variant], modules: list[Module]) -> set[str]:
     used = {child for module in modules for child, _ in module.parts}
+    used.update(row["component_sku"] for row in option_material_rows(modules))
     used.update(sku for family in {v.family for v in variants} for sku in family.packaging)
     return used

@@ -22,6 +22,7 @@ LOAD_ORDER = (
     "items",
     "options",
     "bom",
+    "option-materials",
     "item-suppliers",
     "contracts",
     "contract-prices",

@@ -81,6 +81,7 @@ def generate(
         ],
         "options": catalog.option_rows(modules),
         "bom": catalog.bom_rows(variants, skus, modules),
+        "option-materials": catalog.option_material_rows(modules),
         "item-suppliers": network.item_supplier_rows(modules, materials),
         "contracts": network.contract_rows(today),
         "contract-prices": network.contract_price_rows(modules),

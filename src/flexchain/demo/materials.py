@@ -67,8 +67,11 @@ MATERIALS: tuple[Material, ...] = (
     # dyes and inks
     Material("DYE-INDIGO", "Plant indigo extract", "kg", "64.00", "DYE-PT", "1", "0.5"),
     Material("DYE-MADDER", "Madder root extract", "kg", "48.00", "DYE-PT", "1", "0.5"),
+    Material("DYE-WELD", "Weld extract", "kg", "36.00", "DYE-PT", "1", "0.5"),
+    Material("DYE-WALNUT", "Walnut hull extract", "kg", "30.00", "DYE-PT", "1", "0.5"),
     Material("DYE-ALUM", "Alum mordant", "kg", "4.20", "DYE-PT", "5", "5"),
     Material("INK-WB", "Water-based screen ink", "kg", "18.50", "PRINT-PT", "2", "1"),
+    Material("ENG-FILM", "Laser masking film", "m2", "9.00", "ENGR-ES", "1", "1"),
     # packaging
     _pack("PKG-BAG", "Compostable garment bag", "0.14"),
     _pack("PKG-BOX-S", "Small kraft gift box", "0.60"),

@@ -227,3 +227,19 @@ OPTIONS: dict[str, tuple[OptionDef, ...]] = {
         OptionDef("LOGO", "Customer logo", "12", 2),
     ),
 }
+
+OPTION_MATERIALS: dict[tuple[str, str], Parts] = {
+    (DYE.sku, "INDIGO"): (("DYE-INDIGO", "0.05"),),
+    (DYE.sku, "MADDER"): (("DYE-MADDER", "0.2"),),
+    (DYE.sku, "WELD"): (("DYE-WELD", "0.15"),),
+    (DYE.sku, "WALNUT"): (("DYE-WALNUT", "0.15"),),
+    (EMBROIDERY.sku, "LOGO"): (("THR-EMB", "60"),),
+    (PRINT.sku, "CHEST"): (("INK-WB", "0.01"),),
+    (PRINT.sku, "BACK"): (("INK-WB", "0.04"),),
+    (PRINT.sku, "ARTWORK"): (("INK-WB", "0.05"),),
+    (ENGRAVING.sku, "INITIALS"): (("ENG-FILM", "0.002"),),
+    (ENGRAVING.sku, "TEXT"): (("ENG-FILM", "0.004"),),
+    (ENGRAVING.sku, "LOGO"): (("ENG-FILM", "0.01"),),
+}
+"""What an option needs on top of its module's own parts, per module unit (natural dye and
+initials need nothing more: the mordant and the thread are the module's)."""

@@ -188,3 +188,27 @@ def test_generation_scales_to_5000_items_in_seconds() -> None:
 def test_impossible_arguments_are_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         generate(**kwargs)  # type: ignore[arg-type]
+
+
+def test_dye_print_and_engraving_options_carry_their_own_materials(demo: DemoData) -> None:
+    rows = demo.tables["option-materials"]
+    needs = {(row["module_sku"], row["code"]): row["component_sku"] for row in rows}
+    assert needs[("M-DYE", "MADDER")] == "DYE-MADDER"
+    assert {code for module, code in needs if module == "M-DYE"} == {
+        "INDIGO",
+        "MADDER",
+        "WELD",
+        "WALNUT",
+    }
+    assert {code for module, code in needs if module == "M-PRINT"} == {"CHEST", "BACK", "ARTWORK"}
+    assert {code for module, code in needs if module == "M-ENGRAVING"} == {
+        "INITIALS",
+        "TEXT",
+        "LOGO",
+    }
+    # an option that changes nothing material needs nothing (natural dye, no print, initials)
+    assert not {("M-DYE", "NATURAL"), ("M-PRINT", "NONE"), ("M-EMBROIDERY", "INITIALS")} & set(
+        needs
+    )
+    materials = {row["sku"] for row in demo.tables["items"] if row["kind"] == "raw"}
+    assert set(needs.values()) <= materials

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     """Cost of placing one order, for the EOQ."""
     plan_holding_rate: float = 0.25
     """Yearly holding cost as a share of unit cost."""
+    job_over_consumption: Decimal = Field(default=Decimal("0.20"), ge=0)
+    """A finished job that used more material than its bill of materials allows for the good
+    units it made, by more than this share (0.20: 20 %), gets an alert (docs/jobs.md)."""
     outbox_worker: bool = True
     """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
     outbox_interval_seconds: float = 0.5

@@ -14,6 +14,7 @@ from flexchain.config import Settings
 from flexchain.entrypoints.api import (
     errors,
     health,
+    jobs,
     orders,
     quotes,
     signals,
@@ -73,4 +74,5 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(tracking.router)
     api.include_router(quotes.router)
     api.include_router(signals.router)
+    api.include_router(jobs.router)
     return api

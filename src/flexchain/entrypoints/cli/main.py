@@ -16,6 +16,7 @@ import flexchain
 from flexchain.entrypoints.cli import (
     database,
     demo,
+    jobs,
     plan,
     quote,
     serve,
@@ -76,6 +77,7 @@ app.add_typer(storefront.inbox_app, name="inbox")
 app.add_typer(storefront.orders_app, name="orders")
 app.add_typer(storefront.outbox_app, name="outbox")
 app.add_typer(plan.plan_app, name="plan")
+app.add_typer(jobs.jobs_app, name="jobs")
 
 
 def run() -> None:

@@ -1,0 +1,100 @@
+"""``/jobs``: the same use cases as ``flexchain jobs`` (the supplier portal will call them too).
+
+``GET /jobs`` (``order``, ``supplier``, ``status``), ``GET /jobs/{id}``, and ``POST
+/jobs/{id}/release|start|progress|delay|finish|cancel``; every answer but the list is the job
+as ``jobs show --json`` prints it. Quantities are exact decimal strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from flexchain.entrypoints.api.deps import AppDep
+from flexchain.entrypoints.cli.render import plain
+from flexchain.services import jobs
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+class ProgressIn(BaseModel):
+    step: str
+    quantity: str
+    scrap: str = "0"
+
+
+class DelayIn(BaseModel):
+    days: int
+    reason: str
+
+
+class FinishIn(BaseModel):
+    quantity: str | None = None
+
+
+@router.get("")
+def list_jobs(
+    app: AppDep, order: str | None = None, supplier: str | None = None, status: str | None = None
+) -> Any:
+    """Jobs by planned start, of one order (id, store id or number), supplier or status."""
+    with app.uow(write=False) as uow:
+        found = jobs.list_jobs(uow, order=order, supplier=supplier, status=status)
+        return JSONResponse(plain(found))
+
+
+@router.get("/{job_id}")
+def show_job(job_id: int, app: AppDep) -> Any:
+    """One job with its steps, events and alerts."""
+    with app.uow(write=False) as uow:
+        return JSONResponse(plain(jobs.show_job(uow, job_id).as_dict()))
+
+
+def _act(app: Any, action: Any, job_id: int, **options: Any) -> JSONResponse:
+    with app.uow(actor="api") as uow:
+        detail = action(uow, job_id, now=datetime.now(UTC), **options)
+        uow.commit()
+    return JSONResponse(plain(detail.as_dict()))
+
+
+@router.post("/{job_id}/release")
+def release_job(job_id: int, app: AppDep) -> Any:
+    """Release a planned job: its materials move to the supplier's site."""
+    return _act(app, jobs.release_job, job_id)
+
+
+@router.post("/{job_id}/start")
+def start_job(job_id: int, app: AppDep) -> Any:
+    """The supplier started a released job."""
+    return _act(app, jobs.start_job, job_id)
+
+
+@router.post("/{job_id}/progress")
+def progress_job(job_id: int, body: ProgressIn, app: AppDep) -> Any:
+    """A step of a started job: good units and scrap."""
+    return _act(
+        app, jobs.progress_job, job_id, step=body.step, quantity=body.quantity, scrap=body.scrap
+    )
+
+
+@router.post("/{job_id}/delay")
+def delay_job(job_id: int, body: DelayIn, app: AppDep) -> Any:
+    """An open job's dates move later, with a reason."""
+    return _act(app, jobs.delay_job, job_id, days=body.days, reason=body.reason)
+
+
+@router.post("/{job_id}/finish")
+def finish_job(job_id: int, app: AppDep, body: FinishIn | None = None) -> Any:
+    """A started job finished with ``quantity`` good units (default: all)."""
+    tolerance = app.settings.job_over_consumption
+    quantity = body.quantity if body is not None else None
+    return _act(app, jobs.finish_job, job_id, quantity=quantity, tolerance=tolerance)
+
+
+@router.post("/{job_id}/cancel")
+def cancel_job(job_id: int, app: AppDep) -> Any:
+    """Cancel a job not yet started."""
+    return _act(app, jobs.cancel_job, job_id)

@@ -1,0 +1,377 @@
+"""Production jobs at the suppliers: list, show, and move them along their lifecycle.
+
+Each use case loads the job through :class:`flexchain.adapters.db.jobs.SqlJobStore` (its row
+locked), decides with :mod:`flexchain.domain.jobs` (which refuses illegal transitions and bad
+quantities), and writes the job, an event and its stock moves in the caller's unit of work:
+
+* ``release``: the job's materials (its item's bill of materials plus the chosen option's own)
+  move from the warehouse it works for to the supplier's site, so the work in progress is
+  visible there. Refused, nothing written, if the warehouse does not hold them.
+* ``start``: the supplier started; its order goes ``in_production`` if it was not yet.
+* ``progress``: a step done (good units, scrap); ``delay``: its dates move, with a reason.
+* ``finish``: what was issued for the job is consumed (site -> production), the good units are
+  made (production -> site) and come back to the warehouse, reserved for the order line with a
+  pick, so shipping the order takes them. Material used above the bill of materials for the
+  good units by more than the tolerance (default 20 %) raises an ``alert`` event on the job.
+  When every job of the order is finished (cancelled ones aside), the order becomes ``ready``.
+* ``cancel``: a job not yet started; materials already issued come back to the warehouse.
+
+Services take ``now`` from their caller; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flexchain.adapters.db.jobs import JobEventRecord, JobRecord, SqlJobStore
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.checks import choice, code
+from flexchain.domain.errors import NotFound
+from flexchain.domain.jobs import (
+    DEFAULT_OVER_CONSUMPTION,
+    JobAction,
+    check_delay,
+    check_finish,
+    check_step,
+    materials,
+    next_status,
+    order_ready,
+    over_consumption,
+)
+from flexchain.domain.orders import OPEN_STATUSES, JobStatus, OrderStatus, can_transition
+from flexchain.domain.stock import MoveKind, StockMove
+from flexchain.domain.values import utc
+from flexchain.services import fulfilment, inventory, orders
+
+__all__ = [
+    "ALERT",
+    "JobDetail",
+    "JobEventView",
+    "JobView",
+    "cancel_job",
+    "delay_job",
+    "finish_job",
+    "list_jobs",
+    "progress_job",
+    "release_job",
+    "show_job",
+    "start_job",
+]
+
+ALERT = "alert"
+"""The kind of a job event that warns a person (over-consumption)."""
+
+
+@dataclass(frozen=True)
+class JobView:
+    """One job as ``jobs list`` shows it."""
+
+    id: int
+    order: str | None
+    sku: str
+    option: str | None
+    value: str
+    supplier: str | None
+    process: str | None
+    quantity: Decimal
+    reason: str
+    status: JobStatus
+    planned_start: date | None
+    planned_finish: date | None
+    released_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    finished_quantity: Decimal | None
+    scrapped: Decimal
+    alerts: int
+
+
+@dataclass(frozen=True)
+class JobEventView:
+    kind: str
+    status: str
+    step: str | None
+    quantity: Decimal | None
+    scrap: Decimal | None
+    days: int | None
+    note: str
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """One job with its steps, its events (oldest first) and its alerts."""
+
+    job: JobView
+    site: str | None
+    steps: dict[str, Decimal]
+    events: tuple[JobEventView, ...]
+    alerts: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``jobs show --json`` and ``GET /jobs/{id}``: the job's fields,
+        then ``site``, ``steps`` (good units per step), ``events`` and ``alerts``."""
+        return {
+            **asdict(self.job),
+            "site": self.site,
+            "steps": dict(self.steps),
+            "events": [asdict(event) for event in self.events],
+            "alerts": list(self.alerts),
+        }
+
+
+def _view(job: JobRecord, events: list[JobEventRecord]) -> JobView:
+    return JobView(
+        id=job.id,
+        order=job.order,
+        sku=job.sku,
+        option=job.option,
+        value=job.value,
+        supplier=job.supplier,
+        process=job.process,
+        quantity=job.quantity,
+        reason=job.reason,
+        status=job.status,
+        planned_start=job.planned_start,
+        planned_finish=job.planned_finish,
+        released_at=job.released_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        finished_quantity=job.finished_quantity,
+        scrapped=sum((e.scrap or Decimal(0) for e in events), Decimal(0)),
+        alerts=sum(1 for e in events if e.kind == ALERT),
+    )
+
+
+def _steps(events: list[JobEventRecord]) -> dict[str, Decimal]:
+    done: dict[str, Decimal] = {}
+    for event in events:
+        if event.kind == JobAction.PROGRESS and event.step:
+            done[event.step] = done.get(event.step, Decimal(0)) + (event.quantity or 0)
+    return done
+
+
+def list_jobs(
+    uow: UnitOfWork,
+    *,
+    order: str | None = None,
+    supplier: str | None = None,
+    status: str | None = None,
+) -> list[JobView]:
+    """Jobs by planned start, of one order (id, store id or number), supplier or status."""
+    store = SqlJobStore(uow)
+    order_id = orders.find_order(uow, order).id if order else None
+    wanted = choice(JobStatus, status, "status") if status else None
+    if supplier is not None:
+        supplier = code(supplier, "supplier")
+        if not store.supplier_exists(supplier):
+            raise NotFound(f"unknown supplier {supplier!r}")
+    jobs = store.jobs(order_id=order_id, supplier=supplier, status=wanted)
+    events = store.events(job.id for job in jobs)
+    by_job: dict[int, list[JobEventRecord]] = {job.id: [] for job in jobs}
+    for event in events:
+        by_job[event.job_id].append(event)
+    return [_view(job, by_job[job.id]) for job in jobs]
+
+
+def show_job(uow: UnitOfWork, job_id: int) -> JobDetail:
+    """One job with its steps, events and alerts."""
+    store = SqlJobStore(uow)
+    job = store.job(job_id)
+    return _detail(store, job)
+
+
+def _detail(store: SqlJobStore, job: JobRecord) -> JobDetail:
+    events = store.events([job.id])
+    return JobDetail(
+        job=_view(job, events),
+        site=store.find_site(job.supplier_id) if job.supplier_id else None,
+        steps=_steps(events),
+        events=tuple(JobEventView(**_event_fields(e)) for e in events),
+        alerts=tuple(e.note for e in events if e.kind == ALERT),
+    )
+
+
+def _event_fields(event: JobEventRecord) -> dict[str, Any]:
+    fields = asdict(event)
+    del fields["job_id"]
+    return fields
+
+
+def _reference(job: JobRecord) -> str:
+    return f"job {job.id}"
+
+
+def _move(
+    job: JobRecord,
+    sku: str,
+    source: str,
+    target: str,
+    quantity: Decimal,
+    kind: MoveKind,
+    at: datetime,
+) -> StockMove:
+    return StockMove(sku, source, target, quantity, kind, _reference(job), at)
+
+
+def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
+    """Release a planned job to its supplier: its materials move to the supplier's site."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    status = next_status(job.status, JobAction.RELEASE)
+    if job.supplier_id is None:
+        raise NotFound(f"job {job.id} has no supplier: no capable supplier makes {job.sku}")
+    site = store.site(job.supplier_id)
+    home = store.home(job)
+    needed = materials(store.bom(job), job.quantity)
+    inventory.post_moves(
+        uow,
+        [
+            _move(job, sku, home, site, amount, MoveKind.TRANSFER, now)
+            for sku, amount in sorted(needed.items())
+        ],
+    )
+    store.update(job.id, status=status.value, released_at=now)
+    store.add_event(job.id, JobAction.RELEASE, status, at=now)
+    return _detail(store, store.job(job.id))
+
+
+def start_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
+    """The supplier started a released job; its order goes in production if it was not yet."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    status = next_status(job.status, JobAction.START)
+    store.update(job.id, status=status.value, started_at=now)
+    store.add_event(job.id, JobAction.START, status, at=now)
+    if job.order_id is not None:
+        order = orders.find_order(uow, job.order_id)
+        if order.status != OrderStatus.IN_PRODUCTION and can_transition(
+            order.status, OrderStatus.IN_PRODUCTION
+        ):
+            orders.set_status(uow, job.order_id, OrderStatus.IN_PRODUCTION.value, now=now)
+    return _detail(store, store.job(job.id))
+
+
+def progress_job(
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    step: str,
+    quantity: Decimal | int | str,
+    scrap: Decimal | int | str = 0,
+    now: datetime,
+) -> JobDetail:
+    """A step of a started job done: ``quantity`` good units, ``scrap`` lost."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    before = _steps(store.events([job.id]))
+    name = step.strip() if isinstance(step, str) else ""
+    done = check_step(job.status, job.quantity, before.get(name, Decimal(0)), step, quantity, scrap)
+    store.add_event(
+        job.id,
+        JobAction.PROGRESS,
+        job.status,
+        at=now,
+        step=done.step,
+        quantity=done.quantity,
+        scrap=done.scrap,
+    )
+    return _detail(store, store.job(job.id))
+
+
+def delay_job(uow: UnitOfWork, job_id: int, *, days: int, reason: str, now: datetime) -> JobDetail:
+    """An open job's dates move ``days`` later (its start too, unless it has started)."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    delay = check_delay(job.status, days, reason, job.planned_start, job.planned_finish)
+    store.update(job.id, planned_start=delay.planned_start, planned_finish=delay.planned_finish)
+    store.add_event(job.id, JobAction.DELAY, job.status, at=now, days=delay.days, note=delay.reason)
+    return _detail(store, store.job(job.id))
+
+
+def finish_job(
+    uow: UnitOfWork,
+    job_id: int,
+    *,
+    quantity: Decimal | int | str | None = None,
+    now: datetime,
+    tolerance: Decimal = DEFAULT_OVER_CONSUMPTION,
+) -> JobDetail:
+    """A started job finished with ``quantity`` good units (default: all of it)."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    made = check_finish(job.status, job.quantity, quantity)
+    status = next_status(job.status, JobAction.FINISH)
+    assert job.supplier_id is not None  # released jobs have one
+    site, home = store.site(job.supplier_id), store.home(job)
+    used = {sku: q for sku, q in store.at_site(_reference(job), site).items() if q > 0}
+    production = store.production_location()
+    moves = [
+        *(
+            _move(job, sku, site, production, amount, MoveKind.PRODUCTION_ISSUE, now)
+            for sku, amount in sorted(used.items())
+        ),
+        _move(job, job.sku, production, site, made, MoveKind.PRODUCTION_OUTPUT, now),
+        _move(job, job.sku, site, home, made, MoveKind.TRANSFER, now),
+    ]
+    inventory.post_moves(uow, moves)
+    store.update(job.id, status=status.value, finished_at=now, finished_quantity=made)
+    store.add_event(job.id, JobAction.FINISH, status, at=now, quantity=made)
+    for alert in over_consumption(used, store.bom(job), made, tolerance):
+        store.add_event(job.id, ALERT, status, at=now, note=f"over-consumption: {alert.message}")
+    if job.order_line_id is not None and _order_open(uow, job):
+        owner = store.line_owner(job.order_line_id)
+        ref = fulfilment.owner_ref(owner, owner)
+        inventory.reserve(uow, job.sku, home, made, ref, now=now)
+        store.add_pick(job, home, made)
+    _maybe_ready(uow, store, job, now)
+    return _detail(store, store.job(job.id))
+
+
+def cancel_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
+    """Cancel a job not yet started; what was issued for it comes back to the warehouse."""
+    now = utc(now, "now")
+    store = SqlJobStore(uow)
+    job = store.job(job_id, lock=True)
+    status = next_status(job.status, JobAction.CANCEL)
+    if job.supplier_id is not None and job.status is JobStatus.RELEASED:
+        site, home = store.site(job.supplier_id), store.home(job)
+        issued = store.at_site(_reference(job), site)
+        inventory.post_moves(
+            uow,
+            [
+                _move(job, sku, site, home, amount, MoveKind.TRANSFER, now)
+                for sku, amount in sorted(issued.items())
+                if amount > 0
+            ],
+        )
+    store.update(job.id, status=status.value)
+    store.add_event(job.id, JobAction.CANCEL, status, at=now)
+    _maybe_ready(uow, store, job, now)
+    return _detail(store, store.job(job.id))
+
+
+def _order_open(uow: UnitOfWork, job: JobRecord) -> bool:
+    return job.order_id is not None and (
+        orders.find_order(uow, job.order_id).status in OPEN_STATUSES
+    )
+
+
+def _maybe_ready(uow: UnitOfWork, store: SqlJobStore, job: JobRecord, now: datetime) -> None:
+    """The job's order becomes ready when all its jobs are done (see ``order_ready``)."""
+    if job.order_id is None:
+        return
+    order = orders.find_order(uow, job.order_id)
+    if can_transition(order.status, OrderStatus.READY) and order_ready(
+        store.order_jobs(job.order_id)
+    ):
+        orders.set_status(uow, job.order_id, OrderStatus.READY.value, now=now)

@@ -106,7 +106,8 @@ def test_plan_commands(company: Engine, database_url: str, tmp_path: Path) -> No
     view = json.loads(out)
     assert view["forecast"]["model"] and view["forecast"]["pattern"] == "smooth"
     assert 6 <= float(view["forecast"]["mean"]) <= 8
-    assert len(view["netting"]["periods"]) == 26
+    assert len(view["netting"]["periods"]) == 6  # the stored plan's horizon
+    assert view["run"] == 2  # the current plan
     code, _, err = flexchain_cli(database_url, "plan", "explain", "NOPE")
     assert code == 1 and "unknown item 'NOPE'" in err
 
@@ -163,6 +164,7 @@ def test_the_policy_matrix_and_costs_come_from_settings(
     cells = {f"{a}{x}": [0.5, 1] for a in "ABC" for x in "XYZ"}
     monkeypatch.setenv("FLEXCHAIN_PLAN_POLICY_MATRIX", json.dumps(cells))
     monkeypatch.setenv("FLEXCHAIN_PLAN_ORDER_COST", "0.01")
+    assert flexchain_cli(database_url, "plan", "--horizon", "6")[0] == 0
     code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
     assert code == 0
     values = {line["name"]: line["value"] for line in json.loads(out)["policy"]}
@@ -188,7 +190,7 @@ def test_demand_at_several_locations_adds_up_per_week(
 ) -> None:
     """History is read one row per location; the week's demand is their sum."""
     monday = NOW.date() - timedelta(days=NOW.weekday())
-    before = planning.explain_item(company, TEE, now=NOW, horizon=8)
+    before = _explained(company)
     with make_uow() as uow:  # the same weeks sold at a second warehouse too
         rows = [
             {
@@ -201,7 +203,90 @@ def test_demand_at_several_locations_adds_up_per_week(
         ]
         import_rows(uow, "demand", rows)
         uow.commit()
-    after = planning.explain_item(company, TEE, now=NOW, horizon=8)
+    after = _explained(company)
     assert after.inputs.history_weeks == before.inputs.history_weeks == 13
     assert after.inputs.history_total == before.inputs.history_total + 26
     assert after.forecast["mean"] > before.forecast["mean"]  # the forecast sees both
+
+
+def _explained(engine: Engine, sku: str = TEE) -> planning.ItemExplanation:
+    planning.run_plan(engine, now=NOW, horizon=8)
+    with UnitOfWork(engine, write=False) as uow:
+        return planning.explain_item(uow, sku)
+
+
+# --- issue 12: explain reads the stored plan; price breaks; short --------------------------------
+
+
+def test_explain_shows_the_stored_plan_and_its_backtest_not_a_recomputation(
+    company: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
+    # given a backtested plan
+    params = planning.PlanParameters(backtest=True)
+    first = planning.run_plan(company, now=NOW, horizon=8, params=params)
+    with UnitOfWork(company, write=False) as uow:
+        stored = planning.explain_item(uow, TEE)
+    # then explain shows the model the run kept and its backtest figures
+    assert stored.run == first.run_id
+    assert {"default_model", "mase", "wape", "bias"} <= set(stored.forecast)
+    assert stored.forecast["model"] and len(stored.netting.periods) == 8
+    # when the live data change afterwards (a much bigger week sold, more stock)
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    with make_uow() as uow:
+        rows = [
+            {
+                "sku": TEE,
+                "location": "WH",
+                "period_start": monday - timedelta(weeks=1),
+                "quantity": 500,
+            }
+        ]
+        import_rows(uow, "demand", rows)
+        uow.commit()
+    with UnitOfWork(company, write=False) as uow:
+        again = planning.explain_item(uow, TEE)
+    # then the explanation of that plan has not moved: it is what the run saw and decided
+    assert again == stored
+    with UnitOfWork(company, write=False) as uow:
+        values = {line.name: line.value for line in again.policy}
+        row = uow.session.execute(
+            select(
+                t.PlanItemRow.reorder_point,
+                t.PlanItemRow.order_quantity,
+                t.PlanItemRow.days_of_cover,
+                t.PlanItemRow.model,
+            )
+            .join(t.ItemRow, t.ItemRow.id == t.PlanItemRow.item_id)
+            .where(t.PlanItemRow.run_id == first.run_id, t.ItemRow.sku == TEE)
+        ).one()
+    # and ROP, order quantity and days of cover are stored with the plan, as explain shows them
+    assert row.model == stored.forecast["model"]
+    assert values["reorder_point"] and row.reorder_point >= 0 and row.order_quantity > 0
+    assert row.days_of_cover is not None
+
+
+def test_the_policy_step_uses_the_suppliers_price_breaks(
+    company: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
+    # given the tee's supplier sells 1,000 and more at a tenth of its cost
+    with make_uow() as uow:
+        tee = uow.session.scalars(select(t.ItemRow).where(t.ItemRow.sku == TEE)).one()
+        cost = tee.standard_cost or tee.list_price or 1
+        term = uow.session.scalars(
+            select(t.ItemSupplierRow).where(t.ItemSupplierRow.item_id == tee.id)
+        ).first()
+        if term is None:
+            supplier = uow.session.scalars(select(t.SupplierRow)).first()
+            assert supplier is not None
+            term = t.ItemSupplierRow(item_id=tee.id, supplier_id=supplier.id, lead_time_days=7)
+            uow.session.add(term)
+            uow.session.flush()
+        uow.session.add(
+            t.PriceBreakRow(item_supplier_id=term.id, min_quantity=1000, unit_price=cost / 10)
+        )
+        uow.commit()
+    explained = _explained(company)
+    values = {line.name: line.value for line in explained.policy}
+    # then the plan prices the lot at the break (recorded with the plan)
+    assert explained.price_breaks and explained.price_breaks[0].startswith("1000")
+    assert float(values["price_break_quantity"]) >= 1000

@@ -133,7 +133,9 @@ def test_explain_lists_each_open_po_line_in_its_week_and_a_late_one_in_week_0(
     )
 
     # when the fabric's plan is explained
-    view = planning.explain_item(company, FABRIC, now=NOW, horizon=HORIZON)
+    planning.run_plan(company, now=NOW, horizon=HORIZON)
+    with UnitOfWork(company, write=False) as uow:
+        view = planning.explain_item(uow, FABRIC)
 
     # then the late line is expected now, the other in its week, each named by order and line
     assert view.netting.receipts == [

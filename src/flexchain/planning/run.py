@@ -117,6 +117,8 @@ class Snapshot:
     """The default supplier's tier (S, A, B) per item: its agility in the policy."""
     lot: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     """(MOQ, multiple) per item."""
+    price_breaks: dict[int, tuple[tuple[Decimal, Decimal], ...]] = field(default_factory=dict)
+    """(minimum quantity, unit price) all-units breaks of the item's chosen supplier term."""
     stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     """(on hand, reserved) per item, summed over warehouses and factories."""
     receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)

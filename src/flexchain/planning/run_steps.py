@@ -17,10 +17,11 @@ import polars as pl
 from flexchain.domain.bom import BomLine
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy
+from flexchain.planning.dynamic_inputs import PRICE_BREAKS_DTYPE
 from flexchain.planning.forecast import backtest, choose_models
 from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
-from flexchain.planning.sensing import Sensing
+from flexchain.planning.sensing import Sensing, module_weekly, option_safety_stock
 
 if TYPE_CHECKING:
     from flexchain.planning.run import Snapshot
@@ -203,7 +204,9 @@ def policy_of_items(
     """Per forecast item, :func:`flexchain.planning.dynamic.dynamic_policy` (docs/policy.md):
     service level and review period from the ABC-XYZ matrix, safety stock with lead-time
     variability, reorder point, EOQ adjusted for uncertainty and the supplier's agility (tier),
-    rounded to MOQ and multiple, days of cover."""
+    the all-units price break of least cost (the chosen supplier term's breaks; the unit cost
+    below the first break is the item's unit value), rounded to MOQ and multiple, days of
+    cover."""
     ids = [item_id for item_id, f in forecasts.items() if item_id in snap.items]
     if not ids:
         return {}
@@ -224,8 +227,15 @@ def policy_of_items(
             "moq": [float(snap.lot[i][0]) for i in ids],
             "multiple": [float(snap.lot[i][1]) for i in ids],
             "unit_cost": [cost[i] for i in ids],
+            "price_breaks": [
+                [
+                    {"min_qty": float(minimum), "unit_price": float(price)}
+                    for minimum, price in snap.price_breaks.get(i, ())
+                ]
+                for i in ids
+            ],
         },
-        schema_overrides={"agility": pl.String},
+        schema_overrides={"agility": pl.String, "price_breaks": PRICE_BREAKS_DTYPE},
     )
     result = {}
     for row in dynamic_policy(frame, matrix=params.matrix).iter_rows(named=True):
@@ -292,9 +302,10 @@ def sensed_mrp(
 
     - a product with presale signals and no history gets its first batch (the upper end of the
       conversion model's range, ``high``) as demand in week 0, pegged ``presale``;
-    - when an option's share of add-to-carts jumps, the materials behind it get a safety stock
-      of ``(multiplier - 1) x`` their average weekly gross requirement over their lead time
-      (at least a week) on top of their own, and an ``option_shift`` exception says why.
+    - when an option's share of add-to-carts jumps, the materials behind it (its module's and
+      its own components) get the extra safety stock of
+      :func:`flexchain.planning.sensing.option_safety_stock` on top of their own, and an
+      ``option_shift`` exception says by how much.
     """
     if sensed is None:
         return mrp_of_items(snap, forecasts, policies, [])
@@ -305,14 +316,15 @@ def sensed_mrp(
         if row["item"] in skus and row["high"] > 0
     ]
     result, ids = mrp_of_items(snap, forecasts, policies, presale)
-    extra: dict[str, Decimal] = {}
-    for sku, factor in sensed.multipliers.items():
-        gross = result.gross.get(sku)
-        if sku not in ids or not gross:
-            continue
-        weekly = sum(gross, Decimal(0)) / len(gross)
-        lead_weeks = max(Decimal(snap.lead_days[ids[sku]]) / 7, Decimal(1))
-        extra[sku] = Decimal(math.ceil(Decimal(str(factor - 1)) * weekly * lead_weeks))
+    # the option's shift in module units a week x each material's quantity x its lead time
+    means = {item_id: float(f.mean) for item_id, f in forecasts.items()}
+    units = module_weekly(snap.bom, means, {i: item.sku for i, item in snap.items.items()})
+    lead_weeks = {item.sku: snap.lead_days[i] / 7 for i, item in snap.items.items()}
+    extra = {
+        sku: amount
+        for sku, amount in option_safety_stock(sensed, units, lead_weeks).items()
+        if sku in ids
+    }
     if extra:
         result, ids = mrp_of_items(snap, forecasts, policies, presale, extra)
     for row in sensed.alerts.iter_rows(named=True):

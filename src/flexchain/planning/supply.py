@@ -36,6 +36,8 @@ class SupplierTerms:
     lead_time_days: int
     moq: Decimal
     order_multiple: Decimal
+    price_breaks: tuple[tuple[Decimal, Decimal], ...] = ()
+    """(minimum quantity, unit price) of each all-units price break, by quantity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class SupplyTerms:
     tier: str | None
     moq: Decimal
     multiple: Decimal
+    price_breaks: tuple[tuple[Decimal, Decimal], ...] = ()
+    """The chosen item-supplier term's price breaks (what the policy step prices lots by)."""
 
 
 def supply_terms(
@@ -66,7 +70,8 @@ def supply_terms(
     up to whole days) plus its production cycle, with that capability's spread; a bought item's
     is its item-supplier term's (the default supplier's, else the first term), with no spread.
     The tier is the supplier of that term's (else the default supplier's); MOQ and multiple are
-    the larger of the item's and the term's (a multiple of 0 counts as 1).
+    the larger of the item's and the term's (a multiple of 0 counts as 1); the price breaks are
+    the chosen term's.
 
     ``terms`` and ``capabilities`` come in the order they were recorded: "first" means that.
     """
@@ -103,5 +108,6 @@ def supply_terms(
             tiers[supplier] if supplier is not None and supplier in tiers else None,
             moq,
             multiple or Decimal(1),
+            term.price_breaks if term else (),
         )
     return result

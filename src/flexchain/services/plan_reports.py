@@ -1,9 +1,9 @@
 """Reports on plans: a stored run's planned orders and exceptions (show, export), what changed
 between two runs and why (diff), and every number behind one item's plan (explain).
 
-Stored runs are read through the plans store (:mod:`flexchain.adapters.db.plans`); ``explain``
-recomputes the run read-only with :func:`flexchain.planning.run.run`. Every report returns
-frozen dataclasses; ``flexchain plan ... --json`` prints them field by field.
+Stored runs are read through the plans store (:mod:`flexchain.adapters.db.plan_reads`);
+``explain`` reads what the run recorded per item (``plan_items``), never recomputing. Every
+report returns frozen dataclasses; ``flexchain plan ... --json`` prints them field by field.
 """
 
 from __future__ import annotations
@@ -11,20 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import polars as pl
-
-from flexchain.adapters.db import plans as store
-from flexchain.adapters.db.plans import Database, PlanRun, SqlPlanStore
+from flexchain.adapters.db import plan_reads as store
+from flexchain.adapters.db.plan_reads import PlanRun
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.spreadsheets import write_workbook
 from flexchain.domain.errors import NotFound
 from flexchain.planning.dynamic import explain_row
-from flexchain.planning.run import PlanParameters, PlanResult, run
 
 __all__ = [
     "EXCEPTION_FIELDS",
@@ -300,104 +297,106 @@ class ItemExplanation:
     policy: list[PolicyLine]
     netting: Netting
     orders: list[ExplainedOrder] = field(default_factory=list)
+    run: int | None = None
+    """The plan version explained."""
+    price_breaks: list[str] = field(default_factory=list)
+    """The supplier's price breaks the policy step priced lots by (``min at price``)."""
 
 
-def explain_item(
-    db: Database,
-    sku: str,
-    *,
-    now: datetime,
-    horizon: int = 26,
-    params: PlanParameters | None = None,
-) -> ItemExplanation:
-    """Every number behind one item's plan, recomputed read-only from the current data:
-    its inputs, the safety-stock formula with its values, and the MRP netting per period.
+def explain_item(uow: UnitOfWork, sku: str, *, run_id: int | None = None) -> ItemExplanation:
+    """Every number behind one item's plan in the current plan (or ``run_id``), as the run
+    recorded it: its inputs, the forecast model (and, after ``plan --backtest``, its MASE, WAPE
+    and bias), the policy formulas with their values, and the netting per week. Nothing is
+    recomputed from live data.
 
     Raises
     ------
     NotFound
-        ``sku`` is not an active item.
+        There is no such plan, or ``sku`` is not an item it planned.
     """
-    snap = SqlPlanStore(db).load_snapshot(today=now.date(), horizon=horizon, now=now)
-    item_id = next((i for i, item in snap.items.items() if item.sku == sku), None)
-    if item_id is None:
-        raise NotFound(f"unknown item {sku!r}")
-    result = run(snap, params or PlanParameters())
-    mine = result.forecasts.get(item_id)
-    policy = result.policies.get(item_id)
+    run = current_run(uow, run_id)
+    item_id = next((i for i, s in store.skus(uow).items() if s == sku), None)
+    records = store.items_of(uow, run.id, item_id) if item_id is not None else []
+    if item_id is None or not records:
+        raise NotFound(f"unknown item {sku!r} in plan {run.id}")
+    record = records[0]  # the home location's
+    stored = record.explanation
+    inputs = stored.get("inputs", {})
+    forecast = stored.get("forecast", {})
+    accuracy = {
+        key: str(value)
+        for key, value in (
+            ("default_model", record.default_model),
+            ("mase", record.mase),
+            ("wape", record.wape),
+            ("bias", record.bias),
+        )
+        if value is not None
+    }
+    orders = [o for o in store.orders_of(uow, run.id) if o.item_id == item_id]
     return ItemExplanation(
         sku=sku,
-        inputs=_inputs(result, item_id),
+        inputs=ExplainedInputs(
+            on_hand=Decimal(inputs.get("on_hand", "0")),
+            allocated=Decimal(inputs.get("allocated", "0")),
+            lead_time_days=int(inputs.get("lead_time_days", 0)),
+            moq=Decimal(inputs.get("moq", "0")),
+            multiple=Decimal(inputs.get("multiple", "1")),
+            history_weeks=int(inputs.get("history_weeks", 0)),
+            history_total=Decimal(inputs.get("history_total", "0")),
+        ),
         forecast={
             "formula": "statsforecast model chosen by demand pattern (Syntetos-Boylan)",
-            "abc": mine.abc if mine else None,
-            "pattern": mine.pattern if mine else None,
-            "model": mine.model if mine else None,
-            "mean": mine.mean if mine else Decimal(0),
-            "sigma": mine.sigma if mine else None,
-            "weekly": mine.weekly if mine else [],
-            **(mine.accuracy if mine else {}),
+            "abc": forecast.get("abc"),
+            "pattern": forecast.get("pattern"),
+            "model": record.model,
+            "mean": Decimal(forecast.get("mean", "0")),
+            "sigma": Decimal(forecast["sigma"]) if forecast.get("sigma") else None,
+            "weekly": [Decimal(v) for v in forecast.get("weekly", [])],
+            **accuracy,
         },
-        policy=[PolicyLine(*line) for line in (explain_row(policy.row) if policy else [])],
-        netting=_netting(result, item_id, sku, horizon),
+        policy=[PolicyLine(*line) for line in explain_row(stored["policy"])]
+        if stored.get("policy")
+        else [],
+        netting=_netting(run, stored, orders),
         orders=[
             ExplainedOrder(
-                o.release_period, o.due_period, o.quantity, [f"{s}={q}" for s, q in o.pegs]
+                (o.release_date - run.period_start).days // 7,
+                (o.due_date - run.period_start).days // 7,
+                o.quantity,
+                [f"{source}={quantity}" for source, quantity in o.pegs],
             )
-            for o in result.mrp.planned
-            if o.item == sku
+            for o in orders
+            if o.location == ""
         ],
+        run=run.id,
+        price_breaks=[f"{minimum} at {price}" for minimum, price in inputs.get("price_breaks", [])],
     )
 
 
-def _inputs(result: PlanResult, item_id: int) -> ExplainedInputs:
-    snap = result.snapshot
-    weeks = sorted(
-        (week, Decimal(str(quantity)))
-        for week, quantity in snap.history.filter(pl.col("item") == item_id)
-        .group_by("date")
-        .agg(pl.col("quantity").sum())
-        .iter_rows()
-    )
-    on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
-    moq, multiple = snap.lot[item_id]
-    return ExplainedInputs(
-        on_hand=on_hand,
-        allocated=reserved,
-        lead_time_days=snap.lead_days[item_id],
-        moq=moq,
-        multiple=multiple,
-        history_weeks=len(weeks),
-        history_total=sum((q for _, q in weeks), Decimal(0)),
-    )
-
-
-def _netting(result: PlanResult, item_id: int, sku: str, horizon: int) -> Netting:
-    snap = result.snapshot
+def _netting(run: PlanRun, stored: dict[str, Any], orders: list[store.StoredOrder]) -> Netting:
+    """The netting table from the run's recorded gross requirements, receipts and orders."""
+    horizon = run.horizon
+    inputs = stored.get("inputs", {})
+    gross = [Decimal(v) for v in stored.get("gross", [])] or [Decimal(0)] * horizon
     receipts = [Decimal(0)] * horizon
     scheduled = []
-    for rid, period, quantity, source in snap.receipts:
-        if rid == item_id and period < horizon:
-            receipts[period] += quantity
-            week = snap.period_start + timedelta(weeks=period)
-            scheduled.append(ScheduledReceipt(source, period, week, quantity))
+    for source, period, week, quantity in stored.get("receipts", []):
+        if period < horizon:
+            receipts[period] += Decimal(quantity)
+            scheduled.append(
+                ScheduledReceipt(source, period, dt.date.fromisoformat(week), Decimal(quantity))
+            )
     planned = [Decimal(0)] * horizon
-    for order in result.mrp.planned:
-        if order.item == sku:
-            planned[order.due_period] += order.quantity
-    gross = result.mrp.gross.get(sku, [Decimal(0)] * horizon)
-    on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
-    projected, rows = on_hand - reserved, []
+    for order in orders:
+        if order.location == "":
+            planned[(order.due_date - run.period_start).days // 7] += order.quantity
+    projected = Decimal(inputs.get("on_hand", "0")) - Decimal(inputs.get("allocated", "0"))
+    rows = []
     for period in range(horizon):
         projected += receipts[period] + planned[period] - gross[period]
+        week = run.period_start + timedelta(weeks=period)
         rows.append(
-            NettingPeriod(
-                period,
-                snap.period_start + timedelta(weeks=period),
-                gross[period],
-                receipts[period],
-                planned[period],
-                projected,
-            )
+            NettingPeriod(period, week, gross[period], receipts[period], planned[period], projected)
         )
-    return Netting(NETTING_FORMULA, rows, sorted(scheduled, key=lambda r: (r.period, r.source)))
+    return Netting(NETTING_FORMULA, rows, scheduled)

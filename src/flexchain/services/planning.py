@@ -34,19 +34,21 @@ from flexchain.planning.run import (
     Stopwatch,
     monday,
 )
-from flexchain.services.plan_reports import current_run as current_run
 from flexchain.services.plan_reports import (
+    ItemExplanation,
     diff_runs,
     explain_item,
     export_plan,
     plan_rows,
 )
+from flexchain.services.plan_reports import current_run as current_run
 from flexchain.services.plan_reports import previous_run as previous_run
 
 __all__ = [
     "HISTORY_WEEKS",
     "STEPS",
     "STEP_WEIGHTS",
+    "ItemExplanation",
     "ItemForecast",
     "ItemPolicy",
     "PlanParameters",
@@ -146,6 +148,7 @@ def run_plan(
                 "orders": len(result.mrp.planned),
                 "exceptions": len(result.mrp.exceptions),
                 "seconds": {k: round(v, 3) for k, v in watch.seconds.items()},
+                "parameters": _recorded(params or PlanParameters()),
             }
             finished_at = clock() if clock is not None else now
             store.write_plan(
@@ -159,3 +162,13 @@ def run_plan(
     return PlanSummary(
         run_id, len(snap.items), len(result.mrp.planned), len(result.mrp.exceptions), watch.seconds
     )
+
+
+def _recorded(params: PlanParameters) -> dict[str, Any]:
+    """The run's parameters as JSON values, recorded with its stats."""
+    return {
+        "abc_cutoffs": list(params.abc_cutoffs),
+        "order_cost": params.order_cost,
+        "holding_rate": params.holding_rate,
+        "backtest": params.backtest,
+    }

@@ -7,7 +7,6 @@ functions read stored runs in the caller's unit of work, for ``plan show/export/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -28,8 +27,10 @@ from flexchain.adapters.db.tables import (
     LocationRow,
     PlanExceptionRow,
     PlanInputRow,
+    PlanItemRow,
     PlanOrderRow,
     PlanRunRow,
+    PriceBreakRow,
     ProductionJobRow,
     PurchaseOrderLineRow,
     SalesOrderLineRow,
@@ -40,6 +41,8 @@ from flexchain.adapters.db.tables import (
 from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.purchasing import POStatus
+from flexchain.planning.mrp import TRANSFER
+from flexchain.planning.plan_record import item_records
 from flexchain.planning.run import HISTORY_WEEKS, PlanItem, PlanResult, PlanRunStatus, Snapshot
 from flexchain.planning.run import monday as monday_of
 from flexchain.planning.sensing import sense
@@ -51,20 +54,7 @@ from flexchain.planning.supply import (
     supply_terms,
 )
 
-__all__ = [
-    "Database",
-    "PlanRun",
-    "SqlPlanStore",
-    "StoredException",
-    "StoredOrder",
-    "bom_links",
-    "current_run",
-    "exceptions_of",
-    "inputs_of",
-    "orders_of",
-    "previous_run",
-    "skus",
-]
+__all__ = ["Database", "SqlPlanStore", "load_snapshot"]
 
 Database = Engine
 """The handle of a database the services pass on to its stores."""
@@ -72,54 +62,6 @@ Database = Engine
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
 STOCK_KINDS = ("warehouse", "factory")
 OPEN_JOB = ("planned", "started")
-
-
-@dataclass(frozen=True)
-class PlanRun:
-    """A recorded planning run."""
-
-    id: int
-    status: PlanRunStatus
-    started_at: datetime
-    finished_at: datetime | None
-    period_start: date
-    horizon: int
-    actor: str
-    error: str | None
-    stats: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class StoredOrder:
-    number: int
-    item_id: int
-    kind: str
-    release_date: date
-    due_date: date
-    quantity: Decimal
-    pegs: list[list[str]]
-
-
-@dataclass(frozen=True)
-class StoredException:
-    item_id: int
-    kind: str
-    period_date: date
-    message: str
-
-
-def _run(row: PlanRunRow) -> PlanRun:
-    return PlanRun(
-        row.id,
-        PlanRunStatus(row.status),
-        row.started_at,
-        row.finished_at,
-        row.period_start,
-        row.horizon,
-        row.actor,
-        row.error,
-        dict(row.stats or {}),
-    )
 
 
 class SqlPlanStore:
@@ -155,6 +97,7 @@ class SqlPlanStore:
                 now=now,
                 items_with_history=partial(signals_store.items_with_history, reader),
                 bom=partial(signals_store.bom_frame, reader),
+                option_materials=partial(signals_store.option_materials_frame, reader),
             )
             snap = load_snapshot(reader, today=today, horizon=horizon)
         snap.sensed = sensed
@@ -207,6 +150,8 @@ def _write(
             "due_date": day(order.due_period),
             "quantity": order.quantity,
             "pegs": [[source, str(quantity)] for source, quantity in order.pegs],
+            "location": order.location,
+            "from_location": order.from_location if order.kind == TRANSFER else None,
         }
         for order in result.mrp.planned
     ]
@@ -221,10 +166,12 @@ def _write(
         for e in result.mrp.exceptions
     ]
     input_rows = [{"run_id": run_id, "item_id": i, "values": v} for i, v in inputs.items()]
+    item_rows = [{"run_id": run_id, **vars(record)} for record in item_records(result)]
     for table, rows in (
         (PlanOrderRow, order_rows),
         (PlanExceptionRow, exception_rows),
         (PlanInputRow, input_rows),
+        (PlanItemRow, item_rows),
     ):
         if rows:
             session.execute(insert(table), rows)
@@ -263,7 +210,9 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
     snap.firm += demand_store.job_demand(session, snap.period_of, OPEN_JOB)  # made-to-order jobs
-    snap.history = _history(session, snap.period_start)
+    snap.history = demand_store.with_sales(
+        session, _history(session, snap.period_start), snap.period_start
+    )
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap
 
@@ -281,8 +230,22 @@ def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
         ).all()
     ]
     tiers = dict(session.execute(select(SupplierRow.id, SupplierRow.tier)).all())
+    breaks: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    for term_id, minimum, price in session.execute(
+        select(
+            PriceBreakRow.item_supplier_id, PriceBreakRow.min_quantity, PriceBreakRow.unit_price
+        ).order_by(PriceBreakRow.item_supplier_id, PriceBreakRow.min_quantity)
+    ).all():
+        breaks.setdefault(term_id, []).append((minimum, price))
     terms = [
-        SupplierTerms(row.item_id, row.supplier_id, row.lead_time_days, row.moq, row.order_multiple)
+        SupplierTerms(
+            row.item_id,
+            row.supplier_id,
+            row.lead_time_days,
+            row.moq,
+            row.order_multiple,
+            tuple(breaks.get(row.id, ())),
+        )
         for row in session.scalars(select(ItemSupplierRow).order_by(ItemSupplierRow.id))
     ]
     own = [
@@ -302,6 +265,8 @@ def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
         if supply.tier is not None:
             snap.tier[item_id] = supply.tier
         snap.lot[item_id] = (supply.moq, supply.multiple)
+        if supply.price_breaks:
+            snap.price_breaks[item_id] = supply.price_breaks
 
 
 def _stock_and_receipts(session: Session, snap: Snapshot) -> None:
@@ -368,79 +333,3 @@ def _history(session: Session, period_start: date) -> pl.DataFrame:
         # Qty is stored in thousandths
         (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),
     )
-
-
-# --- stored runs, for the reports --------------------------------------------------------------
-
-
-def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRun | None:
-    """The given complete run, or the newest complete one; None if there is none."""
-    query = select(PlanRunRow).where(PlanRunRow.status == PlanRunStatus.COMPLETE.value)
-    if run_id is not None:
-        query = query.where(PlanRunRow.id == run_id)
-    row = uow.session.scalars(query.order_by(PlanRunRow.id.desc()).limit(1)).first()
-    return None if row is None else _run(row)
-
-
-def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
-    """The newest complete run before ``run_id``."""
-    row = uow.session.scalars(
-        select(PlanRunRow)
-        .where(PlanRunRow.status == PlanRunStatus.COMPLETE.value, PlanRunRow.id < run_id)
-        .order_by(PlanRunRow.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else _run(row)
-
-
-def skus(uow: UnitOfWork) -> dict[int, str]:
-    """Item id -> SKU of every item."""
-    return dict(uow.session.execute(select(ItemRow.id, ItemRow.sku)).all())
-
-
-def orders_of(uow: UnitOfWork, run_id: int) -> list[StoredOrder]:
-    """The planned orders of a run, by number."""
-    return [
-        StoredOrder(
-            row.number,
-            row.item_id,
-            row.kind,
-            row.release_date,
-            row.due_date,
-            row.quantity,
-            row.pegs,
-        )
-        for row in uow.session.scalars(
-            select(PlanOrderRow).where(PlanOrderRow.run_id == run_id).order_by(PlanOrderRow.number)
-        )
-    ]
-
-
-def exceptions_of(uow: UnitOfWork, run_id: int) -> list[StoredException]:
-    """The exceptions of a run, in the order they were written."""
-    return [
-        StoredException(row.item_id, row.kind, row.period_date, row.message)
-        for row in uow.session.scalars(
-            select(PlanExceptionRow)
-            .where(PlanExceptionRow.run_id == run_id)
-            .order_by(PlanExceptionRow.id)
-        )
-    ]
-
-
-def inputs_of(uow: UnitOfWork, run_id: int) -> dict[int, dict[str, str]]:
-    """Item id -> the inputs a run recorded for it."""
-    return {
-        row.item_id: row.values
-        for row in uow.session.scalars(select(PlanInputRow).where(PlanInputRow.run_id == run_id))
-    }
-
-
-def bom_links(uow: UnitOfWork) -> list[tuple[int, int]]:
-    """(parent id, child id) of every BOM line."""
-    return [
-        (parent, child)
-        for parent, child in uow.session.execute(
-            select(BomLineRow.parent_id, BomLineRow.child_id)
-        ).all()
-    ]

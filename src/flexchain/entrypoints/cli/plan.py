@@ -185,19 +185,21 @@ def explain(
     ctx: typer.Context,
     item: Annotated[str, typer.Argument(metavar="ITEM", help="A SKU.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    run: RunOption = None,
 ) -> None:
-    """The inputs, the formulas and every intermediate number behind one item's plan."""
-    with reported_errors(), opened(state_of(ctx)) as app:
-        params = planning.PlanParameters.from_settings(app.settings)
-        explained = plan_reports.explain_item(
-            app.engine, item, now=datetime.now(UTC), params=params
-        )
+    """The inputs, the formulas and every intermediate number behind one item's plan, as the
+    current plan (or --run N) recorded them."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        explained = plan_reports.explain_item(uow, item, run_id=run)
     view = plain(explained)
     if as_json:
         typer.echo(json.dumps(view, indent=2))
         return
     inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
-    console.print(f"{item}: {inputs}", markup=False, soft_wrap=True)
+    console.print(f"{item} in plan {view['run']}: {inputs}", markup=False, soft_wrap=True)
+    if view["price_breaks"]:
+        breaks = ", ".join(view["price_breaks"])
+        console.print(f"price breaks: {breaks}", markup=False, soft_wrap=True)
     values = ", ".join(
         f"{k} {plain(v)}"
         for k, v in view["forecast"].items()

@@ -35,6 +35,7 @@ from flexchain.adapters.db.tables.orders import (
 from flexchain.adapters.db.tables.planning import (
     PlanExceptionRow,
     PlanInputRow,
+    PlanItemRow,
     PlanOrderRow,
     PlanRunRow,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "PickRow",
     "PlanExceptionRow",
     "PlanInputRow",
+    "PlanItemRow",
     "PlanOrderRow",
     "PlanRunRow",
     "PresaleSignalRow",

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flexchain.adapters.db.tables.base import Base, utcnow
-from flexchain.adapters.db.types import Qty, UTCDateTime
+from flexchain.adapters.db.types import Dec, Qty, UTCDateTime
 
 
 class PlanRunRow(Base):
@@ -51,6 +51,10 @@ class PlanOrderRow(Base):
     due_date: Mapped[date] = mapped_column(Date)
     quantity: Mapped[Decimal] = mapped_column(Qty())
     pegs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    location: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    """Where it is due: a location code, ``""`` for the home warehouse."""
+    from_location: Mapped[str | None] = mapped_column(String(32))
+    """A ``transfer``'s source location (``""``: the home warehouse)."""
 
 
 class PlanExceptionRow(Base):
@@ -72,3 +76,28 @@ class PlanInputRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     values: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class PlanItemRow(Base):
+    """One buffer (item and location) of a run as the run saw and decided it, so that
+    ``plan explain`` shows the stored plan: the forecast model and its backtest figures, the
+    policy's numbers (safety stock, reorder point, order quantity, days of cover) and, in
+    ``explanation``, the inputs, the weekly forecast, the policy row, gross requirements and
+    scheduled receipts."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (UniqueConstraint("run_id", "item_id", "location"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location: Mapped[str] = mapped_column(String(32), default="")
+    model: Mapped[str | None] = mapped_column(String(32))
+    default_model: Mapped[str | None] = mapped_column(String(32))
+    mase: Mapped[Decimal | None] = mapped_column(Dec())
+    wape: Mapped[Decimal | None] = mapped_column(Dec())
+    bias: Mapped[Decimal | None] = mapped_column(Dec())
+    safety_stock: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    reorder_point: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    order_quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    days_of_cover: Mapped[Decimal | None] = mapped_column(Dec())
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

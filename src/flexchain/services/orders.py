@@ -26,9 +26,10 @@ from flexchain.adapters.db.orders.views import (
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
-from flexchain.domain.orders import OrderStatus, transition
+from flexchain.domain.orders import JobStatus, OrderStatus, transition, unplaced_job_message
+from flexchain.domain.shipping import Shipment, shipment
 from flexchain.domain.stock import MoveKind, StockMove
-from flexchain.services import availability, fulfilment, inventory
+from flexchain.services import availability, fulfilment, inventory, shipments
 
 __all__ = [
     "CUSTOMER_LOCATION",
@@ -49,6 +50,7 @@ __all__ = [
     "find_order",
     "list_orders",
     "set_status",
+    "ship",
     "show_order",
     "track",
 ]
@@ -207,6 +209,8 @@ class OrderDetail(_View):
     picks: tuple[PickView, ...]
     jobs: tuple[JobView, ...]
     stages: tuple[StageView, ...]
+    shipment: Shipment | None = None
+    exceptions: tuple[str, ...] = ()  # why it has no promise: jobs no supplier can take
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ def show_order(uow: UnitOfWork, ref: str | int, *, views: OrderReader | None = N
     reader = _reader(uow, views)
     order = find_order(uow, ref, views=reader)
     contents = reader.contents(order)
+    jobs = _jobs(contents)
     return OrderDetail(
         id=order.id,
         shop=contents.shop,
@@ -302,8 +307,14 @@ def show_order(uow: UnitOfWork, ref: str | int, *, views: OrderReader | None = N
         lines=_lines(contents),
         reservations=_reservations(contents),
         picks=_picks(contents),
-        jobs=_jobs(contents),
+        jobs=jobs,
         stages=_stages(reader, order.id),
+        shipment=shipments.view_of(order),
+        exceptions=tuple(  # open jobs no capable supplier can take
+            unplaced_job_message(j.sku, j.process)
+            for j in jobs
+            if j.supplier is None and JobStatus(j.status).is_open
+        ),
     )
 
 
@@ -409,6 +420,23 @@ def set_status(
     return _change(order)
 
 
+def ship(
+    uow: UnitOfWork,
+    ref: str | int,
+    *,
+    carrier: str,
+    tracking: str,
+    now: datetime,
+    tracking_url: str | None = None,
+) -> StatusChange:
+    """Ship a ready order: record carrier and tracking, post its picks, tell its store."""
+    sent = shipment(carrier, tracking, now, tracking_url=tracking_url)
+    order = find_order(uow, ref)
+    transition(order.status, OrderStatus.SHIPPED)  # refuse before writing anything
+    shipments.record(uow, order.id, sent)
+    return set_status(uow, order.id, OrderStatus.SHIPPED.value, now=now)
+
+
 def cancel(
     uow: UnitOfWork, ref: str | int, *, now: datetime, views: OrderReader | None = None
 ) -> StatusChange:
@@ -422,7 +450,9 @@ def cancel(
 
 
 def _ship(uow: UnitOfWork, order: StoredOrder, *, now: datetime) -> None:
-    """Post the open picks as shipments to the customer, consuming the reservations."""
+    """Post the open picks as shipments to the customer, consuming the reservations; tell
+    the store."""
+    shipments.shipped(uow, order.id, now=now)
     views = OrderViews(uow.session)
     customer = views.customer_location(CUSTOMER_LOCATION)
     touched = set()

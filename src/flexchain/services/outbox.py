@@ -1,4 +1,10 @@
-"""Send what the outbox holds to the shops: availability, with retries and backoff.
+"""Send what the outbox holds to the shops, with retries and backoff.
+
+Each row has a ``kind``: ``availability`` (a product's sellable quantity: Shopify's inventory
+level at the shop's location, WooCommerce's product stock, or a variation's under its parent
+product) or ``fulfilment`` (an order shipped: Shopify's fulfillment-orders API with tracking
+info and ``notify_customer``, WooCommerce's status ``completed`` and a customer note with the
+tracking number; see :mod:`flexchain.services.shipments`). Only active shops' rows are sent.
 
 Rows are claimed with a lease (``next_attempt_at`` moved a minute ahead) so a crashed sender
 never loses one and two senders never send the same row at once. Per shop, requests are spaced to
@@ -51,6 +57,7 @@ from flexchain.domain.outbox import (
     settle,
 )
 from flexchain.services.availability import AVAILABILITY
+from flexchain.services.shipments import FULFILMENT
 
 __all__ = [
     "BASE_DELAY",
@@ -111,14 +118,16 @@ class _Sender:
         self.pacer = pacer
 
     def send(self, shop: ShopEndpoint, message: OutboxMessage) -> None:
-        if message.kind != AVAILABILITY:
+        if message.kind not in (AVAILABILITY, FULFILMENT):
             raise PermanentFailure(f"unknown outbox kind {message.kind!r}")
         self.pacer.wait(shop.id, shop.platform)
         payload = message.payload
         base = shop.push_url or shop.api_url or f"https://{shop.domain}"
         if not shop.api_token:
             raise PermanentFailure(f"shop {shop.domain} has no API token: flexchain shop add ...")
-        if shop.platform == "shopify":
+        if message.kind == FULFILMENT:
+            self._fulfil(shop, base, shop.api_token, message)
+        elif shop.platform == "shopify":
             if not shop.external_location_id:
                 raise PermanentFailure(f"shop {shop.domain} has no --location-id for inventory")
             client = ShopifyClient(shop.domain, shop.api_token, self.http, base_url=base)
@@ -131,7 +140,29 @@ class _Sender:
         else:
             key, _, secret = shop.api_token.partition(":")
             woo = WooCommerceClient(base, key, secret, self.http)
-            woo.set_stock(str(payload["product_id"]), int(str(payload["available"])))
+            parent = payload.get("parent_id")
+            woo.set_stock(
+                str(payload["product_id"]),
+                int(str(payload["available"])),
+                parent_id=str(parent) if parent else None,
+            )
+
+    def _fulfil(self, shop: ShopEndpoint, base: str, token: str, message: OutboxMessage) -> None:
+        payload = message.payload
+        order_id = str(payload["order_id"])
+        if shop.platform == "shopify":
+            client = ShopifyClient(shop.domain, token, self.http, base_url=base)
+            tracking = {
+                "company": payload.get("carrier"),
+                "number": payload.get("tracking_number"),
+                "url": payload.get("tracking_url"),
+            }
+            notify = bool(payload.get("notify_customer", True))
+            client.fulfill(order_id, tracking, message.idempotency_key, notify_customer=notify)
+        else:
+            key, _, secret = token.partition(":")
+            woo = WooCommerceClient(base, key, secret, self.http)
+            woo.complete_order(order_id, str(payload.get("note") or "") or None)
 
 
 def dispatch_due(

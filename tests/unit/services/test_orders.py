@@ -91,7 +91,7 @@ def test_the_order_view_keeps_the_json_shape_and_hides_planning_fields() -> None
         "id", "shop", "external_id", "number", "status", "speed_tier", "currency", "subtotal",
         "total_tax", "total_discounts", "shipping", "total", "customer_email",
         "shipping_address", "promise_date", "tracking_token", "updated_at", "lines",
-        "reservations", "picks", "jobs", "stages",
+        "reservations", "picks", "jobs", "stages", "shipment", "exceptions",
     ]  # fmt: skip
     assert as_json["status"] == "received" and as_json["subtotal"] == "10"
     assert as_json["lines"][0]["options"] == [{"code": "X"}]  # lead time is planning's

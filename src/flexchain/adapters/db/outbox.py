@@ -1,6 +1,9 @@
 """The outbox store: queue a push (one pending row per shop, kind and key), list rows, and the
 dispatcher's claim -> load -> settle, each in its own short transaction.
 
+Only rows of active shops are claimed: a disabled shop's pending rows wait, untouched, until it
+is enabled again; a removed shop's are settled as failed (:meth:`OutboxRows.abandon`).
+
 Rows are claimed with a lease (``next_attempt_at`` moved ahead, ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL) so a crashed sender never loses one and two senders never send the same row at once.
 """
@@ -108,6 +111,25 @@ class OutboxRows:
     def flush(self) -> None:
         self.session.flush()
 
+    def abandon(self, shop_id: int, reason: str, now: datetime) -> int:
+        """Settle the shop's pending rows as failed with ``reason``; returns how many."""
+        rows = list(
+            self.session.scalars(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.shop_id == shop_id,
+                    OutboxRow.status == OutboxStatus.PENDING.value,
+                )
+                .with_for_update()
+            )
+        )
+        for row in rows:
+            row.status = OutboxStatus.FAILED.value
+            row.last_error = reason
+            row.next_attempt_at = now
+        self.session.flush()
+        return len(rows)
+
     def entries(self, statuses: tuple[str, ...], limit: int) -> list[OutboxEntry]:
         """Rows in ``statuses`` (any text: an unknown one matches nothing), oldest first, with
         their shop's domain."""
@@ -146,7 +168,9 @@ class OutboxDispatchStore:
         self.engine = engine
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[int]:
-        """Lease up to ``limit`` due pending rows (``next_attempt_at`` -> ``now + lease``)."""
+        """Lease up to ``limit`` due pending rows of active shops (``next_attempt_at`` ->
+        ``now + lease``)."""
+        active = select(ShopRow.id).where(ShopRow.active.is_(True))
         with UnitOfWork(self.engine, actor="outbox") as uow:
             rows = list(
                 uow.session.scalars(
@@ -154,6 +178,7 @@ class OutboxDispatchStore:
                     .where(
                         OutboxRow.status == OutboxStatus.PENDING.value,
                         OutboxRow.next_attempt_at <= now,
+                        OutboxRow.shop_id.in_(active),
                     )
                     .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
                     .limit(limit)

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.outbox import ShopEndpoint
-from flexchain.adapters.db.tables import ItemRow, LocationRow, ShopRow, SkuMappingRow
+from flexchain.adapters.db.tables import (
+    ItemRow,
+    LocationRow,
+    SalesOrderRow,
+    ShopRow,
+    SkuMappingRow,
+)
 
 __all__ = [
     "MappingRecord",
@@ -38,6 +44,7 @@ class ShopRecord:
     warehouse_id: int | None
     last_synced_at: datetime | None
     active: bool
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class MappingRecord:
     sku: str
     inventory_item_id: str | None
     external_product_id: str | None
+    external_parent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class PushTarget:
     sku: str
     inventory_item_id: str | None
     external_product_id: str | None
+    external_parent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ def _record(row: ShopRow) -> ShopRecord:
         row.warehouse_id,
         row.last_synced_at,
         row.active,
+        row.removed_at,
     )
 
 
@@ -144,9 +154,10 @@ class ShopStore:
         *,
         inventory_item_id: str | None,
         product_id: str | None,
-    ) -> tuple[str | None, str | None, bool]:
+        parent_id: str | None = None,
+    ) -> tuple[MappingRecord, bool]:
         """Map ``external_key`` (of ``shop_id``, or of every shop) to ``item_id``; the push keys
-        are set when given. Returns the mapping's push keys and whether it is new."""
+        are set when given. Returns the mapping and whether it is new."""
         session = self.session
         row = session.scalars(
             select(SkuMappingRow).where(
@@ -165,8 +176,42 @@ class ShopStore:
             row.inventory_item_id = inventory_item_id
         if product_id is not None:
             row.external_product_id = product_id
+        if parent_id is not None:
+            row.external_parent_id = parent_id
         session.flush()
-        return row.inventory_item_id, row.external_product_id, created
+        domain = self.session.scalar(select(ShopRow.domain).where(ShopRow.id == shop_id))
+        sku = self.session.scalar(select(ItemRow.sku).where(ItemRow.id == item_id)) or ""
+        mapping = MappingRecord(
+            domain,
+            external_key,
+            sku,
+            row.inventory_item_id,
+            row.external_product_id,
+            row.external_parent_id,
+        )
+        return mapping, created
+
+    def shop_by_id(self, shop_id: int) -> ShopRecord | None:
+        row = self.session.get(ShopRow, shop_id)
+        return _record(row) if row is not None else None
+
+    def set_state(self, shop_id: int, *, active: bool, removed_at: datetime | None) -> ShopRecord:
+        """Enable or disable a shop; ``removed_at`` marks it removed (kept, never deleted)."""
+        row = self.session.get(ShopRow, shop_id, with_for_update=True)
+        assert row is not None
+        row.active = active
+        row.removed_at = removed_at
+        self.session.flush()
+        return _record(row)
+
+    def orders_in(self, shop_id: int, statuses: Iterable[str]) -> list[str]:
+        """The numbers (else store ids) of the shop's orders in ``statuses``, oldest first."""
+        rows = self.session.execute(
+            select(SalesOrderRow.number, SalesOrderRow.external_id)
+            .where(SalesOrderRow.shop_id == shop_id, SalesOrderRow.status.in_(list(statuses)))
+            .order_by(SalesOrderRow.id)
+        ).all()
+        return [number or external for number, external in rows]
 
     def mappings(self) -> list[MappingRecord]:
         query = (
@@ -177,7 +222,12 @@ class ShopStore:
         )
         return [
             MappingRecord(
-                domain, row.external_key, sku, row.inventory_item_id, row.external_product_id
+                domain,
+                row.external_key,
+                sku,
+                row.inventory_item_id,
+                row.external_product_id,
+                row.external_parent_id,
             )
             for row, sku, domain in self.session.execute(query).all()
         ]
@@ -211,6 +261,7 @@ class ShopStore:
                 sku,
                 mapping.inventory_item_id,
                 mapping.external_product_id,
+                mapping.external_parent_id,
             )
             for mapping, sku in self.session.execute(
                 select(SkuMappingRow, ItemRow.sku)

@@ -1,4 +1,4 @@
-"""Shopify: order webhooks in, orders and inventory levels over the Admin REST API.
+"""Shopify: order webhooks in; orders, inventory levels and fulfillments over the Admin REST API.
 
 A webhook is verified (``X-Shopify-Hmac-Sha256``, base64 HMAC-SHA256 of the raw body) before its
 body is parsed. The body is the order JSON, read exactly: ``820982911946154508`` stays that id and
@@ -70,6 +70,8 @@ WEBHOOK_ID_HEADER: Final = "X-Shopify-Webhook-Id"
 EVENT_ID_HEADER: Final = "X-Shopify-Event-Id"
 TRIGGERED_AT_HEADER: Final = "X-Shopify-Triggered-At"
 PAGE_SIZE: Final = 250
+FULFILLABLE: Final = frozenset({"open", "in_progress"})
+"""Fulfillment-order statuses a fulfillment can still be created for."""
 
 
 def shop_domain_of(headers: Mapping[str, str]) -> str | None:
@@ -242,7 +244,8 @@ class ShopifyClient:
     domain
         The shop's ``*.myshopify.com`` domain, as webhooks name it.
     token
-        An Admin API access token (``read_orders``, ``write_inventory``).
+        An Admin API access token (``read_orders``, ``write_inventory``, and
+        ``write_merchant_managed_fulfillment_orders`` to report shipments).
     http
         The client to send with; its timeouts and transport are the caller's.
     api_version
@@ -351,3 +354,58 @@ class ShopifyClient:
             headers=headers,
             json_body=body,
         )
+
+    def fulfill(
+        self,
+        order_id: str | int,
+        tracking: Mapping[str, str | None],
+        idempotency_key: str,
+        *,
+        notify_customer: bool = True,
+    ) -> int:
+        """Fulfil what is still open of an order, with ``tracking`` (``company``, ``number``,
+        ``url``), through the fulfillment-orders API; returns how many fulfillment orders.
+
+        Reads the order's fulfillment orders, then creates one fulfillment for those still
+        open (``open``, ``in_progress``), all their lines. None open (already fulfilled, e.g. a
+        retry after a lost answer) is success with nothing sent: 0.
+        """
+        order = numeric_id(order_id, "order_id")
+        what = f"fulfil order {order} of {self.domain}"
+        response = request(
+            self._http,
+            "GET",
+            self._url(f"orders/{order}/fulfillment_orders.json"),
+            what=f"{what}: read its fulfillment orders",
+            headers=self._headers(),
+        )
+        data = json_of(response, what)
+        listed = data.get("fulfillment_orders") if isinstance(data, Mapping) else None
+        if not isinstance(listed, list):
+            raise PermanentFailure(f"{what}: the response has no fulfillment_orders list", 200)
+        open_ids = [
+            numeric_id(str(entry.get("id")), "fulfillment_orders[].id")
+            for entry in listed
+            if isinstance(entry, Mapping) and entry.get("status") in FULFILLABLE
+        ]
+        if not open_ids:
+            return 0
+        info = {name: value for name, value in tracking.items() if value}
+        body = {
+            "fulfillment": {
+                "line_items_by_fulfillment_order": [
+                    {"fulfillment_order_id": ident} for ident in open_ids
+                ],
+                "tracking_info": info,
+                "notify_customer": notify_customer,
+            }
+        }
+        request(
+            self._http,
+            "POST",
+            self._url("fulfillments.json"),
+            what=what,
+            headers={**self._headers(), "Idempotency-Key": idempotency_key},
+            json_body=body,
+        )
+        return len(open_ids)

@@ -1,4 +1,5 @@
-"""WooCommerce: order webhooks in, orders and product stock over the REST API (``wc/v3``).
+"""WooCommerce: order webhooks in; orders, product stock and completion over the REST API
+(``wc/v3``).
 
 A webhook is verified (``X-WC-Webhook-Signature``, base64 HMAC-SHA256 of the raw body) before its
 body is parsed. When a webhook is saved, WooCommerce first sends an unsigned form-encoded ping
@@ -353,6 +354,34 @@ class WooCommerceClient:
             json_body={"manage_stock": True, "stock_quantity": stock_quantity},
             auth=self._auth,
         )
+
+    def complete_order(self, order_id: str | int, note: str | None) -> None:
+        """Mark an order ``completed`` (WooCommerce e-mails the customer), then add ``note``
+        (the carrier and tracking number) as a note to the customer.
+
+        The status goes first: setting it again is harmless, so a retry after a failed note
+        sends the note once. Raises :class:`RateLimited`, :class:`TemporaryFailure` or
+        :class:`PermanentFailure`.
+        """
+        order = numeric_id(order_id, "order_id")
+        what = f"complete order {order} of {self.domain}"
+        request(
+            self._http,
+            "PUT",
+            self._url(f"orders/{order}"),
+            what=what,
+            json_body={"status": "completed"},
+            auth=self._auth,
+        )
+        if note:
+            request(
+                self._http,
+                "POST",
+                self._url(f"orders/{order}/notes"),
+                what=f"{what}: add the tracking note",
+                json_body={"note": note, "customer_note": True},
+                auth=self._auth,
+            )
 
 
 def _total_pages(response: httpx.Response) -> int | None:

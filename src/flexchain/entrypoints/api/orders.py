@@ -1,17 +1,28 @@
-"""``GET /orders`` and ``GET /orders/{ref}``: the same views as ``flexchain orders list|show``."""
+"""``GET /orders``, ``GET /orders/{ref}`` and ``POST /orders/{ref}/ship``: the same views and
+use cases as ``flexchain orders list|show|ship``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+class ShipmentCreate(BaseModel):
+    """How a ready order leaves: the carrier and its tracking number (and link)."""
+
+    carrier: str = Field(examples=["DHL"])
+    tracking: str = Field(examples=["00340434161094042557"])
+    tracking_url: str | None = Field(default=None, examples=["https://www.dhl.com/track"])
 
 
 @router.get("")
@@ -26,3 +37,22 @@ def show_order(ref: str, app: AppDep) -> Any:
     """One order by id, store order id or number: lines, reservations, picks, jobs, stages."""
     with app.uow(write=False) as uow:
         return JSONResponse(plain(orders.show_order(uow, ref).as_dict()))
+
+
+@router.post("/{ref}/ship")
+def ship_order(ref: str, shipment: ShipmentCreate, app: AppDep) -> Any:
+    """Ship a ready order: record carrier and tracking, post its picks, queue the fulfilment
+    to its store; answers the order as ``GET /orders/{ref}`` shows it. 422 if the order is
+    not ready or a field is empty, 404 if there is no such order."""
+    with app.uow(actor="api") as uow:
+        changed = orders.ship(
+            uow,
+            ref,
+            carrier=shipment.carrier,
+            tracking=shipment.tracking,
+            tracking_url=shipment.tracking_url,
+            now=datetime.now(UTC),
+        )
+        view = orders.show_order(uow, changed.id).as_dict()
+        uow.commit()
+    return JSONResponse(plain(view))

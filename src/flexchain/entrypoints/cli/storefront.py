@@ -20,7 +20,9 @@ shop_app = typer.Typer(help="Shops (Shopify, WooCommerce) that send orders.", no
 sku_app = typer.Typer(help="Map a store's SKUs or variant ids to ours.", no_args_is_help=True)
 inbox_app = typer.Typer(help="Webhooks received, as stored.", no_args_is_help=True)
 orders_app = typer.Typer(help="Sales orders from the shops.", no_args_is_help=True)
-outbox_app = typer.Typer(help="Pushes to the shops (availability).", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="Pushes to the shops (availability, fulfilment).", no_args_is_help=True
+)
 
 
 def _records(items: list[Any]) -> list[dict[str, Any]]:
@@ -105,6 +107,48 @@ def shop_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     _show(records, SHOP_COLUMNS, as_json, "No shops yet: flexchain shop add --help")
 
 
+def _shop_state(view: shops.ShopView, verb: str) -> None:
+    console.print(f"shop {view.domain} ({view.platform}) {verb}", markup=False, soft_wrap=True)
+
+
+@shop_app.command("disable")
+def shop_disable(
+    ctx: typer.Context, domain: Annotated[str, typer.Argument(metavar="DOMAIN")]
+) -> None:
+    """Stop taking the shop's webhooks, syncing it and pushing to it (until shop enable)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        view = shops.disable_shop(uow, domain)
+        uow.commit()
+    _shop_state(view, "disabled: webhooks refused, no sync, pushes wait")
+
+
+@shop_app.command("enable")
+def shop_enable(
+    ctx: typer.Context, domain: Annotated[str, typer.Argument(metavar="DOMAIN")]
+) -> None:
+    """Take a disabled or removed shop back."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        view = shops.enable_shop(uow, domain)
+        uow.commit()
+    _shop_state(view, "enabled")
+
+
+@shop_app.command("remove")
+def shop_remove(
+    ctx: typer.Context,
+    domain: Annotated[str, typer.Argument(metavar="DOMAIN")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove it even while it has open orders.")
+    ] = False,
+) -> None:
+    """Remove a shop; its orders and webhooks are kept. Refused while it has open orders."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        view, still_open = shops.remove_shop(uow, domain, now=datetime.now(UTC), force=force)
+        uow.commit()
+    kept = f"; {len(still_open)} open order(s) kept" if still_open else ""
+    _shop_state(view, f"removed (its orders and webhooks are kept{kept})")
+
+
 @shop_app.command("sync")
 def shop_sync(
     ctx: typer.Context,
@@ -140,7 +184,12 @@ def sku_map(
         str | None, typer.Option("--inventory-item-id", help="Shopify inventory item to push to.")
     ] = None,
     product_id: Annotated[
-        str | None, typer.Option("--product-id", help="WooCommerce product to push to.")
+        str | None,
+        typer.Option("--product-id", help="WooCommerce product (or variation) to push to."),
+    ] = None,
+    parent_id: Annotated[
+        str | None,
+        typer.Option("--parent-id", help="WooCommerce: the product of the variation."),
     ] = None,
 ) -> None:
     """Map a store SKU or variant id to one of our SKUs (and where availability goes)."""
@@ -152,6 +201,7 @@ def sku_map(
             shop=shop,
             inventory_item_id=inventory_item_id,
             product_id=product_id,
+            parent_id=parent_id,
         )
         uow.commit()
     where = f" for {view.shop}" if view.shop else ""
@@ -173,6 +223,7 @@ def sku_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         ("sku", "SKU"),
         ("inventory_item_id", "Inventory item"),
         ("external_product_id", "Product"),
+        ("external_parent_id", "Parent"),
     )
     _show(records, columns, as_json, "No SKU mappings.")
 
@@ -317,6 +368,42 @@ def orders_status(
         label, now_status = order.number or order.external_id, order.status
         uow.commit()
     console.print(f"order {label}: {now_status}", markup=False, soft_wrap=True)
+
+
+@orders_app.command("ship")
+def orders_ship(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Our id, the store's id or number.")],
+    carrier: Annotated[str, typer.Option("--carrier", help="Who carries it, e.g. DHL.")],
+    tracking: Annotated[str, typer.Option("--tracking", help="The tracking number.")],
+    tracking_url: Annotated[
+        str | None, typer.Option("--tracking-url", help="A link to follow the parcel.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON document only.")] = False,
+) -> None:
+    """Ship a ready order: post its picks and tell its store (fulfilment with tracking)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+        order = orders.ship(
+            uow,
+            ref,
+            carrier=carrier,
+            tracking=tracking,
+            tracking_url=tracking_url,
+            now=datetime.now(UTC),
+        )
+        view = orders.show_order(uow, order.id).as_dict()
+        uow.commit()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(plain(view), ensure_ascii=False, indent=2))
+        return
+    label = view["number"] or view["external_id"]
+    console.print(
+        f"order {label}: shipped with {carrier}, tracking {tracking}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @orders_app.command("cancel")

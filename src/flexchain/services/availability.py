@@ -145,6 +145,8 @@ def queue_pushes(
                 "product_id": mapping.external_product_id,
                 "location_id": shop.external_location_id,
             }
+            if mapping.external_parent_id:  # a WooCommerce variation, under its product
+                payload["parent_id"] = mapping.external_parent_id
             outbox.enqueue(shop.id, AVAILABILITY, f"{mapping.sku}@{key}", payload, now)
             queued += 1
     outbox.flush()

@@ -29,6 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from flexchain.adapters.db.availability import AvailabilityReads
 from flexchain.adapters.db.stock import Reservations, SqlStockStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import InsufficientStock, NotFound, ValidationError
@@ -50,6 +51,7 @@ from flexchain.domain.stock import (
 )
 from flexchain.domain.values import quantity as as_quantity
 from flexchain.domain.values import utc
+from flexchain.services import availability
 
 __all__ = [
     "BalanceView",
@@ -165,7 +167,8 @@ def post_moves(uow: UnitOfWork | StockStore, moves: Sequence[StockMove]) -> None
     Load: items and locations in one query each, every balance involved locked once (in
     primary-key order) and swept of expired reservations once, the reservations the moves
     consume. Decide: each move checked against the running figures with the domain's rules.
-    Write: each balance once, the moves appended together.
+    Write: each balance once, the moves appended together; on the database, the availability
+    push of every item whose warehouse stock changed is queued in the same unit of work.
 
     Raises
     ------
@@ -182,6 +185,25 @@ def post_moves(uow: UnitOfWork | StockStore, moves: Sequence[StockMove]) -> None
     held = _load_held(store, moves, ends, balances)
     changes, consumed = _settle(moves, ends, balances, held)
     store.write_moves(moves, changes, consumed)
+    if isinstance(uow, UnitOfWork):
+        _queue_sellable(uow, moves, ends)
+
+
+def _queue_sellable(
+    uow: UnitOfWork, moves: Sequence[StockMove], ends: Sequence[tuple[Location, Location]]
+) -> None:
+    """Queue the availability push of every item whose warehouse stock the moves changed (what
+    a shop may sell is counted over warehouses), whatever posted them: a stock command, an
+    import, a shipment, a job's material issue or output. Dated by the latest move."""
+    skus = {
+        move.item_sku
+        for move, (source, target) in zip(moves, ends, strict=True)
+        if LocationKind.WAREHOUSE in (source.kind, target.kind)
+    }
+    if skus:
+        latest = max(move.at for move in moves)
+        item_ids = AvailabilityReads(uow.session).item_ids(skus)
+        availability.queue_pushes(uow, item_ids, now=latest)
 
 
 def _check_moves(store: StockStore, moves: Sequence[StockMove]) -> list[tuple[Location, Location]]:

@@ -20,6 +20,10 @@ class AvailabilityReads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def item_ids(self, skus: Iterable[str]) -> list[int]:
+        """The ids of the items ``skus`` name (unknown SKUs left out)."""
+        return list(self.session.scalars(select(ItemRow.id).where(ItemRow.sku.in_(set(skus)))))
+
     def products_of(self, item_ids: Iterable[int]) -> dict[int, set[int]]:
         """For each of ``item_ids`` that is a finished product or a module of one: those
         finished products (a product counts toward itself)."""

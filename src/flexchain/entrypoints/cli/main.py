@@ -67,7 +67,7 @@ def main(
 app.command()(database.init)
 app.command("import")(transfer.import_)
 app.command()(transfer.export)
-app.command()(stock.stock)
+app.add_typer(stock.stock_app, name="stock")
 app.command()(demo.demo)
 app.command()(serve.serve)
 app.command()(quote.quote)

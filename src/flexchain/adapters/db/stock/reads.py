@@ -1,4 +1,10 @@
-"""What the stock store reads without locking: the balances listing, the ledger's sum of moves."""
+"""What the stock store reads without locking: the balances listing, the ledger's sum of moves.
+
+``on_order`` is not a stored figure: the listing derives it from the open purchase order lines
+(what each still brings), shown at the receiving warehouse (:func:`receiving_warehouse`), so it
+follows every import, receipt and closing of a line. The ``stock_balances.on_order`` column is
+not read.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.stock.locks import ACTIVE
 from flexchain.adapters.db.tables import (
     ItemRow,
     LocationRow,
+    PurchaseOrderLineRow,
     ReservationRow,
     StockBalanceRow,
     StockMoveRow,
 )
-from flexchain.domain.stock import INTERNAL_KINDS, BalanceView
+from flexchain.adapters.db.types import Qty
+from flexchain.domain.purchasing import POStatus
+from flexchain.domain.stock import INTERNAL_KINDS, BalanceView, LocationKind
 
-__all__ = ["balances", "moves_total"]
+__all__ = ["balances", "moves_total", "on_order", "receiving_warehouse"]
 
 _INTERNAL = sorted(kind.value for kind in INTERNAL_KINDS)
+_ZERO = Decimal(0)
 
 
 def balances(
@@ -65,34 +75,70 @@ def balances(
         query = query.where(ItemRow.sku == item)
     if location:
         query = query.where(LocationRow.code == location)
+    receiving = receiving_warehouse(session)
+    ordered = on_order(session, item) if receiving is not None else {}
+    if location and location != receiving:
+        ordered = {}
     if not include_empty:
         query = query.where(
             or_(
                 StockBalanceRow.on_hand != 0,
                 StockBalanceRow.reserved != 0,
                 StockBalanceRow.in_transit != 0,
-                StockBalanceRow.on_order != 0,
+                and_(ItemRow.sku.in_(ordered), LocationRow.code == receiving),
             )
         )
-    views = []
+    views = {}
     for row in session.execute(query):
         balance: StockBalanceRow = row[0]
         stale = row.quantity or Decimal(0)  # sum() keeps the Qty type: already a Decimal
         reserved = balance.reserved - stale
-        views.append(
-            BalanceView(
-                sku=row.sku,
-                item_name=row.name,
-                location=row.code,
-                on_hand=balance.on_hand,
-                reserved=reserved,
-                available=balance.on_hand - reserved,
-                in_transit=balance.in_transit,
-                on_order=balance.on_order,
-                uom=row.uom,
-            )
+        views[(row.sku, row.code)] = BalanceView(
+            sku=row.sku,
+            item_name=row.name,
+            location=row.code,
+            on_hand=balance.on_hand,
+            reserved=reserved,
+            available=balance.on_hand - reserved,
+            in_transit=balance.in_transit,
+            on_order=ordered.get(row.sku, _ZERO) if row.code == receiving else _ZERO,
+            uom=row.uom,
         )
-    return views
+    missing = [sku for sku in ordered if (sku, receiving) not in views]
+    if missing and receiving is not None:
+        for sku, name, uom in session.execute(
+            select(ItemRow.sku, ItemRow.name, ItemRow.uom).where(ItemRow.sku.in_(missing))
+        ):
+            views[(sku, receiving)] = BalanceView(
+                sku, name, receiving, _ZERO, _ZERO, _ZERO, _ZERO, ordered[sku], uom
+            )
+    return [views[key] for key in sorted(views)]
+
+
+def receiving_warehouse(session: Session) -> str | None:
+    """Where open purchase order lines are expected (they name no location): the first
+    warehouse by code, the one order picking also tries first when no other is named."""
+    return session.scalar(
+        select(LocationRow.code)
+        .where(LocationRow.kind == LocationKind.WAREHOUSE.value)
+        .order_by(LocationRow.code)
+        .limit(1)
+    )
+
+
+def on_order(session: Session, item: str | None = None) -> dict[str, Decimal]:
+    """What open purchase order lines still bring, by SKU: ``quantity - received_quantity`` of
+    every ``open`` line (as planning nets them)."""
+    line = PurchaseOrderLineRow
+    query = (
+        select(ItemRow.sku, type_coerce(func.sum(line.quantity - line.received_quantity), Qty()))
+        .join(ItemRow, ItemRow.id == line.item_id)
+        .where(line.status == POStatus.OPEN.value, line.received_quantity < line.quantity)
+        .group_by(ItemRow.sku)
+    )
+    if item:
+        query = query.where(ItemRow.sku == item)
+    return {sku: Decimal(total) for sku, total in session.execute(query) if total}
 
 
 def moves_total(session: Session, item_id: int, location_id: int) -> Decimal:

@@ -18,6 +18,7 @@ from flexchain.entrypoints.api import (
     orders,
     quotes,
     signals,
+    stock,
     tracking,
     webhooks,
 )
@@ -74,5 +75,6 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(tracking.router)
     api.include_router(quotes.router)
     api.include_router(signals.router)
+    api.include_router(stock.router)
     api.include_router(jobs.router)
     return api

@@ -1,0 +1,144 @@
+"""``GET /stock`` and ``POST /stock/receive|transfer|adjust|count``: the same views and use cases
+as ``flexchain stock`` and its commands (quantities as exact decimal strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.entrypoints.api.deps import AppDep
+from flexchain.entrypoints.cli.render import plain
+from flexchain.services import inventory, stock_commands
+from flexchain.services.stock_commands import StockChange
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/stock", tags=["stock"])
+
+Sku = Field(min_length=1, max_length=64, examples=["TEE-COTTON-BLACK-M"])
+Code = Field(min_length=1, max_length=64, examples=["WH-LIS"])
+
+
+class Receive(BaseModel):
+    sku: str = Sku
+    quantity: Decimal = Field(gt=0, examples=["12"])
+    location: str = Code
+    reference: str = Field(default="", max_length=200, examples=["PO-1001/2"])
+    reason: str = Field(default="", max_length=200)
+
+
+class Transfer(BaseModel):
+    sku: str = Sku
+    quantity: Decimal = Field(gt=0)
+    from_location: str = Field(alias="from", min_length=1, max_length=64)
+    to_location: str = Field(alias="to", min_length=1, max_length=64)
+    reference: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=200)
+
+
+class Adjust(BaseModel):
+    sku: str = Sku
+    delta: Decimal = Field(examples=["-3"])
+    location: str = Code
+    reason: str = Field(min_length=1, max_length=200, examples=["damaged in the warehouse"])
+    reference: str = Field(default="", max_length=200)
+
+
+class Count(BaseModel):
+    sku: str = Sku
+    quantity: Decimal = Field(ge=0)
+    location: str = Code
+    reference: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=200)
+
+
+@router.get("")
+def list_stock(app: AppDep, item: str | None = None, location: str | None = None) -> Any:
+    """Balances per item and internal location (as ``flexchain stock --json``)."""
+    with app.uow(write=False) as uow:
+        views = inventory.balances(uow, now=datetime.now(UTC), item=item, location=location)
+    return JSONResponse(plain(views))
+
+
+def _run(app: Any, use_case: Callable[[UnitOfWork, datetime], StockChange]) -> JSONResponse:
+    with app.uow() as uow:
+        change = use_case(uow, datetime.now(UTC))
+        uow.commit()
+    return JSONResponse(plain(change.as_dict()), status_code=201)
+
+
+@router.post("/receive", status_code=201)
+def receive(body: Receive, app: AppDep) -> Any:
+    """Goods arrived at ``location`` (a receipt move; a ``reference`` naming a purchase order
+    counts against its open lines of the item)."""
+    return _run(
+        app,
+        lambda uow, now: stock_commands.receive(
+            uow,
+            body.sku,
+            body.quantity,
+            location=body.location,
+            now=now,
+            reference=body.reference,
+            reason=body.reason,
+        ),
+    )
+
+
+@router.post("/transfer", status_code=201)
+def transfer(body: Transfer, app: AppDep) -> Any:
+    """Move stock between two internal locations (``from``, ``to``): one transfer move."""
+    return _run(
+        app,
+        lambda uow, now: stock_commands.transfer(
+            uow,
+            body.sku,
+            body.quantity,
+            source=body.from_location,
+            target=body.to_location,
+            now=now,
+            reference=body.reference,
+            reason=body.reason,
+        ),
+    )
+
+
+@router.post("/adjust", status_code=201)
+def adjust(body: Adjust, app: AppDep) -> Any:
+    """Correct the stock at ``location`` by the signed ``delta`` (a reason is required)."""
+    return _run(
+        app,
+        lambda uow, now: stock_commands.adjust(
+            uow,
+            body.sku,
+            body.delta,
+            location=body.location,
+            reason=body.reason,
+            now=now,
+            reference=body.reference,
+        ),
+    )
+
+
+@router.post("/count", status_code=201)
+def count(body: Count, app: AppDep) -> Any:
+    """Set the counted ``quantity`` at ``location`` by posting the difference (none if equal)."""
+    return _run(
+        app,
+        lambda uow, now: stock_commands.count(
+            uow,
+            body.sku,
+            body.quantity,
+            location=body.location,
+            now=now,
+            reference=body.reference,
+            reason=body.reason,
+        ),
+    )

@@ -1,20 +1,24 @@
 """Planning demand through the service, on SQLite and PostgreSQL: custom jobs plan the materials of
-their chosen options (pegged to the order), and custom modules get no false ``excess``."""
+their chosen options (pegged to the order), custom modules get no false ``excess``, an option
+shift raises its materials' safety stock by a computed amount, sales become history without
+double counting, and a presale item keeps its first batch after its first order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from flexchain.adapters.db.plans import SqlPlanStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.services import intake, planning
+from flexchain.services import intake, planning, signals
 from flexchain.services.imports import import_rows
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
-from tests.storefront_world import BAG, build_world, shopify_order, shopify_webhook
+from tests.storefront_world import BAG, TEE, build_world, shopify_order, shopify_webhook
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -95,3 +99,70 @@ def test_custom_modules_made_by_jobs_are_not_excess(company: Engine) -> None:
     assert ("M-DYE", "excess") not in flagged and ("M-ENGRAVING", "excess") not in flagged
     # the jobs already make the custom modules: nothing more is planned for them
     assert not [o for o in orders if o.sku in ("M-DYE", "M-ENGRAVING")]
+
+
+def _carts(code: str, quantity: int, days: int) -> dict[str, object]:
+    return {"sku": BAG, "option": code, "kind": "add_to_cart", "quantity": quantity,
+            "occurred_at": NOW - timedelta(days=days), "source": f"{code}-{days}"}  # fmt: skip
+
+
+def test_an_option_shift_raises_its_materials_safety_stock_by_a_computed_non_zero_amount(
+    company: Engine,
+) -> None:
+    # given madder going from 5 % to 43 % of the dye's add-to-carts (no forecast of the bag)
+    rows = [_carts("INDIGO", 90, 40), _carts("MADDER", 5, 40)]
+    rows += [_carts("INDIGO", 40, 5), _carts("MADDER", 30, 5)]
+    with UnitOfWork(company) as uow:
+        signals.record_signals(uow, rows)
+        uow.commit()
+    # when the plan runs
+    orders, exceptions = _plan(company)
+    # then the shift is reported with the amounts added to the materials behind madder:
+    # 70 carts in 2 weeks x 20 % = 7 dye units a week, 38 % of them moved to madder; madder
+    # root 0.2 kg each over its lead time (4 days: at least a week): ceil(0.38 x 7 x 0.2) = 1
+    shift = next(e for e in exceptions if e.kind == "option_shift")
+    assert shift.sku == "M-DYE"
+    assert "(ALUM +1, MADDER-ROOT +1)" in shift.message
+    assert "INDIGO-LEAF" not in shift.message and "+0" not in shift.message
+    # and the raised safety stock is bought: a planned order pegged to it
+    assert _pegs(orders, "MADDER-ROOT").get("safety_stock", D(0)) >= 1
+
+
+def test_sales_add_to_history_only_in_weeks_the_import_does_not_cover(company: Engine) -> None:
+    # given imported tee history up to last week, and bag history that already covers this week
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    rows = [{"sku": TEE, "location": "WH", "period_start": monday - timedelta(weeks=w),
+             "quantity": 5} for w in (1, 2, 3)]  # fmt: skip
+    rows.append({"sku": BAG, "location": "WH", "period_start": monday, "quantity": 4})
+    with UnitOfWork(company) as uow:
+        import_rows(uow, "demand", rows)
+        uow.commit()
+    # when 3 tees and 1 bag are ordered this week, and next week's plan loads its snapshot
+    bag = {"sku": BAG, "quantity": 1, "properties": {"Colour": "Indigo", "Engraving": "X"}}
+    headers, body = shopify_webhook(shopify_order(3001, [{"sku": TEE, "quantity": 3}, bag]))
+    received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
+    intake.apply_inbox_row(company, received.inbox_id, now=NOW)
+    later = NOW + timedelta(weeks=1)
+    snap = SqlPlanStore(company).load_snapshot(today=later.date(), horizon=8, now=later)
+    ids = {item.sku: item.id for item in snap.items.values()}
+    weeks = {
+        (row["item"], row["date"]): row["quantity"]
+        for row in snap.history.group_by("item", "date").agg(pl.col("quantity").sum()).to_dicts()
+    }
+    # then this week's tees come from the order, and the bag's week stays as imported
+    assert weeks[(ids[TEE], monday)] == 3
+    assert weeks[(ids[TEE], monday - timedelta(weeks=1))] == 5
+    assert weeks[(ids[BAG], monday)] == 4
+
+
+def test_a_presale_item_keeps_its_first_batch_after_its_first_order(company: Engine) -> None:
+    # given 20 preorders of the bag (no history), and then its first order
+    with UnitOfWork(company) as uow:
+        preorders = {"sku": BAG, "kind": "preorder", "quantity": 20}
+        signals.record_signals(uow, [{**preorders, "occurred_at": NOW - timedelta(days=3)}])
+        uow.commit()
+    _order(company, 4001, "Indigo")
+    # when the plan runs
+    orders, _ = _plan(company)
+    # then the bag still has its first batch pegged to presale
+    assert _pegs(orders, BAG).get("presale", D(0)) >= 20

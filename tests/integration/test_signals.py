@@ -311,7 +311,8 @@ def test_sensing_sizes_new_items_and_raises_the_safety_of_an_options_materials(
 
     # when planning senses
     with company(write=False) as uow:
-        batches, alerts, multipliers = sensing(uow, now=NOW, conversion=ConversionRates(rate_cv=0))
+        sensed = sensing(uow, now=NOW, conversion=ConversionRates(rate_cv=0))
+    batches, alerts, multipliers = sensed.first_batches, sensed.alerts, sensed.multipliers
 
     # then the jacket gets a first batch and the tee none: 20 preorders, and 300 add-to-carts
     # (the dye's option rows outnumber the 100 product rows) at 20 % plus 2000 views at 0.5 %

@@ -39,6 +39,7 @@ import polars as pl
 
 __all__ = [
     "CONSUMPTION_WEEKS",
+    "SALES_SCHEMA",
     "Component",
     "OpenJob",
     "consume_forecast",
@@ -49,6 +50,13 @@ __all__ = [
 CONSUMPTION_WEEKS = 2
 """Weeks of forecast (the current one and the next) that this week's orders may consume."""
 _MILLI = Decimal("0.001")
+SALES_SCHEMA: dict[str, pl.DataType] = {
+    "item": pl.Int64(),
+    "location": pl.Int64(),
+    "date": pl.Date(),
+    "quantity": pl.Float64(),
+}
+"""The sales frame :func:`history_with_sales` reads: units ordered per item, location, week."""
 
 Firm = tuple[int, int, Decimal, str]
 """(item id, period, quantity, source): a row of the snapshot's firm demand."""

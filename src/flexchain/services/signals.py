@@ -111,8 +111,8 @@ def sensing(
 ) -> Sensing:
     """First batches, option alerts and safety multipliers from the signals up to ``now``.
 
-    First batches are sized for the items with signals but without demand history or sales
-    order lines. Alerts compare each option's share of its module's add-to-carts in the last
+    First batches are sized for the items with signals but without demand history of their own
+    (imported history, or sales in :data:`~flexchain.planning.sensing.MIN_OWN_WEEKS` weeks). Alerts compare each option's share of its module's add-to-carts in the last
     ``window_days`` with the ``baseline_days`` before (rule in :mod:`flexchain.planning.presale`).
     Read-only.
     """
@@ -121,6 +121,7 @@ def sensing(
         now=now,
         items_with_history=partial(store.items_with_history, uow),
         bom=partial(store.bom_frame, uow),
+        option_materials=partial(store.option_materials_frame, uow),
         conversion=conversion,
         window_days=window_days,
         baseline_days=baseline_days,

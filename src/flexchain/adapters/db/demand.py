@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, Date, Integer, column, select
+from sqlalchemy import BigInteger, Date, Integer, column, func, select
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session, aliased
 
@@ -30,15 +31,17 @@ from flexchain.adapters.db.tables import (
     ProductionJobRow,
     SalesOrderLineRow,
     SalesOrderRow,
+    ShopRow,
     utcnow,
 )
 from flexchain.adapters.db.types import QTY_SCALE, UTCDateTime
 from flexchain.adapters.db.upserts import stored_rows
-from flexchain.domain.orders import OPEN_STATUSES
+from flexchain.domain.orders import OPEN_STATUSES, OrderStatus
 from flexchain.planning import order_demand
-from flexchain.planning.order_demand import Component, Firm, OpenJob
+from flexchain.planning.order_demand import SALES_SCHEMA, Component, Firm, OpenJob
+from flexchain.planning.run import HISTORY_WEEKS
 
-__all__ = ["QTY_SCALE", "DemandStore", "job_demand"]
+__all__ = ["QTY_SCALE", "DemandStore", "job_demand", "with_sales"]
 
 Record = dict[str, Any]
 STREAM_BATCH = 10_000
@@ -258,3 +261,27 @@ def job_demand(
     ):
         option_bom[option].append(Component(child, quantity, scrap))
     return order_demand.job_demand(jobs, bom, option_bom, period_of)
+
+
+def with_sales(session: Session, history: pl.DataFrame, period_start: date) -> pl.DataFrame:
+    """``history`` (the snapshot's imported weeks before ``period_start``) with the sales-order
+    lines of the weeks it does not cover added (:func:`~flexchain.planning.order_demand.
+    history_with_sales`): lines of orders not cancelled, by order date (the storefront's, else
+    when it was received), at the shop's warehouse (0 when it has none)."""
+    since = period_start - timedelta(weeks=HISTORY_WEEKS)
+    line, order = SalesOrderLineRow, SalesOrderRow
+    ordered_at = func.coalesce(order.external_created_at, order.created_at)
+    query = (
+        select(line.item_id, ShopRow.warehouse_id, ordered_at, line.quantity)
+        .join(order, order.id == line.order_id)
+        .outerjoin(ShopRow, ShopRow.id == order.shop_id)
+        .where(order.status != OrderStatus.CANCELLED.value)
+    )
+    rows = []
+    for item, location, at, quantity in session.execute(query):
+        day = (at if isinstance(at, datetime) else datetime.fromisoformat(str(at))).date()
+        week = day - timedelta(days=day.weekday())
+        if since <= week < period_start:
+            rows.append((item, location or 0, week, float(quantity)))
+    sales = pl.DataFrame(rows, schema=SALES_SCHEMA, orient="row")
+    return order_demand.history_with_sales(history, sales)

@@ -3,23 +3,39 @@ them goes through the ``signals`` import). Each function works in the caller's u
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from flexchain.adapters.db.tables import (
     BomLineRow,
     DemandHistoryRow,
     ItemRow,
+    OptionComponentRow,
+    OptionRow,
     PresaleSignalRow,
     SalesOrderLineRow,
+    SalesOrderRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.planning.sensing import BOM_SCHEMA, SIGNALS_SCHEMA, Signal
+from flexchain.planning.sensing import (
+    BOM_SCHEMA,
+    MIN_OWN_WEEKS,
+    OPTION_MATERIALS_SCHEMA,
+    SIGNALS_SCHEMA,
+    Signal,
+)
 
-__all__ = ["bom_frame", "item_exists", "items_with_history", "signals", "signals_frame"]
+__all__ = [
+    "bom_frame",
+    "item_exists",
+    "items_with_history",
+    "option_materials_frame",
+    "signals",
+    "signals_frame",
+]
 
 
 def item_exists(uow: UnitOfWork, sku: str) -> bool:
@@ -79,18 +95,64 @@ def signals_frame(uow: UnitOfWork, now: datetime) -> pl.DataFrame:
 
 
 def items_with_history(uow: UnitOfWork, skus: list[str]) -> list[str]:
-    """Those of ``skus`` with demand history or a sales order line: their demand is forecast,
-    not sensed. (Only the items with signals are looked up: history can be millions of rows.)"""
+    """Those of ``skus`` with demand history of their own: imported history, or sales-order
+    lines in at least :data:`~flexchain.planning.sensing.MIN_OWN_WEEKS` different weeks. Their
+    demand is forecast; the others keep their sized first batch. (Only the items with signals
+    are looked up: history can be millions of rows.)"""
     if not skus:
         return []
     history = select(DemandHistoryRow.id).where(DemandHistoryRow.item_id == ItemRow.id)
-    ordered = select(SalesOrderLineRow.id).where(SalesOrderLineRow.item_id == ItemRow.id)
-    return list(
-        uow.session.scalars(
-            select(ItemRow.sku).where(
-                ItemRow.sku.in_(skus), or_(history.exists(), ordered.exists())
-            )
-        )
+    found = set(
+        uow.session.scalars(select(ItemRow.sku).where(ItemRow.sku.in_(skus), history.exists()))
+    )
+    line, order = SalesOrderLineRow, SalesOrderRow
+    weeks: dict[str, set[object]] = {}
+    for sku, at in uow.session.execute(
+        select(ItemRow.sku, func.coalesce(order.external_created_at, order.created_at))
+        .select_from(line)
+        .join(ItemRow, ItemRow.id == line.item_id)
+        .join(order, order.id == line.order_id)
+        .where(ItemRow.sku.in_(set(skus) - found))
+    ):
+        day = (at if isinstance(at, datetime) else datetime.fromisoformat(str(at))).date()
+        weeks.setdefault(sku, set()).add(day - timedelta(days=day.weekday()))
+    found.update(sku for sku, seen in weeks.items() if len(seen) >= MIN_OWN_WEEKS)
+    return sorted(found)
+
+
+def option_materials_frame(uow: UnitOfWork) -> pl.DataFrame:
+    """Per option, what one unit of its module made with it takes
+    (:data:`~flexchain.planning.sensing.OPTION_MATERIALS_SCHEMA`): the module's BOM lines and
+    the option's own components, scrap included."""
+    module, child = aliased(ItemRow), aliased(ItemRow)
+    rows: dict[tuple[str, str, str], float] = {}
+
+    def add(key: tuple[str, str, str], quantity: object, scrap: object) -> None:
+        per_unit = float(quantity) * 100 / (100 - float(scrap))  # type: ignore[arg-type]
+        rows[key] = rows.get(key, 0.0) + per_unit
+
+    own = (
+        select(module.sku, OptionRow.code, child.sku, BomLineRow.quantity, BomLineRow.scrap_pct)
+        .select_from(OptionRow)
+        .join(module, module.id == OptionRow.module_id)
+        .join(BomLineRow, BomLineRow.parent_id == OptionRow.module_id)
+        .join(child, child.id == BomLineRow.child_id)
+    )
+    part = OptionComponentRow
+    chosen = (
+        select(module.sku, OptionRow.code, child.sku, part.quantity, part.scrap_pct)
+        .select_from(part)
+        .join(OptionRow, OptionRow.id == part.option_id)
+        .join(module, module.id == OptionRow.module_id)
+        .join(child, child.id == part.component_id)
+    )
+    for query in (own, chosen):
+        for module_sku, code, material, quantity, scrap in uow.session.execute(query):
+            add((module_sku, code, material), quantity, scrap)
+    return pl.DataFrame(
+        [(*key, quantity) for key, quantity in sorted(rows.items())],
+        schema=OPTION_MATERIALS_SCHEMA,
+        orient="row",
     )
 
 

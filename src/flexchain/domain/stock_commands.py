@@ -79,7 +79,7 @@ def po_reference(reference: str) -> tuple[str, int | None]:
     ('DN 55', None)
     """
     number, slash, line = reference.strip().rpartition("/")
-    if slash and number and line.isdigit():
+    if slash and number.strip() and line.strip().isdigit():
         return number.strip(), int(line)
     return reference.strip(), None
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flexchain.adapters.db.jobs import JobEventRecord, JobRecord, SqlJobStore
 from flexchain.adapters.db.uow import UnitOfWork
@@ -328,11 +328,13 @@ def finish_job(
     store.add_event(job.id, JobAction.FINISH, status, at=now, quantity=made)
     for alert in over_consumption(used, store.bom(job), made, tolerance):
         store.add_event(job.id, ALERT, status, at=now, note=f"over-consumption: {alert.message}")
-    if job.order_line_id is not None and _order_open(uow, job):
-        owner = store.line_owner(job.order_line_id)
+    for_order = min(made, store.line_need(job)) if job.order_line_id is not None else Decimal(0)
+    if for_order > 0 and _order_open(uow, job):
+        # the order line's share comes back reserved with a pick; the rest is free stock
+        owner = store.line_owner(cast(int, job.order_line_id))
         ref = fulfilment.owner_ref(owner, owner)
-        inventory.reserve(uow, job.sku, home, made, ref, now=now)
-        store.add_pick(job, home, made)
+        inventory.reserve(uow, job.sku, home, for_order, ref, now=now)
+        store.add_pick(job, home, for_order)
     _maybe_ready(uow, store, job, now)
     return _detail(store, store.job(job.id))
 

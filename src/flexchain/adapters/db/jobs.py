@@ -323,6 +323,27 @@ class SqlJobStore:
         ).one()
         return LineOwner(row[0], row[1], row[2])
 
+    def line_need(self, job: JobRecord) -> Decimal:
+        """How much of the job's item its order line still needs: the line's quantity times the
+        item's quantity per unit of the line's product (1 if it is the product), less what the
+        line's picks already take of it."""
+        session = self.session
+        line = session.get(SalesOrderLineRow, job.order_line_id)
+        assert line is not None
+        per = Decimal(1)
+        if line.item_id != job.item_id:
+            per = session.scalar(
+                select(BomLineRow.quantity).where(
+                    BomLineRow.parent_id == line.item_id, BomLineRow.child_id == job.item_id
+                )
+            ) or Decimal(1)
+        picked = session.scalar(
+            select(func.coalesce(func.sum(PickRow.quantity), 0)).where(
+                PickRow.order_line_id == line.id, PickRow.item_id == job.item_id
+            )
+        )
+        return max(line.quantity * per - Decimal(picked or 0), Decimal(0))
+
     # -- writes -------------------------------------------------------------------------------
 
     def update(self, job_id: int, **values: Any) -> None:

@@ -87,20 +87,23 @@ def jobs_show(ctx: typer.Context, job_id: JobId, as_json: JsonOption = False) ->
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         detail = jobs.show_job(uow, job_id)
     _print(detail, as_json)
-    if not as_json:
+    if not as_json and detail.events:
         events = [
-            {**asdict(e), "what": e.step or e.note or ""} for e in detail.events
-        ]  # fmt: skip
-        if events:
-            console.print(
-                table(
-                    (("at", "At"), ("kind", "Event"), ("status", "Status"), ("what", "Step/note"),
-                     ("quantity", "Qty"), ("scrap", "Scrap"), ("days", "Days"),
-                     ("actor", "By")),
-                    events,
-                    numeric=("quantity", "scrap", "days"),
-                )
-            )  # fmt: skip
+            {
+                "at": e.at.strftime("%Y-%m-%d %H:%M"),
+                "kind": e.kind,
+                "what": e.step or e.note,
+                "quantity": e.quantity,
+                "scrap": e.scrap,
+                "days": e.days,
+            }
+            for e in detail.events
+        ]
+        columns = (("at", "At (UTC)"), ("kind", "Event"), ("what", "Step / note"),
+                   ("quantity", "Qty"), ("scrap", "Scrap"), ("days", "Days"))  # fmt: skip
+        console.print(
+            table(columns, events, numeric=("quantity", "scrap", "days"), flexible="what")
+        )
 
 
 def _act(

@@ -226,6 +226,9 @@ class FakeInboxStore:
     def order_ref(self, order_id: int) -> str | None:
         return self.orders.get(order_id)
 
+    def unplaced_jobs(self, order_id: int) -> list[tuple[str, str | None]]:
+        return []
+
 
 # --- stock: the store flexchain.services.inventory posts moves, reserves and releases through ---
 # (engineer C) The same methods as flexchain.adapters.db.stock.SqlStockStore (the interface is

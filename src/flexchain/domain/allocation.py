@@ -36,7 +36,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final, NamedTuple, cast
 
-from flexchain.domain.assignment import HORIZON_DAYS, Assignment, Candidate, assign
+from flexchain.domain.assignment import (
+    HORIZON_DAYS,
+    Assignment,
+    Candidate,
+    NoCapableSupplier,
+    assign,
+)
 from flexchain.domain.catalog import Item, Option
 from flexchain.domain.orders import ChosenOption
 from flexchain.domain.picking import Pick, StockLeft
@@ -206,6 +212,12 @@ class Allocation:
     def jobs(self) -> tuple[Job, ...]:
         return tuple(job for line in self.lines for job in line.jobs)
 
+    @property
+    def unplaced(self) -> tuple[Job, ...]:
+        """Jobs no capable supplier can take (no process known, or nobody runs it): the
+        promise leaves them out, so an order with any has no promise until they are placed."""
+        return tuple(job for job in self.jobs if job.assignment is None)
+
 
 Place = Callable[[Process, Decimal, date, int, SpeedTerms, Mapping[str, Decimal]], Assignment]
 """``(process, quantity, start, extra lead days, terms, units booked per supplier) ->
@@ -326,7 +338,11 @@ def _line(
                 if when > start and material in per:
                     start = when
             load = booked[process]
-            placed = place(process, job.quantity, start, extra, terms, load)
+            try:
+                placed = place(process, job.quantity, start, extra, terms, load)
+            except NoCapableSupplier:  # left unplaced: Allocation.unplaced
+                jobs.append(job)
+                continue
             code = placed.supplier_code
             load[code] = load.get(code, _ZERO) + job.quantity
             if placed.finish > made:

@@ -131,6 +131,26 @@ class JobStatus(StrEnum):
         return self in (JobStatus.PLANNED, JobStatus.RELEASED, JobStatus.STARTED)
 
 
+def unplaced_job_message(sku: str | None, process: str | None) -> str:
+    """Why a job of an order has no supplier (and the order no promise), and what to do.
+
+    >>> unplaced_job_message("M-DYE", "dyeing")
+    'no capable supplier for dyeing makes M-DYE: add the dyeing capability to an active supplier'
+    >>> print(unplaced_job_message("M-LINING", None))  # doctest: +NORMALIZE_WHITESPACE
+    no supplier can make M-LINING: give it the attribute process=... or a default supplier
+    with a capability
+    """
+    if process:
+        return (
+            f"no capable supplier for {process} makes {sku}: add the {process} capability to "
+            "an active supplier"
+        )
+    return (
+        f"no supplier can make {sku}: give it the attribute process=... or a default supplier "
+        "with a capability"
+    )
+
+
 class PickStatus(StrEnum):
     """A pick list line: ``open`` until the order ships, then ``done``; an order released
     before it ships drops its open picks."""

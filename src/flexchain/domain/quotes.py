@@ -60,7 +60,7 @@ from flexchain.domain.allocation import (
     allocate,
     placer,
 )
-from flexchain.domain.assignment import Assignment, Candidate
+from flexchain.domain.assignment import Assignment, Candidate, NoCapableSupplier
 from flexchain.domain.bom import product_modules
 from flexchain.domain.catalog import Item, ItemKind
 from flexchain.domain.checks import whole_number
@@ -261,7 +261,9 @@ class _Quoter:
         )
         plan = found.lines[0]
         for job in plan.jobs:
-            if job.assignment is None:  # raises: no process known for the module
+            if job.assignment is None:  # a quote refuses what an order holds as an exception
+                if job.process is not None:
+                    raise NoCapableSupplier(job.process.value)
                 module_process(self.snapshot.items[job.sku], self.snapshot.candidates)
         return plan
 

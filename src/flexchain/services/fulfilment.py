@@ -45,6 +45,7 @@ from flexchain.domain.orders import (
     JobStatus,
     OrderStatus,
     plan_cancellation,
+    unplaced_job_message,
 )
 from flexchain.domain.product_build import material_lead
 from flexchain.domain.speed import DEFAULT_LADDER, SpeedLadder
@@ -84,6 +85,9 @@ class Split:
     touched_items: set[int] = field(default_factory=set)
     promise: date | None = None
     """The ship date :func:`flexchain.domain.allocation.allocate` promised."""
+    exceptions: tuple[str, ...] = ()
+    """Why a job has no supplier (:func:`~flexchain.domain.orders.unplaced_job_message`): the
+    order then has no promise date until it is split again."""
 
     @property
     def status(self) -> OrderStatus:
@@ -273,7 +277,11 @@ def _apply(
     products: dict[int, ProductRecord],
 ) -> Split:
     """Count the reservations and queue the picks and jobs of ``decided``."""
-    split = Split(jobs=len(decided.jobs), promise=decided.promise)
+    exceptions = tuple(
+        unplaced_job_message(job.sku, job.process.value if job.process else None)
+        for job in decided.unplaced
+    )
+    split = Split(jobs=len(decided.jobs), promise=decided.promise, exceptions=exceptions)
     for plan, (line, request) in zip(decided.lines, lines, strict=True):
         ids = products[line.item_id].ids
         if not request.made_to_order():
@@ -331,9 +339,12 @@ def _queue_job(ctx: Context, order: Any, line: Any, item_id: int, job: Job, spli
     )
 
 
-def promise_date(split: Split, today: date) -> date:
-    """Ship date: the allocation's promise; else when the last job finishes (or today, all from
-    stock), plus packing."""
+def promise_date(split: Split, today: date) -> date | None:
+    """Ship date: none while a job has no supplier (:attr:`Split.exceptions`); else the
+    allocation's promise; else when the last job finishes (or today, all from stock), plus
+    packing."""
+    if split.exceptions:
+        return None
     if split.promise is not None:
         return split.promise
     return max(split.finish or today, today) + timedelta(days=PACKING_DAYS)
@@ -357,9 +368,9 @@ def set_milestones(
     planned = {
         "received": today,
         "in_production": today if split.jobs else None,
-        "ready": promise - timedelta(days=PACKING_DAYS),
+        "ready": promise - timedelta(days=PACKING_DAYS) if promise else None,
         "shipped": promise,
-        "delivered": promise + timedelta(days=DELIVERY_DAYS),
+        "delivered": promise + timedelta(days=DELIVERY_DAYS) if promise else None,
     }
     done = set(reached)
     if new and context is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.dialect import insert_for
+from flexchain.adapters.db.orders import views
 from flexchain.adapters.db.tables import InboxRow, SalesOrderRow, ShopRow
 
 Entry = InboxRow
@@ -122,3 +123,8 @@ class InboxStore:
         """How a view names the order: its number, else its external id."""
         order = self.session.get(SalesOrderRow, order_id)
         return order.number or order.external_id if order else None
+
+    def unplaced_jobs(self, order_id: int) -> list[tuple[str, str | None]]:
+        """(SKU, process) of the order's open jobs without a supplier
+        (:func:`flexchain.adapters.db.orders.views.unplaced_jobs`)."""
+        return views.unplaced_jobs(self.session, order_id)

@@ -310,10 +310,12 @@ def orders_show(
         return
     console.print(
         f"Order {view['number'] or view['external_id']} (id {view['id']}, {view['shop']}): "
-        f"{view['status']}, {view['speed_tier']}, ships by {view['promise_date']}",
+        f"{view['status']}, {view['speed_tier']}, ships by {view['promise_date'] or 'no date'}",
         markup=False,
         soft_wrap=True,
     )
+    for exception in view.get("exceptions", ()):
+        console.print(f"Exception: {exception}", markup=False, soft_wrap=True)
     for title, key, columns in (
         (
             "Lines",

@@ -17,6 +17,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts.common import NormalisedOrder, PayloadError
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.inbox import APPLIED, InboxStatus
+from flexchain.domain.orders import unplaced_job_message
 from flexchain.services.intake.apply import Batch, apply_order
 from flexchain.services.intake.parse import parse_stored
 from flexchain.services.intake.receive import Received
@@ -38,6 +39,8 @@ class InboxView:
     received_at: datetime
     processed_at: datetime | None
     order: str | None
+    exceptions: tuple[str, ...] = ()
+    """The order's exceptions: each of its open jobs no capable supplier can take."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ def _view(inbox: InboxStore, row: Entry, shops: Mapping[int, Shop] | None = None
         received_at=row.received_at,
         processed_at=row.processed_at,
         order=inbox.order_ref(row.order_id) if row.order_id else None,
+        exceptions=tuple(
+            unplaced_job_message(sku, process)
+            for sku, process in (inbox.unplaced_jobs(row.order_id) if row.order_id else [])
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from flexchain.adapters.db.tables import (
     ShopRow,
     SupplierRow,
 )
-from flexchain.domain.orders import PickStatus
+from flexchain.domain.orders import JobStatus, PickStatus
 
 __all__ = [
     "OpenPick",
@@ -230,3 +230,21 @@ class OrderViews:
         """The picks are shipped."""
         for open_pick in picks:
             open_pick.pick.status = PickStatus.DONE.value
+
+
+def unplaced_jobs(session: Session, order_id: int) -> list[tuple[str, str | None]]:
+    """(SKU, process) of the order's open jobs without a supplier, in job order: what no
+    capable supplier could take when it was split."""
+    return [
+        (sku, process)
+        for sku, process in session.execute(
+            select(ItemRow.sku, ProductionJobRow.process)
+            .join(ItemRow, ItemRow.id == ProductionJobRow.item_id)
+            .where(
+                ProductionJobRow.order_id == order_id,
+                ProductionJobRow.supplier_id.is_(None),
+                ProductionJobRow.status.in_([s.value for s in JobStatus if s.is_open]),
+            )
+            .order_by(ProductionJobRow.id)
+        ).all()
+    ]

@@ -1,7 +1,8 @@
 """Planning demand through the service, on SQLite and PostgreSQL: custom jobs plan the materials of
 their chosen options (pegged to the order), custom modules get no false ``excess``, an option
 shift raises its materials' safety stock by a computed amount, sales become history without
-double counting, and a presale item keeps its first batch after its first order."""
+double counting, a presale item keeps its first batch after its first order, and this week's
+orders consume the forecast."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from flexchain.adapters.db.plans import SqlPlanStore
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.planning.run import run
 from flexchain.services import intake, planning, signals
 from flexchain.services.imports import import_rows
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
@@ -166,3 +168,24 @@ def test_a_presale_item_keeps_its_first_batch_after_its_first_order(company: Eng
     orders, _ = _plan(company)
     # then the bag still has its first batch pegged to presale
     assert _pegs(orders, BAG).get("presale", D(0)) >= 20
+
+
+def test_this_weeks_orders_consume_the_forecast_instead_of_adding_to_it(company: Engine) -> None:
+    # given thirteen weeks of tee history (about 7 a week) and 10 tees in stock
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    rows = [{"sku": TEE, "location": "WH", "period_start": monday - timedelta(weeks=w),
+             "quantity": 6 + w % 3} for w in range(1, 14)]  # fmt: skip
+    with UnitOfWork(company) as uow:
+        import_rows(uow, "demand", rows)
+        uow.commit()
+    store = SqlPlanStore(company)
+    before = run(store.load_snapshot(today=NOW.date(), horizon=8, now=NOW))
+    # when 5 tees are ordered this week (reserved from stock)
+    headers, body = shopify_webhook(shopify_order(5001, [{"sku": TEE, "quantity": 5}]))
+    received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
+    intake.apply_inbox_row(company, received.inbox_id, now=NOW)
+    after = run(store.load_snapshot(today=NOW.date(), horizon=8, now=NOW))
+    # then this week's forecast is 5 lower: the order took 5 of it (and 5 of the stock)
+    week = [before.mrp.gross[TEE][0], after.mrp.gross[TEE][0]]
+    assert week[0] >= 5 and week[1] == week[0] - 5
+    assert after.mrp.gross[TEE][1:] == before.mrp.gross[TEE][1:]

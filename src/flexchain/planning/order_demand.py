@@ -16,9 +16,9 @@ what the job consumes. :func:`job_demand` gives each open job of such a line
   not chosen are not needed.
 
 **Sales into history.** :func:`history_with_sales` adds sales-order lines (by order date, per item
-and location) to imported weekly history without counting any week twice: for each item and
-location, imported history is trusted up to its last imported week; orders count only in the
-weeks after it (all weeks for an item and location with no imported history).
+and location: the shop's warehouse) to imported weekly history without counting any week twice:
+for each item, imported history is trusted up to its last imported week (at any location);
+orders count only in the weeks after it (every week for an item never imported).
 
 **Forecast consumption.** :func:`consume_forecast`: the units ordered in the current week (by
 order date) consume the forecast of the current week first, and what is left over consumes the
@@ -28,11 +28,9 @@ Orders placed before the current week are history, not consumption.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -118,20 +116,17 @@ def history_with_sales(imported: pl.DataFrame, sales: pl.DataFrame) -> pl.DataFr
 
     Both frames have ``item``, ``location``, ``date`` (the Monday of the week) and ``quantity``
     (float); the result has the columns of ``imported`` (``location`` only if it has one). For
-    each item and location, sales count only in weeks after its last imported week.
+    each item, sales count only in weeks after its last imported week.
     """
     columns = imported.columns if imported.width else ["item", "date", "quantity"]
     if sales.is_empty():
         return imported
-    keys = ["item", "location"]
-    if "location" in imported.columns:
-        last = imported.group_by(keys).agg(pl.col("date").max().alias("covered"))
-    else:  # an imported frame without locations covers the item wherever it sold
-        last = imported.group_by("item").agg(pl.col("date").max().alias("covered"))
-        keys = ["item"]
+    # coverage is per item, whatever the location: a sale at a shop without a warehouse (or
+    # an import at another location) can never count a week twice
+    last = imported.group_by("item").agg(pl.col("date").max().alias("covered"))
     weekly = sales.group_by(["item", "location", "date"]).agg(pl.col("quantity").sum())
     if not imported.is_empty():
-        weekly = weekly.join(last, on=keys, how="left").filter(
+        weekly = weekly.join(last, on="item", how="left").filter(
             pl.col("covered").is_null() | (pl.col("date") > pl.col("covered"))
         )
     added = weekly.select(columns).cast(imported.schema if imported.width else {})
@@ -155,21 +150,3 @@ def consume_forecast(
         left[period] -= taken
         ordered -= taken
     return left
-
-
-def weeks_of(day: date) -> date:
-    """The Monday of ``day``'s week (the buckets history is kept in)."""
-    return day - timedelta(days=day.weekday())
-
-
-def ordered_by_item(lines: Iterable[tuple[int, Decimal]]) -> dict[int, Decimal]:
-    """Units ordered per item from (item id, quantity) pairs."""
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for item, quantity in lines:
-        totals[item] += quantity
-    return dict(totals)
-
-
-def ceil_units(value: float) -> Decimal:
-    """A quantity in whole units, rounded up."""
-    return Decimal(math.ceil(value))

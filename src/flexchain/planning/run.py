@@ -125,6 +125,9 @@ class Snapshot:
     """(item, period, quantity, source) per open production job or purchase order line."""
     firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
     """(item, period, quantity, source) per backordered open sales order line."""
+    ordered: dict[int, Decimal] = field(default_factory=dict)
+    """Units ordered in the run's week (by order date, orders not cancelled) per item: they
+    consume the forecast (:func:`flexchain.planning.order_demand.consume_forecast`)."""
     history: pl.DataFrame = field(default_factory=pl.DataFrame)
     """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
     ``quantity`` (float units), one row per item, location and week with demand (rows of one

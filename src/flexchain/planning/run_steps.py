@@ -21,6 +21,7 @@ from flexchain.planning.dynamic_inputs import PRICE_BREAKS_DTYPE
 from flexchain.planning.forecast import backtest, choose_models
 from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
+from flexchain.planning.order_demand import consume_forecast
 from flexchain.planning.sensing import Sensing, module_weekly, option_safety_stock
 
 if TYPE_CHECKING:
@@ -287,7 +288,11 @@ def mrp_of_items(
     ]
     demand = [Demand(skus[i], p, q, source) for i, p, q, source in snap.firm if i in skus]
     demand += extra_demand or []
-    weekly = {skus[i]: f.weekly for i, f in forecasts.items() if i in skus}
+    weekly = {  # this week's orders consume the forecast (docs/planning.md)
+        skus[i]: consume_forecast(f.weekly, snap.ordered.get(i, Decimal(0)))
+        for i, f in forecasts.items()
+        if i in skus
+    }
     receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
     return mrp(items, bom, demand, receipts, horizon=snap.horizon, forecast=weekly), ids
 

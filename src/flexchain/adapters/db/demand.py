@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ from flexchain.planning import order_demand
 from flexchain.planning.order_demand import SALES_SCHEMA, Component, Firm, OpenJob
 from flexchain.planning.run import HISTORY_WEEKS
 
-__all__ = ["QTY_SCALE", "DemandStore", "job_demand", "with_sales"]
+__all__ = ["QTY_SCALE", "DemandStore", "job_demand", "ordered_since", "with_sales"]
 
 Record = dict[str, Any]
 STREAM_BATCH = 10_000
@@ -285,3 +286,18 @@ def with_sales(session: Session, history: pl.DataFrame, period_start: date) -> p
             rows.append((item, location or 0, week, float(quantity)))
     sales = pl.DataFrame(rows, schema=SALES_SCHEMA, orient="row")
     return order_demand.history_with_sales(history, sales)
+
+
+def ordered_since(session: Session, period_start: date) -> dict[int, Decimal]:
+    """Units per item of the order lines ordered since ``period_start`` (by order date, the
+    storefront's, else when it was received), orders not cancelled."""
+    line, order = SalesOrderLineRow, SalesOrderRow
+    ordered_at = func.coalesce(order.external_created_at, order.created_at)
+    since = datetime.combine(period_start, datetime.min.time(), tzinfo=UTC)
+    query = (
+        select(line.item_id, func.sum(line.quantity))
+        .join(order, order.id == line.order_id)
+        .where(order.status != OrderStatus.CANCELLED.value, ordered_at >= since)
+        .group_by(line.item_id)
+    )
+    return {item: Decimal(total) for item, total in session.execute(query)}

@@ -210,6 +210,7 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
     snap.firm += demand_store.job_demand(session, snap.period_of, OPEN_JOB)  # made-to-order jobs
+    snap.ordered = demand_store.ordered_since(session, snap.period_start)
     snap.history = demand_store.with_sales(
         session, _history(session, snap.period_start), snap.period_start
     )

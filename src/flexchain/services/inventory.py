@@ -186,24 +186,22 @@ def post_moves(uow: UnitOfWork | StockStore, moves: Sequence[StockMove]) -> None
     changes, consumed = _settle(moves, ends, balances, held)
     store.write_moves(moves, changes, consumed)
     if isinstance(uow, UnitOfWork):
-        _queue_sellable(uow, moves, ends)
+        skus = {
+            move.item_sku
+            for move, (source, target) in zip(moves, ends, strict=True)
+            if LocationKind.WAREHOUSE in (source.kind, target.kind)
+        }
+        _queue_sellable(uow, skus, max(move.at for move in moves))
 
 
-def _queue_sellable(
-    uow: UnitOfWork, moves: Sequence[StockMove], ends: Sequence[tuple[Location, Location]]
-) -> None:
-    """Queue the availability push of every item whose warehouse stock the moves changed (what
-    a shop may sell is counted over warehouses), whatever posted them: a stock command, an
-    import, a shipment, a job's material issue or output. Dated by the latest move."""
-    skus = {
-        move.item_sku
-        for move, (source, target) in zip(moves, ends, strict=True)
-        if LocationKind.WAREHOUSE in (source.kind, target.kind)
-    }
+def _queue_sellable(uow: UnitOfWork, skus: set[str], now: datetime) -> None:
+    """Queue the availability push of ``skus``, whose warehouse stock changed (what a shop may
+    sell is counted over warehouses), whatever changed it: a stock command, an import, a
+    shipment, a job's material issue or output, a reservation. The pending row of a shop and
+    product is updated, so the last change of a unit of work sets what is pushed."""
     if skus:
-        latest = max(move.at for move in moves)
         item_ids = AvailabilityReads(uow.session).item_ids(skus)
-        availability.queue_pushes(uow, item_ids, now=latest)
+        availability.queue_pushes(uow, item_ids, now=now)
 
 
 def _check_moves(store: StockStore, moves: Sequence[StockMove]) -> list[tuple[Location, Location]]:
@@ -325,6 +323,7 @@ def reserve(
     Reserving again for the same owner, item and location adds to that reservation. Without
     ``allow_partial`` a shortfall raises :class:`InsufficientStock` and reserves nothing; with it,
     whatever is available (possibly zero) is reserved and the caller backorders the rest.
+    On the database, a reservation at a warehouse queues the item's availability push.
     """
     wanted = as_quantity(quantity, allow_zero=False)
     now = utc(now, "now")
@@ -342,7 +341,10 @@ def reserve(
         raise NotFound(f"unknown location {location!r}")
     check_reservable(place)
     key = (item_sku, place.code)
-    return _reserve(store, key, wanted, owner_ref, now, expires_at, allow_partial)
+    reserved = _reserve(store, key, wanted, owner_ref, now, expires_at, allow_partial)
+    if reserved and isinstance(uow, UnitOfWork) and place.kind is LocationKind.WAREHOUSE:
+        _queue_sellable(uow, {item_sku}, now)
+    return reserved
 
 
 def reserve_known(
@@ -392,7 +394,7 @@ def release(
     """Release ``owner_ref``'s active reservations (of one item, or all); returns the total.
 
     Releasing what is not held (already released, consumed or expired) does nothing, so a retried
-    release is harmless.
+    release is harmless. On the database, the items freed get their availability push queued.
     """
     store = _store(uow)
     now = utc(now, "now")
@@ -410,6 +412,8 @@ def release(
             reservation.status = ReservationStatus.RELEASED
             freed.append(reservation)
     store.release(freed)
+    if isinstance(uow, UnitOfWork):
+        _queue_sellable(uow, {reservation.item_sku for reservation in freed}, now)
     return sum((reservation.quantity for reservation in freed), _ZERO)
 
 

@@ -271,3 +271,18 @@ def test_a_stock_import_queues_the_availability_push(world: Uow) -> None:
         uow.commit()
     # then the shop will hear the new quantity (one pending push per shop and item)
     assert _pushes(world) == [("availability", TEE, 25)]
+
+
+def test_a_reservation_after_a_receipt_updates_the_pending_push(world: Uow) -> None:
+    # given 5 tees received, then 12 reserved for an order in the same unit of work (a job's
+    # output coming home reserved for its order line does exactly this)
+    with world() as uow:
+        stock_commands.receive(uow, TEE, 5, location="WH", now=NOW)
+        inventory.reserve(uow, TEE, "WH", 12, "order:9", now=NOW)
+        uow.commit()
+    # then the shop will hear the 3 left to sell, not the 15 the receipt alone left
+    assert _pushes(world) == [("availability", TEE, 3)]
+    with world() as uow:
+        inventory.release(uow, "order:9", now=NOW)
+        uow.commit()
+    assert _pushes(world) == [("availability", TEE, 15)]

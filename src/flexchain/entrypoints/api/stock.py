@@ -12,7 +12,6 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import inventory, stock_commands
@@ -67,7 +66,8 @@ def list_stock(app: AppDep, item: str | None = None, location: str | None = None
     return JSONResponse(plain(views))
 
 
-def _run(app: Any, use_case: Callable[[UnitOfWork, datetime], StockChange]) -> JSONResponse:
+def _run(app: Any, use_case: Callable[[Any, datetime], StockChange]) -> JSONResponse:
+    """``use_case(uow, now)`` in one unit of work, committed; 201 with what it did."""
     with app.uow() as uow:
         change = use_case(uow, datetime.now(UTC))
         uow.commit()

@@ -8,7 +8,9 @@ would see each job only as a receipt nobody asked for (a false ``excess``) and w
 what the job consumes. :func:`job_demand` gives each open job of such a line
 
 - a firm demand for the job's own item, in the period the job finishes, pegged to the order
-  (``order:NUMBER``): the job's receipt serves exactly that demand;
+  (``order:NUMBER``): what the line takes of it (its quantity x the item's quantity per unit,
+  less what was picked from stock); the job's receipt serves that demand, and what a shortage
+  job makes beyond it (rounded up to the module's minimum) is stock for everything else;
 - while the job has not started (its materials are not yet issued), a firm demand, in the period
   it starts, for each component of its item (one BOM level) and each component of the option
   chosen for it (the option's own BOM, ``option-materials``): ``job quantity x quantity per unit
@@ -88,6 +90,9 @@ class OpenJob:
     """Its materials are issued: they are no longer demand."""
     option: int | None = None
     """The id of the option chosen for it (custom jobs), if any."""
+    serves: Decimal | None = None
+    """What of its output the order line takes (a shortage job rounded up to the module's
+    minimum makes more; the rest goes to stock); ``None``: all of it."""
 
 
 def job_demand(
@@ -100,7 +105,9 @@ def job_demand(
     demand: list[Firm] = []
     for job in jobs:
         source = f"order:{job.order}"
-        demand.append((job.item, max(period_of(job.finish), 0), job.quantity, source))
+        serves = job.quantity if job.serves is None else min(job.quantity, job.serves)
+        if serves > 0:
+            demand.append((job.item, max(period_of(job.finish), 0), serves, source))
         if job.started:
             continue
         start = max(period_of(job.start), 0)

@@ -84,3 +84,11 @@ def test_with_locations_a_week_imported_anywhere_is_never_counted_again():
     sales = _frame([(1, 0, weeks[1], 4.0), (1, 5, weeks[0], 2.0)])
     merged = history_with_sales(imported, sales).sort("date")
     assert merged.rows() == [(1, 5, weeks[1], 6.0), (1, 5, weeks[0], 2.0)]
+
+
+def test_a_shortage_job_rounded_up_serves_the_order_only_what_its_line_takes():
+    # 230 sleeves made (the cutting minimum), the order's line takes 1: the rest is stock
+    job = OpenJob(10, "7000", D(230), MONDAY, MONDAY + timedelta(days=8), started=False,
+                  serves=D(1))  # fmt: skip
+    demand = job_demand([job], {10: [Component(100, D("1.1"))]}, {}, period_of)
+    assert demand == [(10, 1, D(1), "order:7000"), (100, 0, D("253"), "order:7000")]

@@ -28,6 +28,7 @@ from flexchain.adapters.db.tables import (
     LocationRow,
     OptionComponentRow,
     OptionRow,
+    PickRow,
     PresaleSignalRow,
     ProductionJobRow,
     SalesOrderLineRow,
@@ -214,7 +215,12 @@ def job_demand(
     """The firm demand of the open jobs (``open_statuses``) of made-to-order lines (lines of
     open orders with nothing backordered): their items, and the components of what has not
     started, by :func:`flexchain.planning.order_demand.job_demand`."""
-    job, line, order = ProductionJobRow, SalesOrderLineRow, SalesOrderRow
+    job, line, order, pick = ProductionJobRow, SalesOrderLineRow, SalesOrderRow, PickRow
+    picked = (
+        select(func.sum(pick.quantity))
+        .where(pick.order_line_id == job.order_line_id, pick.item_id == job.item_id)
+        .scalar_subquery()
+    )
     query = (
         select(
             job.item_id,
@@ -224,9 +230,16 @@ def job_demand(
             job.planned_finish,
             job.status,
             OptionRow.id,
+            line.quantity,
+            BomLineRow.quantity,
+            picked,
         )
         .join(order, order.id == job.order_id)
         .join(line, line.id == job.order_line_id)
+        .join(
+            BomLineRow,
+            (BomLineRow.parent_id == line.item_id) & (BomLineRow.child_id == job.item_id),
+        )
         .outerjoin(
             OptionRow, (OptionRow.module_id == job.item_id) & (OptionRow.code == job.option_code)
         )
@@ -239,8 +252,28 @@ def job_demand(
         .order_by(job.id)
     )
     jobs = [
-        OpenJob(item, str(number), quantity, start, finish, status not in _NOT_STARTED, option)
-        for item, number, quantity, start, finish, status, option in session.execute(query)
+        OpenJob(
+            item,
+            str(number),
+            quantity,
+            start,
+            finish,
+            status not in _NOT_STARTED,
+            option,
+            serves=ordered * per_unit - Decimal(taken or 0),
+        )
+        for (
+            item,
+            number,
+            quantity,
+            start,
+            finish,
+            status,
+            option,
+            ordered,
+            per_unit,
+            taken,
+        ) in session.execute(query)
     ]
     if not jobs:
         return []

@@ -185,10 +185,11 @@ def test_a_backtested_run_records_accuracy_per_item(company: Engine) -> None:
     assert {"forecast_model", "forecast_default_model", "forecast_wape"} <= set(values)
 
 
-def test_demand_at_several_locations_adds_up_per_week(
+def test_demand_at_another_location_is_planned_there(
     company: Engine, make_uow: Callable[..., UnitOfWork]
 ) -> None:
-    """History is read one row per location; the week's demand is their sum."""
+    """History is read one row per location and planned per location (issue 12): WH2's weeks
+    make WH2's record, the home location's is unchanged (until issue 12 they were summed)."""
     monday = NOW.date() - timedelta(days=NOW.weekday())
     before = _explained(company)
     with make_uow() as uow:  # the same weeks sold at a second warehouse too
@@ -205,8 +206,12 @@ def test_demand_at_several_locations_adds_up_per_week(
         uow.commit()
     after = _explained(company)
     assert after.inputs.history_weeks == before.inputs.history_weeks == 13
-    assert after.inputs.history_total == before.inputs.history_total + 26
-    assert after.forecast["mean"] > before.forecast["mean"]  # the forecast sees both
+    assert after.inputs.history_total == before.inputs.history_total
+    assert after.forecast["mean"] == before.forecast["mean"]
+    with UnitOfWork(company, write=False) as uow:
+        porto = planning.explain_item(uow, TEE, location="WH2")
+    assert porto.inputs.history_weeks == 13 and porto.inputs.history_total == 26
+    assert porto.forecast["mean"] > 0  # WH2 forecast on its own
 
 
 def _explained(engine: Engine, sku: str = TEE) -> planning.ItemExplanation:

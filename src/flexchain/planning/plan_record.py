@@ -60,35 +60,68 @@ def _figure(accuracy: dict[str, str], key: str) -> Decimal | None:
     return Decimal(accuracy[key]) if key in accuracy else None
 
 
-def _history(result: PlanResult) -> dict[int, tuple[int, Decimal]]:
-    """Per item, the weeks with demand history and their total (all locations' rows added)."""
-    history = result.snapshot.history
+def _history(result: PlanResult) -> dict[tuple[int, str], tuple[int, Decimal]]:
+    """Per buffer (item, location), the weeks with demand history and their total (rows of one
+    week added up; locations mapped as the forecast step maps them)."""
+    snap = result.snapshot
+    history = snap.history
     if history.is_empty():
         return {}
-    weeks = history.group_by("item", "date").agg(pl.col("quantity").sum())
-    totals = weeks.group_by("item").agg(pl.len().alias("weeks"), pl.col("quantity").sum())
+    if "location" in history.columns and snap.locations:
+        where = pl.col("location").replace_strict(
+            snap.locations, default="", return_dtype=pl.String
+        )
+    else:
+        where = pl.lit("")
+    weeks = (
+        history.with_columns(where.alias("location"))
+        .group_by("item", "location", "date")
+        .agg(pl.col("quantity").sum())
+    )
+    totals = weeks.group_by("item", "location").agg(
+        pl.len().alias("weeks"), pl.col("quantity").sum()
+    )
     return {
-        int(item): (int(count), Decimal(str(round(total, 3))))
-        for item, count, total in totals.iter_rows()
+        (int(item), str(location)): (int(count), Decimal(str(round(total, 3))))
+        for item, location, count, total in totals.iter_rows()
     }
 
 
+def _buffers(result: PlanResult) -> list[tuple[int, str]]:
+    """Every item at home, and every (item, location) elsewhere the run saw, in order."""
+    snap, located = result.snapshot, result.located
+    away = set(snap.stock_at) | set(located.forecasts) | set(located.policies)
+    away |= {(i, loc) for i, _, _, _, loc in snap.receipts_at}
+    away |= {(i, loc) for i, _, _, _, loc in snap.firm_at}
+    home = [(item_id, "") for item_id in snap.items]
+    return sorted(home + [key for key in away if key[1] and key[0] in snap.items])
+
+
 def item_records(result: PlanResult) -> list[ItemRecord]:
-    """One record per item of the snapshot, in item order."""
+    """One record per item of the snapshot (its home location) and per other location it has
+    stock, receipts, firm demand or a forecast at, in item and location order."""
     snap = result.snapshot
     history = _history(result)
-    receipts: dict[int, list[list[Any]]] = {}
-    for item_id, period, quantity, source in snap.receipts:
+    receipts: dict[tuple[int, str], list[list[Any]]] = {}
+    located = [(*receipt, "") for receipt in snap.receipts] + snap.receipts_at
+    for item_id, period, quantity, source, location in located:
         week = snap.period_start + timedelta(weeks=period)
-        receipts.setdefault(item_id, []).append([source, period, str(week), str(quantity)])
+        key = (item_id, location)
+        receipts.setdefault(key, []).append([source, period, str(week), str(quantity)])
     records = []
-    for item_id in sorted(snap.items):
+    zero = (Decimal(0), Decimal(0))
+    for key in _buffers(result):
+        item_id, location = key
         item = snap.items[item_id]
-        forecast, policy = result.forecasts.get(item_id), result.policies.get(item_id)
+        if location:
+            forecast, policy = result.located.forecasts.get(key), result.located.policies.get(key)
+            on_hand, reserved = snap.stock_at.get(key, zero)
+        else:
+            forecast, policy = result.forecasts.get(item_id), result.policies.get(item_id)
+            on_hand, reserved = snap.stock.get(item_id, zero)
         accuracy = forecast.accuracy if forecast else {}
-        on_hand, reserved = snap.stock.get(item_id, (Decimal(0), Decimal(0)))
         moq, multiple = snap.lot[item_id]
-        weeks, total = history.get(item_id, (0, Decimal(0)))
+        weeks, total = history.get(key, (0, Decimal(0)))
         explanation = {
             "inputs": {
                 "on_hand": on_hand,
@@ -109,13 +142,13 @@ def item_records(result: PlanResult) -> list[ItemRecord]:
                 "weekly": forecast.weekly if forecast else [],
             },
             "policy": policy.row if policy else None,
-            "gross": result.mrp.gross.get(buffer_name(item.sku), []),
-            "receipts": sorted(receipts.get(item_id, []), key=lambda r: (r[1], r[0])),
+            "gross": result.mrp.gross.get(buffer_name(item.sku, location), []),
+            "receipts": sorted(receipts.get(key, []), key=lambda r: (r[1], r[0])),
         }
         records.append(
             ItemRecord(
                 item_id,
-                "",
+                location,
                 forecast.model if forecast else None,
                 accuracy.get("default_model"),
                 _figure(accuracy, "mase"),

@@ -25,11 +25,12 @@ from flexchain.planning.run_steps import (
     ORDER_COST,
     ItemForecast,
     ItemPolicy,
+    Located,
     PlanParameters,
     classify_items,
-    forecast_items,
+    forecast_buffers,
     item_inputs,
-    policy_of_items,
+    policy_of_buffers,
     sensed_mrp,
 )
 from flexchain.planning.sensing import Sensing
@@ -119,19 +120,36 @@ class Snapshot:
     """(MOQ, multiple) per item."""
     price_breaks: dict[int, tuple[tuple[Decimal, Decimal], ...]] = field(default_factory=dict)
     """(minimum quantity, unit price) all-units breaks of the item's chosen supplier term."""
+    home: str = ""
+    """The code of the home location (the first warehouse by code), for display: buffers,
+    orders and exceptions name it ``""``."""
+    locations: dict[int, str] = field(default_factory=dict)
+    """Location id -> buffer location of every stocking location (warehouses and factories):
+    ``""`` for the home location, else its code. Any other id (no location, a customer, a
+    supplier site) plans at home."""
     stock: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
-    """(on hand, reserved) per item, summed over warehouses and factories."""
+    """(on hand, reserved) per item at the home location."""
+    stock_at: dict[tuple[int, str], tuple[Decimal, Decimal]] = field(default_factory=dict)
+    """(on hand, reserved) per item and other stocking location (its code)."""
     receipts: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
-    """(item, period, quantity, source) per open production job or purchase order line."""
+    """(item, period, quantity, source) per open production job or purchase order line due at
+    the home location."""
+    receipts_at: list[tuple[int, int, Decimal, str, str]] = field(default_factory=list)
+    """(item, period, quantity, source, location) per open purchase order line due elsewhere."""
     firm: list[tuple[int, int, Decimal, str]] = field(default_factory=list)
-    """(item, period, quantity, source) per backordered open sales order line."""
+    """(item, period, quantity, source) per backordered open sales order line (and open job's
+    demand) at the home location."""
+    firm_at: list[tuple[int, int, Decimal, str, str]] = field(default_factory=list)
+    """(item, period, quantity, source, location) per backordered line of an order whose shop
+    ships from another stocking location."""
     ordered: dict[int, Decimal] = field(default_factory=dict)
     """Units ordered in the run's week (by order date, orders not cancelled) per item: they
     consume the forecast (:func:`flexchain.planning.order_demand.consume_forecast`)."""
     history: pl.DataFrame = field(default_factory=pl.DataFrame)
     """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
-    ``quantity`` (float units), one row per item, location and week with demand (rows of one
-    item and week add up)."""
+    ``quantity`` (float units) and optionally ``location`` (a location id, mapped through
+    :attr:`locations`; without the column everything is at home), one row per item, location
+    and week with demand (rows of one buffer and week add up)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
 
@@ -170,6 +188,9 @@ class PlanResult:
     """SKU -> item id, for every item in the snapshot."""
     seconds: dict[str, float]
     """Seconds per step of :data:`STEPS`."""
+    located: Located = field(default_factory=Located)
+    """Forecasts and policies of the buffers away from the home location (``forecasts`` and
+    ``policies`` are the home location's, by item)."""
 
     def inputs(self) -> dict[int, dict[str, str]]:
         """Per item, the inputs ``plan diff`` compares between runs (as text)."""
@@ -200,9 +221,15 @@ def run(
     with watch("classify"):
         classified = classify_items(snapshot, params)
     with watch("forecast"):
-        forecasts = forecast_items(snapshot, classified, params)
+        buffers = forecast_buffers(snapshot, classified, params)
     with watch("policy"):
-        policies = policy_of_items(snapshot, forecasts, params)
+        decided = policy_of_buffers(snapshot, buffers, params)
+    forecasts = {item: forecast for (item, at), forecast in buffers.items() if not at}
+    policies = {item: policy for (item, at), policy in decided.items() if not at}
+    located = Located(
+        {key: forecast for key, forecast in buffers.items() if key[1]},
+        {key: policy for key, policy in decided.items() if key[1]},
+    )
     with watch("mrp"):
-        result, ids = sensed_mrp(snapshot, forecasts, policies, snapshot.sensed)
-    return PlanResult(snapshot, forecasts, policies, result, ids, watch.seconds)
+        result, ids = sensed_mrp(snapshot, forecasts, policies, snapshot.sensed, located)
+    return PlanResult(snapshot, forecasts, policies, result, ids, watch.seconds, located)

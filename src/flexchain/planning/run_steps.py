@@ -27,17 +27,24 @@ from flexchain.planning.sensing import Sensing, module_weekly, option_safety_sto
 if TYPE_CHECKING:
     from flexchain.planning.run import Snapshot
 
+Key = tuple[int, str]
+"""A buffer of the run: (item id, location; ``""`` the home location)."""
+
 __all__ = [
     "HOLDING_RATE",
     "ORDER_COST",
     "Classified",
     "ItemForecast",
     "ItemPolicy",
+    "Key",
+    "Located",
     "PlanParameters",
     "classify_items",
+    "forecast_buffers",
     "forecast_items",
     "item_inputs",
     "mrp_of_items",
+    "policy_of_buffers",
     "policy_of_items",
     "sensed_mrp",
 ]
@@ -112,6 +119,15 @@ class ItemPolicy:
 
 
 @dataclass(frozen=True)
+class Located:
+    """The forecasts and policies of the buffers away from the home location, by (item id,
+    location code)."""
+
+    forecasts: dict[Key, ItemForecast] = field(default_factory=dict)
+    policies: dict[Key, ItemPolicy] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Classified:
     """The classify step's output: the weekly panel and each series' ABC, XYZ and pattern."""
 
@@ -121,11 +137,12 @@ class Classified:
 
 def classify_items(snap: Snapshot, params: PlanParameters) -> Classified | None:
     """Weekly buckets of every item with history, classified (ABC, XYZ, Syntetos-Boylan by
-    :func:`flexchain.planning.demand.classify`). Items are planned over all locations together,
-    so the panel has one location, ``ALL``. None without any history."""
+    :func:`flexchain.planning.demand.classify`), one series per item and buffer location
+    (:attr:`Snapshot.locations`: ``""`` at home, a stocking location's code elsewhere; history
+    at any other location, or without one, is the home location's). None without history."""
     if snap.history.is_empty():
         return None
-    history = snap.history.with_columns(pl.lit("ALL").alias("location"))
+    history = snap.history.with_columns(_buffer_location(snap))
     # the panel starts at the first week anything sold, not HISTORY_WEEKS back: a young
     # catalog is not a run of zeros (an item newer than the others still is, for now)
     start = history["date"].min()
@@ -137,11 +154,30 @@ def classify_items(snap: Snapshot, params: PlanParameters) -> Classified | None:
     return Classified(panel, classify(panel, known, abc_cutoffs=params.abc_cutoffs))
 
 
+def _buffer_location(snap: Snapshot) -> pl.Expr:
+    """The history's ``location`` ids as buffer locations (``""``: home)."""
+    if "location" not in snap.history.columns or not snap.locations:
+        return pl.lit("").alias("location")
+    return (
+        pl.col("location")
+        .replace_strict(snap.locations, default="", return_dtype=pl.String)
+        .alias("location")
+    )
+
+
 def forecast_items(
     snap: Snapshot, classified: Classified | None, params: PlanParameters
 ) -> dict[int, ItemForecast]:
-    """Forecast every classified item with the statsforecast model of its pattern
-    (:mod:`flexchain.planning.forecast`), backtested first if ``params.backtest``."""
+    """:func:`forecast_buffers` at the home location, by item."""
+    buffers = forecast_buffers(snap, classified, params)
+    return {item: forecast for (item, location), forecast in buffers.items() if not location}
+
+
+def forecast_buffers(
+    snap: Snapshot, classified: Classified | None, params: PlanParameters
+) -> dict[Key, ItemForecast]:
+    """Forecast every classified series (item and location) with the statsforecast model of
+    its pattern (:mod:`flexchain.planning.forecast`), backtested first if ``params.backtest``."""
     if classified is None:
         return {}
     panel, classes = classified.panel, classified.classes
@@ -154,10 +190,10 @@ def forecast_items(
         choice = choose_models(scores)
     frame = forecast_panel(panel, classes, horizon=snap.horizon, choice=choice)
     accuracy = _accuracy(choice)
-    labels = {row["item"]: row for row in classes.iter_rows(named=True)}
+    labels = {(row["item"], row["location"]): row for row in classes.iter_rows(named=True)}
     per_item = (
         frame.sort("period")
-        .group_by("item", maintain_order=True)
+        .group_by("item", "location", maintain_order=True)
         .agg(
             pl.col("mean").round(3),
             # the one-step-ahead spread is the per-week demand uncertainty the policy wants (it
@@ -167,26 +203,26 @@ def forecast_items(
             pl.col("model").first(),
         )
     )
-    result: dict[int, ItemForecast] = {}
-    for item_id, means, sigma, model in per_item.iter_rows():
-        label = labels[item_id]
-        result[int(item_id)] = ItemForecast(
+    result: dict[Key, ItemForecast] = {}
+    for item_id, location, means, sigma, model in per_item.iter_rows():
+        label = labels[(item_id, location)]
+        result[(int(item_id), str(location))] = ItemForecast(
             [Decimal(repr(value)) for value in means],
             Decimal(str(round(sigma, 3))),
             str(model),
             str(label["pattern"]),
             str(label["abc"]),
             str(label["xyz"]),
-            accuracy.get(int(item_id), {}),
+            accuracy.get((int(item_id), str(location)), {}),
         )
     return result
 
 
-def _accuracy(choice: pl.DataFrame | None) -> dict[int, dict[str, str]]:
-    accuracy: dict[int, dict[str, str]] = {}
+def _accuracy(choice: pl.DataFrame | None) -> dict[Key, dict[str, str]]:
+    accuracy: dict[Key, dict[str, str]] = {}
     if choice is not None:
         for row in choice.iter_rows(named=True):
-            accuracy[int(row["item"])] = {
+            accuracy[(int(row["item"]), str(row["location"]))] = {
                 "model": str(row["model"]),
                 "default_model": str(row["default_model"]),
                 **{k: f"{row[k]:.3f}" for k in ("mase", "wape", "bias") if row[k] is not None},
@@ -202,24 +238,35 @@ def _whole(value: float | None) -> Decimal:
 def policy_of_items(
     snap: Snapshot, forecasts: dict[int, ItemForecast], params: PlanParameters
 ) -> dict[int, ItemPolicy]:
-    """Per forecast item, :func:`flexchain.planning.dynamic.dynamic_policy` (docs/policy.md):
+    """:func:`policy_of_buffers` of the home location's forecasts, by item."""
+    keyed = {(item, ""): forecast for item, forecast in forecasts.items()}
+    return {item: policy for (item, _), policy in policy_of_buffers(snap, keyed, params).items()}
+
+
+def policy_of_buffers(
+    snap: Snapshot, forecasts: Mapping[Key, ItemForecast], params: PlanParameters
+) -> dict[Key, ItemPolicy]:
+    """Per forecast buffer (item and location), :func:`flexchain.planning.dynamic.dynamic_policy`
+    (docs/policy.md):
     service level and review period from the ABC-XYZ matrix, safety stock with lead-time
     variability, reorder point, EOQ adjusted for uncertainty and the supplier's agility (tier),
     the all-units price break of least cost (the chosen supplier term's breaks; the unit cost
     below the first break is the item's unit value), rounded to MOQ and multiple, days of
     cover."""
-    ids = [item_id for item_id, f in forecasts.items() if item_id in snap.items]
-    if not ids:
+    keys = [key for key in forecasts if key[0] in snap.items]
+    if not keys:
         return {}
+    ids = [item_id for item_id, _ in keys]
     cost = {i: snap.items[i].unit_value for i in ids}
     frame = pl.DataFrame(
         {
             "item": ids,
-            "location": ["ALL"] * len(ids),
-            "abc": [forecasts[i].abc for i in ids],
-            "xyz": [forecasts[i].xyz for i in ids],
-            "demand_mean": [float(forecasts[i].mean) for i in ids],
-            "demand_sd": [float(forecasts[i].sigma) for i in ids],
+            "location": [location or snap.home or "ALL" for _, location in keys],
+            "buffer": [location for _, location in keys],
+            "abc": [forecasts[k].abc for k in keys],
+            "xyz": [forecasts[k].xyz for k in keys],
+            "demand_mean": [float(forecasts[k].mean) for k in keys],
+            "demand_sd": [float(forecasts[k].sigma) for k in keys],
             "lead_time_mean": [snap.lead_days[i] / 7 for i in ids],
             "lead_time_sd": [float(snap.lead_sd_days.get(i, 0)) / 7 for i in ids],
             "fixed_cost": [params.order_cost] * len(ids),
@@ -239,9 +286,10 @@ def policy_of_items(
         schema_overrides={"agility": pl.String, "price_breaks": PRICE_BREAKS_DTYPE},
     )
     result = {}
-    for row in dynamic_policy(frame, matrix=params.matrix).iter_rows(named=True):
+    policies = dynamic_policy(frame.drop("buffer"), matrix=params.matrix)
+    for buffer, row in zip(frame["buffer"], policies.iter_rows(named=True), strict=True):
         cover = row["days_of_cover"]
-        result[int(row["item"])] = ItemPolicy(
+        result[(int(row["item"]), buffer)] = ItemPolicy(
             _whole(row["safety_stock"]),
             _whole(row["reorder_point"]),
             _whole(row["order_quantity"]),
@@ -257,9 +305,11 @@ def mrp_of_items(
     policies: dict[int, ItemPolicy],
     extra_demand: list[Demand] | None = None,
     extra_safety: dict[str, Decimal] | None = None,
+    located: Located | None = None,
 ) -> tuple[MrpResult, dict[str, int]]:
     """:func:`flexchain.planning.mrp.mrp` over the snapshot, keeping each item's safety stock
-    and ordering at least its policy's order quantity; also returns SKU -> item id."""
+    and ordering at least its policy's order quantity; also returns SKU -> item id. Buffers
+    away from home (:func:`_located_buffers`) are netted with the home ones."""
     skus = {item_id: item.sku for item_id, item in snap.items.items()}
     ids = {sku: item_id for item_id, sku in skus.items()}
     items = []
@@ -294,7 +344,56 @@ def mrp_of_items(
         if i in skus
     }
     receipts = [Receipt(skus[i], p, q, s) for i, p, q, s in snap.receipts if i in skus]
+    weekly_at = _located_buffers(snap, located or Located(), items, demand, receipts)
+    if weekly_at:
+        forecast = {(sku, ""): weekly for sku, weekly in weekly.items()} | weekly_at
+        return mrp(items, bom, demand, receipts, horizon=snap.horizon, forecast=forecast), ids
     return mrp(items, bom, demand, receipts, horizon=snap.horizon, forecast=weekly), ids
+
+
+def _located_buffers(
+    snap: Snapshot,
+    located: Located,
+    items: list[MrpItem],
+    demand: list[Demand],
+    receipts: list[Receipt],
+) -> dict[tuple[str, str], list[Decimal]]:
+    """Add the buffers away from the home location (stock, receipts, firm demand, forecast and
+    policy at a stocking location's code) to ``items``, ``demand`` and ``receipts``; return
+    their forecasts by (SKU, location). The item's supplier terms hold at every location."""
+    keys = set(snap.stock_at) | set(located.forecasts) | set(located.policies)
+    keys |= {(i, loc) for i, _, _, _, loc in snap.receipts_at}
+    keys |= {(i, loc) for i, _, _, _, loc in snap.firm_at}
+    zero = (Decimal(0), Decimal(0))
+    for item_id, location in sorted(key for key in keys if key[0] in snap.items and key[1]):
+        item, policy = snap.items[item_id], located.policies.get((item_id, location))
+        moq, multiple = snap.lot[item_id]
+        on_hand, reserved = snap.stock_at.get((item_id, location), zero)
+        items.append(
+            MrpItem(
+                item.sku,
+                lead_time=math.ceil(snap.lead_days[item_id] / 7),
+                moq=moq,
+                multiple=multiple,
+                make=item.make,
+                custom=item.custom,
+                safety_stock=policy.safety_stock if policy else 0,
+                min_lot=policy.order_quantity if policy else 0,
+                on_hand=on_hand,
+                allocated=reserved,
+                location=location,
+            )
+        )
+    skus = {item_id: item.sku for item_id, item in snap.items.items()}
+    demand += [Demand(skus[i], p, q, s, loc) for i, p, q, s, loc in snap.firm_at if i in skus]
+    receipts += [
+        Receipt(skus[i], p, q, s, loc) for i, p, q, s, loc in snap.receipts_at if i in skus
+    ]
+    return {
+        (skus[i], location): forecast.weekly
+        for (i, location), forecast in located.forecasts.items()
+        if i in skus and location
+    }
 
 
 def sensed_mrp(
@@ -302,6 +401,7 @@ def sensed_mrp(
     forecasts: dict[int, ItemForecast],
     policies: dict[int, ItemPolicy],
     sensed: Sensing | None,
+    located: Located | None = None,
 ) -> tuple[MrpResult, dict[str, int]]:
     """MRP with presale and demand sensing (docs/planning.md):
 
@@ -313,14 +413,14 @@ def sensed_mrp(
       ``option_shift`` exception says by how much.
     """
     if sensed is None:
-        return mrp_of_items(snap, forecasts, policies, [])
+        return mrp_of_items(snap, forecasts, policies, [], located=located)
     skus = {item.sku for item in snap.items.values()}
     presale = [
         Demand(str(row["item"]), 0, Decimal(math.ceil(row["high"])), "presale")
         for row in sensed.first_batches.iter_rows(named=True)
         if row["item"] in skus and row["high"] > 0
     ]
-    result, ids = mrp_of_items(snap, forecasts, policies, presale)
+    result, ids = mrp_of_items(snap, forecasts, policies, presale, located=located)
     # the option's shift in module units a week x each material's quantity x its lead time
     means = {item_id: float(f.mean) for item_id, f in forecasts.items()}
     units = module_weekly(snap.bom, means, {i: item.sku for i, item in snap.items.items()})
@@ -331,7 +431,7 @@ def sensed_mrp(
         if sku in ids
     }
     if extra:
-        result, ids = mrp_of_items(snap, forecasts, policies, presale, extra)
+        result, ids = mrp_of_items(snap, forecasts, policies, presale, extra, located)
     for row in sensed.alerts.iter_rows(named=True):
         result.exceptions.append(
             MrpException(

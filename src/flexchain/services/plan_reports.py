@@ -22,6 +22,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.spreadsheets import write_workbook
 from flexchain.domain.errors import NotFound
 from flexchain.planning.dynamic import explain_row
+from flexchain.planning.plan_record import ItemRecord
 
 __all__ = [
     "EXCEPTION_FIELDS",
@@ -40,14 +41,25 @@ __all__ = [
     "current_run",
     "diff_runs",
     "explain_item",
+    "explain_locations",
     "export_plan",
     "plan_rows",
     "previous_run",
 ]
 
-ORDER_FIELDS = ("number", "sku", "kind", "release_date", "due_date", "quantity", "pegging")
+ORDER_FIELDS = (
+    "number",
+    "sku",
+    "kind",
+    "location",
+    "from_location",
+    "release_date",
+    "due_date",
+    "quantity",
+    "pegging",
+)
 """The columns of the ``orders`` sheet of an exported plan."""
-EXCEPTION_FIELDS = ("sku", "kind", "date", "message")
+EXCEPTION_FIELDS = ("sku", "location", "kind", "date", "message")
 """The columns of its ``exceptions`` sheet."""
 
 
@@ -65,6 +77,10 @@ class PlanOrderLine:
     quantity: Decimal
     pegging: str
     """``source=quantity`` pairs, ``; ``-separated."""
+    location: str = ""
+    """Where it is due: a location code (the home warehouse's when the run knew it)."""
+    from_location: str = ""
+    """A ``transfer``'s source location; empty for purchases and production."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +93,8 @@ class PlanExceptionLine:
     kind: str
     date: dt.date
     message: str
+    location: str = ""
+    """The buffer's location code (the home warehouse's when the run knew it)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,11 @@ def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun:
 def plan_rows(uow: UnitOfWork, run_id: int) -> list[PlanOrderLine | PlanExceptionLine]:
     """The planned orders and exceptions of one run, orders first, for show and export."""
     skus = store.skus(uow)
+    home = str(current_run(uow, run_id).stats.get("home") or "")
+
+    def named(location: str | None) -> str:
+        return location or home
+
     orders: list[PlanOrderLine | PlanExceptionLine] = [
         PlanOrderLine(
             run=run_id,
@@ -128,6 +151,8 @@ def plan_rows(uow: UnitOfWork, run_id: int) -> list[PlanOrderLine | PlanExceptio
             due_date=row.due_date,
             quantity=row.quantity,
             pegging="; ".join(f"{source}={quantity}" for source, quantity in row.pegs),
+            location=named(row.location),
+            from_location=named(row.from_location) if row.from_location is not None else "",
         )
         for row in store.orders_of(uow, run_id)
     ]
@@ -138,6 +163,7 @@ def plan_rows(uow: UnitOfWork, run_id: int) -> list[PlanOrderLine | PlanExceptio
             kind=row.kind,
             date=row.period_date,
             message=row.message,
+            location=named(row.location),
         )
         for row in store.exceptions_of(uow, run_id)
     ]
@@ -272,6 +298,9 @@ class ExplainedOrder:
     due_period: int
     quantity: Decimal
     pegs: list[str]
+    kind: str = ""
+    from_location: str = ""
+    """A ``transfer``'s source location."""
 
 
 @dataclass(frozen=True)
@@ -301,25 +330,53 @@ class ItemExplanation:
     """The plan version explained."""
     price_breaks: list[str] = field(default_factory=list)
     """The supplier's price breaks the policy step priced lots by (``min at price``)."""
+    location: str = ""
+    """The buffer's location code (the home warehouse's when the run knew it)."""
 
 
-def explain_item(uow: UnitOfWork, sku: str, *, run_id: int | None = None) -> ItemExplanation:
+def explain_item(
+    uow: UnitOfWork, sku: str, *, run_id: int | None = None, location: str | None = None
+) -> ItemExplanation:
+    """:func:`explain_locations` of one location: ``location``, else the first the item has
+    (the home location when it has a record there)."""
+    return explain_locations(uow, sku, run_id=run_id, location=location)[0]
+
+
+def explain_locations(
+    uow: UnitOfWork, sku: str, *, run_id: int | None = None, location: str | None = None
+) -> list[ItemExplanation]:
     """Every number behind one item's plan in the current plan (or ``run_id``), as the run
     recorded it: its inputs, the forecast model (and, after ``plan --backtest``, its MASE, WAPE
     and bias), the policy formulas with their values, and the netting per week. Nothing is
-    recomputed from live data.
+    recomputed from live data. One explanation per location the run recorded for the item
+    (home first), or only ``location`` (a location code; the home warehouse's code or ``""``
+    name the home location).
 
     Raises
     ------
     NotFound
-        There is no such plan, or ``sku`` is not an item it planned.
+        There is no such plan, ``sku`` is not an item it planned, or it has no record at
+        ``location``.
     """
     run = current_run(uow, run_id)
     item_id = next((i for i, s in store.skus(uow).items() if s == sku), None)
     records = store.items_of(uow, run.id, item_id) if item_id is not None else []
     if item_id is None or not records:
         raise NotFound(f"unknown item {sku!r} in plan {run.id}")
-    record = records[0]  # the home location's
+    home = str(run.stats.get("home") or "")
+    if location is not None:
+        wanted = "" if location == home else location
+        records = [record for record in records if record.location == wanted]
+        if not records:
+            raise NotFound(f"item {sku!r} has no record at location {location!r} in plan {run.id}")
+    orders = [o for o in store.orders_of(uow, run.id) if o.item_id == item_id]
+    return [_explained(run, sku, record, orders, home) for record in records]
+
+
+def _explained(
+    run: PlanRun, sku: str, record: ItemRecord, orders: list[store.StoredOrder], home: str
+) -> ItemExplanation:
+    """One stored record as :class:`ItemExplanation`, with the orders due at its location."""
     stored = record.explanation
     inputs = stored.get("inputs", {})
     forecast = stored.get("forecast", {})
@@ -333,7 +390,7 @@ def explain_item(uow: UnitOfWork, sku: str, *, run_id: int | None = None) -> Ite
         )
         if value is not None
     }
-    orders = [o for o in store.orders_of(uow, run.id) if o.item_id == item_id]
+    orders = [o for o in orders if o.location == record.location]
     return ItemExplanation(
         sku=sku,
         inputs=ExplainedInputs(
@@ -365,12 +422,14 @@ def explain_item(uow: UnitOfWork, sku: str, *, run_id: int | None = None) -> Ite
                 (o.due_date - run.period_start).days // 7,
                 o.quantity,
                 [f"{source}={quantity}" for source, quantity in o.pegs],
+                o.kind,
+                (o.from_location or home) if o.from_location is not None else "",
             )
             for o in orders
-            if o.location == ""
         ],
         run=run.id,
         price_breaks=[f"{minimum} at {price}" for minimum, price in inputs.get("price_breaks", [])],
+        location=record.location or home,
     )
 
 
@@ -388,9 +447,8 @@ def _netting(run: PlanRun, stored: dict[str, Any], orders: list[store.StoredOrde
                 ScheduledReceipt(source, period, dt.date.fromisoformat(week), Decimal(quantity))
             )
     planned = [Decimal(0)] * horizon
-    for order in orders:
-        if order.location == "":
-            planned[(order.due_date - run.period_start).days // 7] += order.quantity
+    for order in orders:  # the orders due at the record's location
+        planned[(order.due_date - run.period_start).days // 7] += order.quantity
     projected = Decimal(inputs.get("on_hand", "0")) - Decimal(inputs.get("allocated", "0"))
     rows = []
     for period in range(horizon):

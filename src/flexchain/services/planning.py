@@ -149,6 +149,7 @@ def run_plan(
                 "exceptions": len(result.mrp.exceptions),
                 "seconds": {k: round(v, 3) for k, v in watch.seconds.items()},
                 "parameters": _recorded(params or PlanParameters()),
+                "home": snap.home,
             }
             finished_at = clock() if clock is not None else now
             store.write_plan(

@@ -72,6 +72,7 @@ class StoredException:
     kind: str
     period_date: date
     message: str
+    location: str = ""
 
 
 def _run(row: PlanRunRow) -> PlanRun:
@@ -139,7 +140,7 @@ def orders_of(uow: UnitOfWork, run_id: int) -> list[StoredOrder]:
 def exceptions_of(uow: UnitOfWork, run_id: int) -> list[StoredException]:
     """The exceptions of a run, in the order they were written."""
     return [
-        StoredException(row.item_id, row.kind, row.period_date, row.message)
+        StoredException(row.item_id, row.kind, row.period_date, row.message, row.location)
         for row in uow.session.scalars(
             select(PlanExceptionRow)
             .where(PlanExceptionRow.run_id == run_id)

@@ -35,6 +35,7 @@ from flexchain.adapters.db.tables import (
     PurchaseOrderLineRow,
     SalesOrderLineRow,
     SalesOrderRow,
+    ShopRow,
     StockBalanceRow,
     SupplierRow,
 )
@@ -162,6 +163,7 @@ def _write(
             "kind": e.kind,
             "period_date": day(e.period),
             "message": e.message,
+            "location": e.location,
         }
         for e in result.mrp.exceptions
     ]
@@ -207,6 +209,7 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
         )
         for item in items.values()
     }
+    _locations(session, snap)
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
     snap.firm += demand_store.job_demand(session, snap.period_of, OPEN_JOB)  # made-to-order jobs
@@ -270,18 +273,37 @@ def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
             snap.price_breaks[item_id] = supply.price_breaks
 
 
+def _locations(session: Session, snap: Snapshot) -> None:
+    """The stocking locations as buffer locations: the home location (the first warehouse by
+    code, where purchase order lines without a location are received; else the first factory)
+    is ``""``, every other warehouse or factory its code."""
+    rows = session.execute(
+        select(LocationRow.id, LocationRow.code, LocationRow.kind)
+        .where(LocationRow.kind.in_(STOCK_KINDS))
+        .order_by(LocationRow.code)
+    ).all()
+    homes = [code for _, code, kind in rows if kind == "warehouse"] or [c for _, c, _ in rows]
+    snap.home = homes[0] if homes else ""
+    snap.locations = {id_: "" if code == snap.home else code for id_, code, _ in rows}
+
+
 def _stock_and_receipts(session: Session, snap: Snapshot) -> None:
-    for item_id, on_hand, reserved in session.execute(
+    for item_id, location_id, on_hand, reserved in session.execute(
         select(
             StockBalanceRow.item_id,
+            StockBalanceRow.location_id,
             func.sum(StockBalanceRow.on_hand),
             func.sum(StockBalanceRow.reserved),
         )
         .join(LocationRow, LocationRow.id == StockBalanceRow.location_id)
         .where(LocationRow.kind.in_(STOCK_KINDS))
-        .group_by(StockBalanceRow.item_id)
+        .group_by(StockBalanceRow.item_id, StockBalanceRow.location_id)
     ).all():
-        snap.stock[item_id] = (Decimal(on_hand or 0), Decimal(reserved or 0))
+        figures = (Decimal(on_hand or 0), Decimal(reserved or 0))
+        if location := snap.locations.get(location_id, ""):
+            snap.stock_at[(item_id, location)] = figures
+        else:
+            snap.stock[item_id] = figures
     for job in session.scalars(
         select(ProductionJobRow).where(ProductionJobRow.status.in_(OPEN_JOB))
     ):
@@ -289,24 +311,50 @@ def _stock_and_receipts(session: Session, snap: Snapshot) -> None:
         snap.receipts.append((job.item_id, period, job.quantity, f"job:{job.id}"))
     po = PurchaseOrderLineRow
     open_lines = (
-        select(po.item_id, po.po_number, po.line_no, po.quantity, po.received_quantity, po.due_date)
+        select(
+            po.item_id,
+            po.po_number,
+            po.line_no,
+            po.quantity,
+            po.received_quantity,
+            po.due_date,
+            po.location_id,
+        )
         .where(po.status == POStatus.OPEN.value, po.received_quantity < po.quantity)
         .order_by(po.po_number, po.line_no)
     )
-    for item_id, number, line_no, ordered, received, due in session.execute(open_lines).all():
+    for item_id, number, line_no, ordered, received, due, at in session.execute(open_lines):
         period = max(snap.period_of(due), 0)  # past due: still expected, so this week
-        snap.receipts.append((item_id, period, ordered - received, f"po:{number}/{line_no}"))
+        receipt = (item_id, period, ordered - received, f"po:{number}/{line_no}")
+        if location := snap.locations.get(at or 0, ""):  # no location: the home warehouse
+            snap.receipts_at.append((*receipt, location))
+        else:
+            snap.receipts.append(receipt)
 
 
 def _firm_demand(session: Session, snap: Snapshot) -> None:
-    for line, number, promise in session.execute(
-        select(SalesOrderLineRow, SalesOrderRow.number, SalesOrderRow.promise_date)
+    """Backordered lines of open orders, at their shop's warehouse (home without one)."""
+    for line, number, promise, warehouse in session.execute(
+        select(
+            SalesOrderLineRow,
+            SalesOrderRow.number,
+            SalesOrderRow.promise_date,
+            ShopRow.warehouse_id,
+        )
         .join(SalesOrderRow, SalesOrderRow.id == SalesOrderLineRow.order_id)
+        .outerjoin(ShopRow, ShopRow.id == SalesOrderRow.shop_id)
         .where(SalesOrderRow.status.in_(OPEN_ORDER), SalesOrderLineRow.backordered > 0)
     ).all():
-        snap.firm.append(
-            (line.item_id, max(snap.period_of(promise), 0), line.backordered, f"order:{number}")
+        demand = (
+            line.item_id,
+            max(snap.period_of(promise), 0),
+            line.backordered,
+            f"order:{number}",
         )
+        if location := snap.locations.get(warehouse or 0, ""):
+            snap.firm_at.append((*demand, location))
+        else:
+            snap.firm.append(demand)
 
 
 def _history(session: Session, period_start: date) -> pl.DataFrame:
@@ -316,6 +364,7 @@ def _history(session: Session, period_start: date) -> pl.DataFrame:
     # which costs far less than SQLite's GROUP BY sorting 10 million rows first)
     query = select(
         DemandHistoryRow.item_id.label("item"),
+        DemandHistoryRow.location_id.label("location"),
         DemandHistoryRow.period_start.label("date"),
         DemandHistoryRow.quantity,
     ).where(
@@ -325,11 +374,12 @@ def _history(session: Session, period_start: date) -> pl.DataFrame:
     compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     cursor = session.connection().exec_driver_sql(str(compiled)).cursor
     rows = cursor.fetchall() if cursor is not None else []
-    frame = pl.DataFrame(rows, schema=["item", "date", "quantity"], orient="row")
+    frame = pl.DataFrame(rows, schema=["item", "location", "date", "quantity"], orient="row")
     if frame.schema["date"] == pl.String:  # SQLite hands dates back as text
         frame = frame.with_columns(pl.col("date").str.slice(0, 10).str.to_date())
     return frame.with_columns(
         pl.col("item").cast(pl.Int64),
+        pl.col("location").cast(pl.Int64),
         pl.col("date").cast(pl.Date),
         # Qty is stored in thousandths
         (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flexchain.adapters.db.tables import ItemRow, PurchaseOrderLineRow, SupplierRow
+from flexchain.adapters.db.tables import ItemRow, LocationRow, PurchaseOrderLineRow, SupplierRow
 from flexchain.adapters.db.upserts import stored_rows
 
 __all__ = ["PurchasingStore"]
@@ -33,12 +33,13 @@ class PurchasingStore:
         """Every line, by order number and line number."""
         line = PurchaseOrderLineRow
         query = (
-            select(line, SupplierRow.code, ItemRow.sku)
+            select(line, SupplierRow.code, ItemRow.sku, LocationRow.code)
             .join(SupplierRow, SupplierRow.id == line.supplier_id)
             .join(ItemRow, ItemRow.id == line.item_id)
+            .outerjoin(LocationRow, LocationRow.id == line.location_id)
             .order_by(line.po_number, line.line_no)
         )
-        for row, supplier, sku in self.session.execute(query):
+        for row, supplier, sku, location in self.session.execute(query):
             yield {
                 "po_number": row.po_number,
                 "line": row.line_no,
@@ -50,4 +51,5 @@ class PurchasingStore:
                 "currency": row.currency,
                 "due_date": row.due_date,
                 "status": row.status,
+                "location": location or "",
             }

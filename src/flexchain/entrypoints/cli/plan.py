@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,12 +35,20 @@ ORDER_COLUMNS = (
     ("number", "#"),
     ("sku", "SKU"),
     ("kind", "Kind"),
+    ("location", "Location"),
+    ("from_location", "From"),
     ("release_date", "Release"),
     ("due_date", "Due"),
     ("quantity", "Qty"),
     ("pegging", "Pegged to"),
 )
-EXCEPTION_COLUMNS = (("sku", "SKU"), ("kind", "Kind"), ("date", "Week"), ("message", "Message"))
+EXCEPTION_COLUMNS = (
+    ("sku", "SKU"),
+    ("location", "Location"),
+    ("kind", "Kind"),
+    ("date", "Week"),
+    ("message", "Message"),
+)
 
 
 @contextmanager
@@ -186,15 +194,28 @@ def explain(
     item: Annotated[str, typer.Argument(metavar="ITEM", help="A SKU.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     run: RunOption = None,
+    location: Annotated[
+        str | None,
+        typer.Option("--location", metavar="CODE", help="Only this location's record."),
+    ] = None,
 ) -> None:
     """The inputs, the formulas and every intermediate number behind one item's plan, as the
-    current plan (or --run N) recorded them."""
+    current plan (or --run N) recorded them: at every location the item has (home first), or
+    at --location CODE. --json prints one object for one location, else an array."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        explained = plan_reports.explain_item(uow, item, run_id=run)
-    view = plain(explained)
+        explained = plan_reports.explain_locations(uow, item, run_id=run, location=location)
+    views = [plain(one) for one in explained]
     if as_json:
-        typer.echo(json.dumps(view, indent=2))
+        typer.echo(json.dumps(views[0] if len(views) == 1 else views, indent=2))
         return
+    for view in views:
+        _print_explanation(item, view, several=len(views) > 1)
+
+
+def _print_explanation(item: str, view: dict[str, Any], *, several: bool) -> None:
+    """One location's explanation as text."""
+    if several:
+        console.print(f"--- {item} at {view['location'] or 'home'}", markup=False)
     inputs = ", ".join(f"{k} {plain(v)}" for k, v in view["inputs"].items() if k != "history_weeks")
     console.print(f"{item} in plan {view['run']}: {inputs}", markup=False, soft_wrap=True)
     if view["price_breaks"]:
@@ -238,3 +259,10 @@ def explain(
             for r in view["netting"]["receipts"]
         )
         console.print(f"receipts: {receipts}", markup=False, soft_wrap=True)
+    if view["orders"]:  # the planned orders due here; a transfer names its source
+        orders = "; ".join(
+            f"{o['kind'] or 'order'} {plain(o['quantity'])} due week {o['due_period']}"
+            + (f" from {o['from_location']}" if o["from_location"] else "")
+            for o in view["orders"]
+        )
+        console.print(f"planned: {orders}", markup=False, soft_wrap=True)

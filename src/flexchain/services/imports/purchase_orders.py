@@ -3,6 +3,8 @@
 scheduled receipt in the week it is due.
 
 A blank currency means the supplier's. Columns the file leaves out keep their stored values.
+``location`` (optional) names the warehouse or factory the line is received at; blank: the
+home warehouse (the first warehouse by code), where planning then expects it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flexchain.domain.values import MONEY_PLACES, QUANTITY_PLACES
 from flexchain.services.imports import cells
 from flexchain.services.imports.cells import CellError
 from flexchain.services.imports.columns import Column, Parsed, Seen
-from flexchain.services.imports.lookups import Suppliers, item_refs
+from flexchain.services.imports.lookups import Suppliers, item_refs, location_refs
 from flexchain.services.imports.pipeline import Checked, Kind, Plan
 from flexchain.services.imports.writing import Upserts
 
@@ -66,6 +68,7 @@ COLUMNS = (
     Column("currency", cells.currency),
     Column("due_date", due_day, required=True),
     Column("status", cells.choice(POStatus, STATUS_SYNONYMS), default=POStatus.OPEN),
+    Column("location", cells.reference),
 )
 _TO_DB = {"received": "received_quantity", "unit_price": "unit_price", "currency": "currency",
           "status": "status"}  # fmt: skip
@@ -127,6 +130,24 @@ def _line(
         return None
 
 
+def _location(row: Parsed, locations: dict[str, Any], check: Checked) -> int | bool | None:
+    """The id of the row's receiving location, None for blank (home), False if it is wrong
+    (reported on the ``location`` cell)."""
+    code = row.values.get("location")
+    if not code:
+        return None
+    ref = locations.get(code)
+    if ref is None:
+        check.errors.add(row.line, "location", f"unknown location {code!r}")
+        return False
+    if ref.kind not in ("warehouse", "factory"):
+        check.errors.add(
+            row.line, "location", f"{code} is a {ref.kind}: receive at a warehouse or factory"
+        )
+        return False
+    return int(ref.id)
+
+
 def check(check: Checked) -> Plan:
     stores = check.stores
     items = item_refs(stores)
@@ -135,6 +156,7 @@ def check(check: Checked) -> Plan:
     stored = _stored(check)
     seen = Seen(check.errors, "line")
     upserts = Upserts("purchase_order_lines", "purchase_order_line")
+    locations = location_refs(check.stores) if check.layout.has("location") else {}
     for row in check.rows:
         number = row.values.get("po_number")
         # no such column: line 1; a cell that failed to parse: None (reported; no key to compare)
@@ -147,7 +169,8 @@ def check(check: Checked) -> Plan:
             check.errors.add(row.line, "supplier", suppliers.unknown(reference))
         if sku and sku not in items:
             check.errors.add(row.line, "sku", f"unknown item {sku!r}")
-        if supplier is None or sku not in items or not row.ok:
+        where = _location(row, locations, check)
+        if supplier is None or sku not in items or not row.ok or where is False:
             continue
         old = stored.get((number, line_no))
         line = _line(row, line_no, check, supplier, currencies[supplier], old)
@@ -165,6 +188,8 @@ def check(check: Checked) -> Plan:
             "due_date": line.due_date,
             "status": line.status.value,
         }
+        if check.layout.has("location"):
+            values["location_id"] = where
         upserts.add(line.key, row.line, values, old)
     return Plan(*upserts.counts, write=lambda stores: upserts.write(stores, check.source))
 

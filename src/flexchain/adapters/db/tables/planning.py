@@ -65,6 +65,8 @@ class PlanExceptionRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     period_date: Mapped[date] = mapped_column(Date)
     message: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    """The buffer's location code, ``""`` for the home warehouse."""
 
 
 class PlanInputRow(Base):

@@ -53,6 +53,8 @@ class PurchaseOrderLineRow(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    """Where the line is to be received; None: the home (receiving) warehouse."""
 
     supplier: Mapped[SupplierRow] = relationship()
     item: Mapped[ItemRow] = relationship()

@@ -3,7 +3,9 @@
 ``plan_items``: one row per run, item and location with the forecast model, its backtest MASE,
 WAPE and bias, the policy's safety stock, reorder point, order quantity and days of cover, and
 the numbers ``plan explain`` shows. ``plan_orders`` gain ``location`` (where the order is due,
-``""`` for the home warehouse) and ``from_location`` (a transfer's source).
+``""`` for the home warehouse) and ``from_location`` (a transfer's source); ``plan_exceptions``
+gain ``location``; ``purchase_order_lines`` gain ``location_id`` (where the line is received,
+NULL: the home warehouse).
 
 Revision ID: 0011
 Revises: 0010
@@ -57,9 +59,28 @@ def upgrade() -> None:
             sa.Column("location", sa.String(length=32), server_default="", nullable=False)
         )
         batch_op.add_column(sa.Column("from_location", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("plan_exceptions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("location", sa.String(length=32), server_default="", nullable=False)
+        )
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("location_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_purchase_order_lines_location_id_locations"),
+            "locations",
+            ["location_id"],
+            ["id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_purchase_order_lines_location_id_locations"), type_="foreignkey"
+        )
+        batch_op.drop_column("location_id")
+    with op.batch_alter_table("plan_exceptions", schema=None) as batch_op:
+        batch_op.drop_column("location")
     with op.batch_alter_table("plan_orders", schema=None) as batch_op:
         batch_op.drop_column("from_location")
         batch_op.drop_column("location")

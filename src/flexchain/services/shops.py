@@ -266,7 +266,7 @@ def remove_shop(
             f"shop {shop.domain} has {len(still_open)} open order(s) ({shown}): ship or cancel "
             "them first, or remove it with --force",
         )
-    view = _set_state(uow, shop.domain, active=False, now=now)
+    view = _set_state(uow, shop.domain, active=False, now=shop.removed_at or now)  # first wins
     abandoned = OutboxRows(uow.session).abandon(shop.id, f"shop {shop.domain} was removed", now)
     details = {"open_orders": len(still_open), "abandoned_pushes": abandoned, "force": force}
     audit.record(uow, "removed", "shop", view.domain, details)

@@ -397,6 +397,8 @@ def test_cli_orders_ship_shop_disable_remove_and_outbox_kinds(
             database_url, "orders", "ship", "5010", "--carrier", "DHL", "--tracking", "JJD01"
         )
         assert code == 1 and "cannot go from shipped to shipped" in err
+        code, out, _ = flexchain_cli(database_url, "orders", "show", "5010")
+        assert code == 0 and out.splitlines()[1].endswith(": DHL JJD01")
         code, out, _ = flexchain_cli(database_url, "shop", "disable", SHOP)
         assert code == 0 and out.startswith(f"shop {SHOP} (shopify) disabled")
         _woocommerce(engine, 728)
@@ -408,6 +410,10 @@ def test_cli_orders_ship_shop_disable_remove_and_outbox_kinds(
         listed = {row["domain"]: row for row in json.loads(out)}
         assert listed[SHOP]["active"] is False and listed[SHOP]["removed_at"] is None
         assert listed[WOO]["active"] is False and listed[WOO]["removed_at"] is not None
+        flexchain_cli(database_url, "shop", "remove", WOO, "--force")  # again: the first stays
+        code, out, _ = flexchain_cli(database_url, "shop", "list", "--json")
+        again = {row["domain"]: row for row in json.loads(out)}
+        assert again[WOO]["removed_at"] == listed[WOO]["removed_at"]
         code, out, _ = flexchain_cli(
             database_url, "sku", "map", "V-1", TEE, "--shop", WOO, "--product-id", "1207",
             "--parent-id", "93",

@@ -314,6 +314,16 @@ def orders_show(
         markup=False,
         soft_wrap=True,
     )
+    if view.get("shipment"):
+        sent = view["shipment"]
+        how = " ".join(
+            filter(None, (sent["carrier"], sent["tracking_number"], sent["tracking_url"]))
+        )
+        console.print(
+            f"Shipped {sent['shipped_at']}" + (f": {how}" if how else ""),
+            markup=False,
+            soft_wrap=True,
+        )
     for exception in view.get("exceptions", ()):
         console.print(f"Exception: {exception}", markup=False, soft_wrap=True)
     for title, key, columns in (

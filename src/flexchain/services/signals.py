@@ -111,8 +111,9 @@ def sensing(
 ) -> Sensing:
     """First batches, option alerts and safety multipliers from the signals up to ``now``.
 
-    First batches are sized for the items with signals but without demand history of their own
-    (imported history, or sales in :data:`~flexchain.planning.sensing.MIN_OWN_WEEKS` weeks). Alerts compare each option's share of its module's add-to-carts in the last
+    First batches are sized for the items with signals but without demand history of their
+    own (imported history, or sales in :data:`~flexchain.planning.sensing.MIN_OWN_WEEKS`
+    weeks). Alerts compare each option's share of its module's add-to-carts in the last
     ``window_days`` with the ``baseline_days`` before (rule in :mod:`flexchain.planning.presale`).
     Read-only.
     """

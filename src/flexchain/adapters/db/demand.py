@@ -205,8 +205,9 @@ class DemandStore:
 
 # --- what the planning snapshot reads of orders (docs/planning.md, *Orders as demand*) ----------
 
-_NOT_STARTED = ("planned", "released")
-"""Job statuses whose materials are not yet issued."""
+_NOT_STARTED = ("planned",)
+"""Job statuses whose materials are not yet issued (releasing a job moves them to the supplier's
+site: docs/jobs.md; from then on they are stock there, no longer demand)."""
 
 
 def job_demand(

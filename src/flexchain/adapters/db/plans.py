@@ -41,6 +41,7 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.orders import JobStatus
 from flexchain.domain.purchasing import POStatus
 from flexchain.planning.mrp import TRANSFER
 from flexchain.planning.plan_record import item_records
@@ -62,7 +63,8 @@ Database = Engine
 
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
 STOCK_KINDS = ("warehouse", "factory")
-OPEN_JOB = ("planned", "started")
+OPEN_JOB = tuple(status.value for status in JobStatus if status.is_open)
+"""Jobs still to finish (planned, released, started): their output is a receipt."""
 
 
 class SqlPlanStore:

@@ -17,9 +17,10 @@ from sqlalchemy import Engine
 from flexchain.adapters.db.plans import SqlPlanStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.planning.run import run
-from flexchain.services import intake, planning, signals
+from flexchain.services import intake, plan_reports, planning, signals
 from flexchain.services.imports import import_rows
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
+from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import BAG, TEE, build_world, shopify_order, shopify_webhook
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -109,7 +110,7 @@ def _carts(code: str, quantity: int, days: int) -> dict[str, object]:
 
 
 def test_an_option_shift_raises_its_materials_safety_stock_by_a_computed_non_zero_amount(
-    company: Engine,
+    company: Engine, database_url: str
 ) -> None:
     # given madder going from 5 % to 43 % of the dye's add-to-carts (no forecast of the bag)
     rows = [_carts("INDIGO", 90, 40), _carts("MADDER", 5, 40)]
@@ -128,6 +129,17 @@ def test_an_option_shift_raises_its_materials_safety_stock_by_a_computed_non_zer
     assert "INDIGO-LEAF" not in shift.message and "+0" not in shift.message
     # and the raised safety stock is bought: a planned order pegged to it
     assert _pegs(orders, "MADDER-ROOT").get("safety_stock", D(0)) >= 1
+    # and plan explain shows the amount, the safety stock it makes and the alert behind it
+    with UnitOfWork(company, write=False) as uow:
+        explained = plan_reports.explain_item(uow, "MADDER-ROOT")
+    assert explained.option_shift is not None
+    assert explained.option_shift["extra_safety_stock"] == 1
+    lines = [D(p.value) for p in explained.policy if p.name == "safety_stock"]
+    policy_safety = lines[0] if lines else D(0)  # no policy row: no demand of its own
+    assert explained.option_shift["safety_stock"] == policy_safety + 1
+    assert "option MADDER of M-DYE reached 43%" in explained.option_shift["because"]
+    code, out, _ = flexchain_cli(database_url, "plan", "explain", "MADDER-ROOT")
+    assert code == 0 and "option shift: safety stock +1 netted on top" in out, out
 
 
 def test_sales_add_to_history_only_in_weeks_the_import_does_not_cover(company: Engine) -> None:

@@ -122,6 +122,9 @@ class MrpResult:
     gross: dict[str, list[Decimal]] = field(default_factory=dict)
     """Gross requirements per buffer and period (for explanations and golden files), keyed by
     :func:`buffer_name`: the SKU at the home location, ``SKU@LOCATION`` elsewhere."""
+    option_shift: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
+    """Safety stock netted on top of the policy's, per SKU at the home location, because an
+    option's share jumped (:func:`flexchain.planning.sensing.option_safety_stock`), and why."""
 
 
 def buffer_name(item: str, location: str = "") -> str:

@@ -12,10 +12,10 @@ what the job consumes. :func:`job_demand` gives each open job of such a line
   less what was picked from stock); the job's receipt serves that demand, and what a shortage
   job makes beyond it (rounded up to the module's minimum) is stock for everything else;
 - until the job is released (its materials are then issued to the supplier's site), a firm
-  demand, in the period it starts, for each component of its item (one BOM level) and each component of the option
-  chosen for it (the option's own BOM, ``option-materials``): ``job quantity x quantity per unit
-  / (1 - scrap %)``, rounded up to the thousandth, pegged to the order. Components of options
-  not chosen are not needed.
+  demand, in the period it starts, for each component of its item (one BOM level) and each
+  component of the option chosen for it (the option's own BOM, ``option-materials``):
+  ``job quantity x quantity per unit / (1 - scrap %)``, rounded up to the thousandth, pegged
+  to the order. Components of options not chosen are not needed.
 
 **Sales into history.** :func:`history_with_sales` adds sales-order lines (by order date, per item
 and location: the shop's warehouse) to imported weekly history without counting any week twice:

@@ -145,6 +145,9 @@ def item_records(result: PlanResult) -> list[ItemRecord]:
             "gross": result.mrp.gross.get(buffer_name(item.sku, location), []),
             "receipts": sorted(receipts.get(key, []), key=lambda r: (r[1], r[0])),
         }
+        if not location and item.sku in result.mrp.option_shift:
+            extra, because = result.mrp.option_shift[item.sku]
+            explanation["option_shift"] = {"extra_safety_stock": extra, "because": because}
         records.append(
             ItemRecord(
                 item_id,

@@ -432,6 +432,7 @@ def sensed_mrp(
     }
     if extra:
         result, ids = mrp_of_items(snap, forecasts, policies, presale, extra, located)
+        result.option_shift.update(_shift_reasons(sensed, extra))
     for row in sensed.alerts.iter_rows(named=True):
         result.exceptions.append(
             MrpException(
@@ -444,6 +445,21 @@ def sensed_mrp(
             )
         )
     return result, ids
+
+
+def _shift_reasons(sensed: Sensing, extra: dict[str, Decimal]) -> dict[str, tuple[Decimal, str]]:
+    """Each material's extra safety stock with the alerts behind it, as ``plan explain`` says."""
+    behind: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for module, option, material, _quantity in sensed.option_materials.iter_rows():
+        behind[(str(module), str(option))].append(str(material))
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for row in sensed.alerts.iter_rows(named=True):
+        for material in behind.get((str(row["module"]), str(row["option"])), ()):
+            reasons[material].append(
+                f"option {row['option']} of {row['module']} reached {row['window_share']:.0%} "
+                f"of add-to-carts (was {row['baseline_share']:.0%})"
+            )
+    return {sku: (amount, "; ".join(reasons.get(sku, ()))) for sku, amount in extra.items()}
 
 
 def item_inputs(

@@ -332,6 +332,10 @@ class ItemExplanation:
     """The supplier's price breaks the policy step priced lots by (``min at price``)."""
     location: str = ""
     """The buffer's location code (the home warehouse's when the run knew it)."""
+    option_shift: dict[str, Any] | None = None
+    """When an option's share of add-to-carts jumped: ``extra_safety_stock`` MRP netted on top
+    of the policy's safety stock, ``safety_stock`` the two together, and ``because`` (the
+    alerts behind it); ``None`` otherwise."""
 
 
 def explain_item(
@@ -430,7 +434,20 @@ def _explained(
         run=run.id,
         price_breaks=[f"{minimum} at {price}" for minimum, price in inputs.get("price_breaks", [])],
         location=record.location or home,
+        option_shift=_option_shift(stored, record),
     )
+
+
+def _option_shift(stored: dict[str, Any], record: ItemRecord) -> dict[str, Any] | None:
+    shift = stored.get("option_shift")
+    if not shift:
+        return None
+    extra = Decimal(shift["extra_safety_stock"])
+    return {
+        "extra_safety_stock": extra,
+        "safety_stock": record.safety_stock + extra,
+        "because": shift.get("because", ""),
+    }
 
 
 def _netting(run: PlanRun, stored: dict[str, Any], orders: list[store.StoredOrder]) -> Netting:

@@ -238,6 +238,14 @@ def _print_explanation(item: str, view: dict[str, Any], *, several: bool) -> Non
                 flexible="formula",
             )
         )
+    if view.get("option_shift"):
+        shift = view["option_shift"]
+        console.print(
+            f"option shift: safety stock +{plain(shift['extra_safety_stock'])} netted on top "
+            f"of the policy's ({plain(shift['safety_stock'])} in all): {shift['because']}",
+            markup=False,
+            soft_wrap=True,
+        )
     console.print(f"netting: {view['netting']['formula']}", markup=False, soft_wrap=True)
     columns = (
         ("week", "Week"),

@@ -21,7 +21,7 @@ from flexchain.domain.errors import IllegalTransition, InsufficientStock, Valida
 from flexchain.domain.orders import JobStatus
 from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.jobs import router
-from flexchain.services import intake, inventory, jobs, orders
+from flexchain.services import intake, inventory, jobs, orders, stock_commands
 from flexchain.services.imports import import_rows
 from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import BAG, NOW, build_world, shopify_order, shopify_webhook
@@ -242,3 +242,26 @@ def test_jobs_routes(api: TestClient) -> None:
     assert finished["status"] == "finished" and finished["site"] == "FAC-DYE"
     assert api.get(f"/jobs/{dye['id']}").json()["finished_quantity"] == "2"
     assert api.get("/jobs/999").status_code == 404
+
+
+def test_release_takes_what_the_suppliers_site_already_has_first(
+    shop: Engine, make_uow: UowFactory
+) -> None:
+    # given the dyer already holds 0.4 m of canvas at its site (the job needs 1 m)
+    with make_uow() as uow:
+        stock_commands.receive(uow, "RAW-CANVAS", "0.4", location="FAC-DYE", now=NOW)
+        uow.commit()
+    dye = _job(make_uow, "M-DYE")
+    # when the job is released, only the rest moves from the warehouse, and all of it is held
+    # at the site for the job (another job cannot take it)
+    _run(make_uow, jobs.release_job, dye.id)
+    assert _on_hand(make_uow, "RAW-CANVAS", "WH") == Decimal("2.4")
+    assert _on_hand(make_uow, "RAW-CANVAS", "FAC-DYE") == Decimal("1.0")
+    with make_uow(write=False) as uow:
+        assert inventory.held_by(uow, f"job {dye.id}", "FAC-DYE") == {"RAW-CANVAS": Decimal(1)}
+    # and finishing consumes it there; nothing is left reserved
+    for action in (jobs.start_job, jobs.finish_job):
+        _run(make_uow, action, dye.id)
+    assert _on_hand(make_uow, "RAW-CANVAS", "FAC-DYE") == 0
+    with make_uow(write=False) as uow:
+        assert inventory.held_by(uow, f"job {dye.id}", "FAC-DYE") == {}

@@ -417,6 +417,13 @@ def release(
     return sum((reservation.quantity for reservation in freed), _ZERO)
 
 
+def held_by(uow: UnitOfWork | StockStore, owner_ref: str, location: str) -> dict[str, Decimal]:
+    """What ``owner_ref`` holds reserved at ``location``, per SKU (active reservations)."""
+    store = _store(uow)
+    keys = [(owner_ref, sku, at) for sku, at in store.reserved_by(owner_ref) if at == location]
+    return {sku: r.quantity for (_, sku, _), r in store.held(keys).items() if r.quantity > 0}
+
+
 def balances(
     uow: UnitOfWork | StockStore,
     *,

@@ -65,6 +65,9 @@ ALERT = "alert"
 """The kind of a job event that warns a person (over-consumption)."""
 
 
+_ZERO = Decimal(0)
+
+
 @dataclass(frozen=True)
 class JobView:
     """One job as ``jobs list`` shows it."""
@@ -219,7 +222,10 @@ def _move(
 
 
 def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
-    """Release a planned job to its supplier: its materials move to the supplier's site."""
+    """Release a planned job to its supplier: its materials are issued at the supplier's site,
+    reserved there for the job — what the site already has free of them first, the rest moved
+    there from the warehouse the job works for (refused, writing nothing, if that does not
+    cover it)."""
     now = utc(now, "now")
     store = SqlJobStore(uow)
     job = store.job(job_id, lock=True)
@@ -229,13 +235,19 @@ def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
     site = store.site(job.supplier_id)
     home = store.home(job)
     needed = materials(store.bom(job), job.quantity)
+    held = {view.sku: view.available for view in inventory.balances(uow, now=now, location=site)}
+    from_site = {sku: min(need, max(held.get(sku, _ZERO), _ZERO)) for sku, need in needed.items()}
     inventory.post_moves(
         uow,
         [
-            _move(job, sku, home, site, amount, MoveKind.TRANSFER, now)
-            for sku, amount in sorted(needed.items())
+            _move(job, sku, home, site, need - from_site[sku], MoveKind.TRANSFER, now)
+            for sku, need in sorted(needed.items())
+            if need > from_site[sku]
         ],
     )
+    for sku, need in sorted(needed.items()):  # all of it held at the site for the job
+        if need > 0:
+            inventory.reserve(uow, sku, site, need, _reference(job), now=now)
     store.update(job.id, status=status.value, released_at=now)
     store.add_event(job.id, JobAction.RELEASE, status, at=now)
     return _detail(store, store.job(job.id))
@@ -313,11 +325,20 @@ def finish_job(
     status = next_status(job.status, JobAction.FINISH)
     assert job.supplier_id is not None  # released jobs have one
     site, home = store.site(job.supplier_id), store.home(job)
-    used = {sku: q for sku, q in store.at_site(_reference(job), site).items() if q > 0}
+    used = _issued(uow, job, site)
     production = store.production_location()
     moves = [
         *(
-            _move(job, sku, site, production, amount, MoveKind.PRODUCTION_ISSUE, now)
+            StockMove(
+                sku,
+                site,
+                production,
+                amount,
+                MoveKind.PRODUCTION_ISSUE,
+                _reference(job),
+                now,
+                _reference(job),  # takes what the site's stock held for it first
+            )
             for sku, amount in sorted(used.items())
         ),
         _move(job, job.sku, production, site, made, MoveKind.PRODUCTION_OUTPUT, now),
@@ -347,6 +368,7 @@ def cancel_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
     status = next_status(job.status, JobAction.CANCEL)
     if job.supplier_id is not None and job.status is JobStatus.RELEASED:
         site, home = store.site(job.supplier_id), store.home(job)
+        inventory.release(uow, _reference(job), now=now)  # what the site held for it is free
         issued = store.at_site(_reference(job), site)
         inventory.post_moves(
             uow,
@@ -360,6 +382,11 @@ def cancel_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
     store.add_event(job.id, JobAction.CANCEL, status, at=now)
     _maybe_ready(uow, store, job, now)
     return _detail(store, store.job(job.id))
+
+
+def _issued(uow: UnitOfWork, job: JobRecord, site: str) -> dict[str, Decimal]:
+    """What was issued for ``job``: what the supplier's ``site`` holds reserved for it."""
+    return inventory.held_by(uow, _reference(job), site)
 
 
 def _order_open(uow: UnitOfWork, job: JobRecord) -> bool:

@@ -42,6 +42,7 @@ __all__ = [
     "SALES_SCHEMA",
     "Component",
     "OpenJob",
+    "SiteFirm",
     "consume_forecast",
     "history_with_sales",
     "job_demand",
@@ -60,6 +61,9 @@ SALES_SCHEMA: dict[str, pl.DataType] = {
 
 Firm = tuple[int, int, Decimal, str]
 """(item id, period, quantity, source): a row of the snapshot's firm demand."""
+SiteFirm = tuple[int, int, Decimal, str, int | None]
+"""A :data:`Firm` row with where it is needed: a job's materials at its supplier's site
+(a location id), its own item at the home location (``None``)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ class OpenJob:
     """Its materials are issued: they are no longer demand."""
     option: int | None = None
     """The id of the option chosen for it (custom jobs), if any."""
+    site: int | None = None
+    """The location id of its supplier's site, where its materials are issued (``None``: none
+    yet, they are needed at the home location)."""
     serves: Decimal | None = None
     """What of its output the order line takes (a shortage job rounded up to the module's
     minimum makes more; the rest goes to stock); ``None``: all of it."""
@@ -100,21 +107,22 @@ def job_demand(
     bom: Mapping[int, Sequence[Component]],
     option_bom: Mapping[int, Sequence[Component]],
     period_of: Callable[[date | None], int],
-) -> list[Firm]:
-    """The firm demand the open jobs of made-to-order lines add (module docstring)."""
-    demand: list[Firm] = []
+) -> list[SiteFirm]:
+    """The firm demand the open jobs of made-to-order lines add (module docstring): each job's
+    item at the home location, its materials at its supplier's site."""
+    demand: list[SiteFirm] = []
     for job in jobs:
         source = f"order:{job.order}"
         serves = job.quantity if job.serves is None else min(job.quantity, job.serves)
         if serves > 0:
-            demand.append((job.item, max(period_of(job.finish), 0), serves, source))
+            demand.append((job.item, max(period_of(job.finish), 0), serves, source, None))
         if job.started:
             continue
         start = max(period_of(job.start), 0)
         parts = [*bom.get(job.item, ()), *(option_bom.get(job.option, ()) if job.option else ())]
         for part in parts:
             if (need := part.need(job.quantity)) > 0:
-                demand.append((part.item, start, need, source))
+                demand.append((part.item, start, need, source, job.site))
     return demand
 
 

@@ -30,18 +30,18 @@ def test_a_job_needs_its_modules_parts_and_only_its_chosen_options_parts_pegged_
     bom = {10: [Component(100, D("0.02"))]}
     option_bom = {7: [Component(200, D("0.2"))], 8: [Component(300, D("1"))]}
     job = OpenJob(10, "1001", D(3), MONDAY + timedelta(days=8), MONDAY + timedelta(days=15),
-                  started=False, option=7)  # fmt: skip
+                  started=False, option=7, site=42)  # fmt: skip
     assert job_demand([job], bom, option_bom, period_of) == [
-        (10, 2, D(3), "order:1001"),  # the module itself, when the job finishes
-        (100, 1, D("0.06"), "order:1001"),  # the module's own part, when it starts
-        (200, 1, D("0.6"), "order:1001"),  # the chosen option's part; option 8's is not needed
-    ]
+        (10, 2, D(3), "order:1001", None),  # the module itself, when the job finishes, at home
+        (100, 1, D("0.06"), "order:1001", 42),  # the module's own part, when it starts, at the
+        (200, 1, D("0.6"), "order:1001", 42),  # supplier's site; the chosen option's part
+    ]  # (option 8's is not needed)
 
 
 def test_a_started_job_no_longer_needs_its_materials():
     job = OpenJob(10, "1001", D(3), MONDAY, MONDAY, started=True, option=7)
     demand = job_demand([job], {10: [Component(100, D(1))]}, {7: [Component(200, D(1))]}, period_of)
-    assert demand == [(10, 0, D(3), "order:1001")]
+    assert demand == [(10, 0, D(3), "order:1001", None)]
 
 
 def test_scrap_is_added_and_the_need_rounded_up_to_the_thousandth():
@@ -91,4 +91,4 @@ def test_a_shortage_job_rounded_up_serves_the_order_only_what_its_line_takes():
     job = OpenJob(10, "7000", D(230), MONDAY, MONDAY + timedelta(days=8), started=False,
                   serves=D(1))  # fmt: skip
     demand = job_demand([job], {10: [Component(100, D("1.1"))]}, {}, period_of)
-    assert demand == [(10, 1, D(1), "order:7000"), (100, 0, D("253"), "order:7000")]
+    assert demand == [(10, 1, D(1), "order:7000", None), (100, 0, D("253"), "order:7000", None)]

@@ -40,7 +40,7 @@ from flexchain.adapters.db.types import QTY_SCALE, UTCDateTime
 from flexchain.adapters.db.upserts import stored_rows
 from flexchain.domain.orders import OPEN_STATUSES, OrderStatus
 from flexchain.planning import order_demand
-from flexchain.planning.order_demand import SALES_SCHEMA, Component, Firm, OpenJob
+from flexchain.planning.order_demand import SALES_SCHEMA, Component, OpenJob, SiteFirm
 from flexchain.planning.run import HISTORY_WEEKS
 
 __all__ = ["QTY_SCALE", "DemandStore", "job_demand", "ordered_since", "with_sales"]
@@ -212,7 +212,7 @@ site: docs/jobs.md; from then on they are stock there, no longer demand)."""
 
 def job_demand(
     session: Session, period_of: Callable[[date | None], int], open_statuses: Sequence[str]
-) -> list[Firm]:
+) -> list[SiteFirm]:
     """The firm demand of the open jobs (``open_statuses``) of made-to-order lines (lines of
     open orders with nothing backordered): their items, and the components of what has not
     started, by :func:`flexchain.planning.order_demand.job_demand`."""
@@ -220,6 +220,11 @@ def job_demand(
     picked = (
         select(func.sum(pick.quantity))
         .where(pick.order_line_id == job.order_line_id, pick.item_id == job.item_id)
+        .scalar_subquery()
+    )
+    site = (  # where the supplier's materials are issued (its factory location, if it has one)
+        select(func.min(LocationRow.id))
+        .where(LocationRow.supplier_id == job.supplier_id, LocationRow.kind == "factory")
         .scalar_subquery()
     )
     query = (
@@ -234,6 +239,7 @@ def job_demand(
             line.quantity,
             BomLineRow.quantity,
             picked,
+            site,
         )
         .join(order, order.id == job.order_id)
         .join(line, line.id == job.order_line_id)
@@ -261,6 +267,7 @@ def job_demand(
             finish,
             status not in _NOT_STARTED,
             option,
+            site=at,
             serves=ordered * per_unit - Decimal(taken or 0),
         )
         for (
@@ -274,6 +281,7 @@ def job_demand(
             ordered,
             per_unit,
             taken,
+            at,
         ) in session.execute(query)
     ]
     if not jobs:

@@ -214,7 +214,13 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
     _locations(session, snap)
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
-    snap.firm += demand_store.job_demand(session, snap.period_of, OPEN_JOB)  # made-to-order jobs
+    for item, period, units, source, site in demand_store.job_demand(
+        session, snap.period_of, OPEN_JOB
+    ):  # made-to-order jobs: their items at home, their materials at the supplier's site
+        if location := snap.locations.get(site or 0, ""):
+            snap.firm_at.append((item, period, units, source, location))
+        else:
+            snap.firm.append((item, period, units, source))
     snap.ordered = demand_store.ordered_since(session, snap.period_start)
     snap.history = demand_store.with_sales(
         session, _history(session, snap.period_start), snap.period_start

@@ -215,7 +215,32 @@ def job_demand(
 ) -> list[SiteFirm]:
     """The firm demand of the open jobs (``open_statuses``) of made-to-order lines (lines of
     open orders with nothing backordered): their items, and the components of what has not
-    started, by :func:`flexchain.planning.order_demand.job_demand`."""
+    been released, by :func:`flexchain.planning.order_demand.job_demand`."""
+    jobs = _open_jobs(session, open_statuses)
+    if not jobs:
+        return []
+    items = {j.item for j in jobs if not j.started}
+    options = {j.option for j in jobs if not j.started and j.option is not None}
+    bom: dict[int, list[Component]] = defaultdict(list)
+    for parent, child, quantity, scrap in session.execute(
+        select(BomLineRow.parent_id, BomLineRow.child_id, BomLineRow.quantity, BomLineRow.scrap_pct)
+        .where(BomLineRow.parent_id.in_(items))
+        .order_by(BomLineRow.id)
+    ):
+        bom[parent].append(Component(child, quantity, scrap))
+    option_bom: dict[int, list[Component]] = defaultdict(list)
+    row = OptionComponentRow
+    for option, child, quantity, scrap in session.execute(
+        select(row.option_id, row.component_id, row.quantity, row.scrap_pct)
+        .where(row.option_id.in_(options))
+        .order_by(row.id)
+    ):
+        option_bom[option].append(Component(child, quantity, scrap))
+    return order_demand.job_demand(jobs, bom, option_bom, period_of)
+
+
+def _open_jobs(session: Session, open_statuses: Sequence[str]) -> list[OpenJob]:
+    """The open jobs of made-to-order lines, with what their lines take and their sites."""
     job, line, order, pick = ProductionJobRow, SalesOrderLineRow, SalesOrderRow, PickRow
     picked = (
         select(func.sum(pick.quantity))
@@ -258,7 +283,7 @@ def job_demand(
         )
         .order_by(job.id)
     )
-    jobs = [
+    return [
         OpenJob(
             item,
             str(number),
@@ -284,26 +309,6 @@ def job_demand(
             at,
         ) in session.execute(query)
     ]
-    if not jobs:
-        return []
-    items = {j.item for j in jobs if not j.started}
-    options = {j.option for j in jobs if not j.started and j.option is not None}
-    bom: dict[int, list[Component]] = defaultdict(list)
-    for parent, child, quantity, scrap in session.execute(
-        select(BomLineRow.parent_id, BomLineRow.child_id, BomLineRow.quantity, BomLineRow.scrap_pct)
-        .where(BomLineRow.parent_id.in_(items))
-        .order_by(BomLineRow.id)
-    ):
-        bom[parent].append(Component(child, quantity, scrap))
-    option_bom: dict[int, list[Component]] = defaultdict(list)
-    row = OptionComponentRow
-    for option, child, quantity, scrap in session.execute(
-        select(row.option_id, row.component_id, row.quantity, row.scrap_pct)
-        .where(row.option_id.in_(options))
-        .order_by(row.id)
-    ):
-        option_bom[option].append(Component(child, quantity, scrap))
-    return order_demand.job_demand(jobs, bom, option_bom, period_of)
 
 
 def with_sales(session: Session, history: pl.DataFrame, period_start: date) -> pl.DataFrame:

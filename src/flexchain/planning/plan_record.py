@@ -43,6 +43,17 @@ class ItemRecord:
 
 def _plain(value: Any) -> Any:
     """A JSON-safe copy: Decimals and dates as text, NaN and infinities as None."""
+    kind = type(value)
+    if kind is Decimal:
+        return str(value)
+    if kind is list or kind is tuple:  # mostly weeks of Decimals: no call per element for those
+        return [str(v) if type(v) is Decimal else _plain(v) for v in value]
+    if kind is dict:
+        return {str(k): str(v) if type(v) is Decimal else _plain(v) for k, v in value.items()}
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
+        return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
@@ -51,8 +62,6 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if value is None or isinstance(value, str | int | bool):
-        return value
     return str(value)
 
 

@@ -3,6 +3,7 @@ JSON, the inbox), with no promise date, never a silent one; its quote refuses it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from flexchain.domain.errors import DomainError
 from flexchain.services import intake, orders, shops
 from flexchain.services.imports import import_rows
 from flexchain.services.quotes import quote
+from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import NOW, SECRET, SHOP, shopify_order, shopify_webhook
 
 CATALOG: dict[str, list[dict[str, Any]]] = {
@@ -76,7 +78,7 @@ def _order(engine: Engine, order_id: int, options: dict[str, str]) -> intake.Inb
     ids=["no-dyer", "no-process", "both"],
 )
 def test_a_line_no_supplier_can_make_is_an_exception_without_a_promise(
-    catalog: Engine, options: dict[str, str], expected: list[str]
+    catalog: Engine, database_url: str, options: dict[str, str], expected: list[str]
 ) -> None:
     # given an apron whose chosen options need work nobody in the network can do
     # when it is ordered through the webhook intake
@@ -88,6 +90,11 @@ def test_a_line_no_supplier_can_make_is_an_exception_without_a_promise(
         (listed,) = intake.list_inbox(uow)
         shown = orders.show_order(uow, "9001")
     assert list(listed.exceptions) == expected
+    # and so do the commands an operator reads them with
+    code, out, _ = flexchain_cli(database_url, "inbox", "list", "--json")
+    assert code == 0 and json.loads(out)[0]["exceptions"] == expected
+    code, out, _ = flexchain_cli(database_url, "inbox", "list")
+    assert code == 0 and expected[0][:8] in out, out  # the flexible column: cut on 80 columns
     # and the order (orders show, and its JSON) carries the exceptions and promises no date
     assert list(shown.exceptions) == expected
     assert shown.as_dict()["exceptions"] == expected

@@ -236,7 +236,7 @@ INBOX_COLUMNS = (
     ("order", "Order"),
     ("attempts", "Tries"),
     ("received_at", "Received"),
-    ("error", "Error"),
+    ("error", "Error or exception"),
 )
 
 
@@ -251,7 +251,12 @@ def inbox_list(
     """Webhooks received, newest first, with how each was applied."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         records = _records(intake.list_inbox(uow, status=status))
-    _show(records, INBOX_COLUMNS, as_json, "The inbox is empty.")
+    if as_json or not records:
+        _show(records, INBOX_COLUMNS, as_json, "The inbox is empty.")
+        return
+    # what went wrong, or what keeps the order from a promise (a line no supplier can make)
+    shown = [{**r, "error": r["error"] or "; ".join(r["exceptions"])} for r in records]
+    console.print(table(INBOX_COLUMNS, shown, flexible="error"))
 
 
 @inbox_app.command("retry")

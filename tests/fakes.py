@@ -229,6 +229,9 @@ class FakeInboxStore:
     def unplaced_jobs(self, order_id: int) -> list[tuple[str, str | None]]:
         return []
 
+    def unplaced_jobs_of(self, order_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
+        return {}
+
 
 # --- stock: the store flexchain.services.inventory posts moves, reserves and releases through ---
 # (engineer C) The same methods as flexchain.adapters.db.stock.SqlStockStore (the interface is

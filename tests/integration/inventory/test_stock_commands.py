@@ -286,3 +286,23 @@ def test_a_reservation_after_a_receipt_updates_the_pending_push(world: Uow) -> N
         inventory.release(uow, "order:9", now=NOW)
         uow.commit()
     assert _pushes(world) == [("availability", TEE, 15)]
+
+
+def test_a_po_line_at_a_location_is_on_order_there(world: Uow) -> None:
+    # given two open PO lines of the bag body: one for WH2, one naming no location
+    with world() as uow:
+        import_rows(
+            uow,
+            "purchase-orders",
+            [{"po_number": "PO-10", "supplier": "SEW-PT", "sku": "M-BAG-BODY", "quantity": 7,
+              "due_date": date(2026, 12, 1), "location": "WH2"},
+             {"po_number": "PO-11", "supplier": "SEW-PT", "sku": "M-BAG-BODY", "quantity": 3,
+              "due_date": date(2026, 12, 1)}],
+        )  # fmt: skip
+        uow.commit()
+    # then each is on order where it is expected: WH2, and the receiving warehouse WH
+    with world(write=False) as uow:
+        views = inventory.balances(uow, now=NOW, item="M-BAG-BODY")
+        at_wh2 = inventory.balances(uow, now=NOW, location="WH2", item="M-BAG-BODY")
+    assert {v.location: v.on_order for v in views} == {"WH": D(3), "WH2": D(7)}
+    assert [(v.location, v.on_order) for v in at_wh2] == [("WH2", D(7))]

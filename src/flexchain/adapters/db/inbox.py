@@ -128,3 +128,7 @@ class InboxStore:
         """(SKU, process) of the order's open jobs without a supplier
         (:func:`flexchain.adapters.db.orders.views.unplaced_jobs`)."""
         return views.unplaced_jobs(self.session, order_id)
+
+    def unplaced_jobs_of(self, order_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
+        """:meth:`unplaced_jobs` of several orders in one query."""
+        return views.unplaced_jobs_of(self.session, order_ids)

@@ -52,8 +52,21 @@ class Handled:
     view: InboxView | None
 
 
-def _view(inbox: InboxStore, row: Entry, shops: Mapping[int, Shop] | None = None) -> InboxView:
+def _view(
+    inbox: InboxStore,
+    row: Entry,
+    shops: Mapping[int, Shop] | None = None,
+    unplaced: Mapping[int, list[tuple[str, str | None]]] | None = None,
+) -> InboxView:
+    """The row as listed; ``unplaced``: its order's jobs without a supplier, when the caller
+    read them for many rows at once (else read here)."""
     shop = (shops or {}).get(row.shop_id) or inbox.shop(row.shop_id)
+    if not row.order_id:
+        jobs: list[tuple[str, str | None]] = []
+    elif unplaced is not None:
+        jobs = unplaced.get(row.order_id, [])
+    else:
+        jobs = inbox.unplaced_jobs(row.order_id)
     return InboxView(
         id=row.id,
         shop=shop.domain if shop else "?",
@@ -66,10 +79,7 @@ def _view(inbox: InboxStore, row: Entry, shops: Mapping[int, Shop] | None = None
         received_at=row.received_at,
         processed_at=row.processed_at,
         order=inbox.order_ref(row.order_id) if row.order_id else None,
-        exceptions=tuple(
-            unplaced_job_message(sku, process)
-            for sku, process in (inbox.unplaced_jobs(row.order_id) if row.order_id else [])
-        ),
+        exceptions=tuple(unplaced_job_message(sku, process) for sku, process in jobs),
     )
 
 
@@ -197,7 +207,8 @@ def _apply_batch(
         inbox.mark(row, status, error=note, at=now, order_id=order_id)
     batch.finish()
     uow.commit()
-    return [_view(inbox, rows[inbox_id], shops) for inbox_id in inbox_ids]
+    unplaced = inbox.unplaced_jobs_of(r.order_id for r in rows.values() if r.order_id)
+    return [_view(inbox, rows[inbox_id], shops, unplaced) for inbox_id in inbox_ids]
 
 
 def process_pending(
@@ -231,4 +242,6 @@ def retry(
 def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> list[InboxView]:
     """The newest inbox rows first, of ``status`` if given."""
     inbox = InboxStore(uow.session)
-    return [_view(inbox, row) for row in inbox.latest(status=status, limit=limit)]
+    listed = inbox.latest(status=status, limit=limit)
+    unplaced = inbox.unplaced_jobs_of(row.order_id for row in listed if row.order_id)
+    return [_view(inbox, row, unplaced=unplaced) for row in listed]

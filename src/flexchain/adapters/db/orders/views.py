@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -235,16 +236,26 @@ class OrderViews:
 def unplaced_jobs(session: Session, order_id: int) -> list[tuple[str, str | None]]:
     """(SKU, process) of the order's open jobs without a supplier, in job order: what no
     capable supplier could take when it was split."""
-    return [
-        (sku, process)
-        for sku, process in session.execute(
-            select(ItemRow.sku, ProductionJobRow.process)
-            .join(ItemRow, ItemRow.id == ProductionJobRow.item_id)
-            .where(
-                ProductionJobRow.order_id == order_id,
-                ProductionJobRow.supplier_id.is_(None),
-                ProductionJobRow.status.in_([s.value for s in JobStatus if s.is_open]),
-            )
-            .order_by(ProductionJobRow.id)
-        ).all()
-    ]
+    return unplaced_jobs_of(session, [order_id]).get(order_id, [])
+
+
+def unplaced_jobs_of(
+    session: Session, order_ids: Iterable[int]
+) -> dict[int, list[tuple[str, str | None]]]:
+    """:func:`unplaced_jobs` of several orders in one query (an intake batch's views)."""
+    wanted = list(order_ids)
+    found: dict[int, list[tuple[str, str | None]]] = {}
+    if not wanted:
+        return found
+    for order_id, sku, process in session.execute(  # order_id is set: it is in ``wanted``
+        select(ProductionJobRow.order_id, ItemRow.sku, ProductionJobRow.process)
+        .join(ItemRow, ItemRow.id == ProductionJobRow.item_id)
+        .where(
+            ProductionJobRow.order_id.in_(wanted),
+            ProductionJobRow.supplier_id.is_(None),
+            ProductionJobRow.status.in_([s.value for s in JobStatus if s.is_open]),
+        )
+        .order_by(ProductionJobRow.id)
+    ):
+        found.setdefault(cast(int, order_id), []).append((sku, process))
+    return found

@@ -1,8 +1,9 @@
 """What the stock store reads without locking: the balances listing, the ledger's sum of moves.
 
 ``on_order`` is not a stored figure: the listing derives it from the open purchase order lines
-(what each still brings), shown at the receiving warehouse (:func:`receiving_warehouse`), so it
-follows every import, receipt and closing of a line. The ``stock_balances.on_order`` column is
+(what each still brings), shown at each line's location, or at the receiving warehouse
+(:func:`receiving_warehouse`) for a line that names none, so it follows every import, receipt
+and closing of a line. The ``stock_balances.on_order`` column is
 not read.
 """
 
@@ -75,17 +76,22 @@ def balances(
         query = query.where(ItemRow.sku == item)
     if location:
         query = query.where(LocationRow.code == location)
-    receiving = receiving_warehouse(session)
-    ordered = on_order(session, item) if receiving is not None else {}
-    if location and location != receiving:
-        ordered = {}
+    ordered = on_order(session, item)
+    if location:
+        ordered = {key: units for key, units in ordered.items() if key[1] == location}
+    expected: dict[str, list[str]] = {}  # location code -> SKUs on order there
+    for sku, code in ordered:
+        expected.setdefault(code, []).append(sku)
     if not include_empty:
         query = query.where(
             or_(
                 StockBalanceRow.on_hand != 0,
                 StockBalanceRow.reserved != 0,
                 StockBalanceRow.in_transit != 0,
-                and_(ItemRow.sku.in_(ordered), LocationRow.code == receiving),
+                *(
+                    and_(ItemRow.sku.in_(skus), LocationRow.code == code)
+                    for code, skus in expected.items()
+                ),
             )
         )
     views = {}
@@ -101,22 +107,24 @@ def balances(
             reserved=reserved,
             available=balance.on_hand - reserved,
             in_transit=balance.in_transit,
-            on_order=ordered.get(row.sku, _ZERO) if row.code == receiving else _ZERO,
+            on_order=ordered.get((row.sku, row.code), _ZERO),
             uom=row.uom,
         )
-    missing = [sku for sku in ordered if (sku, receiving) not in views]
-    if missing and receiving is not None:
+    missing = {sku for sku, code in ordered if (sku, code) not in views}
+    if missing:
         for sku, name, uom in session.execute(
             select(ItemRow.sku, ItemRow.name, ItemRow.uom).where(ItemRow.sku.in_(missing))
         ):
-            views[(sku, receiving)] = BalanceView(
-                sku, name, receiving, _ZERO, _ZERO, _ZERO, _ZERO, ordered[sku], uom
-            )
+            for (wanted, code), units in ordered.items():
+                if wanted == sku and (sku, code) not in views:
+                    views[(sku, code)] = BalanceView(
+                        sku, name, code, _ZERO, _ZERO, _ZERO, _ZERO, units, uom
+                    )
     return [views[key] for key in sorted(views)]
 
 
 def receiving_warehouse(session: Session) -> str | None:
-    """Where open purchase order lines are expected (they name no location): the first
+    """Where open purchase order lines that name no location are expected: the first
     warehouse by code, the one order picking also tries first when no other is named."""
     return session.scalar(
         select(LocationRow.code)
@@ -126,19 +134,36 @@ def receiving_warehouse(session: Session) -> str | None:
     )
 
 
-def on_order(session: Session, item: str | None = None) -> dict[str, Decimal]:
-    """What open purchase order lines still bring, by SKU: ``quantity - received_quantity`` of
-    every ``open`` line (as planning nets them)."""
+def on_order(session: Session, item: str | None = None) -> dict[tuple[str, str], Decimal]:
+    """What open purchase order lines still bring, by SKU and location code: ``quantity -
+    received_quantity`` of every ``open`` line (as planning nets them), at the line's location,
+    or the receiving warehouse (:func:`receiving_warehouse`) for a line that names none."""
     line = PurchaseOrderLineRow
     query = (
-        select(ItemRow.sku, type_coerce(func.sum(line.quantity - line.received_quantity), Qty()))
+        select(
+            ItemRow.sku,
+            LocationRow.code,
+            type_coerce(func.sum(line.quantity - line.received_quantity), Qty()),
+        )
         .join(ItemRow, ItemRow.id == line.item_id)
+        .outerjoin(LocationRow, LocationRow.id == line.location_id)
         .where(line.status == POStatus.OPEN.value, line.received_quantity < line.quantity)
-        .group_by(ItemRow.sku)
+        .group_by(ItemRow.sku, LocationRow.code)
     )
     if item:
         query = query.where(ItemRow.sku == item)
-    return {sku: Decimal(total) for sku, total in session.execute(query) if total}
+    receiving = None
+    ordered: dict[tuple[str, str], Decimal] = {}
+    for sku, code, total in session.execute(query):
+        if not total:
+            continue
+        if code is None:
+            receiving = receiving or receiving_warehouse(session)
+            if receiving is None:
+                continue
+            code = receiving
+        ordered[(sku, code)] = ordered.get((sku, code), _ZERO) + Decimal(total)
+    return ordered
 
 
 def moves_total(session: Session, item_id: int, location_id: int) -> Decimal:

@@ -17,11 +17,19 @@ from sqlalchemy import Engine
 from flexchain.adapters.db.plans import SqlPlanStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.planning.run import run
-from flexchain.services import intake, plan_reports, planning, signals
+from flexchain.services import intake, plan_reports, planning, shops, signals
 from flexchain.services.imports import import_rows
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
 from tests.integration.test_cli import flexchain_cli
-from tests.storefront_world import BAG, TEE, build_world, shopify_order, shopify_webhook
+from tests.storefront_world import (
+    BAG,
+    SECRET,
+    SHOP,
+    TEE,
+    build_world,
+    shopify_order,
+    shopify_webhook,
+)
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -201,3 +209,30 @@ def test_this_weeks_orders_consume_the_forecast_instead_of_adding_to_it(company:
     week = [before.mrp.gross[TEE][0], after.mrp.gross[TEE][0]]
     assert week[0] >= 5 and week[1] == week[0] - 5
     assert after.mrp.gross[TEE][1:] == before.mrp.gross[TEE][1:]
+
+
+def test_orders_consume_the_forecast_of_the_warehouse_they_are_sold_from(
+    company: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
+    # given tee history at the second warehouse and a shop that ships from it
+    monday = NOW.date() - timedelta(days=NOW.weekday())
+    rows = [{"sku": TEE, "location": "WH2", "period_start": monday - timedelta(weeks=w),
+             "quantity": 6 + w % 3} for w in range(1, 14)]  # fmt: skip
+    with make_uow() as uow:
+        import_rows(uow, "demand", rows)
+        shops.add_shop(uow, platform="shopify", domain=SHOP, secret=SECRET, warehouse="WH2")
+        uow.commit()
+    store = SqlPlanStore(company)
+    before = run(store.load_snapshot(today=NOW.date(), horizon=8, now=NOW))
+    # when 3 tees are ordered there this week
+    headers, body = shopify_webhook(shopify_order(5002, [{"sku": TEE, "quantity": 3}]))
+    received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
+    intake.apply_inbox_row(company, received.inbox_id, now=NOW)
+    after = run(store.load_snapshot(today=NOW.date(), horizon=8, now=NOW))
+    # then WH2's forecast for this week is 3 lower (the order took 3 of it), the weeks after
+    # unchanged; the home warehouse only sends WH2 3 fewer (its gross holds what it sends)
+    there = f"{TEE}@WH2"
+    assert before.mrp.gross[there][0] >= 3
+    assert after.mrp.gross[there][0] == before.mrp.gross[there][0] - 3
+    assert after.mrp.gross[there][1:] == before.mrp.gross[there][1:]
+    assert after.mrp.gross[TEE][0] == before.mrp.gross[TEE][0] - 3

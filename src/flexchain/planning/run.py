@@ -143,8 +143,12 @@ class Snapshot:
     """(item, period, quantity, source, location) per backordered line of an order whose shop
     ships from another stocking location."""
     ordered: dict[int, Decimal] = field(default_factory=dict)
-    """Units ordered in the run's week (by order date, orders not cancelled) per item: they
-    consume the forecast (:func:`flexchain.planning.order_demand.consume_forecast`)."""
+    """Units ordered in the run's week (by order date, orders not cancelled) per item at the
+    home location: they consume the forecast
+    (:func:`flexchain.planning.order_demand.consume_forecast`)."""
+    ordered_at: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    """The same per (item, location code) away from home: they consume that location's
+    forecast."""
     history: pl.DataFrame = field(default_factory=pl.DataFrame)
     """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
     ``quantity`` (float units) and optionally ``location`` (a location id, mapped through

@@ -389,8 +389,10 @@ def _located_buffers(
     receipts += [
         Receipt(skus[i], p, q, s, loc) for i, p, q, s, loc in snap.receipts_at if i in skus
     ]
-    return {
-        (skus[i], location): forecast.weekly
+    return {  # this week's orders at the location consume its forecast, as at home
+        (skus[i], location): consume_forecast(
+            forecast.weekly, snap.ordered_at.get((i, location), Decimal(0))
+        )
         for (i, location), forecast in located.forecasts.items()
         if i in skus and location
     }

@@ -335,16 +335,18 @@ def with_sales(session: Session, history: pl.DataFrame, period_start: date) -> p
     return order_demand.history_with_sales(history, sales)
 
 
-def ordered_since(session: Session, period_start: date) -> dict[int, Decimal]:
-    """Units per item of the order lines ordered since ``period_start`` (by order date, the
-    storefront's, else when it was received), orders not cancelled."""
+def ordered_since(session: Session, period_start: date) -> dict[tuple[int, int | None], Decimal]:
+    """Units per item and location of the order lines ordered since ``period_start`` (by order
+    date, the storefront's, else when it was received), orders not cancelled; the location is
+    the shop's warehouse (``None`` when it has none), where sales count as history too."""
     line, order = SalesOrderLineRow, SalesOrderRow
     ordered_at = func.coalesce(order.external_created_at, order.created_at)
     since = datetime.combine(period_start, datetime.min.time(), tzinfo=UTC)
     query = (
-        select(line.item_id, func.sum(line.quantity))
+        select(line.item_id, ShopRow.warehouse_id, func.sum(line.quantity))
         .join(order, order.id == line.order_id)
+        .outerjoin(ShopRow, ShopRow.id == order.shop_id)
         .where(order.status != OrderStatus.CANCELLED.value, ordered_at >= since)
-        .group_by(line.item_id)
+        .group_by(line.item_id, ShopRow.warehouse_id)
     )
-    return {item: Decimal(total) for item, total in session.execute(query)}
+    return {(item, at): Decimal(total) for item, at, total in session.execute(query)}

@@ -221,7 +221,13 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
             snap.firm_at.append((item, period, units, source, location))
         else:
             snap.firm.append((item, period, units, source))
-    snap.ordered = demand_store.ordered_since(session, snap.period_start)
+    for (item_id, warehouse), units in demand_store.ordered_since(
+        session, snap.period_start
+    ).items():  # this week's orders, where they are sold from (home without a warehouse)
+        if location := snap.locations.get(warehouse or 0, ""):
+            snap.ordered_at[(item_id, location)] = units
+        else:
+            snap.ordered[item_id] = snap.ordered.get(item_id, Decimal(0)) + units
     snap.history = demand_store.with_sales(
         session, _history(session, snap.period_start), snap.period_start
     )

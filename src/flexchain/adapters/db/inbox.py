@@ -124,6 +124,21 @@ class InboxStore:
         order = self.session.get(SalesOrderRow, order_id)
         return order.number or order.external_id if order else None
 
+    def order_refs(self, order_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+        """:meth:`order_ref` of several orders in one query, with whether each has a promise."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return {}
+        order = SalesOrderRow
+        rows = self.session.execute(
+            select(order.id, order.number, order.external_id, order.promise_date).where(
+                order.id.in_(wanted)
+            )
+        )
+        return {
+            i: (number or external, promise is not None) for i, number, external, promise in rows
+        }
+
     def unplaced_jobs(self, order_id: int) -> list[tuple[str, str | None]]:
         """(SKU, process) of the order's open jobs without a supplier
         (:func:`flexchain.adapters.db.orders.views.unplaced_jobs`)."""

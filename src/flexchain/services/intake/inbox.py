@@ -52,20 +52,37 @@ class Handled:
     view: InboxView | None
 
 
+@dataclass(frozen=True)
+class _Orders:
+    """What the views of many inbox rows say about their orders, read in two queries: each
+    order's reference, and the jobs without a supplier of those that have no promise."""
+
+    refs: Mapping[int, tuple[str, bool]]
+    unplaced: Mapping[int, list[tuple[str, str | None]]]
+
+    @classmethod
+    def of(cls, inbox: InboxStore, rows: Iterable[Entry]) -> _Orders:
+        refs = inbox.order_refs(row.order_id for row in rows if row.order_id)
+        unpromised = [order_id for order_id, (_, promised) in refs.items() if not promised]
+        return cls(refs, inbox.unplaced_jobs_of(unpromised))
+
+
 def _view(
     inbox: InboxStore,
     row: Entry,
     shops: Mapping[int, Shop] | None = None,
-    unplaced: Mapping[int, list[tuple[str, str | None]]] | None = None,
+    orders: _Orders | None = None,
 ) -> InboxView:
-    """The row as listed; ``unplaced``: its order's jobs without a supplier, when the caller
-    read them for many rows at once (else read here)."""
+    """The row as listed; ``orders``: what its order's view needs, when the caller read it for
+    many rows at once (else read here)."""
     shop = (shops or {}).get(row.shop_id) or inbox.shop(row.shop_id)
-    if not row.order_id:
-        jobs: list[tuple[str, str | None]] = []
-    elif unplaced is not None:
-        jobs = unplaced.get(row.order_id, [])
-    else:
+    jobs: list[tuple[str, str | None]] = []
+    ref = None
+    if row.order_id and orders is not None:
+        ref = orders.refs.get(row.order_id, (None, True))[0]
+        jobs = orders.unplaced.get(row.order_id, [])
+    elif row.order_id:
+        ref = inbox.order_ref(row.order_id)
         jobs = inbox.unplaced_jobs(row.order_id)
     return InboxView(
         id=row.id,
@@ -78,7 +95,7 @@ def _view(
         attempts=row.attempts,
         received_at=row.received_at,
         processed_at=row.processed_at,
-        order=inbox.order_ref(row.order_id) if row.order_id else None,
+        order=ref,
         exceptions=tuple(unplaced_job_message(sku, process) for sku, process in jobs),
     )
 
@@ -207,8 +224,8 @@ def _apply_batch(
         inbox.mark(row, status, error=note, at=now, order_id=order_id)
     batch.finish()
     uow.commit()
-    unplaced = inbox.unplaced_jobs_of(r.order_id for r in rows.values() if r.order_id)
-    return [_view(inbox, rows[inbox_id], shops, unplaced) for inbox_id in inbox_ids]
+    orders = _Orders.of(inbox, rows.values())
+    return [_view(inbox, rows[inbox_id], shops, orders) for inbox_id in inbox_ids]
 
 
 def process_pending(
@@ -243,5 +260,5 @@ def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) 
     """The newest inbox rows first, of ``status`` if given."""
     inbox = InboxStore(uow.session)
     listed = inbox.latest(status=status, limit=limit)
-    unplaced = inbox.unplaced_jobs_of(row.order_id for row in listed if row.order_id)
-    return [_view(inbox, row, unplaced=unplaced) for row in listed]
+    orders = _Orders.of(inbox, listed)
+    return [_view(inbox, row, orders=orders) for row in listed]

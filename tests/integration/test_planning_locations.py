@@ -131,7 +131,9 @@ def test_plan_show_and_explain_cli_name_locations(
     code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE)
     assert f"--- {TEE} at WH2" in out and f"--- {TEE} at WH\n" in out
     code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
-    assert [view["location"] for view in json.loads(out)] == ["WH", "WH2"]
+    shown = json.loads(out)
+    assert shown["location"] == "WH"
+    assert [view["location"] for view in shown["other_locations"]] == ["WH2"]
     code, out, _ = flexchain_cli(database_url, "plan", "show", "--json")
     transfers = [row for row in json.loads(out) if row.get("kind") == "transfer"]
     assert transfers and {(r["location"], r["from_location"]) for r in transfers} == {("WH2", "WH")}

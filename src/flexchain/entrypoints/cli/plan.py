@@ -201,12 +201,14 @@ def explain(
 ) -> None:
     """The inputs, the formulas and every intermediate number behind one item's plan, as the
     current plan (or --run N) recorded them: at every location the item has (home first), or
-    at --location CODE. --json prints one object for one location, else an array."""
+    at --location CODE. --json prints one object (home, or --location) whose other_locations
+    holds the item's records elsewhere (an empty list with --location or a single location)."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         explained = plan_reports.explain_locations(uow, item, run_id=run, location=location)
     views = [plain(one) for one in explained]
     if as_json:
-        typer.echo(json.dumps(views[0] if len(views) == 1 else views, indent=2))
+        first, *others = views  # one object always: the shape scripts already read
+        typer.echo(json.dumps({**first, "other_locations": others}, indent=2))
         return
     for view in views:
         _print_explanation(item, view, several=len(views) > 1)

@@ -110,16 +110,7 @@ def balances(
             on_order=ordered.get((row.sku, row.code), _ZERO),
             uom=row.uom,
         )
-    missing = {sku for sku, code in ordered if (sku, code) not in views}
-    if missing:
-        for sku, name, uom in session.execute(
-            select(ItemRow.sku, ItemRow.name, ItemRow.uom).where(ItemRow.sku.in_(missing))
-        ):
-            for (wanted, code), units in ordered.items():
-                if wanted == sku and (sku, code) not in views:
-                    views[(sku, code)] = BalanceView(
-                        sku, name, code, _ZERO, _ZERO, _ZERO, _ZERO, units, uom
-                    )
+    _add_only_on_order(session, ordered, views)
     return [views[key] for key in sorted(views)]
 
 
@@ -132,6 +123,25 @@ def receiving_warehouse(session: Session) -> str | None:
         .order_by(LocationRow.code)
         .limit(1)
     )
+
+
+def _add_only_on_order(
+    session: Session,
+    ordered: dict[tuple[str, str], Decimal],
+    views: dict[tuple[str, str], BalanceView],
+) -> None:
+    """A line in ``views`` for each item only on order at a location (no balance row there)."""
+    missing = {sku for sku, code in ordered if (sku, code) not in views}
+    if not missing:
+        return
+    for sku, name, uom in session.execute(
+        select(ItemRow.sku, ItemRow.name, ItemRow.uom).where(ItemRow.sku.in_(missing))
+    ):
+        for (wanted, code), units in ordered.items():
+            if wanted == sku and (sku, code) not in views:
+                views[(sku, code)] = BalanceView(
+                    sku, name, code, _ZERO, _ZERO, _ZERO, _ZERO, units, uom
+                )
 
 
 def on_order(session: Session, item: str | None = None) -> dict[tuple[str, str], Decimal]:

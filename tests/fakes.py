@@ -232,6 +232,9 @@ class FakeInboxStore:
     def unplaced_jobs_of(self, order_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
         return {}
 
+    def unsourced_lines_of(self, order_ids: Iterable[int]) -> dict[int, list[str]]:
+        return {}
+
     def order_refs(self, order_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
         return {i: (ref, True) for i in order_ids if (ref := self.order_ref(i)) is not None}
 

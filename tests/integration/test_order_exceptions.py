@@ -131,3 +131,44 @@ def test_the_quote_of_what_no_supplier_can_make_is_refused(
 ) -> None:
     with UnitOfWork(catalog, write=False) as uow, pytest.raises(DomainError, match=message):
         quote(uow, "APRON", options, 3, "basic", today=NOW.date(), alternatives=False)
+
+
+def test_a_bought_product_nobody_sells_is_an_exception_not_a_date(
+    catalog: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
+    # given a finished product with no bill of materials, no process, no default supplier and
+    # no supplier terms (bought, but from nobody), and none in stock
+    with make_uow() as uow:
+        import_rows(uow, "items", [{"sku": "MUG", "name": "Mug", "kind": "finished",
+                                   "list_price": 12, "production_cycle_days": 0}])  # fmt: skip
+        uow.commit()
+    # when it is ordered
+    headers, body = shopify_webhook(shopify_order(9101, [{"id": 1, "sku": "MUG", "quantity": 2}]))
+    received = intake.receive_webhook(catalog, "shopify", headers, body, now=NOW)
+    view = intake.process(catalog, received.inbox_id, now=NOW)
+    # then the order is applied with no promise (not "tomorrow"), and says why where it is read
+    expected = [
+        "no supplier sells MUG: import its supplier terms (item-suppliers) or give it a "
+        "default supplier"
+    ]
+    assert view.status == "processed" and list(view.exceptions) == expected
+    with UnitOfWork(catalog, write=False) as uow:
+        shown = orders.show_order(uow, "9101")
+        (listed,) = intake.list_inbox(uow)
+    assert shown.promise_date is None and list(shown.exceptions) == expected
+    assert list(listed.exceptions) == expected
+    # and its quote is refused with the same reason
+    refused = pytest.raises(DomainError, match="no supplier sells MUG")
+    with UnitOfWork(catalog, write=False) as uow, refused:
+        quote(uow, "MUG", {}, 2, "basic", today=NOW.date(), alternatives=False)
+    # and once a supplier sells it, a new order of it is promised again
+    with make_uow() as uow:
+        import_rows(uow, "item-suppliers", [{"item_sku": "MUG", "supplier_code": "SEW",
+                                            "unit_price": 3, "lead_time_days": 4}])  # fmt: skip
+        uow.commit()
+    headers, body = shopify_webhook(shopify_order(9102, [{"id": 1, "sku": "MUG", "quantity": 2}]))
+    received = intake.receive_webhook(catalog, "shopify", headers, body, now=NOW)
+    assert intake.process(catalog, received.inbox_id, now=NOW).exceptions == ()
+    with UnitOfWork(catalog, write=False) as uow:
+        again = orders.show_order(uow, "9102")
+    assert again.exceptions == () and again.promise_date is not None

@@ -149,10 +149,13 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class Materials:
-    """Material stock: ``available`` per SKU and the days a shortfall waits (``lead_days``)."""
+    """Material stock: ``available`` per SKU and the days a shortfall waits (``lead_days``);
+    ``source``, when given, says who sells a SKU (``None``: no supplier terms and no default
+    supplier: a bought product nobody sells is then :attr:`LinePlan.unsourced`)."""
 
     available: Mapping[str, Decimal]
     lead_days: Callable[[str], int]
+    source: Callable[[str], str | None] | None = None
 
 
 class Job(NamedTuple):
@@ -196,6 +199,9 @@ class LinePlan:
     assembly_days: int
     assembled: date
     ship_date: date
+    unsourced: bool = False
+    """A bought product is built (not all in stock) and no supplier sells it: its date is
+    only its production cycle, so it promises nothing (:attr:`Allocation.unsourced`)."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,11 @@ class Allocation:
         """Jobs no capable supplier can take (no process known, or nobody runs it): the
         promise leaves them out, so an order with any has no promise until they are placed."""
         return tuple(job for job in self.jobs if job.assignment is None)
+
+    @property
+    def unsourced(self) -> tuple[LinePlan, ...]:
+        """Lines of a bought product no supplier sells (:attr:`LinePlan.unsourced`)."""
+        return tuple(line for line in self.lines if line.unsourced)
 
 
 Place = Callable[[Process, Decimal, date, int, SpeedTerms, Mapping[str, Decimal]], Assignment]
@@ -353,9 +364,16 @@ def _line(
     days = assembly_days(product.item, terms) if assembles else 0
     assembled = made + timedelta(days=days)
     shipped = assembled + timedelta(days=packing_days)
+    unsourced = bool(
+        build > 0
+        and product.bought
+        and materials is not None
+        and materials.source is not None
+        and materials.source(sku) is None
+    )
     return LinePlan(
         line.ref, build, taken, tuple(picks), tuple(jobs), needs, short, ready, made,
-        assembles, days, assembled, shipped,
+        assembles, days, assembled, shipped, unsourced,
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ A storefront line carries the customer's customisation as free-form properties
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -129,6 +129,30 @@ class JobStatus(StrEnum):
     def is_open(self) -> bool:
         """Planned, released or started: it still books supplier load and brings supply."""
         return self in (JobStatus.PLANNED, JobStatus.RELEASED, JobStatus.STARTED)
+
+
+def order_exceptions(
+    unplaced: Iterable[tuple[str | None, str | None]], unsourced: Iterable[str]
+) -> tuple[str, ...]:
+    """What keeps an order from a promise: its jobs no supplier can take ((SKU, process) each,
+    :func:`unplaced_job_message`) and its lines of a bought product nobody sells
+    (:func:`unsourced_message`)."""
+    return tuple(unplaced_job_message(sku, process) for sku, process in unplaced) + tuple(
+        unsourced_message(sku) for sku in unsourced
+    )
+
+
+def unsourced_message(sku: str) -> str:
+    """Why an order line of a bought product has no promise, and what to do.
+
+    >>> print(unsourced_message("KRG-BRS-GOLD"))  # doctest: +NORMALIZE_WHITESPACE
+    no supplier sells KRG-BRS-GOLD: import its supplier terms (item-suppliers) or give it a
+    default supplier
+    """
+    return (
+        f"no supplier sells {sku}: import its supplier terms (item-suppliers) or give it a "
+        "default supplier"
+    )
 
 
 def unplaced_job_message(sku: str | None, process: str | None) -> str:

@@ -65,7 +65,14 @@ from flexchain.domain.bom import product_modules
 from flexchain.domain.catalog import Item, ItemKind
 from flexchain.domain.checks import whole_number
 from flexchain.domain.errors import DomainError, ValidationError, format_amount, format_decimal
-from flexchain.domain.orders import ChosenOption, SpeedTier, is_free_text, match_options, option_key
+from flexchain.domain.orders import (
+    ChosenOption,
+    SpeedTier,
+    is_free_text,
+    match_options,
+    option_key,
+    unsourced_message,
+)
 from flexchain.domain.product_build import (
     material_lead,
     process_of,
@@ -205,7 +212,9 @@ class _Quoter:
         )
         self.custom = self.spec.custom
         self.stock = {sku: [(None, amount)] for sku, amount in snapshot.stock.items()}
-        self.materials = Materials(snapshot.available, lambda sku: self._material_lead(sku)[0])
+        self.materials = Materials(
+            snapshot.available, lambda sku: self._material_lead(sku)[0], self._source
+        )
         self.pricer = Pricer(snapshot, self.spec, quantity, today, policy)
         self._placer = placer(snapshot.candidates, policy.horizon_days)
         self._assigned: dict[tuple[object, ...], Assignment] = {}
@@ -220,6 +229,11 @@ class _Quoter:
             snapshot = self.snapshot
             self._leads[sku] = material_lead(sku, snapshot.items, snapshot.terms, self.today)
         return self._leads[sku]
+
+    def _source(self, sku: str) -> str | None:
+        """Who sells ``sku``: its supplier terms, else its default supplier (``None``: nobody)."""
+        item = self.snapshot.items.get(sku)
+        return self._material_lead(sku)[1] or (item.default_supplier if item else None)
 
     def _place(
         self,
@@ -260,6 +274,8 @@ class _Quoter:
             memo=self._memo,
         )
         plan = found.lines[0]
+        if plan.unsourced:  # a bought product nobody sells: no date to give
+            raise DomainError(unsourced_message(self.product.sku))
         for job in plan.jobs:
             if job.assignment is None:  # a quote refuses what an order holds as an exception
                 if job.process is not None:

@@ -46,6 +46,7 @@ from flexchain.domain.orders import (
     OrderStatus,
     plan_cancellation,
     unplaced_job_message,
+    unsourced_message,
 )
 from flexchain.domain.product_build import material_lead
 from flexchain.domain.speed import DEFAULT_LADDER, SpeedLadder
@@ -170,7 +171,13 @@ class Context:
                 self._terms[sku] = terms.get(sku, ())
         stock = {sku: self._material_stock[sku] for sku in wanted}
         leads = self._terms
-        return Materials(stock, lambda sku: material_lead(sku, items, leads, today)[0])
+
+        def source(sku: str) -> str | None:  # who sells it: its terms, else its default supplier
+            item = items.get(sku)
+            found = material_lead(sku, items, leads, today)[1]
+            return found or (item.default_supplier if item is not None else None)
+
+        return Materials(stock, lambda sku: material_lead(sku, items, leads, today)[0], source)
 
     def book(self, process: Process, supplier_code: str, quantity: Decimal) -> None:
         """Count a job just placed in the supplier's booked load for the rest of the batch."""
@@ -280,6 +287,10 @@ def _apply(
     exceptions = tuple(
         unplaced_job_message(job.sku, job.process.value if job.process else None)
         for job in decided.unplaced
+    ) + tuple(
+        unsourced_message(products[line.item_id].product.item.sku)
+        for plan, (line, _) in zip(decided.lines, lines, strict=True)
+        if plan.unsourced
     )
     split = Split(jobs=len(decided.jobs), promise=decided.promise, exceptions=exceptions)
     for plan, (line, request) in zip(decided.lines, lines, strict=True):

@@ -26,7 +26,7 @@ from flexchain.adapters.db.orders.views import (
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
-from flexchain.domain.orders import JobStatus, OrderStatus, transition, unplaced_job_message
+from flexchain.domain.orders import JobStatus, OrderStatus, order_exceptions, transition
 from flexchain.domain.shipping import Shipment, shipment
 from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.services import availability, fulfilment, inventory, shipments
@@ -310,10 +310,9 @@ def show_order(uow: UnitOfWork, ref: str | int, *, views: OrderReader | None = N
         jobs=jobs,
         stages=_stages(reader, order.id),
         shipment=shipments.view_of(order),
-        exceptions=tuple(  # open jobs no capable supplier can take
-            unplaced_job_message(j.sku, j.process)
-            for j in jobs
-            if j.supplier is None and JobStatus(j.status).is_open
+        exceptions=order_exceptions(
+            ((j.sku, j.process) for j in jobs if not j.supplier and JobStatus(j.status).is_open),
+            contents.unsourced,
         ),
     )
 

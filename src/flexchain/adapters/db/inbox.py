@@ -144,6 +144,10 @@ class InboxStore:
         (:func:`flexchain.adapters.db.orders.views.unplaced_jobs`)."""
         return views.unplaced_jobs(self.session, order_id)
 
+    def unsourced_lines_of(self, order_ids: Iterable[int]) -> dict[int, list[str]]:
+        """:func:`flexchain.adapters.db.orders.views.unsourced_lines_of`."""
+        return views.unsourced_lines_of(self.session, order_ids)
+
     def unplaced_jobs_of(self, order_ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
         """:meth:`unplaced_jobs` of several orders in one query."""
         return views.unplaced_jobs_of(self.session, order_ids)

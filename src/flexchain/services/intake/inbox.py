@@ -17,7 +17,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts.common import NormalisedOrder, PayloadError
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.inbox import APPLIED, InboxStatus
-from flexchain.domain.orders import unplaced_job_message
+from flexchain.domain.orders import order_exceptions
 from flexchain.services.intake.apply import Batch, apply_order
 from flexchain.services.intake.parse import parse_stored
 from flexchain.services.intake.receive import Received
@@ -59,12 +59,15 @@ class _Orders:
 
     refs: Mapping[int, tuple[str, bool]]
     unplaced: Mapping[int, list[tuple[str, str | None]]]
+    unsourced: Mapping[int, list[str]]
 
     @classmethod
     def of(cls, inbox: InboxStore, rows: Iterable[Entry]) -> _Orders:
         refs = inbox.order_refs(row.order_id for row in rows if row.order_id)
         unpromised = [order_id for order_id, (_, promised) in refs.items() if not promised]
-        return cls(refs, inbox.unplaced_jobs_of(unpromised))
+        if not unpromised:
+            return cls(refs, {}, {})
+        return cls(refs, inbox.unplaced_jobs_of(unpromised), inbox.unsourced_lines_of(unpromised))
 
 
 def _view(
@@ -76,14 +79,13 @@ def _view(
     """The row as listed; ``orders``: what its order's view needs, when the caller read it for
     many rows at once (else read here)."""
     shop = (shops or {}).get(row.shop_id) or inbox.shop(row.shop_id)
-    jobs: list[tuple[str, str | None]] = []
-    ref = None
+    orders = orders or (_Orders.of(inbox, [row]) if row.order_id else None)
+    ref, exceptions = None, tuple[str, ...]()
     if row.order_id and orders is not None:
         ref = orders.refs.get(row.order_id, (None, True))[0]
-        jobs = orders.unplaced.get(row.order_id, [])
-    elif row.order_id:
-        ref = inbox.order_ref(row.order_id)
-        jobs = inbox.unplaced_jobs(row.order_id)
+        exceptions = order_exceptions(
+            orders.unplaced.get(row.order_id, []), orders.unsourced.get(row.order_id, [])
+        )
     return InboxView(
         id=row.id,
         shop=shop.domain if shop else "?",
@@ -96,7 +98,7 @@ def _view(
         received_at=row.received_at,
         processed_at=row.processed_at,
         order=ref,
-        exceptions=tuple(unplaced_job_message(sku, process) for sku, process in jobs),
+        exceptions=exceptions,
     )
 
 

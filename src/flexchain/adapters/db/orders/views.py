@@ -8,7 +8,7 @@ The write side of intake is :mod:`flexchain.adapters.db.orders.upserts`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
@@ -17,7 +17,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.tables import (
+    BomLineRow,
     ItemRow,
+    ItemSupplierRow,
     LocationRow,
     OrderEventRow,
     PickRow,
@@ -62,6 +64,9 @@ class OrderContents:
     skus: dict[int, str]
     locations: dict[int, str]
     suppliers: dict[int, str]
+    unsourced: list[str] = field(default_factory=list)
+    """SKUs of its backordered lines of a bought product no supplier sells
+    (:func:`unsourced_lines_of`)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,7 @@ class OrderViews:
             skus,
             locations,
             suppliers,
+            unsourced_lines_of(session, [order.id]).get(order.id, []),
         )
 
     def stages(self, order_id: int) -> dict[str, StageDates]:
@@ -258,4 +264,32 @@ def unplaced_jobs_of(
         .order_by(ProductionJobRow.id)
     ):
         found.setdefault(cast(int, order_id), []).append((sku, process))
+    return found
+
+
+def unsourced_lines_of(session: Session, order_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Per order, the SKUs of its backordered lines of a bought product nobody sells: an item
+    without a bill of materials, a process attribute, a default supplier or supplier terms
+    (fulfilment gives such an order no promise: ``unsourced_message``)."""
+    wanted = list(order_ids)
+    if not wanted:
+        return {}
+    line, item = SalesOrderLineRow, ItemRow
+    has_bom = select(BomLineRow.id).where(BomLineRow.parent_id == item.id).exists()
+    has_terms = select(ItemSupplierRow.id).where(ItemSupplierRow.item_id == item.id).exists()
+    found: dict[int, list[str]] = {}
+    for order_id, sku, attributes in session.execute(
+        select(line.order_id, item.sku, item.attributes)
+        .join(item, item.id == line.item_id)
+        .where(
+            line.order_id.in_(wanted),
+            line.backordered > 0,
+            item.default_supplier_id.is_(None),
+            ~has_bom,
+            ~has_terms,
+        )
+        .order_by(line.id)
+    ):
+        if not (attributes or {}).get("process"):  # a process makes it: its job says why
+            found.setdefault(order_id, []).append(sku)
     return found

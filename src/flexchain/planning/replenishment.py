@@ -263,11 +263,15 @@ def _folds(
         pl.col("period").alias("ds"),
         pl.col("quantity").alias("y"),
     )
-    engine = StatsForecast(
-        models=[forecast._model(name, season)], freq=period, n_jobs=1, fallback_model=Naive()
-    )
+    model = forecast._model(name, season)
+    engine = StatsForecast(models=[model], freq=period, n_jobs=1, fallback_model=Naive())
+    # models with a forward step (ETS, Theta) are fitted once, at the first origin, and carried
+    # forward over the later ones; the others (Croston-type, cheap) are refitted at each origin
+    refit = not hasattr(model, "forward")
     folds = pl.DataFrame(
-        engine.cross_validation(h=protection, df=series, n_windows=windows, step_size=1)
+        engine.cross_validation(
+            h=protection, df=series, n_windows=windows, step_size=1, refit=refit
+        )
     )
     made = pl.col(name).fill_nan(0.0).clip(lower_bound=0.0)
     per_origin = folds.group_by("unique_id", "cutoff").agg(

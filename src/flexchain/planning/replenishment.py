@@ -1,66 +1,117 @@
 """Replenishment decisions from demand history: time-phased order-up-to levels (issue 13).
 
-:func:`decide` is the one entry point an analyst (or an evaluation) calls on any panel of one
-location. Per series it
+:func:`decide` is the one entry point an analyst (or an evaluation, or the planning run) calls on
+any panel of one location. Per series it
 
 1. completes the history: a series starts at its first row; inside its span, up to the last
-   period of the whole panel, a missing period is zero demand;
+   period of the whole panel, a missing period is zero demand; only the last ``max_history``
+   periods count when it is given;
 2. classifies the pattern (Syntetos-Boylan, :func:`flexchain.planning.demand.classify`) and
-   forecasts the *protection interval* ``P = lead_time + review_period`` periods after the last
-   period with the pattern's default model (:func:`flexchain.planning.forecast.forecast`);
-   seasonal models only for series with at least three full cycles, non-seasonal otherwise;
-3. sums the per-period forecasts over ``P`` (``protection_demand``): the seasonal shape the model
-   found is kept, not flattened to one mean times ``P``;
-4. sizes safety stock from how wrong forecasts of the protection demand actually were: the RMSE
-   of the last ``errors`` realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods —
-   from ``past_forecasts`` (what earlier decisions returned) when they give at least
-   ``min_errors`` of them, else from a rolling-origin backtest over the latest origins (one
-   origin per period, as many as the history allows up to ``errors``) — times the normal
-   quantile of ``service_level`` read as a cycle service level;
-5. ``order_up_to = protection_demand + safety_stock``, to compare with the inventory position
-   (on hand plus on order).
+   forecasts the periods after the last one with the pattern's default model (or the one
+   ``models`` names) (:func:`flexchain.planning.forecast.forecast`); seasonal models only for
+   series with at least three full cycles, non-seasonal otherwise;
+3. caps every period's forecast at ``CAP_FACTOR`` times the largest period the series has seen,
+   reporting each capped series in ``Decision.anomalies`` (``forecast_anomaly``);
+4. sums the per-period forecasts over the *protection interval* ``P = lead_time + review_period``
+   (``protection_demand``): the seasonal shape the model found is kept, not flattened to one mean
+   times ``P``;
+5. measures how wrong forecasts of the protection demand actually were: the last ``errors``
+   realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
+   (what earlier decisions returned) when they give at least ``min_errors``, else from a
+   rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, widened by
+   the lead time's spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale of the safety
+   stock;
+6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
+   errors (:mod:`flexchain.planning.fill_rate`: the item's own when it has ``min_errors``, else
+   the pooled errors of its demand pattern), or a cycle service level (``target="cycle"``,
+   ``k = Phi^-1(service_level)``);
+7. ``safety_stock = k sigma``, ``order_up_to = max(protection_demand + safety_stock, 0)``, to
+   compare with the inventory position (on hand plus on order).
 
-Not yet (issue 13 continues): the fill-rate calibration of the safety factor, the caps on
-forecasts against history (``forecast_anomaly``), the model choice from tracked accuracy, the
-cache that makes a second call with another ``service_level`` cheap, and the planning run using
-this path.
+Everything up to step 5 depends on the history, the past forecasts and the terms, not on the
+service level: it is kept in a small cache keyed by their content, so asking again with another
+``service_level`` or ``target`` only redoes steps 6 and 7.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from statistics import NormalDist
 from typing import cast
 
+import numpy as np
 import polars as pl
 
-from flexchain.planning import demand, forecast
+from flexchain.planning import demand, fill_rate, forecast
+from flexchain.planning.policy.loss import inverse_standard_normal_loss
+from flexchain.planning.protection_errors import fit_and_backtest, realised_errors
 
-__all__ = ["DEFAULT_ERRORS", "MIN_ERRORS", "SEASON", "Decision", "decide"]
+__all__ = [
+    "CAP_FACTOR",
+    "DEFAULT_ERRORS",
+    "MIN_ERRORS",
+    "SEASON",
+    "TARGETS",
+    "Decision",
+    "decide",
+]
 
 SEASON = {"1mo": 12, "1w": 52, "1q": 4, "1d": 7}
 """Periods per seasonal cycle, by period."""
 DEFAULT_ERRORS = 24
 """Realised protection-interval errors that size safety stock (the latest ones)."""
 MIN_ERRORS = 6
-"""Fewer realised errors than this from ``past_forecasts``: the backtest gives them instead."""
-_LEVEL_COLUMNS = ("order_up_to", "safety_stock", "protection_demand", "demand_per_period")
+"""Fewer realised errors than this from ``past_forecasts``: the backtest gives them instead; fewer
+than this in all, the pooled errors of the item's pattern calibrate its safety factor."""
+CAP_FACTOR = 3.0
+"""A period's forecast above this many times the largest period seen is capped (an anomaly)."""
+TARGETS = ("fill", "cycle")
+_TERMS = {"lead_time": pl.Int64, "review_period": pl.Int64, "lead_time_sd": pl.Float64}
+_LEVEL_COLUMNS = (
+    "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
+    "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
+    "service_level", "target", "safety_factor", "rmse", "sigma", "bias",
+)  # fmt: skip
+_CACHE: OrderedDict[str, _Fitted] = OrderedDict()
+_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
 class Decision:
     """What :func:`decide` returns.
 
-    ``levels``: ``item``, ``order_up_to``, ``safety_stock``, ``protection_demand``,
-    ``demand_per_period``, ``model``, ``errors`` (how many realised errors sized the safety
-    stock) and ``error_source`` (``past_forecasts`` or ``backtest``).
-    ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``: pass
-    it back as ``past_forecasts`` at the next decision.
+    ``levels``, per item: ``order_up_to``, ``safety_stock``, ``protection_demand``,
+    ``demand_per_period`` (protection demand over ``P``), ``model``; how many realised errors
+    sized the safety stock (``errors``) and where they came from (``error_source``:
+    ``past_forecasts``, ``backtest``, or ``class`` when the item had none and its pattern's
+    relative error was used); the ``pattern``, the terms used (``lead_time``, ``review_period``,
+    ``protection`` = their sum, ``service_level``, ``target``), and the numbers behind the safety
+    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``.
+
+    ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:
+    pass it back as ``past_forecasts`` at the next decision.
+
+    ``anomalies``: ``item``, ``model``, ``field`` (``forecast`` or ``sigma``), ``value`` (what
+    the model said), ``bound`` (what was used instead): the ``forecast_anomaly`` exceptions.
     """
 
     levels: pl.DataFrame
     forecasts: pl.DataFrame
+    anomalies: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """Everything that does not depend on the service level (what the cache keeps)."""
+
+    base: pl.DataFrame
+    """Per item: pattern, model, terms, protection_demand, demand_per_period, cap."""
+    errors: pl.DataFrame
+    """``item``, ``error``: the errors that size each item's safety stock."""
+    forecasts: pl.DataFrame
+    anomalies: pl.DataFrame
 
 
 def decide(
@@ -73,213 +124,350 @@ def decide(
     past_forecasts: pl.DataFrame | None = None,
     errors: int = DEFAULT_ERRORS,
     min_errors: int = MIN_ERRORS,
+    target: str = "fill",
+    terms: pl.DataFrame | None = None,
+    horizon: int | None = None,
+    models: pl.DataFrame | None = None,
+    max_history: int | None = None,
+    n_jobs: int = 1,
 ) -> Decision:
     """The order-up-to level of every series of ``history`` (module docstring).
 
     ``history``: ``item``, ``period`` (a date), ``quantity`` — everything known up to the
-    decision, one location. Deterministic: the same inputs give the same decision.
+    decision, one location. ``service_level`` is a fill rate (``target="fill"``) or a cycle
+    service level (``target="cycle"``). ``terms``: ``item`` and any of ``lead_time``,
+    ``review_period`` (whole periods), ``lead_time_sd`` (periods) and ``service_level``, per
+    item, instead of the scalars. ``horizon``: periods of ``Decision.forecasts`` (at least each
+    item's protection interval). ``models``: ``item``, ``model`` — a statsforecast model name of
+    :data:`flexchain.planning.forecast.FAMILIES` per item instead of its pattern's default.
+    ``n_jobs``: processes for statsforecast. Deterministic: the same inputs give the same
+    decision.
     """
-    if lead_time < 0 or review_period < 1 or lead_time + review_period < 1:
+    _check(lead_time, review_period, service_level, period, target, errors, min_errors)
+    key = _key(history, past_forecasts, terms, models, (
+        period, lead_time, review_period, errors, min_errors, horizon, max_history,
+    ))  # fmt: skip
+    fitted = _CACHE.get(key)
+    if fitted is None:
+        fitted = _fit(
+            history, period, lead_time, review_period, past_forecasts, errors, min_errors,
+            terms, horizon, models, max_history, n_jobs,
+        )  # fmt: skip
+        _CACHE[key] = fitted
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    levels = _levels(fitted, _service_levels(fitted.base, terms, service_level), target)
+    return Decision(levels, fitted.forecasts, fitted.anomalies)
+
+
+def _check(
+    lead_time: int,
+    review_period: int,
+    service_level: float,
+    period: str,
+    target: str,
+    errors: int,
+    min_errors: int,
+) -> None:
+    if lead_time < 0 or review_period < 1:
         raise ValueError("lead_time must be >= 0 and review_period >= 1")
     if not 0 < service_level < 1:
         raise ValueError(f"service_level must be between 0 and 1, got {service_level}")
     if period not in SEASON:
         raise ValueError(f"period must be one of {', '.join(SEASON)}, got {period!r}")
-    protection = lead_time + review_period
-    panel = _complete(history, period)
-    means = _forecasts(panel, period, protection)
-    origin = _next_period(panel, period)
-    upcoming = means.filter(pl.col("period") < _offset(origin, period, protection))
-    summed = upcoming.group_by("item").agg(
-        pl.col("mean").sum().alias("protection_demand"), pl.col("model").first()
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    if errors < 1 or min_errors < 1:
+        raise ValueError("errors and min_errors must be at least 1")
+
+
+def _key(
+    history: pl.DataFrame,
+    past: pl.DataFrame | None,
+    terms: pl.DataFrame | None,
+    models: pl.DataFrame | None,
+    settings: tuple[object, ...],
+) -> str:
+    """The content of the inputs the fit depends on, as a digest (service levels excluded)."""
+    digest = hashlib.blake2b(repr(settings).encode(), digest_size=20)
+    if terms is not None:
+        terms = terms.drop("service_level", strict=False)
+    for frame in (history, past, terms, models):
+        if frame is None:
+            digest.update(b"none")
+            continue
+        digest.update(repr(frame.schema).encode())
+        digest.update(frame.hash_rows().to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _fit(
+    history: pl.DataFrame,
+    period: str,
+    lead_time: int,
+    review_period: int,
+    past: pl.DataFrame | None,
+    errors: int,
+    min_errors: int,
+    terms: pl.DataFrame | None,
+    horizon: int | None,
+    models: pl.DataFrame | None,
+    max_history: int | None,
+    n_jobs: int,
+) -> _Fitted:
+    panel = _complete(history, period, max_history)
+    cycle = SEASON[period]
+    stats = panel.group_by("item").agg(
+        pl.len().alias("len"), (CAP_FACTOR * pl.col("quantity").max()).alias("cap")
     )
-    realised = _realised(panel, past_forecasts, protection, errors)
-    enough = realised.filter(pl.col("errors") >= min_errors)
-    tested = _backtest(panel, period, protection, errors).join(
-        enough.select("item"), on="item", how="anti"
+    base = (
+        _with_models(_with_terms(_classes(panel), terms, lead_time, review_period), models)
+        .join(stats, on="item")
+        .with_columns(pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season"))
     )
-    spread = pl.concat(
-        [enough.with_columns(pl.lit("past_forecasts").alias("error_source")), tested]
+    realised = realised_errors(panel, past, base.select("item", "protection"), errors)
+    enough = realised.group_by("item").len().filter(pl.col("len") >= min_errors).select("item")
+    base = base.with_columns(
+        pl.col("item").is_in(enough["item"].implode()).not_().alias("backtest")
     )
-    z = NormalDist().inv_cdf(service_level)
-    levels = (
-        summed.join(spread, on="item", how="left")
-        .with_columns(
-            pl.col("rmse").fill_null(0.0),
-            pl.col("errors").fill_null(0),
-            pl.col("error_source").fill_null("backtest"),
-        )
-        .with_columns(
-            (z * pl.col("rmse")).clip(lower_bound=0.0).alias("safety_stock"),
-            (pl.col("protection_demand") / protection).alias("demand_per_period"),
-        )
-        .with_columns((pl.col("protection_demand") + pl.col("safety_stock")).alias("order_up_to"))
-        .select("item", *_LEVEL_COLUMNS, "model", "errors", "error_source")
-        .sort("item")
+    longest = cast(int, base["protection"].max())
+    raw, tested = fit_and_backtest(
+        panel, base, period=period, horizon=max(longest, horizon or 0), errors=errors,
+        n_jobs=n_jobs,
+    )  # fmt: skip
+    means = raw.join(base.select("item", "cap"), on="item").with_columns(
+        pl.col("mean").clip(upper_bound=pl.col("cap"))
     )
+    summed = (
+        means.join(base.select("item", "protection"), on="item")
+        .filter(pl.int_range(pl.len()).over("item") < pl.col("protection"))
+        .group_by("item")
+        .agg(pl.col("mean").sum().alias("protection_demand"))
+    )
+    base = base.join(summed, on="item").with_columns(
+        (pl.col("protection_demand") / pl.col("protection")).alias("demand_per_period")
+    )
+    used = pl.concat(
+        [
+            realised.join(enough, on="item").with_columns(pl.lit("past_forecasts").alias("source")),
+            tested.with_columns(pl.lit("backtest").alias("source")),
+        ]
+    )
+    sources = used.group_by("item").agg(
+        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
+    )
+    base = base.join(sources, on="item", how="left").with_columns(
+        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
+    )
+    origin = _offset(cast(date, panel["period"].max()), period, 1)
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
-    ).sort("item", "period")
-    return Decision(levels, forecasts)
+    )
+    return _Fitted(base, used.select("item", "error"), forecasts, _forecast_anomalies(raw, base))
+
+
+def _with_models(classes: pl.DataFrame, models: pl.DataFrame | None) -> pl.DataFrame:
+    """``classes`` with each item's ``model``: ``models``' where it names one, else the default
+    model of its pattern's family."""
+    default = (
+        pl.col("pattern")
+        .replace_strict(forecast.FAMILY_OF_PATTERN)
+        .replace_strict(forecast.DEFAULT_MODEL)
+    )
+    if models is None:
+        return classes.with_columns(default.alias("model"))
+    for name in models["model"].unique():
+        forecast._model(str(name), 1)  # refuses an unknown model by name
+    chosen = models.select("item", pl.col("model").alias("chosen"))
+    return (
+        classes.join(chosen, on="item", how="left")
+        .with_columns(pl.coalesce("chosen", default).alias("model"))
+        .drop("chosen")
+    )
 
 
 def _offset(day: date, period: str, steps: int) -> date:
     return cast(date, pl.select(pl.lit(day).dt.offset_by(f"{steps}{period[1:]}")).item())
 
 
-def _next_period(panel: pl.DataFrame, period: str) -> date:
-    return _offset(cast(date, panel["period"].max()), period, 1)
-
-
-def _complete(history: pl.DataFrame, period: str) -> pl.DataFrame:
+def _complete(history: pl.DataFrame, period: str, max_history: int | None) -> pl.DataFrame:
     """Every series from its first period to the panel's last, missing periods as zero."""
     missing = {"item", "period", "quantity"} - set(history.columns)
     if missing:
         raise ValueError(f"history needs the columns item, period, quantity; missing {missing}")
-    weekly = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
-    first, last = cast(date, weekly["period"].min()), cast(date, weekly["period"].max())
-    starts = weekly.group_by("item").agg(pl.col("period").min().alias("start"))
+    if history.is_empty():
+        raise ValueError("history is empty: nothing to decide")
+    summed = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
+    last = cast(date, summed["period"].max())
+    if max_history is not None:
+        summed = summed.filter(pl.col("period") > _offset(last, period, -max_history))
+    first = cast(date, summed["period"].min())
+    starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
     calendar = pl.DataFrame({"period": pl.date_range(first, last, interval=period, eager=True)})
     return (
         starts.join(calendar, how="cross")
         .filter(pl.col("period") >= pl.col("start"))
-        .join(weekly, on=["item", "period"], how="left")
+        .join(summed, on=["item", "period"], how="left")
         .select("item", "period", pl.col("quantity").fill_null(0.0))
         .sort("item", "period")
     )
 
 
 def _classes(panel: pl.DataFrame) -> pl.DataFrame:
+    """``item``, ``pattern`` (Syntetos-Boylan) of every series."""
     located = panel.with_columns(pl.lit(0).alias("location"))
     values = panel.select("item").unique().with_columns(pl.lit(1.0).alias("unit_value"))
-    return demand.classify(located, values)
+    return demand.classify(located, values).select("item", "pattern")
 
 
-def _forecasts(panel: pl.DataFrame, period: str, horizon: int) -> pl.DataFrame:
-    """``item``, ``period``, ``model``, ``mean`` for ``horizon`` periods after the panel, with
-    seasonal models only for series of at least three full cycles."""
-    cycle = SEASON[period]
-    lengths = panel.group_by("item").len()
-    parts = []
-    for long_enough, season in ((True, cycle), (False, 1)):
-        chosen = lengths.filter((pl.col("len") >= 3 * cycle) == long_enough).select("item")
-        if chosen.is_empty():
-            continue
-        group = panel.join(chosen, on="item").with_columns(pl.lit(0).alias("location"))
-        made = forecast.forecast(
-            group, _classes(group.drop("location")), horizon=horizon, season_length=season,
-            period=period, levels=(80,),
-        )  # fmt: skip
-        parts.append(made.select("item", "period", "model", "mean"))
-    return pl.concat(parts).sort("item", "period")
-
-
-def _no_errors(panel: pl.DataFrame) -> pl.DataFrame:
-    return (
-        panel.select("item")
-        .head(0)
-        .with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("rmse"),
-            pl.lit(None, dtype=pl.UInt32).alias("errors"),
-        )
-    )
-
-
-def _realised(
-    panel: pl.DataFrame, past: pl.DataFrame | None, protection: int, errors: int
+def _with_terms(
+    classes: pl.DataFrame, terms: pl.DataFrame | None, lead_time: int, review_period: int
 ) -> pl.DataFrame:
-    """``item``, ``rmse``, ``errors`` from past forecasts whose whole protection interval has
-    happened: the latest ``errors`` origins per item."""
-    empty = pl.DataFrame(
-        schema={"item": panel["item"].dtype, "rmse": pl.Float64, "errors": pl.UInt32}
+    """``classes`` with each item's ``lead_time``, ``review_period``, ``lead_time_sd`` and
+    ``protection`` (``terms`` where it gives them, else the scalars)."""
+    defaults = {"lead_time": lead_time, "review_period": review_period, "lead_time_sd": 0.0}
+    given = [c for c in _TERMS if terms is not None and c in terms.columns]
+    frame = classes
+    if terms is not None and given:
+        frame = frame.join(
+            terms.select("item", *[pl.col(c).cast(_TERMS[c]) for c in given]), on="item",
+            how="left",
+        )  # fmt: skip
+    frame = frame.with_columns(
+        pl.col(c).fill_null(defaults[c]) if c in given else pl.lit(defaults[c], _TERMS[c]).alias(c)
+        for c in _TERMS
     )
-    if past is None or past.is_empty():
-        return empty
-    window = past.sort("item", "origin", "period").group_by("item", "origin").head(protection)
-    joined = window.join(panel, on=["item", "period"], how="inner")
-    per_origin = (
-        joined.group_by("item", "origin")
-        .agg(
-            pl.len().alias("n"),
-            (pl.col("quantity").sum() - pl.col("forecast").sum()).alias("error"),
-        )
-        .filter(pl.col("n") == protection)
-        .sort("item", "origin")
-    )
-    latest = per_origin.group_by("item").tail(errors)
-    return latest.group_by("item").agg(
-        (pl.col("error") ** 2).mean().sqrt().alias("rmse"), pl.len().cast(pl.UInt32).alias("errors")
-    )
+    if frame.filter((pl.col("lead_time") < 0) | (pl.col("review_period") < 1)).height:
+        raise ValueError("terms: lead_time must be >= 0 and review_period >= 1 for every item")
+    if frame.filter(pl.col("lead_time_sd") < 0).height:
+        raise ValueError("terms: lead_time_sd must be >= 0")
+    return frame.with_columns((pl.col("lead_time") + pl.col("review_period")).alias("protection"))
 
 
-def _backtest(panel: pl.DataFrame, period: str, protection: int, errors: int) -> pl.DataFrame:
-    """``item``, ``rmse``, ``errors``, ``error_source`` from rolling origins one period apart
-    over the latest periods (as many as leave 2 periods to fit, up to ``errors``), with the
-    model and season the forecast uses."""
-    lengths = panel.group_by("item").len()
-    cycle = SEASON[period]
-    models = _classes(panel).select(
-        "item",
-        pl.col("pattern")
-        .replace_strict(forecast.FAMILY_OF_PATTERN)
-        .replace_strict(forecast.DEFAULT_MODEL)
-        .alias("model"),
-    )
-    groups = models.join(lengths, on="item").with_columns(
-        pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season")
-    )
-    results = []
-    for (name, season), group in groups.group_by("model", "season", maintain_order=True):
-        results += _folds(panel, group, str(name), int(season), period, protection, errors)
-    if not results:
-        return _no_errors(panel).with_columns(pl.lit("backtest").alias("error_source"))
+def _service_levels(base: pl.DataFrame, terms: pl.DataFrame | None, level: float) -> pl.DataFrame:
+    """``item``, ``service_level``: ``terms``' where it gives one, else ``level``."""
+    if terms is None or "service_level" not in terms.columns:
+        return base.select("item", pl.lit(level).alias("service_level"))
+    given = terms.select("item", pl.col("service_level").cast(pl.Float64))
+    if given.filter((pl.col("service_level") <= 0) | (pl.col("service_level") >= 1)).height:
+        raise ValueError("terms: service_level must be between 0 and 1")
     return (
-        pl.concat(results)
-        .rename({"unique_id": "item"})
+        base.select("item")
+        .join(given, on="item", how="left")
+        .with_columns(pl.col("service_level").fill_null(level))
+    )
+
+
+def _forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+    """Series whose forecast went above the cap in some period: the largest value and the cap."""
+    return (
+        raw.join(base.select("item", "cap"), on="item")
+        .filter(pl.col("mean") > pl.col("cap"))
+        .group_by("item")
+        .agg(
+            pl.col("model").first(),
+            pl.lit("forecast").alias("field"),
+            pl.col("mean").max().alias("value"),
+            pl.col("cap").first().alias("bound"),
+        )
+        .sort("item")
+    )
+
+
+def _levels(fitted: _Fitted, levels: pl.DataFrame, target: str) -> pl.DataFrame:
+    """Safety factor, safety stock and order-up-to level of every item (steps 6 and 7)."""
+    stats = fitted.errors.group_by("item").agg(
+        (pl.col("error") ** 2).mean().sqrt().alias("rmse"), pl.col("error").mean().alias("bias")
+    )
+    frame = (
+        fitted.base.join(stats, on="item", how="left")
+        .join(levels, on="item")
+        .sort("item")
+        .with_columns(pl.col("bias").fill_null(0.0))
+    )
+    frame = _class_rmse(frame).with_columns(
+        (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
+        .sqrt()
+        .alias("sigma"),
+        pl.lit(target).alias("target"),
+    )
+    k = _fill_factors(frame, fitted.errors) if target == "fill" else _cycle_factors(frame)
+    return (
+        frame.with_columns(pl.Series("safety_factor", k, dtype=pl.Float64).fill_nan(0.0))
+        .with_columns((pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"))
         .with_columns(
-            pl.col("item").cast(panel["item"].dtype), pl.lit("backtest").alias("error_source")
+            (pl.col("protection_demand") + pl.col("safety_stock"))
+            .clip(lower_bound=0.0)
+            .alias("order_up_to")
         )
+        .select(_LEVEL_COLUMNS)
     )
 
 
-def _folds(
-    panel: pl.DataFrame,
-    group: pl.DataFrame,
-    name: str,
-    season: int,
-    period: str,
-    protection: int,
-    errors: int,
-) -> list[pl.DataFrame]:
-    """The RMSE of the protection-interval errors of one model over the series of ``group``."""
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
+def _class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
+    """Items without any error get the median relative RMSE (RMSE over protection demand) of
+    their pattern's items (of all items when their pattern has none), times their own
+    protection demand; an RMSE is capped at the cap times the protection interval."""
+    relative = pl.col("rmse") / pl.col("protection_demand")
+    measured = frame.filter(pl.col("rmse").is_not_null() & (pl.col("protection_demand") > 0))
+    overall = measured.select(relative.median()).item() if measured.height else 0.0
+    per_pattern = measured.group_by("pattern").agg(relative.median().alias("relative"))
+    return (
+        frame.join(per_pattern, on="pattern", how="left")
+        .with_columns(
+            pl.coalesce(
+                "rmse",
+                pl.col("protection_demand") * pl.coalesce("relative", pl.lit(overall or 0.0)),
+            )
+            .clip(upper_bound=pl.col("cap") * pl.col("protection"))
+            .alias("rmse")
+        )
+        .drop("relative")
+    )
 
-    windows = min(errors, cast(int, group["len"].min()) - protection - 2)
-    if windows < 1:
-        return []
-    series = panel.join(group.select("item"), on="item").select(
-        pl.col("item").alias("unique_id"),
-        pl.col("period").alias("ds"),
-        pl.col("quantity").alias("y"),
-    )
-    model = forecast._model(name, season)
-    engine = StatsForecast(models=[model], freq=period, n_jobs=1, fallback_model=Naive())
-    # models with a forward step (ETS, Theta) are fitted once, at the first origin, and carried
-    # forward over the later ones; the others (Croston-type, cheap) are refitted at each origin
-    refit = not hasattr(model, "forward")
-    folds = pl.DataFrame(
-        engine.cross_validation(
-            h=protection, df=series, n_windows=windows, step_size=1, refit=refit
+
+def _cycle_factors(frame: pl.DataFrame) -> np.ndarray:
+    return np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])
+
+
+def _fill_factors(frame: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray:
+    """``k`` per item so the fill rate on its errors meets its service level: the item's own
+    standardised errors with ``min_errors`` of them (``errors`` column), else its pattern's
+    pooled ones, else the normal loss function."""
+    sigma = frame["sigma"].to_numpy()
+    per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
+    short = (1 - frame["service_level"].to_numpy()) * per_cycle
+    targets = np.divide(short, sigma, out=np.zeros_like(short), where=sigma > 0)
+    rows = frame.select("item", "rmse", "errors", "pattern").with_row_index("row")
+    z = (
+        errors.join(rows, on="item")
+        .filter(pl.col("rmse") > 0)
+        .with_columns(
+            (pl.col("error") / pl.col("rmse")).alias("z"),
+            pl.int_range(pl.len()).over("item").alias("j"),
         )
     )
-    made = pl.col(name).fill_nan(0.0).clip(lower_bound=0.0)
-    per_origin = folds.group_by("unique_id", "cutoff").agg(
-        (pl.col("y").sum() - made.sum()).alias("error")
-    )
-    return [
-        per_origin.group_by("unique_id").agg(
-            (pl.col("error") ** 2).mean().sqrt().alias("rmse"),
-            pl.len().cast(pl.UInt32).alias("errors"),
-        )
-    ]
+    width = int(cast(int, z["j"].max())) + 1 if z.height else 1
+    matrix = np.full((frame.height, width), np.nan)
+    matrix[z["row"].to_numpy(), z["j"].to_numpy()] = z["z"].to_numpy()
+    k = np.full(frame.height, np.nan)
+    own = (frame["errors"].to_numpy() >= MIN_ERRORS) & (sigma > 0)
+    k[own] = fill_rate.fill_rate_factor(matrix[own], targets[own])
+    patterns = frame["pattern"].to_numpy()
+    everyone = _finite(matrix[own])
+    for pattern in np.unique(patterns[~own]):
+        rows_of = ~own & (patterns == pattern)
+        pool = _finite(matrix[own & (patterns == pattern)])
+        pool = pool if pool.size >= MIN_ERRORS else everyone
+        if pool.size:
+            k[rows_of] = fill_rate.fill_rate_factor(pool[None, :], targets[rows_of])
+        else:
+            k[rows_of] = [inverse_standard_normal_loss(max(t, 1e-9)) for t in targets[rows_of]]
+    return np.where((sigma > 0) & (per_cycle > 0), k, 0.0)
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    flat = values.ravel()
+    return flat[~np.isnan(flat)]

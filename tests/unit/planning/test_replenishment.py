@@ -86,9 +86,10 @@ def test_realised_errors_of_past_forecasts_size_the_safety_stock() -> None:
             for i, origin in enumerate(months["period"][:-1])
         ]
     )
-    decision = decide(history, past_forecasts=past, service_level=0.95, errors=24)
+    decision = decide(history, past_forecasts=past, service_level=0.95, target="cycle")
     (level,) = decision.levels.to_dicts()
-    # then the last 24 realised two-month errors (each 20) size it: z(95 %) x 20
+    # then the last 24 realised two-month errors (each 20) size it: z(95 %) x 20 for a cycle
+    # service level
     assert level["error_source"] == "past_forecasts" and level["errors"] == 24
     assert level["safety_stock"] == pytest.approx(1.6448536 * 20, rel=1e-6)
 
@@ -109,3 +110,113 @@ def test_a_decision_is_deterministic_and_passes_its_forecasts_back() -> None:
 def test_bad_settings_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         decide(_seasonal(), **bad)  # type: ignore[arg-type]
+
+
+def _constant_errors_past(history: pl.DataFrame, below: float) -> pl.DataFrame:
+    """Past decisions that forecast each month ``below`` what happened, origin by origin."""
+    months = history.sort("period").tail(30)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "item": ["S", "S"],
+                "origin": [origin, origin],
+                "period": [origin, months["period"][i + 1]],
+                "forecast": [
+                    months["quantity"][i] - below, months["quantity"][i + 1] - below,
+                ],
+            }
+        )
+        for i, origin in enumerate(months["period"][:-1])
+    )  # fmt: skip
+
+
+def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
+    # given forecasts that were always 20 short over the two months of protection
+    history = _seasonal()
+    past = _constant_errors_past(history, 10.0)
+    (level,) = decide(history, past_forecasts=past, service_level=0.95).levels.to_dicts()
+    # then the units short per review cycle, (20 - safety)^+, are 5 % of a month's demand
+    assert level["target"] == "fill" and level["rmse"] == pytest.approx(20.0)
+    short = max(20.0 - level["safety_stock"], 0.0)
+    assert short == pytest.approx(0.05 * level["demand_per_period"], rel=1e-9)
+    # a higher target asks for more
+    (higher,) = decide(history, past_forecasts=past, service_level=0.99).levels.to_dicts()
+    assert level["safety_stock"] < higher["safety_stock"] <= 20.0 + 1e-9
+
+
+def test_a_second_call_with_another_service_level_reuses_the_fit() -> None:
+    import time
+
+    history = _seasonal(60).with_columns(pl.col("quantity") + 1)
+    first = decide(history, service_level=0.9)
+    began = time.perf_counter()
+    again = decide(history, service_level=0.99)
+    assert time.perf_counter() - began < 0.5
+    assert again.forecasts.equals(first.forecasts)
+    assert (again.levels["safety_stock"] > first.levels["safety_stock"]).all()
+    # another history is another fit
+    other = decide(history.with_columns(pl.col("quantity") * 2), service_level=0.9)
+    assert other.levels["protection_demand"][0] == pytest.approx(
+        2 * first.levels["protection_demand"][0], rel=0.05
+    )
+
+
+def test_per_item_terms_and_a_longer_horizon() -> None:
+    history = pl.concat([_seasonal(), _seasonal().with_columns(pl.lit("T").alias("item"))])
+    terms = pl.DataFrame({"item": ["T"], "lead_time": [3], "service_level": [0.8]})
+    decision = decide(history, terms=terms, horizon=6)
+    levels = {row["item"]: row for row in decision.levels.to_dicts()}
+    assert levels["S"]["protection"] == 2 and levels["T"]["protection"] == 4
+    assert levels["T"]["service_level"] == 0.8 and levels["S"]["service_level"] == 0.95
+    forecasts = decision.forecasts.filter(pl.col("item") == "T")["forecast"].to_list()
+    assert len(forecasts) == 6
+    assert levels["T"]["protection_demand"] == pytest.approx(sum(forecasts[:4]))
+
+
+def test_lead_time_spread_widens_sigma() -> None:
+    history = _seasonal()
+    steady = decide(history).levels.to_dicts()[0]
+    spread = decide(history, terms=pl.DataFrame({"item": ["S"], "lead_time_sd": [0.5]}))
+    varying = spread.levels.to_dicts()[0]
+    expected = math.hypot(steady["rmse"], 0.5 * steady["demand_per_period"])
+    assert varying["sigma"] == pytest.approx(expected)
+
+
+def test_a_forecast_far_above_history_is_capped_and_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a model that explodes (as seasonal ETS on two cycles did: 2.48 M against 29 k)
+    from flexchain.planning import replenishment
+
+    fit = replenishment.fit_and_backtest
+
+    def exploding(*args: object, **kwargs: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+        means, errors = fit(*args, **kwargs)  # type: ignore[arg-type]
+        return means.with_columns(pl.col("mean") * 100), errors
+
+    monkeypatch.setattr(replenishment, "fit_and_backtest", exploding)
+    history = _seasonal().with_columns(pl.col("quantity") + 0.5)  # not a cached content
+    decision = decide(history)
+    # then each period is capped at 3x the largest month seen, and the anomaly names it
+    peak = float(history["quantity"].max())  # type: ignore[arg-type]
+    assert decision.forecasts["forecast"].to_list() == [3 * peak, 3 * peak]
+    (level,) = decision.levels.to_dicts()
+    assert level["protection_demand"] == 6 * peak
+    (anomaly,) = decision.anomalies.to_dicts()
+    assert anomaly["item"] == "S" and anomaly["field"] == "forecast"
+    assert anomaly["model"] == "AutoETS" and anomaly["bound"] == 3 * peak
+    assert anomaly["value"] > 100 * 100
+
+
+def test_max_history_keeps_only_the_last_periods() -> None:
+    history = _seasonal(60)
+    recent = history.sort("period").tail(40)
+    assert decide(history, max_history=40).levels.equals(decide(recent).levels)
+
+
+def test_a_cycle_service_level_is_the_normal_quantile() -> None:
+    history = _seasonal()
+    (level,) = decide(history, target="cycle", service_level=0.9).levels.to_dicts()
+    assert level["safety_factor"] == pytest.approx(1.2815516, rel=1e-6)
+    with pytest.raises(ValueError, match="target"):
+        decide(history, target="fillrate")

@@ -1,0 +1,99 @@
+"""Safety factors calibrated on realised errors, so a fill-rate target means what it says.
+
+A periodic-review order-up-to policy orders every ``R`` periods up to ``S = F + k sigma``, where
+``F`` is the forecast of the protection interval ``P = L + R`` (lead time plus review period),
+``sigma`` the RMSE of that forecast's realised errors ``e = actual - forecast`` over ``P``, and
+``k`` the safety factor. The units short in one review cycle are about ``(e - k sigma)^+`` (the
+demand of the protection interval above what was ordered up to), so the fill rate — the share of
+demand served from stock — is
+
+    fill = 1 - E[(e - k sigma)^+] / (d R)
+
+with ``d R`` the demand of one review cycle (Silver, Pyke & Thomas, *Inventory and Production
+Management in Supply Chains*, 4th ed., 2017, ch. 6: "expected shortage per replenishment cycle";
+the correction term for shortages already present at the start of the cycle is left out, which
+errs on the safe side). Instead of assuming the errors are normal (the textbook's
+``sigma G(k)``), the expectation is taken over the **errors that actually happened**, standardised
+``z = e / sigma``: their skew (intermittent demand overshoots far more than it undershoots) and
+their bias (a forecast that runs low) are both in it. :func:`fill_rate_factor` solves
+
+    mean((z - k)^+) = (1 - fill) d R / sigma
+
+for ``k`` exactly (the left side is piecewise linear and decreasing in ``k``). ``k`` may be
+negative: when one review cycle's demand is large against the error, some of it may go unserved
+at the cycle's end without missing the target.
+
+:func:`cycle_factor` is the textbook alternative, a cycle service level read as the normal
+quantile ``k = Phi^-1(level)``.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["cycle_factor", "expected_shortage", "fill_rate_factor"]
+
+Floats = npt.NDArray[np.float64]
+
+
+def cycle_factor(level: float) -> float:
+    """The normal quantile of a cycle service level (the chance of no stockout in a cycle)."""
+    return NormalDist().inv_cdf(level)
+
+
+def expected_shortage(errors: Floats, k: float) -> float:
+    """``mean((z - k)^+)`` over the standardised errors ``errors`` (NaN ignored)."""
+    values = errors[~np.isnan(errors)]
+    return float(np.maximum(values - k, 0.0).mean()) if values.size else 0.0
+
+
+def fill_rate_factor(errors: Floats, targets: Floats) -> Floats:
+    """Per row, the ``k`` with ``mean((z - k)^+) = target`` over that row's standardised errors.
+
+    ``errors``: shape (rows, m), each row one series' standardised errors, NaN-padded (a row may
+    hold fewer than ``m``; a row of NaN only gives NaN). Or shape (1, m): one pool of errors
+    shared by every target. ``targets``: shape (rows,), the allowed shortage per cycle in units of
+    sigma, ``(1 - fill) d R / sigma``; a target of 0 or less gives the largest error (nothing
+    short in any cycle seen).
+    """
+    if errors.ndim != 2:
+        raise ValueError("errors must be a 2-d array (rows, errors)")
+    ordered = -np.sort(-np.where(np.isnan(errors), -np.inf, errors), axis=1)  # descending
+    counts = np.isfinite(ordered).sum(axis=1)
+    finite = np.where(np.isfinite(ordered), ordered, 0.0)
+    above = np.cumsum(finite, axis=1)  # sum of the c largest, c = 1..m
+    if errors.shape[0] == 1 and targets.shape[0] != 1:
+        return _pooled(ordered[0, : counts[0]], above[0, : counts[0]], targets)
+    n = np.maximum(counts, 1)[:, None].astype(np.float64)
+    c = np.arange(1, errors.shape[1] + 1, dtype=np.float64)[None, :]
+    t = np.maximum(targets, 0.0)[:, None]
+    # with exactly c errors above k: n t = sum(top c) - c k, so k = (sum(top c) - n t) / c;
+    # valid when the c-th largest error is >= k and the (c+1)-th is below it
+    k = (above - n * t) / c
+    upper = ordered
+    lower = np.concatenate([ordered[:, 1:], np.full((ordered.shape[0], 1), -np.inf)], axis=1)
+    lower = np.where(c < counts[:, None], lower, -np.inf)
+    valid = (k <= upper) & (k >= lower) & (c <= counts[:, None])
+    chosen = np.where(valid.any(axis=1), np.argmax(valid, axis=1), 0)
+    result = k[np.arange(k.shape[0]), chosen]
+    # a target of zero: nothing short in any cycle seen, k at the largest error
+    result = np.where(targets <= 0, ordered[:, 0], result)
+    return np.where(counts > 0, result, np.nan)
+
+
+def _pooled(ordered: Floats, above: Floats, targets: Floats) -> Floats:
+    """:func:`fill_rate_factor` of one large pool of errors against many targets: the loss at
+    each error (a breakpoint) by cumulative sums, then linear interpolation between them."""
+    if ordered.size == 0:
+        return np.full(targets.shape, np.nan)
+    n = float(ordered.size)
+    c = np.arange(1, ordered.size + 1, dtype=np.float64)
+    # loss at k = the c-th largest error: (sum of the c-1 larger ones - (c-1) k) / n
+    loss = (np.concatenate([[0.0], above[:-1]]) - (c - 1) * ordered) / n
+    inside = np.interp(np.maximum(targets, 0.0), loss, ordered)  # loss increases as k falls
+    # below the smallest error every error is short: k = (sum - n t) / n
+    beyond = (above[-1] - n * targets) / n
+    return np.where(targets > loss[-1], beyond, inside)

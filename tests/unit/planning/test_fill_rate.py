@@ -1,0 +1,70 @@
+"""flexchain.planning.fill_rate: safety factors whose fill rate, on the errors that happened,
+is the target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flexchain.planning.fill_rate import (
+    cycle_factor,
+    expected_shortage,
+    fill_rate_factor,
+)
+from flexchain.planning.policy.loss import inverse_standard_normal_loss
+
+errors = st.lists(st.floats(min_value=-5, max_value=5, allow_nan=False), min_size=1, max_size=30)
+
+
+def test_a_hand_computed_factor() -> None:
+    # errors -1, 0, 1, 2 (in sigma): mean((z - k)^+) = 0.5 at k = 0.5: (0 + 0 + 0.5 + 1.5) / 4
+    k = fill_rate_factor(np.array([[-1.0, 0.0, 1.0, 2.0]]), np.array([0.5]))
+    assert k[0] == pytest.approx(0.5)
+    # a target of zero: nothing short in any cycle seen, k at the largest error
+    assert fill_rate_factor(np.array([[-1.0, 2.0]]), np.array([0.0]))[0] == 2.0
+    # beyond the smallest error every error is short: (sum - n t) / n = (2 - 4 * 2) / 4
+    assert fill_rate_factor(np.array([[-1.0, 0.0, 1.0, 2.0]]), np.array([2.0]))[0] == -1.5
+
+
+@settings(max_examples=200, deadline=None)
+@given(errors, st.floats(min_value=1e-4, max_value=5))
+def test_the_factor_gives_exactly_the_target_shortage(values: list[float], target: float) -> None:
+    row = np.array([values])
+    (k,) = fill_rate_factor(row, np.array([target]))
+    assert expected_shortage(row[0], k) == pytest.approx(target, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(errors, min_size=1, max_size=6), st.floats(min_value=1e-3, max_value=3))
+def test_padded_rows_and_a_pool_agree_with_each_row_alone(
+    rows: list[list[float]], target: float
+) -> None:
+    width = max(len(row) for row in rows)
+    matrix = np.full((len(rows), width), np.nan)
+    for i, row in enumerate(rows):
+        matrix[i, : len(row)] = row
+    together = fill_rate_factor(matrix, np.full(len(rows), target))
+    for i, row in enumerate(rows):
+        alone = fill_rate_factor(np.array([row]), np.array([target]))[0]
+        assert together[i] == pytest.approx(alone, rel=1e-9, abs=1e-9)
+    # one pool against many targets is the same computation as the pool repeated per row
+    pool = np.array([[value for row in rows for value in row]])
+    targets = np.array([target / 2, target, target * 2])
+    pooled = fill_rate_factor(pool, targets)
+    for t, k in zip(targets, pooled, strict=True):
+        assert expected_shortage(pool[0], k) == pytest.approx(t, rel=1e-9, abs=1e-9)
+
+
+def test_normal_errors_give_the_textbook_factor() -> None:
+    # many standard normal errors: the empirical loss approaches the normal loss function G
+    draws = np.random.default_rng(3).standard_normal(200_000)
+    k = fill_rate_factor(draws[None, :], np.array([0.05, 0.2]))
+    expected = [inverse_standard_normal_loss(0.05), inverse_standard_normal_loss(0.2)]
+    assert k == pytest.approx(expected, abs=0.02)
+
+
+def test_a_row_without_errors_has_no_factor() -> None:
+    assert np.isnan(fill_rate_factor(np.array([[np.nan, np.nan]]), np.array([0.1]))[0])
+    assert cycle_factor(0.95) == pytest.approx(1.6448536, rel=1e-6)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     """Cost of placing one order, for the EOQ."""
     plan_holding_rate: float = 0.25
     """Yearly holding cost as a share of unit cost."""
+    plan_history_years: int = Field(default=5, ge=1)
+    """Years of weekly demand history a run reads at most (52 weeks each; all there is when
+    the history is shorter)."""
     job_over_consumption: Decimal = Field(default=Decimal("0.20"), ge=0)
     """A finished job that used more material than its bill of materials allows for the good
     units it made, by more than this share (0.20: 20 %), gets an alert (docs/jobs.md)."""

@@ -54,8 +54,10 @@ __all__ = [
     "run",
 ]
 
-HISTORY_WEEKS = 104
-"""Weeks of demand history the snapshot holds (and the forecast step reads)."""
+HISTORY_WEEKS = 260
+"""Weeks of demand history the snapshot holds at most by default (five years; the forecast step
+reads all of it there is): ``FLEXCHAIN_PLAN_HISTORY_YEARS`` sets another maximum, passed to the
+plans store as ``history_weeks``."""
 
 Progress = Callable[[str], None]
 """Called with a step's name just before the step starts."""
@@ -154,6 +156,22 @@ class Snapshot:
     ``quantity`` (float units) and optionally ``location`` (a location id, mapped through
     :attr:`locations`; without the column everything is at home), one row per item, location
     and week with demand (rows of one buffer and week add up)."""
+    past_forecasts: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={
+                "item": pl.Int64,
+                "location": pl.String,
+                "origin": pl.Date,
+                "period": pl.Date,
+                "forecast": pl.Float64,
+            }
+        )
+    )
+    """Weekly forecasts of earlier runs, long: ``item`` (id), ``location`` (buffer code, ``""``
+    home), ``origin`` (the run's first forecast week), ``period`` (origin + k weeks),
+    ``forecast`` (the weekly mean). Per origin week only its latest complete run, origins in the
+    60 weeks before :attr:`period_start` (this week's excluded), periods before
+    :attr:`period_start` only (those whose demand has happened)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
 

@@ -6,7 +6,8 @@ the plans store (:mod:`flexchain.adapters.db.plans`). The run is recorded as ``r
 (committed), so a run that fails or is killed is visible and never current; the plan rows and the
 ``complete`` status are written in one transaction at the end, and only then does the new version
 become current. Reports on stored plans (show, export, diff, explain) are
-:mod:`flexchain.services.plan_reports`.
+:mod:`flexchain.services.plan_reports`; :func:`forecast_accuracy` (``plan accuracy``) measures
+the forecasts complete runs stored against the demand that followed.
 
 Garbage-collector tuning (freezing what earlier steps built, between steps) belongs to whoever
 drives the process: ``flexchain plan`` and bench/plan.py pass the hook of
@@ -18,9 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any, Literal, Protocol, cast
 
+import polars as pl
+
+from flexchain.adapters.db import plan_reads
+from flexchain.adapters.db import plans as plans_store
 from flexchain.adapters.db.plans import Database, SqlPlanStore
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.planning import accuracy
 from flexchain.planning import run as planning_run
 from flexchain.planning.run import (
     HISTORY_WEEKS,
@@ -34,6 +43,7 @@ from flexchain.planning.run import (
     Stopwatch,
     monday,
 )
+from flexchain.planning.run_steps import classify_items
 from flexchain.services.plan_reports import (
     ItemExplanation,
     diff_runs,
@@ -45,9 +55,12 @@ from flexchain.services.plan_reports import current_run as current_run
 from flexchain.services.plan_reports import previous_run as previous_run
 
 __all__ = [
+    "ACCURACY_GROUPS",
     "HISTORY_WEEKS",
     "STEPS",
     "STEP_WEIGHTS",
+    "AccuracyLine",
+    "AccuracyReport",
     "ItemExplanation",
     "ItemForecast",
     "ItemPolicy",
@@ -60,6 +73,7 @@ __all__ = [
     "diff_runs",
     "explain_item",
     "export_plan",
+    "forecast_accuracy",
     "plan_rows",
     "previous_run",
     "run_plan",
@@ -116,15 +130,19 @@ def run_plan(
     fail_at: str | None = None,
     params: PlanParameters | None = None,
     clock: Callable[[], datetime] | None = None,
+    history_weeks: int = HISTORY_WEEKS,
 ) -> PlanSummary:
     """Run every step and write a new plan version (current once complete).
 
-    ``db`` is a database (its :class:`~flexchain.adapters.db.plans.SqlPlanStore` is used) or a
-    plans store. ``progress`` is called with each step's name as it starts; ``fail_at`` makes
-    the named step raise (for the interrupted-run test and demos). ``clock`` gives the time the
-    run completes (default: ``now``).
+    ``db`` is a database (its :class:`~flexchain.adapters.db.plans.SqlPlanStore` is used, reading
+    at most ``history_weeks`` weeks of demand history: ``FLEXCHAIN_PLAN_HISTORY_YEARS`` x 52) or
+    a plans store (which has its own window). ``progress`` is called with each step's name as
+    it starts; ``fail_at`` makes the named step raise (for the interrupted-run test and demos).
+    ``clock`` gives the time the run completes (default: ``now``).
     """
-    store: PlanStore = SqlPlanStore(db) if isinstance(db, Database) else db
+    store: PlanStore = (
+        SqlPlanStore(db, history_weeks=history_weeks) if isinstance(db, Database) else db
+    )
     today = now.date()
     run_id = store.start_run(
         started_at=now, period_start=monday(today), horizon=horizon, actor=actor
@@ -173,3 +191,147 @@ def _recorded(params: PlanParameters) -> dict[str, Any]:
         "holding_rate": params.holding_rate,
         "backtest": params.backtest,
     }
+
+
+# --- forecast accuracy -------------------------------------------------------------------------
+
+AccuracyGroup = Literal["item", "class", "pattern"]
+ACCURACY_GROUPS: tuple[AccuracyGroup, ...] = ("item", "class", "pattern")
+
+
+@dataclass(frozen=True)
+class AccuracyLine:
+    """The accuracy of the stored forecasts of one buffer, ABC-XYZ class or pattern, over their
+    periods that have happened (:mod:`flexchain.planning.accuracy`): sums of actual, forecast
+    and absolute error, WAPE and bias as fractions (0.125 = 12.5 %; None without demand),
+    over every lag and at lag 1 (the week each forecast was made in)."""
+
+    group: str
+    """The SKU, the class (``AX``) or the pattern; ``all`` for the overall line."""
+    location: str
+    """An item's buffer location (the home location's code for home); ``""`` for groups."""
+    abc_xyz: str
+    """An item's ABC-XYZ class (``""`` when it has none now, and for groups)."""
+    pattern: str
+    """An item's demand pattern (``""`` when it has none now, and for groups)."""
+    buffers: int
+    periods: int
+    actual: Decimal
+    forecast: Decimal
+    abs_error: Decimal
+    wape: Decimal | None
+    bias: Decimal | None
+    periods_lag1: int
+    actual_lag1: Decimal
+    forecast_lag1: Decimal
+    abs_error_lag1: Decimal
+    wape_lag1: Decimal | None
+    bias_lag1: Decimal | None
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    """``plan accuracy``: the forecasts of earlier runs measured against the weeks before
+    ``week``; ``lines`` per item (largest absolute error first), class or pattern."""
+
+    week: date
+    """The Monday of the report's week: actuals are the complete weeks before it."""
+    by: AccuracyGroup
+    origins: list[date]
+    """The weeks whose forecasts were measured (each one's latest complete run)."""
+    overall: AccuracyLine
+    lines: list[AccuracyLine]
+
+
+def forecast_accuracy(
+    uow: UnitOfWork,
+    *,
+    today: date,
+    by: str = "item",
+    item: str | None = None,
+    params: PlanParameters | None = None,
+    history_weeks: int = HISTORY_WEEKS,
+) -> AccuracyReport:
+    """How wrong the forecasts of the complete runs of the last 60 weeks were, per item and
+    location, ABC-XYZ class or pattern (``by``) and overall, for one SKU (``item``) or all.
+
+    The actuals are the weekly demand a run on ``today`` would read (imported history plus
+    sales, per buffer), classes and patterns those it would give (``params.abc_cutoffs``).
+
+    Raises
+    ------
+    ValidationError
+        ``by`` is not item, class or pattern.
+    NotFound
+        ``item`` is no active item.
+    """
+    if by not in ACCURACY_GROUPS:
+        raise ValidationError("by", f"{by!r} is not one of {', '.join(ACCURACY_GROUPS)}")
+    group = cast(AccuracyGroup, by)
+    snap = plans_store.load_demand(uow, today=today, history_weeks=history_weeks)
+    skus = plan_reads.skus(uow)
+    past = snap.past_forecasts
+    if item is not None:
+        ids = [i for i, sku in skus.items() if sku == item]
+        if not ids:
+            raise NotFound(f"unknown item {item!r}")
+        past = past.filter(pl.col("item") == ids[0])
+    classified = classify_items(snap, params or PlanParameters())
+    if classified is None:  # no history: nothing has happened to measure against
+        empty = {"item": pl.Int64, "location": pl.String, "period": pl.Date}
+        figures = accuracy.forecast_accuracy(
+            past, pl.DataFrame(schema={**empty, "quantity": pl.Float64})
+        )
+    else:
+        figures = accuracy.forecast_accuracy(past, classified.panel, classified.classes)
+    if group == "item":
+        ranked = figures.buffers.sort(
+            "abs_error", "item", "location", descending=[True, False, False]
+        )
+        lines = [_item_line(row, skus, snap.home) for row in ranked.iter_rows(named=True)]
+    else:
+        grouped = figures.by_class if group == "class" else figures.by_pattern
+        lines = [_line(row, str(row[group] or "none")) for row in grouped.iter_rows(named=True)]
+    origins = sorted(past["origin"].unique().to_list())
+    overall = _line(figures.overall.row(0, named=True), "all")
+    return AccuracyReport(snap.period_start, group, origins, overall, lines)
+
+
+def _quantity(value: float | None) -> Decimal:
+    return Decimal(str(round(value or 0.0, 3)))
+
+
+def _ratio(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 4)))
+
+
+def _line(row: dict[str, Any], group: str, **labels: str) -> AccuracyLine:
+    return AccuracyLine(
+        group=group,
+        location=labels.get("location", ""),
+        abc_xyz=labels.get("abc_xyz", ""),
+        pattern=labels.get("pattern", ""),
+        buffers=int(row.get("buffers", 1)),
+        periods=int(row["periods"] or 0),
+        actual=_quantity(row["actual"]),
+        forecast=_quantity(row["forecast"]),
+        abs_error=_quantity(row["abs_error"]),
+        wape=_ratio(row["wape"]),
+        bias=_ratio(row["bias"]),
+        periods_lag1=int(row["periods_lag1"] or 0),
+        actual_lag1=_quantity(row["actual_lag1"]),
+        forecast_lag1=_quantity(row["forecast_lag1"]),
+        abs_error_lag1=_quantity(row["abs_error_lag1"]),
+        wape_lag1=_ratio(row["wape_lag1"]),
+        bias_lag1=_ratio(row["bias_lag1"]),
+    )
+
+
+def _item_line(row: dict[str, Any], skus: dict[int, str], home: str) -> AccuracyLine:
+    return _line(
+        row,
+        skus.get(row["item"], str(row["item"])),
+        location=row["location"] or home,
+        abc_xyz=row.get("class") or "",
+        pattern=row.get("pattern") or "",
+    )

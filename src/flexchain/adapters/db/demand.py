@@ -311,12 +311,15 @@ def _open_jobs(session: Session, open_statuses: Sequence[str]) -> list[OpenJob]:
     ]
 
 
-def with_sales(session: Session, history: pl.DataFrame, period_start: date) -> pl.DataFrame:
+def with_sales(
+    session: Session, history: pl.DataFrame, period_start: date, weeks: int = HISTORY_WEEKS
+) -> pl.DataFrame:
     """``history`` (the snapshot's imported weeks before ``period_start``) with the sales-order
     lines of the weeks it does not cover added (:func:`~flexchain.planning.order_demand.
     history_with_sales`): lines of orders not cancelled, by order date (the storefront's, else
-    when it was received), at the shop's warehouse (0 when it has none)."""
-    since = period_start - timedelta(weeks=HISTORY_WEEKS)
+    when it was received), at the shop's warehouse (0 when it has none), in the ``weeks``
+    weeks before ``period_start`` (the history window)."""
+    since = period_start - timedelta(weeks=weeks)
     line, order = SalesOrderLineRow, SalesOrderRow
     ordered_at = func.coalesce(order.external_created_at, order.created_at)
     query = (

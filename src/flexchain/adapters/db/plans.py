@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db import demand as demand_store
+from flexchain.adapters.db import plan_forecasts
 from flexchain.adapters.db import signals as signals_store
 from flexchain.adapters.db.tables import (
     BomLineRow,
@@ -56,7 +57,7 @@ from flexchain.planning.supply import (
     supply_terms,
 )
 
-__all__ = ["Database", "SqlPlanStore", "load_snapshot"]
+__all__ = ["Database", "SqlPlanStore", "load_demand", "load_snapshot"]
 
 Database = Engine
 """The handle of a database the services pass on to its stores."""
@@ -68,10 +69,12 @@ OPEN_JOB = tuple(status.value for status in JobStatus if status.is_open)
 
 
 class SqlPlanStore:
-    """The plans store of one database, one transaction per method."""
+    """The plans store of one database, one transaction per method. Snapshots read at most
+    ``history_weeks`` weeks of demand history (``FLEXCHAIN_PLAN_HISTORY_YEARS`` x 52)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, history_weeks: int = HISTORY_WEEKS) -> None:
         self.engine = engine
+        self.history_weeks = history_weeks
 
     def start_run(
         self, *, started_at: datetime, period_start: date, horizon: int, actor: str
@@ -102,7 +105,9 @@ class SqlPlanStore:
                 bom=partial(signals_store.bom_frame, reader),
                 option_materials=partial(signals_store.option_materials_frame, reader),
             )
-            snap = load_snapshot(reader, today=today, horizon=horizon)
+            snap = load_snapshot(
+                reader, today=today, horizon=horizon, history_weeks=self.history_weeks
+            )
         snap.sensed = sensed
         return snap
 
@@ -115,9 +120,11 @@ class SqlPlanStore:
         stats: dict[str, Any],
         finished_at: datetime,
     ) -> None:
-        """The planned orders, exceptions and inputs, and the run ``complete``: one transaction."""
+        """The planned orders, exceptions, inputs and forecasts, and the run ``complete``: one
+        transaction."""
         with UnitOfWork(self.engine) as uow:
             _write(uow.session, run_id, result, inputs)
+            plan_forecasts.write_forecasts(uow.session, run_id, result)
             run = uow.session.get(PlanRunRow, run_id)
             assert run is not None
             run.status = PlanRunStatus.COMPLETE.value
@@ -184,8 +191,11 @@ def _write(
 # --- the snapshot ------------------------------------------------------------------------------
 
 
-def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
-    """The run's :class:`~flexchain.planning.run.Snapshot` (without sensing) in ``uow``."""
+def load_snapshot(
+    uow: UnitOfWork, *, today: date, horizon: int, history_weeks: int = HISTORY_WEEKS
+) -> Snapshot:
+    """The run's :class:`~flexchain.planning.run.Snapshot` (without sensing) in ``uow``, with
+    at most ``history_weeks`` weeks of demand history and the past forecasts."""
     session = uow.session
     snap = Snapshot(period_start=monday_of(today), horizon=horizon)
     items = {row.id: row for row in session.scalars(select(ItemRow).where(ItemRow.active))}
@@ -201,16 +211,7 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
         )
     ]
     _terms(session, snap, items)
-    snap.items = {
-        item.id: PlanItem(
-            item.id,
-            item.sku,
-            make=item.kind in MADE_KINDS,
-            custom=item.module_type == "custom",
-            unit_value=float(item.standard_cost or item.list_price or 1),
-        )
-        for item in items.values()
-    }
+    snap.items = {item.id: _plan_item(item) for item in items.values()}
     _locations(session, snap)
     _stock_and_receipts(session, snap)
     _firm_demand(session, snap)
@@ -228,11 +229,42 @@ def load_snapshot(uow: UnitOfWork, *, today: date, horizon: int) -> Snapshot:
             snap.ordered_at[(item_id, location)] = units
         else:
             snap.ordered[item_id] = snap.ordered.get(item_id, Decimal(0)) + units
-    snap.history = demand_store.with_sales(
-        session, _history(session, snap.period_start), snap.period_start
-    )
+    _demand_history(session, snap, history_weeks)
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap
+
+
+def load_demand(uow: UnitOfWork, *, today: date, history_weeks: int = HISTORY_WEEKS) -> Snapshot:
+    """The demand side of the snapshot of a run on ``today`` only: active items, stocking
+    locations, demand history and past forecasts (what ``plan accuracy`` measures)."""
+    session = uow.session
+    snap = Snapshot(period_start=monday_of(today), horizon=0)
+    snap.items = {
+        item.id: _plan_item(item) for item in session.scalars(select(ItemRow).where(ItemRow.active))
+    }
+    _locations(session, snap)
+    _demand_history(session, snap, history_weeks)
+    session.expunge_all()
+    return snap
+
+
+def _plan_item(item: ItemRow) -> PlanItem:
+    return PlanItem(
+        item.id,
+        item.sku,
+        make=item.kind in MADE_KINDS,
+        custom=item.module_type == "custom",
+        unit_value=float(item.standard_cost or item.list_price or 1),
+    )
+
+
+def _demand_history(session: Session, snap: Snapshot, weeks: int) -> None:
+    """Weekly history (imported, plus sales in the weeks it does not cover) and the forecasts
+    earlier runs made for the weeks before the snapshot's."""
+    start = snap.period_start
+    history = _history(session, start, weeks)
+    snap.history = demand_store.with_sales(session, history, start, weeks)
+    snap.past_forecasts = plan_forecasts.past_forecasts(session, start)
 
 
 def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
@@ -371,8 +403,8 @@ def _firm_demand(session: Session, snap: Snapshot) -> None:
             snap.firm.append(demand)
 
 
-def _history(session: Session, period_start: date) -> pl.DataFrame:
-    since = period_start - timedelta(weeks=HISTORY_WEEKS)
+def _history(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
+    since = period_start - timedelta(weeks=weeks)
     # read straight from the cursor into a frame: at 100,000 items this is 10 million rows
     # (one row per item, location and date: the forecast step's bucketing adds locations up,
     # which costs far less than SQLite's GROUP BY sorting 10 million rows first)

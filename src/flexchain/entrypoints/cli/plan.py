@@ -276,3 +276,98 @@ def _print_explanation(item: str, view: dict[str, Any], *, several: bool) -> Non
             for o in view["orders"]
         )
         console.print(f"planned: {orders}", markup=False, soft_wrap=True)
+
+
+ACCURACY_TOP = 20
+"""Items in ``plan accuracy``'s table (largest absolute error first); ``--json`` has all."""
+RATIOS = ("wape", "bias", "wape_lag1", "bias_lag1")
+"""``plan accuracy``'s fractions, shown as percentages."""
+
+
+@plan_app.command("accuracy")
+def accuracy(
+    ctx: typer.Context,
+    item: Annotated[
+        str | None, typer.Option("--item", metavar="SKU", help="Only this item's forecasts.")
+    ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", metavar="item|class|pattern", help="One line per item, class or pattern."
+        ),
+    ] = "item",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only (every line).")] = False,
+) -> None:
+    """How wrong the forecasts of earlier plan runs were, against the weeks that have happened
+    since: WAPE and bias at lag 1 (the week a run was made in) and over the stored horizon, per
+    item and location (the 20 largest absolute errors), ABC-XYZ class or pattern, and overall."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        report = planning.forecast_accuracy(
+            uow,
+            today=datetime.now(UTC).date(),
+            by=by,
+            item=item,
+            params=planning.PlanParameters.from_settings(app.settings),
+            history_weeks=52 * app.settings.plan_history_years,
+        )
+    if as_json:
+        typer.echo(json.dumps(plain(report), indent=2))
+        return
+    if not report.origins:
+        console.print(
+            f"no forecasts to measure before the week of {report.week}: each plan run stores "
+            "its forecasts, measured from the next week on",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    _print_accuracy(report)
+
+
+def _percent(value: Any) -> str:
+    return "" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def _print_accuracy(report: planning.AccuracyReport) -> None:
+    overall = report.overall
+    console.print(
+        f"forecast accuracy before the week of {report.week}: origins {report.origins[0]} to "
+        f"{report.origins[-1]} ({len(report.origins)}), {overall.buffers} buffers, "
+        f"{overall.periods} forecast weeks: WAPE {_percent(overall.wape)} (lag 1 "
+        f"{_percent(overall.wape_lag1)}), bias {_percent(overall.bias)} (lag 1 "
+        f"{_percent(overall.bias_lag1)})",
+        markup=False,
+        soft_wrap=True,
+    )
+    labels: tuple[tuple[str, str], ...] = (
+        (("group", "SKU"), ("location", "Location"), ("labels", "Class"))
+        if report.by == "item"
+        else (("group", report.by.capitalize()), ("buffers", "Buffers"))
+    )
+    figures = (  # the forecast total is actual x (1 + bias); --json has it
+        ("periods", "Weeks"),
+        ("actual", "Actual"),
+        ("abs_error", "Abs error"),
+        ("wape", "WAPE"),
+        ("bias", "Bias"),
+        ("wape_lag1", "WAPE lag 1"),
+        ("bias_lag1", "Bias lag 1"),
+    )
+    lines = report.lines[:ACCURACY_TOP] if report.by == "item" else report.lines
+    records = [
+        {
+            **dataclasses.asdict(line),
+            "labels": f"{line.abc_xyz} {line.pattern}".strip(),
+            **{key: _percent(getattr(line, key)) for key in RATIOS},
+        }
+        for line in lines
+    ]
+    numeric = [key for key, _ in figures] + ["buffers"]
+    console.print(table((*labels, *figures), records, numeric=numeric, flexible="group"))
+    if len(lines) < len(report.lines):
+        console.print(
+            f"the {len(lines)} of {len(report.lines)} items with the largest absolute error; "
+            "--json has every one",
+            markup=False,
+            soft_wrap=True,
+        )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -103,3 +104,23 @@ class PlanItemRow(Base):
     order_quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     days_of_cover: Mapped[Decimal | None] = mapped_column(Dec())
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PlanForecastRow(Base):
+    """One buffer's weekly forecast as a complete run made it, kept so later runs can measure
+    how wrong it was (``plan accuracy``, the realised errors of ``past_forecasts``). One row per
+    run and buffer, the weekly means in one text column: 100,000 items make 100,000 rows a
+    run, not 2.6 million."""
+
+    __tablename__ = "plan_forecasts"
+    __table_args__ = (Index("ix_plan_forecasts_origin_run_id", "origin", "run_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location: Mapped[str] = mapped_column(String(32), default="")
+    """The buffer's location code, ``""`` for the home location."""
+    origin: Mapped[date] = mapped_column(Date)
+    """The first forecast week: the Monday of the run's week (its ``period_start``)."""
+    model: Mapped[str] = mapped_column(String(32))
+    weekly: Mapped[str] = mapped_column(Text)
+    """The weekly means from ``origin`` on, as comma-separated decimals (``"6.5,7,7.25"``)."""

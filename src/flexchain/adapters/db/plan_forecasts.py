@@ -1,0 +1,141 @@
+"""The plans store's forecasts (``plan_forecasts``): each complete run's weekly forecast per
+buffer, written with its plan and read back by later runs as the snapshot's ``past_forecasts``
+(what :mod:`flexchain.planning.accuracy` and the realised errors of
+:func:`flexchain.planning.replenishment.decide` measure).
+
+One row per run and buffer (item and location), the weekly means as comma-separated decimals:
+a run of 100,000 items writes 100,000 short rows, bulk inserted like the rest of the plan.
+Only what a later run reads is kept: the run that writes deletes the rows of earlier runs of its
+own week (it is now that week's latest complete run) and those of origins more than
+:data:`PAST_FORECAST_WEEKS` weeks before its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, cast
+
+import polars as pl
+from sqlalchemy import Table, and_, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from flexchain.adapters.db.tables import PlanRunRow
+from flexchain.adapters.db.tables.planning import PlanForecastRow
+from flexchain.planning.run import PlanResult, PlanRunStatus, Snapshot
+
+__all__ = [
+    "PAST_FORECAST_WEEKS",
+    "forecast_rows",
+    "past_forecasts",
+    "write_forecasts",
+]
+
+PAST_FORECAST_WEEKS = 60
+"""Origins this many weeks before a run's week (and after) are read and kept; older ones are
+deleted. Enough for 24 realised errors over a protection interval of half a year, and for a
+year of ``plan accuracy``."""
+
+_TABLE = cast(Table, PlanForecastRow.__table__)
+
+
+def forecast_rows(run_id: int, result: PlanResult) -> list[dict[str, Any]]:
+    """One row per buffer of ``result`` (home forecasts at ``""``, the others at their code)."""
+    origin = result.snapshot.period_start
+    buffers = [
+        *(((item, ""), forecast) for item, forecast in result.forecasts.items()),
+        *result.located.forecasts.items(),
+    ]
+    return [
+        {
+            "run_id": run_id,
+            "item_id": item,
+            "location": location,
+            "origin": origin,
+            "model": forecast.model,
+            "weekly": ",".join(map(str, forecast.weekly)),
+        }
+        for (item, location), forecast in buffers
+    ]
+
+
+def write_forecasts(session: Session, run_id: int, result: PlanResult) -> int:
+    """Store ``result``'s forecasts as run ``run_id``'s (in the caller's transaction, the one
+    that makes the run complete) and delete what no later run reads: earlier runs' rows of the
+    same origin and rows of origins over :data:`PAST_FORECAST_WEEKS` weeks older. Returns the
+    rows written."""
+    origin = result.snapshot.period_start
+    column = _TABLE.c
+    session.execute(
+        delete(_TABLE).where(
+            or_(
+                column.origin < origin - timedelta(weeks=PAST_FORECAST_WEEKS),
+                and_(column.origin == origin, column.run_id < run_id),
+            )
+        )
+    )
+    rows = forecast_rows(run_id, result)
+    if rows:
+        session.execute(insert(_TABLE), rows)
+    return len(rows)
+
+
+def past_forecasts(
+    session: Session, period_start: date, *, weeks: int = PAST_FORECAST_WEEKS
+) -> pl.DataFrame:
+    """The stored forecasts a run starting on ``period_start`` can measure, long
+    (:attr:`flexchain.planning.run.Snapshot.past_forecasts`): per origin week in the ``weeks``
+    weeks before ``period_start`` (its own week excluded) the latest complete run's, and of
+    each only the periods before ``period_start``; in origin order, unsorted within one."""
+    since = period_start - timedelta(weeks=weeks)
+    runs = (
+        select(PlanRunRow.period_start, func.max(PlanRunRow.id))
+        .where(
+            PlanRunRow.status == PlanRunStatus.COMPLETE.value,
+            PlanRunRow.period_start >= since,
+            PlanRunRow.period_start < period_start,
+        )
+        .group_by(PlanRunRow.period_start)
+        .order_by(PlanRunRow.period_start)
+    )
+    frames = []
+    for origin, run_id in session.execute(runs).all():
+        # one origin at a time: only one run's rows are Python tuples at once
+        query = select(_TABLE.c.item_id, _TABLE.c.location, _TABLE.c.weekly).where(
+            _TABLE.c.origin == origin, _TABLE.c.run_id == run_id
+        )
+        frames.append(_long(session.execute(query).all(), origin, period_start))
+    empty = Snapshot(period_start, 0).past_forecasts
+    if not frames:
+        return empty
+    return pl.concat(frames)  # by origin; sorting 100 million rows would cost more than it helps
+
+
+def _long(rows: Sequence[Any], origin: date, period_start: date) -> pl.DataFrame:
+    """One origin's stored rows (item, location, weekly text) as ``past_forecasts`` rows, cut
+    to the periods before ``period_start``."""
+    empty = Snapshot(period_start, 0).past_forecasts
+    happened = (period_start - origin).days // 7
+    if not rows or happened <= 0:
+        return empty
+    frame = pl.DataFrame(
+        rows, schema={"item": pl.Int64, "location": pl.String, "weekly": pl.String}, orient="row"
+    )
+    return (
+        frame.select(
+            "item",
+            "location",
+            pl.col("weekly").str.split(",").list.head(happened).alias("forecast"),
+        )
+        .with_columns(pl.int_ranges(0, pl.col("forecast").list.len()).alias("week"))
+        .explode("forecast", "week")
+        .drop_nulls("forecast")
+        .select(
+            "item",
+            "location",
+            pl.lit(origin).alias("origin"),
+            (pl.lit(origin) + pl.duration(weeks=pl.col("week"))).alias("period"),
+            "forecast",
+        )
+        .cast(empty.schema)  # type: ignore[arg-type]
+    )

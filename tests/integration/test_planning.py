@@ -71,17 +71,24 @@ def test_an_interrupted_run_leaves_the_previous_plan_current(company: Engine) ->
     assert orders == []
 
 
-def test_diff_names_the_input_that_changed(company: Engine) -> None:
+def test_diff_names_the_input_that_changed(
+    company: Engine, make_uow: Callable[..., UnitOfWork]
+) -> None:
     first = planning.run_plan(company, now=NOW, horizon=8)
     # a webhook order for 14 tees: 10 reserved, 4 backordered -> a new firm requirement
     headers, body = shopify_webhook(shopify_order(501, [{"sku": TEE, "quantity": 14}]))
     received = intake.receive_webhook(company, "shopify", headers, body, now=NOW)
     intake.apply_inbox_row(company, received.inbox_id, now=NOW)
+    # and a count that finds 150 on the shelf: enough for weeks, the plan orders less
+    with make_uow() as uow:
+        import_rows(uow, "stock", [{"sku": TEE, "location": "WH", "quantity": 150}])
+        uow.commit()
     second = planning.run_plan(company, now=NOW, horizon=8)
     with UnitOfWork(company, write=False) as uow:
         changes = {c.sku: c for c in planning.diff_runs(uow, first.run_id, second.run_id)}
+    assert changes[TEE].after < changes[TEE].before
     assert "new order: 0 -> 4" in changes[TEE].caused_by
-    assert "stock change: 10/0 -> 10/10" in changes[TEE].caused_by
+    assert "stock change: 10/0 -> 150/10" in changes[TEE].caused_by
 
 
 def test_plan_commands(company: Engine, database_url: str, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["explain_row"]
+__all__ = ["decided_lines", "explain_row"]
 
 
 def explain_row(
@@ -18,6 +18,8 @@ def explain_row(
     Each formula is written with symbols and then with the row's numbers, so a planner can redo
     the arithmetic; ``periods_per_year`` must be the one the row was computed with.
     """
+    if "decided_protection_demand" in row:
+        return [*_input_lines(row, periods_per_year)[:5], *decided_lines(row)]
     lines = _input_lines(row, periods_per_year)
     if float(row["demand_mean"]) <= 0:
         return [*lines, *_no_demand_lines(row)]
@@ -61,6 +63,70 @@ def _input_lines(row: Mapping[str, Any], periods_per_year: int) -> list[tuple[st
             _n(row["sigma_ltr"]),
         ),
     ]
+
+
+def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The lines of a row whose safety stock and reorder point come from
+    :func:`flexchain.planning.replenishment.decide` (the planning run's path)."""
+    lead, review = int(row["decided_lead_time"]), int(row["decided_review_period"])
+    weeks = [float(value) for value in row.get("protection_forecast") or []]
+    target = str(row["decided_target"])
+    kind = "fill rate" if target == "fill" else "cycle service level"
+    factor = (
+        "(1 - fill) d R / sigma = mean((e / rmse - k)^+) over the errors (docs/policy.md)"
+        if target == "fill"
+        else "Phi^-1(service_level)"
+    )
+    lines = [
+        ("service_level", f"matrix[{row['abc']}{row['xyz']}] ({kind})", _n(row["service_level"])),
+        (
+            "protection",
+            f"lead time L + review period R = {lead} + {review} weeks",
+            _n(row["decided_protection"]),
+        ),
+        (
+            "protection_demand",
+            "sum of the weekly forecast over L + R = " + " + ".join(_n(w) for w in weeks),
+            _n(row["decided_protection_demand"]),
+        ),
+        (
+            "errors",
+            f"realised errors sum(actual) - sum(forecast) over L + R, from "
+            f"{row['decided_error_source']}: rmse, bias (mean)",
+            f"{row['decided_errors']}: rmse = {_n(row['decided_rmse'])}, "
+            f"bias = {_n(row['decided_bias'])}",
+        ),
+        (
+            "sigma",
+            f"sqrt(rmse^2 + (d sd_L)^2), d = protection demand / (L + R) = "
+            f"{_n(row['decided_demand_per_period'])}",
+            _n(row["decided_sigma"]),
+        ),
+        ("safety_factor", f"k: {factor}", _n(row["decided_safety_factor"])),
+        (
+            "safety_stock",
+            f"max(k sigma, 0) = max({_n(row['decided_safety_factor'])} x "
+            f"{_n(row['decided_sigma'])}, 0)",
+            _n(row["safety_stock"]),
+        ),
+        (
+            "reorder_point",
+            f"order-up-to level: protection demand + k sigma = "
+            f"{_n(row['decided_protection_demand'])} + {_n(row['decided_safety_stock'])}",
+            _n(row["reorder_point"]),
+        ),
+        (
+            "mrp_trigger",
+            "MRP plans an order now when stock and receipts fall below the forecast of weeks "
+            "0..L plus the safety stock: "
+            + " + ".join(_n(w) for w in weeks[: lead + 1])
+            + f" + {_n(row['safety_stock'])}",
+            _n(row["mrp_trigger"]),
+        ),
+    ]
+    if float(row["demand_mean"]) <= 0:
+        return [*lines, *_no_demand_lines(row)[2:]]
+    return [*lines, *_demand_lines(row, 52)[2:]]
 
 
 def _no_demand_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:

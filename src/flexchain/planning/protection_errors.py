@@ -175,7 +175,7 @@ def _forwarded(
         fitted = engine.fitted_[position[key], 0]
         first = max(2, len(y) - protection - errors + 1)
         for cut in range(first, len(y) - protection + 1):
-            made = np.clip(np.nan_to_num(fitted.forward(y=y[:cut], h=protection)["mean"]), 0, cap)
+            made = np.clip(np.nan_to_num(_forward(fitted, y[:cut], protection)), 0, cap)
             items.append(uid)
             origins.append(days[cut])
             values.append(float(y[cut : cut + protection].sum() - made.sum()))
@@ -183,3 +183,12 @@ def _forwarded(
         {"item": items, "origin": origins, "error": values},
         schema={"item": wanted["item"].dtype, "origin": pl.Date, "error": pl.Float64},
     )
+
+
+def _forward(fitted: Any, y: np.ndarray, h: int) -> np.ndarray:
+    """The fitted model's forecast from ``y``; the naive one where it cannot run (statsforecast's
+    ETS fails forward on a few periods, as its fit would)."""
+    try:
+        return np.asarray(fitted.forward(y=y, h=h)["mean"])
+    except (IndexError, ValueError, ZeroDivisionError):
+        return np.full(h, float(y[-1]))

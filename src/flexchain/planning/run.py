@@ -20,6 +20,7 @@ from enum import StrEnum
 import polars as pl
 
 from flexchain.planning.mrp import MrpResult
+from flexchain.planning.run_forecast import anomaly_exceptions, forecast_buffers
 from flexchain.planning.run_steps import (
     HOLDING_RATE,
     ORDER_COST,
@@ -28,7 +29,6 @@ from flexchain.planning.run_steps import (
     Located,
     PlanParameters,
     classify_items,
-    forecast_buffers,
     item_inputs,
     policy_of_buffers,
     sensed_mrp,
@@ -254,4 +254,6 @@ def run(
     )
     with watch("mrp"):
         result, ids = sensed_mrp(snapshot, forecasts, policies, snapshot.sensed, located)
+        skus = {item_id: item.sku for item_id, item in snapshot.items.items()}
+        result.exceptions.extend(anomaly_exceptions(buffers, skus))
     return PlanResult(snapshot, forecasts, policies, result, ids, watch.seconds, located)

@@ -18,8 +18,6 @@ from flexchain.domain.bom import BomLine
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy
 from flexchain.planning.dynamic_inputs import PRICE_BREAKS_DTYPE
-from flexchain.planning.forecast import backtest, choose_models
-from flexchain.planning.forecast import forecast as forecast_panel
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
 from flexchain.planning.order_demand import consume_forecast
 from flexchain.planning.sensing import Sensing, module_weekly, option_safety_stock
@@ -39,9 +37,8 @@ __all__ = [
     "Key",
     "Located",
     "PlanParameters",
+    "accuracy_of_choice",
     "classify_items",
-    "forecast_buffers",
-    "forecast_items",
     "item_inputs",
     "mrp_of_items",
     "policy_of_buffers",
@@ -79,6 +76,9 @@ class PlanParameters:
     holding_rate: float = HOLDING_RATE
     backtest: bool = False
     """Backtest every series (3 rolling origins) and keep a better model where it pays."""
+    target: str = "fill"
+    """What the matrix's service levels mean: ``fill`` (fill rate) or ``cycle`` (cycle service
+    level) — :func:`flexchain.planning.replenishment.decide`'s ``target``."""
 
     @classmethod
     def from_settings(cls, settings: PlanSettings) -> PlanParameters:
@@ -102,6 +102,11 @@ class ItemForecast:
     xyz: str
     accuracy: dict[str, str] = field(default_factory=dict)
     """With backtests: the kept model's ``mase``, ``wape`` and ``bias`` and the default model."""
+    level: dict[str, Any] = field(default_factory=dict)
+    """The buffer's :func:`flexchain.planning.replenishment.decide` level (protection demand,
+    safety stock, order-up-to level and the numbers behind them); empty: none was decided."""
+    anomalies: tuple[str, ...] = ()
+    """What was capped in its forecast (``forecast_anomaly``)."""
 
     @property
     def mean(self) -> Decimal:
@@ -165,60 +170,8 @@ def _buffer_location(snap: Snapshot) -> pl.Expr:
     )
 
 
-def forecast_items(
-    snap: Snapshot, classified: Classified | None, params: PlanParameters
-) -> dict[int, ItemForecast]:
-    """:func:`forecast_buffers` at the home location, by item."""
-    buffers = forecast_buffers(snap, classified, params)
-    return {item: forecast for (item, location), forecast in buffers.items() if not location}
-
-
-def forecast_buffers(
-    snap: Snapshot, classified: Classified | None, params: PlanParameters
-) -> dict[Key, ItemForecast]:
-    """Forecast every classified series (item and location) with the statsforecast model of
-    its pattern (:mod:`flexchain.planning.forecast`), backtested first if ``params.backtest``."""
-    if classified is None:
-        return {}
-    panel, classes = classified.panel, classified.classes
-    choice = None
-    periods = panel["period"].n_unique()
-    horizon = min(13, snap.horizon, (periods - 2) // 3)  # 3 windows of it, 2 periods to fit
-    if params.backtest and horizon >= 1:
-        # rolling origins over the last weeks: keep a better model only where it pays
-        scores = backtest(panel, classes, horizon=horizon, windows=3)
-        choice = choose_models(scores)
-    frame = forecast_panel(panel, classes, horizon=snap.horizon, choice=choice)
-    accuracy = _accuracy(choice)
-    labels = {(row["item"], row["location"]): row for row in classes.iter_rows(named=True)}
-    per_item = (
-        frame.sort("period")
-        .group_by("item", "location", maintain_order=True)
-        .agg(
-            pl.col("mean").round(3),
-            # the one-step-ahead spread is the per-week demand uncertainty the policy wants (it
-            # widens it over lead time and review itself); later periods' intervals compound
-            # model uncertainty and, for multiplicative ETS, can grow without bound
-            pl.col("sigma").first().fill_null(0.0).fill_nan(0.0),
-            pl.col("model").first(),
-        )
-    )
-    result: dict[Key, ItemForecast] = {}
-    for item_id, location, means, sigma, model in per_item.iter_rows():
-        label = labels[(item_id, location)]
-        result[(int(item_id), str(location))] = ItemForecast(
-            [Decimal(repr(value)) for value in means],
-            Decimal(str(round(sigma, 3))),
-            str(model),
-            str(label["pattern"]),
-            str(label["abc"]),
-            str(label["xyz"]),
-            accuracy.get((int(item_id), str(location)), {}),
-        )
-    return result
-
-
-def _accuracy(choice: pl.DataFrame | None) -> dict[Key, dict[str, str]]:
+def accuracy_of_choice(choice: pl.DataFrame | None) -> dict[Key, dict[str, str]]:
+    """Per buffer, the chosen model's backtest figures (``plan --backtest``) as text."""
     accuracy: dict[Key, dict[str, str]] = {}
     if choice is not None:
         for row in choice.iter_rows(named=True):
@@ -288,6 +241,9 @@ def policy_of_buffers(
     result = {}
     policies = dynamic_policy(frame.drop("buffer"), matrix=params.matrix)
     for buffer, row in zip(frame["buffer"], policies.iter_rows(named=True), strict=True):
+        forecast = forecasts[(int(row["item"]), buffer)]
+        if forecast.level:
+            row = decided_row(row, forecast)
         cover = row["days_of_cover"]
         result[(int(row["item"]), buffer)] = ItemPolicy(
             _whole(row["safety_stock"]),
@@ -297,6 +253,32 @@ def policy_of_buffers(
             row,
         )
     return result
+
+
+def decided_row(row: dict[str, Any], forecast: ItemForecast) -> dict[str, Any]:
+    """``dynamic_policy``'s row with the safety stock and reorder point of the buffer's
+    :func:`~flexchain.planning.replenishment.decide` level (time-phased, from realised errors,
+    calibrated to the target); the order quantity stays the policy's. MRP keeps the projected
+    stock at or above the safety stock (never below zero), so it plans an order now when the
+    stock and receipts fall short of the forecast through the lead time plus the safety stock
+    (``mrp_trigger``)."""
+    level = forecast.level
+    safety = max(float(level["safety_stock"]), 0.0)
+    lead = int(level["lead_time"])
+    weekly = [float(value) for value in forecast.weekly]
+    d = float(row["demand_mean"])
+    cover = (safety + float(row["order_quantity"]) / 2) / d * 7 if d > 0 else None
+    return {
+        **row,
+        **{f"decided_{name}": value for name, value in level.items()},
+        "safety_stock": safety,
+        "reorder_point": float(level["order_up_to"]),
+        "service_level": float(level["service_level"]),
+        "review_period": float(level["review_period"]),
+        "protection_forecast": [round(value, 3) for value in weekly[: int(level["protection"])]],
+        "mrp_trigger": sum(weekly[: lead + 1]) + safety,
+        "days_of_cover": cover,
+    }
 
 
 def mrp_of_items(

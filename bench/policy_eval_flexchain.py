@@ -1,0 +1,155 @@
+"""flexchain's order-up-to levels, from its public entry point called as a planning run calls it.
+
+At every review ``t`` (every period of any series' evaluation span) and for every lead time,
+:func:`flexchain.planning.replenishment.decide` gets everything known before ``t`` of the series
+being evaluated at ``t`` (no look-ahead) and the concatenation of the ``Decision.forecasts`` it
+returned at earlier reviews as ``past_forecasts``; only public keywords are set. It is called once
+per service level of a grid, with the same history and past forecasts; ``order_up_to`` at a
+service level between two grid points is interpolated linearly in ``z = Phi^-1(service level)``
+(``decide``'s content-keyed cache makes the calls after the first at a review cheap).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import polars as pl
+from policy_eval_data import Dataset
+from policy_eval_sim import z_of
+
+GRID = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+"""Service levels ``decide`` is called at, at every review (0.5: no safety stock)."""
+
+
+@dataclass(frozen=True)
+class GridLevels:
+    """``level[g, i, t]``: ``order_up_to`` of series ``i`` at review ``t`` and ``grid[g]``."""
+
+    grid: tuple[float, ...]
+    level: np.ndarray
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return float(z_of(self.grid[0])), float(z_of(self.grid[-1]))
+
+    def at(self, z: np.ndarray) -> np.ndarray:
+        """Interpolated linearly in z between the two grid points around each series' ``z``."""
+        points = z_of(np.asarray(self.grid))
+        z = np.clip(np.asarray(z, float), points[0], points[-1])
+        upper = np.clip(np.searchsorted(points, z), 1, len(points) - 1)
+        weight = (z - points[upper - 1]) / (points[upper] - points[upper - 1])
+        rows = np.arange(self.level.shape[1])
+        low, high = self.level[upper - 1, rows], self.level[upper, rows]
+        return low + weight[:, None] * (high - low)
+
+
+@dataclass
+class Timing:
+    """Seconds spent in ``decide``: the first call at each review, and the others."""
+
+    reviews: int = 0
+    first: float = 0.0
+    others: float = 0.0
+    other_calls: int = 0
+    anomalies: int = 0  # forecast_anomaly rows of Decision.anomalies, over all reviews
+
+    def summary(self) -> str:
+        if not self.reviews:
+            return "no review"
+        text = f"{self.reviews} reviews, first call {self.first / self.reviews:.2f} s each"
+        if self.other_calls:
+            text += f", further calls {self.others / self.other_calls:.2f} s each"
+        return text + f", {self.anomalies} forecast anomalies"
+
+
+def flexchain_levels(
+    data: Dataset,
+    lead_times: list[int],
+    grid: tuple[float, ...],
+    *,
+    history_limit: int | None = None,
+) -> tuple[dict[int, GridLevels], dict[int, Timing]]:
+    """``order_up_to`` at every review, lead time and grid level (module docstring).
+
+    ``history_limit``: give ``decide`` only the last this many periods (as a planning run's
+    snapshot holds at most five years); None: everything known.
+    """
+    panel = data.panel
+    index = pl.DataFrame({"item": data.items}).with_row_index("row")
+    reviews = np.flatnonzero(data.evaluated.any(axis=0))
+    levels = {lead: np.full((len(grid), len(data.items), len(data.periods)), np.nan)
+              for lead in lead_times}  # fmt: skip
+    timing = {lead: Timing() for lead in lead_times}
+    past: dict[int, list[pl.DataFrame]] = {lead: [] for lead in lead_times}
+    began = time.perf_counter()
+    for done, t in enumerate(reviews):
+        active = [data.items[i] for i in np.flatnonzero((data.first <= t) & (t < data.stop))]
+        oldest = data.periods[max(t - history_limit, 0)] if history_limit else data.periods[0]
+        history = panel.filter(
+            pl.col("period").is_between(oldest, data.periods[t], closed="left")
+            & pl.col("item").is_in(active)
+        )
+        for lead in lead_times:
+            acc = pl.concat(past[lead]) if past[lead] else None
+            call = partial(
+                _decide, history, period=data.setting.period, lead_time=lead, past_forecasts=acc
+            )
+            frames, forecasts = _grid_calls(call, grid, timing[lead])
+            order = frames[0].select("item")
+            rows = order.join(index, on="item", how="left", maintain_order="left")["row"]
+            rows = rows.to_numpy()
+            for g, frame in enumerate(frames):
+                levels[lead][g, rows, t] = frame["order_up_to"].to_numpy()
+            past[lead].append(forecasts)
+        _progress(data, done + 1, len(reviews), began)
+    return {lead: GridLevels(grid, levels[lead]) for lead in lead_times}, timing
+
+
+def _decide(
+    history: pl.DataFrame,
+    service_level: float,
+    *,
+    period: str,
+    lead_time: int,
+    past_forecasts: pl.DataFrame | None,
+) -> Any:
+    """``decide`` exactly as the evaluation calls it: review every period, public keywords."""
+    from flexchain.planning.replenishment import decide
+
+    return decide(
+        history, period=period, lead_time=lead_time, review_period=1,
+        service_level=service_level, past_forecasts=past_forecasts,
+    )  # fmt: skip
+
+
+def _grid_calls(
+    call: Callable[[float], Any], grid: tuple[float, ...], timing: Timing
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """The ``levels`` frames (sorted by item) of every grid level, and the review's forecasts."""
+    began = time.perf_counter()
+    first = call(grid[0])
+    timing.first += time.perf_counter() - began
+    timing.reviews += 1
+    timing.anomalies += first.anomalies.height
+    frames = [first.levels.sort("item")]
+    began = time.perf_counter()
+    frames += [call(level).levels.sort("item") for level in grid[1:]]
+    timing.others += time.perf_counter() - began
+    timing.other_calls += len(grid) - 1
+    return frames, first.forecasts
+
+
+def _progress(data: Dataset, done: int, total: int, began: float) -> None:
+    if done % 12 == 0 or done == total:
+        spent = time.perf_counter() - began
+        print(
+            f"  [{data.setting.name}: flexchain {done}/{total} reviews, {spent:.0f} s]",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     """Cost of placing one order, for the EOQ."""
     plan_holding_rate: float = 0.25
     """Yearly holding cost as a share of unit cost."""
+    plan_service_target: Literal["fill", "cycle"] = "fill"
+    """What the matrix's service levels mean: a fill rate (share of demand served from stock,
+    the default) or a cycle service level (chance of no stockout in a review cycle)."""
     plan_history_years: int = Field(default=5, ge=1)
     """Years of weekly demand history a run reads at most (52 weeks each; all there is when
     the history is shorter)."""

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from flexchain.adapters.db import plan_forecasts
 from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.plans import SqlPlanStore
 from flexchain.adapters.db.tables.planning import PlanForecastRow
@@ -168,12 +170,16 @@ def test_forecasts_older_than_60_weeks_are_deleted_and_newer_ones_read(
     # then the 61-week-old ones are gone, and the 60-week-old ones are the next week's past
     assert {run for run, *_ in _stored(company)} >= {old[60]}
     assert old[61] not in {run for run, *_ in _stored(company)}
-    snap = store.load_snapshot(today=W0, horizon=8, now=NOW)
     start = W0 - timedelta(weeks=60)
-    assert snap.past_forecasts.sort("location", "period").rows() == [
+    with UnitOfWork(company, write=False) as uow:
+        kept = plan_forecasts.past_forecasts(uow.session, W0)
+    assert kept.sort("location", "period").rows() == [
         (tee, "", start, start, 1.5),
         (tee, "", start, start + timedelta(weeks=1), 2.5),
     ]
+    # a run reads only what decide measures: the last 24 origins' protection intervals
+    snap = store.load_snapshot(today=W0, horizon=8, now=NOW)
+    assert snap.past_forecasts.filter(pl.col("origin") == start).is_empty()
 
 
 def test_the_snapshot_reads_five_years_of_history_unless_told_fewer(

@@ -152,10 +152,10 @@ class Snapshot:
     """The same per (item, location code) away from home: they consume that location's
     forecast."""
     history: pl.DataFrame = field(default_factory=pl.DataFrame)
-    """Weekly demand of the last :data:`HISTORY_WEEKS` weeks: ``item`` (id), ``date`` (week),
-    ``quantity`` (float units) and optionally ``location`` (a location id, mapped through
-    :attr:`locations`; without the column everything is at home), one row per item, location
-    and week with demand (rows of one buffer and week add up)."""
+    """Weekly demand of the last weeks (at most :data:`HISTORY_WEEKS` by default): ``item``
+    (id), ``date`` (week), ``quantity`` (float units) and optionally ``location`` (a location
+    id, mapped through :attr:`locations`; without the column everything is at home), one row per
+    item, location and week with demand (rows of one buffer and week add up)."""
     past_forecasts: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(
             schema={

@@ -63,6 +63,8 @@ class PlanSettings(Protocol):
     def plan_order_cost(self) -> float: ...
     @property
     def plan_holding_rate(self) -> float: ...
+    @property
+    def plan_service_target(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class PlanParameters:
             matrix=PolicyMatrix.from_mapping(settings.plan_policy_matrix, base=DEFAULT_MATRIX),
             order_cost=settings.plan_order_cost,
             holding_rate=settings.plan_holding_rate,
+            target=settings.plan_service_target,
         )
 
 

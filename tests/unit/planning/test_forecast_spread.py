@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from flexchain.planning.demand import classify, weekly_buckets
+from flexchain.planning.dynamic import PolicyMatrix
 from flexchain.planning.forecast import forecast
 from flexchain.planning.run import PlanItem, PlanParameters, Snapshot
 from flexchain.planning.run_forecast import forecast_items
@@ -50,3 +52,37 @@ def test_an_items_sigma_is_its_backtest_error_not_the_horizons_interval() -> Non
     assert item.level["error_source"] == "backtest"
     assert item.sigma == Decimal(str(round(item.level["rmse"], 3)))
     assert float(item.sigma) < widest  # type: ignore[operator]
+
+
+def test_a_run_sizes_safety_stock_from_its_earlier_forecasts_once_enough_have_happened() -> None:
+    # given a year of steady demand (10 a week) and the forecasts of 8 earlier weekly runs, each
+    # 3 short of what happened
+    weeks = 52
+    history = pl.DataFrame(
+        {
+            "item": [1] * weeks,
+            "date": [START + timedelta(weeks=w) for w in range(weeks)],
+            "quantity": [10.0] * weeks,
+        }
+    )
+    start = START + timedelta(weeks=weeks)
+    origins = [start - timedelta(weeks=k) for k in range(2, 10)]
+    past = pl.DataFrame(
+        {
+            "item": [1] * 16,
+            "location": [""] * 16,
+            "origin": [origin for origin in origins for _ in range(2)],
+            "period": [origin + timedelta(weeks=w) for origin in origins for w in range(2)],
+            "forecast": [7.0] * 16,
+        }
+    )
+    snap = Snapshot(period_start=start, horizon=8, history=history, past_forecasts=past)
+    snap.items = {1: PlanItem(1, "TEE", make=False, custom=False, unit_value=5.0)}
+    snap.lead_days = {1: 7}  # one week: with weekly review, two weeks of protection
+    params = PlanParameters(matrix=PolicyMatrix.uniform(0.95, 1))
+    # when the run forecasts it
+    (item,) = forecast_items(snap, classify_items(snap, params), params).values()
+    # then its errors are the 8 realised ones (3 short a week over two weeks: 6 each)
+    assert item.level["error_source"] == "past_forecasts" and item.level["errors"] == 8
+    assert item.level["rmse"] == pytest.approx(6.0) and item.level["bias"] == pytest.approx(6.0)
+    assert item.level["protection"] == 2 and item.level["target"] == "fill"

@@ -12,7 +12,7 @@ own week (it is now that week's latest complete run) and those of origins more t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -26,12 +26,17 @@ from flexchain.planning.run import PlanResult, PlanRunStatus, Snapshot
 
 __all__ = [
     "PAST_FORECAST_WEEKS",
+    "REVIEW_LAGS",
     "forecast_rows",
     "past_forecasts",
     "write_forecasts",
 ]
 
 PAST_FORECAST_WEEKS = 60
+REVIEW_LAGS = 4
+"""Weeks of each past forecast a run reads beyond the item's lead time: a review period of up
+to the default matrix's longest (4 weeks). An item reviewed less often gets no realised errors
+and falls back to the backtest."""
 """Origins this many weeks before a run's week (and after) are read and kept; older ones are
 deleted. Enough for 24 realised errors over a protection interval of half a year, and for a
 year of ``plan accuracy``."""
@@ -81,12 +86,18 @@ def write_forecasts(session: Session, run_id: int, result: PlanResult) -> int:
 
 
 def past_forecasts(
-    session: Session, period_start: date, *, weeks: int = PAST_FORECAST_WEEKS
+    session: Session,
+    period_start: date,
+    *,
+    weeks: int = PAST_FORECAST_WEEKS,
+    lags: Mapping[int, int] | None = None,
 ) -> pl.DataFrame:
     """The stored forecasts a run starting on ``period_start`` can measure, long
     (:attr:`flexchain.planning.run.Snapshot.past_forecasts`): per origin week in the ``weeks``
     weeks before ``period_start`` (its own week excluded) the latest complete run's, and of
-    each only the periods before ``period_start``; in origin order, unsorted within one."""
+    each only the periods before ``period_start`` — and, for an item ``lags`` names, only its
+    first ``lags[item]`` weeks (a run needs its protection interval, not the whole horizon:
+    at 100,000 items the whole horizon of a year of runs would not fit in memory)."""
     since = period_start - timedelta(weeks=weeks)
     runs = (
         select(PlanRunRow.period_start, func.max(PlanRunRow.id))
@@ -104,16 +115,18 @@ def past_forecasts(
         query = select(_TABLE.c.item_id, _TABLE.c.location, _TABLE.c.weekly).where(
             _TABLE.c.origin == origin, _TABLE.c.run_id == run_id
         )
-        frames.append(_long(session.execute(query).all(), origin, period_start))
+        frames.append(_long(session.execute(query).all(), origin, period_start, lags))
     empty = Snapshot(period_start, 0).past_forecasts
     if not frames:
         return empty
     return pl.concat(frames)  # by origin; sorting 100 million rows would cost more than it helps
 
 
-def _long(rows: Sequence[Any], origin: date, period_start: date) -> pl.DataFrame:
+def _long(
+    rows: Sequence[Any], origin: date, period_start: date, lags: Mapping[int, int] | None
+) -> pl.DataFrame:
     """One origin's stored rows (item, location, weekly text) as ``past_forecasts`` rows, cut
-    to the periods before ``period_start``."""
+    to the periods before ``period_start`` (and to each item's ``lags``)."""
     empty = Snapshot(period_start, 0).past_forecasts
     happened = (period_start - origin).days // 7
     if not rows or happened <= 0:
@@ -121,11 +134,19 @@ def _long(rows: Sequence[Any], origin: date, period_start: date) -> pl.DataFrame
     frame = pl.DataFrame(
         rows, schema={"item": pl.Int64, "location": pl.String, "weekly": pl.String}, orient="row"
     )
+    keep: pl.Expr = pl.lit(happened)
+    if lags is not None:
+        limits = pl.DataFrame(
+            {"item": list(lags), "lags": list(lags.values())},
+            schema={"item": pl.Int64, "lags": pl.Int64},
+        )
+        frame = frame.join(limits, on="item", how="left")
+        keep = pl.min_horizontal(pl.lit(happened), pl.col("lags").fill_null(happened))
     return (
         frame.select(
             "item",
             "location",
-            pl.col("weekly").str.split(",").list.head(happened).alias("forecast"),
+            pl.col("weekly").str.split(",").list.head(keep).alias("forecast"),
         )
         .with_columns(pl.int_ranges(0, pl.col("forecast").list.len()).alias("week"))
         .explode("forecast", "week")

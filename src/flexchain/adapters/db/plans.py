@@ -7,6 +7,7 @@ functions read stored runs in the caller's unit of work, for ``plan show/export/
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -46,6 +47,7 @@ from flexchain.domain.orders import JobStatus
 from flexchain.domain.purchasing import POStatus
 from flexchain.planning.mrp import TRANSFER
 from flexchain.planning.plan_record import item_records
+from flexchain.planning.replenishment import DEFAULT_ERRORS
 from flexchain.planning.run import HISTORY_WEEKS, PlanItem, PlanResult, PlanRunStatus, Snapshot
 from flexchain.planning.run import monday as monday_of
 from flexchain.planning.sensing import sense
@@ -264,7 +266,14 @@ def _demand_history(session: Session, snap: Snapshot, weeks: int) -> None:
     start = snap.period_start
     history = _history(session, start, weeks)
     snap.history = demand_store.with_sales(session, history, start, weeks)
-    snap.past_forecasts = plan_forecasts.past_forecasts(session, start)
+    # what decide measures: each item's protection interval (lead time plus a review period of
+    # up to plan_forecasts.REVIEW_LAGS weeks) at its last DEFAULT_ERRORS origins
+    lags = {
+        item: math.ceil(days / 7) + plan_forecasts.REVIEW_LAGS
+        for item, days in snap.lead_days.items()
+    }
+    weeks = DEFAULT_ERRORS + max(lags.values(), default=plan_forecasts.REVIEW_LAGS)
+    snap.past_forecasts = plan_forecasts.past_forecasts(session, start, weeks=weeks, lags=lags)
 
 
 def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:

@@ -16,6 +16,7 @@ from flexchain.entrypoints.api import (
     health,
     jobs,
     orders,
+    plans,
     quotes,
     signals,
     stock,
@@ -77,4 +78,5 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(signals.router)
     api.include_router(stock.router)
     api.include_router(jobs.router)
+    api.include_router(plans.router)
     return api

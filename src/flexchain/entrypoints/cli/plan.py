@@ -107,6 +107,7 @@ def plan(
                     planning.PlanParameters.from_settings(app.settings), backtest=backtest
                 ),
                 clock=lambda: datetime.now(UTC),
+                history_weeks=52 * app.settings.plan_history_years,
             )
             bar.update(task, completed=sum(weights.values()))
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in summary.seconds.items())

@@ -24,6 +24,7 @@ period) that start at an origin. Both sources return the same long frame, ``item
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -31,7 +32,7 @@ import polars as pl
 
 from flexchain.planning import forecast
 
-__all__ = ["fit_and_backtest", "realised_errors"]
+__all__ = ["Fitted", "fit_and_backtest", "fit_groups", "realised_errors"]
 
 
 def _empty(dtype: pl.DataType) -> pl.DataFrame:
@@ -73,23 +74,27 @@ def realised_errors(
     )
 
 
-def fit_and_backtest(
-    panel: pl.DataFrame,
-    base: pl.DataFrame,
-    *,
-    period: str,
-    horizon: int,
-    errors: int,
-    n_jobs: int = 1,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(forecasts ``item, period, model, mean``; backtest errors ``item, origin, error``).
+@dataclass(frozen=True)
+class Fitted:
+    """One group of series sharing a model and season, fitted once: all that forecasts over any
+    horizon and backtests over any protection interval need."""
 
-    ``base``: ``item``, ``model``, ``season``, ``protection``, ``cap`` (the most one period's
-    forecast may be: backtest forecasts above it are capped, as the decision's own are) and
-    ``backtest`` (whether the item needs backtest errors). A series is backtested over as many
-    origins as leave 2 periods to fit before the first, at most ``errors``.
-    """
-    means, tested = [], [_empty(panel["item"].dtype)]
+    name: str
+    series: pl.DataFrame
+    """``unique_id``, ``ds``, ``y``: the group's history."""
+    engine: Any = None
+    """Models with a forward step: the fitted ``StatsForecast``."""
+    fitted: pl.DataFrame | None = None
+    """Flat-rate models: the in-sample one-step forecasts (``unique_id``, ``ds``, ``y``, name)."""
+    rate: pl.DataFrame | None = None
+    """Flat-rate models: ``unique_id``, ``rate``, the forecast of every period ahead."""
+
+
+def fit_groups(
+    panel: pl.DataFrame, base: pl.DataFrame, *, period: str, n_jobs: int = 1
+) -> list[Fitted]:
+    """Fit every series of ``panel`` once, grouped by ``base``'s ``model`` and ``season``."""
+    fits = []
     for (name, season), group in base.group_by("model", "season", maintain_order=True):
         series = panel.join(group.select("item"), on="item").select(
             pl.col("item").alias("unique_id"), pl.col("period").alias("ds"),
@@ -97,26 +102,73 @@ def fit_and_backtest(
         )  # fmt: skip
         model = forecast._model(str(name), int(cast(int, season)))
         engine = forecast._engine([model], period, n_jobs)
-        wanted = group.filter(pl.col("backtest"))
         if hasattr(model, "forward"):
             engine.fit(df=series)
-            ahead = pl.DataFrame(engine.predict(h=horizon))
+            fits.append(Fitted(str(name), series, engine=engine))
+            continue
+        ahead = pl.DataFrame(engine.forecast(h=1, df=series, fitted=True))
+        rate = ahead.select("unique_id", pl.col(str(name)).alias("rate"))
+        fitted = pl.DataFrame(engine.forecast_fitted_values())
+        fits.append(Fitted(str(name), series, fitted=fitted, rate=rate))
+    return fits
+
+
+def fit_and_backtest(
+    fits: list[Fitted],
+    base: pl.DataFrame,
+    *,
+    period: str,
+    horizon: int,
+    errors: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(forecasts ``item, period, model, mean``; backtest errors ``item, origin, error``) from
+    the groups :func:`fit_groups` fitted.
+
+    ``base``: ``item``, ``protection``, ``cap`` (the most one period's forecast may be: backtest
+    forecasts above it are capped, as the decision's own are) and ``backtest`` (whether the item
+    needs backtest errors). A series is backtested over as many origins as leave 2 periods to
+    fit before the first, at most ``errors``.
+    """
+    dtype = base["item"].dtype
+    means, tested = [], [_empty(dtype)]
+    for fit in fits:
+        items = fit.series.select(pl.col("unique_id").cast(dtype).alias("item")).unique()
+        wanted = base.join(items, on="item").filter(pl.col("backtest"))
+        if fit.engine is not None:
+            ahead = pl.DataFrame(fit.engine.predict(h=horizon))
             if wanted.height:
-                tested.append(_forwarded(engine, series, wanted, errors))
+                tested.append(_forwarded(fit.engine, fit.series, wanted, errors))
         else:
-            ahead = pl.DataFrame(engine.forecast(h=horizon, df=series, fitted=wanted.height > 0))
+            assert fit.fitted is not None and fit.rate is not None
+            ahead = _flat_ahead(fit, period, horizon)
             if wanted.height:
-                fitted = pl.DataFrame(engine.forecast_fitted_values())
-                tested.append(_flat(fitted, wanted, str(name), errors))
+                tested.append(_flat(fit.fitted, wanted, fit.name, errors))
         means.append(
             ahead.select(
-                pl.col("unique_id").cast(panel["item"].dtype).alias("item"),
+                pl.col("unique_id").cast(dtype).alias("item"),
                 pl.col("ds").cast(pl.Date).alias("period"),
-                pl.lit(str(name)).alias("model"),
-                pl.col(str(name)).fill_nan(0.0).clip(lower_bound=0.0).alias("mean"),
+                pl.lit(fit.name).alias("model"),
+                pl.col(fit.name).fill_nan(0.0).clip(lower_bound=0.0).alias("mean"),
             )
         )
     return pl.concat(means).sort("item", "period"), pl.concat(tested).sort("item", "origin")
+
+
+def _flat_ahead(fit: Fitted, period: str, horizon: int) -> pl.DataFrame:
+    """A flat-rate model's forecast: its rate in each of the ``horizon`` periods after the
+    series' last."""
+    assert fit.rate is not None
+    last = fit.series.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
+    return (
+        last.join(fit.rate, on="unique_id")
+        .with_columns(pl.int_ranges(1, horizon + 1).alias("k"))
+        .explode("k")
+        .select(
+            "unique_id",
+            pl.col("last").dt.offset_by(pl.format("{}" + period[1:], pl.col("k"))).alias("ds"),
+            pl.col("rate").alias(fit.name),
+        )
+    )
 
 
 def _flat(fitted: pl.DataFrame, wanted: pl.DataFrame, name: str, errors: int) -> pl.DataFrame:

@@ -46,11 +46,17 @@ import polars as pl
 
 from flexchain.planning import demand, fill_rate, forecast
 from flexchain.planning.policy.loss import inverse_standard_normal_loss
-from flexchain.planning.protection_errors import fit_and_backtest, realised_errors
+from flexchain.planning.protection_errors import (
+    Fitted,
+    fit_and_backtest,
+    fit_groups,
+    realised_errors,
+)
 
 __all__ = [
     "CAP_FACTOR",
     "DEFAULT_ERRORS",
+    "FIT_CACHE_SERIES",
     "MIN_ERRORS",
     "SEASON",
     "TARGETS",
@@ -76,6 +82,11 @@ _LEVEL_COLUMNS = (
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
+FIT_CACHE_SERIES = 20_000
+"""Decisions (for another service level) and the fitted models of the last call (for another
+lead time or review period on the same history) are kept only for panels up to this many
+series: a planning run of 100,000 items would hold gigabytes for nothing."""
+_FITS: dict[str, tuple[pl.DataFrame, list[Fitted]]] = {}
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,8 @@ def decide(
             history, period, lead_time, review_period, past_forecasts, errors, min_errors,
             terms, horizon, models, max_history, n_jobs,
         )  # fmt: skip
-        _CACHE[key] = fitted
+        if fitted.base.height <= FIT_CACHE_SERIES:
+            _CACHE[key] = fitted
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     else:
@@ -217,7 +229,9 @@ def _fit(
     max_history: int | None,
     n_jobs: int,
 ) -> _Fitted:
-    panel = _complete(history, period, max_history)
+    fit_key = _key(history, None, None, models, (period, max_history))
+    kept = _FITS.get(fit_key)
+    panel = kept[0] if kept is not None else _complete(history, period, max_history)
     cycle = SEASON[period]
     stats = panel.group_by("item").agg(
         pl.len().alias("len"), (CAP_FACTOR * pl.col("quantity").max()).alias("cap")
@@ -227,6 +241,10 @@ def _fit(
         .join(stats, on="item")
         .with_columns(pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season"))
     )
+    fits = kept[1] if kept is not None else fit_groups(panel, base, period=period, n_jobs=n_jobs)
+    _FITS.clear()
+    if base.height <= FIT_CACHE_SERIES:
+        _FITS[fit_key] = (panel, fits)
     realised = realised_errors(panel, past, base.select("item", "protection"), errors)
     enough = realised.group_by("item").len().filter(pl.col("len") >= min_errors).select("item")
     base = base.with_columns(
@@ -234,9 +252,8 @@ def _fit(
     )
     longest = cast(int, base["protection"].max())
     raw, tested = fit_and_backtest(
-        panel, base, period=period, horizon=max(longest, horizon or 0), errors=errors,
-        n_jobs=n_jobs,
-    )  # fmt: skip
+        fits, base, period=period, horizon=max(longest, horizon or 0), errors=errors
+    )
     means = raw.join(base.select("item", "cap"), on="item").with_columns(
         pl.col("mean").clip(upper_bound=pl.col("cap"))
     )

@@ -154,20 +154,25 @@ def _levels(
     """Per policy, its order-up-to levels for a lead time (the expensive parts computed once)."""
     setting, key = data.setting, (data.setting.name, args.limit, args.demo_items)
     clock = time.perf_counter()
-    flex, timing = _cached(
-        args.cache,
-        ("flexchain", *key, tuple(args.lead), grid, args.history, _planning_code()),
-        lambda: flexchain_levels(data, args.lead, grid, history_limit=args.history),
+    path = _path(
+        args.cache, ("flexchain", *key, tuple(args.lead), grid, args.history, _planning_code())
     )
+    flex, timing = _cached(
+        path,
+        lambda: flexchain_levels(
+            data, args.lead, grid, history_limit=args.history,
+            checkpoint=path.with_suffix(".partial") if path else None,
+        ),
+    )  # fmt: skip
     for lead in args.lead:
         print(f"  flexchain decide, L={lead}: {timing[lead].summary()}")
     print(f"  flexchain decide, all lead times: {time.perf_counter() - clock:.0f} s")
     clock = time.perf_counter()
     horizon = max(args.lead) + 1
     forecasts = _cached(
-        args.cache, ("reference", *key, horizon, args.reference_refit, _bench_code()),
+        _path(args.cache, ("reference", *key, horizon, args.reference_refit, _bench_code())),
         lambda: reference_forecasts(data, horizon, args.reference_refit),
-    )  # fmt: skip
+    )
     print(f"  reference forecasts: {time.perf_counter() - clock:.0f} s")
     return {
         POLICIES[0]: lambda lead: static_levels(data, lead + 1, None),
@@ -243,16 +248,22 @@ def _digest(paths: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _cached(folder: Path | None, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """``compute()``, or what it returned for the same ``key`` before (with ``--cache``)."""
+def _path(folder: Path | None, key: tuple[Any, ...]) -> Path | None:
+    """Where ``--cache`` keeps a result for ``key`` (None: no cache)."""
     if folder is None:
+        return None
+    return folder / f"{key[0]}-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pickle"
+
+
+def _cached(path: Path | None, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it returned before (kept at ``path``)."""
+    if path is None:
         return compute()
-    path = folder / f"{key[0]}-{hashlib.sha256(repr(key).encode()).hexdigest()[:20]}.pickle"
     if path.exists():
         print(f"  (from the cache {path})")
         return pickle.loads(path.read_bytes())
     value = compute()
-    folder.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(value))
     return value
 

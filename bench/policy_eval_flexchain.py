@@ -11,11 +11,13 @@ service level between two grid points is interpolated linearly in ``z = Phi^-1(s
 
 from __future__ import annotations
 
+import pickle
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,8 @@ from policy_eval_data import Dataset
 from policy_eval_sim import z_of
 
 GRID = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
-"""Service levels ``decide`` is called at, at every review (0.5: no safety stock)."""
+"""Service levels ``decide`` is called at, at every review."""
+SAVE_EVERY = 6  # reviews between checkpoints
 
 
 @dataclass(frozen=True)
@@ -74,21 +77,29 @@ def flexchain_levels(
     grid: tuple[float, ...],
     *,
     history_limit: int | None = None,
+    checkpoint: Path | None = None,
 ) -> tuple[dict[int, GridLevels], dict[int, Timing]]:
     """``order_up_to`` at every review, lead time and grid level (module docstring).
 
     ``history_limit``: give ``decide`` only the last this many periods (as a planning run's
-    snapshot holds at most five years); None: everything known.
+    snapshot holds at most five years); None: everything known. ``checkpoint``: a file the
+    progress is saved to every ``SAVE_EVERY`` reviews and resumed from.
     """
     panel = data.panel
     index = pl.DataFrame({"item": data.items}).with_row_index("row")
     reviews = np.flatnonzero(data.evaluated.any(axis=0))
-    levels = {lead: np.full((len(grid), len(data.items), len(data.periods)), np.nan)
-              for lead in lead_times}  # fmt: skip
-    timing = {lead: Timing() for lead in lead_times}
-    past: dict[int, list[pl.DataFrame]] = {lead: [] for lead in lead_times}
+    state = _resume(checkpoint) or {
+        "done": 0,
+        "levels": {lead: np.full((len(grid), len(data.items), len(data.periods)), np.nan)
+                   for lead in lead_times},
+        "timing": {lead: Timing() for lead in lead_times},
+        "past": {lead: [] for lead in lead_times},
+    }  # fmt: skip
+    levels, timing, past = state["levels"], state["timing"], state["past"]
     began = time.perf_counter()
     for done, t in enumerate(reviews):
+        if done < state["done"]:
+            continue
         active = [data.items[i] for i in np.flatnonzero((data.first <= t) & (t < data.stop))]
         oldest = data.periods[max(t - history_limit, 0)] if history_limit else data.periods[0]
         history = panel.filter(
@@ -108,7 +119,21 @@ def flexchain_levels(
                 levels[lead][g, rows, t] = frame["order_up_to"].to_numpy()
             past[lead].append(forecasts)
         _progress(data, done + 1, len(reviews), began)
+        if checkpoint is not None and (done + 1) % SAVE_EVERY == 0:
+            state["done"] = done + 1
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            checkpoint.write_bytes(pickle.dumps(state))
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     return {lead: GridLevels(grid, levels[lead]) for lead in lead_times}, timing
+
+
+def _resume(checkpoint: Path | None) -> dict[str, Any] | None:
+    if checkpoint is None or not checkpoint.exists():
+        return None
+    state: dict[str, Any] = pickle.loads(checkpoint.read_bytes())
+    print(f"  (resuming after review {state['done']} from {checkpoint})", file=sys.stderr)
+    return state
 
 
 def _decide(

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     plan_service_target: Literal["fill", "cycle"] = "fill"
     """What the matrix's service levels mean: a fill rate (share of demand served from stock,
     the default) or a cycle service level (chance of no stockout in a review cycle)."""
+    plan_forecast_errors: int = Field(default=24, ge=1)
+    """How many realised forecast errors (the latest) size an item's safety stock."""
     plan_history_years: int = Field(default=5, ge=1)
     """Years of weekly demand history a run reads at most (52 weeks each; all there is when
     the history is shorter)."""

@@ -110,7 +110,7 @@ def _decisions(
             )
         decision = decide(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,
-            models=models, target=params.target,
+            models=models, target=params.target, errors=params.errors,
         )  # fmt: skip
         labels = {int(row["item"]): row for row in classes.iter_rows(named=True)}
         yield code, decision, labels

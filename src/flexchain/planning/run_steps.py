@@ -65,6 +65,8 @@ class PlanSettings(Protocol):
     def plan_holding_rate(self) -> float: ...
     @property
     def plan_service_target(self) -> str: ...
+    @property
+    def plan_forecast_errors(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class PlanParameters:
     target: str = "fill"
     """What the matrix's service levels mean: ``fill`` (fill rate) or ``cycle`` (cycle service
     level) — :func:`flexchain.planning.replenishment.decide`'s ``target``."""
+    errors: int = 24
+    """How many realised forecast errors (the latest) size safety stock (``decide``'s
+    ``errors``)."""
 
     @classmethod
     def from_settings(cls, settings: PlanSettings) -> PlanParameters:
@@ -90,6 +95,7 @@ class PlanParameters:
             order_cost=settings.plan_order_cost,
             holding_rate=settings.plan_holding_rate,
             target=settings.plan_service_target,
+            errors=settings.plan_forecast_errors,
         )
 
 

@@ -86,3 +86,13 @@ def test_a_run_sizes_safety_stock_from_its_earlier_forecasts_once_enough_have_ha
     assert item.level["error_source"] == "past_forecasts" and item.level["errors"] == 8
     assert item.level["rmse"] == pytest.approx(6.0) and item.level["bias"] == pytest.approx(6.0)
     assert item.level["protection"] == 2 and item.level["target"] == "fill"
+
+
+def test_the_target_and_the_number_of_errors_are_settings() -> None:
+    from flexchain.config import Settings
+
+    assert PlanParameters.from_settings(Settings()).target == "fill"
+    params = PlanParameters.from_settings(
+        Settings(plan_service_target="cycle", plan_forecast_errors=12)
+    )
+    assert params.target == "cycle" and params.errors == 12

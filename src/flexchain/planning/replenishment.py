@@ -5,7 +5,7 @@ any panel of one location. Per series it
 
 1. completes the history: a series starts at its first row; inside its span, up to the last
    period of the whole panel, a missing period is zero demand; only the last ``max_history``
-   periods count when it is given;
+   periods count, by default :data:`HISTORY_YEARS` (five) years of them, as in a planning run;
 2. classifies the pattern (Syntetos-Boylan, :func:`flexchain.planning.demand.classify`) and
    forecasts the periods after the last one with the pattern's default model (or the one
    ``models`` names) (:func:`flexchain.planning.forecast.forecast`); seasonal models only for
@@ -57,6 +57,7 @@ __all__ = [
     "CAP_FACTOR",
     "DEFAULT_ERRORS",
     "FIT_CACHE_SERIES",
+    "HISTORY_YEARS",
     "MIN_ERRORS",
     "SEASON",
     "TARGETS",
@@ -66,6 +67,9 @@ __all__ = [
 
 SEASON = {"1mo": 12, "1w": 52, "1q": 4, "1d": 7}
 """Periods per seasonal cycle, by period."""
+PER_YEAR = {"1mo": 12, "1w": 52, "1q": 4, "1d": 365}
+HISTORY_YEARS = 5
+"""History :func:`decide` reads at most by default (``max_history``), like a planning run."""
 DEFAULT_ERRORS = 24
 """Realised protection-interval errors that size safety stock (the latest ones)."""
 MIN_ERRORS = 6
@@ -151,10 +155,13 @@ def decide(
     item, instead of the scalars. ``horizon``: periods of ``Decision.forecasts`` (at least each
     item's protection interval). ``models``: ``item``, ``model`` — a statsforecast model name of
     :data:`flexchain.planning.forecast.FAMILIES` per item instead of its pattern's default.
-    ``n_jobs``: processes for statsforecast. Deterministic: the same inputs give the same
-    decision.
+    ``max_history``: periods of history read at most (None: :data:`HISTORY_YEARS` years of
+    them; a planning run passes its own setting). ``n_jobs``: processes for statsforecast.
+    Deterministic: the same inputs give the same decision.
     """
     _check(lead_time, review_period, service_level, period, target, errors, min_errors)
+    if max_history is None:
+        max_history = HISTORY_YEARS * PER_YEAR[period]
     key = _key(history, past_forecasts, terms, models, (
         period, lead_time, review_period, errors, min_errors, horizon, max_history,
     ))  # fmt: skip
@@ -226,7 +233,7 @@ def _fit(
     terms: pl.DataFrame | None,
     horizon: int | None,
     models: pl.DataFrame | None,
-    max_history: int | None,
+    max_history: int,
     n_jobs: int,
 ) -> _Fitted:
     fit_key = _key(history, None, None, models, (period, max_history))
@@ -309,7 +316,7 @@ def _offset(day: date, period: str, steps: int) -> date:
     return cast(date, pl.select(pl.lit(day).dt.offset_by(f"{steps}{period[1:]}")).item())
 
 
-def _complete(history: pl.DataFrame, period: str, max_history: int | None) -> pl.DataFrame:
+def _complete(history: pl.DataFrame, period: str, max_history: int) -> pl.DataFrame:
     """Every series from its first period to the panel's last, missing periods as zero."""
     missing = {"item", "period", "quantity"} - set(history.columns)
     if missing:
@@ -318,8 +325,7 @@ def _complete(history: pl.DataFrame, period: str, max_history: int | None) -> pl
         raise ValueError("history is empty: nothing to decide")
     summed = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
     last = cast(date, summed["period"].max())
-    if max_history is not None:
-        summed = summed.filter(pl.col("period") > _offset(last, period, -max_history))
+    summed = summed.filter(pl.col("period") > _offset(last, period, -max_history))
     first = cast(date, summed["period"].min())
     starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
     calendar = pl.DataFrame({"period": pl.date_range(first, last, interval=period, eager=True)})

@@ -111,6 +111,7 @@ def _decisions(
         decision = decide(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,
             models=models, target=params.target, errors=params.errors,
+            max_history=panel["period"].n_unique(),  # the snapshot holds the run's window
         )  # fmt: skip
         labels = {int(row["item"]): row for row in classes.iter_rows(named=True)}
         yield code, decision, labels

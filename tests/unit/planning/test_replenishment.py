@@ -208,10 +208,12 @@ def test_a_forecast_far_above_history_is_capped_and_reported(
     assert anomaly["value"] > 100 * 100
 
 
-def test_max_history_keeps_only_the_last_periods() -> None:
-    history = _seasonal(60)
+def test_max_history_keeps_only_the_last_periods_five_years_by_default() -> None:
+    history = _seasonal(80)
     recent = history.sort("period").tail(40)
     assert decide(history, max_history=40).levels.equals(decide(recent).levels)
+    five_years = history.sort("period").tail(60)
+    assert decide(history).levels.equals(decide(five_years, max_history=100).levels)
 
 
 def test_a_cycle_service_level_is_the_normal_quantile() -> None:

@@ -29,12 +29,13 @@ quantile ``k = Phi^-1(level)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["cycle_factor", "expected_shortage", "fill_rate_factor"]
+__all__ = ["cycle_factor", "expected_shortage", "fill_rate_factor", "shrunk_fill_rate_factor"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -97,3 +98,54 @@ def _pooled(ordered: Floats, above: Floats, targets: Floats) -> Floats:
     # below the smallest error every error is short: k = (sum - n t) / n
     beyond = (above[-1] - n * targets) / n
     return np.where(targets > loss[-1], beyond, inside)
+
+
+def shrunk_fill_rate_factor(
+    errors: Floats, pool: Floats | None, targets: Floats, *, prior: float
+) -> Floats:
+    """Per row, the ``k`` with ``w L_own(k) + (1 - w) L_pool(k) = target``: the row's own
+    standardised errors shrunk towards a pool (its class's), ``w = n / (n + prior)`` with ``n``
+    the row's errors. A row with few errors leans on its class; with many, on itself; and the
+    pool's tail keeps a high target reachable when the row's own errors are too few to show it.
+    ``pool``: a 1-d array of standardised errors, or None for standard normal errors (the
+    textbook loss function ``G``). Solved by bisection, vectorised over rows.
+    """
+    counts = (~np.isnan(errors)).sum(axis=1).astype(np.float64)
+    weight = counts / (counts + prior)
+    finite = np.where(np.isnan(errors), 0.0, errors)
+    pooled = _pool_loss(pool)
+    top = np.nanmax(errors, axis=1, initial=-np.inf)
+    ceiling = max(float(np.max(top, initial=0.0)), 0.0) + 10.0
+    low = np.full(targets.shape, -ceiling - float(np.max(targets, initial=0.0)))
+    high = np.full(targets.shape, ceiling)
+    for _ in range(60):
+        k = (low + high) / 2
+        own = np.where(
+            counts > 0,
+            np.maximum(finite - k[:, None], 0.0).sum(axis=1, where=~np.isnan(errors))
+            / np.maximum(counts, 1),
+            0.0,
+        )
+        loss = weight * own + (1 - weight) * pooled(k)
+        above = loss > targets  # k too low: more short than allowed
+        low = np.where(above, k, low)
+        high = np.where(above, high, k)
+    return (low + high) / 2
+
+
+def _pool_loss(pool: Floats | None) -> Callable[[Floats], Floats]:
+    """``k -> mean((z - k)^+)`` over the pool (exact, by sorted cumulative sums), or the
+    standard normal loss function without a pool."""
+    if pool is None or pool.size == 0:
+        from scipy.stats import norm
+
+        return lambda k: norm.pdf(k) - k * norm.sf(k)
+    ordered = np.sort(pool)
+    suffix = np.concatenate([np.cumsum(ordered[::-1])[::-1], [0.0]])  # sum of z[i:]
+    n = float(ordered.size)
+
+    def loss(k: Floats) -> Floats:
+        index = np.searchsorted(ordered, k, side="right")
+        return (suffix[index] - (n - index) * k) / n
+
+    return loss

@@ -45,7 +45,6 @@ import numpy as np
 import polars as pl
 
 from flexchain.planning import demand, fill_rate, forecast
-from flexchain.planning.policy.loss import inverse_standard_normal_loss
 from flexchain.planning.protection_errors import (
     Fitted,
     fit_and_backtest,
@@ -75,6 +74,10 @@ DEFAULT_ERRORS = 24
 MIN_ERRORS = 6
 """Fewer realised errors than this from ``past_forecasts``: the backtest gives them instead; fewer
 than this in all, the pooled errors of the item's pattern calibrate its safety factor."""
+MIN_POOL = 60
+"""Pooled errors a pattern needs to lend its shape to its items' safety factors."""
+POOL_PRIOR = 24.0
+"""An item's own errors weigh ``n / (n + POOL_PRIOR)`` against its pattern's pooled ones."""
 CAP_FACTOR = 3.0
 """A period's forecast above this many times the largest period seen is capped (an anomaly)."""
 TARGETS = ("fill", "cycle")
@@ -456,9 +459,11 @@ def _cycle_factors(frame: pl.DataFrame) -> np.ndarray:
 
 
 def _fill_factors(frame: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray:
-    """``k`` per item so the fill rate on its errors meets its service level: the item's own
-    standardised errors with ``min_errors`` of them (``errors`` column), else its pattern's
-    pooled ones, else the normal loss function."""
+    """``k`` per item so the fill rate on its errors meets its service level: on its own
+    standardised errors shrunk towards its pattern's pooled ones
+    (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`, weight ``n / (n + 24)``);
+    a pattern with fewer than :data:`MIN_POOL` pooled errors borrows every item's, and with
+    none at all the normal loss function stands in."""
     sigma = frame["sigma"].to_numpy()
     per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
     short = (1 - frame["service_level"].to_numpy()) * per_cycle
@@ -475,19 +480,18 @@ def _fill_factors(frame: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray:
     width = int(cast(int, z["j"].max())) + 1 if z.height else 1
     matrix = np.full((frame.height, width), np.nan)
     matrix[z["row"].to_numpy(), z["j"].to_numpy()] = z["z"].to_numpy()
-    k = np.full(frame.height, np.nan)
-    own = (frame["errors"].to_numpy() >= MIN_ERRORS) & (sigma > 0)
-    k[own] = fill_rate.fill_rate_factor(matrix[own], targets[own])
+    k = np.zeros(frame.height)
+    measured = frame["errors"].to_numpy() >= MIN_ERRORS
     patterns = frame["pattern"].to_numpy()
-    everyone = _finite(matrix[own])
-    for pattern in np.unique(patterns[~own]):
-        rows_of = ~own & (patterns == pattern)
-        pool = _finite(matrix[own & (patterns == pattern)])
-        pool = pool if pool.size >= MIN_ERRORS else everyone
-        if pool.size:
-            k[rows_of] = fill_rate.fill_rate_factor(pool[None, :], targets[rows_of])
-        else:
-            k[rows_of] = [inverse_standard_normal_loss(max(t, 1e-9)) for t in targets[rows_of]]
+    everyone = _finite(matrix[measured])
+    for pattern in np.unique(patterns):
+        rows_of = patterns == pattern
+        pool = _finite(matrix[measured & rows_of])
+        pool = pool if pool.size >= MIN_POOL else everyone
+        k[rows_of] = fill_rate.shrunk_fill_rate_factor(
+            matrix[rows_of], pool if pool.size >= MIN_POOL else None, targets[rows_of],
+            prior=POOL_PRIOR,
+        )  # fmt: skip
     return np.where((sigma > 0) & (per_cycle > 0), k, 0.0)
 
 

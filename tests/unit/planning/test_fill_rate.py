@@ -12,6 +12,7 @@ from flexchain.planning.fill_rate import (
     cycle_factor,
     expected_shortage,
     fill_rate_factor,
+    shrunk_fill_rate_factor,
 )
 from flexchain.planning.policy.loss import inverse_standard_normal_loss
 
@@ -68,3 +69,21 @@ def test_normal_errors_give_the_textbook_factor() -> None:
 def test_a_row_without_errors_has_no_factor() -> None:
     assert np.isnan(fill_rate_factor(np.array([[np.nan, np.nan]]), np.array([0.1]))[0])
     assert cycle_factor(0.95) == pytest.approx(1.6448536, rel=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(errors, st.floats(min_value=1e-3, max_value=2), st.floats(min_value=0.5, max_value=50))
+def test_a_shrunk_factor_meets_the_target_on_the_weighted_losses(
+    values: list[float], target: float, prior: float
+) -> None:
+    pool = np.random.default_rng(5).standard_normal(500) * 1.5 + 0.2
+    row = np.array([values])
+    (k,) = shrunk_fill_rate_factor(row, pool, np.array([target]), prior=prior)
+    weight = len(values) / (len(values) + prior)
+    loss = weight * expected_shortage(row[0], k) + (1 - weight) * expected_shortage(pool, k)
+    assert loss == pytest.approx(target, rel=1e-6, abs=1e-9)
+
+
+def test_without_own_errors_or_a_pool_the_factor_is_the_textbook_one() -> None:
+    (k,) = shrunk_fill_rate_factor(np.array([[np.nan]]), None, np.array([0.05]), prior=24)
+    assert k == pytest.approx(inverse_standard_normal_loss(0.05), abs=1e-9)

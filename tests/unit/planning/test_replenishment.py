@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from statistics import NormalDist
 from datetime import date
 
 import polars as pl
@@ -135,10 +136,16 @@ def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
     history = _seasonal()
     past = _constant_errors_past(history, 10.0)
     (level,) = decide(history, past_forecasts=past, service_level=0.95).levels.to_dicts()
-    # then the units short per review cycle, (20 - safety)^+, are 5 % of a month's demand
+    # then the units short per review cycle are 5 % of a month's demand: on its own errors
+    # (all 20, in sigma: 1) weighed 24 / (24 + 24) against its class's shape, here (one item,
+    # too few errors to pool) the normal loss function G
     assert level["target"] == "fill" and level["rmse"] == pytest.approx(20.0)
-    short = max(20.0 - level["safety_stock"], 0.0)
-    assert short == pytest.approx(0.05 * level["demand_per_period"], rel=1e-9)
+    k = level["safety_factor"]
+    own = max(1.0 - k, 0.0)
+    normal = NormalDist().pdf(k) - k * (1 - NormalDist().cdf(k))
+    short = (0.5 * own + 0.5 * normal) * 20.0
+    assert short == pytest.approx(0.05 * level["demand_per_period"], rel=1e-6)
+    assert level["safety_stock"] == pytest.approx(k * 20.0)
     # a higher target asks for more
     (higher,) = decide(history, past_forecasts=past, service_level=0.99).levels.to_dicts()
     assert level["safety_stock"] < higher["safety_stock"] <= 20.0 + 1e-9

@@ -60,6 +60,7 @@ POLICIES = ("static, never updated", "static, refreshed", "reference", "flexchai
 def main() -> None:
     args = _arguments()
     began = time.perf_counter()
+    print(f"flexchain {_commit()}, planning code {_planning_code()}")
     names = list(SETTINGS) if args.dataset == "all" else [args.dataset]
     modes = [lost for lost, on in ((True, args.lost_sales), (False, args.backorders)) if on] or [
         True,
@@ -112,8 +113,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--history",
         type=int,
-        help="periods of history given to decide at "
-        "most (a planning run: five years); default: everything known",
+        help="periods of history given to decide at most; default: everything known (decide "
+        "itself reads five years at most by default, as a planning run)",
     )
     parser.add_argument("--demo-items", type=int, default=300)
     parser.add_argument(
@@ -227,6 +228,24 @@ def _equal_row(
         *(relative(result[p], static, group, mask) for p in POLICIES[1:]),
         f"{level:.4f}" if flex.status[group] != -1 else f"> {level:.4f}",
     ]  # fmt: skip
+
+
+def _commit() -> str:
+    """The commit the planning code is at, and whether it has uncommitted changes."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src/flexchain/planning"],
+            cwd=root, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        return "(no git)"
+    return f"at {head}" + (" with uncommitted planning changes" if dirty else "")
 
 
 def _planning_code() -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from statistics import NormalDist
 from datetime import date
+from statistics import NormalDist
 
 import polars as pl
 import pytest

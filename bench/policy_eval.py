@@ -51,6 +51,7 @@ from policy_eval_report import (
     relative,
     render,
     static_cell,
+    versus,
 )
 from policy_eval_sim import Calibration, calibrate, service_of, simulate, z_of
 
@@ -226,7 +227,9 @@ def _equal_row(
     return [
         *label, name, str(int(mask.sum())), static_cell(static, group, mask),
         *(relative(result[p], static, group, mask) for p in POLICIES[1:]),
-        f"{level:.4f}" if flex.status[group] != -1 else f"> {level:.4f}",
+        versus(flex, result[POLICIES[2]], group, mask),
+        "" if not static.outcome.demand[mask].any()
+        else f"{level:.4f}" if flex.status[group] != -1 else f"> {level:.4f}",
     ]  # fmt: skip
 
 

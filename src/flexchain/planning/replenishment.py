@@ -9,7 +9,9 @@ any panel of one location. Per series it
 2. classifies the pattern (Syntetos-Boylan, :func:`flexchain.planning.demand.classify`) and
    forecasts the periods after the last one with the pattern's default model (or the one
    ``models`` names) (:func:`flexchain.planning.forecast.forecast`); seasonal models only for
-   series with at least three full cycles, non-seasonal otherwise;
+   series with at least three full cycles, non-seasonal otherwise; an AutoETS structure chosen at
+   an earlier decision and carried in ``past_forecasts`` is fitted again rather than searched for
+   until a year has passed (:mod:`flexchain.planning.model_specs`);
 3. caps every period's forecast at ``CAP_FACTOR`` times the largest period the series has seen,
    reporting each capped series in ``Decision.anomalies`` (``forecast_anomaly``);
 4. sums the per-period forecasts over the *protection interval* ``P = lead_time + review_period``
@@ -44,7 +46,8 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from flexchain.planning import demand, fill_rate, forecast
+from flexchain.planning import decide_inputs as inputs
+from flexchain.planning import fill_rate, model_specs
 from flexchain.planning.protection_errors import (
     Fitted,
     fit_and_backtest,
@@ -81,7 +84,6 @@ POOL_PRIOR = 24.0
 CAP_FACTOR = 3.0
 """A period's forecast above this many times the largest period seen is capped (an anomaly)."""
 TARGETS = ("fill", "cycle")
-_TERMS = {"lead_time": pl.Int64, "review_period": pl.Int64, "lead_time_sd": pl.Float64}
 _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
@@ -93,7 +95,7 @@ FIT_CACHE_SERIES = 20_000
 """Decisions (for another service level) and the fitted models of the last call (for another
 lead time or review period on the same history) are kept only for panels up to this many
 series: a planning run of 100,000 items would hold gigabytes for nothing."""
-_FITS: dict[str, tuple[pl.DataFrame, list[Fitted]]] = {}
+_FITS: dict[str, tuple[pl.DataFrame, str, list[Fitted]]] = {}
 
 
 @dataclass(frozen=True)
@@ -239,22 +241,22 @@ def _fit(
     max_history: int,
     n_jobs: int,
 ) -> _Fitted:
-    fit_key = _key(history, None, None, models, (period, max_history))
-    kept = _FITS.get(fit_key)
-    panel = kept[0] if kept is not None else _complete(history, period, max_history)
-    cycle = SEASON[period]
-    stats = panel.group_by("item").agg(
-        pl.len().alias("len"), (CAP_FACTOR * pl.col("quantity").max()).alias("cap")
-    )
-    base = (
-        _with_models(_with_terms(_classes(panel), terms, lead_time, review_period), models)
-        .join(stats, on="item")
-        .with_columns(pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season"))
-    )
-    fits = kept[1] if kept is not None else fit_groups(panel, base, period=period, n_jobs=n_jobs)
+    history_key = _key(history, None, None, models, (period, max_history))
+    kept = _FITS.get(history_key)
+    panel = kept[0] if kept is not None else inputs.complete(history, period, max_history)
+    origin = inputs.offset(cast(date, panel["period"].max()), period, 1)
+    base = model_specs.carried(
+        past, _base(panel, terms, lead_time, review_period, models, period), origin,
+        PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
+    )  # fmt: skip
+    specs_key = _key(base.select("item", "model", "season", "spec"), None, None, None, ())
+    if kept is not None and kept[1] == specs_key:
+        fits = kept[2]
+    else:
+        fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
     _FITS.clear()
     if base.height <= FIT_CACHE_SERIES:
-        _FITS[fit_key] = (panel, fits)
+        _FITS[history_key] = (panel, specs_key, fits)
     realised = realised_errors(panel, past, base.select("item", "protection"), errors)
     enough = realised.group_by("item").len().filter(pl.col("len") >= min_errors).select("item")
     base = base.with_columns(
@@ -288,88 +290,34 @@ def _fit(
     base = base.join(sources, on="item", how="left").with_columns(
         pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
     )
-    origin = _offset(cast(date, panel["period"].max()), period, 1)
+    found = {uid: spec for fit in fits for uid, spec in fit.specs.items()}
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
-    )
+    ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")
     return _Fitted(base, used.select("item", "error"), forecasts, _forecast_anomalies(raw, base))
 
 
-def _with_models(classes: pl.DataFrame, models: pl.DataFrame | None) -> pl.DataFrame:
-    """``classes`` with each item's ``model``: ``models``' where it names one, else the default
-    model of its pattern's family."""
-    default = (
-        pl.col("pattern")
-        .replace_strict(forecast.FAMILY_OF_PATTERN)
-        .replace_strict(forecast.DEFAULT_MODEL)
-    )
-    if models is None:
-        return classes.with_columns(default.alias("model"))
-    for name in models["model"].unique():
-        forecast._model(str(name), 1)  # refuses an unknown model by name
-    chosen = models.select("item", pl.col("model").alias("chosen"))
-    return (
-        classes.join(chosen, on="item", how="left")
-        .with_columns(pl.coalesce("chosen", default).alias("model"))
-        .drop("chosen")
-    )
-
-
-def _offset(day: date, period: str, steps: int) -> date:
-    return cast(date, pl.select(pl.lit(day).dt.offset_by(f"{steps}{period[1:]}")).item())
-
-
-def _complete(history: pl.DataFrame, period: str, max_history: int) -> pl.DataFrame:
-    """Every series from its first period to the panel's last, missing periods as zero."""
-    missing = {"item", "period", "quantity"} - set(history.columns)
-    if missing:
-        raise ValueError(f"history needs the columns item, period, quantity; missing {missing}")
-    if history.is_empty():
-        raise ValueError("history is empty: nothing to decide")
-    summed = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
-    last = cast(date, summed["period"].max())
-    summed = summed.filter(pl.col("period") > _offset(last, period, -max_history))
-    first = cast(date, summed["period"].min())
-    starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
-    calendar = pl.DataFrame({"period": pl.date_range(first, last, interval=period, eager=True)})
-    return (
-        starts.join(calendar, how="cross")
-        .filter(pl.col("period") >= pl.col("start"))
-        .join(summed, on=["item", "period"], how="left")
-        .select("item", "period", pl.col("quantity").fill_null(0.0))
-        .sort("item", "period")
-    )
-
-
-def _classes(panel: pl.DataFrame) -> pl.DataFrame:
-    """``item``, ``pattern`` (Syntetos-Boylan) of every series."""
-    located = panel.with_columns(pl.lit(0).alias("location"))
-    values = panel.select("item").unique().with_columns(pl.lit(1.0).alias("unit_value"))
-    return demand.classify(located, values).select("item", "pattern")
-
-
-def _with_terms(
-    classes: pl.DataFrame, terms: pl.DataFrame | None, lead_time: int, review_period: int
+def _base(
+    panel: pl.DataFrame,
+    terms: pl.DataFrame | None,
+    lead_time: int,
+    review_period: int,
+    models: pl.DataFrame | None,
+    period: str,
 ) -> pl.DataFrame:
-    """``classes`` with each item's ``lead_time``, ``review_period``, ``lead_time_sd`` and
-    ``protection`` (``terms`` where it gives them, else the scalars)."""
-    defaults = {"lead_time": lead_time, "review_period": review_period, "lead_time_sd": 0.0}
-    given = [c for c in _TERMS if terms is not None and c in terms.columns]
-    frame = classes
-    if terms is not None and given:
-        frame = frame.join(
-            terms.select("item", *[pl.col(c).cast(_TERMS[c]) for c in given]), on="item",
-            how="left",
-        )  # fmt: skip
-    frame = frame.with_columns(
-        pl.col(c).fill_null(defaults[c]) if c in given else pl.lit(defaults[c], _TERMS[c]).alias(c)
-        for c in _TERMS
+    """Per item: pattern, model, terms, ``len`` (periods of history), ``cap`` and ``season``
+    (seasonal models only with three full cycles)."""
+    cycle = SEASON[period]
+    stats = panel.group_by("item").agg(
+        pl.len().alias("len"), (CAP_FACTOR * pl.col("quantity").max()).alias("cap")
     )
-    if frame.filter((pl.col("lead_time") < 0) | (pl.col("review_period") < 1)).height:
-        raise ValueError("terms: lead_time must be >= 0 and review_period >= 1 for every item")
-    if frame.filter(pl.col("lead_time_sd") < 0).height:
-        raise ValueError("terms: lead_time_sd must be >= 0")
-    return frame.with_columns((pl.col("lead_time") + pl.col("review_period")).alias("protection"))
+    return (
+        inputs.with_models(
+            inputs.with_terms(inputs.classes(panel), terms, lead_time, review_period), models
+        )
+        .join(stats, on="item")
+        .with_columns(pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season"))
+    )
 
 
 def _service_levels(base: pl.DataFrame, terms: pl.DataFrame | None, level: float) -> pl.DataFrame:

@@ -100,7 +100,7 @@ def test_a_decision_is_deterministic_and_passes_its_forecasts_back() -> None:
     first, again = decide(history), decide(history)
     assert isinstance(first, Decision)
     assert first.levels.equals(again.levels) and first.forecasts.equals(again.forecasts)
-    assert first.forecasts.columns == ["item", "origin", "period", "forecast"]
+    assert first.forecasts.columns == ["item", "origin", "period", "forecast", "spec", "selected"]
     assert set(first.forecasts["origin"]) == {_month(40)}
 
 

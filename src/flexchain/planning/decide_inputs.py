@@ -1,0 +1,94 @@
+"""The inputs of :func:`flexchain.planning.replenishment.decide`, made ready: the completed
+history panel, each series' demand pattern, its terms (lead time, review period, their sum the
+protection interval) and its model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+
+import polars as pl
+
+from flexchain.planning import demand, forecast
+
+__all__ = ["TERMS", "classes", "complete", "offset", "with_models", "with_terms"]
+
+TERMS = {"lead_time": pl.Int64, "review_period": pl.Int64, "lead_time_sd": pl.Float64}
+"""Per-item terms ``decide`` reads from its ``terms`` frame, with their types."""
+
+
+def with_models(classes: pl.DataFrame, models: pl.DataFrame | None) -> pl.DataFrame:
+    """``classes`` with each item's ``model``: ``models``' where it names one, else the default
+    model of its pattern's family."""
+    default = (
+        pl.col("pattern")
+        .replace_strict(forecast.FAMILY_OF_PATTERN)
+        .replace_strict(forecast.DEFAULT_MODEL)
+    )
+    if models is None:
+        return classes.with_columns(default.alias("model"))
+    for name in models["model"].unique():
+        forecast._model(str(name), 1)  # refuses an unknown model by name
+    chosen = models.select("item", pl.col("model").alias("chosen"))
+    return (
+        classes.join(chosen, on="item", how="left")
+        .with_columns(pl.coalesce("chosen", default).alias("model"))
+        .drop("chosen")
+    )
+
+
+def offset(day: date, period: str, steps: int) -> date:
+    return cast(date, pl.select(pl.lit(day).dt.offset_by(f"{steps}{period[1:]}")).item())
+
+
+def complete(history: pl.DataFrame, period: str, max_history: int) -> pl.DataFrame:
+    """Every series from its first period to the panel's last, missing periods as zero."""
+    missing = {"item", "period", "quantity"} - set(history.columns)
+    if missing:
+        raise ValueError(f"history needs the columns item, period, quantity; missing {missing}")
+    if history.is_empty():
+        raise ValueError("history is empty: nothing to decide")
+    summed = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
+    last = cast(date, summed["period"].max())
+    summed = summed.filter(pl.col("period") > offset(last, period, -max_history))
+    first = cast(date, summed["period"].min())
+    starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
+    calendar = pl.DataFrame({"period": pl.date_range(first, last, interval=period, eager=True)})
+    return (
+        starts.join(calendar, how="cross")
+        .filter(pl.col("period") >= pl.col("start"))
+        .join(summed, on=["item", "period"], how="left")
+        .select("item", "period", pl.col("quantity").fill_null(0.0))
+        .sort("item", "period")
+    )
+
+
+def classes(panel: pl.DataFrame) -> pl.DataFrame:
+    """``item``, ``pattern`` (Syntetos-Boylan) of every series."""
+    located = panel.with_columns(pl.lit(0).alias("location"))
+    values = panel.select("item").unique().with_columns(pl.lit(1.0).alias("unit_value"))
+    return demand.classify(located, values).select("item", "pattern")
+
+
+def with_terms(
+    classes: pl.DataFrame, terms: pl.DataFrame | None, lead_time: int, review_period: int
+) -> pl.DataFrame:
+    """``classes`` with each item's ``lead_time``, ``review_period``, ``lead_time_sd`` and
+    ``protection`` (``terms`` where it gives them, else the scalars)."""
+    defaults = {"lead_time": lead_time, "review_period": review_period, "lead_time_sd": 0.0}
+    given = [c for c in TERMS if terms is not None and c in terms.columns]
+    frame = classes
+    if terms is not None and given:
+        frame = frame.join(
+            terms.select("item", *[pl.col(c).cast(TERMS[c]) for c in given]), on="item",
+            how="left",
+        )  # fmt: skip
+    frame = frame.with_columns(
+        pl.col(c).fill_null(defaults[c]) if c in given else pl.lit(defaults[c], TERMS[c]).alias(c)
+        for c in TERMS
+    )
+    if frame.filter((pl.col("lead_time") < 0) | (pl.col("review_period") < 1)).height:
+        raise ValueError("terms: lead_time must be >= 0 and review_period >= 1 for every item")
+    if frame.filter(pl.col("lead_time_sd") < 0).height:
+        raise ValueError("terms: lead_time_sd must be >= 0")
+    return frame.with_columns((pl.col("lead_time") + pl.col("review_period")).alias("protection"))

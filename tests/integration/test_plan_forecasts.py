@@ -111,6 +111,35 @@ def test_the_next_weeks_run_reads_the_first_runs_forecasts_as_past_forecasts(
     ]
 
 
+def test_the_next_run_fits_the_autoets_structure_the_last_run_chose(
+    company: Engine, make_uow: Uow
+) -> None:
+    # given a run in week W0 that searched AutoETS's structures for the tee at both locations
+    planning.run_plan(company, now=NOW, horizon=8)
+    f = PlanForecastRow
+    with UnitOfWork(company, write=False) as uow:
+        first = uow.session.execute(select(f.location, f.spec, f.selected).order_by(f.location))
+        chosen = first.all()
+    assert [(at, when) for at, _, when in chosen] == [("", W0), ("WH2", W0)]
+    assert all(spec and spec.endswith("/1") for _, spec, _ in chosen)  # 14 weeks: no season
+    # when next week's run loads its snapshot and runs
+    _demand(make_uow, [("WH", W0, 9), ("WH2", W0, 2)])
+    snap = SqlPlanStore(company).load_snapshot(today=W1, horizon=8, now=NOW + timedelta(weeks=1))
+    tee = _tee_id(company)
+    assert snap.model_specs.sort("location").rows() == [
+        (tee, at, spec, W0) for at, spec, _ in chosen
+    ]
+    summary = planning.run_plan(company, now=NOW + timedelta(weeks=1), horizon=8)
+    # then it fitted the same structures, still searched for in W0
+    with UnitOfWork(company, write=False) as uow:
+        second = uow.session.execute(
+            select(f.location, f.spec, f.selected)
+            .where(f.run_id == summary.run_id)
+            .order_by(f.location)
+        ).all()
+    assert [tuple(row) for row in second] == [tuple(row) for row in chosen]
+
+
 def test_plan_accuracy_measures_the_first_run_against_the_week_that_followed(
     company: Engine, make_uow: Uow
 ) -> None:

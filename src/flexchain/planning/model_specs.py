@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["RESELECT_YEARS", "SPEC_SCHEMA", "carried", "chosen", "spec_columns"]
+__all__ = ["RESELECT_YEARS", "SPEC_SCHEMA", "carried", "chosen", "latest", "spec_columns"]
 
 RESELECT_YEARS = 1
 """A structure is searched again this many years after it was chosen."""
@@ -27,28 +27,42 @@ SPEC_SCHEMA = {"spec": pl.String, "selected": pl.Date}
 """The columns ``Decision.forecasts`` carries a series' structure in (null for other models)."""
 
 
-def carried(
-    past: pl.DataFrame | None, base: pl.DataFrame, origin: date, cadence: int, period: str
-) -> pl.DataFrame:
-    """``base`` with ``spec`` and ``selected``: the structure its AutoETS series chose at the
-    latest past decision that carries one, where it was chosen fewer than ``cadence`` periods
-    before ``origin`` and for the season the series has now; null (search) otherwise."""
-    frame = base.with_columns(pl.lit(None, pl.String).alias("spec"))
-    frame = frame.with_columns(pl.lit(None, pl.Date).alias("selected"))
+def latest(past: pl.DataFrame | None) -> pl.DataFrame | None:
+    """``item``, ``spec``, ``selected``: the structure of each item's latest past forecast that
+    carries one (None: ``past`` carries none)."""
     if past is None or not set(SPEC_SCHEMA) <= set(past.columns):
-        return frame
-    latest = (
+        return None
+    return (
         past.filter(pl.col("spec").is_not_null())
         .sort("origin")
         .group_by("item")
-        .agg(pl.col("spec").last().alias("was"), pl.col("selected").last().alias("when"))
+        .agg(pl.col("spec").last(), pl.col("selected").last())
+    )
+
+
+def carried(
+    structures: pl.DataFrame | None, base: pl.DataFrame, origin: date, cadence: int, period: str
+) -> pl.DataFrame:
+    """``base`` with ``spec`` (components) and ``selected``: the structure ``structures``
+    (``item``, ``spec`` as ``components/season``, ``selected``) gives an AutoETS series, where it
+    was chosen fewer than ``cadence`` periods before ``origin`` and for the season the series
+    has now; null (search) otherwise."""
+    frame = base.with_columns(
+        pl.lit(None, pl.String).alias("spec"), pl.lit(None, pl.Date).alias("selected")
+    )
+    if structures is None or structures.is_empty():
+        return frame
+    given = structures.select(
+        pl.col("item").cast(base["item"].dtype),
+        pl.col("spec").alias("was"),
+        pl.col("selected").alias("when"),
     )
     due = pl.col("when").dt.offset_by(f"{cadence}{period[1:]}") <= origin
     season = pl.col("was").str.split("/").list.get(1).cast(pl.Int64)
     keep = (pl.col("model") == "AutoETS") & (season == pl.col("season")) & due.not_()
     return (
         frame.drop("spec", "selected")
-        .join(latest, on="item", how="left")
+        .join(given, on="item", how="left")
         .with_columns(
             pl.when(keep).then(pl.col("was").str.split("/").list.get(0)).alias("spec"),
             pl.when(keep).then(pl.col("when")).alias("selected"),

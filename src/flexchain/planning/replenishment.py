@@ -150,6 +150,7 @@ def decide(
     models: pl.DataFrame | None = None,
     max_history: int | None = None,
     n_jobs: int = 1,
+    structures: pl.DataFrame | None = None,
 ) -> Decision:
     """The order-up-to level of every series of ``history`` (module docstring).
 
@@ -162,19 +163,24 @@ def decide(
     :data:`flexchain.planning.forecast.FAMILIES` per item instead of its pattern's default.
     ``max_history``: periods of history read at most (None: :data:`HISTORY_YEARS` years of
     them; a planning run passes its own setting). ``n_jobs``: processes for statsforecast.
+    ``structures``: ``item``, ``spec``, ``selected`` — the AutoETS structures to carry (as
+    ``Decision.forecasts`` gives them) when ``past_forecasts`` does not carry them itself (a
+    planning run reads them apart: a column on millions of past forecast rows would cost memory).
     Deterministic: the same inputs give the same decision.
     """
     _check(lead_time, review_period, service_level, period, target, errors, min_errors)
     if max_history is None:
         max_history = HISTORY_YEARS * PER_YEAR[period]
-    key = _key(history, past_forecasts, terms, models, (
+    # the fit does not depend on the service levels: another one reuses it
+    fit_terms = terms.drop("service_level", strict=False) if terms is not None else None
+    key = _key((history, past_forecasts, fit_terms, models, structures), (
         period, lead_time, review_period, errors, min_errors, horizon, max_history,
     ))  # fmt: skip
     fitted = _CACHE.get(key)
     if fitted is None:
         fitted = _fit(
             history, period, lead_time, review_period, past_forecasts, errors, min_errors,
-            terms, horizon, models, max_history, n_jobs,
+            terms, horizon, models, max_history, n_jobs, structures,
         )  # fmt: skip
         if fitted.base.height <= FIT_CACHE_SERIES:
             _CACHE[key] = fitted
@@ -207,18 +213,10 @@ def _check(
         raise ValueError("errors and min_errors must be at least 1")
 
 
-def _key(
-    history: pl.DataFrame,
-    past: pl.DataFrame | None,
-    terms: pl.DataFrame | None,
-    models: pl.DataFrame | None,
-    settings: tuple[object, ...],
-) -> str:
-    """The content of the inputs the fit depends on, as a digest (service levels excluded)."""
+def _key(frames: tuple[pl.DataFrame | None, ...], settings: tuple[object, ...] = ()) -> str:
+    """The content of ``frames`` and ``settings``, as a digest."""
     digest = hashlib.blake2b(repr(settings).encode(), digest_size=20)
-    if terms is not None:
-        terms = terms.drop("service_level", strict=False)
-    for frame in (history, past, terms, models):
+    for frame in frames:
         if frame is None:
             digest.update(b"none")
             continue
@@ -240,16 +238,18 @@ def _fit(
     models: pl.DataFrame | None,
     max_history: int,
     n_jobs: int,
+    structures: pl.DataFrame | None,
 ) -> _Fitted:
-    history_key = _key(history, None, None, models, (period, max_history))
+    history_key = _key((history, models), (period, max_history))
     kept = _FITS.get(history_key)
     panel = kept[0] if kept is not None else inputs.complete(history, period, max_history)
     origin = inputs.offset(cast(date, panel["period"].max()), period, 1)
     base = model_specs.carried(
-        past, _base(panel, terms, lead_time, review_period, models, period), origin,
-        PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
+        structures if structures is not None else model_specs.latest(past),
+        _base(panel, terms, lead_time, review_period, models, period),
+        origin, PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
     )  # fmt: skip
-    specs_key = _key(base.select("item", "model", "season", "spec"), None, None, None, ())
+    specs_key = _key((base.select("item", "model", "season", "spec"),))
     if kept is not None and kept[1] == specs_key:
         fits = kept[2]
     else:

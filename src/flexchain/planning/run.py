@@ -172,6 +172,14 @@ class Snapshot:
     ``forecast`` (the weekly mean). Per origin week only its latest complete run, origins in the
     60 weeks before :attr:`period_start` (this week's excluded), periods before
     :attr:`period_start` only (those whose demand has happened)."""
+    model_specs: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"item": pl.Int64, "location": pl.String, "spec": pl.String, "selected": pl.Date}
+        )
+    )
+    """The AutoETS structures the latest earlier run fitted (``item``, ``location``, ``spec``,
+    ``selected``): this run fits them again instead of searching, for a year
+    (:mod:`flexchain.planning.model_specs`)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
 

@@ -5,7 +5,9 @@ Per buffer location (the home location ``""`` and each other stocking location) 
 call gets the whole weekly panel the classify step made, with each item's terms: lead time in
 whole weeks (``ceil(lead days / 7)``, as MRP offsets orders) and its spread, the review period and
 service level of its ABC-XYZ cell (:class:`flexchain.planning.dynamic.PolicyMatrix`), the run's
-horizon, the forecasts of earlier runs at that location (:attr:`Snapshot.past_forecasts`), and,
+horizon, the forecasts of earlier runs at that location (:attr:`Snapshot.past_forecasts`) and the
+AutoETS structures the last run fitted (:attr:`Snapshot.model_specs`, fitted again rather than
+searched for, :mod:`flexchain.planning.model_specs`), and,
 after a backtest (``plan --backtest``), the model chosen per series. What comes back is each
 item's weekly forecast over the horizon (what MRP nets) and its decision: the time-phased
 protection demand, the safety stock from realised errors and the order-up-to level, which the
@@ -69,8 +71,11 @@ def forecast_buffers(
     accuracy = accuracy_of_choice(choice)
     result: dict[Key, ItemForecast] = {}
     for location, decision, labels in _decisions(snap, classified, params, choice):
-        weekly = decision.forecasts.group_by("item", maintain_order=True).agg("forecast")
-        means = dict(weekly.iter_rows())
+        weekly = decision.forecasts.group_by("item", maintain_order=True).agg(
+            "forecast", pl.col("spec").first(), pl.col("selected").first()
+        )
+        means = {row[0]: row[1] for row in weekly.iter_rows()}
+        specs = {row[0]: (row[2], row[3]) for row in weekly.iter_rows() if row[2] is not None}
         anomalies = _anomalies(decision)
         for level in decision.levels.iter_rows(named=True):
             key = (int(level["item"]), location)
@@ -85,6 +90,7 @@ def forecast_buffers(
                 accuracy.get(key, {}),
                 {name: level[name] for name in _LEVEL_FIELDS},
                 anomalies.get(level["item"], ()),
+                specs.get(level["item"]),
             )
     return result
 
@@ -108,10 +114,12 @@ def _decisions(
             here = past.filter(pl.col("location") == code).select(
                 "item", "origin", "period", "forecast"
             )
+        structures = snap.model_specs.filter(pl.col("location") == code).drop("location")
         decision = decide(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,
             models=models, target=params.target, errors=params.errors,
             max_history=panel["period"].n_unique(),  # the snapshot holds the run's window
+            structures=structures,
         )  # fmt: skip
         labels = {int(row["item"]): row for row in classes.iter_rows(named=True)}
         yield code, decision, labels

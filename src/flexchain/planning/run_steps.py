@@ -116,6 +116,8 @@ class ItemForecast:
     safety stock, order-up-to level and the numbers behind them); empty: none was decided."""
     anomalies: tuple[str, ...] = ()
     """What was capped in its forecast (``forecast_anomaly``)."""
+    spec: tuple[str, date] | None = None
+    """AutoETS: the structure fitted and when it was searched for (``model_specs``)."""
 
     @property
     def mean(self) -> Decimal:

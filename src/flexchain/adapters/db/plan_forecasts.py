@@ -27,6 +27,7 @@ from flexchain.planning.run import PlanResult, PlanRunStatus, Snapshot
 __all__ = [
     "PAST_FORECAST_WEEKS",
     "REVIEW_LAGS",
+    "carried_specs",
     "forecast_rows",
     "past_forecasts",
     "write_forecasts",
@@ -59,6 +60,8 @@ def forecast_rows(run_id: int, result: PlanResult) -> list[dict[str, Any]]:
             "origin": origin,
             "model": forecast.model,
             "weekly": ",".join(map(str, forecast.weekly)),
+            "spec": forecast.spec[0] if forecast.spec else None,
+            "selected": forecast.spec[1] if forecast.spec else None,
         }
         for (item, location), forecast in buffers
     ]
@@ -120,6 +123,27 @@ def past_forecasts(
     if not frames:
         return empty
     return pl.concat(frames)  # by origin; sorting 100 million rows would cost more than it helps
+
+
+def carried_specs(session: Session, period_start: date) -> pl.DataFrame:
+    """The AutoETS structures of the latest complete run before ``period_start``
+    (:attr:`flexchain.planning.run.Snapshot.model_specs`): ``item``, ``location``, ``spec``,
+    ``selected``, for the buffers that carry one."""
+    latest = (
+        select(func.max(PlanRunRow.id))
+        .join(_TABLE, _TABLE.c.run_id == PlanRunRow.id)
+        .where(
+            PlanRunRow.status == PlanRunStatus.COMPLETE.value,
+            PlanRunRow.period_start < period_start,
+        )
+        .scalar_subquery()
+    )
+    column = _TABLE.c
+    query = select(column.item_id, column.location, column.spec, column.selected).where(
+        column.run_id == latest, column.spec.is_not(None)
+    )
+    empty = Snapshot(period_start, 0).model_specs
+    return pl.DataFrame(session.execute(query).all(), schema=empty.schema, orient="row")
 
 
 def _long(

@@ -274,6 +274,7 @@ def _demand_history(session: Session, snap: Snapshot, weeks: int) -> None:
     }
     weeks = DEFAULT_ERRORS + max(lags.values(), default=plan_forecasts.REVIEW_LAGS)
     snap.past_forecasts = plan_forecasts.past_forecasts(session, start, weeks=weeks, lags=lags)
+    snap.model_specs = plan_forecasts.carried_specs(session, start)
 
 
 def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:

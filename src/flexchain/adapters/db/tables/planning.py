@@ -124,3 +124,7 @@ class PlanForecastRow(Base):
     model: Mapped[str] = mapped_column(String(32))
     weekly: Mapped[str] = mapped_column(Text)
     """The weekly means from ``origin`` on, as comma-separated decimals (``"6.5,7,7.25"``)."""
+    spec: Mapped[str | None] = mapped_column(String(16), default=None)
+    """AutoETS: the structure fitted (``MAMD/52``), which the next run fits again; else null."""
+    selected: Mapped[date | None] = mapped_column(Date, default=None)
+    """When ``spec`` was searched for (that run's origin)."""

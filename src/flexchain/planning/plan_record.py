@@ -8,6 +8,7 @@ writes the records with the plan (table ``plan_items``)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -106,9 +107,11 @@ def _buffers(result: PlanResult) -> list[tuple[int, str]]:
     return sorted(home + [key for key in away if key[1] and key[0] in snap.items])
 
 
-def item_records(result: PlanResult) -> list[ItemRecord]:
+def item_records(result: PlanResult) -> Iterator[ItemRecord]:
     """One record per item of the snapshot (its home location) and per other location it has
-    stock, receipts, firm demand or a forecast at, in item and location order."""
+    stock, receipts, firm demand or a forecast at, in item and location order; one at a time,
+    so the store can write them in chunks (a run of 100,000 items would hold gigabytes of
+    explanations at once)."""
     snap = result.snapshot
     history = _history(result)
     receipts: dict[tuple[int, str], list[list[Any]]] = {}
@@ -117,7 +120,6 @@ def item_records(result: PlanResult) -> list[ItemRecord]:
         week = snap.period_start + timedelta(weeks=period)
         key = (item_id, location)
         receipts.setdefault(key, []).append([source, period, str(week), str(quantity)])
-    records = []
     zero = (Decimal(0), Decimal(0))
     for key in _buffers(result):
         item_id, location = key
@@ -157,20 +159,17 @@ def item_records(result: PlanResult) -> list[ItemRecord]:
         if not location and item.sku in result.mrp.option_shift:
             extra, because = result.mrp.option_shift[item.sku]
             explanation["option_shift"] = {"extra_safety_stock": extra, "because": because}
-        records.append(
-            ItemRecord(
-                item_id,
-                location,
-                forecast.model if forecast else None,
-                accuracy.get("default_model"),
-                _figure(accuracy, "mase"),
-                _figure(accuracy, "wape"),
-                _figure(accuracy, "bias"),
-                policy.safety_stock if policy else Decimal(0),
-                policy.reorder_point if policy else Decimal(0),
-                policy.order_quantity if policy else Decimal(0),
-                policy.days_of_cover if policy else None,
-                _plain(explanation),
-            )
+        yield ItemRecord(
+            item_id,
+            location,
+            forecast.model if forecast else None,
+            accuracy.get("default_model"),
+            _figure(accuracy, "mase"),
+            _figure(accuracy, "wape"),
+            _figure(accuracy, "bias"),
+            policy.safety_stock if policy else Decimal(0),
+            policy.reorder_point if policy else Decimal(0),
+            policy.order_quantity if policy else Decimal(0),
+            policy.days_of_cover if policy else None,
+            _plain(explanation),
         )
-    return records

@@ -12,8 +12,9 @@ own week (it is now that week's latest complete run) and those of origins more t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from itertools import islice
 from typing import Any, cast
 
 import polars as pl
@@ -29,6 +30,7 @@ __all__ = [
     "REVIEW_LAGS",
     "carried_specs",
     "forecast_rows",
+    "insert_chunks",
     "past_forecasts",
     "write_forecasts",
 ]
@@ -43,16 +45,28 @@ deleted. Enough for 24 realised errors over a protection interval of half a year
 year of ``plan accuracy``."""
 
 _TABLE = cast(Table, PlanForecastRow.__table__)
+CHUNK = 5_000
+"""Rows per insert statement when a run writes its plan."""
 
 
-def forecast_rows(run_id: int, result: PlanResult) -> list[dict[str, Any]]:
+def insert_chunks(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert ``rows`` into ``table`` :data:`CHUNK` at a time (rows made lazily are never all in
+    memory at once); returns how many."""
+    count, rows = 0, iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        session.execute(insert(table), chunk)
+        count += len(chunk)
+    return count
+
+
+def forecast_rows(run_id: int, result: PlanResult) -> Iterator[dict[str, Any]]:
     """One row per buffer of ``result`` (home forecasts at ``""``, the others at their code)."""
     origin = result.snapshot.period_start
     buffers = [
         *(((item, ""), forecast) for item, forecast in result.forecasts.items()),
         *result.located.forecasts.items(),
     ]
-    return [
+    return (
         {
             "run_id": run_id,
             "item_id": item,
@@ -64,7 +78,7 @@ def forecast_rows(run_id: int, result: PlanResult) -> list[dict[str, Any]]:
             "selected": forecast.spec[1] if forecast.spec else None,
         }
         for (item, location), forecast in buffers
-    ]
+    )
 
 
 def write_forecasts(session: Session, run_id: int, result: PlanResult) -> int:
@@ -82,10 +96,7 @@ def write_forecasts(session: Session, run_id: int, result: PlanResult) -> int:
             )
         )
     )
-    rows = forecast_rows(run_id, result)
-    if rows:
-        session.execute(insert(_TABLE), rows)
-    return len(rows)
+    return insert_chunks(session, _TABLE, forecast_rows(run_id, result))
 
 
 def past_forecasts(

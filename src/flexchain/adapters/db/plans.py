@@ -14,12 +14,13 @@ from functools import partial
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Engine, Table, func, insert, select
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db import demand as demand_store
 from flexchain.adapters.db import plan_forecasts
 from flexchain.adapters.db import signals as signals_store
+from flexchain.adapters.db.plan_forecasts import insert_chunks
 from flexchain.adapters.db.tables import (
     BomLineRow,
     CapabilityRow,
@@ -152,7 +153,7 @@ def _write(
     def day(period: int) -> date:
         return start + timedelta(weeks=period)
 
-    order_rows = [
+    order_rows = (
         {
             "run_id": run_id,
             "number": order.id,
@@ -166,8 +167,8 @@ def _write(
             "from_location": order.from_location if order.kind == TRANSFER else None,
         }
         for order in result.mrp.planned
-    ]
-    exception_rows = [
+    )
+    exception_rows = (
         {
             "run_id": run_id,
             "item_id": ids[e.item],
@@ -177,17 +178,17 @@ def _write(
             "location": e.location,
         }
         for e in result.mrp.exceptions
-    ]
-    input_rows = [{"run_id": run_id, "item_id": i, "values": v} for i, v in inputs.items()]
-    item_rows = [{"run_id": run_id, **vars(record)} for record in item_records(result)]
+    )
+    input_rows = ({"run_id": run_id, "item_id": i, "values": v} for i, v in inputs.items())
+    item_rows = ({"run_id": run_id, **vars(record)} for record in item_records(result))
     for table, rows in (
         (PlanOrderRow, order_rows),
         (PlanExceptionRow, exception_rows),
         (PlanInputRow, input_rows),
         (PlanItemRow, item_rows),
     ):
-        if rows:  # Core inserts: the ORM's bulk path costs ~3x more on the run's 100k items
-            session.execute(insert(cast(Table, table.__table__)), rows)
+        # Core inserts (the ORM's bulk path costs ~3x more on the run's 100k items), in chunks
+        insert_chunks(session, cast(Table, table.__table__), rows)
 
 
 # --- the snapshot ------------------------------------------------------------------------------

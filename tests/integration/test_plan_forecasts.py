@@ -30,7 +30,7 @@ from flexchain.config import Settings
 from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.plans import router
 from flexchain.planning.run import HISTORY_WEEKS
-from flexchain.services import planning
+from flexchain.services import plan_reports, planning
 from flexchain.services.imports import import_rows
 from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import TEE, build_world
@@ -138,6 +138,10 @@ def test_the_next_run_fits_the_autoets_structure_the_last_run_chose(
             .order_by(f.location)
         ).all()
     assert [tuple(row) for row in second] == [tuple(row) for row in chosen]
+    # and plan explain says which structure, chosen when
+    with UnitOfWork(company, write=False) as uow:
+        explained = plan_reports.explain_item(uow, TEE, run_id=summary.run_id)
+    assert explained.forecast["structure"] == f"{chosen[0][1]} chosen {W0.isoformat()}"
 
 
 def test_plan_accuracy_measures_the_first_run_against_the_week_that_followed(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def _structure(spec: tuple[str, date]) -> str:
+    """An AutoETS structure as ``plan explain`` shows it: ``MAMD/52 chosen 2026-11-30``."""
+    return f"{spec[0]} chosen {spec[1].isoformat()}"
 
 
 def _figure(accuracy: dict[str, str], key: str) -> Decimal | None:
@@ -151,6 +156,7 @@ def item_records(result: PlanResult) -> Iterator[ItemRecord]:
                 "mean": forecast.mean if forecast else Decimal(0),
                 "sigma": forecast.sigma if forecast else None,
                 "weekly": forecast.weekly if forecast else [],
+                "structure": _structure(forecast.spec) if forecast and forecast.spec else None,
             },
             "policy": policy.row if policy else None,
             "gross": result.mrp.gross.get(buffer_name(item.sku, location), []),

@@ -414,6 +414,8 @@ def _explained(
             "mean": Decimal(forecast.get("mean", "0")),
             "sigma": Decimal(forecast["sigma"]) if forecast.get("sigma") else None,
             "weekly": [Decimal(v) for v in forecast.get("weekly", [])],
+            # AutoETS: the structure fitted and when it was searched for (model_specs)
+            **({"structure": forecast["structure"]} if forecast.get("structure") else {}),
             **accuracy,
         },
         policy=[PolicyLine(*line) for line in explain_row(stored["policy"])]

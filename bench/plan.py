@@ -141,6 +141,10 @@ def main() -> None:
     # clearing the resident peak at each step resets getrusage's too: the peak is the largest
     whole_peak = max([peak_gib(), *peaks.values()])
     print(f"peak memory {whole_peak:.2f} GiB (goal < 4; the loading before the run included)")
+    print(
+        f"  of which the bench's own before the run (the generated company, the loading): "
+        f"{peaks['before the run']:.2f} GiB peak"
+    )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,12 @@ class App:
     upgraded: tuple[str | None, str] | None = field(default=None)
     """``(revision before, revision after)`` if :func:`bootstrap` upgraded the schema."""
 
-    def uow(self, *, write: bool = True, actor: str = "system") -> UnitOfWork:
-        """A new unit of work; use it as ``with app.uow() as uow: ...; uow.commit()``."""
-        return UnitOfWork(self.engine, write=write, actor=actor)
+    def uow(
+        self, *, write: bool = True, actor: str = "system", supplier_scope: int | None = None
+    ) -> UnitOfWork:
+        """A new unit of work; use it as ``with app.uow() as uow: ...; uow.commit()``
+        (``actor`` and ``supplier_scope``: see :class:`UnitOfWork`)."""
+        return UnitOfWork(self.engine, write=write, actor=actor, supplier_scope=supplier_scope)
 
     def upgrade(self) -> tuple[str | None, str]:
         """Create or upgrade the schema to the newest revision; returns (before, after)."""

@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     intake_processes: int = Field(default=0, ge=0)
     """Child processes of ``flexchain serve`` that apply webhook batches (0: its intake thread);
     on PostgreSQL, 2 on a 2-core machine (docs/storefronts.md)."""
+    secret_key: str | None = Field(default=None, repr=False)
+    """Fernet key(s) that encrypt shop secrets at rest, comma-separated, the first encrypting
+    (base64, from ``flexchain secrets key``); unset: the key file (docs/security.md)."""
+    secret_key_file: Path = Field(default_factory=lambda: default_data_dir() / "secret.key")
+    """Where the key lives when ``FLEXCHAIN_SECRET_KEY`` is unset; created by ``flexchain init``
+    (or the first secret stored) readable by its owner only."""
+    session_hours: float = Field(default=12, gt=0)
+    """How long a browser login lasts."""
+    login_failures: int = Field(default=5, ge=1)
+    """Wrong passwords for one e-mail within ``login_window_minutes`` that lock it until the
+    window has passed; an address is locked after four times as many."""
+    login_window_minutes: float = Field(default=15, gt=0)
     speed_ladder: SpeedLadder = DEFAULT_LADDER
     """Terms of each speed tier, for quotes and order promises (env: a JSON object such as
     ``{"fast": {"premium_pct": "12", "lead_time_factor": "0.75", "rush": true}}``; tiers and

@@ -107,17 +107,21 @@ class SqlJobStore:
     def __init__(self, uow: UnitOfWork) -> None:
         self.actor = uow.actor
         self.session = uow.session
+        self.scope = uow.supplier_scope
 
     # -- reads --------------------------------------------------------------------------------
 
     def _query(self) -> Any:
-        return (
+        query = (
             select(*_JOB_COLUMNS)
             .join(ItemRow, ItemRow.id == ProductionJobRow.item_id)
             .outerjoin(SupplierRow, SupplierRow.id == ProductionJobRow.supplier_id)
             .outerjoin(SalesOrderRow, SalesOrderRow.id == ProductionJobRow.order_id)
             .execution_options(populate_existing=True)  # jobs change through Core updates
         )
+        if self.scope is not None:  # a supplier's user: the other suppliers' jobs do not exist
+            query = query.where(ProductionJobRow.supplier_id == self.scope)
+        return query
 
     def jobs(
         self,
@@ -143,9 +147,10 @@ class SqlJobStore:
         return [_record(*row) for row in self.session.execute(query)]
 
     def supplier_exists(self, code: str) -> bool:
-        return (
-            self.session.scalar(select(SupplierRow.id).where(SupplierRow.code == code)) is not None
-        )
+        query = select(SupplierRow.id).where(SupplierRow.code == code)
+        if self.scope is not None:
+            query = query.where(SupplierRow.id == self.scope)
+        return self.session.scalar(query) is not None
 
     def job(self, job_id: int, *, lock: bool = False) -> JobRecord:
         """One job; ``lock``: its row locked until the unit of work ends (PostgreSQL)."""

@@ -32,12 +32,26 @@ class UnitOfWork:
 
     A writing unit of work (the default) takes SQLite's write lock when it starts; pass
     ``write=False`` for read-only use cases so readers never wait on writers.
+
+    ``actor`` is who acts, as the audit trail records it (``user:anna@example.com``,
+    ``token:7 (erp)``, ``webhook:shopify:shop.example``, ``cli:root``). ``supplier_scope``, for a
+    supplier's user, is that supplier's id: the stores of supplier-owned records (jobs, and the
+    purchase orders to come) filter every query by it, so another supplier's record does not
+    exist for them.
     """
 
-    def __init__(self, engine: Engine, *, write: bool = True, actor: str = "system") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        write: bool = True,
+        actor: str = "system",
+        supplier_scope: int | None = None,
+    ) -> None:
         self.engine = engine
         self.write = write
         self.actor = actor
+        self.supplier_scope = supplier_scope
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._session: Session | None = None
         self._lock = _writer_lock(engine) if write else None

@@ -14,15 +14,18 @@ import typer
 
 import flexchain
 from flexchain.entrypoints.cli import (
+    audit,
     database,
     demo,
     jobs,
     plan,
     quote,
+    secrets,
     serve,
     stock,
     storefront,
     transfer,
+    users,
 )
 from flexchain.entrypoints.cli.context import CliState
 
@@ -78,6 +81,10 @@ app.add_typer(storefront.orders_app, name="orders")
 app.add_typer(storefront.outbox_app, name="outbox")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(jobs.jobs_app, name="jobs")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
+app.add_typer(secrets.secrets_app, name="secrets")
+app.add_typer(audit.audit_app, name="audit")
 
 
 def run() -> None:

@@ -20,6 +20,12 @@ from flexchain.adapters.db.tables.catalog import (
     OptionRow,
 )
 from flexchain.adapters.db.tables.demand import DemandHistoryRow, PresaleSignalRow
+from flexchain.adapters.db.tables.identity import (
+    ApiTokenRow,
+    LoginAttemptRow,
+    SessionRow,
+    UserRow,
+)
 from flexchain.adapters.db.tables.jobs import JobEventRow
 from flexchain.adapters.db.tables.orders import (
     InboxRow,
@@ -59,6 +65,7 @@ from flexchain.adapters.db.tables.suppliers import (
 __all__ = [
     "NAMING",
     "ZERO",
+    "ApiTokenRow",
     "AuditRow",
     "Base",
     "BomLineRow",
@@ -73,6 +80,7 @@ __all__ = [
     "ItemSupplierRow",
     "JobEventRow",
     "LocationRow",
+    "LoginAttemptRow",
     "OptionComponentRow",
     "OptionRow",
     "OrderEventRow",
@@ -90,11 +98,13 @@ __all__ = [
     "ReservationRow",
     "SalesOrderLineRow",
     "SalesOrderRow",
+    "SessionRow",
     "ShopRow",
     "SkuMappingRow",
     "StockBalanceRow",
     "StockMoveRow",
     "SupplierRow",
     "Timestamps",
+    "UserRow",
     "utcnow",
 ]

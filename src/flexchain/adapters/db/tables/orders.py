@@ -42,6 +42,10 @@ class ShopRow(Timestamps, Base):
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    quotes_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether anyone may ask ``POST /quote`` (else a staff login or this shop's key)."""
+    publishable_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Not a secret (it sits in the store's pages): lets the store's pages ask for quotes."""
     # set by ``shop remove``: the shop is kept (its orders and inbox refer to it), inactive
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

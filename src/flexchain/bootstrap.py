@@ -30,13 +30,21 @@ class App:
     engine: Engine
     upgraded: tuple[str | None, str] | None = field(default=None)
     """``(revision before, revision after)`` if :func:`bootstrap` upgraded the schema."""
+    actor: str = "system"
+    """Who acts when a unit of work does not say (the CLI sets ``cli:<login name>``)."""
 
     def uow(
-        self, *, write: bool = True, actor: str = "system", supplier_scope: int | None = None
+        self,
+        *,
+        write: bool = True,
+        actor: str | None = None,
+        supplier_scope: int | None = None,
     ) -> UnitOfWork:
         """A new unit of work; use it as ``with app.uow() as uow: ...; uow.commit()``
         (``actor`` and ``supplier_scope``: see :class:`UnitOfWork`)."""
-        return UnitOfWork(self.engine, write=write, actor=actor, supplier_scope=supplier_scope)
+        return UnitOfWork(
+            self.engine, write=write, actor=actor or self.actor, supplier_scope=supplier_scope
+        )
 
     def upgrade(self) -> tuple[str | None, str]:
         """Create or upgrade the schema to the newest revision; returns (before, after)."""

@@ -3,6 +3,8 @@ turning user errors into one line on stderr and exit code 1."""
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,10 +67,19 @@ def reported_errors() -> Iterator[None]:
 def opened(state: CliState) -> Iterator[App]:
     """The application with its database open and upgraded to the newest schema."""
     app = bootstrap(state.settings())
+    app.actor = cli_actor()
     try:
         yield app
     finally:
         app.close()
+
+
+def cli_actor() -> str:
+    """The audit trail's "who" for a command: ``cli:`` and the login name running it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"cli:uid {os.getuid()}"
 
 
 def state_of(ctx: typer.Context) -> CliState:

@@ -12,23 +12,30 @@ import flexchain
 from flexchain.bootstrap import App, bootstrap
 from flexchain.config import Settings
 from flexchain.entrypoints.api import (
+    access,
     errors,
     health,
     jobs,
+    openapi,
     orders,
     plans,
     quotes,
+    security,
     signals,
     stock,
     tracking,
     webhooks,
 )
 from flexchain.entrypoints.api.background import intake, outbox
+from flexchain.entrypoints.web import login
 from flexchain.services.intake import IntakeTerms
 
 
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
     """The API for ``settings`` (default: from the environment).
+
+    Every route declares who may call it (:mod:`.access`); an app with a route that does not
+    is refused (:class:`~.access.UndeclaredRoute`).
 
     The database is opened, and upgraded to the newest schema, when the server starts; pass an
     already bootstrapped ``app`` to share it (it is then not closed at shutdown).
@@ -68,8 +75,12 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         version=flexchain.__version__,
         summary="Supply chain for brands selling small-batch, customised products.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     errors.install(api)
+    security.install(api)
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(orders.router)
@@ -79,4 +90,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(stock.router)
     api.include_router(jobs.router)
     api.include_router(plans.router)
+    api.include_router(login.router)
+    api.include_router(openapi.router)
+    access.check_declarations(api)  # a route that says nothing about its callers: no app
     return api

@@ -6,7 +6,9 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.bootstrap import App
+from flexchain.domain.identity import Principal
 
 
 def get_app(request: Request) -> App:
@@ -14,3 +16,9 @@ def get_app(request: Request) -> App:
 
 
 AppDep = Annotated[App, Depends(get_app)]
+
+
+def uow_for(app: App, who: Principal, *, write: bool = True) -> UnitOfWork:
+    """A unit of work acting as ``who``: the audit records them, and a supplier's user sees
+    only their supplier's records."""
+    return app.uow(write=write, actor=who.actor, supplier_scope=who.supplier_scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -11,6 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from flexchain.bootstrap import DatabaseUnavailable
+from flexchain.domain.identity import Principal
+from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.deps import AppDep
 
 router = APIRouter(tags=["health"])
@@ -29,7 +31,7 @@ class HealthPublic(BaseModel):
     response_model=HealthPublic,
     responses={503: {"model": HealthPublic, "description": "The database does not answer"}},
 )
-def health(app: AppDep) -> HealthPublic | JSONResponse:
+def health(app: AppDep, _: Annotated[Principal, public()]) -> HealthPublic | JSONResponse:
     """Liveness and database check, for load balancers and ``flexchain serve`` users."""
     try:
         with app.engine.connect() as connection:

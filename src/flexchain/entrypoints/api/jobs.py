@@ -8,17 +8,24 @@ as ``jobs show --json`` prints it. Quantities are exact decimal strings.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from flexchain.entrypoints.api.deps import AppDep
+from flexchain.domain.identity import EVERYONE, Principal, Role
+from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import jobs
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+BRAND = (Role.ADMIN, Role.PLANNER, Role.BUYER)
+"""Release and cancel: the brand's decisions."""
+MAKERS = (*BRAND, Role.SUPPLIER)
+"""Start, progress, delay, finish: the supplier reports them (its own jobs only)."""
 
 
 class ProgressIn(BaseModel):
@@ -38,63 +45,82 @@ class FinishIn(BaseModel):
 
 @router.get("")
 def list_jobs(
-    app: AppDep, order: str | None = None, supplier: str | None = None, status: str | None = None
+    app: AppDep,
+    who: Annotated[Principal, allow(*EVERYONE)],
+    order: str | None = None,
+    supplier: str | None = None,
+    status: str | None = None,
 ) -> Any:
     """Jobs by planned start, of one order (id, store id or number), supplier or status."""
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         found = jobs.list_jobs(uow, order=order, supplier=supplier, status=status)
         return JSONResponse(plain(found))
 
 
 @router.get("/{job_id}")
-def show_job(job_id: int, app: AppDep) -> Any:
-    """One job with its steps, events and alerts."""
-    with app.uow(write=False) as uow:
+def show_job(job_id: int, app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
+    """One job with its steps, events and alerts (a supplier's user: only its own)."""
+    with uow_for(app, who, write=False) as uow:
         return JSONResponse(plain(jobs.show_job(uow, job_id).as_dict()))
 
 
-def _act(app: Any, action: Any, job_id: int, **options: Any) -> JSONResponse:
-    with app.uow(actor="api") as uow:
+def _act(app: Any, who: Principal, action: Any, job_id: int, **options: Any) -> JSONResponse:
+    with uow_for(app, who) as uow:
         detail = action(uow, job_id, now=datetime.now(UTC), **options)
         uow.commit()
     return JSONResponse(plain(detail.as_dict()))
 
 
 @router.post("/{job_id}/release")
-def release_job(job_id: int, app: AppDep) -> Any:
+def release_job(job_id: int, app: AppDep, who: Annotated[Principal, allow(*BRAND)]) -> Any:
     """Release a planned job: its materials move to the supplier's site."""
-    return _act(app, jobs.release_job, job_id)
+    return _act(app, who, jobs.release_job, job_id)
 
 
 @router.post("/{job_id}/start")
-def start_job(job_id: int, app: AppDep) -> Any:
+def start_job(job_id: int, app: AppDep, who: Annotated[Principal, allow(*MAKERS)]) -> Any:
     """The supplier started a released job."""
-    return _act(app, jobs.start_job, job_id)
+    return _act(app, who, jobs.start_job, job_id)
 
 
 @router.post("/{job_id}/progress")
-def progress_job(job_id: int, body: ProgressIn, app: AppDep) -> Any:
+def progress_job(
+    job_id: int, body: ProgressIn, app: AppDep, who: Annotated[Principal, allow(*MAKERS)]
+) -> Any:
     """A step of a started job: good units and scrap."""
     return _act(
-        app, jobs.progress_job, job_id, step=body.step, quantity=body.quantity, scrap=body.scrap
+        app,
+        who,
+        jobs.progress_job,
+        job_id,
+        step=body.step,
+        quantity=body.quantity,
+        scrap=body.scrap,
     )
 
 
 @router.post("/{job_id}/delay")
-def delay_job(job_id: int, body: DelayIn, app: AppDep) -> Any:
+def delay_job(
+    job_id: int, body: DelayIn, app: AppDep, who: Annotated[Principal, allow(*MAKERS)]
+) -> Any:
     """An open job's dates move later, with a reason."""
-    return _act(app, jobs.delay_job, job_id, days=body.days, reason=body.reason)
+    return _act(app, who, jobs.delay_job, job_id, days=body.days, reason=body.reason)
 
 
 @router.post("/{job_id}/finish")
-def finish_job(job_id: int, app: AppDep, body: FinishIn | None = None) -> Any:
+def finish_job(
+    job_id: int,
+    app: AppDep,
+    who: Annotated[Principal, allow(*MAKERS)],
+    body: FinishIn | None = None,
+) -> Any:
     """A started job finished with ``quantity`` good units (default: all)."""
     tolerance = app.settings.job_over_consumption
     quantity = body.quantity if body is not None else None
-    return _act(app, jobs.finish_job, job_id, quantity=quantity, tolerance=tolerance)
+    return _act(app, who, jobs.finish_job, job_id, quantity=quantity, tolerance=tolerance)
 
 
 @router.post("/{job_id}/cancel")
-def cancel_job(job_id: int, app: AppDep) -> Any:
+def cancel_job(job_id: int, app: AppDep, who: Annotated[Principal, allow(*BRAND)]) -> Any:
     """Cancel a job not yet started."""
-    return _act(app, jobs.cancel_job, job_id)
+    return _act(app, who, jobs.cancel_job, job_id)

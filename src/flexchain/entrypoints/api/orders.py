@@ -4,13 +4,15 @@ use cases as ``flexchain orders list|show|ship``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from flexchain.entrypoints.api.deps import AppDep
+from flexchain.domain.identity import STAFF, Principal, Role
+from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
 
@@ -26,25 +28,35 @@ class ShipmentCreate(BaseModel):
 
 
 @router.get("")
-def list_orders(app: AppDep, status: str | None = None, limit: int = 500) -> Any:
+def list_orders(
+    app: AppDep,
+    who: Annotated[Principal, allow(*STAFF)],
+    status: str | None = None,
+    limit: int = 500,
+) -> Any:
     """Newest first; money and quantities as exact decimal strings."""
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         return JSONResponse(plain(orders.list_orders(uow, status=status, limit=limit)))
 
 
 @router.get("/{ref}")
-def show_order(ref: str, app: AppDep) -> Any:
+def show_order(ref: str, app: AppDep, who: Annotated[Principal, allow(*STAFF)]) -> Any:
     """One order by id, store order id or number: lines, reservations, picks, jobs, stages."""
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         return JSONResponse(plain(orders.show_order(uow, ref).as_dict()))
 
 
 @router.post("/{ref}/ship")
-def ship_order(ref: str, shipment: ShipmentCreate, app: AppDep) -> Any:
+def ship_order(
+    ref: str,
+    shipment: ShipmentCreate,
+    app: AppDep,
+    who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)],
+) -> Any:
     """Ship a ready order: record carrier and tracking, post its picks, queue the fulfilment
     to its store; answers the order as ``GET /orders/{ref}`` shows it. 422 if the order is
     not ready or a field is empty, 404 if there is no such order."""
-    with app.uow(actor="api") as uow:
+    with uow_for(app, who) as uow:
         changed = orders.ship(
             uow,
             ref,

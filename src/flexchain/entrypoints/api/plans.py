@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from flexchain.entrypoints.api.deps import AppDep
+from flexchain.domain.identity import STAFF, Principal
+from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import planning
 
@@ -20,14 +22,19 @@ router = APIRouter(prefix="/plan", tags=["plan"])
     "/accuracy",
     responses={404: {"description": "No such SKU"}, 422: {"description": "Unknown grouping"}},
 )
-def plan_accuracy(app: AppDep, item: str | None = None, by: str = "item") -> Any:
+def plan_accuracy(
+    app: AppDep,
+    who: Annotated[Principal, allow(*STAFF)],
+    item: str | None = None,
+    by: str = "item",
+) -> Any:
     """How wrong the stored forecasts of the complete runs of the last 60 weeks were against
     the weeks that have happened: per item and location (largest absolute error first), ABC-XYZ
     class or pattern (``by``), and overall; sums as decimal strings, WAPE and bias as fractions
     (``"0.125"`` = 12.5 %; null without demand), at lag 1 and over the stored horizon. 404 for
     an unknown ``item``, 422 for a ``by`` other than item, class or pattern."""
     settings = app.settings
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         report = planning.forecast_accuracy(
             uow,
             today=datetime.now(UTC).date(),

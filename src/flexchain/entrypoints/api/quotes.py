@@ -6,15 +6,19 @@ The same answer as ``flexchain quote --json``; money as exact decimal strings, d
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from flexchain.bootstrap import App
 from flexchain.domain.errors import format_amount
+from flexchain.domain.identity import STAFF, Principal
 from flexchain.domain.orders import SpeedTier
 from flexchain.domain.quotes import Alternative, PriceLine, Quote, Stage
-from flexchain.entrypoints.api.deps import AppDep
-from flexchain.services import quotes
+from flexchain.entrypoints.api.access import gated
+from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.services import quotes, shops
 
 __all__ = ["QuotePublic", "QuoteRequest", "router"]
 
@@ -142,19 +146,39 @@ class QuotePublic(BaseModel):
         )
 
 
+def shop_quotes(app: App, request: Request) -> Principal | None:
+    """Who asks for a quote without credentials: the shop whose publishable key came with it,
+    anyone when an active shop makes quotes public, else nobody (401)."""
+    key = request.headers.get("x-flexchain-key") or request.query_params.get("key")
+    with app.uow(write=False) as uow:
+        allowed = shops.quote_access(uow, key or None)
+    if allowed is None:
+        return None
+    return Principal(via="public") if key is None else Principal(via="shop", shop=allowed)
+
+
 @router.post(
     "/quote",
     response_model=QuotePublic,
     responses={
+        401: {"description": "No credentials, and quotes are not public"},
         404: {"description": "No such product"},
         422: {"description": "Unknown option or speed tier, or the product cannot be made"},
     },
 )
-def create_quote(body: QuoteRequest, app: AppDep) -> QuotePublic:
+def create_quote(
+    body: QuoteRequest,
+    app: AppDep,
+    who: Annotated[Principal, gated(*STAFF, gate=shop_quotes)],
+) -> QuotePublic:
     """Price (with its breakdown) and ship date (per stage) of ``quantity`` units of ``sku``
     configured with ``options`` at ``speed_tier``, and alternatives that ship sooner or cost
-    less. Nothing is reserved or booked."""
-    with app.uow(write=False) as uow:
+    less. Nothing is reserved or booked.
+
+    Staff may always ask; a store's pages send the shop's publishable key (header
+    ``X-Flexchain-Key``, or ``?key=``); without credentials it answers only when a shop's
+    settings make quotes public (``flexchain shop set DOMAIN --public-quotes``)."""
+    with uow_for(app, who, write=False) as uow:
         result = quotes.quote(
             uow,
             body.sku,

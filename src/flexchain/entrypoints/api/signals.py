@@ -16,7 +16,9 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
 from flexchain.domain.errors import format_amount, format_decimal
-from flexchain.entrypoints.api.deps import AppDep
+from flexchain.domain.identity import STAFF, Principal, Role
+from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.services import signals
 from flexchain.services.signals import Signal, SignalKind
 
@@ -90,11 +92,12 @@ class SignalPublic(BaseModel):
 def post_signals(
     body: SignalCreate | Annotated[list[SignalCreate], Field(max_length=MAX_SIGNALS)],
     app: AppDep,
+    who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)],
 ) -> SignalsRecorded:
     """Record one signal or a list of them, all or nothing: a bad one is named
     (``signals[2].sku: unknown item 'NOPE'``) and none is recorded."""
     posted = body if isinstance(body, list) else [body]
-    with app.uow(actor="api") as uow:
+    with uow_for(app, who) as uow:
         report = signals.record_signals(uow, [signal.model_dump() for signal in posted])
         uow.commit()
     return SignalsRecorded(
@@ -106,9 +109,11 @@ def post_signals(
 
 
 @router.get("", response_model=list[SignalPublic], responses={404: {"description": "No such SKU"}})
-def get_signals(app: AppDep, sku: str | None = None) -> list[SignalPublic]:
+def get_signals(
+    app: AppDep, who: Annotated[Principal, allow(*STAFF)], sku: str | None = None
+) -> list[SignalPublic]:
     """Every signal, or those of ``sku``, by SKU and time; quantities and amounts as exact
     decimal strings."""
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         found = signals.list_signals(uow, sku)
     return [SignalPublic.of(signal) for signal in found]

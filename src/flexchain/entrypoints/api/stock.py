@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from flexchain.entrypoints.api.deps import AppDep
+from flexchain.domain.identity import STAFF, Principal, Role
+from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import inventory, stock_commands
 from flexchain.services.stock_commands import StockChange
@@ -59,27 +61,39 @@ class Count(BaseModel):
 
 
 @router.get("")
-def list_stock(app: AppDep, item: str | None = None, location: str | None = None) -> Any:
+def list_stock(
+    app: AppDep,
+    who: Annotated[Principal, allow(*STAFF)],
+    item: str | None = None,
+    location: str | None = None,
+) -> Any:
     """Balances per item and internal location (as ``flexchain stock --json``)."""
-    with app.uow(write=False) as uow:
+    with uow_for(app, who, write=False) as uow:
         views = inventory.balances(uow, now=datetime.now(UTC), item=item, location=location)
     return JSONResponse(plain(views))
 
 
-def _run(app: Any, use_case: Callable[[Any, datetime], StockChange]) -> JSONResponse:
+def _run(
+    app: Any, who: Principal, use_case: Callable[[Any, datetime], StockChange]
+) -> JSONResponse:
     """``use_case(uow, now)`` in one unit of work, committed; 201 with what it did."""
-    with app.uow() as uow:
+    with uow_for(app, who) as uow:
         change = use_case(uow, datetime.now(UTC))
         uow.commit()
     return JSONResponse(plain(change.as_dict()), status_code=201)
 
 
 @router.post("/receive", status_code=201)
-def receive(body: Receive, app: AppDep) -> Any:
+def receive(
+    body: Receive,
+    app: AppDep,
+    who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER, Role.BUYER, Role.QUALITY)],
+) -> Any:
     """Goods arrived at ``location`` (a receipt move; a ``reference`` naming a purchase order
     counts against its open lines of the item)."""
     return _run(
         app,
+        who,
         lambda uow, now: stock_commands.receive(
             uow,
             body.sku,
@@ -93,10 +107,13 @@ def receive(body: Receive, app: AppDep) -> Any:
 
 
 @router.post("/transfer", status_code=201)
-def transfer(body: Transfer, app: AppDep) -> Any:
+def transfer(
+    body: Transfer, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
+) -> Any:
     """Move stock between two internal locations (``from``, ``to``): one transfer move."""
     return _run(
         app,
+        who,
         lambda uow, now: stock_commands.transfer(
             uow,
             body.sku,
@@ -111,10 +128,13 @@ def transfer(body: Transfer, app: AppDep) -> Any:
 
 
 @router.post("/adjust", status_code=201)
-def adjust(body: Adjust, app: AppDep) -> Any:
+def adjust(
+    body: Adjust, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
+) -> Any:
     """Correct the stock at ``location`` by the signed ``delta`` (a reason is required)."""
     return _run(
         app,
+        who,
         lambda uow, now: stock_commands.adjust(
             uow,
             body.sku,
@@ -128,10 +148,13 @@ def adjust(body: Adjust, app: AppDep) -> Any:
 
 
 @router.post("/count", status_code=201)
-def count(body: Count, app: AppDep) -> Any:
+def count(
+    body: Count, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
+) -> Any:
     """Set the counted ``quantity`` at ``location`` by posting the difference (none if equal)."""
     return _run(
         app,
+        who,
         lambda uow, now: stock_commands.count(
             uow,
             body.sku,

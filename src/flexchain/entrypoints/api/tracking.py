@@ -8,12 +8,14 @@ costs or stock).
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from flexchain.domain.errors import format_decimal
+from flexchain.domain.identity import Principal
+from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
@@ -45,12 +47,12 @@ def _wants_html(request: Request) -> bool:
         404: {"description": "No order with this link"},
     },
 )
-def track(token: str, request: Request, app: AppDep) -> Any:
+def track(token: str, request: Request, app: AppDep, _: Annotated[Principal, public()]) -> Any:
     """The order behind a tracking link; HTML for browsers (or ``?format=html``), else JSON."""
     with app.uow(write=False) as uow:
         view = orders.track(uow, token)
     if _wants_html(request):
-        return HTMLResponse(_page(view))
+        return HTMLResponse(_page(view, request.state.csp_nonce))
     return JSONResponse(plain(view.as_dict()))
 
 
@@ -58,7 +60,7 @@ def _day(value: Any) -> str:
     return value.strftime("%a %d %b %Y") if value is not None else "—"
 
 
-def _page(view: orders.TrackingView) -> str:
+def _page(view: orders.TrackingView, nonce: str) -> str:
     rows = []
     for stage in view.stages:
         done = stage.actual is not None
@@ -80,7 +82,7 @@ def _page(view: orders.TrackingView) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Order {escape(view.order)}</title>
-<style>
+<style nonce="{nonce}">
 body{{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}}
 table{{width:100%;border-collapse:collapse}}td{{padding:.4rem;border-bottom:1px solid #eee}}
 tr.todo{{color:#888}}small{{color:#555}}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,6 +20,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from flexchain.bootstrap import App
+from flexchain.domain.identity import Principal
+from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.background.intake import Batcher
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.services import intake
@@ -105,14 +108,18 @@ async def _handle(request: Request, app: App, platform: str) -> WebhookPublic | 
 
 
 @router.post("/shopify", response_model=WebhookPublic, responses=RESPONSES)
-async def shopify_webhook(request: Request, app: AppDep) -> WebhookPublic | JSONResponse:
+async def shopify_webhook(
+    request: Request, app: AppDep, _: Annotated[Principal, public()]
+) -> WebhookPublic | JSONResponse:
     """Shopify ``orders/create``, ``orders/updated``, ``orders/cancelled`` (HMAC in
     ``X-Shopify-Hmac-Sha256``, base64)."""
     return await _handle(request, app, "shopify")
 
 
 @router.post("/woocommerce", response_model=WebhookPublic, responses=RESPONSES)
-async def woocommerce_webhook(request: Request, app: AppDep) -> WebhookPublic | JSONResponse:
+async def woocommerce_webhook(
+    request: Request, app: AppDep, _: Annotated[Principal, public()]
+) -> WebhookPublic | JSONResponse:
     """WooCommerce ``order.created``, ``order.updated`` (HMAC in ``X-WC-Webhook-Signature``,
     base64); the unsigned ping sent when a webhook is created gets 200 and changes nothing."""
     return await _handle(request, app, "woocommerce")

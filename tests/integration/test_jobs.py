@@ -23,6 +23,7 @@ from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.jobs import router
 from flexchain.services import intake, inventory, jobs, orders, stock_commands
 from flexchain.services.imports import import_rows
+from tests.auth import bearer
 from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import BAG, NOW, build_world, shopify_order, shopify_webhook
 
@@ -223,7 +224,7 @@ def api(shop: Engine, engine: Engine, database_url: str) -> Iterator[TestClient]
     api_errors.install(app)
     app.include_router(router)
     app.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(engine)) as client:
         yield client
 
 

@@ -32,6 +32,7 @@ from flexchain.entrypoints.api.plans import router
 from flexchain.planning.run import HISTORY_WEEKS
 from flexchain.services import plan_reports, planning
 from flexchain.services.imports import import_rows
+from tests.auth import bearer
 from tests.integration.test_cli import flexchain_cli
 from tests.storefront_world import TEE, build_world
 
@@ -274,7 +275,7 @@ def api(measured: Engine, database_url: str) -> Iterator[TestClient]:
     api_errors.install(app)
     app.include_router(router)
     app.state.flexchain = App(settings=Settings(database_url=database_url), engine=measured)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(measured)) as client:
         yield client
 
 

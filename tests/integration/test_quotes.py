@@ -33,6 +33,7 @@ from flexchain.services import inventory
 from flexchain.services.demo import load_demo
 from flexchain.services.imports import import_rows
 from flexchain.services.quotes import load_snapshot, quote
+from tests.auth import bearer
 
 TODAY = date(2026, 11, 23)
 INDIGO_CHEST = {"Plant-dye finish": "Indigo", "M-PRINT": "chest"}
@@ -309,7 +310,7 @@ def api(company: UowFactory, engine: Engine, database_url: str) -> Iterator[Test
     api_errors.install(app)
     app.include_router(router)
     app.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(engine)) as client:
         yield client
 
 

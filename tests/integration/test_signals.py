@@ -17,12 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.tables import AuditRow, PresaleSignalRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import NotFound
 from flexchain.entrypoints.api import create_app
-from flexchain.entrypoints.api import signals as signals_api
 from flexchain.planning.presale import ConversionRates
 from flexchain.services.exports import export_file
 from flexchain.services.imports import ImportFailed, import_file, import_rows
@@ -33,6 +33,7 @@ from flexchain.services.signals import (
     record_signals,
     sensing,
 )
+from tests.auth import bearer
 from tests.integration.imports.conftest import csv_to_xlsx
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -341,8 +342,10 @@ def test_sensing_without_signals_gives_empty_frames(company: UowFactory) -> None
 @pytest.fixture
 def api(company: UowFactory, database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url, outbox_worker=False))
-    app.include_router(signals_api.router)
-    with TestClient(app) as client:
+    engine = make_engine(database_url)
+    headers = bearer(engine)
+    engine.dispose()
+    with TestClient(app, headers=headers) as client:
         yield client
 
 

@@ -21,6 +21,7 @@ from flexchain.config import Settings
 from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.stock import router
 from flexchain.entrypoints.cli.main import app as cli
+from tests.auth import bearer
 from tests.storefront_world import TEE, build_world
 
 runner = CliRunner()
@@ -106,7 +107,7 @@ def api(world: Uow, engine: Engine, database_url: str) -> Iterator[TestClient]:
     api_errors.install(app)
     app.include_router(router)
     app.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(engine)) as client:
         yield client
 
 

@@ -22,6 +22,7 @@ from flexchain.domain.errors import IllegalTransition, ValidationError
 from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.orders import router as orders_router
 from flexchain.services import intake, orders, outbox, shops, sync
+from tests.auth import bearer
 from tests.integration.storefront.test_intake import _woo
 from tests.integration.test_cli import flexchain_cli
 from tests.receiver import Recorded, StoreApi, receiver
@@ -348,7 +349,7 @@ def api(engine: Engine, database_url: str) -> Iterator[TestClient]:
     api_errors.install(app)
     app.include_router(orders_router)
     app.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(engine)) as client:
         yield client
 
 

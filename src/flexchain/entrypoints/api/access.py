@@ -26,7 +26,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from flexchain.bootstrap import App
 from flexchain.domain.identity import ANONYMOUS, Principal, Role
@@ -165,27 +165,32 @@ def _accesses(route: APIRoute) -> Iterator[Access]:
         stack.extend(dependant.dependencies)
 
 
+def _routes(api: FastAPI) -> Iterator[tuple[str, list[str], Any]]:
+    """(path, methods, route) of every route, through included routers."""
+    for context in iter_route_contexts(api.routes):
+        path = context.path_format or context.path or repr(context.original_route)
+        yield path, sorted(context.methods or ()), context.original_route
+
+
 def declarations(api: FastAPI) -> list[tuple[str, str, Access]]:
     """(method, path, declaration) of every route, for docs and the access-matrix tests."""
     found: list[tuple[str, str, Access]] = []
-    for route in api.routes:
+    for path, methods, route in _routes(api):
         if isinstance(route, APIRoute):
             (access,) = list(_accesses(route))
-            found.extend((method, route.path, access) for method in sorted(route.methods or ()))
+            found.extend((method, path, access) for method in methods)
     return found
 
 
 def check_declarations(api: FastAPI) -> None:
     """Refuse an app in which a route does not declare who may call it (or declares twice)."""
     problems = []
-    for route in api.routes:
-        path = getattr(route, "path", repr(route))
+    for path, methods, route in _routes(api):
         if not isinstance(route, APIRoute):
             problems.append(f"{path}: not an API route, so it cannot declare who may call it")
             continue
         count = len(list(_accesses(route)))
         if count != 1:
-            methods = ",".join(sorted(route.methods or ()))
-            problems.append(f"{methods} {path}: {count} access declarations (need exactly 1)")
+            problems.append(f"{','.join(methods)} {path}: {count} access declarations, not 1")
     if problems:
         raise UndeclaredRoute("routes must declare who may call them: " + "; ".join(problems))

@@ -273,3 +273,12 @@ class IdentityStore:
         if address is not None:
             query = query.where(LoginAttemptRow.address == address)
         return list(self.session.scalars(query))
+
+
+def supplier_codes(uow: UnitOfWork) -> list[str]:
+    """Every active supplier's code, sorted (the demo makes one login per supplier)."""
+    return list(
+        uow.session.scalars(
+            select(SupplierRow.code).where(SupplierRow.active.is_(True)).order_by(SupplierRow.code)
+        )
+    )

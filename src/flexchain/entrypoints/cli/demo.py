@@ -11,6 +11,7 @@ from flexchain.entrypoints.cli.context import UserError, opened, reported_errors
 from flexchain.entrypoints.cli.render import console, status_console, table
 from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
 from flexchain.services.demo import DEFAULT_ITEMS, generate_demo, load_demo
+from flexchain.services.demo_users import DemoLogins, demo_logins
 
 SUMMARY_COLUMNS = (
     ("kind", "Kind"),
@@ -19,6 +20,24 @@ SUMMARY_COLUMNS = (
     ("updated", "Updated"),
     ("unchanged", "Unchanged"),
 )
+
+LOGIN_COLUMNS = (("role", "Role"), ("supplier", "Supplier"), ("email", "E-mail"),
+                 ("password", "Password"))  # fmt: skip
+
+
+def _print_logins(logins: DemoLogins, host: str, port: int) -> None:
+    """The demo's logins (new passwords every run) and how to use them."""
+    staff = [vars(login) for login in logins.users if login.supplier is None]
+    suppliers = [vars(login) for login in logins.users if login.supplier is not None]
+    console.print(table(LOGIN_COLUMNS, staff + suppliers))
+    base = f"http://{host}:{port}"
+    console.print(
+        f"Log in at {base}/login with one of these (a supplier sees only its own jobs).\n"
+        f"API: curl -H 'Authorization: Bearer {logins.token}' {base}/orders\n"
+        "Your own: flexchain user add EMAIL --role ROLE; flexchain token create --user EMAIL",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def demo(
@@ -56,5 +75,9 @@ def demo(
         )
         numeric = ("rows", "created", "updated", "unchanged")
         console.print(table(SUMMARY_COLUMNS, summary.records(), numeric=numeric))
+        with app.uow(actor="demo") as uow:
+            logins = demo_logins(uow, now=datetime.now(UTC))
+            uow.commit()
+        _print_logins(logins, host or app.settings.host, port or app.settings.port)
         if not no_serve:
             run_server(app, host, port)

@@ -16,7 +16,7 @@ from flexchain.services import identity
 
 __all__ = ["DemoLogin", "DemoLogins", "demo_logins"]
 
-DOMAIN = "demo.flexchain.example"
+DOMAIN = "demo.example"
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class DemoLogins:
 def _wanted(uow: UnitOfWork) -> list[tuple[str, Role, str | None]]:
     staff = [(f"{role}@{DOMAIN}", role, None) for role in Role if role is not Role.SUPPLIER]
     suppliers = [
-        (f"{code.lower()}@suppliers.{DOMAIN}", Role.SUPPLIER, code) for code in supplier_codes(uow)
+        (f"{code.lower()}@{DOMAIN}", Role.SUPPLIER, code) for code in supplier_codes(uow)
     ]
     return staff + suppliers
 

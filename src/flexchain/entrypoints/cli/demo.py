@@ -21,15 +21,16 @@ SUMMARY_COLUMNS = (
     ("unchanged", "Unchanged"),
 )
 
-LOGIN_COLUMNS = (("role", "Role"), ("supplier", "Supplier"), ("email", "E-mail"),
-                 ("password", "Password"))  # fmt: skip
+LOGIN_COLUMNS = (("role", "Role"), ("email", "E-mail"), ("password", "Password"))
 
 
 def _print_logins(logins: DemoLogins, host: str, port: int) -> None:
     """The demo's logins (new passwords every run) and how to use them."""
-    staff = [vars(login) for login in logins.users if login.supplier is None]
-    suppliers = [vars(login) for login in logins.users if login.supplier is not None]
-    console.print(table(LOGIN_COLUMNS, staff + suppliers))
+    rows = [
+        {**vars(login), "role": f"{login.role} {login.supplier or ''}".strip()}
+        for login in logins.users
+    ]
+    console.print(table(LOGIN_COLUMNS, rows))
     base = f"http://{host}:{port}"
     console.print(
         f"Log in at {base}/login with one of these (a supplier sees only its own jobs).\n"

@@ -245,7 +245,8 @@ def create_token(
     )
     record = store.token(token_id)
     assert record is not None
-    after = {"user": user.email, "name": label, "expires_at": record.expires_at}
+    expires_at = record.expires_at.isoformat() if record.expires_at else None
+    after = {"user": user.email, "name": label, "expires_at": expires_at}
     audit.record(uow, "created", "token", str(token_id), {"before": {}, "after": after})
     return IssuedToken(token, _token_view(record, now))
 

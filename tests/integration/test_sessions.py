@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import pytest
@@ -108,7 +108,7 @@ def test_repeated_wrong_passwords_lock_the_account_and_are_logged(
     assert outcomes == ["wrong", "wrong", "wrong", "locked"] and locks == [email]
     # and an admin's unlock lets the user in again
     with UnitOfWork(engine) as uow:
-        identity.unlock_user(uow, email, now=NOW)
+        identity.unlock_user(uow, email, now=datetime.now(UTC))
         uow.commit()
     assert _login(api, email).status_code == 200
 
@@ -234,7 +234,7 @@ def test_the_user_and_token_commands(engine: Engine, database_url: str) -> None:
     assert json.loads(out)["token"].startswith("fxc_")
     code, out = flexchain_cli(database_url, "token", "list", "--json")
     listed = json.loads(out)
-    assert [(t["name"], t["status"]) for t in listed][0] == ("erp", "active")
+    assert (listed[0]["name"], listed[0]["status"]) == ("erp", "active")
     assert token.strip() not in out
     # and revoking and disabling stop it
     assert flexchain_cli(database_url, "token", "revoke", str(listed[0]["id"]))[0] == 0

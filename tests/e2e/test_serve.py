@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.migrate import head_revision
+from tests.auth import make_user, token_for
 from tests.pgserver import free_port
 
 
@@ -59,9 +61,20 @@ def test_serve_answers_health_with_the_schema_revision(server: str) -> None:
     assert body == {"status": "ok", "database": "ok", "revision": head_revision()}
 
 
-def test_serve_publishes_openapi_docs(server: str) -> None:
-    status, spec = _get(f"{server}/openapi.json")
-    assert status == 200
-    assert "/health" in spec["paths"]  # type: ignore[operator]
-    with urllib.request.urlopen(f"{server}/docs", timeout=5) as response:
-        assert response.status == 200
+def test_serve_publishes_openapi_to_logged_in_callers_only(server: str, database_url: str) -> None:
+    # given a viewer's token
+    engine = make_engine(database_url)
+    token = token_for(engine, make_user(engine, "viewer"))
+    engine.dispose()
+    # when the OpenAPI description is asked for without and with it
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _get(f"{server}/openapi.json")
+    request = urllib.request.Request(
+        f"{server}/openapi.json", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        spec = json.loads(response.read())
+    # then only the token gets it, with each operation's roles
+    assert refused.value.code == 401
+    assert spec["paths"]["/health"]["get"]["x-roles"] == ["public"]
+    assert "viewer" in spec["paths"]["/orders"]["get"]["x-roles"]

@@ -1,5 +1,6 @@
-"""Shops (storefronts) and the SKU mapping table: ``flexchain shop add|list|disable|enable|remove``
-and ``sku map``.
+"""Shops (storefronts) and the SKU mapping table: ``flexchain shop add|list|set|key|disable|
+enable|remove`` and ``sku map``; every change is audited (the shop's fields before and after,
+never its secrets).
 
 A disabled shop is refused like an unknown one at the webhook routes (401), is not synced, and
 gets no pushes: its pending outbox rows wait until ``shop enable`` (or ``shop add``) turns it on
@@ -12,13 +13,20 @@ A brand may run several shops, each with its own platform, domain and webhook se
 matched to their shop by the domain the platform sends (``X-Shopify-Shop-Domain``,
 ``X-WC-Webhook-Source``), so the domain is stored in one normal form: lower case, no scheme, no
 trailing slash.
+
+Quotes (``POST /quote``) are public by declaration only: a shop's ``quotes_public`` lets anyone
+ask; otherwise a store's pages send the shop's publishable key (``pk_...``, made by ``shop add``,
+replaced by ``shop key --new``; not a secret: it sits in the store's pages).
+:func:`quote_access` is what the API's access layer asks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 from flexchain.adapters.db.outbox import OutboxRows
@@ -39,9 +47,15 @@ __all__ = [
     "list_shops",
     "map_sku",
     "normal_domain",
+    "publishable_key",
+    "quote_access",
     "remove_shop",
+    "set_public_quotes",
     "shop_by_domain",
 ]
+
+PUBLIC = "public"
+"""What :func:`quote_access` answers without a key when some active shop's quotes are public."""
 
 
 class Platform(StrEnum):
@@ -63,6 +77,8 @@ class ShopView:
     last_synced_at: datetime | None
     active: bool
     removed_at: datetime | None = None
+    quotes_public: bool = False
+    publishable_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,9 +153,30 @@ def add_shop(
         "removed_at": None,
     }
     key = normal_domain(domain)
+    codes = store.location_codes()
+    stored = store.shop(key)
+    if stored is None or stored.publishable_key is None:
+        fields["publishable_key"] = new_publishable_key()
     shop, created = store.save_shop(key, fields)
-    audit.record(uow, "created" if created else "updated", "shop", key, {"platform": kind.value})
-    return _view(shop, store.location_codes()), created
+    view = _view(shop, codes)
+    old = _view(stored, codes) if stored is not None else None
+    _audit(uow, "created" if created else "updated", old, view)
+    return view, created
+
+
+def new_publishable_key() -> str:
+    """``pk_`` and 32 random URL-safe characters."""
+    return "pk_" + secrets.token_urlsafe(24)
+
+
+def _audit(
+    uow: UnitOfWork, action: str, before: ShopView | None, after: ShopView, **context: Any
+) -> None:
+    """The shop's audit entry: its fields (never its secrets) before and after."""
+    old = asdict(before) if before is not None else None
+    audit.record_change(
+        uow, action, "shop", after.domain, before=old, after=asdict(after), **context
+    )
 
 
 def _view(shop: ShopRecord, codes: dict[int, str]) -> ShopView:
@@ -154,6 +191,8 @@ def _view(shop: ShopRecord, codes: dict[int, str]) -> ShopView:
         last_synced_at=shop.last_synced_at,
         active=shop.active,
         removed_at=shop.removed_at,
+        quotes_public=shop.quotes_public,
+        publishable_key=shop.publishable_key,
     )
 
 
@@ -202,7 +241,9 @@ def map_sku(
     for name, value in store_ids:
         if value is not None and not (value.strip().isascii() and value.strip().isdigit()):
             raise ValidationError(name, f"{value!r} is not a store id (digits only)")
-    shop_id = shop_by_domain(uow, shop).id if shop else None
+    owner = shop_by_domain(uow, shop) if shop else None
+    shop_id, domain = (owner.id, owner.domain) if owner is not None else (None, None)
+    before = next((m for m in store.mappings() if m.shop == domain and m.external_key == key), None)
     mapping, created = store.save_mapping(
         shop_id,
         key,
@@ -211,7 +252,15 @@ def map_sku(
         product_id=product_id and product_id.strip(),
         parent_id=parent_id and parent_id.strip(),
     )
-    audit.record(uow, "mapped", "sku", key, {"sku": sku, "shop": shop})
+    audit.record_change(
+        uow,
+        "mapped",
+        "sku",
+        key,
+        before=asdict(before) if before is not None else None,
+        after=asdict(mapping),
+        shop=domain,
+    )
     return _mapping_view(mapping), created
 
 
@@ -230,24 +279,66 @@ def list_mappings(uow: UnitOfWork) -> list[SkuMappingView]:
     return [_mapping_view(m) for m in ShopStore(uow.session).mappings()]
 
 
-def _set_state(uow: UnitOfWork, domain: str, *, active: bool, now: datetime | None) -> ShopView:
+def _set_state(
+    uow: UnitOfWork,
+    domain: str,
+    action: str,
+    *,
+    active: bool,
+    now: datetime | None,
+    **context: Any,
+) -> ShopView:
     store = ShopStore(uow.session)
-    shop = store.set_state(shop_by_domain(uow, domain).id, active=active, removed_at=now)
-    return _view(shop, store.location_codes())
+    codes = store.location_codes()
+    before = shop_by_domain(uow, domain)
+    shop = store.set_state(before.id, active=active, removed_at=now)
+    view = _view(shop, codes)
+    _audit(uow, action, _view(before, codes), view, **context)
+    return view
 
 
 def disable_shop(uow: UnitOfWork, domain: str) -> ShopView:
     """Stop taking the shop's webhooks, syncing it and pushing to it (see the module doc)."""
-    view = _set_state(uow, domain, active=False, now=None)
-    audit.record(uow, "disabled", "shop", view.domain, {})
-    return view
+    return _set_state(uow, domain, "disabled", active=False, now=None)
 
 
 def enable_shop(uow: UnitOfWork, domain: str) -> ShopView:
     """Take a disabled (or removed) shop back: webhooks, sync and its waiting pushes."""
-    view = _set_state(uow, domain, active=True, now=None)
-    audit.record(uow, "enabled", "shop", view.domain, {})
+    return _set_state(uow, domain, "enabled", active=True, now=None)
+
+
+def set_public_quotes(uow: UnitOfWork, domain: str, public: bool) -> ShopView:
+    """Let anyone ask for quotes (``public``), or only the shop's pages (its publishable key)
+    and staff."""
+    store = ShopStore(uow.session)
+    codes = store.location_codes()
+    before = shop_by_domain(uow, domain)
+    view = _view(store.set_quote_access(before.id, public=public), codes)
+    _audit(uow, "updated", _view(before, codes), view)
     return view
+
+
+def publishable_key(uow: UnitOfWork, domain: str, *, new: bool = False) -> str:
+    """The shop's publishable key; ``new`` (or none yet): a new one replaces it (audited)."""
+    store = ShopStore(uow.session)
+    before = shop_by_domain(uow, domain)
+    if before.publishable_key is not None and not new:
+        return before.publishable_key
+    codes = store.location_codes()
+    view = _view(store.set_quote_access(before.id, key=new_publishable_key()), codes)
+    _audit(uow, "key_replaced", _view(before, codes), view)
+    assert view.publishable_key is not None
+    return view.publishable_key
+
+
+def quote_access(uow: UnitOfWork, key: str | None) -> str | None:
+    """Who may ask for a quote without a login: with a ``key``, the domain of the active shop
+    whose publishable key it is (else None); without one, :data:`PUBLIC` (``"public"``) if an
+    active shop's quotes are public (else None). One query, read-only."""
+    store = ShopStore(uow.session)
+    if key is not None:
+        return store.active_shop_of_key(key)
+    return PUBLIC if store.any_public_quotes() else None
 
 
 def remove_shop(
@@ -266,8 +357,15 @@ def remove_shop(
             f"shop {shop.domain} has {len(still_open)} open order(s) ({shown}): ship or cancel "
             "them first, or remove it with --force",
         )
-    view = _set_state(uow, shop.domain, active=False, now=shop.removed_at or now)  # first wins
     abandoned = OutboxRows(uow.session).abandon(shop.id, f"shop {shop.domain} was removed", now)
-    details = {"open_orders": len(still_open), "abandoned_pushes": abandoned, "force": force}
-    audit.record(uow, "removed", "shop", view.domain, details)
+    view = _set_state(
+        uow,
+        shop.domain,
+        "removed",
+        active=False,
+        now=shop.removed_at or now,  # the first removal's time stays
+        open_orders=len(still_open),
+        abandoned_pushes=abandoned,
+        force=force,
+    )
     return view, still_open

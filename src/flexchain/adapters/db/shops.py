@@ -45,6 +45,8 @@ class ShopRecord:
     last_synced_at: datetime | None
     active: bool
     removed_at: datetime | None = None
+    quotes_public: bool = False
+    publishable_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def _record(row: ShopRow) -> ShopRecord:
         row.last_synced_at,
         row.active,
         row.removed_at,
+        bool(row.quotes_public),
+        row.publishable_key,
     )
 
 
@@ -203,6 +207,37 @@ class ShopStore:
         row.removed_at = removed_at
         self.session.flush()
         return _record(row)
+
+    def set_quote_access(
+        self, shop_id: int, *, public: bool | None = None, key: str | None = None
+    ) -> ShopRecord:
+        """Set whether anyone may ask the shop's quotes (``public``) and its publishable
+        ``key``, where given."""
+        row = self.session.get(ShopRow, shop_id, with_for_update=True)
+        assert row is not None
+        if public is not None:
+            row.quotes_public = public
+        if key is not None:
+            row.publishable_key = key
+        self.session.flush()
+        return _record(row)
+
+    def active_shop_of_key(self, key: str) -> str | None:
+        """The domain of the active shop whose publishable key is ``key``."""
+        return self.session.scalar(
+            select(ShopRow.domain).where(ShopRow.publishable_key == key, ShopRow.active.is_(True))
+        )
+
+    def any_public_quotes(self) -> bool:
+        """Whether an active shop lets anyone ask for quotes."""
+        return (
+            self.session.scalar(
+                select(ShopRow.id)
+                .where(ShopRow.quotes_public.is_(True), ShopRow.active.is_(True))
+                .limit(1)
+            )
+            is not None
+        )
 
     def orders_in(self, shop_id: int, statuses: Iterable[str]) -> list[str]:
         """The numbers (else store ids) of the shop's orders in ``statuses``, oldest first."""

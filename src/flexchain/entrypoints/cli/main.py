@@ -22,6 +22,7 @@ from flexchain.entrypoints.cli import (
     quote,
     secrets,
     serve,
+    shops,
     stock,
     storefront,
     transfer,
@@ -74,7 +75,7 @@ app.add_typer(stock.stock_app, name="stock")
 app.command()(demo.demo)
 app.command()(serve.serve)
 app.command()(quote.quote)
-app.add_typer(storefront.shop_app, name="shop")
+app.add_typer(shops.shop_app, name="shop")
 app.add_typer(storefront.sku_app, name="sku")
 app.add_typer(storefront.inbox_app, name="inbox")
 app.add_typer(storefront.orders_app, name="orders")

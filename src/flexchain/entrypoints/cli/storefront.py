@@ -1,4 +1,4 @@
-"""Storefront commands: ``shop``, ``sku``, ``inbox``, ``orders`` and ``outbox``."""
+"""Storefront commands: ``sku``, ``inbox``, ``orders`` and ``outbox`` (``shop``: cli/shops.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import typer
 
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
-from flexchain.services import intake, orders, outbox, shops, sync
+from flexchain.services import intake, orders, outbox, shops
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a JSON array only; decimals as exact strings.")
 ]
 
-shop_app = typer.Typer(help="Shops (Shopify, WooCommerce) that send orders.", no_args_is_help=True)
 sku_app = typer.Typer(help="Map a store's SKUs or variant ids to ours.", no_args_is_help=True)
 inbox_app = typer.Typer(help="Webhooks received, as stored.", no_args_is_help=True)
 orders_app = typer.Typer(help="Sales orders from the shops.", no_args_is_help=True)
@@ -44,136 +43,6 @@ def _show(
         console.print(table(columns, records, numeric=numeric))
 
 
-@shop_app.command("add")
-def shop_add(
-    ctx: typer.Context,
-    platform: Annotated[str, typer.Option("--platform", help="shopify or woocommerce.")],
-    domain: Annotated[
-        str, typer.Option("--domain", help="The shop's domain, e.g. x.myshopify.com.")
-    ],
-    secret: Annotated[str, typer.Option("--secret", help="The webhook signing secret.")],
-    push_url: Annotated[
-        str | None,
-        typer.Option("--push-url", help="Where availability is pushed (store API base)."),
-    ] = None,
-    api_url: Annotated[
-        str | None,
-        typer.Option("--api-url", help="Store API base for shop sync [default: push URL]."),
-    ] = None,
-    api_token: Annotated[
-        str | None,
-        typer.Option("--api-token", help="Shopify access token, or WooCommerce KEY:SECRET."),
-    ] = None,
-    location_id: Annotated[
-        str | None, typer.Option("--location-id", help="Shopify location for inventory levels.")
-    ] = None,
-    warehouse: Annotated[
-        str | None, typer.Option("--warehouse", help="Our warehouse that ships this shop first.")
-    ] = None,
-) -> None:
-    """Add a shop (or update the one with this domain)."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
-        view, created = shops.add_shop(
-            uow,
-            platform=platform,
-            domain=domain,
-            secret=secret,
-            push_url=push_url,
-            api_url=api_url,
-            api_token=api_token,
-            location_id=location_id,
-            warehouse=warehouse,
-        )
-        uow.commit()
-    verb = "added" if created else "updated"
-    console.print(f"shop {view.domain} ({view.platform}) {verb}", markup=False, soft_wrap=True)
-
-
-SHOP_COLUMNS = (
-    ("domain", "Domain"),
-    ("platform", "Platform"),
-    ("push_url", "Push URL"),
-    ("warehouse", "Warehouse"),
-    ("last_synced_at", "Last sync"),
-    ("active", "Active"),
-)
-
-
-@shop_app.command("list")
-def shop_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """The shops, without their secrets."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        records = _records(shops.list_shops(uow))
-    _show(records, SHOP_COLUMNS, as_json, "No shops yet: flexchain shop add --help")
-
-
-def _shop_state(view: shops.ShopView, verb: str) -> None:
-    console.print(f"shop {view.domain} ({view.platform}) {verb}", markup=False, soft_wrap=True)
-
-
-@shop_app.command("disable")
-def shop_disable(
-    ctx: typer.Context, domain: Annotated[str, typer.Argument(metavar="DOMAIN")]
-) -> None:
-    """Stop taking the shop's webhooks, syncing it and pushing to it (until shop enable)."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
-        view = shops.disable_shop(uow, domain)
-        uow.commit()
-    _shop_state(view, "disabled: webhooks refused, no sync, pushes wait")
-
-
-@shop_app.command("enable")
-def shop_enable(
-    ctx: typer.Context, domain: Annotated[str, typer.Argument(metavar="DOMAIN")]
-) -> None:
-    """Take a disabled or removed shop back."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
-        view = shops.enable_shop(uow, domain)
-        uow.commit()
-    _shop_state(view, "enabled")
-
-
-@shop_app.command("remove")
-def shop_remove(
-    ctx: typer.Context,
-    domain: Annotated[str, typer.Argument(metavar="DOMAIN")],
-    force: Annotated[
-        bool, typer.Option("--force", help="Remove it even while it has open orders.")
-    ] = False,
-) -> None:
-    """Remove a shop; its orders and webhooks are kept. Refused while it has open orders."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
-        view, still_open = shops.remove_shop(uow, domain, now=datetime.now(UTC), force=force)
-        uow.commit()
-    kept = f"; {len(still_open)} open order(s) kept" if still_open else ""
-    _shop_state(view, f"removed (its orders and webhooks are kept{kept})")
-
-
-@shop_app.command("sync")
-def shop_sync(
-    ctx: typer.Context,
-    domain: Annotated[str | None, typer.Option("--domain", help="Only this shop.")] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Fetch orders changed since the last sync from the store's API and apply the missed ones."""
-    with reported_errors(), opened(state_of(ctx)) as app:
-        results = sync.sync_shops(
-            app.engine,
-            domain=domain,
-            now=datetime.now(UTC),
-            terms=intake.IntakeTerms.of(app.settings),
-        )
-    columns = (
-        ("shop", "Shop"),
-        ("fetched", "Fetched"),
-        ("applied", "Applied"),
-        ("duplicates", "Already had"),
-        ("failed", "Failed"),
-        ("since", "Since"),
-    )
-    _show(_records(results), columns, as_json, "No shops to sync.")
-
-
 @sku_app.command("map")
 def sku_map(
     ctx: typer.Context,
@@ -193,7 +62,7 @@ def sku_map(
     ] = None,
 ) -> None:
     """Map a store SKU or variant id to one of our SKUs (and where availability goes)."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
         view, created = shops.map_sku(
             uow,
             external,
@@ -264,7 +133,11 @@ def inbox_retry(ctx: typer.Context, inbox_id: Annotated[int, typer.Argument(meta
     """Process a failed webhook again, after fixing the data (e.g. flexchain sku map)."""
     with reported_errors(), opened(state_of(ctx)) as app:
         view = intake.retry(
-            app.engine, inbox_id, now=datetime.now(UTC), terms=intake.IntakeTerms.of(app.settings)
+            app.engine,
+            inbox_id,
+            now=datetime.now(UTC),
+            terms=intake.IntakeTerms.of(app.settings),
+            actor=app.actor,
         )
     if view.status == "failed":
         console.print(f"inbox {view.id}: failed again: {view.error}", markup=False, soft_wrap=True)
@@ -380,7 +253,7 @@ def orders_status(
     ],
 ) -> None:
     """Move an order along its lifecycle (shipping posts its picks to the customer)."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
         order = orders.set_status(uow, ref, status, now=datetime.now(UTC))
         label, now_status = order.number or order.external_id, order.status
         uow.commit()
@@ -399,7 +272,7 @@ def orders_ship(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON document only.")] = False,
 ) -> None:
     """Ship a ready order: post its picks and tell its store (fulfilment with tracking)."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
         order = orders.ship(
             uow,
             ref,
@@ -426,7 +299,7 @@ def orders_ship(
 @orders_app.command("cancel")
 def orders_cancel(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Cancel an open order: release its stock and cancel jobs not yet started."""
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow(actor="cli") as uow:
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
         order = orders.cancel(uow, ref, now=datetime.now(UTC))
         label = order.number or order.external_id
         uow.commit()

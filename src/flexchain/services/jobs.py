@@ -44,7 +44,7 @@ from flexchain.domain.jobs import (
 from flexchain.domain.orders import OPEN_STATUSES, JobStatus, OrderStatus, can_transition
 from flexchain.domain.stock import MoveKind, StockMove
 from flexchain.domain.values import utc
-from flexchain.services import fulfilment, inventory, orders
+from flexchain.services import audit, fulfilment, inventory, orders
 
 __all__ = [
     "ALERT",
@@ -226,6 +226,35 @@ def _move(
     return StockMove(sku, source, target, quantity, kind, _reference(job), at)
 
 
+_AUDITED = ("status", "planned_start", "planned_finish", "finished_quantity")
+"""The job's fields its audit entries compare before and after."""
+
+
+def _audited(
+    uow: UnitOfWork,
+    store: SqlJobStore,
+    action: str,
+    before: JobRecord,
+    now: datetime,
+    steps: tuple[dict[str, Decimal], dict[str, Decimal]] = ({}, {}),
+    **context: Any,
+) -> JobDetail:
+    """Record ``action`` on the job (its fields, and the ``steps`` reported, before and after)
+    and return it as it is now."""
+    after = store.job(before.id)
+    audit.record_change(
+        uow,
+        action,
+        "job",
+        str(before.id),
+        before={**{name: getattr(before, name) for name in _AUDITED}, **steps[0]},
+        after={**{name: getattr(after, name) for name in _AUDITED}, **steps[1]},
+        at=now,
+        **context,
+    )
+    return _detail(store, after)
+
+
 def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
     """Release a planned job to its supplier: its materials are issued at the supplier's site,
     reserved there for the job — what the site already has free of them first, the rest moved
@@ -255,7 +284,7 @@ def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
             inventory.reserve(uow, sku, site, need, _reference(job), now=now)
     store.update(job.id, status=status.value, released_at=now)
     store.add_event(job.id, JobAction.RELEASE, status, at=now)
-    return _detail(store, store.job(job.id))
+    return _audited(uow, store, "released", job, now, issued=dict(sorted(needed.items())))
 
 
 def start_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
@@ -272,7 +301,7 @@ def start_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
             order.status, OrderStatus.IN_PRODUCTION
         ):
             orders.set_status(uow, job.order_id, OrderStatus.IN_PRODUCTION.value, now=now)
-    return _detail(store, store.job(job.id))
+    return _audited(uow, store, "started", job, now)
 
 
 def progress_job(
@@ -300,7 +329,9 @@ def progress_job(
         quantity=done.quantity,
         scrap=done.scrap,
     )
-    return _detail(store, store.job(job.id))
+    done_before = {f"done@{done.step}": before.get(done.step, Decimal(0))}
+    done_after = {f"done@{done.step}": done_before[f"done@{done.step}"] + done.quantity}
+    return _audited(uow, store, "progressed", job, now, (done_before, done_after), scrap=done.scrap)
 
 
 def delay_job(uow: UnitOfWork, job_id: int, *, days: int, reason: str, now: datetime) -> JobDetail:
@@ -311,7 +342,7 @@ def delay_job(uow: UnitOfWork, job_id: int, *, days: int, reason: str, now: date
     delay = check_delay(job.status, days, reason, job.planned_start, job.planned_finish)
     store.update(job.id, planned_start=delay.planned_start, planned_finish=delay.planned_finish)
     store.add_event(job.id, JobAction.DELAY, job.status, at=now, days=delay.days, note=delay.reason)
-    return _detail(store, store.job(job.id))
+    return _audited(uow, store, "delayed", job, now, days=delay.days, reason=delay.reason)
 
 
 def finish_job(
@@ -362,7 +393,7 @@ def finish_job(
         inventory.reserve(uow, job.sku, home, for_order, ref, now=now)
         store.add_pick(job, home, for_order)
     _maybe_ready(uow, store, job, now)
-    return _detail(store, store.job(job.id))
+    return _audited(uow, store, "finished", job, now, used=dict(sorted(used.items())))
 
 
 def cancel_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
@@ -386,7 +417,7 @@ def cancel_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:
     store.update(job.id, status=status.value)
     store.add_event(job.id, JobAction.CANCEL, status, at=now)
     _maybe_ready(uow, store, job, now)
-    return _detail(store, store.job(job.id))
+    return _audited(uow, store, "cancelled", job, now)
 
 
 def _issued(uow: UnitOfWork, job: JobRecord, site: str) -> dict[str, Decimal]:

@@ -29,7 +29,7 @@ from flexchain.domain.errors import NotFound
 from flexchain.domain.orders import JobStatus, OrderStatus, order_exceptions, transition
 from flexchain.domain.shipping import Shipment, shipment
 from flexchain.domain.stock import MoveKind, StockMove
-from flexchain.services import availability, fulfilment, inventory, shipments
+from flexchain.services import audit, availability, fulfilment, inventory, shipments
 
 __all__ = [
     "CUSTOMER_LOCATION",
@@ -84,15 +84,10 @@ class OrderReader(Protocol):
     """What these use cases read (:class:`OrderViews` on a database)."""
 
     def matching(self, text: str) -> list[StoredOrder]: ...
-
     def by_token(self, token: str) -> StoredOrder | None: ...
-
     def contents(self, order: StoredOrder) -> OrderContents: ...
-
     def stages(self, order_id: int) -> dict[str, StageDates]: ...
-
     def item_names(self) -> dict[int, str]: ...
-
     def bought_lines(self, order_id: int) -> list[Any]: ...
 
 
@@ -406,16 +401,19 @@ def set_status(
     *,
     now: datetime,
     views: OrderReader | None = None,
+    shipment: Shipment | None = None,
 ) -> StatusChange:
     """Move an order to ``target`` (ready, shipped, delivered, in_production, cancelled)."""
     order = find_order(uow, ref, views=views)
     if target == OrderStatus.CANCELLED.value:
         return cancel(uow, order.id, now=now, views=views)
+    before = order.status
     order.status = transition(order.status, target).value
     if target == OrderStatus.SHIPPED.value:
         _ship(uow, order, now=now)
     if target in STAGES:
         fulfilment.mark_stage(uow, order, OrderStage(target).value, now)
+    audit.order_change(uow, order, before, now, shipment)
     return _change(order)
 
 
@@ -433,7 +431,7 @@ def ship(
     order = find_order(uow, ref)
     transition(order.status, OrderStatus.SHIPPED)  # refuse before writing anything
     shipments.record(uow, order.id, sent)
-    return set_status(uow, order.id, OrderStatus.SHIPPED.value, now=now)
+    return set_status(uow, order.id, OrderStatus.SHIPPED.value, now=now, shipment=sent)
 
 
 def cancel(
@@ -441,10 +439,12 @@ def cancel(
 ) -> StatusChange:
     """Cancel an open order: release its stock, cancel its unstarted jobs, push availability."""
     order = find_order(uow, ref, views=views)
+    before = order.status
     order.status = transition(order.status, OrderStatus.CANCELLED).value
     touched = fulfilment.release_order(uow, order, now=now)
     fulfilment.mark_stage(uow, order, OrderStage.CANCELLED.value, now)
     availability.queue_pushes(uow, touched, now=now)
+    audit.order_change(uow, order, before, now, action="cancelled")
     return _change(order)
 
 

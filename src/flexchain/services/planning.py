@@ -44,6 +44,7 @@ from flexchain.planning.run import (
     monday,
 )
 from flexchain.planning.run_steps import classify_items
+from flexchain.services import audit
 from flexchain.services.plan_reports import (
     ItemExplanation,
     diff_runs,
@@ -141,7 +142,9 @@ def run_plan(
     ``clock`` gives the time the run completes (default: ``now``).
     """
     store: PlanStore = (
-        SqlPlanStore(db, history_weeks=history_weeks) if isinstance(db, Database) else db
+        SqlPlanStore(db, history_weeks=history_weeks, audit=_audit_run)
+        if isinstance(db, Database)
+        else db
     )
     today = now.date()
     run_id = store.start_run(
@@ -180,6 +183,21 @@ def run_plan(
         raise
     return PlanSummary(
         run_id, len(snap.items), len(result.mrp.planned), len(result.mrp.exceptions), watch.seconds
+    )
+
+
+def _audit_run(
+    uow: UnitOfWork,
+    actor: str,
+    action: str,
+    run_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    at: datetime,
+) -> None:
+    """A run started, completed or failed: its audit entry, by whoever started it."""
+    audit.record_change(
+        uow, action, "plan_run", str(run_id), before=before, after=after, at=at, actor=actor
     )
 
 

@@ -121,27 +121,39 @@ def _post(
     locations: list[str],
     now: datetime,
 ) -> StockChange:
-    """Post ``move`` (if any) with an audit row; the touched balances as they are now."""
+    """Post ``move`` (if any) with an audit row (the on-hand stock of each touched location
+    before and after); the touched balances as they are now."""
     moves = (move,) if move is not None else ()
+    before = _on_hand(uow, sku, locations, now) if moves else {}
     inventory.post_moves(uow, moves)
-    for posted in moves:
-        audit.record(
-            uow,
-            _ACTIONS[command],
-            "stock",
-            f"{sku}@{posted.to_location}",
-            {
-                "from": posted.from_location,
-                "to": posted.to_location,
-                "quantity": format_decimal(posted.quantity),
-                "reference": posted.reference,
-                "reason": posted.reason,
-            },
-        )
     views: list[BalanceView] = []
     for code in locations:
         views += inventory.balances(uow, now=now, item=sku, location=code, include_empty=True)
+    for posted in moves:
+        audit.record_change(
+            uow,
+            _ACTIONS[command],
+            "stock",
+            f"{sku}@{locations[-1]}",
+            before=before,
+            after={f"on_hand@{view.location}": view.on_hand for view in views},
+            at=now,
+            **{"from": posted.from_location, "to": posted.to_location},
+            quantity=posted.quantity,
+            reference=posted.reference,
+            reason=posted.reason,
+        )
     return StockChange(command, sku, tuple(MoveView.of(m) for m in moves), tuple(views))
+
+
+def _on_hand(uow: UnitOfWork, sku: str, locations: list[str], now: datetime) -> dict[str, Any]:
+    """``{"on_hand@WH": Decimal(...)}`` of ``sku`` at each of ``locations`` as it is now (zero
+    where it never was)."""
+    held = {f"on_hand@{code}": Decimal(0) for code in locations}
+    for code in locations:
+        for view in inventory.balances(uow, now=now, item=sku, location=code, include_empty=True):
+            held[f"on_hand@{view.location}"] = view.on_hand
+    return held
 
 
 def _ensure(store: StockCommandStore, code: str) -> str:

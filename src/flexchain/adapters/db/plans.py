@@ -8,6 +8,7 @@ functions read stored runs in the caller's unit of work, for ``plan show/export/
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -60,7 +61,7 @@ from flexchain.planning.supply import (
     supply_terms,
 )
 
-__all__ = ["Database", "SqlPlanStore", "load_demand", "load_snapshot"]
+__all__ = ["Database", "RunAudit", "SqlPlanStore", "load_demand", "load_snapshot"]
 
 Database = Engine
 """The handle of a database the services pass on to its stores."""
@@ -71,13 +72,38 @@ OPEN_JOB = tuple(status.value for status in JobStatus if status.is_open)
 """Jobs still to finish (planned, released, started): their output is a receipt."""
 
 
+RunAudit = Callable[[UnitOfWork, str, str, int, dict[str, Any], dict[str, Any], datetime], None]
+"""Called in a run's own transactions as ``(uow, actor, action, run_id, before, after, at)``
+when it is started, completed or failed (the planning service's audit entry)."""
+
+
 class SqlPlanStore:
     """The plans store of one database, one transaction per method. Snapshots read at most
-    ``history_weeks`` weeks of demand history (``FLEXCHAIN_PLAN_HISTORY_YEARS`` x 52)."""
+    ``history_weeks`` weeks of demand history (``FLEXCHAIN_PLAN_HISTORY_YEARS`` x 52);
+    ``audit`` records each change of a run's status in the transaction that makes it."""
 
-    def __init__(self, engine: Engine, *, history_weeks: int = HISTORY_WEEKS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        history_weeks: int = HISTORY_WEEKS,
+        audit: RunAudit | None = None,
+    ) -> None:
         self.engine = engine
         self.history_weeks = history_weeks
+        self.audit = audit
+
+    def _audit(
+        self,
+        uow: UnitOfWork,
+        run: PlanRunRow,
+        action: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        if self.audit is not None:
+            self.audit(uow, run.actor, action, run.id, before, after, at)
 
     def start_run(
         self, *, started_at: datetime, period_start: date, horizon: int, actor: str
@@ -95,6 +121,8 @@ class SqlPlanStore:
             uow.session.add(run)
             uow.session.flush()
             run_id = run.id
+            after = {"status": run.status, "period_start": period_start, "horizon": horizon}
+            self._audit(uow, run, "started", {}, after, started_at)
             uow.commit()
         return run_id
 
@@ -130,18 +158,26 @@ class SqlPlanStore:
             plan_forecasts.write_forecasts(uow.session, run_id, result)
             run = uow.session.get(PlanRunRow, run_id)
             assert run is not None
+            before = {"status": run.status}
             run.status = PlanRunStatus.COMPLETE.value
             run.finished_at = finished_at
             run.stats = stats
+            after: dict[str, Any] = {"status": run.status}
+            after.update((k, stats[k]) for k in ("items", "orders", "exceptions") if k in stats)
+            self._audit(uow, run, "completed", before, after, finished_at)
             uow.commit()
 
     def fail_run(self, run_id: int, *, error: str, finished_at: datetime, actor: str) -> None:
         with UnitOfWork(self.engine, actor=actor) as uow:
             row = uow.session.get(PlanRunRow, run_id)
             assert row is not None
+            before = {"status": row.status}
             row.status = PlanRunStatus.FAILED.value
             row.error = error
             row.finished_at = finished_at
+            self._audit(
+                uow, row, "failed", before, {"status": row.status, "error": error}, finished_at
+            )
             uow.commit()
 
 

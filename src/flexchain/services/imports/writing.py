@@ -1,5 +1,6 @@
 """The write half of an import: what to create and update, sorted out against what is stored,
-written through the generic row store (bulk inserts and updates) with one audit row per change."""
+written through the generic row store (bulk inserts and updates) with one audit row per change
+(an update's with the columns that changed, before and after)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexchain.adapters.db.imports import ImportStores
+from flexchain.services.audit import change_details
 
 __all__ = ["Change", "Upserts", "changed_fields", "chunks"]
 
@@ -33,6 +35,8 @@ class Change:
     values: dict[str, Any]
     id: int | None = None
     changed: tuple[str, ...] = ()
+    before: dict[str, Any] = field(default_factory=dict)
+    """An update's stored values of the columns that changed."""
 
 
 @dataclass
@@ -66,7 +70,8 @@ class Upserts:
         if not changed:
             self.unchanged += 1
             return None
-        change = Change(key, line, values, stored["id"], changed)
+        before = {name: stored.get(name) for name in changed if name in values}
+        change = Change(key, line, values, stored["id"], changed, before)
         self.updated.append(change)
         return change
 
@@ -93,6 +98,9 @@ def audit(
     for change in created:
         stores.audit.record("created", entity, change.key, {"source": source, "line": change.line})
     for change in updated:
-        details = {"source": source, "line": change.line, "changed": list(change.changed)}
+        after = {name: change.values[name] for name in change.before}
+        details = change_details(
+            change.before, after, source=source, line=change.line, changed=list(change.changed)
+        )
         stores.audit.record("updated", entity, change.key, details)
     stores.flush()

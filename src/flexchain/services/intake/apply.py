@@ -26,13 +26,14 @@ from flexchain.adapters.storefronts.common import NormalisedLine, NormalisedOrde
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.orders import OrderStatus, match_options, newest_wins, transition
 from flexchain.domain.speed import SpeedLadder
-from flexchain.services import availability, fulfilment
+from flexchain.services import audit, availability, fulfilment
 
 
 class Batch:
     """Orders applied in one transaction share their lookups (SKUs, mappings, custom modules),
-    their splitting context (:class:`flexchain.services.fulfilment.Context`) and one availability
-    push per touched item, queued by :meth:`finish`."""
+    their splitting context (:class:`flexchain.services.fulfilment.Context`), one availability
+    push per touched item and their audit rows (one per order applied, by the shop that sent
+    it), queued and written by :meth:`finish`."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class Batch:
             ladder=ladder,
         )
         self.touched: set[int] = set()
+        self.audit: list[dict[str, Any]] = []
         self._mapped: dict[tuple[int, str], tuple[int | None, int] | None] = self.known["mapped"]
         self._skus: dict[str, int | None] = self.known["skus"]
         self._custom: CustomModules = self.known["custom"]
@@ -123,13 +125,14 @@ class Batch:
         self.fulfilment.write()
 
     def finish(self) -> None:
-        """Write everything, the reservations last, and queue the availability pushes of
-        everything touched."""
+        """Write everything, the reservations last, queue the availability pushes of
+        everything touched and write the audit rows (one statement)."""
         self.write()
         availability.queue_pushes(
             self.uow, self.touched, now=self.now, known=self.known if self.shared else None
         )
-        self.touched = set()
+        audit.record_rows(self.uow, self.audit)
+        self.touched, self.audit = set(), []
 
 
 def apply_order(
@@ -157,6 +160,7 @@ def apply_order(
             f"older than the stored version ({order.external_updated_at:%Y-%m-%d %H:%M:%S})",
         )
     fresh = order.external_updated_at is None
+    before = {} if fresh else _audited(order)
     _copy_header(order, incoming)
     touched: set[int] = set()
     if incoming.status == "cancelled":
@@ -170,9 +174,39 @@ def apply_order(
     ):
         touched = _split(batch, shop, order, incoming, fresh=fresh)
     batch.touched |= touched
+    batch.audit.append(_audit_row(shop, order, before, now))
     if own:
         batch.finish()
     return order, None
+
+
+def _audited(order: Order) -> dict[str, Any]:
+    """The order's fields its audit rows compare (not the customer's personal data)."""
+    return {
+        "status": order.status,
+        "number": order.number,
+        "total": order.total,
+        "currency": order.currency,
+        "speed_tier": order.speed_tier,
+        "promise_date": order.promise_date,
+        "version": order.external_updated_at,
+    }
+
+
+def _audit_row(shop: Shop, order: Order, before: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The audit row of an order applied: ``created``, ``cancelled`` or ``updated`` by the shop
+    that sent it (``webhook:PLATFORM:DOMAIN``), its fields before and after."""
+    if not before:
+        action = "created"
+    elif order.status == OrderStatus.CANCELLED.value != before["status"]:
+        action = "cancelled"
+    else:
+        action = "updated"
+    actor = f"webhook:{shop.platform}:{shop.domain}"
+    key = str(order.id)
+    return audit.entry_row(
+        actor, action, "order", key, at=now, before=before, after=_audited(order)
+    )
 
 
 def _split(

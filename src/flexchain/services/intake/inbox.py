@@ -18,6 +18,7 @@ from flexchain.adapters.storefronts.common import NormalisedOrder, PayloadError
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.inbox import APPLIED, InboxStatus
 from flexchain.domain.orders import order_exceptions
+from flexchain.services import audit
 from flexchain.services.intake.apply import Batch, apply_order
 from flexchain.services.intake.parse import parse_stored
 from flexchain.services.intake.receive import Received
@@ -131,24 +132,53 @@ def apply_entry(
 
 
 def apply_inbox_row(
-    engine: Engine, inbox_id: int, *, now: datetime, terms: IntakeTerms = DEFAULT_TERMS
+    engine: Engine,
+    inbox_id: int,
+    *,
+    now: datetime,
+    terms: IntakeTerms = DEFAULT_TERMS,
+    retried_by: str | None = None,
 ) -> InboxView:
     """Apply one pending or failed inbox row in its own transaction; a failure is recorded on
     the row (``failed`` with the error), never raised. ``terms``: the installation's
-    (:meth:`IntakeTerms.of` its settings).
+    (:meth:`IntakeTerms.of` its settings). ``retried_by``: the actor who asked for it again
+    (audited with the row's status before and after).
     """
     try:
-        with UnitOfWork(engine, actor="intake") as uow:
+        with UnitOfWork(engine, actor=retried_by or "intake") as uow:
             inbox = InboxStore(uow.session)
+            before = _state(inbox.claim(inbox_id)) if retried_by else None
             view = apply_entry(uow, inbox, inbox_id, now=now, terms=terms)
+            _audit_retry(uow, before, view, now)
             uow.commit()
             return view
     except (DomainError, PayloadError) as error:
-        with UnitOfWork(engine, actor="intake") as uow:
+        with UnitOfWork(engine, actor=retried_by or "intake") as uow:
             inbox = InboxStore(uow.session)
+            before = _state(inbox.claim(inbox_id)) if retried_by else None
             view = mark_failed(inbox, inbox_id, error)
+            _audit_retry(uow, before, view, now)
             uow.commit()
             return view
+
+
+def _state(row: Entry | None) -> dict[str, object]:
+    """What a retry's audit row compares of an inbox row (empty: no such row)."""
+    if row is None:
+        return {}
+    return {"status": row.status, "attempts": row.attempts, "error": row.error}
+
+
+def _audit_retry(
+    uow: UnitOfWork, before: dict[str, object] | None, view: InboxView, now: datetime
+) -> None:
+    """A retry's audit row (none when ``before`` is None: not a retry)."""
+    if before is None:
+        return
+    after = {"status": view.status, "attempts": view.attempts, "error": view.error}
+    audit.record_change(
+        uow, "retried", "inbox", str(view.id), before=before, after=after, at=now, order=view.order
+    )
 
 
 def mark_failed(inbox: InboxStore, inbox_id: int, error: Exception) -> InboxView:
@@ -246,16 +276,22 @@ def process_pending(
 
 
 def retry(
-    engine: Engine, inbox_id: int, *, now: datetime, terms: IntakeTerms = DEFAULT_TERMS
+    engine: Engine,
+    inbox_id: int,
+    *,
+    now: datetime,
+    terms: IntakeTerms = DEFAULT_TERMS,
+    actor: str = "system",
 ) -> InboxView:
-    """Apply a failed inbox row again (after the data was fixed)."""
+    """Apply a failed inbox row again (after the data was fixed); ``actor`` asked for it (the
+    audit row of the retry is theirs, the order's is the shop's)."""
     with UnitOfWork(engine, write=False) as uow:
         row = InboxStore(uow.session).get(inbox_id)
         if row is None:
             raise NotFound(f"no inbox entry {inbox_id}")
         if row.status == InboxStatus.PROCESSED:
             raise ValidationError("id", f"inbox entry {inbox_id} was already processed")
-    return apply_inbox_row(engine, inbox_id, now=now, terms=terms)
+    return apply_inbox_row(engine, inbox_id, now=now, terms=terms, retried_by=actor)
 
 
 def list_inbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 200) -> list[InboxView]:

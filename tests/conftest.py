@@ -16,6 +16,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import Engine, text
 
+from flexchain.adapters import secretbox
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.migrate import upgrade
 from flexchain.adapters.db.uow import UnitOfWork
@@ -31,6 +32,26 @@ BACKENDS = [
     if name
 ]
 _counter = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The key file that encrypts shop secrets in this session (never the user's own in
+    ~/.local/share): set in the environment, so the commands and server processes tests start
+    use it too. Created when the first secret is stored."""
+    path = tmp_path_factory.mktemp("secret-key") / "secret.key"
+    names = ("FLEXCHAIN_SECRET_KEY", "FLEXCHAIN_SECRET_KEY_FILE")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ["FLEXCHAIN_SECRET_KEY_FILE"] = str(path)
+    secretbox.install(None)
+    try:
+        yield path
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+        secretbox.install(None)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from flexchain.adapters import secretbox
 from flexchain.adapters.db import migrate
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
@@ -49,8 +50,10 @@ class App:
     def upgrade(self) -> tuple[str | None, str]:
         """Create or upgrade the schema to the newest revision; returns (before, after)."""
         try:
-            self.upgraded = migrate.upgrade(self.engine)
-        except SQLAlchemyError as error:
+            self.upgraded = migrate.upgrade(
+                self.engine, secrets=secretbox.KeySource.of(self.settings)
+            )
+        except (SQLAlchemyError, secretbox.SecretKeyError) as error:
             raise DatabaseUnavailable(_describe(self.settings.database_url, error)) from error
         return self.upgraded
 
@@ -82,6 +85,7 @@ def bootstrap(settings: Settings | None = None, *, upgrade: bool = True) -> App:
         engine = make_engine(settings.database_url)
     except (ArgumentError, ValueError, ImportError) as error:
         raise DatabaseUnavailable(_describe(settings.database_url, error)) from error
+    secretbox.install(secretbox.KeySource.of(settings))  # the key of the shops' secrets
     app = App(settings=settings, engine=engine)
     if upgrade:
         try:

@@ -5,6 +5,8 @@
 * :class:`Dec` stores money and other exact decimals as ``NUMERIC`` on PostgreSQL and as text on
   SQLite (whose NUMERIC affinity would round-trip through a float).
 * :class:`UTCDateTime` refuses naive datetimes and always returns aware UTC ones.
+* :class:`Encrypted` stores a secret (a shop's webhook secret, an API token) as a Fernet token
+  under the installation's key (:mod:`flexchain.adapters.secretbox`), never as plain text.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from flexchain.adapters import secretbox
 
 QTY_SCALE = 1000
 
@@ -106,3 +110,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Encrypted(TypeDecorator[str]):
+    """A secret: plain ``str`` in Python, a Fernet token (text) in SQL.
+
+    Encrypted when written and decrypted when read with the installed key
+    (:func:`flexchain.adapters.secretbox.installed`); a database copied without its key reveals
+    none. Reading with a key that does not open it raises
+    :class:`~flexchain.adapters.secretbox.SecretKeyError`. Map such columns ``deferred`` so a
+    row is decrypted only where its secret is used.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return secretbox.encrypt(str(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return secretbox.decrypt(str(value))

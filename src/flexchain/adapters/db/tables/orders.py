@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flexchain.adapters.db.tables.base import ZERO, Base, Timestamps, utcnow
-from flexchain.adapters.db.types import Dec, Qty, UTCDateTime
+from flexchain.adapters.db.types import Dec, Encrypted, Qty, UTCDateTime
 
 if TYPE_CHECKING:
     from flexchain.adapters.db.tables.catalog import ItemRow
@@ -34,10 +34,13 @@ class ShopRow(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     domain: Mapped[str] = mapped_column(String(200), unique=True)
-    secret: Mapped[str] = mapped_column(String(200))
+    # encrypted at rest (types.Encrypted) and loaded only where used: a shop loaded to apply an
+    # order is never decrypted
+    secret: Mapped[str] = mapped_column(Encrypted(), deferred=True)
     push_url: Mapped[str | None] = mapped_column(String(500))
     api_url: Mapped[str | None] = mapped_column(String(500))
-    api_token: Mapped[str | None] = mapped_column(String(500))
+    api_token: Mapped[str | None] = mapped_column(Encrypted(), deferred=True)
+    """The store's API credentials (Shopify admin token, WooCommerce ``key:secret``)."""
     external_location_id: Mapped[str | None] = mapped_column(String(32))
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

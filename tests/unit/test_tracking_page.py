@@ -37,6 +37,6 @@ def _view(quantity: Decimal) -> TrackingView:
 )
 def test_the_tracking_page_shows_the_quantity_bought(quantity: Decimal, shown: str) -> None:
     # given an order of `quantity` jackets; when its page is rendered
-    page = _page(_view(quantity))
+    page = _page(_view(quantity), "n0nce")
     # then the line shows the quantity as a person writes it (10, not 1)
     assert f"<li>{shown} Ridgeline jacket" in page

@@ -35,8 +35,10 @@ class DemoLogins:
 
 
 def _wanted(uow: UnitOfWork) -> list[tuple[str, Role, str | None]]:
-    staff = [(f"{role}@{DOMAIN}", role, None) for role in Role if role is not Role.SUPPLIER]
-    suppliers = [
+    staff: list[tuple[str, Role, str | None]] = [
+        (f"{role}@{DOMAIN}", role, None) for role in Role if role is not Role.SUPPLIER
+    ]
+    suppliers: list[tuple[str, Role, str | None]] = [
         (f"{code.lower()}@{DOMAIN}", Role.SUPPLIER, code) for code in supplier_codes(uow)
     ]
     return staff + suppliers

@@ -158,10 +158,14 @@ def test_a_reimport_updates_lines_by_po_and_line_and_adds_new_ones(
         ).all()
     assert [tuple(row) for row in audit] == [
         ("buyer", "created", "PO-1003/1", {"source": "po.csv", "line": 4}),
-        ("buyer", "updated", "PO-1001/1", {"source": "po.csv", "line": 2,
-                                           "changed": ["received_quantity", "status"]}),
-        ("buyer", "updated", "PO-1001/2", {"source": "po.csv", "line": 3,
-                                           "changed": ["received_quantity", "due_date"]}),
+        ("buyer", "updated", "PO-1001/1", {
+            "before": {"received_quantity": "200", "status": "open"},
+            "after": {"received_quantity": "500", "status": "closed"},
+            "source": "po.csv", "line": 2, "changed": ["received_quantity", "status"]}),
+        ("buyer", "updated", "PO-1001/2", {
+            "before": {"received_quantity": "0", "due_date": "2026-02-16"},
+            "after": {"received_quantity": "100", "due_date": "2026-02-23"},
+            "source": "po.csv", "line": 3, "changed": ["received_quantity", "due_date"]}),
     ]  # fmt: skip
 
 

@@ -72,7 +72,13 @@ def test_an_update_is_audited_with_the_columns_that_changed(company: Engine, wri
             select(*columns, AuditRow.details).order_by(AuditRow.id.desc()).limit(1)
         ).one()
     assert tuple(last)[:4] == ("planner", "updated", "item", "TEE-RED-M")
-    assert last.details == {"source": "items.csv", "line": 2, "changed": ["list_price"]}
+    assert last.details == {
+        "before": {"list_price": "29.9"},
+        "after": {"list_price": "31.5"},
+        "source": "items.csv",
+        "line": 2,
+        "changed": ["list_price"],
+    }
 
 
 def test_a_lower_count_moves_the_difference_out_to_adjustments(

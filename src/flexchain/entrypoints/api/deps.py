@@ -6,8 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.bootstrap import App
+from flexchain.bootstrap import App, UnitOfWork
 from flexchain.domain.identity import Principal
 
 

@@ -62,7 +62,8 @@ def run_server(
     host = host or app.settings.host
     port = port or app.settings.port
     status_console.print(
-        f"Serving on http://{host}:{port}  (log in at /login; OpenAPI at /openapi.json; Ctrl+C to stop)",
+        f"Serving on http://{host}:{port}  (log in at /login, OpenAPI at /openapi.json; "
+        "Ctrl+C to stop)",
         markup=False,
         soft_wrap=True,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.services import shops
+from tests.auth import bearer
 from tests.pgserver import free_port
 from tests.receiver import Receiver, receiver
 from tests.storefront_world import (
@@ -28,6 +29,9 @@ from tests.storefront_world import (
     shopify_webhook,
     sign,
 )
+
+ADMIN: dict[str, str] = {}
+"""A staff token's header for the routes behind the login (set by ``server``)."""
 
 
 @pytest.fixture
@@ -61,6 +65,8 @@ def server(
         )
         shops.map_sku(uow, TEE, TEE, shop=SHOP, inventory_item_id="808950810")
         uow.commit()
+    ADMIN.clear()
+    ADMIN.update(bearer(engine, "viewer"))
     engine.dispose()
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
@@ -114,7 +120,7 @@ def test_webhook_to_order_to_tracking_to_availability_push(server: str, store: R
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "processed"
     assert again.json()["duplicate"] is True
-    shown = httpx.get(f"{server}/orders/5820982911946154508").json()
+    shown = httpx.get(f"{server}/orders/5820982911946154508", headers=ADMIN).json()
     assert shown["external_id"] == "5820982911946154508"
     assert shown["status"] == "in_production"
     assert {(p["sku"], p["quantity"]) for p in shown["picks"]} == {
@@ -173,4 +179,4 @@ def test_the_woocommerce_ping_gets_200_and_changes_nothing(server: str) -> None:
     )
     assert response.status_code == 200
     assert response.json()["status"] == "ping"
-    assert httpx.get(f"{server}/orders").json() == []
+    assert httpx.get(f"{server}/orders", headers=ADMIN).json() == []

@@ -21,6 +21,7 @@ from flexchain.entrypoints.api.access import Access, declarations
 from flexchain.services import jobs
 from tests.auth import make_user, token_for
 from tests.integration.test_jobs import shop  # noqa: F401 (a fixture)
+from tests.storefront_world import TEE, build_world
 
 UowFactory = Callable[..., UnitOfWork]
 SETTINGS = Settings(database_url="sqlite://", outbox_worker=False)
@@ -39,8 +40,6 @@ def _url(path: str) -> str:
 @pytest.fixture
 def world(engine: Engine, database_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The API, and a token per caller: every role, an expired token, and nobody."""
-    from tests.storefront_world import build_world
-
     build_world(lambda **kw: UnitOfWork(engine, **kw))
     callers = {"anonymous": ""}
     for role in Role:
@@ -195,3 +194,66 @@ def test_an_expired_token_stops_at_the_end_of_its_last_day(engine: Engine) -> No
     with UnitOfWork(engine, write=False) as uow:
         assert identity.token_principal(uow, token, now=NOW + timedelta(hours=14)) is not None
         assert identity.token_principal(uow, token, now=NOW + timedelta(hours=15)) is None
+
+
+# -- quotes from the store's pages, and who the audit trail names -----------------------------
+
+
+@pytest.fixture
+def storefront(engine: Engine, database_url: str) -> Iterator[tuple[TestClient, str]]:
+    from flexchain.services import shops
+
+    build_world(lambda **kw: UnitOfWork(engine, **kw))
+    with UnitOfWork(engine) as uow:
+        shops.add_shop(uow, platform="shopify", domain="brand.myshopify.com", secret="s" * 16)
+        key = shops.publishable_key(uow, "brand.myshopify.com")
+        uow.commit()
+    app = create_app(Settings(database_url=database_url, outbox_worker=False))
+    with TestClient(app) as client:
+        yield client, key
+
+
+def test_a_quote_needs_a_login_a_shops_key_or_public_quotes(
+    storefront: tuple[TestClient, str], engine: Engine
+) -> None:
+    from flexchain.services import shops
+
+    client, key = storefront
+    body = {"sku": TEE, "quantity": 1}
+    # given a shop whose quotes are not public: nobody without credentials, a wrong key neither
+    assert client.post("/quote", json=body).status_code == 401
+    assert (
+        client.post("/quote", json=body, headers={"X-Flexchain-Key": "pk_nope"}).status_code == 401
+    )
+    # but the shop's key (header or query) gets the quote
+    assert client.post("/quote", json=body, headers={"X-Flexchain-Key": key}).status_code == 200
+    assert client.post(f"/quote?key={key}", json=body).status_code == 200
+    # when the shop makes its quotes public, anyone gets them
+    with UnitOfWork(engine) as uow:
+        shops.set_public_quotes(uow, "brand.myshopify.com", True)
+        uow.commit()
+    assert client.post("/quote", json=body).status_code == 200
+    # and a disabled shop's key stops working
+    with UnitOfWork(engine) as uow:
+        shops.disable_shop(uow, "brand.myshopify.com")
+        uow.commit()
+    assert client.post("/quote", json=body, headers={"X-Flexchain-Key": key}).status_code == 401
+
+
+def test_a_change_through_the_api_is_audited_as_the_token_that_made_it(
+    world: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    from flexchain.services import audit
+
+    client, callers = world
+    # when a planner's token counts stock through the API
+    response = client.post(
+        "/stock/count",
+        json={"sku": TEE, "quantity": "7", "location": "WH"},
+        headers={"Authorization": f"Bearer {callers['planner']}"},
+    )
+    assert response.status_code == 201, response.text
+    # then the audit trail names that token and its user
+    with UnitOfWork(engine, write=False) as uow:
+        (entry,) = audit.list_entries(uow, entity="stock", limit=1)
+    assert re.fullmatch(r"token:\d+ \(token 2026-01-05\) of planner\d+@test\.example", entry.actor)

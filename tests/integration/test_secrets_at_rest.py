@@ -425,6 +425,18 @@ def test_the_migration_encrypts_the_plain_secrets_of_an_older_database(
         reopened.dispose()
 
 
+def test_a_downgrade_below_0015_stores_the_secrets_in_plain_text_again(engine: Engine) -> None:
+    # given a shop whose secrets are encrypted
+    _add_shop(engine)
+    # when the schema goes back to 0014 (which reads them as plain text)
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014")
+    # then they are decrypted
+    assert _stored(engine) == (SECRET, TOKEN)
+
+
 def test_init_creates_the_key_file_owner_only_and_says_where(
     tmp_path: Path, own_key_file: Path
 ) -> None:

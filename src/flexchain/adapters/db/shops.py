@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.outbox import ShopEndpoint
@@ -79,6 +79,16 @@ class PushShop:
     external_location_id: str | None
 
 
+def _has_api_token(row: ShopRow) -> bool:
+    """Whether the shop has API credentials, read without decrypting them (so listing shops
+    needs no key)."""
+    state = inspect(row)
+    if "api_token" not in state.unloaded or state.session is None:
+        return row.api_token is not None
+    query = select(ShopRow.api_token.is_not(None)).where(ShopRow.id == row.id)
+    return bool(state.session.scalar(query))
+
+
 def _record(row: ShopRow) -> ShopRecord:
     return ShopRecord(
         row.id,
@@ -86,7 +96,7 @@ def _record(row: ShopRow) -> ShopRecord:
         row.platform,
         row.push_url,
         row.api_url,
-        bool(row.api_token),
+        _has_api_token(row),
         row.external_location_id,
         row.warehouse_id,
         row.last_synced_at,

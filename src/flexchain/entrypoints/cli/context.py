@@ -16,6 +16,7 @@ from flexchain.bootstrap import App, DatabaseUnavailable, bootstrap
 from flexchain.config import Settings
 from flexchain.domain.errors import DomainError
 from flexchain.services.imports import ImportFailed
+from flexchain.services.secrets import SecretKeyError
 
 
 @dataclass
@@ -57,7 +58,7 @@ def reported_errors() -> Iterator[None]:
     except ImportFailed as error:
         typer.echo(str(error), err=True)  # one line per problem: FILE:LINE: COLUMN: message
         raise typer.Exit(1) from None
-    except (DomainError, DatabaseUnavailable, UserError) as error:
+    except (DomainError, DatabaseUnavailable, UserError, SecretKeyError) as error:
         raise fail(str(error)) from None
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         raise fail(f"{error.strerror}: {error.filename}") from None

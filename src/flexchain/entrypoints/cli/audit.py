@@ -10,33 +10,34 @@ from typing import Annotated, Any
 import typer
 
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, print_json_array, table
+from flexchain.entrypoints.cli.render import console, print_json_array
 from flexchain.services import audit
 
 audit_app = typer.Typer(help="The audit trail: who changed what, when.", no_args_is_help=True)
-
-COLUMNS = (
-    ("at", "At"),
-    ("actor", "Who"),
-    ("action", "Action"),
-    ("entity", "Entity"),
-    ("key", "Key"),
-    ("changes", "Changes"),
-)
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _changes(entry: audit.AuditEntry) -> str:
-    """``status: planned -> released; reason: late fabric`` (one line per entry)."""
-    parts = [
+def _changes(entry: audit.AuditEntry) -> list[str]:
+    """``status: planned -> released``, ``reason: late fabric``: one line per field."""
+    lines = [
         f"{name}: {_text(entry.before.get(name, ''))} -> {_text(entry.after.get(name, ''))}"
         for name in {**entry.before, **entry.after}
     ]
-    parts += [f"{name}: {_text(value)}" for name, value in entry.context.items()]
-    return "; ".join(parts)
+    return lines + [f"{name}: {_text(value)}" for name, value in entry.context.items()]
+
+
+def _print(entry: audit.AuditEntry) -> None:
+    """A heading line (when, who, what) and the changes under it: fits any terminal."""
+    console.print(
+        f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor}  {entry.action} {entry.entity} {entry.key}",
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in _changes(entry):
+        console.print(f"    {line}", markup=False, soft_wrap=True)
 
 
 def _since(value: str | None) -> date | None:
@@ -80,5 +81,5 @@ def audit_list(
     elif not entries:
         console.print("No audit entries.", markup=False)
     else:
-        shown = [{**asdict(entry), "changes": _changes(entry)} for entry in entries]
-        console.print(table(COLUMNS, shown, flexible="changes"))
+        for entry in entries:
+            _print(entry)

@@ -6,17 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from flexchain.domain.identity import STAFF, Principal, Role
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], dependencies=[STORABLE_TEXT])
+
+MAX_ORDERS = 10_000
+"""The most orders one ``GET /orders`` lists."""
 
 
 class ShipmentCreate(BaseModel):
@@ -27,26 +32,31 @@ class ShipmentCreate(BaseModel):
     tracking_url: str | None = Field(default=None, examples=["https://www.dhl.com/track"])
 
 
-@router.get("")
+@router.get("", responses=errors("A limit out of range"))
 def list_orders(
     app: AppDep,
     who: Annotated[Principal, allow(*STAFF)],
     status: str | None = None,
-    limit: int = 500,
+    limit: Annotated[int, Query(ge=1, le=MAX_ORDERS)] = 500,
 ) -> Any:
     """Newest first; money and quantities as exact decimal strings."""
     with uow_for(app, who, write=False) as uow:
         return JSONResponse(plain(orders.list_orders(uow, status=status, limit=limit)))
 
 
-@router.get("/{ref}")
+@router.get("/{ref}", responses=errors(missing="No such order"))
 def show_order(ref: str, app: AppDep, who: Annotated[Principal, allow(*STAFF)]) -> Any:
     """One order by id, store order id or number: lines, reservations, picks, jobs, stages."""
     with uow_for(app, who, write=False) as uow:
         return JSONResponse(plain(orders.show_order(uow, ref).as_dict()))
 
 
-@router.post("/{ref}/ship")
+@router.post(
+    "/{ref}/ship",
+    responses=errors(
+        "The order is not ready, or a field is empty", missing="No such order", body=True
+    ),
+)
 def ship_order(
     ref: str,
     shipment: ShipmentCreate,

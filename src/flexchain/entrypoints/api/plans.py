@@ -12,15 +12,17 @@ from fastapi.responses import JSONResponse
 from flexchain.domain.identity import STAFF, Principal
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import planning
 
-router = APIRouter(prefix="/plan", tags=["plan"])
+router = APIRouter(prefix="/plan", tags=["plan"], dependencies=[STORABLE_TEXT])
 
 
 @router.get(
     "/accuracy",
-    responses={404: {"description": "No such SKU"}, 422: {"description": "Unknown grouping"}},
+    responses=errors("Unknown grouping", missing="No such SKU"),
 )
 def plan_accuracy(
     app: AppDep,

@@ -18,11 +18,13 @@ from flexchain.domain.orders import SpeedTier
 from flexchain.domain.quotes import Alternative, PriceLine, Quote, Stage
 from flexchain.entrypoints.api.access import gated
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.services import quotes, shops
 
 __all__ = ["QuotePublic", "QuoteRequest", "router"]
 
-router = APIRouter(tags=["quotes"])
+router = APIRouter(tags=["quotes"], dependencies=[STORABLE_TEXT])
 
 
 class QuoteRequest(BaseModel):
@@ -162,8 +164,11 @@ def shop_quotes(app: App, request: Request) -> Principal | None:
     response_model=QuotePublic,
     responses={
         401: {"description": "No credentials, and quotes are not public"},
-        404: {"description": "No such product"},
-        422: {"description": "Unknown option or speed tier, or the product cannot be made"},
+        **errors(
+            "Unknown option or speed tier, or the product cannot be made",
+            missing="No such product",
+            body=True,
+        ),
     },
 )
 def create_quote(

@@ -19,12 +19,14 @@ from flexchain.domain.errors import format_amount, format_decimal
 from flexchain.domain.identity import STAFF, Principal, Role
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.services import signals
 from flexchain.services.signals import Signal, SignalKind
 
 __all__ = ["SignalCreate", "SignalPublic", "SignalsRecorded", "router"]
 
-router = APIRouter(prefix="/signals", tags=["signals"])
+router = APIRouter(prefix="/signals", tags=["signals"], dependencies=[STORABLE_TEXT])
 
 MAX_SIGNALS = 10_000
 
@@ -87,7 +89,7 @@ class SignalPublic(BaseModel):
     "",
     status_code=201,
     response_model=SignalsRecorded,
-    responses={422: {"description": "An unknown SKU or option, or a value out of range"}},
+    responses=errors("An unknown SKU or option, or a value out of range", body=True),
 )
 def post_signals(
     body: SignalCreate | Annotated[list[SignalCreate], Field(max_length=MAX_SIGNALS)],
@@ -108,7 +110,7 @@ def post_signals(
     )
 
 
-@router.get("", response_model=list[SignalPublic], responses={404: {"description": "No such SKU"}})
+@router.get("", response_model=list[SignalPublic], responses=errors(missing="No such SKU"))
 def get_signals(
     app: AppDep, who: Annotated[Principal, allow(*STAFF)], sku: str | None = None
 ) -> list[SignalPublic]:

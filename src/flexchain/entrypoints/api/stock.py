@@ -15,13 +15,15 @@ from pydantic import BaseModel, Field
 from flexchain.domain.identity import STAFF, Principal, Role
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import inventory, stock_commands
 from flexchain.services.stock_commands import StockChange
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/stock", tags=["stock"])
+router = APIRouter(prefix="/stock", tags=["stock"], dependencies=[STORABLE_TEXT])
 
 Sku = Field(min_length=1, max_length=64, examples=["TEE-COTTON-BLACK-M"])
 Code = Field(min_length=1, max_length=64, examples=["WH-LIS"])
@@ -60,7 +62,7 @@ class Count(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
-@router.get("")
+@router.get("", responses=errors(missing="No such item or location"))
 def list_stock(
     app: AppDep,
     who: Annotated[Principal, allow(*STAFF)],
@@ -83,7 +85,13 @@ def _run(
     return JSONResponse(plain(change.as_dict()), status_code=201)
 
 
-@router.post("/receive", status_code=201)
+@router.post(
+    "/receive",
+    status_code=201,
+    responses=errors(
+        "A quantity or field out of range", missing="No such item or location", body=True
+    ),
+)
 def receive(
     body: Receive,
     app: AppDep,
@@ -106,7 +114,13 @@ def receive(
     )
 
 
-@router.post("/transfer", status_code=201)
+@router.post(
+    "/transfer",
+    status_code=201,
+    responses=errors(
+        "A quantity or field out of range", missing="No such item or location", body=True
+    ),
+)
 def transfer(
     body: Transfer, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
 ) -> Any:
@@ -127,7 +141,13 @@ def transfer(
     )
 
 
-@router.post("/adjust", status_code=201)
+@router.post(
+    "/adjust",
+    status_code=201,
+    responses=errors(
+        "A quantity or field out of range", missing="No such item or location", body=True
+    ),
+)
 def adjust(
     body: Adjust, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
 ) -> Any:
@@ -147,7 +167,13 @@ def adjust(
     )
 
 
-@router.post("/count", status_code=201)
+@router.post(
+    "/count",
+    status_code=201,
+    responses=errors(
+        "A quantity or field out of range", missing="No such item or location", body=True
+    ),
+)
 def count(
     body: Count, app: AppDep, who: Annotated[Principal, allow(Role.ADMIN, Role.PLANNER)]
 ) -> Any:

@@ -17,10 +17,12 @@ from flexchain.domain.errors import format_decimal
 from flexchain.domain.identity import Principal
 from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.deps import AppDep
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
+from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import orders
 
-router = APIRouter(tags=["tracking"])
+router = APIRouter(tags=["tracking"], dependencies=[STORABLE_TEXT])
 
 LABELS = {
     "received": "Order received",
@@ -44,7 +46,7 @@ def _wants_html(request: Request) -> bool:
     "/track/{token}",
     responses={
         200: {"content": {"text/html": {}}, "description": "The order's stages"},
-        404: {"description": "No order with this link"},
+        **errors(missing="No order with this link"),
     },
 )
 def track(token: str, request: Request, app: AppDep, _: Annotated[Principal, public()]) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +24,7 @@ from flexchain.domain.identity import Principal
 from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.background.intake import Batcher
 from flexchain.entrypoints.api.deps import AppDep
+from flexchain.entrypoints.api.responses import Problem, Responses
 from flexchain.services import intake
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -38,14 +39,26 @@ class WebhookPublic(BaseModel):
     order: str | None = None
 
 
-class Problem(BaseModel):
-    detail: str
-
-
-RESPONSES: dict[int | str, dict[str, object]] = {
+RESPONSES: Responses = {
     401: {"model": Problem, "description": "Unknown shop, missing or wrong signature"},
     400: {"model": Problem, "description": "Signed, but not a valid order payload"},
 }
+
+
+def _described(*headers: str) -> dict[str, Any]:
+    """The body and headers a webhook route reads from the raw request, which FastAPI cannot
+    see: for the OpenAPI description (and the API fuzzer, which then sends them)."""
+    return {
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+            for name in headers
+        ],
+        "requestBody": {
+            "required": True,
+            "description": "The platform's order, exactly as it signed it",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    }
 
 
 async def _accept(
@@ -107,7 +120,12 @@ async def _handle(request: Request, app: App, platform: str) -> WebhookPublic | 
         return JSONResponse({"detail": str(error)}, status_code=400)
 
 
-@router.post("/shopify", response_model=WebhookPublic, responses=RESPONSES)
+@router.post(
+    "/shopify",
+    response_model=WebhookPublic,
+    responses=RESPONSES,
+    openapi_extra=_described("X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Topic"),
+)
 async def shopify_webhook(
     request: Request, app: AppDep, _: Annotated[Principal, public()]
 ) -> WebhookPublic | JSONResponse:
@@ -116,7 +134,12 @@ async def shopify_webhook(
     return await _handle(request, app, "shopify")
 
 
-@router.post("/woocommerce", response_model=WebhookPublic, responses=RESPONSES)
+@router.post(
+    "/woocommerce",
+    response_model=WebhookPublic,
+    responses=RESPONSES,
+    openapi_extra=_described("X-WC-Webhook-Signature", "X-WC-Webhook-Source", "X-WC-Webhook-Topic"),
+)
 async def woocommerce_webhook(
     request: Request, app: AppDep, _: Annotated[Principal, public()]
 ) -> WebhookPublic | JSONResponse:

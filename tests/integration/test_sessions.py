@@ -248,3 +248,9 @@ def test_the_user_and_token_commands(engine: Engine, database_url: str) -> None:
     assert code == 0
     code, out = flexchain_cli(database_url, "user", "list", "--json")
     assert json.loads(out)[0]["active"] is False
+
+
+def test_a_login_with_a_nul_character_is_refused_before_it_is_stored(api: TestClient) -> None:
+    # PostgreSQL cannot store a NUL: it must never reach the attempts table
+    response = _login(api, "anna\x00@example.com", "whatever password")
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]

@@ -95,6 +95,7 @@ def _login(app: App, email: str, password: str, address: str) -> sessions.Login:
     "/login",
     responses={
         401: {"description": "Wrong e-mail or password"},
+        422: {"description": "A field is missing, too long, or holds a NUL character"},
         403: {"description": "Posted from another site"},
         429: {"description": "Locked after repeated wrong passwords; see Retry-After"},
     },
@@ -110,6 +111,8 @@ async def login(
     """Log in with ``email`` and ``password``: a session cookie, and where to go next."""
     if not _same_origin(request):
         raise HTTPException(403, "log in from this server's own login page")
+    if "\x00" in email + password + next:  # cannot be stored (PostgreSQL), never a real login
+        raise HTTPException(422, "email, password: text may not hold a NUL character")
     address = request.client.host if request.client else ""
     outcome = await run_in_threadpool(_login, app, email, password, address)
     if outcome.refused is not None:

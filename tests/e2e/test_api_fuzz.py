@@ -13,11 +13,8 @@ operation needs the operations before any fixture runs); a test checks that it i
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +23,6 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.core.result import Err
 from schemathesis.python import asgi
-from sqlalchemy import text
 
 from flexchain.adapters.db.engine import make_engine
 from flexchain.config import Settings
@@ -34,8 +30,6 @@ from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.api.openapi import describe
 from flexchain.services.demo import generate_demo, load_demo
 from tests.auth import make_user, token_for
-from tests.conftest import BACKENDS
-from tests.pgserver import PgServer
 
 EXAMPLES = 25
 """Generated requests per operation in the fuzzing phase: enough to reach the edges of each
@@ -51,32 +45,15 @@ DESCRIPTION = describe(create_app(Settings(database_url="sqlite://", outbox_work
 schema = schemathesis.openapi.from_dict(DESCRIPTION)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def company_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def company_url(module_database_url: str) -> str:
     """A migrated database holding the demo company loaded small, shared by every operation on
     one backend (what one operation writes, the next may read: as in life)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("fuzz") / "flexchain.db"
-        shutil.copyfile(sqlite_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        server: PgServer = request.getfixturevalue("pg_server")
-        name = f"fuzz{os.getpid()}"
-        admin = make_engine(server.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE flexchain_template"))
-        url = server.url(name)
     data = generate_demo(items=4, seed=3, weeks=12)
-    engine = make_engine(url)
+    engine = make_engine(module_database_url)
     load_demo(engine, data, now=datetime.combine(data.today, time(8), tzinfo=UTC))
     engine.dispose()
-    yield url
-    if request.param != "sqlite":
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    return module_database_url
 
 
 @pytest.fixture(scope="module")

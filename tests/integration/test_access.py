@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.identity import Role
@@ -37,9 +38,11 @@ def _url(path: str) -> str:
     return re.sub(r"{(\w+)}", lambda m: FILL[m.group(1)], path)
 
 
-@pytest.fixture
-def world(engine: Engine, database_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """The API, and a token per caller: every role, an expired token, and nobody."""
+@pytest.fixture(scope="module")
+def world(module_database_url: str) -> Iterator[tuple[TestClient, dict[str, str], Engine]]:
+    """The API, and a token per caller: every role, an expired token, and nobody (one world per
+    backend for the whole matrix: its requests are refused or change nothing)."""
+    engine = make_engine(module_database_url)
     build_world(lambda **kw: UnitOfWork(engine, **kw))
     callers = {"anonymous": ""}
     for role in Role:
@@ -47,9 +50,10 @@ def world(engine: Engine, database_url: str) -> Iterator[tuple[TestClient, dict[
         callers[role.value] = token_for(engine, email)
     expired = make_user(engine, "admin")
     callers["expired"] = token_for(engine, expired, expires=date(2026, 1, 5))
-    app = create_app(Settings(database_url=database_url, outbox_worker=False))
+    app = create_app(Settings(database_url=module_database_url, outbox_worker=False))
     with TestClient(app) as client:
-        yield client, callers
+        yield client, callers, engine
+    engine.dispose()
 
 
 def _refused(response: Any) -> int | None:
@@ -73,10 +77,10 @@ def _expected(access: Access, caller: str) -> int | None:
     ("method", "path", "access"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
 )
 def test_every_route_answers_every_caller_as_it_declares(
-    world: tuple[TestClient, dict[str, str]], method: str, path: str, access: Access
+    world: tuple[TestClient, dict[str, str], Engine], method: str, path: str, access: Access
 ) -> None:
     # given the API and a token of every role, an expired one, and none
-    client, callers = world
+    client, callers, _ = world
     for caller, token in callers.items():
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         # when the caller calls the route (with an empty body where it takes one)
@@ -241,11 +245,11 @@ def test_a_quote_needs_a_login_a_shops_key_or_public_quotes(
 
 
 def test_a_change_through_the_api_is_audited_as_the_token_that_made_it(
-    world: tuple[TestClient, dict[str, str]], engine: Engine
+    world: tuple[TestClient, dict[str, str], Engine],
 ) -> None:
     from flexchain.services import audit
 
-    client, callers = world
+    client, callers, engine = world
     # when a planner's token counts stock through the API
     response = client.post(
         "/stock/count",

@@ -16,6 +16,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
+from flexchain.adapters.db import catalog_version
 from flexchain.adapters.db.types import UTCDateTime
 
 revision = "0014"
@@ -97,8 +98,9 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(
             batch_op.f("uq_shops_publishable_key"), ["publishable_key"]
         )
-    shops = sa.table("shops", sa.column("id", sa.Integer), sa.column("publishable_key"))
     connection = op.get_bind()
+    catalog_version.create_triggers(connection, ("shops",))  # SQLite's batch dropped them
+    shops = sa.table("shops", sa.column("id", sa.Integer), sa.column("publishable_key"))
     for (shop_id,) in connection.execute(sa.select(shops.c.id)).all():
         connection.execute(
             shops.update()
@@ -112,6 +114,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("uq_shops_publishable_key"), type_="unique")
         batch_op.drop_column("publishable_key")
         batch_op.drop_column("quotes_public")
+    catalog_version.create_triggers(op.get_bind(), ("shops",))
     op.drop_index("ix_login_attempts_address_at", table_name="login_attempts")
     op.drop_index("ix_login_attempts_email_at", table_name="login_attempts")
     op.drop_table("login_attempts")

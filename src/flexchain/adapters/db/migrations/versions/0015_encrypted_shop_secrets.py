@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 from flexchain.adapters import secretbox
+from flexchain.adapters.db import catalog_version
 
 revision = "0015"
 down_revision = "0014"
@@ -72,6 +73,7 @@ def upgrade() -> None:
                 type_=sa.Text(),
                 existing_nullable=name == "api_token",
             )
+    catalog_version.create_triggers(connection, ("shops",))  # SQLite's batch dropped them
     if _stored_any():
         _convert(_keys(create=True).encrypt)
     if sqlite:
@@ -89,3 +91,4 @@ def downgrade() -> None:
                 type_=sa.String(length=length),
                 existing_nullable=name == "api_token",
             )
+    catalog_version.create_triggers(op.get_bind(), ("shops",))

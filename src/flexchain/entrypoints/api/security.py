@@ -2,8 +2,10 @@
 
 * ``Cache-Control: no-store``: answers carry personal data (orders, addresses, tracking) and
   must not stay in shared or browser caches.
-* ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (tracking links carry
-  their token in the path), ``X-Frame-Options: DENY``.
+* ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, and ``Referrer-Policy:
+  same-origin``: tracking links carry their token in the path, so no other site learns a URL of
+  ours; not ``no-referrer``, with which browsers send ``Origin: null`` on our own form posts and
+  the login's same-origin check could not tell them from another site's.
 * HTML pages: a strict ``Content-Security-Policy`` — nothing from elsewhere, no inline script,
   inline style only with the response's nonce (``request.state.csp_nonce``).
 * ``Strict-Transport-Security`` when served over TLS.
@@ -31,7 +33,7 @@ log = logging.getLogger("flexchain.api")
 COMMON = [
     (b"cache-control", b"no-store"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 

@@ -88,13 +88,14 @@ def _history(result: PlanResult) -> dict[tuple[int, str], tuple[int, Decimal]]:
         )
     else:
         where = pl.lit("")
-    weeks = (
-        history.with_columns(where.alias("location"))
-        .group_by("item", "location", "date")
-        .agg(pl.col("quantity").sum())
-    )
-    totals = weeks.group_by("item", "location").agg(
-        pl.len().alias("weeks"), pl.col("quantity").sum()
+    # one grouping, lazily: a frame of every (item, location, week) first held ~1.7 GiB
+    # at 100,000 items x 104 weeks, the write step's whole peak
+    totals = (
+        history.lazy()
+        .with_columns(where.alias("location"))
+        .group_by("item", "location")
+        .agg(pl.col("date").n_unique().alias("weeks"), pl.col("quantity").sum())
+        .collect()
     )
     return {
         (int(item), str(location)): (int(count), Decimal(str(round(total, 3))))

@@ -45,6 +45,7 @@ from flexchain.adapters.db.tables.planning import (
     PlanOrderRow,
     PlanRunRow,
 )
+from flexchain.adapters.db.tables.procurement import PurchaseOrderRow
 from flexchain.adapters.db.tables.purchasing import PurchaseOrderLineRow
 from flexchain.adapters.db.tables.stock import (
     LocationRow,
@@ -95,6 +96,7 @@ __all__ = [
     "PriceBreakRow",
     "ProductionJobRow",
     "PurchaseOrderLineRow",
+    "PurchaseOrderRow",
     "ReservationRow",
     "SalesOrderLineRow",
     "SalesOrderRow",

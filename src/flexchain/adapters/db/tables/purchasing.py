@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +57,13 @@ class PurchaseOrderLineRow(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     """Where the line is to be received; None: the home (receiving) warehouse."""
+    confirmed_quantity: Mapped[Decimal | None] = mapped_column(Qty())
+    """What the supplier confirmed (None: not confirmed yet); may be less than ordered."""
+    confirmed_date: Mapped[date | None] = mapped_column(Date)
+    """The delivery date the supplier confirmed; confirming also moves ``due_date`` to it, so
+    planning nets the line when it will really arrive."""
+    topup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """An elastic top-up under the contract's clause (priced against its ceiling)."""
 
     supplier: Mapped[SupplierRow] = relationship()
     item: Mapped[ItemRow] = relationship()

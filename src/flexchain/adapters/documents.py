@@ -51,6 +51,7 @@ _HTML = Environment(
     loader=FileSystemLoader(_TEMPLATES),
     autoescape=select_autoescape(default=True),
     undefined=StrictUndefined,
+    keep_trailing_newline=True,  # as a mail part keeps it: what arrives equals what was rendered
 )
 _TEXT = Environment(
     loader=FileSystemLoader(_TEMPLATES),

@@ -150,6 +150,8 @@ def deliver(smtp: SmtpSettings, message: EmailMessage) -> None:
     except smtplib.SMTPResponseException as error:
         raise MailError(f"mail: {where} answered {_reply(error)}") from error
     except smtplib.SMTPServerDisconnected as error:
+        if isinstance(error.__context__, TimeoutError):  # smtplib wraps a read that timed out
+            raise MailError(f"mail: {where} did not answer within {smtp.timeout:g} s") from error
         raise MailError(f"mail: {where} closed the connection: {error}") from error
     except smtplib.SMTPException as error:
         raise MailError(f"mail: sending through {where} failed: {error}") from error

@@ -323,7 +323,7 @@ def _head(view: DocumentView, s: _Styles) -> Table:
     return table
 
 
-_WIDTHS = [7, 30, 41, 16, 11, 19, 25, 25]
+_WIDTHS = [7, 30, 38, 19, 11, 19, 25, 25]
 _RIGHT = {3, 6, 7}
 
 
@@ -338,32 +338,35 @@ def _lines_table(view: DocumentView, s: _Styles) -> Table:
                 line.line_no,
                 s.para(line.sku, 8),
                 s.para(line.description, 8),
-                line.quantity,
+                s.para(line.quantity, 8, align=2),
                 line.unit,
                 line.delivery_date,
-                line.unit_price,
-                line.amount,
+                s.para(line.unit_price, 8, align=2),
+                s.para(line.amount, 8, align=2),
             ]
         )
     if view.total:
-        rows.append([s.para("Total", 9, bold=True), "", "", "", "", "", "", view.total])
+        total = [
+            s.para("Total", 9, bold=True),
+            *[""] * 5,
+            s.para(view.total, 9, bold=True, align=2),
+        ]
+        rows.append([*total, ""])  # the amount spans the price columns: room for big totals
     table = Table(rows, colWidths=[w * mm for w in _WIDTHS], repeatRows=1)
     style = [
         ("FONT", (0, 1), (-1, -1), s.regular, 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-        ("ALIGN", (3, 1), (3, -1), "RIGHT"),
-        ("ALIGN", (6, 1), (7, -1), "RIGHT"),
     ]
     if view.is_rfq:  # boxes for the supplier's prices
         style.append(("BOX", (6, 1), (7, -1), 0.5, colors.grey))
         style.append(("INNERGRID", (6, 1), (7, -1), 0.25, colors.grey))
     if view.total:
         style += [
-            ("SPAN", (0, -1), (6, -1)),
+            ("SPAN", (0, -1), (5, -1)),
+            ("SPAN", (6, -1), (7, -1)),
             ("LINEABOVE", (0, -1), (-1, -1), 1, colors.black),
-            ("FONT", (7, -1), (7, -1), s.bold, 9),
         ]
     table.setStyle(TableStyle(style))
     return table

@@ -38,7 +38,7 @@ from flexchain.domain.checks import choice, code, day, text, whole_number
 from flexchain.domain.contracts import Contract
 from flexchain.domain.errors import DomainError, IllegalTransition, ValidationError
 from flexchain.domain.errors import format_decimal as fmt
-from flexchain.domain.purchase_orders import POHeaderStatus
+from flexchain.domain.purchase_orders import POHeaderStatus, po_transition
 from flexchain.domain.values import money, quantity, utc
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "check_topup",
     "confirm_line",
     "contract_price",
+    "po_move",
 ]
 
 
@@ -73,6 +74,15 @@ class DraftLine:
             object.__setattr__(
                 self, "unit_price", money(self.unit_price, "unit_price", allow_zero=False)
             )
+
+
+def po_move(number: str, current: str, target: POHeaderStatus) -> POHeaderStatus:
+    """:func:`~flexchain.domain.purchase_orders.po_transition`, its refusal naming the order."""
+    try:
+        return po_transition(current, target)
+    except IllegalTransition as error:
+        message = str(error).replace("purchase order", f"purchase order {number}", 1)
+        raise IllegalTransition(message) from None
 
 
 def contract_price(contract: Contract, item_sku: str, qty: Decimal, on: date) -> Decimal:

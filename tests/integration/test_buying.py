@@ -1,0 +1,350 @@
+"""Buying through the services, on both databases: RFQ -> quotes -> comparison -> award -> draft
+POs; call-offs priced by the contract; the elastic top-up with the issue's figures; issue,
+partial confirmation (planning nets the confirmed quantity at the confirmed date), shipment
+notices, cancellation; capacity holds; supplier scoping; the audit trail; and the ``rfq``/``po``
+commands and the routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from flexchain.adapters.db.tables import PurchaseOrderLineRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.documents import DocumentKind
+from flexchain.domain.errors import DomainError, IllegalTransition, NotFound, ValidationError
+from flexchain.services import audit, capacity_holds, purchase_orders, rfqs
+from flexchain.services.imports import import_rows
+
+UowFactory = Callable[..., UnitOfWork]
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+TODAY = NOW.date()
+
+WORLD: dict[str, list[dict[str, Any]]] = {
+    "suppliers": [
+        {"code": "FAB-PT", "name": "Tecidos Lda", "tier": "S", "country": "PT",
+         "email": "orders@tecidos.example", "payment_terms_days": 45},
+        {"code": "FAB-IT", "name": "Tessuti SpA", "tier": "A", "country": "IT"},
+        {"code": "ZIP-CN", "name": "Zips Ltd", "tier": "B", "country": "CN", "currency": "USD"},
+    ],
+    "items": [
+        {"sku": "FABRIC", "name": "Canvas fabric", "kind": "raw", "uom": "m"},
+        {"sku": "ZIP", "name": "Zip 30 cm", "kind": "raw"},
+    ],
+    "locations": [{"code": "WH", "name": "Warehouse", "kind": "warehouse"}],
+    "item-suppliers": [
+        {"item_sku": "ZIP", "supplier_code": "ZIP-CN", "min_quantity": 0, "unit_price": "0.40",
+         "currency": "USD", "lead_time_days": 30},
+        {"item_sku": "ZIP", "supplier_code": "ZIP-CN", "min_quantity": 1000,
+         "unit_price": "0.30", "currency": "USD", "lead_time_days": 30},
+    ],
+    "contracts": [
+        {"code": "C-FAB", "supplier_code": "FAB-PT", "valid_from": date(2026, 1, 1),
+         "valid_to": date(2026, 12, 31), "topup_max_units": 20, "topup_max_premium_pct": 15,
+         "retention_pct": 5},
+    ],
+    "contract-prices": [
+        {"contract_code": "C-FAB", "item_sku": "FABRIC", "min_quantity": 0, "unit_price": "10.00"},
+        {"contract_code": "C-FAB", "item_sku": "FABRIC", "min_quantity": 500,
+         "unit_price": "9.50"},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def world(make_uow: UowFactory) -> UowFactory:
+    with make_uow() as uow:
+        for kind, rows in WORLD.items():
+            import_rows(uow, kind, rows, source=f"buying {kind}")
+        uow.commit()
+    return make_uow
+
+
+def _do(make_uow: UowFactory, action: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    with make_uow(actor=kw.pop("actor", "tester")) as uow:
+        if kw.pop("scope", None) is not None:
+            raise AssertionError("use _as_supplier")
+        result = action(uow, *args, now=kw.pop("now", NOW), **kw)
+        uow.commit()
+    return result
+
+
+def _rfq(make_uow: UowFactory) -> str:
+    created = _do(
+        make_uow, rfqs.create_rfq, suppliers=["FAB-PT", "FAB-IT"],
+        lines=[{"item": "FABRIC", "quantity": "100", "need_date": date(2026, 3, 20)},
+               {"item": "ZIP", "quantity": 50, "need_date": date(2026, 3, 25)}],
+        reply_by=date(2026, 3, 9),
+    )  # fmt: skip
+    return str(created.number)
+
+
+def _quote(make_uow: UowFactory, number: str, supplier: str, line: int, price: str, lead: int,
+           moq: str = "0") -> Any:  # fmt: skip
+    return _do(
+        make_uow, rfqs.submit_quote, number, supplier=supplier, line=line, unit_price=price,
+        lead_time_days=lead, valid_until=date(2026, 3, 31), moq=moq,
+    )  # fmt: skip
+
+
+def test_an_rfq_goes_from_draft_to_awarded_purchase_orders(world: UowFactory) -> None:
+    # given a draft RFQ for two lines to two suppliers
+    number = _rfq(world)
+    assert number == "RFQ-000001"
+    with pytest.raises(IllegalTransition, match="quotes are taken only while it is sent"):
+        _quote(world, number, "FAB-PT", 1, "9.00", 5)
+    sent = _do(world, rfqs.send_rfq, number)
+    assert (sent.status, sent.suppliers) == ("sent", ("FAB-IT", "FAB-PT"))
+    # when both quote line 1 (PT dearer but on time; IT cheaper but 11 days late) and PT line 2
+    _quote(world, number, "FAB-PT", 1, "9.20", 5)
+    _quote(world, number, "FAB-IT", 1, "9.00", 29)
+    _quote(world, number, "FAB-PT", 2, "0.50", 5, moq="100")
+    with pytest.raises(DomainError, match="ZIP-CN was not asked to quote on RFQ RFQ-000001"):
+        _quote(world, number, "ZIP-CN", 1, "1.00", 5)
+    # then the comparison ranks by landed cost: lateness costs IT 0.5 % a day
+    with world(write=False) as uow:
+        rows = rfqs.compare_quotes(uow, number, now=NOW)
+    table = [(r.line_no, r.supplier, r.rank, r.order_quantity, r.landed_cost) for r in rows]
+    assert table == [
+        (1, "FAB-PT", 1, Decimal(100), Decimal("920.00")),
+        (1, "FAB-IT", 2, Decimal(100), Decimal("949.50")),
+        (2, "FAB-PT", 1, Decimal(100), Decimal("50.00")),
+    ]
+    # when awarded by default (best rank), one draft PO to FAB-PT with both lines
+    awarded = _do(world, rfqs.award_rfq, number)
+    assert (awarded.status, awarded.purchase_orders) == ("awarded", ("PO-000001",))
+    with world(write=False) as uow:
+        po = purchase_orders.show_po(uow, "PO-000001")
+    assert (po.supplier, po.status, po.source, po.rfq, po.currency) == (
+        "FAB-PT", "draft", "rfq", number, "EUR"
+    )  # fmt: skip
+    assert [(l.item, l.quantity, l.unit_price, l.due_date) for l in po.lines] == [
+        ("FABRIC", Decimal(100), Decimal("9.20"), date(2026, 3, 20)),
+        ("ZIP", Decimal(100), Decimal("0.50"), date(2026, 3, 25)),
+    ]  # the ZIP line bought at the quote's MOQ
+    assert po.total == Decimal("970.00")
+    with world(write=False) as uow:
+        trail = audit.list_entries(uow, entity="rfq")
+    assert [e.action for e in reversed(trail)] == [
+        "created", "sent", "quoted", "quoted", "quoted", "awarded"
+    ]  # fmt: skip
+    assert trail[0].context["awarded"] == {"1": "FAB-PT", "2": "FAB-PT"}
+
+
+def test_the_award_can_choose_another_supplier_and_refuses_a_line_nobody_quoted(
+    world: UowFactory,
+) -> None:
+    number = _rfq(world)
+    _do(world, rfqs.send_rfq, number)
+    _quote(world, number, "FAB-PT", 1, "9.20", 5)
+    _quote(world, number, "FAB-IT", 1, "9.00", 29)
+    with pytest.raises(DomainError, match="line 2 \\(ZIP\\) has no valid quote"):
+        _do(world, rfqs.award_rfq, number)
+    _quote(world, number, "FAB-PT", 2, "0.50", 5)
+    awarded = _do(world, rfqs.award_rfq, number, choices={1: "FAB-IT"})
+    assert awarded.purchase_orders == ("PO-000001", "PO-000002")
+    with world(write=False) as uow:
+        it = purchase_orders.show_po(uow, "PO-000001")
+    assert (it.supplier, it.lines[0].due_date) == ("FAB-IT", TODAY + timedelta(days=29))
+
+
+def test_a_call_off_is_priced_by_the_contract_tiers(world: UowFactory) -> None:
+    po = _do(
+        world, purchase_orders.create_po, contract="C-FAB",
+        lines=[{"item": "FABRIC", "quantity": 600, "due_date": date(2026, 4, 1)}],
+    )  # fmt: skip
+    assert (po.source, po.contract, po.supplier, po.lines[0].unit_price) == (
+        "calloff", "C-FAB", "FAB-PT", Decimal("9.50")
+    )  # fmt: skip
+    with pytest.raises(DomainError, match="priced by the contract: FABRIC costs 10.00"):
+        _do(world, purchase_orders.create_po, contract="C-FAB",
+            lines=[{"item": "FABRIC", "quantity": 10, "due_date": date(2026, 4, 1),
+                    "unit_price": "8.00"}])  # fmt: skip
+    with pytest.raises(DomainError, match="C-FAB has no price for ZIP"):
+        _do(world, purchase_orders.create_po, contract="C-FAB",
+            lines=[{"item": "ZIP", "quantity": 10, "due_date": date(2026, 4, 1)}])  # fmt: skip
+    with pytest.raises(DomainError, match="valid from 2026-01-01 to 2026-12-31, not on 2027"):
+        _do(world, purchase_orders.create_po, contract="C-FAB",
+            lines=[{"item": "FABRIC", "quantity": 10, "due_date": date(2027, 4, 1)}],
+            now=datetime(2027, 1, 5, tzinfo=UTC))  # fmt: skip
+
+
+def test_the_elastic_clause_with_the_trades_figures(world: UowFactory) -> None:
+    # given the first order of N=100 units at the contract price 10.00
+    po = _do(world, purchase_orders.create_po, contract="C-FAB",
+             lines=[{"item": "FABRIC", "quantity": 100, "due_date": date(2026, 4, 1)}])  # fmt: skip
+    assert po.lines[0].unit_price == Decimal("10.00")
+    # then a top-up at 11.51 (above 10.00 + 15 %) is refused, nothing written
+    with pytest.raises(DomainError, match="11.51 is above 11.50"):
+        _do(world, purchase_orders.add_topup, po.number, item="FABRIC", quantity=20,
+            unit_price="11.51")  # fmt: skip
+    # and M=20 units at 11.50 are accepted, in two top-ups
+    _do(world, purchase_orders.add_topup, po.number, item="FABRIC", quantity=15,
+        unit_price="11.50")  # fmt: skip
+    topped = _do(world, purchase_orders.add_topup, po.number, item="FABRIC", quantity=5,
+                 unit_price="11.00")  # fmt: skip
+    assert [(l.quantity, l.unit_price, l.topup) for l in topped.lines] == [
+        (Decimal(100), Decimal("10.00"), False),
+        (Decimal(15), Decimal("11.50"), True),
+        (Decimal(5), Decimal("11.00"), True),
+    ]
+    # and a 21st top-up unit is refused, even on another order under the contract
+    other = _do(world, purchase_orders.create_po, contract="C-FAB",
+                lines=[{"item": "FABRIC", "quantity": 50, "due_date": date(2026, 5, 1)}])  # fmt: skip
+    with pytest.raises(DomainError, match="bring top-ups to 21, above the 20 units"):
+        _do(world, purchase_orders.add_topup, other.number, item="FABRIC", quantity=1,
+            unit_price="10.00")  # fmt: skip
+    with world(write=False) as uow:
+        assert len(purchase_orders.show_po(uow, other.number).lines) == 1
+        actions = [e.action for e in audit.list_entries(uow, entity="purchase_order")]
+    assert actions.count("topped_up") == 2
+
+
+def _open_lines(make_uow: UowFactory, number: str) -> list[tuple[int, Decimal, date, str]]:
+    with make_uow(write=False) as uow:
+        rows = uow.session.execute(
+            select(PurchaseOrderLineRow.line_no, PurchaseOrderLineRow.quantity,
+                   PurchaseOrderLineRow.due_date, PurchaseOrderLineRow.status)
+            .where(PurchaseOrderLineRow.po_number == number)
+            .order_by(PurchaseOrderLineRow.line_no)
+        ).all()  # fmt: skip
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_issue_confirm_partially_redate_and_notice(world: UowFactory) -> None:
+    po = _do(world, purchase_orders.create_po, supplier="ZIP-CN",
+             lines=[{"item": "ZIP", "quantity": 2000, "due_date": date(2026, 4, 10)},
+                    {"item": "ZIP", "quantity": 500, "due_date": date(2026, 4, 20)}])  # fmt: skip
+    # list prices: the 1000+ break for 2000, the base price for 500; in the supplier's currency
+    assert [l.unit_price for l in po.lines] == [Decimal("0.30"), Decimal("0.40")]
+    assert po.currency == "USD"
+    with pytest.raises(IllegalTransition, match="PO-000001 is draft: it cannot become confirmed"):
+        _do(world, purchase_orders.confirm_po, po.number)
+    document = _do(world, purchase_orders.issue_po, po.number)
+    assert (document.kind, document.number, document.supplier.code) == (
+        DocumentKind.PURCHASE_ORDER, po.number, "ZIP-CN"
+    )  # fmt: skip
+    assert document.total == Decimal("800.00")
+    # the supplier confirms 1500 of line 1 a week late, declines line 2
+    confirmed = _do(world, purchase_orders.confirm_po, po.number,
+                    lines={1: ("1500", date(2026, 4, 17)), 2: (0, date(2026, 4, 20))})  # fmt: skip
+    assert confirmed.status == "confirmed"
+    # then planning nets 1500 on 17 April and nothing of line 2
+    assert _open_lines(world, po.number) == [
+        (1, Decimal(1500), date(2026, 4, 17), "open"),
+        (2, Decimal(500), date(2026, 4, 20), "cancelled"),
+    ]
+    assert [(c["ordered_quantity"], c["confirmed_quantity"]) for c in confirmed.confirmations] == [
+        (Decimal(2000), Decimal(1500)), (Decimal(500), Decimal(0))
+    ]  # fmt: skip
+    with pytest.raises(ValidationError, match="1600 is more than the 1500 ordered"):
+        _do(world, purchase_orders.confirm_po, po.number, lines={1: (1600, date(2026, 4, 17))})
+    # a shipment notice of 1000, then more than what is left is refused
+    notice = _do(world, purchase_orders.post_shipment_notice, po.number, lines={1: 1000},
+                 shipped_on=date(2026, 4, 10), expected_on=date(2026, 4, 16), carrier="DHL")  # fmt: skip
+    assert (notice.number, notice.lines) == ("ASN-000001", {1: Decimal(1000)})
+    with pytest.raises(ValidationError, match="501 is more than the 500 of ZIP still expected"):
+        _do(world, purchase_orders.post_shipment_notice, po.number, lines={1: 501},
+            shipped_on=date(2026, 4, 11), expected_on=date(2026, 4, 17))  # fmt: skip
+    with pytest.raises(IllegalTransition, match="PO-000001 is confirmed: it cannot become cancelled"):
+        _do(world, purchase_orders.cancel_po, po.number)
+    with world(write=False) as uow:
+        shown = purchase_orders.show_po(uow, po.number)
+        trail = audit.list_entries(uow, entity="purchase_order")
+    assert len(shown.notices) == 1
+    assert [e.action for e in reversed(trail)] == [
+        "created", "sent", "confirmed", "shipment_notice"
+    ]  # fmt: skip
+    assert (trail[1].before["status"], trail[1].after["status"]) == ("sent", "confirmed")
+
+
+def test_a_draft_is_cancelled_and_numbers_skip_imported_ones(world: UowFactory) -> None:
+    with world() as uow:
+        import_rows(uow, "purchase-orders", [
+            {"po_number": "PO-000001", "line": 1, "supplier": "FAB-IT", "sku": "FABRIC",
+             "quantity": 5, "due_date": date(2026, 3, 30)}], source="legacy")  # fmt: skip
+        uow.commit()
+    po = _do(world, purchase_orders.create_po, supplier="FAB-IT",
+             lines=[{"item": "FABRIC", "quantity": 5, "due_date": date(2026, 4, 1),
+                     "unit_price": "9"}])  # fmt: skip
+    assert po.number == "PO-000002"
+    cancelled = _do(world, purchase_orders.cancel_po, po.number, reason="plan changed")
+    assert (cancelled.status, cancelled.lines[0].status) == ("cancelled", "cancelled")
+    with pytest.raises(IllegalTransition, match="cancelled, which is final"):
+        _do(world, purchase_orders.issue_po, po.number)
+
+
+def test_capacity_holds_lapse_unless_firmed(world: UowFactory) -> None:
+    held = _do(world, capacity_holds.hold_capacity, supplier="FAB-PT", quantity=300, unit="m",
+               held_from=date(2026, 3, 2), days=14, item="FABRIC")  # fmt: skip
+    assert (held.held_until, held.firm_by, held.state) == (
+        date(2026, 3, 15), NOW + timedelta(hours=48), "held"
+    )  # fmt: skip
+    with world(write=False) as uow:
+        assert [h.id for h in capacity_holds.active_holds(uow, NOW + timedelta(hours=47))] == [
+            held.id
+        ]
+        assert capacity_holds.active_holds(uow, NOW + timedelta(hours=49)) == []
+        listed = capacity_holds.list_holds(uow, now=NOW + timedelta(hours=49))
+    assert [h.state for h in listed] == ["lapsed"]
+    with pytest.raises(IllegalTransition, match="is lapsed"):
+        _do(world, capacity_holds.release_hold, held.id, now=NOW + timedelta(hours=49))
+    # a second hold firmed by an order stops being capacity to call
+    second = _do(world, capacity_holds.hold_capacity, supplier="FAB-PT", quantity=100, unit="m",
+                 held_from=date(2026, 3, 2), held_until=date(2026, 3, 8))  # fmt: skip
+    po = _do(world, purchase_orders.create_po, contract="C-FAB",
+             lines=[{"item": "FABRIC", "quantity": 100, "due_date": date(2026, 3, 8)}])  # fmt: skip
+    firmed = _do(world, capacity_holds.firm_hold, second.id, po_number=po.number)
+    assert (firmed.status, firmed.po_number) == ("firmed", po.number)
+    with world(write=False) as uow:
+        assert [h.id for h in capacity_holds.active_holds(uow, NOW)] == [held.id]
+        assert [e.action for e in audit.list_entries(uow, entity="capacity_hold")] == [
+            "firmed", "created", "created"
+        ]  # fmt: skip
+
+
+def _as_supplier(engine: Any, supplier: str) -> UnitOfWork:
+    with UnitOfWork(engine, write=False) as uow:
+        from flexchain.adapters.db.buying import SqlBuyingStore
+
+        scope = SqlBuyingStore(uow).supplier(supplier).id
+    return UnitOfWork(engine, actor=f"user:{supplier}", supplier_scope=scope)
+
+
+def test_a_supplier_sees_only_its_own_rfqs_quotes_and_orders(world: UowFactory, engine: Any) -> None:
+    number = _rfq(world)
+    _do(world, rfqs.send_rfq, number)
+    _quote(world, number, "FAB-IT", 1, "9.00", 5)
+    with _as_supplier(engine, "FAB-PT") as uow:  # quotes for itself, by default
+        view = rfqs.submit_quote(uow, number, line=1, unit_price="9.10", lead_time_days=3,
+                                 valid_until=date(2026, 3, 31), now=NOW)  # fmt: skip
+        uow.commit()
+    assert [q["supplier"] for q in view.quotes] == ["FAB-PT"]  # not FAB-IT's
+    with _as_supplier(engine, "FAB-PT") as uow, pytest.raises(NotFound):
+        rfqs.submit_quote(uow, number, supplier="FAB-IT", line=1, unit_price="1",
+                          lead_time_days=1, valid_until=date(2026, 3, 31), now=NOW)  # fmt: skip
+    with _as_supplier(engine, "ZIP-CN") as uow:
+        assert rfqs.list_rfqs(uow) == []
+        with pytest.raises(NotFound):
+            rfqs.show_rfq(uow, number)
+    po = _do(world, purchase_orders.create_po, supplier="FAB-IT",
+             lines=[{"item": "FABRIC", "quantity": 5, "due_date": date(2026, 4, 1),
+                     "unit_price": "9"}])  # fmt: skip
+    _do(world, purchase_orders.issue_po, po.number)
+    with _as_supplier(engine, "FAB-PT") as uow:
+        assert purchase_orders.list_pos(uow) == []
+        with pytest.raises(NotFound, match="no purchase order"):
+            purchase_orders.confirm_po(uow, po.number, now=NOW)
+    with _as_supplier(engine, "FAB-IT") as uow:
+        confirmed = purchase_orders.confirm_po(uow, po.number, now=NOW)
+        uow.commit()
+    assert confirmed.status == "confirmed"
+    with world(write=False) as uow:
+        (entry,) = [e for e in audit.list_entries(uow, entity="purchase_order")
+                    if e.action == "confirmed"]  # fmt: skip
+    assert entry.actor == "user:FAB-IT"

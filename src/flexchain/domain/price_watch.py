@@ -21,34 +21,48 @@ Decimal('0.60')
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from flexchain.domain.checks import choice, text
-from flexchain.domain.errors import IllegalTransition, ValidationError, format_decimal
+from flexchain.domain.errors import (
+    IllegalTransition,
+    ValidationError,
+    format_amount,
+    format_decimal,
+)
 from flexchain.domain.values import number, percent, to_decimal
 
 __all__ = [
     "DEFAULT_THRESHOLD_PCT",
+    "ClauseTerms",
     "Component",
     "CostModel",
     "Decision",
     "IndexPoint",
+    "OnOrder",
+    "ParsedValues",
     "PriceProposal",
+    "PriceTier",
     "Quarter",
     "ReviewTerm",
     "TaskStatus",
     "beyond_threshold",
+    "contract_impacts",
     "decide",
     "index_code",
     "index_date",
     "index_value",
     "move",
+    "parse_values",
     "propose_price",
+    "review_tier",
     "share",
+    "signed_pct",
     "threshold",
     "unit_impact",
     "value_on",
@@ -125,12 +139,7 @@ class IndexPoint:
 
 
 def value_on(points: list[IndexPoint], day: date) -> IndexPoint | None:
-    """The newest point on or before ``day`` (``None``: the index has no value that early).
-
-    >>> pts = [IndexPoint(date(2026, 1, 1), Decimal(1)), IndexPoint(date(2026, 2, 1), Decimal(2))]
-    >>> value_on(pts, date(2026, 1, 31)).value
-    Decimal('1')
-    """
+    """The newest point on or before ``day`` (``None``: the index has no value that early)."""
     found = [point for point in points if point.day <= day]
     return max(found, key=lambda point: point.day) if found else None
 
@@ -280,7 +289,8 @@ class PriceProposal:
     explanation: str
 
 
-def _pct(fraction: Decimal) -> str:
+def signed_pct(fraction: Decimal) -> str:
+    """A move as a signed percentage: ``0.1`` -> ``+10 %``."""
     sign = "+" if fraction > 0 else ""
     return f"{sign}{format_decimal(fraction * 100)} %"
 
@@ -301,12 +311,12 @@ def propose_price(base_price: Decimal, terms: list[ReviewTerm]) -> PriceProposal
     for t in terms:
         part = "+".join(t.components) or "no"
         words.append(
-            f"{t.index} moved {_pct(t.move)} ({format_decimal(t.base_value)} on {t.base_date}"
-            f" -> {format_decimal(t.value)} on {t.value_date}); {part} share"
+            f"{t.index} moved {signed_pct(t.move)} ({format_amount(t.base_value)} on {t.base_date}"
+            f" -> {format_amount(t.value)} on {t.value_date}); {part} share"
             f" {format_decimal(t.share)} follows it"
         )
     sums = " + ".join(f"{format_decimal(t.move)} x {format_decimal(t.share)}" for t in terms)
-    arithmetic = f"{format_decimal(base)} x (1 + {sums or '0'}) = {new:f}"
+    arithmetic = f"{format_amount(base)} x (1 + {sums or '0'}) = {new:f}"
     return PriceProposal(base, new, new - base, "; ".join([*words, arithmetic]))
 
 
@@ -326,3 +336,162 @@ def decide(
         )
     target = TaskStatus.ACCEPTED if wanted is Decision.ACCEPT else TaskStatus.DISMISSED
     return target, why
+
+
+# -- what a move costs a contract -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceTier:
+    """One tier of a contract's price list."""
+
+    contract_id: int
+    item_id: int
+    sku: str
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class OnOrder:
+    """What is still to come of an open purchase order line under a contract (``unit_price``
+    None: the line has none; the item's first contract tier prices it)."""
+
+    contract_id: int
+    item_id: int
+    open_quantity: Decimal
+    unit_price: Decimal | None
+
+
+def contract_impacts(
+    index: str,
+    change: Decimal,
+    tiers: list[PriceTier],
+    models: Mapping[int, CostModel],
+    on_order: list[OnOrder],
+) -> tuple[list[dict[str, Any]], Decimal]:
+    """What a move of ``index`` by ``change`` costs one contract: per price tier, the impact on
+    one unit (:func:`unit_impact`, with the arithmetic as ``text``); and on what is on order,
+    ``sum of price x share x move x open quantity``, rounded half-up to cents. Items without a
+    cost model are listed as such and count for nothing.
+
+    >>> tier = PriceTier(1, 7, "TEE", Decimal(0), Decimal("10.00"))
+    >>> model = CostModel(Decimal("0.6"), Decimal("0.4"), Decimal(0), Decimal(0), "COTTON")
+    >>> contract_impacts("COTTON", Decimal("0.1"), [tier], {7: model},
+    ...                  [OnOrder(1, 7, Decimal(100), None)])[1]
+    Decimal('60.00')
+    """
+    impacts: list[dict[str, Any]] = []
+    for tier in tiers:
+        model = models.get(tier.item_id)
+        entry: dict[str, Any] = {
+            "sku": tier.sku,
+            "min_quantity": format_decimal(tier.min_quantity),
+            "price": format_decimal(tier.unit_price),
+            "share": None,
+            "impact": None,
+            "text": f"{tier.sku}: no cost model",
+        }
+        if model is not None:
+            part = model.share_following(index)
+            impact = unit_impact(tier.unit_price, part, change)
+            entry["share"], entry["impact"] = format_decimal(part), format_amount(impact)
+            entry["text"] = (
+                f"{tier.sku} from {format_decimal(tier.min_quantity)}: "
+                f"{format_amount(tier.unit_price)} x {format_decimal(part)} x "
+                f"{format_decimal(change)} = {format_amount(impact)}"
+            )
+        impacts.append(entry)
+    first_price = {tier.item_id: tier.unit_price for tier in reversed(tiers)}
+    total = Decimal(0)
+    for line in on_order:
+        model = models.get(line.item_id)
+        price = line.unit_price if line.unit_price is not None else first_price.get(line.item_id)
+        if model is not None and price is not None:
+            total += price * model.share_following(index) * change * line.open_quantity
+    return impacts, total.quantize(_CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ClauseTerms:
+    """A contract's index clause as the review needs it: the index, its base and its values."""
+
+    index: str
+    base_value: Decimal
+    base_date: date
+    points: list[IndexPoint]
+
+
+def review_tier(
+    quarter: Quarter, tier: PriceTier, clauses: list[ClauseTerms], model: CostModel | None
+) -> tuple[PriceProposal | None, str]:
+    """The proposal for one price tier in ``quarter`` (None, and why, when there is none: the
+    item has no cost model, or an index has no value before the quarter)."""
+    if model is None:
+        return None, f"{tier.sku} has no cost model: set one (prices cost-model) to review it"
+    terms = []
+    for clause in clauses:
+        point = value_on(clause.points, quarter.reference_day)
+        if point is None:
+            return None, f"{clause.index} has no value on or before {quarter.reference_day}"
+        terms.append(
+            ReviewTerm(
+                clause.index,
+                clause.base_value,
+                clause.base_date,
+                point.value,
+                point.day,
+                move(clause.base_value, point.value),
+                model.share_following(clause.index),
+                model.components_following(clause.index),
+            )
+        )
+    proposal = propose_price(tier.unit_price, terms)
+    return proposal, proposal.explanation
+
+
+# -- index values from a file or a feed -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedValues:
+    """Rows of index values, checked: ``values`` by (index, day), each index's ``name`` and
+    ``unit`` (from its first row), the ``rows`` read, and ``errors`` as (line, field, message)."""
+
+    values: dict[tuple[str, date], Decimal]
+    meta: dict[str, tuple[str, str]]
+    rows: int
+    errors: list[tuple[int, str, str]]
+
+
+_VALUE_FIELDS: Final = ("index", "date", "value")
+
+
+def parse_values(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ParsedValues:
+    """Check every ``(line, {"index", "date", "value", ["name", "unit"]})`` row; a day given
+    twice for an index with two different values is an error on the second."""
+    errors: list[tuple[int, str, str]] = []
+    seen: dict[tuple[str, date], tuple[int, Decimal]] = {}
+    meta: dict[str, tuple[str, str]] = {}
+    count = 0
+    checks = (index_code, index_date, index_value)
+    for line, row in rows:
+        count += 1
+        parsed: list[Any] = []
+        for name, check in zip(_VALUE_FIELDS, checks, strict=True):
+            try:
+                parsed.append(check(row.get(name), name))  # type: ignore[operator]
+            except ValidationError as error:
+                errors.append((line, name, error.message))
+        if len(parsed) < 3:
+            continue
+        index, day_, value = parsed
+        meta.setdefault(index, (str(row.get("name") or ""), str(row.get("unit") or "")))
+        before = seen.setdefault((index, day_), (line, value))
+        if before[1] != value:
+            errors.append(
+                (line, "value", f"{index} on {day_} is already {format_decimal(before[1])} "
+                 f"(line {before[0]})")
+            )  # fmt: skip
+    values = {key: value for key, (_, value) in seen.items()}
+    return ParsedValues(values, meta, count, errors)

@@ -22,8 +22,9 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import IllegalTransition, NotFound, ValidationError
+from flexchain.domain.invoices import MatchTolerance
 from flexchain.domain.receiving import Tolerance
-from flexchain.services import audit, inventory, receiving
+from flexchain.services import audit, fx, inventory, invoicing, payments, receiving
 from tests.storefront_world import TEE, build_world
 
 UowFactory = Callable[..., UnitOfWork]
@@ -218,3 +219,324 @@ def test_inspection_sends_rejects_to_quarantine(world: UowFactory) -> None:
     with world(write=False) as uow:
         (entry,) = audit.list_entries(uow, entity="receipt")
     assert entry.context["rejected"] == "30" and entry.context["reason"] == "stain"
+
+
+def invoice(
+    make_uow: UowFactory,
+    theirs: str,
+    lines: list[tuple[int, object, object]],
+    *,
+    on: date = date(2026, 2, 3),
+    **options: object,
+) -> invoicing.InvoiceView:
+    result = run(
+        make_uow,
+        invoicing.register_invoice,
+        po_number=PO,
+        supplier_invoice_number=theirs,
+        invoice_date=on,
+        lines=lines,
+        now=NOW,
+        base_currency="EUR",
+        **options,
+    )
+    assert isinstance(result, invoicing.InvoiceView)
+    return result
+
+
+def test_an_invoice_matching_po_and_receipt_is_matched(world: UowFactory) -> None:
+    run(world, receiving.receive_po, PO, {1: "1000"}, now=NOW)
+    # a price within the 2 % tolerance matches
+    matched = invoice(world, "F-2026/001", [(1, 1000, "10.20")])
+    assert (matched.number, matched.status, matched.total) == ("INV-000001", "matched", 10200)
+    assert matched.hold_reasons == () and matched.base_total == Decimal("10200.00")
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (
+            [(1, 1000, "10.21")],
+            "line 1: price 10.21 is 2.1 % above the PO price 10.00 (tolerance 2 %)",
+        ),
+        (
+            [(2, 10, "5.00")],
+            "line 2: short receipt: 10 billed but 0 received and accepted (tolerance 0 %)",
+        ),
+        ([(3, 1, "1")], "line 3: purchase order PO-000001 has no line 3"),
+    ],
+    ids=["price-over-tolerance", "short-receipt", "unknown-line"],
+)
+def test_a_mismatch_holds_the_invoice_with_its_reason(
+    world: UowFactory, lines: list[tuple[int, object, object]], reason: str
+) -> None:
+    run(world, receiving.receive_po, PO, {1: "1000"}, now=NOW)
+    held = invoice(world, "F-1", lines)
+    assert held.status == "held"
+    assert held.hold_reasons == (reason,)
+    # a held invoice cannot be approved; released with a reason it is matched, then approved
+    with pytest.raises(IllegalTransition, match="INV-000001 is held: it cannot become approved"):
+        run(world, invoicing.approve_invoice, held.number, now=NOW)
+    with pytest.raises(ValidationError, match="reason: required"):
+        run(world, invoicing.release_hold, held.number, reason=" ", now=NOW)
+    released = run(world, invoicing.release_hold, held.number, reason="agreed by phone", now=NOW)
+    assert isinstance(released, invoicing.InvoiceView) and released.status == "matched"
+    approved = run(world, invoicing.approve_invoice, held.number, now=NOW)
+    assert isinstance(approved, invoicing.InvoiceView) and approved.status == "approved"
+    with world(write=False) as uow:
+        trail = audit.list_entries(uow, entity="invoice")
+    assert [e.action for e in trail] == ["approved", "matched", "registered"]
+    assert trail[1].context["reason"] == "agreed by phone"
+
+
+def test_rejected_units_count_short_and_billing_twice_is_short_too(world: UowFactory) -> None:
+    receipt = run(world, receiving.receive_po, PO, {1: "1000"}, now=NOW)
+    assert isinstance(receipt, receiving.ReceiptView)
+    run(
+        world,
+        receiving.inspect_receipt,
+        receipt.number,
+        1,
+        accepted=990,
+        rejected=10,
+        reason="holes",
+        now=NOW,
+    )
+    assert invoice(world, "F-1", [(1, 1000, "10")]).status == "held"
+    assert invoice(world, "F-2", [(1, 600, "10")]).status == "matched"
+    second = invoice(world, "F-3", [(1, 400, "10")])
+    assert second.hold_reasons == (
+        "line 1: short receipt: 1000 billed (600 billed before) but 990 received and accepted "
+        "(tolerance 0 %)",
+    )
+    # a quantity tolerance lets it through
+    assert (
+        invoice(
+            world, "F-4", [(1, 395, "10")], tolerance=MatchTolerance(Decimal(2), Decimal(1))
+        ).status
+        == "matched"
+    )
+
+
+def test_duplicate_invoices_are_held(world: UowFactory) -> None:
+    run(world, receiving.receive_po, PO, {1: "1000", 2: "100"}, now=NOW)
+    first = invoice(world, "F-7", [(1, 100, "10")])
+    assert first.status == "matched"
+    again = invoice(world, "F-7", [(2, 10, "5")])
+    assert again.hold_reasons == (
+        "duplicate: supplier invoice F-7 is already registered as INV-000001",
+    )
+    same_amount = invoice(world, "F-8", [(1, 100, "10")], on=date(2026, 2, 20))
+    assert same_amount.hold_reasons == (
+        "possible duplicate: INV-000001 bills the same 1000.00 on PO-000001 within 30 days",
+    )
+    # a month and more later the same amount is a new delivery's bill
+    assert invoice(world, "F-9", [(2, 20, "5")], on=date(2026, 3, 20)).status == "matched"
+    rejected = run(world, invoicing.reject_invoice, again.number, reason="duplicate", now=NOW)
+    assert isinstance(rejected, invoicing.InvoiceView) and rejected.status == "rejected"
+
+
+def _approved(world: UowFactory, total_units: int = 1000) -> invoicing.InvoiceView:
+    run(world, receiving.receive_po, PO, {1: str(total_units)}, now=NOW)
+    billed = invoice(world, "F-100", [(1, total_units, "10.00")])
+    approved = run(world, invoicing.approve_invoice, billed.number, now=NOW)
+    assert isinstance(approved, invoicing.InvoiceView)
+    return approved
+
+
+def test_payment_withholds_the_quality_fund_share(world: UowFactory) -> None:
+    # given an approved invoice of 10,000.00 under a contract retaining 5 %
+    approved = _approved(world)
+    assert approved.total == Decimal("10000.00")
+    # when payments are scheduled
+    (payment,) = run(world, payments.schedule_payments, now=NOW)  # type: ignore[misc]
+    # then 500.00 is retained, 9,500.00 payable, due by the 30 days' terms
+    assert (payment.gross, payment.retained, payment.amount) == (10000, 500, 9500)
+    assert payment.due_date == date(2026, 3, 5) and payment.status == "scheduled"
+    with world(write=False) as uow:
+        (fund,) = payments.quality_fund(uow)
+        assert invoicing.show_invoice(uow, approved.number).status == "scheduled"
+    assert (fund.quarter, fund.retained, fund.balance) == ("2026-Q1", 500, 500)
+    # and a payment run through the due date pays it and the invoice
+    assert run(world, payments.run_payments, through=date(2026, 3, 4), now=NOW) == []
+    (paid,) = run(world, payments.run_payments, through=date(2026, 3, 5), now=NOW)  # type: ignore[misc]
+    assert paid.status == "paid" and paid.paid_at == NOW
+    with world(write=False) as uow:
+        assert invoicing.show_invoice(uow, approved.number).status == "paid"
+    with pytest.raises(IllegalTransition, match=f"payment {paid.id} is paid"):
+        run(world, payments.run_payments, through=date(2026, 3, 5), now=NOW, payment=paid.id)
+
+
+def _settle(world: UowFactory, rejected: int) -> payments.FundSettlementView:
+    receipt = run(world, receiving.receive_po, PO, {1: "1000"}, now=NOW)
+    assert isinstance(receipt, receiving.ReceiptView)
+    run(
+        world,
+        receiving.inspect_receipt,
+        receipt.number,
+        1,
+        accepted=1000 - rejected,
+        rejected=rejected,
+        reason="stain" if rejected else "",
+        now=NOW,
+    )
+    billed = invoice(world, "F-1", [(1, 1000 - rejected, "10.00")])
+    run(world, invoicing.approve_invoice, billed.number, now=NOW)
+    run(world, payments.schedule_payments, now=NOW)
+    with pytest.raises(ValidationError, match="2026-Q1 ends 2026-03-31: settle it after"):
+        run(world, payments.settle_quality_fund, "2026-Q1", target_yield="0.98", now=NOW)
+    (settled,) = run(
+        world, payments.settle_quality_fund, "2026Q1", target_yield="0.98", now=AFTER_Q1
+    )  # type: ignore[misc]
+    # settling again does nothing
+    assert (
+        run(world, payments.settle_quality_fund, "2026-Q1", target_yield="0.98", now=AFTER_Q1) == []
+    )
+    return settled
+
+
+def test_the_fund_is_released_in_full_at_or_above_the_target_yield(world: UowFactory) -> None:
+    settled = _settle(world, rejected=20)  # 98 % first-pass yield, the target
+    assert (settled.retained, settled.first_pass_yield) == (Decimal("490.00"), Decimal("0.98"))
+    assert (settled.released, settled.forfeited) == (Decimal("490.00"), 0)
+    with world(write=False) as uow:
+        (fund,) = payments.quality_fund(uow, quarter="2026-Q1")
+        release = [p for p in payments.list_payments(uow) if p.kind == "fund_release"]
+    assert fund.balance == 0 and fund.released == Decimal("490.00")
+    assert [(p.amount, p.due_date, p.id) for p in release] == [
+        (Decimal("490.00"), AFTER_Q1.date(), settled.payment)
+    ]
+
+
+def test_below_the_target_the_release_is_reduced_by_the_cost_of_rejects(
+    world: UowFactory,
+) -> None:
+    settled = _settle(world, rejected=30)  # 97 %: 30 rejects at 10.00 cost 300.00
+    assert settled.retained == Decimal("485.00") and settled.rejects_cost == 300
+    assert (settled.released, settled.forfeited) == (Decimal("185.00"), Decimal("300.00"))
+    with world(write=False) as uow:
+        (entry,) = audit.list_entries(uow, entity="quality_fund")
+    assert entry.context["released"] == "185" and entry.context["forfeited"] == "300"
+
+
+def test_early_payment_discount_and_request(world: UowFactory) -> None:
+    approved = _approved(world)
+    with world(write=False) as uow:
+        offer = payments.early_payment_offer(
+            uow, approved.number, pay_on=date(2026, 2, 13), annual_rate="0.10", now=NOW
+        )
+    # 9,500.00 payable on 2026-03-05, paid 20 days early at 10 % a year: 52.05 off
+    assert (offer.payable, offer.due_date, offer.days_early) == (9500, date(2026, 3, 5), 20)
+    assert (offer.discount, offer.net) == (Decimal("52.05"), Decimal("9447.95"))
+    with pytest.raises(ValidationError, match="not before the due date"):
+        run(
+            world,
+            payments.request_early_payment,
+            approved.number,
+            pay_on=date(2026, 3, 5),
+            annual_rate="0.10",
+            now=NOW,
+        )
+    payment = run(
+        world,
+        payments.request_early_payment,
+        approved.number,
+        pay_on=date(2026, 2, 13),
+        annual_rate="0.10",
+        now=NOW,
+    )
+    assert isinstance(payment, payments.PaymentView)
+    assert (payment.due_date, payment.discount, payment.amount, payment.retained) == (
+        date(2026, 2, 13),
+        Decimal("52.05"),
+        Decimal("9447.95"),
+        500,
+    )
+    assert payment.early_requested_at == NOW
+
+
+def test_exchange_rates_convert_and_value_foreign_invoices(world: UowFactory) -> None:
+    result = run(
+        world,
+        fx.import_rates,
+        "date,currency,rate\n2026-01-02,USD,0.9\n2026-02-01,USD,0.92\n",
+        base="EUR",
+        source="ecb.csv",
+        now=NOW,
+    )
+    assert isinstance(result, fx.RateImport) and (result.created, result.replaced) == (2, 0)
+    with pytest.raises(ValidationError, match=r"row 2: rate: '1,2' is not a number"):
+        run(
+            world,
+            fx.import_rates,
+            'date,currency,rate\n2026-01-02,GBP,"1,2"\n',
+            base="EUR",
+            source="x",
+            now=NOW,
+        )
+    run(world, fx.set_rate, "USD", date(2026, 2, 1), "0.93", base="EUR", now=NOW)
+    with world(write=False) as uow:
+        assert fx.convert(uow, 100, "USD", "EUR", date(2026, 1, 31), base="EUR").amount == 90
+        assert fx.convert(uow, 100, "USD", "EUR", date(2026, 3, 1), base="EUR").amount == 93
+        with pytest.raises(
+            NotFound, match="no exchange rate of USD in EUR on or before 2026-01-01"
+        ):
+            fx.convert(uow, 100, "USD", "EUR", date(2026, 1, 1), base="EUR")
+        assert [r.rate for r in fx.list_rates(uow, base="EUR")] == [Decimal("0.9"), Decimal("0.93")]
+        (entry, *_) = audit.list_entries(uow, entity="exchange_rate")
+    assert (entry.action, entry.before, entry.after) == (
+        "updated",
+        {"rate": "0.92"},
+        {"rate": "0.93"},
+    )
+    # a supplier invoicing in USD: its PO is in USD, the invoice's total is valued in EUR
+    add_po(world, "PO-000002", supplier="ENGR-ES", currency="USD", lines=((TEE, 10, "20"),))
+    run(world, receiving.receive_po, "PO-000002", {1: "10"}, now=NOW)
+    billed = run(
+        world,
+        invoicing.register_invoice,
+        po_number="PO-000002",
+        supplier_invoice_number="US-1",
+        invoice_date=date(2026, 2, 3),
+        lines=[(1, 10, "20")],
+        now=NOW,
+        base_currency="EUR",
+    )
+    assert isinstance(billed, invoicing.InvoiceView)
+    assert (billed.currency, billed.total, billed.base_total) == ("USD", 200, Decimal("186.00"))
+
+
+def test_capacity_fees_accrue_once_per_contract_and_month(world: UowFactory) -> None:
+    (fee,) = run(world, payments.accrue_capacity_fees, "2026-02", now=NOW)  # type: ignore[misc]
+    assert (fee.contract, fee.month, fee.amount, fee.new) == ("C-PO-000001", "2026-02", 250, True)
+    (again,) = run(world, payments.accrue_capacity_fees, "2026-02", now=NOW)  # type: ignore[misc]
+    assert again.new is False
+    assert run(world, payments.accrue_capacity_fees, "2027-01", now=NOW) == []
+    with world(write=False) as uow:
+        assert len(payments.list_fee_accruals(uow)) == 1
+        assert len(audit.list_entries(uow, entity="capacity_fee")) == 1
+    with pytest.raises(ValidationError, match="expected a month like 2026-01"):
+        run(world, payments.accrue_capacity_fees, "2026-13", now=NOW)
+
+
+def test_a_supplier_user_sees_only_its_own(world: UowFactory, engine: Engine) -> None:
+    _approved(world)
+    run(world, payments.schedule_payments, now=NOW)
+    with world(write=False) as uow:
+        sew = uow.session.scalar(select(SupplierRow.id).where(SupplierRow.code == "SEW-PT"))
+        dye = uow.session.scalar(select(SupplierRow.id).where(SupplierRow.code == "DYE-PT"))
+    with UnitOfWork(engine, write=False, supplier_scope=sew) as uow:
+        assert [i.number for i in invoicing.list_invoices(uow)] == ["INV-000001"]
+        assert len(payments.list_payments(uow)) == 1
+        assert len(receiving.list_receipts(uow)) == 1
+    with UnitOfWork(engine, write=False, supplier_scope=dye) as uow:
+        assert invoicing.list_invoices(uow) == [] and payments.list_payments(uow) == []
+        assert receiving.list_receipts(uow) == [] and payments.quality_fund(uow) == []
+        with pytest.raises(NotFound, match="no invoice INV-000001"):
+            invoicing.show_invoice(uow, "INV-000001")
+        with pytest.raises(NotFound, match="no receipt RCV-000001"):
+            receiving.show_receipt(uow, "RCV-000001")
+    with UnitOfWork(engine, supplier_scope=dye) as uow, pytest.raises(NotFound):
+        payments.request_early_payment(
+            uow, "INV-000001", pay_on=date(2026, 2, 13), annual_rate="0.1", now=NOW
+        )

@@ -80,7 +80,7 @@ class SqlInvoiceStore:
         )
         if besides is not None:
             query = query.where(InvoiceRow.id != besides)
-        return {line: Decimal(total) for line, total in self.session.execute(query).tuples()}
+        return {line: Decimal(total) for line, total in self.session.execute(query)}
 
     def add_invoice(
         self, lines: Sequence[tuple[int, Decimal, Decimal, Decimal]], **values: Any

@@ -357,7 +357,7 @@ class SqlPayingStore:
                 .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
                 .where(ReceiptRow.po_number == po_number)
                 .group_by(ReceiptLineRow.line_no)
-            ).tuples()
+            ).all()
         )
         rejected = dict(
             self.session.execute(
@@ -366,7 +366,7 @@ class SqlPayingStore:
                 .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
                 .where(ReceiptRow.po_number == po_number)
                 .group_by(ReceiptLineRow.line_no)
-            ).tuples()
+            ).all()
         )
         return {
             line: Decimal(total) - Decimal(rejected.get(line) or 0)

@@ -376,6 +376,19 @@ def test_the_watch_raises_one_task_per_move_with_its_cost_impact(
     ]
 
 
+def test_a_value_in_the_wrong_unit_raises_no_task_but_says_so(
+    world: Engine, make_uow: UowFactory, tmp_path: Path
+) -> None:
+    _set_up_watch(make_uow, tmp_path)
+    _add(make_uow, "2026-12-31", "1980")  # g instead of kg
+    report = _watch(make_uow, date(2027, 1, 5))
+    (check,) = report.checks
+    assert (report.raised, check.beyond, check.task) == ((), False, None)
+    assert check.note == "a move of +109900 % from the base is not plausible: check its unit"
+    (nothing,) = _watch(make_uow, date(2025, 1, 1)).checks
+    assert (nothing.value, nothing.note) == (None, "no value yet")
+
+
 def test_deciding_a_task_is_checked_and_audited(
     world: Engine, make_uow: UowFactory, tmp_path: Path
 ) -> None:

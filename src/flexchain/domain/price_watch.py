@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any, Final
 
@@ -54,6 +54,7 @@ __all__ = [
     "beyond_threshold",
     "contract_impacts",
     "decide",
+    "implausible",
     "index_code",
     "index_date",
     "index_value",
@@ -70,12 +71,15 @@ __all__ = [
 
 DEFAULT_THRESHOLD_PCT: Final = Decimal(8)
 """A clause without its own threshold raises a task beyond +/-8 % from its base."""
-MOVE_PLACES: Final = 6
-"""A move is kept as a fraction to 6 places (0.0001 %)."""
+MOVE_PLACES: Final = 6  # a move is a fraction to 6 places (0.0001 %)
 SHARE_PLACES: Final = 4
+MAX_INDEX_VALUE: Final = Decimal(10) ** 12
+MAX_MOVE: Final = Decimal(10)
+"""Beyond +/-1000 % a move is not believed (a unit mixed up): the watch and review say so."""
+_WIDE = Context(prec=60)  # exact for any product of stored prices, shares, moves, quantities
 _CENT = Decimal("0.01")
 _INDEX_CODE = re.compile(r"[A-Z0-9._-]{1,64}")
-_QUARTER = re.compile(r"(\d{4})-?Q([1-4])")
+_QUARTER = re.compile(r"([1-9]\d{3})-?Q([1-4])")
 
 
 class Component(StrEnum):
@@ -100,9 +104,6 @@ class Decision(StrEnum):
     DISMISS = "dismiss"
 
 
-# -- indices and their values ------------------------------------------------------------------
-
-
 def index_code(value: object, field: str = "index") -> str:
     """An index code, upper case: ``"cotton"`` -> ``"COTTON"`` (1-64 of A-Z 0-9 . _ -)."""
     raw = value.strip().upper() if isinstance(value, str) else ""
@@ -114,8 +115,11 @@ def index_code(value: object, field: str = "index") -> str:
 
 
 def index_value(value: object, field: str = "value") -> Decimal:
-    """An index value: a positive number with at most 6 decimal places."""
-    return number(value, field, allow_zero=False)
+    """An index value: a positive number below 10^12 with at most 6 decimal places."""
+    result = number(value, field, allow_zero=False)
+    if result >= MAX_INDEX_VALUE:
+        raise ValidationError(field, f"must be below 10^12, got {format_decimal(result)}")
+    return result
 
 
 def index_date(value: object, field: str = "date") -> date:
@@ -151,6 +155,13 @@ def move(base: Decimal, value: Decimal) -> Decimal:
     return change.quantize(Decimal(1).scaleb(-MOVE_PLACES), ROUND_HALF_EVEN).normalize() + 0
 
 
+def implausible(change: Decimal) -> str | None:
+    """Why a move is not believed (beyond +/-1000 %), or None."""
+    if abs(change) <= MAX_MOVE:
+        return None
+    return f"a move of {signed_pct(change)} from the base is not plausible: check its unit"
+
+
 def beyond_threshold(change: Decimal, threshold_pct: Decimal) -> bool:
     """Whether a move is strictly beyond +/-``threshold_pct`` percent (8 % moves are within)."""
     return abs(change) * 100 > threshold_pct
@@ -162,9 +173,6 @@ def threshold(value: object, field: str = "threshold") -> Decimal:
     if result == 0:
         raise ValidationError(field, "must be above 0 (a percentage such as 8)")
     return result
-
-
-# -- cost models ----------------------------------------------------------------------------
 
 
 def share(value: object, field: str) -> Decimal:
@@ -225,11 +233,9 @@ class CostModel:
 def unit_impact(price: Decimal, part: Decimal, change: Decimal) -> Decimal:
     """The cost impact of an index move on one unit bought at ``price``: ``price x part x
     change``, rounded half-up to cents (``10.00 x 0.6 x 0.1 = 0.60``)."""
-    exact = to_decimal(price, "price") * to_decimal(part, "share") * to_decimal(change, "move")
-    return exact.quantize(_CENT, ROUND_HALF_UP)
-
-
-# -- quarterly price review -----------------------------------------------------------------
+    with localcontext(_WIDE):
+        exact = to_decimal(price, "price") * to_decimal(part, "share") * to_decimal(change, "move")
+        return exact.quantize(_CENT, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -268,8 +274,7 @@ class Quarter:
 
 @dataclass(frozen=True)
 class ReviewTerm:
-    """One index's part in a proposal: its move since the clause's base and the share of the
-    item's cost that follows it."""
+    """One index's part in a proposal: its move from the base, the share of cost following it."""
 
     index: str
     base_value: Decimal
@@ -305,8 +310,9 @@ def propose_price(base_price: Decimal, terms: list[ReviewTerm]) -> PriceProposal
     Decimal('10.60')
     """
     base = number(base_price, "base_price")
-    factor = Decimal(1) + sum((t.move * t.share for t in terms), Decimal(0))
-    new = (base * factor).quantize(_CENT, ROUND_HALF_UP)
+    with localcontext(_WIDE):
+        factor = Decimal(1) + sum((t.move * t.share for t in terms), Decimal(0))
+        new = (base * factor).quantize(_CENT, ROUND_HALF_UP)
     words = []
     for t in terms:
         part = "+".join(t.components) or "no"
@@ -318,9 +324,6 @@ def propose_price(base_price: Decimal, terms: list[ReviewTerm]) -> PriceProposal
     sums = " + ".join(f"{format_decimal(t.move)} x {format_decimal(t.share)}" for t in terms)
     arithmetic = f"{format_amount(base)} x (1 + {sums or '0'}) = {new:f}"
     return PriceProposal(base, new, new - base, "; ".join([*words, arithmetic]))
-
-
-# -- renegotiation tasks ----------------------------------------------------------------------
 
 
 def decide(
@@ -336,9 +339,6 @@ def decide(
         )
     target = TaskStatus.ACCEPTED if wanted is Decision.ACCEPT else TaskStatus.DISMISSED
     return target, why
-
-
-# -- what a move costs a contract -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -404,12 +404,15 @@ def contract_impacts(
         impacts.append(entry)
     first_price = {tier.item_id: tier.unit_price for tier in reversed(tiers)}
     total = Decimal(0)
-    for line in on_order:
-        model = models.get(line.item_id)
-        price = line.unit_price if line.unit_price is not None else first_price.get(line.item_id)
-        if model is not None and price is not None:
-            total += price * model.share_following(index) * change * line.open_quantity
-    return impacts, total.quantize(_CENT, ROUND_HALF_UP)
+    with localcontext(_WIDE):
+        for line in on_order:
+            model = models.get(line.item_id)
+            price = (
+                line.unit_price if line.unit_price is not None else first_price.get(line.item_id)
+            )
+            if model is not None and price is not None:
+                total += price * model.share_following(index) * change * line.open_quantity
+        return impacts, total.quantize(_CENT, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -434,6 +437,9 @@ def review_tier(
         point = value_on(clause.points, quarter.reference_day)
         if point is None:
             return None, f"{clause.index} has no value on or before {quarter.reference_day}"
+        change = move(clause.base_value, point.value)
+        if implausible(change):
+            return None, f"{clause.index}: {implausible(change)}"
         terms.append(
             ReviewTerm(
                 clause.index,
@@ -441,16 +447,13 @@ def review_tier(
                 clause.base_date,
                 point.value,
                 point.day,
-                move(clause.base_value, point.value),
+                change,
                 model.share_following(clause.index),
                 model.components_following(clause.index),
             )
         )
     proposal = propose_price(tier.unit_price, terms)
     return proposal, proposal.explanation
-
-
-# -- index values from a file or a feed -----------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,7 @@ class WatchCheck:
     move_pct: Decimal | None
     beyond: bool
     task: int | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -405,9 +406,12 @@ def watch(uow: UnitOfWork, today: date, *, now: datetime) -> WatchReport:
         point = rules.value_on(points[clause.index_id], today)
         seen = (clause.contract.code, clause.index, clause.base_value, clause.threshold_pct)
         if point is None:
-            checks.append(WatchCheck(*seen, None, None, None, False, None))
+            checks.append(WatchCheck(*seen, None, None, None, False, None, "no value yet"))
             continue
         change = rules.move(clause.base_value, point.value)
+        if note := rules.implausible(change):  # a value in the wrong unit, most likely: no task
+            checks.append(WatchCheck(*seen, point.value, point.day, None, False, None, note))
+            continue
         beyond = rules.beyond_threshold(change, clause.threshold_pct)
         key = (clause.contract.id, clause.index_id)
         mine = [t for t in tasks if (t.contract_id, t.index_id) == key]
@@ -468,9 +472,8 @@ def _write_task(
 
 
 def review_proposals(uow: UnitOfWork, quarter: str) -> list[ReviewLine]:
-    """A proposed price for each price line of every contract with an index clause: the base
-    price moved by each clause's index (its last value before the quarter) times the share of
-    the item's cost that follows it."""
+    """A proposed price for ``quarter`` of each price tier of every contract with an index
+    clause (:func:`flexchain.domain.price_watch.review_tier`)."""
     period = Quarter.parse(quarter)
     store = SqlPriceWatchStore(uow)
     clauses = store.clauses()

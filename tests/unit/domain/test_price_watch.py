@@ -23,7 +23,9 @@ from flexchain.domain.price_watch import (
     beyond_threshold,
     contract_impacts,
     decide,
+    implausible,
     index_code,
+    index_value,
     move,
     parse_values,
     propose_price,
@@ -190,3 +192,26 @@ def test_a_move_is_beyond_exactly_when_the_value_leaves_the_band(
         assert beyond_threshold(move(base, value), threshold)
     elif low + edge < value < high - edge:
         assert not beyond_threshold(move(base, value), threshold)
+
+
+def test_values_and_quarters_beyond_what_is_stored_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"^value: must be below 10\^12"):
+        index_value("1e12")
+    with pytest.raises(ValidationError, match=r"^value: .* more than 6 decimal places"):
+        index_value("1.0000001")
+    with pytest.raises(ValidationError, match=r"^quarter: expected a quarter"):
+        Quarter.parse("0000Q1")
+
+
+def test_a_move_beyond_1000_percent_is_not_believed() -> None:
+    # a value entered in g instead of kg: 1.80 -> 1980 is +109,900 %
+    change = move(D("1.80"), D("1980"))
+    assert implausible(change) == (
+        "a move of +109900 % from the base is not plausible: check its unit"
+    )
+    assert implausible(D(10)) is None and implausible(D("-0.99")) is None
+    tier = PriceTier(1, 7, "TEE", D(0), D("10.00"))
+    clause = ClauseTerms("COTTON", D("1.80"), date(2026, 1, 1),
+                         [IndexPoint(date(2026, 12, 1), D("1980"))])  # fmt: skip
+    proposal, why = review_tier(Quarter(2027, 1), tier, [clause], COTTON_MODEL)
+    assert proposal is None and why.startswith("COTTON: a move of +109900 %")

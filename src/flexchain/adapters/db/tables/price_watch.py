@@ -94,7 +94,7 @@ class RenegotiationTaskRow(Timestamps, Base):
     index_value: Mapped[Decimal] = mapped_column(Dec())
     value_date: Mapped[date] = mapped_column(Date)
     move_pct: Mapped[Decimal] = mapped_column(Dec(12, 4))
-    cost_impact: Mapped[Decimal] = mapped_column(Dec())
+    cost_impact: Mapped[Decimal] = mapped_column(Dec(38, 6))  # quantity x price x move
     currency: Mapped[str] = mapped_column(String(3))
     impacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)

@@ -115,7 +115,7 @@ def upgrade() -> None:
         sa.Column("index_value", Dec(), nullable=False),
         sa.Column("value_date", sa.Date(), nullable=False),
         sa.Column("move_pct", Dec(12, 4), nullable=False),
-        sa.Column("cost_impact", Dec(), nullable=False),
+        sa.Column("cost_impact", Dec(38, 6), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("impacts", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),

@@ -6,6 +6,7 @@ commands and the routes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -535,3 +536,107 @@ def test_a_supplier_sees_only_its_own_rfqs_quotes_and_orders(
             e for e in audit.list_entries(uow, entity="purchase_order") if e.action == "confirmed"
         ]
     assert entry.actor == "user:FAB-IT"
+
+
+def test_the_rfq_and_po_commands(world: UowFactory, database_url: str) -> None:
+    from tests.integration.test_cli import flexchain_cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        return flexchain_cli(database_url, *args)
+
+    code, out, err = run(
+        "rfq",
+        "create",
+        "--supplier",
+        "FAB-PT",
+        "--supplier",
+        "FAB-IT",
+        "--line",
+        "FABRIC:100:2099-03-20",
+        "--json",
+    )
+    assert code == 0, err
+    number = json.loads(out)["number"]
+    assert run("rfq", "send", number)[0] == 0
+    for supplier, price in (("FAB-PT", "9.20"), ("FAB-IT", "9.00")):
+        code, _, err = run(
+            "rfq",
+            "quote",
+            number,
+            "--supplier",
+            supplier,
+            "--line",
+            "1",
+            "--price",
+            price,
+            "--lead-time",
+            "5",
+            "--valid-until",
+            "2099-12-31",
+        )
+        assert code == 0, err
+    code, out, _ = run("rfq", "compare", number, "--json")
+    assert [(r["supplier"], r["rank"], r["landed_cost"]) for r in json.loads(out)] == [
+        ("FAB-IT", 1, "900"),
+        ("FAB-PT", 2, "920"),
+    ]
+    code, out, _ = run("rfq", "compare", number)
+    assert code == 0 and "Landed" in out
+    code, out, _ = run("rfq", "award", number, "--choose", "1:FAB-PT", "--json")
+    (po,) = json.loads(out)["purchase_orders"]
+    code, out, _ = run("rfq", "list", "--status", "awarded", "--json")
+    assert [r["number"] for r in json.loads(out)] == [number]
+    assert run("po", "send", po)[0] == 0
+    code, out, err = run("po", "confirm", po, "--line", "1:80:2099-03-27", "--json")
+    assert code == 0, err
+    assert json.loads(out)["lines"][0]["quantity"] == "80"
+    code, out, err = run(
+        "po",
+        "notice",
+        po,
+        "--line",
+        "1:80",
+        "--shipped-on",
+        "2099-03-20",
+        "--expected-on",
+        "2099-03-26",
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["lines"] == {"1": "80"}
+    code, out, _ = run("po", "list", "--supplier", "FAB-PT", "--json")
+    assert [(p["number"], p["status"], p["total"]) for p in json.loads(out)] == [
+        (po, "confirmed", "736")
+    ]
+    code, out, _ = run("po", "show", po)
+    assert code == 0 and "ASN-000001" in out
+    code, out, err = run("po", "create", "--contract", "C-FAB", "--line", "FABRIC:100:2026-12-01")
+    assert code == 0, err
+    calloff = out.split()[0]
+    code, _, err = run(
+        "po", "topup", calloff, "--item", "FABRIC", "--quantity", "1", "--price", "11.51"
+    )
+    assert code == 1 and "11.51 is above 11.50" in err
+    code, _, err = run("po", "confirm", po, "--line", "x:1:2099-01-01")
+    assert code == 1 and "not a line number" in err
+    code, out, err = run(
+        "po",
+        "hold",
+        "--supplier",
+        "FAB-PT",
+        "--quantity",
+        "300",
+        "--unit",
+        "m",
+        "--from",
+        "2099-01-01",
+        "--days",
+        "14",
+        "--json",
+    )
+    assert code == 0, err
+    assert json.loads(out)[0]["held_until"] == "2099-01-14"
+    code, out, _ = run("po", "holds", "--active", "--json")
+    assert len(json.loads(out)) == 1
+    code, _, err = run("rfq", "show", "RFQ-999999")
+    assert code == 1 and "no RFQ 'RFQ-999999'" in err

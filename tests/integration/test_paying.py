@@ -6,9 +6,12 @@ The purchase order is inserted by plain SQLAlchemy (the buying module creates th
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -540,3 +543,110 @@ def test_a_supplier_user_sees_only_its_own(world: UowFactory, engine: Engine) ->
         payments.request_early_payment(
             uow, "INV-000001", pay_on=date(2026, 2, 13), annual_rate="0.1", now=NOW
         )
+
+
+def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url: str) -> None:
+    from tests.integration.test_cli import flexchain_cli
+
+    def cli(*args: str) -> str:
+        code, out, err = flexchain_cli(database_url, *args)
+        assert code == 0, err
+        return out
+
+    def refused(*args: str) -> str:
+        code, _, err = flexchain_cli(database_url, *args)
+        assert code == 1
+        return err.strip()
+
+    # receive against the PO, with a bad line flag refused first
+    assert refused("receive", PO, "--line", "1:40") == (
+        "Error: --line: expected LINE=QUANTITY like 1=40, got '1:40'"
+    )
+    receipt = json.loads(cli("receive", PO, "--line", "1=1000", "--line", "2=100", "--json"))
+    assert receipt["number"] == "RCV-000001"
+    assert [(line["line_no"], line["quantity"]) for line in receipt["lines"]] == [
+        (1, "1000"),
+        (2, "100"),
+    ]
+    inspected = json.loads(
+        cli(
+            "receive",
+            "inspect",
+            "RCV-000001",
+            "--line",
+            "1",
+            "--accepted",
+            "990",
+            "--rejected",
+            "10",
+            "--reason",
+            "stain",
+            "--json",
+        )
+    )
+    assert inspected["lines"][0]["rejected"] == "10"
+    (listed,) = json.loads(cli("receive", "list", "--po", PO, "--json"))
+    assert listed["number"] == "RCV-000001"
+    assert "stain" in cli("receive", "show", "RCV-000001")
+    # an invoice dated in an ended quarter, matched and approved
+    added = json.loads(
+        cli(
+            "invoice",
+            "add",
+            PO,
+            "--supplier-invoice",
+            "F/2025/1",
+            "--date",
+            "2025-01-15",
+            "--line",
+            "1=990@10",
+            "--json",
+        )
+    )
+    assert (added["number"], added["status"], added["total"]) == ("INV-000001", "matched", "9900")
+    held = json.loads(
+        cli("invoice", "add", PO, "--supplier-invoice", "F/2025/1", "--line", "2=100@5", "--json")
+    )
+    assert held["status"] == "held" and "duplicate" in held["hold_reasons"][0]
+    assert "HELD: duplicate" in cli("invoice", "show", held["number"])
+    cli("invoice", "reject", held["number"], "--reason", "sent twice")
+    cli("invoice", "approve", "INV-000001")
+    assert [i["status"] for i in json.loads(cli("invoice", "list", "--json"))] == [
+        "rejected",
+        "approved",
+    ]
+    (payment,) = json.loads(cli("pay", "schedule", "--json"))
+    assert (payment["retained"], payment["amount"]) == ("495", "9405")
+    # the quarter's fund settles: 99 % first-pass yield, at or above the 98 % target
+    (settled,) = json.loads(cli("pay", "fund", "--settle", "2025-Q1", "--json"))
+    assert (settled["released"], settled["forfeited"]) == ("495", "0")
+    (fund,) = json.loads(cli("pay", "fund", "--json"))
+    assert fund["balance"] == "0"
+    paid = json.loads(cli("pay", "run", "--json"))
+    assert {p["kind"] for p in paid} == {"invoice", "fund_release"}
+    assert {p["status"] for p in json.loads(cli("pay", "list", "--json"))} == {"paid"}
+    # early payment of an invoice dated today
+    cli("invoice", "add", PO, "--supplier-invoice", "F-2", "--line", "2=100@5")
+    cli("invoice", "approve", "INV-000003")
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    offer = json.loads(cli("pay", "early", "INV-000003", "--on", tomorrow, "--json"))
+    assert (offer["payable"], offer["days_early"]) == ("475", 29)
+    assert "(requested)" in cli("pay", "early", "INV-000003", "--on", tomorrow, "--request")
+    (early,) = json.loads(cli("pay", "list", "--status", "scheduled", "--json"))
+    assert early["due_date"] == tomorrow and early["discount"] == offer["discount"]
+    # capacity fees, exchange rates
+    (fee,) = json.loads(cli("pay", "fees", "--accrue", "2026-03", "--json"))
+    assert (fee["contract"], fee["amount"], fee["new"]) == ("C-PO-000001", "250", True)
+    assert json.loads(cli("pay", "fees", "--month", "2026-03", "--json"))[0]["new"] is False
+    rates = Path(database_url.rpartition("/")[2] or "rates").with_suffix(".csv").name
+    path = Path(tempfile.mkdtemp()) / rates
+    path.write_text("date,currency,rate\n2026-01-02,USD,0.9\n", encoding="utf-8")
+    assert cli("fx", "import", str(path)).strip() == "1 rates added, 0 replaced."
+    cli("fx", "set", "GBP", "1.15", "--date", "2026-01-02")
+    assert [r["currency"] for r in json.loads(cli("fx", "list", "--json"))] == ["GBP", "USD"]
+    assert cli("fx", "convert", "100", "USD", "GBP", "--date", "2026-01-05").strip() == (
+        "78.26086956521739130434782609 GBP"
+    )
+    assert refused("fx", "convert", "1", "JPY", "EUR", "--date", "2026-01-05").startswith(
+        "Error: no exchange rate of JPY in EUR on or before 2026-01-05"
+    )

@@ -650,3 +650,85 @@ def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url
     assert refused("fx", "convert", "1", "JPY", "EUR", "--date", "2026-01-05").startswith(
         "Error: no exchange rate of JPY in EUR on or before 2026-01-05"
     )
+
+
+def test_the_paying_routes(world: UowFactory, engine: Engine, database_url: str) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from flexchain.bootstrap import App
+    from flexchain.config import Settings
+    from flexchain.entrypoints.api import errors as api_errors
+    from flexchain.entrypoints.api.paying import router
+    from tests.auth import bearer
+
+    api = FastAPI()
+    api_errors.install(api)
+    api.include_router(router)
+    api.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
+    buyer, quality, finance, viewer = (
+        bearer(engine, role) for role in ("buyer", "quality", "finance", "viewer")
+    )
+    sew, dye = (
+        bearer(engine, "supplier", supplier="SEW-PT"),
+        bearer(engine, "supplier", supplier="DYE-PT"),
+    )
+    with TestClient(api) as client:
+        # buyers receive, quality inspects, finance bills
+        body = {"po_number": PO, "lines": [{"line": 1, "quantity": "1000"}]}
+        assert client.post("/receipts", json=body, headers=finance).status_code == 403
+        receipt = client.post("/receipts", json=body, headers=buyer).json()
+        assert receipt["number"] == "RCV-000001"
+        too_many = {"po_number": PO, "lines": [{"line": 2, "quantity": "200"}]}
+        refused = client.post("/receipts", json=too_many, headers=buyer)
+        assert refused.status_code == 422 and "over-delivery" in refused.json()["detail"]
+        inspection = {"line": 1, "accepted": "995", "rejected": "5", "reason": "stain"}
+        assert (
+            client.post(
+                "/receipts/RCV-000001/inspection", json=inspection, headers=buyer
+            ).status_code
+            == 403
+        )
+        inspected = client.post("/receipts/RCV-000001/inspection", json=inspection, headers=quality)
+        assert inspected.json()["lines"][0]["rejected"] == "5"
+        bill = {
+            "po_number": PO,
+            "supplier_invoice_number": "F-1",
+            "invoice_date": "2026-02-03",
+            "lines": [{"line": 1, "quantity": "995", "unit_price": "10.00"}],
+        }
+        assert client.post("/invoices", json=bill, headers=buyer).status_code == 403
+        registered = client.post("/invoices", json=bill, headers=finance).json()
+        assert (registered["number"], registered["status"]) == ("INV-000001", "matched")
+        assert client.get("/invoices/INV-000001", headers=viewer).json()["total"] == "9950"
+        assert client.post("/invoices/INV-000001/approve", headers=finance).json()["status"] == (
+            "approved"
+        )
+        # the supplier reads its own invoice and asks for early payment; another supplier
+        # cannot tell it exists
+        assert [i["number"] for i in client.get("/invoices", headers=sew).json()] == ["INV-000001"]
+        assert client.get("/invoices", headers=dye).json() == []
+        missing = client.get("/invoices/INV-000001", headers=dye)
+        assert missing.status_code == 404 and missing.json() == {"detail": "no invoice INV-000001"}
+        early = {"pay_on": "2099-01-01"}
+        assert (
+            client.post("/invoices/INV-000001/early-payment", json=early, headers=dye).status_code
+            == 404
+        )
+        late = client.post("/invoices/INV-000001/early-payment", json=early, headers=sew)
+        assert late.status_code == 422  # the supplier may ask: the rule, not the access, refuses
+        assert late.json()["detail"] == "pay_on: 2099-01-01 is not before the due date 2026-03-05"
+        scheduled = client.post("/payments/schedule", headers=finance).json()
+        assert [(p["retained"], p["amount"]) for p in scheduled] == [("497.5", "9452.5")]
+        assert len(client.get("/payments", headers=sew).json()) == 1
+        assert client.get("/payments", headers=dye).json() == []
+        assert client.get("/quality-fund", headers=sew).json()[0]["retained"] == "497.5"
+        assert client.get("/quality-fund", headers=dye).json() == []
+        assert client.post("/payments/run", headers=sew).status_code == 403
+        # rates and fees are the brand's
+        rate = {"currency": "USD", "date": "2026-01-02", "rate": "0.9"}
+        assert client.post("/exchange-rates", json=rate, headers=finance).status_code == 200
+        assert client.get("/exchange-rates", headers=viewer).json()[0]["rate"] == "0.9"
+        assert client.get("/exchange-rates", headers=sew).status_code == 403
+        accrued = client.post("/capacity-fees/accrue", json={"month": "2026-02"}, headers=finance)
+        assert accrued.json()[0]["amount"] == "250"

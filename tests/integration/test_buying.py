@@ -7,20 +7,24 @@ commands and the routes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from flexchain.adapters.db.tables import PurchaseOrderLineRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
 from flexchain.domain.documents import DocumentKind
 from flexchain.domain.errors import DomainError, IllegalTransition, NotFound, ValidationError
+from flexchain.entrypoints.api import create_app
 from flexchain.services import audit, capacity_holds, purchase_orders, rfqs
 from flexchain.services.imports import import_rows
+from tests.auth import bearer
 
 UowFactory = Callable[..., UnitOfWork]
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -640,3 +644,88 @@ def test_the_rfq_and_po_commands(world: UowFactory, database_url: str) -> None:
     assert len(json.loads(out)) == 1
     code, _, err = run("rfq", "show", "RFQ-999999")
     assert code == 1 and "no RFQ 'RFQ-999999'" in err
+
+
+@pytest.fixture
+def api(world: UowFactory, engine: Any, database_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url, outbox_worker=False))
+    with TestClient(app, headers=bearer(engine, "buyer")) as client:
+        yield client
+
+
+def test_the_buying_routes(api: TestClient, engine: Any) -> None:
+    supplier = bearer(engine, "supplier", supplier="FAB-PT")
+    other = bearer(engine, "supplier", supplier="FAB-IT")
+    viewer = bearer(engine, "viewer")
+    created = api.post(
+        "/rfqs",
+        json={
+            "suppliers": ["FAB-PT"],
+            "lines": [{"item": "FABRIC", "quantity": "100", "need_date": "2099-03-20"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    assert api.post(f"/rfqs/{number}/send").json()["status"] == "sent"
+    # the supplier quotes for itself; another supplier cannot see the RFQ
+    quote = {"line": 1, "unit_price": "9.10", "lead_time_days": 3, "valid_until": "2099-12-31"}
+    quoted = api.post(f"/rfqs/{number}/quotes", json=quote, headers=supplier)
+    assert quoted.status_code == 200, quoted.text
+    assert api.get(f"/rfqs/{number}", headers=other).status_code == 404
+    assert api.post(f"/rfqs/{number}/quotes", json=quote, headers=other).status_code == 404
+    assert api.get(f"/rfqs/{number}/comparison", headers=supplier).status_code == 403
+    rows = api.get(f"/rfqs/{number}/comparison", headers=viewer).json()
+    assert [(r["supplier"], r["rank"], r["landed_cost"]) for r in rows] == [("FAB-PT", 1, "910")]
+    assert api.post(f"/rfqs/{number}/award", headers=supplier).status_code == 403
+    awarded = api.post(f"/rfqs/{number}/award", json={"choices": {}})
+    (po,) = awarded.json()["purchase_orders"]
+    assert api.post(f"/purchase-orders/{po}/send").json()["status"] == "sent"
+    assert api.get(f"/purchase-orders/{po}", headers=other).status_code == 404
+    assert api.post(f"/purchase-orders/{po}/confirm", headers=other).status_code == 404
+    confirmed = api.post(
+        f"/purchase-orders/{po}/confirm",
+        headers=supplier,
+        json={"lines": [{"line": 1, "quantity": "90", "due_date": "2099-03-22"}]},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["lines"][0]["quantity"] == "90"
+    notice = api.post(
+        f"/purchase-orders/{po}/notices",
+        headers=supplier,
+        json={
+            "lines": [{"line": 1, "quantity": "91"}],
+            "shipped_on": "2099-03-20",
+            "expected_on": "2099-03-21",
+        },
+    )
+    assert notice.status_code == 422
+    assert "91 is more than the 90 of FABRIC still expected" in notice.json()["detail"]
+    assert [p["number"] for p in api.get("/purchase-orders", headers=supplier).json()] == [po]
+    assert api.get("/purchase-orders", headers=other).json() == []
+    # call-off and top-up under the contract; the 11.51 refusal says why
+    calloff = api.post(
+        "/purchase-orders",
+        json={
+            "contract": "C-FAB",
+            "lines": [{"item": "FABRIC", "quantity": "100", "due_date": "2026-12-01"}],
+        },
+    )
+    assert calloff.status_code == 201, calloff.text
+    refused = api.post(
+        f"/purchase-orders/{calloff.json()['number']}/topups",
+        json={"item": "FABRIC", "quantity": "1", "unit_price": "11.51"},
+    )
+    assert refused.status_code == 422 and "11.51 is above 11.50" in refused.json()["detail"]
+    hold = api.post(
+        "/capacity-holds",
+        json={
+            "supplier": "FAB-PT",
+            "quantity": "300",
+            "unit": "m",
+            "held_from": "2099-01-01",
+            "days": 14,
+        },
+    )
+    assert hold.status_code == 201, hold.text
+    assert [h["id"] for h in api.get("/capacity-holds?active=true").json()] == [hold.json()["id"]]
+    assert api.get("/capacity-holds", headers=other).json() == []

@@ -24,15 +24,33 @@ JsonOption = Annotated[
 ]
 INDEX_COLUMNS = (("code", "Index"), ("name", "Name"), ("unit", "Unit"), ("values", "Values"),
                  ("latest_date", "Latest"), ("latest_value", "Value"))  # fmt: skip
-TASK_COLUMNS = (("id", "Task"), ("contract", "Contract"), ("index", "Index"),
-                ("move_pct", "Move %"), ("value_date", "On"), ("cost_impact", "On order"),
-                ("currency", "Cur"), ("status", "Status"), ("reason", "Reason"))  # fmt: skip
-REVIEW_COLUMNS = (("contract", "Contract"), ("sku", "SKU"), ("min_quantity", "From"),
-                  ("base_price", "Price"), ("new_price", "Proposed"), ("currency", "Cur"),
-                  ("explanation", "Why"))  # fmt: skip
-CHECK_COLUMNS = (("contract", "Contract"), ("index", "Index"), ("base_value", "Base"),
-                 ("value", "Value"), ("value_date", "On"), ("move_pct", "Move %"),
-                 ("threshold_pct", "Limit %"), ("beyond", "Beyond"), ("task", "Task"))  # fmt: skip
+TASK_COLUMNS = (
+    ("id", "Task"),
+    ("contract", "Contract"),
+    ("index", "Index"),
+    ("move_pct", "Move %"),
+    ("value_date", "On"),
+    ("impact", "On order"),
+    ("status", "Status"),
+)
+REVIEW_COLUMNS = (
+    ("contract", "Contract"),
+    ("sku", "SKU"),
+    ("min_quantity", "From"),
+    ("base_price", "Price"),
+    ("new_price", "Proposed"),
+    ("currency", "Cur"),
+)
+CHECK_COLUMNS = (
+    ("contract", "Contract"),
+    ("index", "Index"),
+    ("base_value", "Base"),
+    ("value", "Value"),
+    ("value_date", "On"),
+    ("move_pct", "Move %"),
+    ("threshold_pct", "Limit %"),
+    ("task", "Task"),
+)
 
 
 def _now() -> datetime:
@@ -175,8 +193,11 @@ def prices_watch(
     if not report.checks:
         console.print("No index clauses: add one with prices clause.", markup=False)
         return
-    console.print(table(CHECK_COLUMNS, [plain(c) for c in report.checks],
-                        numeric=("base_value", "value", "move_pct", "threshold_pct")))  # fmt: skip
+    numeric = ("base_value", "value", "move_pct", "threshold_pct")
+    console.print(table(CHECK_COLUMNS, [plain(c) for c in report.checks], numeric=numeric))
+    for check in report.checks:
+        if check.note:
+            console.print(f"{check.contract} {check.index}: {check.note}", markup=False)
     for verb, tasks in (("Raised", report.raised), ("Updated", report.updated)):
         for task in tasks:
             console.print(f"{verb} task {task.id}: {task.summary}", markup=False, soft_wrap=True)
@@ -196,9 +217,14 @@ def prices_review(
     elif not lines:
         console.print("No contract prices follow an index.", markup=False)
     else:
-        console.print(table(REVIEW_COLUMNS, [plain(x) for x in lines],
-                            numeric=("min_quantity", "base_price", "new_price"),
-                            flexible="explanation"))  # fmt: skip
+        numeric = ("min_quantity", "base_price", "new_price")
+        console.print(table(REVIEW_COLUMNS, [plain(x) for x in lines], numeric=numeric))
+        for x in lines:
+            console.print(
+                f"{x.contract} {x.sku} from {plain(x.min_quantity)}: {x.explanation}",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 @prices_app.command("tasks")
@@ -217,10 +243,11 @@ def prices_tasks(
     elif not tasks:
         console.print("No renegotiation tasks.", markup=False)
     else:
-        console.print(table(TASK_COLUMNS, [plain(t) for t in tasks],
-                            numeric=("move_pct", "cost_impact"), flexible="reason"))  # fmt: skip
+        rows = [{**plain(t), "impact": f"{plain(t.cost_impact)} {t.currency}"} for t in tasks]
+        console.print(table(TASK_COLUMNS, rows, numeric=("move_pct", "impact")))
         for task in tasks:
-            console.print(f"{task.id}: {task.summary}", markup=False, soft_wrap=True)
+            decided = f" ({task.status}: {task.reason})" if task.reason else ""
+            console.print(f"{task.id}: {task.summary}{decided}", markup=False, soft_wrap=True)
 
 
 @prices_app.command("decide")

@@ -1,0 +1,235 @@
+"""A certified lower bound on the landed cost, computed by HiGHS in its own process.
+
+OR-Tools and highspy bundle clashing HiGHS builds, so the bound never runs where OR-Tools was
+imported: :func:`start` launches ``python -m flexchain.planning.sourcing.bound``, sends the
+pickled problem on stdin and reads one JSON line per bound found: first the LP relaxation of
+the full mixed-integer model (every requirement, supplier, week, price break, fixed cost,
+capacity with holds, share-band roles and the region rule), then the dual bound HiGHS proves
+for the MIP itself within the time left (branch and cut: at least as strong as the LP).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+from flexchain.planning.sourcing.problem import SourcingProblem
+
+__all__ = ["read", "start"]
+
+SAFETY = 1e-7
+"""Relative slack taken off HiGHS' floating-point bound so that it stays a lower bound."""
+
+
+def start(problem: SourcingProblem, time_limit: float) -> subprocess.Popen[bytes]:
+    """Launch the bound's process; it stops by itself after ``time_limit`` seconds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flexchain.planning.sourcing.bound", str(time_limit)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(pickle.dumps(problem))
+    proc.stdin.close()
+    return proc
+
+
+def read(proc: subprocess.Popen[bytes], wait: float) -> float | None:
+    """The best bound the process reported within ``wait`` seconds (it is stopped then)."""
+    try:
+        proc.wait(timeout=max(wait, 0.0))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    assert proc.stdout is not None
+    best = None
+    for line in proc.stdout.read().decode().splitlines():
+        if not line.startswith('{"bound"'):
+            continue  # HiGHS prints its banner on stdout
+        value = json.loads(line).get("bound")
+        if value is not None and (best is None or value > best):
+            best = value
+    return best
+
+
+class _Rows:
+    """A sparse model under construction: columns with cost/bounds/integrality, and rows."""
+
+    def __init__(self) -> None:
+        self.cost: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.integer: list[int] = []
+        self.rows: list[tuple[float, float, list[int], list[float]]] = []
+
+    def var(self, cost: float, lo: float, hi: float, integer: bool) -> int:
+        self.cost.append(cost)
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self.integer.append(int(integer))
+        return len(self.cost) - 1
+
+    def row(self, lo: float, hi: float, terms: dict[int, float]) -> None:
+        self.rows.append((lo, hi, list(terms), list(terms.values())))
+
+
+def model(p: SourcingProblem) -> _Rows:
+    """The full sourcing MIP (brand currency)."""
+    m = _Rows()
+    g: dict[tuple[str, str, int], int] = {}
+    for r in p.requirements:
+        terms = {}
+        for s, lo, hi in p.windows[r.key]:
+            for w in range(lo, hi + 1):
+                d = w - r.need_week
+                rate = p.costs.late_per_unit_week if d > 0 else p.costs.early_per_unit_week
+                v = m.var(float(rate * abs(d)), 0, r.quantity, False)
+                g[r.key, s, w] = v
+                terms[v] = 1.0
+        m.row(r.quantity, r.quantity, terms)
+    _orders(p, m, g)
+    _shares(p, m, g)
+    return m
+
+
+def _orders(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) -> None:
+    need: dict[tuple[str, str, int], list[int]] = {}
+    for (r, s, w), v in g.items():
+        need.setdefault((s, p.requirement[r].item, w), []).append(v)
+    load: dict[tuple[str, int], dict[int, float]] = {}
+    fixed: dict[tuple[str, int], int] = {}
+    for (s, item, w), vs in sorted(need.items()):
+        sup, offer = p.supplier[s], p.offer[s, item]
+        mult = offer.multiple
+        top = p.max_units(s, w) // mult
+        if (s, w) not in fixed:
+            fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate), 0, 1, True)
+        carbon = sup.carbon_per_unit * p.costs.carbon_price
+        cover: dict[int, float] = {v: -1.0 for v in vs}
+        flags = {}
+        for k, brk in enumerate(offer.breaks):
+            low = math.ceil(max(brk.min_quantity, offer.moq, 1) / mult)
+            high = top
+            if k + 1 < len(offer.breaks):
+                high = min(top, (offer.breaks[k + 1].min_quantity - 1) // mult)
+            if low > high:
+                continue
+            n = m.var(float((brk.unit_price * sup.rate + carbon) * mult), 0, high, True)
+            b = m.var(0.0, 0, 1, True)
+            m.row(0, math.inf, {n: 1.0, b: -low})
+            m.row(-math.inf, 0, {n: 1.0, b: -high})
+            m.row(-math.inf, 0, {b: 1.0, fixed[s, w]: -1.0})
+            flags[b] = 1.0
+            cover[n] = float(sup.yield_rate) * mult
+            load.setdefault((s, w), {})[n] = float(mult)
+        m.row(-math.inf, 1, flags)
+        m.row(0, math.inf, cover)
+    for s in {s for s, _ in load}:
+        _capacity(p, m, s, {w: terms for (t, w), terms in load.items() if t == s})
+
+
+def _capacity(p: SourcingProblem, m: _Rows, s: str, weeks: dict[int, dict[int, float]]) -> None:
+    sup = p.supplier[s]
+    held: dict[int, dict[int, float]] = {}
+    for hold in sup.holds:
+        uses = {}
+        for w in weeks:
+            if w <= hold.until_week:
+                v = m.var(0.0, 0, hold.quantity, False)
+                held.setdefault(w, {})[v] = -1.0
+                uses[v] = 1.0
+        m.row(-math.inf, hold.quantity, uses)
+    for w, terms in weeks.items():
+        m.row(-math.inf, sup.base_capacity(w), {**terms, **held.get(w, {})})
+
+
+def _shares(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) -> None:
+    if p.costs.bands is None:
+        return
+    units: dict[tuple[str, str], dict[int, float]] = {}
+    for (r, s, _), v in g.items():
+        units.setdefault((p.requirement[r].family, s), {})[v] = 1.0
+    for fam, reqs in p.families.items():
+        total = sum(r.quantity for r in reqs)
+        bands = p.bands(fam)
+        cands = p.role_candidates[fam]
+        z = {(s, k): m.var(0.0, 0, 1, True) for s in cands for k in range(len(bands))}
+        for k in range(len(bands)):
+            m.row(1, 1, {z[s, k]: 1.0 for s in cands})
+        for s in cands:
+            got = units.get((fam, s), {})
+            m.row(-math.inf, 1, {z[s, k]: 1.0 for k in range(len(bands))})
+            low = {z[s, k]: -math.ceil(lo * total) for k, (lo, _) in enumerate(bands)}
+            high = {z[s, k]: -math.floor(hi * total) for k, (_, hi) in enumerate(bands)}
+            m.row(0, math.inf, {**got, **low})
+            m.row(-math.inf, 0, {**got, **high})
+            away = [t for t in cands if p.supplier[t].region != p.supplier[s].region]
+            need = min(len(bands) - 1, len(away))
+            if need:
+                terms = {z[t, k]: 1.0 for t in away for k in range(1, len(bands))}
+                m.row(0, math.inf, {**terms, z[s, 0]: -float(need)})
+
+
+def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
+    import highspy
+    import numpy as np
+
+    began = time.monotonic()
+    rows = model(p)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    n = len(rows.cost)
+    h.addVars(n, np.array(rows.lo), np.array(rows.hi))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(rows.cost))
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    for _, _, idx, val in rows.rows:
+        starts.append(len(index))
+        index += idx
+        value += val
+    h.addRows(
+        len(rows.rows),
+        np.array([r[0] for r in rows.rows]),
+        np.array([r[1] for r in rows.rows]),
+        len(index),
+        np.array(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value, dtype=np.float64),
+    )
+    h.setOptionValue("time_limit", max(0.1, time_limit - (time.monotonic() - began)))
+    h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        yield h.getInfo().objective_function_value
+    left = time_limit - (time.monotonic() - began)
+    if left > 0.5:
+        h.changeColsIntegrality(
+            n, np.arange(n, dtype=np.int32), np.array(rows.integer, dtype=np.uint8)
+        )
+        h.setOptionValue("time_limit", left)
+        h.setOptionValue("mip_rel_gap", 1e-4)
+        h.run()
+        info = h.getInfo()
+        if info.mip_dual_bound > -math.inf and info.mip_dual_bound < math.inf:
+            yield info.mip_dual_bound
+
+
+def main() -> None:
+    if "ortools" in sys.modules:  # pragma: no cover - the reason this runs apart
+        raise RuntimeError("the HiGHS bound must not share a process with OR-Tools")
+    time_limit = float(sys.argv[1])
+    problem = pickle.loads(sys.stdin.buffer.read())
+    for bound in _solve(problem, time_limit):
+        safe = bound - abs(bound) * SAFETY - 0.01
+        print(json.dumps({"bound": safe}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

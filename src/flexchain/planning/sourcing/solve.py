@@ -1,0 +1,61 @@
+"""``solve``: greedy baseline, CP-SAT large-neighbourhood search, HiGHS bound alongside."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from flexchain.planning.sourcing import bound
+from flexchain.planning.sourcing.cost import Plan, evaluate
+from flexchain.planning.sourcing.greedy import greedy_plan
+from flexchain.planning.sourcing.problem import SourcingProblem
+from flexchain.planning.sourcing.result import SourcingResult
+
+__all__ = ["greedy", "solve"]
+
+BOUND_MIN_TIME = 2.0
+"""Below this time limit no bound is computed (HiGHS' process needs a second to start)."""
+
+
+def greedy(problem: SourcingProblem) -> SourcingResult:
+    """The greedy baseline alone, as a result."""
+    began = time.monotonic()
+    plan = greedy_plan(problem)
+    ev = evaluate(problem, plan)
+    return SourcingResult(problem, plan, ev, ev, None, time.monotonic() - began, 0)
+
+
+def solve(
+    problem: SourcingProblem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    with_bound: bool = True,
+) -> SourcingResult:
+    """The cheapest plan found within ``time_limit`` seconds, never worse than greedy.
+
+    The bound's process runs beside the search on its own core; ``iterations`` caps the
+    neighbourhoods tried (same seed and iterations: same plan, whatever the machine's speed).
+    """
+    from flexchain.planning.sourcing.lns import improve  # loads OR-Tools only when solving
+
+    began = time.monotonic()
+    deadline = began + time_limit
+    proc = None
+    if with_bound and time_limit >= BOUND_MIN_TIME:
+        proc = bound.start(problem, time_limit - 0.5)
+    base = greedy_plan(problem)
+    base_ev = evaluate(problem, base)
+    search = improve(problem, base, deadline=deadline, seed=seed, iterations=iterations)
+    plan: Plan = search.plan
+    ev = search.evaluation
+    if not base_ev.violations and (ev.violations or ev.total > base_ev.total):
+        plan, ev = base, base_ev
+    lower = None
+    if proc is not None:
+        found = bound.read(proc, deadline - time.monotonic())
+        lower = None if found is None else Decimal(str(found))
+    return SourcingResult(
+        problem, plan, ev, base_ev, lower, time.monotonic() - began, search.iterations
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from flexchain.adapters.db.tables import PurchaseOrderLineRow
+from flexchain.adapters.db.tables import ItemRow, PlanOrderRow, PlanRunRow, PurchaseOrderLineRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
-from flexchain.domain.documents import DocumentKind
+from flexchain.domain.documents import DocumentKind, Party
 from flexchain.domain.errors import DomainError, IllegalTransition, NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
 from flexchain.services import audit, capacity_holds, purchase_orders, rfqs
@@ -729,3 +730,112 @@ def test_the_buying_routes(api: TestClient, engine: Any) -> None:
     assert hold.status_code == 201, hold.text
     assert [h["id"] for h in api.get("/capacity-holds?active=true").json()] == [hold.json()["id"]]
     assert api.get("/capacity-holds", headers=other).json() == []
+
+
+def _plan(make_uow: UowFactory) -> None:
+    """A complete plan run with two planned purchases of FABRIC and a production order."""
+    with make_uow() as uow:
+        items = dict(uow.session.execute(select(ItemRow.sku, ItemRow.id)).all())
+        run = PlanRunRow(status="complete", period_start=TODAY, horizon=12, started_at=NOW)
+        uow.session.add(run)
+        uow.session.flush()
+        for number, kind, qty, due in ((1, "purchase", 120, date(2026, 4, 6)),
+                                       (2, "purchase", 80, date(2026, 4, 13)),
+                                       (3, "production", 10, date(2026, 4, 13))):  # fmt: skip
+            uow.session.add(PlanOrderRow(
+                run_id=run.id, number=number, item_id=items["FABRIC"], kind=kind,
+                release_date=TODAY, due_date=due, quantity=Decimal(qty),
+                pegs=[["order", f"SO-{number}"]]))  # fmt: skip
+        uow.commit()
+
+
+def test_planned_purchases_become_an_rfq_or_a_po(world: UowFactory) -> None:
+    with pytest.raises(NotFound, match="no current plan"):
+        _do(world, rfqs.create_rfq, suppliers=["FAB-PT"], plan_numbers=[1])
+    _plan(world)
+    rfq = _do(world, rfqs.create_rfq, suppliers=["FAB-PT", "FAB-IT"], plan_numbers=[2, 1])
+    assert [
+        (ln["plan_number"], ln["quantity"], ln["need_date"], ln["pegs"]) for ln in rfq.lines
+    ] == [
+        (1, Decimal(120), date(2026, 4, 6), (("order", "SO-1"),)),
+        (2, Decimal(80), date(2026, 4, 13), (("order", "SO-2"),)),
+    ]
+    with pytest.raises(DomainError, match="planned order 3 is a production, not a purchase"):
+        _do(world, rfqs.create_rfq, suppliers=["FAB-PT"], plan_numbers=[3])
+    with pytest.raises(NotFound, match="the current plan has no planned order 9"):
+        _do(world, purchase_orders.create_po_from_plan, supplier="FAB-PT", plan_numbers=[9])
+    # a PO from the plan is priced by the supplier's contract and falls under it
+    po = _do(world, purchase_orders.create_po_from_plan, supplier="FAB-PT", plan_numbers=[1, 2])
+    assert (po.source, po.contract) == ("sourcing", "C-FAB")
+    assert [(ln.quantity, ln.unit_price, ln.due_date) for ln in po.lines] == [
+        (Decimal(120), Decimal("10.00"), date(2026, 4, 6)),
+        (Decimal(80), Decimal("10.00"), date(2026, 4, 13)),
+    ]
+    with world(write=False) as uow:
+        (entry,) = audit.list_entries(uow, entity="purchase_order")
+    assert entry.context["pegs"] == {"line 1": [["order", "SO-1"]], "line 2": [["order", "SO-2"]]}
+
+
+def test_proposals_make_one_draft_per_supplier_and_refuse_what_cannot_be_priced(
+    world: UowFactory,
+) -> None:
+    proposals = [
+        purchase_orders.Proposal("ZIP-CN", "ZIP", Decimal(1500), date(2026, 4, 1)),
+        purchase_orders.Proposal("FAB-PT", "FABRIC", Decimal(10), date(2026, 4, 1),
+                                 pegs=(("order", "SO-9"),)),
+        purchase_orders.Proposal("ZIP-CN", "ZIP", Decimal(10), date(2026, 4, 8), Decimal("0.45")),
+    ]  # fmt: skip
+    made = _do(world, purchase_orders.create_purchase_orders, proposals)
+    assert [
+        (p.supplier, p.currency, p.contract, [ln.unit_price for ln in p.lines]) for p in made
+    ] == [
+        ("FAB-PT", "EUR", "C-FAB", [Decimal("10.00")]),
+        ("ZIP-CN", "USD", None, [Decimal("0.30"), Decimal("0.45")]),
+    ]
+    with pytest.raises(DomainError, match="no price for ZIP from FAB-IT"):
+        _do(world, purchase_orders.create_purchase_orders,
+            [purchase_orders.Proposal("FAB-IT", "ZIP", Decimal(1), date(2026, 4, 1))])  # fmt: skip
+    with world(write=False) as uow:
+        assert len(purchase_orders.list_pos(uow)) == 2  # the refused batch wrote nothing
+
+
+def test_the_documents_say_what_the_records_say(world: UowFactory) -> None:
+    number = _rfq(world)
+    _do(world, rfqs.send_rfq, number)
+    with world(write=False) as uow:
+        doc = rfqs.document_for_rfq(uow, number, "FAB-PT", brand=Party("Brand"), now=NOW)
+        with pytest.raises(NotFound, match="ZIP-CN' was not asked"):
+            rfqs.document_for_rfq(uow, number, "ZIP-CN", now=NOW)
+    assert (doc.kind, doc.reply_by, doc.supplier.email, doc.total) == (
+        DocumentKind.RFQ,
+        date(2026, 3, 9),
+        "orders@tecidos.example",
+        None,
+    )
+    assert [(ln.item_sku, ln.quantity, ln.unit, ln.unit_price) for ln in doc.lines] == [
+        ("FABRIC", Decimal(100), "m", None), ("ZIP", Decimal(50), "pcs", None)
+    ]  # fmt: skip
+    po = _do(world, purchase_orders.create_po, contract="C-FAB",
+             lines=[{"item": "FABRIC", "quantity": 100, "due_date": date(2026, 4, 1)}])  # fmt: skip
+    sent = _do(world, purchase_orders.issue_po, po.number, brand=Party("Brand"))
+    assert (sent.contract_code, sent.payment_terms_days, sent.total, sent.issued_at) == (
+        "C-FAB", 45, Decimal("1000.00"), NOW
+    )  # fmt: skip
+    assert sent.terms == (
+        "Payment 45 days from invoice.",
+        "Under framework contract C-FAB; its clauses apply.",
+        "5 % of each invoice is retained for the quality fund, settled quarterly.",
+        "Top-ups of up to 20 units at most 15 % above the contract price.",
+    )
+
+
+def test_concurrent_orders_get_different_numbers(world: UowFactory) -> None:
+    def create(_: int) -> str:
+        po = _do(world, purchase_orders.create_po, supplier="FAB-IT",
+                 lines=[{"item": "FABRIC", "quantity": 1, "due_date": date(2026, 4, 1),
+                         "unit_price": "9"}])  # fmt: skip
+        return str(po.number)
+
+    with ThreadPoolExecutor(4) as pool:
+        numbers = sorted(pool.map(create, range(8)))
+    assert numbers == [f"PO-{n:06d}" for n in range(1, 9)]

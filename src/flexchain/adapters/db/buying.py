@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 
+from flexchain.adapters.db.dialect import insert_for
 from flexchain.adapters.db.repositories import ContractRepository, SupplierRepository
 from flexchain.adapters.db.tables import (
     BuyingCounterRow,
@@ -178,29 +179,42 @@ class SqlBuyingStore:
             for column in self._taken(kind)
         )
 
-    def next_number(self, kind: str) -> str:
-        """The next free number of ``kind`` (``rfq``, ``po``, ``asn``); the counter row is
-        locked until the unit of work ends, so concurrent writers get different numbers."""
+    def _seed(self, kind: str) -> int:
+        """The highest number of ``kind`` already in use (0: none)."""
         prefix = COUNTERS[kind]
-        counter = self.session.scalars(
-            select(BuyingCounterRow).where(BuyingCounterRow.name == kind).with_for_update()
-        ).first()
-        if counter is None:
-            pattern = re.compile(re.escape(prefix) + r"(\d+)")
-            seed = 0
-            for column in self._taken(kind):
-                for (value,) in self.session.execute(
-                    select(column).where(column.like(f"{prefix}%"))
-                ):
-                    match = pattern.fullmatch(value)
-                    seed = max(seed, int(match.group(1))) if match else seed
-            counter = BuyingCounterRow(name=kind, value=seed)
-            self.session.add(counter)
-        value = counter.value + 1
+        pattern = re.compile(re.escape(prefix) + r"(\d+)")
+        seed = 0
+        for column in self._taken(kind):
+            for (value,) in self.session.execute(select(column).where(column.like(f"{prefix}%"))):
+                match = pattern.fullmatch(value)
+                seed = max(seed, int(match.group(1))) if match else seed
+        return seed
+
+    def _counter(self, kind: str) -> int | None:
+        return self.session.scalar(
+            select(BuyingCounterRow.value).where(BuyingCounterRow.name == kind).with_for_update()
+        )
+
+    def next_number(self, kind: str) -> str:
+        """The next free number of ``kind`` (``rfq``, ``po``, ``asn``): the prefix and six
+        digits. The counter row is locked until the unit of work ends, so concurrent writers get
+        different numbers; its first use starts after the highest number already there."""
+        prefix = COUNTERS[kind]
+        last = self._counter(kind)
+        if last is None:  # first use: a concurrent first use waits on this row, then skips
+            self.session.execute(
+                insert_for(self.session, BuyingCounterRow)
+                .values(name=kind, value=self._seed(kind))
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            last = self._counter(kind)
+            assert last is not None
+        value = last + 1
         while self._is_taken(kind, f"{prefix}{value:06d}"):  # typed in by hand or imported
             value += 1
-        counter.value = value
-        self.session.flush()
+        self.session.execute(
+            update(BuyingCounterRow).where(BuyingCounterRow.name == kind).values(value=value)
+        )
         return f"{prefix}{value:06d}"
 
     # -- reference data -----------------------------------------------------------------------

@@ -36,7 +36,7 @@ UowFactory = Callable[..., UnitOfWork]
 D = Decimal
 NOW = datetime(2027, 1, 5, 9, tzinfo=UTC)
 
-WORLD = {
+WORLD: dict[str, list[dict[str, object]]] = {
     "suppliers": [
         {"code": "SEW-PT", "name": "Costura", "tier": "A", "country": "PT", "currency": "EUR"}
     ],
@@ -601,3 +601,20 @@ def test_the_price_watch_routes_and_who_may_call_them(
         client.get("/price-reviews", params={"quarter": "2027Q1"}, headers=supplier).status_code
         == 403
     )
+
+
+def test_prices_import_feed_fetches_then_imports(
+    world: Engine, database_url: str, make_uow: UowFactory, feed_server: str
+) -> None:
+    _Feed.bodies["/cotton.json"] = EXACT
+    code, out, _ = flexchain_cli(
+        database_url, "prices", "import", "--feed", f"{feed_server}/cotton.json", "--json"
+    )
+    assert code == 0 and json.loads(out)["created"] == 3
+    # fetched apart from the unit of work, the same feed is then all unchanged
+    feed = price_watch.fetch_index_feed(f"{feed_server}/cotton.json")
+    with make_uow() as uow:
+        again = price_watch.import_index_feed(uow, feed, now=NOW)
+    assert (again.created, again.unchanged) == (0, 3)
+    code, _, err = flexchain_cli(database_url, "prices", "import", "--feed", f"{feed_server}/x")
+    assert code == 1 and err.strip().endswith("/x: the server answered 404 Not Found")

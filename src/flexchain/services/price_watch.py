@@ -3,10 +3,9 @@ contract index clauses, raise renegotiation tasks (``watch``) and propose quarte
 
 Imports check every row first: any bad one raises :class:`ImportFailed` with each error's line
 (a feed: its entry number) and field, and nothing is written; a stored value of the same index
-and day is updated, unknown indices are created. ``watch`` is idempotent: one task per contract,
-index and observed value, and an open task follows a newer value instead of a second being
-raised. The rules are in :mod:`flexchain.domain.price_watch`. Every change is audited; nothing
-here commits; ``now`` comes from the caller.
+and day is updated, unknown indices are created. ``watch``: one task per contract, index and
+observed value; an open task follows a newer value. Rules: :mod:`flexchain.domain.price_watch`.
+Every change is audited; nothing here commits; ``now`` comes from the caller.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from flexchain.adapters.db.price_watch import (
     TaskRecord,
 )
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.adapters.price_feed import FeedValues as IndexFeed
 from flexchain.adapters.spreadsheets import SpreadsheetError, normalise_header, read_table
 from flexchain.domain import price_watch as rules
 from flexchain.domain.checks import choice, code, day, text
@@ -37,6 +37,7 @@ from flexchain.services.imports.report import ImportFailed, RowError
 __all__ = [
     "ClauseView",
     "CostModelView",
+    "IndexFeed",
     "IndexImportReport",
     "IndexView",
     "ReviewLine",
@@ -46,6 +47,7 @@ __all__ = [
     "add_index",
     "add_index_clause",
     "decide_task",
+    "fetch_index_feed",
     "import_index_csv",
     "import_index_feed",
     "import_index_rows",
@@ -175,10 +177,8 @@ class ReviewLine:
 
 def list_indices(uow: UnitOfWork) -> list[IndexView]:
     """Every index with its number of values and its latest value."""
-    return [
-        IndexView(r.code, r.name, r.unit, r.values, r.latest_date, r.latest_value)
-        for r in SqlPriceWatchStore(uow).indices()
-    ]
+    found = SqlPriceWatchStore(uow).indices()
+    return [IndexView(**{k: getattr(r, k) for k in IndexView.__dataclass_fields__}) for r in found]
 
 
 def index_values(uow: UnitOfWork, index: str) -> list[rules.IndexPoint]:
@@ -197,11 +197,10 @@ def add_index(
     unit = text(unit, "unit", max_length=32, required=False)
     store = SqlPriceWatchStore(uow)
     found = store.indices(key)
+    before = {"name": found[0].name, "unit": found[0].unit} if found else None
     if found:
-        before = {"name": found[0].name, "unit": found[0].unit}
         store.update_index(found[0].id, name=name, unit=unit)
     else:
-        before = None
         store.add_index(key, name, unit)
     audit.record_change(
         uow, "updated" if found else "created", "price_index", key, before=before,
@@ -216,9 +215,7 @@ def import_index_csv(uow: UnitOfWork, path: str | Path, *, now: datetime) -> Ind
     try:
         table = read_table(path)
     except SpreadsheetError as error:
-        raise ImportFailed(
-            [RowError(error.file, error.line, error.column, error.message)]
-        ) from None
+        raise ImportFailed([RowError(*error.args)]) from None
     by_name = {normalise_header(h): h for h in table.headers}
     missing = [c for c in _COLUMNS if c not in by_name]
     if missing:
@@ -229,12 +226,19 @@ def import_index_csv(uow: UnitOfWork, path: str | Path, *, now: datetime) -> Ind
     return IndexImportReport(**{**report.__dict__, "ignored_columns": ignored})
 
 
+def fetch_index_feed(url: str, *, timeout: float = price_feed.DEFAULT_TIMEOUT) -> IndexFeed:
+    """The HTTP JSON feed at ``url`` (shape: :mod:`flexchain.adapters.price_feed`); fetch it
+    before opening a unit of work, so SQLite's other writers do not wait on the network."""
+    return price_feed.fetch_feed(url, timeout=timeout)
+
+
 def import_index_feed(
-    uow: UnitOfWork, url: str, *, now: datetime, timeout: float = price_feed.DEFAULT_TIMEOUT
+    uow: UnitOfWork, feed: str | IndexFeed, *, now: datetime, timeout: float = 10.0
 ) -> IndexImportReport:
-    """Fetch the HTTP JSON feed at ``url`` (shape: :mod:`flexchain.adapters.price_feed`) and
-    import its values; errors name the entry (1 = the first of ``values``) and its field."""
-    feed = price_feed.fetch_feed(url, timeout=timeout)
+    """Import a feed (a URL, fetched now, or :func:`fetch_index_feed`'s result); errors name
+    the entry (1 = the first of ``values``) and its field."""
+    if isinstance(feed, str):
+        feed = fetch_index_feed(feed, timeout=timeout)
     rows = [
         (position, {"index": feed.index, "name": feed.name, "unit": feed.unit, **entry})
         for position, entry in enumerate(feed.values, start=1)
@@ -415,7 +419,7 @@ def watch(uow: UnitOfWork, today: date, *, now: datetime) -> WatchReport:
         beyond = rules.beyond_threshold(change, clause.threshold_pct)
         key = (clause.contract.id, clause.index_id)
         mine = [t for t in tasks if (t.contract_id, t.index_id) == key]
-        task_id = _task_for(mine, point.day)
+        task_id = next((t.id for t in mine if t.value_date == point.day), None)  # raised for it
         if beyond and task_id is None:
             impacts, total = rules.contract_impacts(
                 clause.index,
@@ -437,11 +441,6 @@ def watch(uow: UnitOfWork, today: date, *, now: datetime) -> WatchReport:
             (raised if kind == "raised" else updated).append(_task_view(store.task(task_id)))
         checks.append(WatchCheck(*seen, point.value, point.day, change * 100, beyond, task_id))
     return WatchReport(today, tuple(checks), tuple(raised), tuple(updated))
-
-
-def _task_for(tasks: list[TaskRecord], observed: date) -> int | None:
-    """The task that already covers the value observed on ``observed``: one raised for it."""
-    return next((t.id for t in tasks if t.value_date == observed), None)
 
 
 def _write_task(

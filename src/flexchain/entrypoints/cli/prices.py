@@ -79,12 +79,14 @@ def prices_import(
     if (file is None) == (feed is None):
         typer.echo("Error: give a FILE or --feed URL (one of them)", err=True)
         raise typer.Exit(1)
-    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
-        if feed is not None:
-            report = price_watch.import_index_feed(uow, feed, now=_now())
-        else:
-            report = price_watch.import_index_csv(uow, str(file), now=_now())
-        uow.commit()
+    with reported_errors(), opened(state_of(ctx)) as app:
+        fetched = price_watch.fetch_index_feed(feed) if feed is not None else None
+        with app.uow() as uow:  # after the fetch: SQLite's other writers wait on no network
+            if fetched is not None:
+                report = price_watch.import_index_feed(uow, fetched, now=_now())
+            else:
+                report = price_watch.import_index_csv(uow, str(file), now=_now())
+            uow.commit()
     _show(report, as_json, str(report))
 
 

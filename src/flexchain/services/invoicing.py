@@ -132,6 +132,23 @@ def _lines(lines: Iterable[Sequence[object]]) -> list[BilledLine]:
     return result
 
 
+def _po_facts(
+    paying: SqlPayingStore, store: SqlInvoiceStore, po_number: str
+) -> dict[int, PoLineFacts]:
+    """Each PO line's price, units accepted by its receipts and units already billed."""
+    accepted = paying.accepted(po_number)
+    earlier = store.billed(po_number)
+    return {
+        line.line_no: PoLineFacts(
+            line.line_no,
+            line.unit_price,
+            accepted.get(line.line_no, Decimal(0)),
+            earlier.get(line.line_no, Decimal(0)),
+        )
+        for line in paying.po_lines(po_number)
+    }
+
+
 def register_invoice(
     uow: UnitOfWork,
     *,
@@ -155,17 +172,7 @@ def register_invoice(
     paying, store = SqlPayingStore(uow), SqlInvoiceStore(uow)
     po = paying.po(po_number.strip())
     money_in = currency_code(currency) if currency else po.currency
-    accepted = paying.accepted(po.number)
-    earlier = store.billed(po.number)
-    facts = {
-        line.line_no: PoLineFacts(
-            line.line_no,
-            line.unit_price,
-            accepted.get(line.line_no, Decimal(0)),
-            earlier.get(line.line_no, Decimal(0)),
-        )
-        for line in paying.po_lines(po.number)
-    }
+    facts = _po_facts(paying, store, po.number)
     total = sum((line_amount(line) for line in billed), Decimal(0))
     reasons = match_reasons(
         billed,

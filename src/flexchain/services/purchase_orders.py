@@ -175,7 +175,8 @@ def create_po(
 
     With ``contract``: a call-off (source ``calloff``) to the contract's supplier, in its
     currency, every line priced by the contract (a line giving another price is refused).
-    Without: source ``manual``; a line without a price takes the supplier's list price.
+    Without: source ``manual``, in ``currency`` (default the supplier's) where a line gives its
+    price; a line without one is priced as :func:`create_purchase_orders` prices.
     """
     now = utc(now, "now")
     store = SqlBuyingStore(uow)
@@ -183,15 +184,14 @@ def create_po(
     if contract is None:
         if supplier is None:
             raise ValidationError("supplier", "required without a contract")
-        found = store.supplier(code(supplier, "supplier"))
-        cur = currency_code(currency or found.currency)
-        priced = [
-            line if line.unit_price is not None
-            else DraftLine(line.item_sku, line.quantity, line.due_date,
-                           _price(store, found.code, line, now.date())[0])
+        cur = currency_code(currency) if currency else None
+        proposals = [
+            Proposal(supplier, line.item_sku, line.quantity, line.due_date, line.unit_price,
+                     (), cur)
             for line in drafts
         ]  # fmt: skip
-        return _add(uow, store, found, priced, source="manual", currency=cur, notes=notes, now=now)
+        (created,) = create_purchase_orders(uow, proposals, source="manual", notes=notes, now=now)
+        return created
     contract_id, terms = store.contract(code(contract, "contract"))
     if supplier is not None and code(supplier, "supplier") != terms.supplier_code:
         raise DomainError(f"contract {terms.code} is with {terms.supplier_code}, not {supplier}")
@@ -223,6 +223,7 @@ def create_purchase_orders(
     *,
     source: str = "sourcing",
     rfq: str | None = None,
+    notes: str = "",
     now: datetime,
 ) -> list[PoView]:
     """One draft order per supplier of ``proposals`` (in supplier order; lines in the order
@@ -256,7 +257,7 @@ def create_purchase_orders(
         pegs = {f"line {i}": [list(peg) for peg in p.pegs] for i, p in enumerate(group, 1)}
         created.append(
             _add(uow, store, supplier, lines, source=source, currency=currencies.pop(),
-                 contract_id=contract_id, rfq=rfq, now=now, pegs=pegs)
+                 contract_id=contract_id, rfq=rfq, notes=notes, now=now, pegs=pegs)
         )  # fmt: skip
     return created
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from flexchain.domain.checks import day
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
-from flexchain.domain.values import Money, currency_code, number
+from flexchain.domain.values import Money, currency_code, number, to_decimal
 
 __all__ = ["RATE_PLACES", "Rate", "convert", "latest_rate", "parse_rates_csv"]
 
@@ -96,7 +96,8 @@ def parse_rates_csv(content: str, base: str) -> list[Rate]:
             problems.append(f"row {row_no}: date: expected YYYY-MM-DD, got {row['date']!r}")
             continue
         try:
-            rates.append(Rate(row.get("base") or base, row["currency"], on, row["rate"]))
+            rate = to_decimal(row["rate"] or "", "rate")
+            rates.append(Rate(row.get("base") or base, row["currency"], on, rate))
         except DomainError as error:
             problems.append(f"row {row_no}: {error}")
     if problems:

@@ -19,7 +19,7 @@ from flexchain.domain import fx
 from flexchain.domain.checks import day
 from flexchain.domain.errors import NotFound
 from flexchain.domain.fx import Rate
-from flexchain.domain.values import Money, currency_code, money, utc
+from flexchain.domain.values import Money, currency_code, money, to_decimal, utc
 from flexchain.services import audit
 
 __all__ = ["RateImport", "base_amount", "convert", "import_rates", "list_rates", "set_rate"]
@@ -66,7 +66,7 @@ def set_rate(
     uow: UnitOfWork, currency: str, on: date, rate: object, *, base: str, now: datetime
 ) -> Rate:
     """Enter one rate: one ``currency`` is worth ``rate`` ``base`` on ``on``."""
-    entered = Rate(base, currency, day(on, "date"), rate)  # type: ignore[arg-type]
+    entered = Rate(base, currency, day(on, "date"), to_decimal(rate, "rate"))
     _put(uow, SqlMoneyStore(uow), entered, "entered", utc(now, "now"))
     return entered
 

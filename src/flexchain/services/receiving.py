@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from flexchain.adapters.db.paying import PoHeader, PoLine, ReceiptRecord, SqlPayingStore
 from flexchain.adapters.db.stock.commands import StockCommandStore
@@ -227,7 +227,8 @@ def _audit_receipt(
     place: str,
     now: datetime,
 ) -> None:
-    before, after = {}, {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for p in planned:
         line = lines[p.line_no]
         before[f"received@{p.line_no}"] = line.received

@@ -321,15 +321,15 @@ class SqlPayingStore:
                 )
             )
         result: dict[int, list[ReceiptLineRecord]] = {}
-        for row, sku in self.session.execute(
+        for line, sku in self.session.execute(
             select(ReceiptLineRow, ItemRow.sku)
             .join(ItemRow, ItemRow.id == ReceiptLineRow.item_id)
             .where(ReceiptLineRow.receipt_id.in_(receipt_ids))
             .order_by(ReceiptLineRow.line_no)
         ):
-            result.setdefault(row.receipt_id, []).append(
+            result.setdefault(line.receipt_id, []).append(
                 ReceiptLineRecord(
-                    row.id, row.line_no, sku, row.quantity, tuple(inspections.get(row.id, ()))
+                    line.id, line.line_no, sku, line.quantity, tuple(inspections.get(line.id, ()))
                 )
             )
         return result

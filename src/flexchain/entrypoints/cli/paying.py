@@ -12,7 +12,6 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -30,9 +29,7 @@ __all__ = ["invoice_app", "receive_app"]
 class _ReceiveGroup(TyperGroup):
     """``flexchain receive PO ...`` runs the hidden ``po`` command; named commands run as such."""
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["po", *args]
         return super().resolve_command(ctx, args)

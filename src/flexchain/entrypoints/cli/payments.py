@@ -125,7 +125,7 @@ def pay_fund(
         print_json_array(settled)
         return
     if settle is not None:
-        columns = (
+        settle_columns = (
             ("supplier", "Supplier"),
             ("quarter", "Quarter"),
             ("retained", "Retained"),
@@ -139,7 +139,9 @@ def pay_fund(
         )
         rows = [plain(s) for s in settled]
         console.print(
-            table(columns, rows, numeric=("retained", "rejects_cost", "released", "forfeited"))
+            table(
+                settle_columns, rows, numeric=("retained", "rejects_cost", "released", "forfeited")
+            )
             if rows
             else "Nothing to settle."
         )

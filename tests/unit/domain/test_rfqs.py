@@ -109,3 +109,13 @@ def test_rank_one_has_the_lowest_landed_cost(offers: list[tuple[int, int, int]])
     assert [q.rank for q in ranked] == list(range(1, len(quotes) + 1))
     assert ranked[0].landed_cost == min(q.landed_cost for q in ranked)
     assert all(q.order_quantity >= Decimal(100) for q in ranked)
+
+
+def test_the_examples_in_the_buying_docstrings_hold() -> None:
+    import doctest
+
+    from flexchain.domain import buying, rfqs
+
+    for module in (rfqs, buying):
+        failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert (failed, tried > 0) == (0, True), module.__name__

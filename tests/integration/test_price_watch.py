@@ -387,6 +387,11 @@ def test_a_value_in_the_wrong_unit_raises_no_task_but_says_so(
     assert check.note == "a move of +109900 % from the base is not plausible: check its unit"
     (nothing,) = _watch(make_uow, date(2025, 1, 1)).checks
     assert (nothing.value, nothing.note) == (None, "no value yet")
+    # FA-SEW ends on 2027-12-31: after it, it is neither watched nor reviewed
+    assert _watch(make_uow, date(2028, 1, 1)).checks == ()
+    with make_uow(write=False) as uow:
+        assert price_watch.review_proposals(uow, "2028Q1") == []
+        assert len(price_watch.review_proposals(uow, "2027Q4")) == 3
 
 
 def test_deciding_a_task_is_checked_and_audited(

@@ -396,7 +396,7 @@ def watch(uow: UnitOfWork, today: date, *, now: datetime) -> WatchReport:
     """Check every index clause on ``today``; raise (or bring up to date) renegotiation tasks."""
     now, today = utc(now, "now"), day(today, "today")
     store = SqlPriceWatchStore(uow)
-    clauses = store.clauses()
+    clauses = store.clauses(valid_on=today)  # an expired contract is not renegotiated
     contract_ids = {c.contract.id for c in clauses}
     points = {i: store.points(i) for i in {c.index_id for c in clauses}}
     tiers = store.price_tiers(contract_ids)
@@ -475,7 +475,7 @@ def review_proposals(uow: UnitOfWork, quarter: str) -> list[ReviewLine]:
     clause (:func:`flexchain.domain.price_watch.review_tier`)."""
     period = Quarter.parse(quarter)
     store = SqlPriceWatchStore(uow)
-    clauses = store.clauses()
+    clauses = store.clauses(valid_on=period.first_day)  # contracts still valid then
     by_contract: dict[int, list[ClauseRecord]] = {}
     for clause in clauses:
         by_contract.setdefault(clause.contract.id, []).append(clause)

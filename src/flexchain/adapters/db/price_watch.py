@@ -241,7 +241,10 @@ class SqlPriceWatchStore:
             raise NotFound(f"unknown contract {code!r}")
         return ContractRecord(*row)
 
-    def clauses(self, contract_id: int | None = None) -> list[ClauseRecord]:
+    def clauses(
+        self, contract_id: int | None = None, *, valid_on: date | None = None
+    ) -> list[ClauseRecord]:
+        """The index clauses (of one contract; of contracts not expired by ``valid_on``)."""
         query = (
             select(
                 ContractRow.id,
@@ -258,6 +261,8 @@ class SqlPriceWatchStore:
         )
         if contract_id is not None:
             query = query.where(ContractRow.id == contract_id)
+        if valid_on is not None:
+            query = query.where(ContractRow.valid_to >= valid_on)
         return [
             ClauseRecord(
                 ContractRecord(cid, code, supplier, currency),

@@ -125,6 +125,19 @@ def po_status(make_uow: UowFactory, number: str = PO) -> str:
         )
 
 
+def po_lines(make_uow: UowFactory, number: str = PO) -> list[tuple[int, Decimal, str]]:
+    """(line, received, status) of the PO's lines: planning nets quantity - received of the
+    open ones (adapters/db/plans.py)."""
+    line = PurchaseOrderLineRow
+    with make_uow(write=False) as uow:
+        rows = uow.session.execute(
+            select(line.line_no, line.received_quantity, line.status)
+            .where(line.po_number == number)
+            .order_by(line.line_no)
+        )
+        return [(n, r, s) for n, r, s in rows]
+
+
 def test_partial_receipts_move_stock_and_keep_the_open_quantity_right(world: UowFactory) -> None:
     # given 1000 tees on order
     assert on_order(world, TEE) == 1000
@@ -135,11 +148,13 @@ def test_partial_receipts_move_stock_and_keep_the_open_quantity_right(world: Uow
     assert (first.number, first.location, first.lines[0].quantity) == ("RCV-000001", "WH", 600)
     assert on_hand(world, TEE, "WH") == before + 600
     assert on_order(world, TEE) == 400
+    assert po_lines(world) == [(1, 600, "open"), (2, 0, "open")]  # what planning nets
     run(world, receiving.receive_po, PO, {1: "390"}, now=NOW)
     # then the line is complete and closed: nothing more on order, 990 more in stock
     assert on_order(world, TEE) == 0
     assert on_hand(world, TEE, "WH") == before + 990
     assert po_status(world) == "confirmed"  # line 2 is still open
+    assert po_lines(world) == [(1, 990, "closed"), (2, 0, "open")]
     # and receiving line 2 in full closes the purchase order
     run(world, receiving.receive_po, PO, {2: 100}, now=NOW)
     assert po_status(world) == "closed"

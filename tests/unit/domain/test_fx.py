@@ -72,3 +72,13 @@ def test_the_csv_reader_reports_every_bad_row_at_once() -> None:
     )
     with pytest.raises(ValidationError, match="missing column"):
         parse_rates_csv("day,currency\n", "EUR")
+
+
+@pytest.mark.parametrize("name", ["fx", "invoices", "payments", "receiving"])
+def test_the_paying_modules_doctests(name: str) -> None:
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"flexchain.domain.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

@@ -21,7 +21,7 @@ Decimal('0.60')
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
@@ -477,13 +477,13 @@ def parse_values(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ParsedValues:
     seen: dict[tuple[str, date], tuple[int, Decimal]] = {}
     meta: dict[str, tuple[str, str]] = {}
     count = 0
-    checks = (index_code, index_date, index_value)
+    checks: tuple[Callable[[object, str], object], ...] = (index_code, index_date, index_value)
     for line, row in rows:
         count += 1
         parsed: list[Any] = []
         for name, check in zip(_VALUE_FIELDS, checks, strict=True):
             try:
-                parsed.append(check(row.get(name), name))  # type: ignore[operator]
+                parsed.append(check(row.get(name), name))
             except ValidationError as error:
                 errors.append((line, name, error.message))
         if len(parsed) < 3:

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from flexchain.adapters.db.tables import (
@@ -26,6 +26,8 @@ from flexchain.adapters.db.tables import (
     RenegotiationTaskRow,
     SupplierRow,
 )
+from flexchain.adapters.db.tables.base import utcnow
+from flexchain.adapters.db.types import Dec
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
 from flexchain.domain.price_watch import (
@@ -188,15 +190,17 @@ class SqlPriceWatchStore:
             self.session.flush()
 
     def change_values(self, values: list[tuple[int, date, Decimal]]) -> None:
-        for index_id, day, value in values:
-            self.session.execute(
-                update(PriceIndexValueRow)
-                .where(
-                    PriceIndexValueRow.index_id == index_id,
-                    PriceIndexValueRow.value_date == day,
-                )
-                .values(value=value)
-            )
+        """New values of stored (index, day) pairs, in one executemany."""
+        if not values:
+            return
+        table = cast(Table, PriceIndexValueRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.index_id == bindparam("i"), table.c.value_date == bindparam("d"))
+            .values(value=bindparam("v", type_=Dec()), updated_at=bindparam("at"))
+        )
+        at = utcnow()
+        self.session.execute(statement, [{"i": i, "d": d, "v": v, "at": at} for i, d, v in values])
 
     # -- cost models --------------------------------------------------------------------------
 

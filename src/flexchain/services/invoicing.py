@@ -193,11 +193,9 @@ def register_invoice(
     status = invoice_transition(
         "new", InvoiceStatus.RECEIVED, InvoiceStatus.HELD if reasons else InvoiceStatus.MATCHED
     )
-    number = store.next_invoice_number()
     base = currency_code(base_currency, "base_currency")
-    store.add_invoice(
+    number = store.add_invoice(
         [(line.line_no, line.quantity, line.unit_price, line_amount(line)) for line in billed],
-        number=number,
         supplier_id=po.supplier_id,
         supplier_invoice_number=theirs,
         po_number=po.number,

@@ -189,9 +189,8 @@ def receive_po(
         close_short=close_short,
     )
     place = store.receiving_location(location or by_no[planned[0].line_no].location)
-    number = store.next_receipt_number()
-    store.add_receipt(
-        number, po, place, now, notes, [(by_no[p.line_no], p.quantity) for p in planned]
+    number = store.add_receipt(
+        po, place, now, notes, [(by_no[p.line_no], p.quantity) for p in planned]
     )
     for receipt in planned:
         status = POStatus.CLOSED if receipt.closes else POStatus.OPEN

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import func, select, update
 
-from flexchain.adapters.db.paying import next_number
+from flexchain.adapters.db.paying import numbered
 from flexchain.adapters.db.tables import InvoiceLineRow, InvoiceRow, SupplierRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
@@ -84,10 +85,11 @@ class SqlInvoiceStore:
 
     def add_invoice(
         self, lines: Sequence[tuple[int, Decimal, Decimal, Decimal]], **values: Any
-    ) -> None:
-        invoice = InvoiceRow(**values)
+    ) -> str:
+        """Store an invoice and its lines; returns its number, ``INV-`` and its id."""
+        invoice = InvoiceRow(number=uuid4().hex, **values)
         self.session.add(invoice)
-        self.session.flush()
+        number = numbered(self.session, invoice, "INV")
         for line_no, quantity, unit_price, amount in lines:
             self.session.add(
                 InvoiceLineRow(
@@ -99,6 +101,7 @@ class SqlInvoiceStore:
                 )
             )
         self.session.flush()
+        return number
 
     def invoices(
         self,
@@ -164,10 +167,6 @@ class SqlInvoiceStore:
         if not found:
             raise NotFound(f"no invoice {number}")
         return found[0]
-
-    def next_invoice_number(self) -> str:
-        """``INV-000001`` after the highest invoice number."""
-        return next_number(self.session, "INV", InvoiceRow.number)
 
     def update_invoice(self, invoice_id: int, **values: Any) -> None:
         self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import func, select, update
 
@@ -231,25 +232,19 @@ class SqlPayingStore:
             raise NotFound(f"unknown location {code!r}")
         return int(found)
 
-    # -- numbers ----------------------------------------------------------------------------
-
-    def next_receipt_number(self) -> str:
-        """``RCV-000001`` after the highest receipt number."""
-        return next_number(self.session, "RCV", ReceiptRow.number)
-
     # -- receipts ---------------------------------------------------------------------------
 
     def add_receipt(
         self,
-        number: str,
         po: PoHeader,
         location: str,
         at: datetime,
         notes: str,
         lines: Sequence[tuple[PoLine, Decimal]],
-    ) -> None:
+    ) -> str:
+        """Store a receipt and its lines; returns its number, ``RCV-`` and its id."""
         receipt = ReceiptRow(
-            number=number,
+            number=uuid4().hex,
             po_number=po.number,
             supplier_id=po.supplier_id,
             location_id=self._location_id(location),
@@ -257,7 +252,7 @@ class SqlPayingStore:
             notes=notes,
         )
         self.session.add(receipt)
-        self.session.flush()
+        number = numbered(self.session, receipt, "RCV")
         for line, quantity in lines:
             self.session.add(
                 ReceiptLineRow(
@@ -269,6 +264,7 @@ class SqlPayingStore:
                 )
             )
         self.session.flush()
+        return number
 
     def receipts(
         self, *, key: str | None = None, po_number: str | None = None, lock: bool = False
@@ -374,11 +370,10 @@ class SqlPayingStore:
         }
 
 
-def next_number(session: Any, prefix: str, column: Any) -> str:
-    """``PREFIX-000001`` after the highest number of that prefix in ``column``."""
-    numbers = session.scalars(select(column).where(column.like(f"{prefix}-%")))
-    highest = max(
-        (int(n[len(prefix) + 1 :]) for n in numbers if n[len(prefix) + 1 :].isdigit()),
-        default=0,
-    )
-    return f"{prefix}-{highest + 1:06d}"
+def numbered(session: Any, row: Any, prefix: str) -> str:
+    """Give the new ``row`` its number ``PREFIX-000042`` from its id (unique under concurrent
+    writers, unlike counting the numbers already there)."""
+    session.flush()
+    row.number = f"{prefix}-{row.id:06d}"
+    session.flush()
+    return str(row.number)

@@ -170,7 +170,7 @@ def register_invoice(
     when = day(invoice_date, "invoice_date")
     billed = _lines(lines)
     paying, store = SqlPayingStore(uow), SqlInvoiceStore(uow)
-    po = paying.po(po_number.strip())
+    po = paying.po(po_number.strip(), lock=True)  # one invoice of a PO matched at a time
     money_in = currency_code(currency) if currency else po.currency
     facts = _po_facts(paying, store, po.number)
     total = sum((line_amount(line) for line in billed), Decimal(0))

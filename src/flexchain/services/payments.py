@@ -350,6 +350,7 @@ def settle_quality_fund(
         raise ValidationError("quarter", f"{period} ends {end}: settle it after that day")
     target = number(target_yield, "target_yield")
     money = SqlMoneyStore(uow)
+    money.lock_fund(period)
     groups: dict[tuple[int, str, str], dict[str, Decimal]] = {}
     for code, supplier_id, currency, _, kind, total in money.fund(quarter=period):
         groups.setdefault((supplier_id, code, currency), {})[kind] = total

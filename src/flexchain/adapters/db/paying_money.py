@@ -138,6 +138,16 @@ class SqlMoneyStore:
 
     # -- quality fund -----------------------------------------------------------------------
 
+    def lock_fund(self, quarter: str) -> None:
+        """Lock the quarter's fund entries until the unit of work ends, so two settlements of
+        one quarter run one after the other (the second then finds it settled)."""
+        self.session.execute(
+            select(QualityFundEntryRow.id)
+            .where(QualityFundEntryRow.quarter == quarter)
+            .order_by(QualityFundEntryRow.id)
+            .with_for_update()
+        ).all()
+
     def add_fund_entry(self, **values: Any) -> None:
         self.session.add(QualityFundEntryRow(**values))
         self.session.flush()

@@ -1,0 +1,73 @@
+"""``flexchain source``: the current plan's planned purchases sourced by optimisation (OR-Tools
+CP-SAT from the greedy plan, a HiGHS bound for the gap), pooled per supplier and week, shown as
+proposed purchases; ``--create po`` writes them as draft purchase orders, ``--create rfq`` as
+draft RFQs (docs/procurement.md)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
+from flexchain.entrypoints.cli.render import console, plain, table
+from flexchain.entrypoints.cli.rfq import now
+from flexchain.services import sourcing
+
+
+class Create(StrEnum):
+    PO = "po"
+    RFQ = "rfq"
+
+
+def source(
+    ctx: typer.Context,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the optimiser may search.")
+    ] = 10.0,
+    seed: Annotated[int, typer.Option(help="The search's seed (same seed, same plan).")] = 0,
+    create: Annotated[
+        Create | None,
+        typer.Option(help="Write the proposal: draft POs (po) or draft RFQs (rfq) per supplier."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Source the current plan's planned purchases: who supplies what, when, in pooled orders."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
+        proposal = sourcing.propose(
+            uow, now=now(), base=app.settings.default_currency, time_limit=time_limit, seed=seed
+        )
+        made: list[str] = []
+        if create is not None:
+            made = sourcing.create_drafts(uow, proposal, rfq=create is Create.RFQ, now=now())
+            uow.commit()
+    if as_json:
+        typer.echo(json.dumps({**proposal.as_dict(), "created": made}, indent=2))
+        return
+    summary = proposal.summary
+    gap = summary["gap"]
+    console.print(
+        f"plan {proposal.run_id}: {len(proposal.lines)} pooled purchases, cost "
+        f"{plain(summary['cost'])} (greedy {plain(summary['greedy_cost'])}, saving "
+        f"{plain(summary['saving'])} = {plain(summary['saving_pct'])} %), lower bound "
+        f"{plain(summary['lower_bound']) if summary['lower_bound'] is not None else 'none'}, "
+        f"gap {f'{float(gap) * 100:.2f} %' if gap is not None else 'unknown'}, "  # type: ignore[arg-type]
+        f"{summary['status']} in {summary['time']} s",
+        markup=False,
+        soft_wrap=True,
+    )
+    columns = (("supplier", "Supplier"), ("item", "Item"), ("quantity", "Qty"),
+               ("due_date", "Week of"), ("unit_price", "Price"), ("currency", "Cur"),
+               ("break_quantity", "Break from"), ("planned", "Planned orders"))  # fmt: skip
+    rows = [{**plain(vars(line)), "planned": ", ".join(map(str, line.planned))}
+            for line in proposal.lines]  # fmt: skip
+    console.print(table(columns, rows, numeric=("quantity", "unit_price", "break_quantity")))
+    saved = {order: amount for order, amount in proposal.savings_by_order.items() if amount}
+    if saved:
+        console.print("Pooling saved, per pegged order: " + ", ".join(
+            f"{order} {plain(amount)}" for order, amount in list(saved.items())[:20]
+        ) + (" ..." if len(saved) > 20 else ""), markup=False, soft_wrap=True)  # fmt: skip
+    if made:
+        console.print(f"Created {create}s: {', '.join(made)}", markup=False, soft_wrap=True)

@@ -1,0 +1,361 @@
+"""``flexchain source``: the current plan's planned purchases sourced by optimisation, proposed as
+draft purchase orders (or RFQs) pooled per supplier and delivery week.
+
+Load: the planned purchases of the current plan, the item-supplier terms (all-units breaks, MOQ,
+multiple, lead time), the suppliers (tier, country, carbon per unit, certificates valid today,
+capacity, capacity reserved under an active contract), the capacity holds the brand may still
+call, and today's exchange rates. Decide: :func:`flexchain.planning.sourcing.solve`. Write
+(only when asked): one draft PO per supplier (``source='sourcing'``) through
+:func:`flexchain.services.purchase_orders.create_purchase_orders`, or one RFQ per item.
+
+How the data becomes a sourcing problem (docs/procurement.md, "flexchain source"):
+
+* weeks count from the Monday of today's week; a planned purchase due on a date is needed in its
+  week; a lead time of ``d`` days takes ``ceil(d / 7)`` weeks;
+* quantities are whole units (a planned quantity is rounded up);
+* a supplier's weekly capacity is five days of its largest process capability; a contract's
+  capacity reservation keeps ``reserved_pct`` of it for the brand (usable when the supplier is
+  otherwise full, its fee sunk); a hold adds its quantity until it lapses;
+* region: the EU's member states form one region, every other country its own;
+* a requirement is urgent when it is needed within ``URGENT_DAYS`` and an S- or A-tier supplier
+  offers its item (B-tier backups do not get urgent work; where only B-tier suppliers offer an
+  item, one of them is its primary, not a backup);
+* prices in another currency than the brand's are converted at the latest rate on or before
+  today (``flexchain fx``); none known is an error that says which rate to set;
+* first-pass yield is 1 until inspections give a supplier's record (issue 16's scorecards).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from flexchain.adapters.db import plan_reads
+from flexchain.adapters.db.sourcing import OfferRecord, SqlSourcingStore, SupplierRecord
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import DomainError, NotFound
+from flexchain.domain.values import utc
+from flexchain.planning import sourcing
+from flexchain.services import capacity_holds, fx, purchase_orders, rfqs
+
+__all__ = [
+    "EU",
+    "URGENT_DAYS",
+    "ProposedLine",
+    "SourcingInput",
+    "SourcingProposal",
+    "create_drafts",
+    "load_problem",
+    "propose",
+    "region_of",
+]
+
+MAX_LATE_WEEKS = 12
+"""How late a purchase may arrive (with the lateness penalty per unit and week): a plan's
+past-due purchases all need capacity at once, so the optimiser's default of 4 weeks leaves a
+busy supplier's backlog without a plan."""
+URGENT_DAYS = 14
+"""A planned purchase needed within this many days is urgent: no B-tier backup takes it."""
+WORKING_DAYS = 5
+EU = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+
+
+def region_of(country: str) -> str:
+    """``EU`` for a member state, else the country itself."""
+    return "EU" if country.upper() in EU else country.upper()
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class SourcingInput:
+    """The problem and what maps its weeks and keys back to dates and planned orders."""
+
+    problem: sourcing.SourcingProblem
+    run_id: int
+    week0: date
+    planned: dict[str, int]
+    """Requirement key -> planned order number."""
+    currencies: dict[str, str]
+    """Supplier -> its currency (prices in proposals are in it)."""
+
+    def week_date(self, week: int) -> date:
+        return self.week0 + timedelta(weeks=week)
+
+
+def _units(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _rate(uow: UnitOfWork, currency: str, base: str, on: date) -> Decimal:
+    if currency == base:
+        return Decimal(1)
+    try:
+        return fx.convert(uow, 1, currency, base, on, base=base).amount
+    except NotFound as error:
+        raise DomainError(
+            f"no exchange rate of {currency} in {base} on or before {on}: set one with "
+            f"flexchain fx set {currency} RATE (or import them) before sourcing"
+        ) from error
+
+
+def _suppliers(
+    uow: UnitOfWork, records: Sequence[SupplierRecord], base: str, now: datetime, week0: date
+) -> list[sourcing.Supplier]:
+    holds: dict[str, list[sourcing.CapacityHold]] = {}
+    for hold in capacity_holds.active_holds(uow, now):
+        until = (hold.held_until - week0).days // 7
+        if until >= 0:
+            holds.setdefault(hold.supplier, []).append(
+                sourcing.CapacityHold(_units(hold.quantity), until)
+            )
+    result = []
+    for record in records:
+        weekly = _units(record.capacity_per_day * WORKING_DAYS)
+        reserved = _units(weekly * record.reserved_pct / 100)
+        result.append(
+            sourcing.Supplier(
+                record.code,
+                capacity=weekly - reserved,
+                region=region_of(record.country),
+                tier=record.tier,
+                reserved=reserved,
+                holds=tuple(holds.get(record.code, ())),
+                carbon_per_unit=record.carbon_intensity,
+                certifications=record.certifications,
+                currency=record.currency,
+                rate=_rate(uow, record.currency, base, now.date()),
+            )
+        )
+    return result
+
+
+def _offer(record: OfferRecord) -> sourcing.Offer:
+    breaks = record.breaks or ((Decimal(0), Decimal(0)),)
+    moq = _units(record.moq)
+    first = min(_units(breaks[0][0]), moq)
+    return sourcing.Offer(
+        record.supplier,
+        record.item,
+        tuple(
+            sourcing.PriceBreak(first if i == 0 else _units(minimum), price)
+            for i, (minimum, price) in enumerate(breaks)
+        ),
+        lead_weeks=math.ceil(record.lead_time_days / 7),
+        moq=moq,
+        multiple=max(1, _units(record.multiple)),
+    )
+
+
+def load_problem(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    base: str,
+    costs: sourcing.Costs | None = None,
+    run_id: int | None = None,
+) -> SourcingInput:
+    """The current plan's planned purchases as a sourcing problem (module docstring)."""
+    now = utc(now, "now")
+    run = plan_reads.current_run(uow, run_id)
+    if run is None:
+        raise NotFound("no complete plan: run flexchain plan first")
+    skus = plan_reads.skus(uow)
+    week0 = monday(now.date())
+    store = SqlSourcingStore(uow)
+    purchases = [order for order in plan_reads.orders_of(uow, run.id) if order.kind == "purchase"]
+    if not purchases:
+        raise NotFound(f"plan {run.id} has no planned purchases to source")
+    offers = store.offers({skus[order.item_id] for order in purchases}, now.date())
+    families = {offer.item: offer.family or offer.item for offer in offers}
+    records = store.suppliers({offer.supplier for offer in offers}, now.date())
+    tiers = {record.code: record.tier for record in records}
+    backed = {offer.item for offer in offers if tiers.get(offer.supplier) != "B"}
+    requirements, planned = [], {}
+    for order in purchases:
+        key = f"planned:{order.number}"
+        sku = skus[order.item_id]
+        pegs = tuple(
+            sourcing.Peg(str(peg[0]), _units(Decimal(str(peg[1]))))
+            for peg in order.pegs
+            if _units(Decimal(str(peg[1]))) > 0
+        )
+        requirements.append(
+            sourcing.Requirement(
+                key,
+                sku,
+                _units(order.quantity),
+                max(0, (order.due_date - week0).days // 7),
+                pegs=pegs,
+                family=families.get(sku, sku),
+                urgent=sku in backed and (order.due_date - now.date()).days <= URGENT_DAYS,
+            )
+        )
+        planned[key] = order.number
+    problem = sourcing.sourcing_problem(
+        requirements, _suppliers(uow, records, base, now, week0), map(_offer, offers),
+        costs or sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS),
+    )  # fmt: skip
+    return SourcingInput(
+        problem, run.id, week0, planned, {record.code: record.currency for record in records}
+    )
+
+
+@dataclass(frozen=True)
+class ProposedLine:
+    """One pooled purchase: ``quantity`` of ``item`` from ``supplier`` delivered in the week of
+    ``due_date``, at the all-units break it reaches (``unit_price`` in ``currency``), for the
+    planned purchases ``planned``."""
+
+    supplier: str
+    item: str
+    quantity: int
+    due_date: date
+    unit_price: Decimal
+    currency: str
+    break_quantity: int
+    planned: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SourcingProposal:
+    """What ``flexchain source`` shows: the plan's cost against greedy's, the lower bound and
+    gap, the pooled purchases, and what each pegged order saved by pooling."""
+
+    run_id: int
+    summary: dict[str, Any]
+    lines: tuple[ProposedLine, ...]
+    savings_by_order: dict[str, Decimal]
+
+    def as_dict(self) -> dict[str, Any]:
+        return as_dict(
+            {
+                "run_id": self.run_id,
+                "summary": self.summary,
+                "lines": [vars(line) for line in self.lines],
+                "savings_by_order": self.savings_by_order,
+            }
+        )
+
+
+def propose(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    base: str,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    costs: sourcing.Costs | None = None,
+    run_id: int | None = None,
+) -> SourcingProposal:
+    """The current plan's planned purchases sourced within ``time_limit`` seconds."""
+    found = load_problem(uow, now=now, base=base, costs=costs, run_id=run_id)
+    result = sourcing.solve(found.problem, time_limit=time_limit, seed=seed)
+    if not result.is_feasible():
+        raise DomainError(
+            "no plan meets every constraint: " + "; ".join(result.evaluation.violations[:5])
+        )
+    lines = tuple(
+        ProposedLine(
+            order.supplier,
+            order.item,
+            order.quantity,
+            found.week_date(order.week),
+            order.unit_price,
+            found.currencies[order.supplier],
+            order.break_quantity,
+            tuple(sorted(found.planned[key] for key in order.requirements)),
+        )
+        for order in sorted(result.orders(), key=lambda o: (o.supplier, o.week, o.item))
+    )
+    return SourcingProposal(found.run_id, result.summary(), lines, result.savings_by_order())
+
+
+def create_drafts(
+    uow: UnitOfWork, proposal: SourcingProposal, *, rfq: bool = False, now: datetime
+) -> list[str]:
+    """Write ``proposal``: one draft PO per supplier (``source='sourcing'``), or with ``rfq``
+    one draft RFQ per supplier asking for its lines; the numbers written."""
+    if rfq:
+        by_supplier: dict[str, list[ProposedLine]] = {}
+        for line in proposal.lines:
+            by_supplier.setdefault(line.supplier, []).append(line)
+        return [
+            rfqs.create_rfq(
+                uow, suppliers=[supplier], now=now, currency=lines[0].currency,
+                lines=[
+                    {"item": line.item, "quantity": line.quantity, "need_date": line.due_date}
+                    for line in lines
+                ],
+                notes=f"sourcing of plan {proposal.run_id}",
+            ).number
+            for supplier, lines in by_supplier.items()
+        ]  # fmt: skip
+    made = purchase_orders.create_purchase_orders(
+        uow,
+        [
+            purchase_orders.Proposal(
+                line.supplier,
+                line.item,
+                Decimal(line.quantity),
+                line.due_date,
+                line.unit_price,
+                tuple(("planned", str(number)) for number in line.planned),
+                line.currency,
+            )
+            for line in proposal.lines
+        ],
+        source="sourcing",
+        notes=f"sourcing of plan {proposal.run_id}",
+        now=now,
+    )
+    return [po.number for po in made]
+
+
+def as_dict(value: Any) -> Any:
+    """JSON-ready: decimals as exact strings, dates ISO."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): as_dict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_dict(v) for v in value]
+    return value

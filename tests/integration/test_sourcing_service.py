@@ -1,0 +1,194 @@
+"""``flexchain source`` on both databases: the current plan's planned purchases become a sourcing
+problem (terms, breaks, capacity, reserved capacity, holds, exchange rates), solved, pooled per
+supplier and week, with the saving per pegged order; ``--create`` writes draft POs or RFQs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from flexchain.adapters.db.tables import ItemRow, PlanOrderRow, PlanRunRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import DomainError, NotFound
+from flexchain.entrypoints.cli.main import app as cli
+from flexchain.services import capacity_holds, fx, purchase_orders, rfqs, sourcing
+from flexchain.services.imports import import_rows
+
+UowFactory = Callable[..., UnitOfWork]
+_TODAY = datetime.now(UTC).date()
+NOW = datetime.combine(_TODAY - timedelta(days=_TODAY.weekday()), time(9), UTC)
+"""This week's Monday (the CLI sources at the real time): week 0 starts on it."""
+
+
+def _terms(item: str, supplier: str, lead: int, breaks: list[tuple[int, str]], **kw: Any) -> list:
+    return [
+        {"item_sku": item, "supplier_code": supplier, "min_quantity": minimum,
+         "unit_price": price, "lead_time_days": lead, **kw}
+        for minimum, price in breaks
+    ]  # fmt: skip
+
+
+WORLD: dict[str, list[dict[str, Any]]] = {
+    "suppliers": [
+        {
+            "code": "MILL-PT",
+            "name": "Tecidos",
+            "tier": "S",
+            "country": "PT",
+            "capabilities": [{"process": "weaving", "capacity_per_day": 400}],
+        },
+        {
+            "code": "MILL-IT",
+            "name": "Tessuti",
+            "tier": "A",
+            "country": "IT",
+            "capabilities": [{"process": "weaving", "capacity_per_day": 400}],
+        },
+        {
+            "code": "MILL-VN",
+            "name": "Vai",
+            "tier": "B",
+            "country": "VN",
+            "currency": "USD",
+            "capabilities": [{"process": "weaving", "capacity_per_day": 2000}],
+        },
+    ],
+    "items": [{"sku": "CANVAS", "name": "Canvas", "kind": "raw", "uom": "m"}],
+    "locations": [{"code": "WH", "name": "Warehouse", "kind": "warehouse"}],
+    "item-suppliers": [
+        *_terms("CANVAS", "MILL-PT", 7, [(100, "5.00"), (500, "4.50")], moq=100),
+        *_terms("CANVAS", "MILL-IT", 7, [(100, "5.20"), (500, "4.60")], moq=100),
+        *_terms("CANVAS", "MILL-VN", 28, [(1000, "4.00")], moq=1000, currency="USD"),
+    ],
+}
+WEEK = timedelta(weeks=1)
+PURCHASES = ((1, 300, NOW.date() + 3 * WEEK, "SO-1"), (2, 250, NOW.date() + 3 * WEEK, "SO-2"),
+             (3, 400, NOW.date() + 9 * WEEK, "SO-3"))  # fmt: skip
+
+
+@pytest.fixture
+def world(make_uow: UowFactory) -> UowFactory:
+    with make_uow() as uow:
+        for kind, rows in WORLD.items():
+            import_rows(uow, kind, rows, source=f"sourcing {kind}")
+        items = dict(uow.session.execute(select(ItemRow.sku, ItemRow.id)).all())
+        run = PlanRunRow(status="complete", period_start=NOW.date(), horizon=12, started_at=NOW)
+        uow.session.add(run)
+        uow.session.flush()
+        for number, qty, due, order in PURCHASES:
+            uow.session.add(PlanOrderRow(
+                run_id=run.id, number=number, item_id=items["CANVAS"], kind="purchase",
+                release_date=NOW.date(), due_date=due, quantity=Decimal(qty),
+                pegs=[[order, str(qty)]]))  # fmt: skip
+        uow.commit()
+    return make_uow
+
+
+def _propose(make_uow: UowFactory, **kw: Any) -> sourcing.SourcingProposal:
+    with make_uow(write=False) as uow:
+        return sourcing.propose(uow, now=NOW, base="EUR", time_limit=1.0, **kw)
+
+
+def _rate(make_uow: UowFactory) -> None:
+    with make_uow() as uow:
+        fx.set_rate(uow, "USD", NOW.date() - timedelta(days=3), "0.90", base="EUR", now=NOW)
+        uow.commit()
+
+
+def test_a_currency_without_a_rate_says_which_rate_to_set(world: UowFactory) -> None:
+    with pytest.raises(DomainError, match=r"no exchange rate of USD in EUR .* flexchain fx set"):
+        _propose(world)
+
+
+def test_no_plan_says_to_plan_first(make_uow: UowFactory) -> None:
+    with pytest.raises(NotFound, match="run flexchain plan first"):
+        _propose(make_uow)
+
+
+def test_the_plans_purchases_are_pooled_to_the_cheaper_break(world: UowFactory) -> None:
+    _rate(world)
+    with world(write=False) as uow:
+        found = sourcing.load_problem(uow, now=NOW, base="EUR")
+    problem = found.problem
+    # the terms as the problem sees them: weeks, whole units, USD converted, tiers, regions
+    assert [(r.key, r.quantity, r.need_week, r.urgent) for r in problem.requirements] == [
+        ("planned:1", 300, 3, False), ("planned:2", 250, 3, False), ("planned:3", 400, 9, False),
+    ]  # fmt: skip
+    vn = problem.supplier["MILL-VN"]
+    assert (vn.rate, vn.region, vn.tier, vn.capacity) == (Decimal("0.90"), "VN", "B", 10000)
+    assert problem.supplier["MILL-PT"].region == problem.supplier["MILL-IT"].region == "EU"
+    proposal = _propose(world)
+    summary = proposal.summary
+    assert summary["status"] in ("feasible", "optimal")
+    assert summary["cost"] <= summary["greedy_cost"]
+    # every planned unit is bought, at most a pooled order per supplier, item and week
+    assert sum(line.quantity for line in proposal.lines) >= 950
+    keys = [(line.supplier, line.item, line.due_date) for line in proposal.lines]
+    assert len(keys) == len(set(keys))
+    assert {n for line in proposal.lines for n in line.planned} == {1, 2, 3}
+    # purchases of several orders pooled into one order reach a better break than each alone
+    pooled = [line for line in proposal.lines if len(line.planned) > 1]
+    assert pooled and all(line.break_quantity >= 500 for line in pooled)
+    assert set(proposal.savings_by_order) >= {"SO-1", "SO-2"}
+    assert proposal.savings_by_order["SO-1"] > 0
+
+
+def test_the_proposal_becomes_draft_pos_or_rfqs(world: UowFactory) -> None:
+    _rate(world)
+    proposal = _propose(world)
+    with world() as uow:
+        numbers = sourcing.create_drafts(uow, proposal, now=NOW)
+        uow.commit()
+    with world(write=False) as uow:
+        pos = [purchase_orders.show_po(uow, number) for number in numbers]
+    assert {po.source for po in pos} == {"sourcing"} and {po.status for po in pos} == {"draft"}
+    assert {po.supplier for po in pos} == {line.supplier for line in proposal.lines}
+    ordered = sum(Decimal(line.quantity) for po in pos for line in po.lines)
+    assert ordered == sum(Decimal(line.quantity) for line in proposal.lines)
+    with world() as uow:
+        made = sourcing.create_drafts(uow, proposal, rfq=True, now=NOW)
+        uow.commit()
+    with world(write=False) as uow:
+        assert {rfqs.show_rfq(uow, number).status for number in made} == {"draft"}
+
+
+def test_a_hold_and_a_capacity_reservation_add_capacity(world: UowFactory) -> None:
+    _rate(world)
+    with world() as uow:
+        capacity_holds.hold_capacity(
+            uow, supplier="MILL-PT", quantity=300, unit="m", held_from=NOW.date(), days=30,
+            now=NOW,
+        )  # fmt: skip
+        import_rows(uow, "contracts", [{
+            "code": "C-PT", "supplier_code": "MILL-PT", "valid_from": NOW.date() - 9 * WEEK,
+            "valid_to": NOW.date() + 50 * WEEK, "capacity_reserved_pct": 15,
+            "capacity_monthly_fee": "500.00",
+        }], source="test")  # fmt: skip
+        uow.commit()
+    with world(write=False) as uow:
+        pt = sourcing.load_problem(uow, now=NOW, base="EUR").problem.supplier["MILL-PT"]
+    # 5 working days of 400, 15 % of it reserved under the contract; the hold lapses in week 4
+    assert (pt.capacity, pt.reserved) == (1700, 300)
+    assert [(h.quantity, h.until_week) for h in pt.holds] == [(300, 4)]
+
+
+def test_the_source_command(world: UowFactory, database_url: str) -> None:
+    _rate(world)
+    env = {"FLEXCHAIN_DATABASE_URL": database_url}
+    result = CliRunner().invoke(
+        cli, ["source", "--time-limit", "1", "--json", "--create", "po"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["summary"]["status"] in ("feasible", "optimal")
+    assert shown["created"] and all(n.startswith("PO-") for n in shown["created"])
+    assert {line["supplier"] for line in shown["lines"]} <= {"MILL-PT", "MILL-IT", "MILL-VN"}
+    text = CliRunner().invoke(cli, ["source", "--time-limit", "1"], env=env)
+    assert text.exit_code == 0 and "pooled purchases" in text.output

@@ -146,6 +146,7 @@ def test_partial_receipts_move_stock_and_keep_the_open_quantity_right(world: Uow
     first = run(world, receiving.receive_po, PO, {1: "600"}, now=NOW)
     assert isinstance(first, receiving.ReceiptView)
     assert (first.number, first.location, first.lines[0].quantity) == ("RCV-000001", "WH", 600)
+    assert (first.value, first.currency, first.lines[0].unit_price) == (6000, "EUR", 10)
     assert on_hand(world, TEE, "WH") == before + 600
     assert on_order(world, TEE) == 400
     assert po_lines(world) == [(1, 600, "open"), (2, 0, "open")]  # what planning nets
@@ -509,7 +510,16 @@ def test_exchange_rates_convert_and_value_foreign_invoices(world: UowFactory) ->
     )
     # a supplier invoicing in USD: its PO is in USD, the invoice's total is valued in EUR
     add_po(world, "PO-000002", supplier="ENGR-ES", currency="USD", lines=((TEE, 10, "20"),))
-    run(world, receiving.receive_po, "PO-000002", {1: "10"}, now=NOW)
+    received = run(
+        world, receiving.receive_po, "PO-000002", {1: "10"}, now=NOW, base_currency="EUR"
+    )
+    assert isinstance(received, receiving.ReceiptView)
+    # the goods' landed cost in the brand's currency, at the rate of the day received
+    assert (received.value, received.currency, received.base_value) == (
+        200,
+        "USD",
+        Decimal("186.00"),
+    )
     billed = run(
         world,
         invoicing.register_invoice,

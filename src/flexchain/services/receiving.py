@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from flexchain.adapters.db.paying import PoHeader, PoLine, ReceiptRecord, SqlPayingStore
@@ -40,7 +40,7 @@ from flexchain.domain.receiving import (
 from flexchain.domain.stock import LocationKind, MoveKind, StockMove
 from flexchain.domain.stock_commands import RECEIPTS, SOURCES
 from flexchain.domain.values import utc
-from flexchain.services import audit, inventory
+from flexchain.services import audit, fx, inventory
 
 __all__ = [
     "QUARANTINE",
@@ -56,6 +56,7 @@ QUARANTINE: Final = "QUARANTINE"
 """The scrap-kind location rejected units go to, awaiting return to the supplier or disposal."""
 _RECEIVABLE = (POHeaderStatus.SENT, POHeaderStatus.CONFIRMED)
 _ZERO = Decimal(0)
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ class ReceiptLineView:
     rejected: Decimal
     uninspected: Decimal
     reasons: tuple[str, ...]
+    unit_price: Decimal | None
+    value: Decimal | None
+    """Received quantity x the PO line's unit price, in the receipt's currency (cents)."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,16 @@ class ReceiptView:
     received_at: datetime
     notes: str
     lines: tuple[ReceiptLineView, ...]
+    currency: str
+    value: Decimal | None
+    """What the goods cost in the supplier's currency (None: a line has no price)."""
+    base_currency: str | None
+    base_value: Decimal | None
+    """``value`` in the brand's currency at the rate of the day received (None: no rate known,
+    or no brand currency asked for)."""
 
 
-def _view(record: ReceiptRecord) -> ReceiptView:
+def _view(uow: UnitOfWork, record: ReceiptRecord, base: str | None) -> ReceiptView:
     lines = []
     for line in record.lines:
         accepted = sum((i.accepted for i in line.inspections), _ZERO)
@@ -98,8 +109,19 @@ def _view(record: ReceiptRecord) -> ReceiptView:
                 rejected,
                 line.quantity - accepted - rejected,
                 reasons,
+                line.unit_price,
+                _cents(line.quantity * line.unit_price) if line.unit_price is not None else None,
             )
         )
+    values = [line.value for line in lines]
+    value = sum((v for v in values if v is not None), _ZERO) if None not in values else None
+    currency = record.lines[0].currency if record.lines else ""
+    on = record.received_at.date()
+    base_value = (
+        fx.base_amount(uow, value, currency, on, base=base)
+        if base is not None and value is not None and currency
+        else None
+    )
     return ReceiptView(
         record.id,
         record.number,
@@ -109,17 +131,28 @@ def _view(record: ReceiptRecord) -> ReceiptView:
         record.received_at,
         record.notes,
         tuple(lines),
+        currency,
+        value,
+        base,
+        base_value,
     )
 
 
-def list_receipts(uow: UnitOfWork, *, po_number: str | None = None) -> list[ReceiptView]:
-    """Receipts newest first (of one purchase order)."""
-    return [_view(r) for r in SqlPayingStore(uow).receipts(po_number=po_number)]
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(_CENT, ROUND_HALF_UP)
 
 
-def show_receipt(uow: UnitOfWork, receipt: str) -> ReceiptView:
-    """One receipt by number (``RCV-000001``) or id."""
-    return _view(_receipt(SqlPayingStore(uow), receipt))
+def list_receipts(
+    uow: UnitOfWork, *, po_number: str | None = None, base_currency: str | None = None
+) -> list[ReceiptView]:
+    """Receipts newest first (of one purchase order), valued in ``base_currency`` if given."""
+    found = SqlPayingStore(uow).receipts(po_number=po_number)
+    return [_view(uow, record, base_currency) for record in found]
+
+
+def show_receipt(uow: UnitOfWork, receipt: str, *, base_currency: str | None = None) -> ReceiptView:
+    """One receipt by number (``RCV-000001``) or id, valued in ``base_currency`` if given."""
+    return _view(uow, _receipt(SqlPayingStore(uow), receipt), base_currency)
 
 
 def _receipt(store: SqlPayingStore, key: str, *, lock: bool = False) -> ReceiptRecord:
@@ -166,6 +199,7 @@ def receive_po(
     location: str | None = None,
     close_short: bool = False,
     notes: str = "",
+    base_currency: str | None = None,
 ) -> ReceiptView:
     """Receive ``quantities`` (PO line number -> units) of ``po_number`` at ``location``
     (default: the first line's location, else the receiving warehouse).
@@ -214,7 +248,7 @@ def receive_po(
     )
     _audit_receipt(uow, number, po, by_no, planned, place, now)
     _maybe_close(uow, store, po, now)
-    return show_receipt(uow, number)
+    return show_receipt(uow, number, base_currency=base_currency)
 
 
 def _audit_receipt(
@@ -283,6 +317,7 @@ def inspect_receipt(
     rejected: object = 0,
     reason: str = "",
     now: datetime,
+    base_currency: str | None = None,
 ) -> ReceiptView:
     """Record an inspection of line ``line_no`` of ``receipt``; rejected units go to
     :data:`QUARANTINE`."""
@@ -329,4 +364,4 @@ def inspect_receipt(
         rejected=done.rejected,
         reason=done.reason or None,
     )
-    return show_receipt(uow, record.number)
+    return show_receipt(uow, record.number, base_currency=base_currency)

@@ -90,6 +90,8 @@ class ReceiptLineRecord:
     sku: str
     quantity: Decimal
     inspections: tuple[InspectionRecord, ...]
+    unit_price: Decimal | None
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -317,15 +319,27 @@ class SqlPayingStore:
                 )
             )
         result: dict[int, list[ReceiptLineRecord]] = {}
-        for line, sku in self.session.execute(
-            select(ReceiptLineRow, ItemRow.sku)
+        for line, sku, price, currency in self.session.execute(
+            select(
+                ReceiptLineRow,
+                ItemRow.sku,
+                PurchaseOrderLineRow.unit_price,
+                PurchaseOrderLineRow.currency,
+            )
             .join(ItemRow, ItemRow.id == ReceiptLineRow.item_id)
+            .join(PurchaseOrderLineRow, PurchaseOrderLineRow.id == ReceiptLineRow.po_line_id)
             .where(ReceiptLineRow.receipt_id.in_(receipt_ids))
             .order_by(ReceiptLineRow.line_no)
         ):
             result.setdefault(line.receipt_id, []).append(
                 ReceiptLineRecord(
-                    line.id, line.line_no, sku, line.quantity, tuple(inspections.get(line.id, ()))
+                    line.id,
+                    line.line_no,
+                    sku,
+                    line.quantity,
+                    tuple(inspections.get(line.id, ())),
+                    price,
+                    currency,
                 )
             )
         return result

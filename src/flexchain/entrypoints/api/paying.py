@@ -129,7 +129,8 @@ def list_receipts(
     app: AppDep, who: Annotated[Principal, allow(*EVERYONE)], po: str | None = None
 ) -> Any:
     """Receipts newest first (of one purchase order)."""
-    return _read(app, who, receiving.list_receipts, po_number=po)
+    base = app.settings.default_currency
+    return _read(app, who, receiving.list_receipts, po_number=po, base_currency=base)
 
 
 @router.post("/receipts", responses=WRITE)
@@ -147,13 +148,15 @@ def receive(body: ReceiptIn, app: AppDep, who: Annotated[Principal, allow(*BUYER
         location=body.location,
         close_short=body.close_short,
         notes=body.notes,
+        base_currency=settings.default_currency,
     )
 
 
 @router.get("/receipts/{receipt}", responses=READ)
 def show_receipt(receipt: Receipt, app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
     """One receipt with its lines and inspections."""
-    return _read(app, who, receiving.show_receipt, receipt)
+    base = app.settings.default_currency
+    return _read(app, who, receiving.show_receipt, receipt, base_currency=base)
 
 
 @router.post("/receipts/{receipt}/inspection", responses=WRITE)
@@ -173,6 +176,7 @@ def inspect(
         accepted=body.accepted,
         rejected=body.rejected,
         reason=body.reason,
+        base_currency=app.settings.default_currency,
     )
 
 

@@ -91,9 +91,12 @@ def _print_receipt(view: receiving.ReceiptView, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(plain(view), ensure_ascii=False, indent=2))
         return
+    value = f", worth {plain(view.value)} {view.currency}" if view.value is not None else ""
+    if view.base_value is not None and view.base_currency != view.currency:
+        value += f" ({plain(view.base_value)} {view.base_currency})"
     console.print(
         f"Receipt {view.number}: {view.po_number} from {view.supplier} at "
-        f"{view.location}, {view.received_at:%Y-%m-%d %H:%M} UTC",
+        f"{view.location}, {view.received_at:%Y-%m-%d %H:%M} UTC{value}",
         markup=False,
         soft_wrap=True,
     )
@@ -139,6 +142,7 @@ def receive_po(
             close_short=close_short,
             notes=notes,
             tolerance=receive_tolerance(app.settings),
+            base_currency=app.settings.default_currency,
         )
         uow.commit()
     _print_receipt(view, as_json)
@@ -152,7 +156,9 @@ def receive_list(
 ) -> None:
     """Receipts, newest first."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        found = receiving.list_receipts(uow, po_number=po)
+        found = receiving.list_receipts(
+            uow, po_number=po, base_currency=app.settings.default_currency
+        )
     if as_json:
         print_json_array(found)
         return
@@ -182,7 +188,7 @@ ReceiptArg = Annotated[str, typer.Argument(metavar="RECEIPT", help="RCV-000001 o
 def receive_show(ctx: typer.Context, receipt: ReceiptArg, as_json: JsonOption = False) -> None:
     """One receipt with its lines and inspections."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        view = receiving.show_receipt(uow, receipt)
+        view = receiving.show_receipt(uow, receipt, base_currency=app.settings.default_currency)
     _print_receipt(view, as_json)
 
 
@@ -206,6 +212,7 @@ def receive_inspect(
             rejected=rejected,
             reason=reason,
             now=datetime.now(UTC),
+            base_currency=app.settings.default_currency,
         )
         uow.commit()
     _print_receipt(view, as_json)

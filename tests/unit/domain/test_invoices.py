@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flexchain.domain.errors import IllegalTransition
 from flexchain.domain.invoices import (
@@ -143,3 +145,29 @@ def test_the_happy_path_and_final_states() -> None:
 
 def test_line_amounts_are_rounded_half_up_to_cents() -> None:
     assert line_amount(BilledLine(1, Decimal("3"), Decimal("0.335"))) == Decimal("1.01")
+
+
+@given(
+    ordered=st.lists(
+        st.tuples(st.integers(1, 500), st.integers(1, 10_000)), min_size=1, max_size=5
+    ),
+    data=st.data(),
+)
+def test_billing_at_most_what_was_accepted_at_the_po_price_always_matches(
+    ordered: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    po = {}
+    lines = []
+    for line_no, (accepted, cents) in enumerate(ordered, start=1):
+        price = Decimal(cents) / 100
+        billed_before = data.draw(st.integers(0, accepted))
+        po[line_no] = PoLineFacts(line_no, price, Decimal(accepted), Decimal(billed_before))
+        now = data.draw(st.integers(1, accepted - billed_before)) if accepted > billed_before else 0
+        if now:
+            lines.append(BilledLine(line_no, Decimal(now), price))
+    assert (
+        match_reasons(
+            lines, po, po_number="P", po_currency="EUR", currency="EUR", tolerance=MatchTolerance()
+        )
+        == []
+    )

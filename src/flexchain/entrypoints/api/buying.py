@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from flexchain.domain.documents import Party
 from flexchain.domain.identity import EVERYONE, STAFF, Principal, Role
 from flexchain.domain.rfqs import DEFAULT_LATE_RATE
 from flexchain.entrypoints.api.access import allow
@@ -23,7 +22,7 @@ from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
-from flexchain.services import capacity_holds, purchase_orders, rfqs
+from flexchain.services import capacity_holds, dispatch, purchase_orders, rfqs
 
 router = APIRouter(tags=["buying"], dependencies=[STORABLE_TEXT])
 
@@ -123,9 +122,18 @@ def show_rfq(number: Number, app: AppDep, who: Annotated[Principal, allow(*EVERY
 
 
 @router.post("/rfqs/{number}/send", responses=ACTION)
-def send_rfq(number: Number, app: AppDep, who: Annotated[Principal, allow(*BUYERS)]) -> Any:
-    """Send a draft RFQ to its suppliers."""
-    return _write(app, who, rfqs.send_rfq, number)
+def send_rfq(
+    number: Number,
+    app: AppDep,
+    who: Annotated[Principal, allow(*BUYERS)],
+    mail: Annotated[bool, Query(description="E-mail each supplier its RFQ.")] = True,
+) -> Any:
+    """Send a draft RFQ to its suppliers, e-mailed to each (when mail is on); answers the RFQ
+    with ``dispatch``."""
+    with uow_for(app, who) as uow:
+        sent = dispatch.send_rfq(uow, number, app.settings, mail=mail, now=_now())
+        uow.commit()
+        return _json({**rfqs.show_rfq(uow, number).as_dict(), "dispatch": sent.as_dict()})
 
 
 @router.post("/rfqs/{number}/cancel", responses=ACTION)
@@ -266,14 +274,18 @@ def show_po(number: Number, app: AppDep, who: Annotated[Principal, allow(*EVERYO
 
 
 @router.post("/purchase-orders/{number}/send", responses=ACTION)
-def send_po(number: Number, app: AppDep, who: Annotated[Principal, allow(*BUYERS)]) -> Any:
-    """Issue a draft order to its supplier (draft -> sent); answers the order."""
-    settings = app.settings
-    brand = Party(settings.brand_name, address=settings.brand_address)
+def send_po(
+    number: Number,
+    app: AppDep,
+    who: Annotated[Principal, allow(*BUYERS)],
+    mail: Annotated[bool, Query(description="E-mail the order to the supplier.")] = True,
+) -> Any:
+    """Issue a draft order to its supplier (draft -> sent) and e-mail it (when mail is on);
+    answers the order with ``dispatch``: to whom it was e-mailed, or why not."""
     with uow_for(app, who) as uow:
-        purchase_orders.issue_po(uow, number, brand=brand, now=_now())
+        sent = dispatch.send_po(uow, number, app.settings, mail=mail, now=_now())
         uow.commit()
-        return _json(purchase_orders.show_po(uow, number))
+        return _json({**purchase_orders.show_po(uow, number).as_dict(), "dispatch": sent.as_dict()})
 
 
 @router.post("/purchase-orders/{number}/topups", responses=ACTION)

@@ -11,11 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from flexchain.domain.documents import Party
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
 from flexchain.entrypoints.cli.rfq import JsonOption, now, parse_day, split
-from flexchain.services import capacity_holds, purchase_orders
+from flexchain.services import capacity_holds, dispatch, purchase_orders
 
 po_app = typer.Typer(help="Purchase orders and capacity holds.", no_args_is_help=True)
 
@@ -124,14 +123,31 @@ def po_topup(
 
 
 @po_app.command("send")
-def po_send(ctx: typer.Context, number: Number, as_json: JsonOption = False) -> None:
-    """Issue a draft order to its supplier (draft -> sent)."""
+def po_send(
+    ctx: typer.Context,
+    number: Number,
+    mail: Annotated[
+        bool, typer.Option("--mail/--no-mail", help="E-mail the PDF to the supplier (when on).")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a draft order to its supplier (draft -> sent) and e-mail it the order as a PDF."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
-        brand = Party(app.settings.brand_name, address=app.settings.brand_address)
-        purchase_orders.issue_po(uow, number, brand=brand, now=now())
+        sent = dispatch.send_po(uow, number, app.settings, mail=mail, now=now())
         uow.commit()
         view = purchase_orders.show_po(uow, number)
-    _print(view, as_json)
+    if as_json:
+        typer.echo(json.dumps({**plain(view.as_dict()), "dispatch": sent.as_dict()}, indent=2))
+        return
+    _print(view, False)
+    _said(sent)
+
+
+def _said(sent: dispatch.Dispatch) -> None:
+    for to, message_id in sent.mailed:
+        console.print(f"e-mailed to {to} ({message_id})", markup=False, soft_wrap=True)
+    if sent.not_mailed:
+        console.print(f"not e-mailed: {sent.not_mailed}", markup=False, soft_wrap=True)
 
 
 @po_app.command("confirm")

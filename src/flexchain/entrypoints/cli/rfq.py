@@ -13,7 +13,7 @@ import typer
 from flexchain.domain.rfqs import DEFAULT_LATE_RATE
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
-from flexchain.services import rfqs
+from flexchain.services import dispatch, rfqs
 
 rfq_app = typer.Typer(help="Requests for quotation to suppliers.", no_args_is_help=True)
 
@@ -109,12 +109,27 @@ def rfq_create(
 
 
 @rfq_app.command("send")
-def rfq_send(ctx: typer.Context, number: Number, as_json: JsonOption = False) -> None:
-    """Send a draft RFQ to its suppliers: they may quote from now on."""
+def rfq_send(
+    ctx: typer.Context,
+    number: Number,
+    mail: Annotated[
+        bool, typer.Option("--mail/--no-mail", help="E-mail each supplier its RFQ (when on).")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Send a draft RFQ to its suppliers, e-mailed as a PDF: they may quote from now on."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
-        view = rfqs.send_rfq(uow, number, now=now())
+        sent = dispatch.send_rfq(uow, number, app.settings, mail=mail, now=now())
         uow.commit()
-    _print(view, as_json)
+        view = rfqs.show_rfq(uow, number)
+    if as_json:
+        typer.echo(json.dumps({**plain(view.as_dict()), "dispatch": sent.as_dict()}, indent=2))
+        return
+    _print(view, False)
+    for to, message_id in sent.mailed:
+        console.print(f"e-mailed to {to} ({message_id})", markup=False, soft_wrap=True)
+    if sent.not_mailed:
+        console.print(f"not e-mailed: {sent.not_mailed}", markup=False, soft_wrap=True)
 
 
 @rfq_app.command("cancel")

@@ -184,6 +184,8 @@ def test_over_delivery_beyond_the_tolerance_is_refused_and_writes_nothing(
     assert on_order(world, "M-STRAP") == 0
     with pytest.raises(ValidationError, match=r"PO-000001/2 is closed"):
         run(world, receiving.receive_po, PO, {2: "1"}, now=NOW)
+    with pytest.raises(ValidationError, match="line 1: named twice"):
+        run(world, receiving.receive_po, PO, [(1, "1"), (1, "2")], now=NOW)
     with pytest.raises(NotFound, match="no purchase order PO-9"):
         run(world, receiving.receive_po, "PO-9", {1: "1"}, now=NOW)
 

@@ -17,7 +17,7 @@ Every change is audited. ``now`` comes from the caller; nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -171,6 +171,19 @@ def _expected(lines: list[PoLine]) -> dict[int, ExpectedLine]:
     }
 
 
+def _by_line(
+    quantities: Mapping[int, object] | Sequence[tuple[int, object]],
+) -> dict[int, object]:
+    if isinstance(quantities, Mapping):
+        return dict(quantities)
+    result: dict[int, object] = {}
+    for line_no, amount in quantities:
+        if line_no in result:
+            raise ValidationError(f"line {line_no}", "named twice: give each line once")
+        result[line_no] = amount
+    return result
+
+
 def _check_receivable(po: PoHeader) -> None:
     if po.status is not None and POHeaderStatus(po.status) not in _RECEIVABLE:
         raise IllegalTransition(
@@ -192,7 +205,7 @@ def _source(uow: UnitOfWork, supplier: str) -> str:
 def receive_po(
     uow: UnitOfWork,
     po_number: str,
-    quantities: Mapping[int, object],
+    quantities: Mapping[int, object] | Sequence[tuple[int, object]],
     *,
     now: datetime,
     tolerance: Tolerance | None = None,
@@ -201,7 +214,8 @@ def receive_po(
     notes: str = "",
     base_currency: str | None = None,
 ) -> ReceiptView:
-    """Receive ``quantities`` (PO line number -> units) of ``po_number`` at ``location``
+    """Receive ``quantities`` (PO line number -> units, or such pairs: a line named twice is
+    refused) of ``po_number`` at ``location``
     (default: the first line's location, else the receiving warehouse).
 
     ``close_short``: close the received lines even if short (the rest is not coming).
@@ -217,7 +231,7 @@ def receive_po(
     by_no = {line.line_no: line for line in lines}
     planned = plan_receipt(
         _expected(lines),
-        quantities,
+        _by_line(quantities),
         tolerance or Tolerance(),
         po_number=po.number,
         close_short=close_short,

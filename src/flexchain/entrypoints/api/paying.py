@@ -143,7 +143,7 @@ def receive(body: ReceiptIn, app: AppDep, who: Annotated[Principal, allow(*BUYER
         who,
         receiving.receive_po,
         body.po_number,
-        {line.line: line.quantity for line in body.lines},
+        [(line.line, line.quantity) for line in body.lines],
         tolerance=tolerance,
         location=body.location,
         close_short=body.close_short,

@@ -72,14 +72,14 @@ INVOICE_COLUMNS = (
 )
 
 
-def _pairs(values: list[str], flag: str) -> dict[int, str]:
-    """``["1=40", "2=10"]`` -> ``{1: "40", 2: "10"}``."""
-    result = {}
+def _pairs(values: list[str], flag: str) -> list[tuple[int, str]]:
+    """``["1=40", "2=10"]`` -> ``[(1, "40"), (2, "10")]``."""
+    result = []
     for value in values:
         line, sep, amount = value.partition("=")
         if not sep or not line.strip().isdigit() or not amount.strip():
             raise ValidationError(flag, f"expected LINE=QUANTITY like 1=40, got {value!r}")
-        result[int(line)] = amount.strip()
+        result.append((int(line), amount.strip()))
     return result
 
 

@@ -759,3 +759,90 @@ def test_the_paying_routes(world: UowFactory, engine: Engine, database_url: str)
         assert client.get("/exchange-rates", headers=sew).status_code == 403
         accrued = client.post("/capacity-fees/accrue", json={"month": "2026-02"}, headers=finance)
         assert accrued.json()[0]["amount"] == "250"
+
+
+def test_a_call_off_from_order_to_a_settled_quality_fund(
+    engine: Engine, make_uow: UowFactory
+) -> None:
+    """The whole lifecycle through the buying module's use cases, then paying's: a call-off
+    under a contract retaining 5 %, sent, confirmed, received in two deliveries, inspected,
+    invoiced, approved, paid, and the quarter's fund settled."""
+    from flexchain.adapters.db.tables import ContractPriceRow
+    from flexchain.services import po_confirmations, purchase_orders
+
+    build_world(make_uow)
+    with make_uow() as uow:
+        session = uow.session
+        sew = session.scalar(select(SupplierRow.id).where(SupplierRow.code == "SEW-PT"))
+        tee = session.scalar(select(ItemRow.id).where(ItemRow.sku == TEE))
+        contract = ContractRow(
+            code="FW-SEW",
+            supplier_id=sew,
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2026, 12, 31),
+            currency="EUR",
+            retention_pct=5,
+            retention_settlement="quarterly",
+        )
+        session.add(contract)
+        session.flush()
+        session.add(
+            ContractPriceRow(
+                contract_id=contract.id, item_id=tee, min_quantity=0, unit_price=Decimal("10.00")
+            )
+        )
+        uow.commit()
+    # buying: a call-off of 1,000 tees, sent and confirmed as ordered
+    po = run(
+        make_uow,
+        purchase_orders.create_po,
+        contract="FW-SEW",
+        lines=[{"item": TEE, "quantity": 1000, "due_date": date(2026, 2, 20)}],
+        now=NOW,
+    )
+    number = po.number  # type: ignore[attr-defined]
+    run(make_uow, purchase_orders.issue_po, number, now=NOW)
+    run(make_uow, po_confirmations.confirm_po, number, now=NOW)
+    # paying: two deliveries, the second completing the order; 20 rejected at inspection
+    first = run(make_uow, receiving.receive_po, number, {1: "400"}, now=NOW)
+    run(make_uow, receiving.inspect_receipt, first.number, 1, accepted=400, now=NOW)  # type: ignore[attr-defined]
+    last = run(make_uow, receiving.receive_po, number, {1: "600"}, now=NOW)
+    assert po_status(make_uow, number) == "closed" and on_order(make_uow, TEE) == 0
+    run(
+        make_uow,
+        receiving.inspect_receipt,
+        last.number,
+        1,
+        accepted=580,
+        rejected=20,  # type: ignore[attr-defined]
+        reason="misprint",
+        now=NOW,
+    )
+    billed = run(
+        make_uow,
+        invoicing.register_invoice,
+        po_number=number,
+        supplier_invoice_number="SEW-26-001",
+        invoice_date=date(2026, 2, 21),
+        lines=[(1, 980, "10.00")],
+        now=NOW,
+        base_currency="EUR",
+    )
+    assert billed.status == "matched" and billed.total == 9800  # type: ignore[attr-defined]
+    run(make_uow, invoicing.approve_invoice, billed.number, now=NOW)  # type: ignore[attr-defined]
+    (payment,) = run(make_uow, payments.schedule_payments, now=NOW)  # type: ignore[misc]
+    assert (payment.retained, payment.amount) == (490, 9310)
+    run(make_uow, payments.run_payments, through=payment.due_date, now=NOW)
+    # the quarter ends: 98 % first-pass yield meets the target, the 490.00 is released
+    (settled,) = run(
+        make_uow, payments.settle_quality_fund, "2026-Q1", target_yield="0.98", now=AFTER_Q1
+    )  # type: ignore[misc]
+    assert (settled.first_pass_yield, settled.released, settled.forfeited) == (
+        Decimal("0.98"),
+        490,
+        0,
+    )
+    with make_uow(write=False) as uow:
+        (fund,) = payments.quality_fund(uow)
+        assert fund.balance == 0
+        assert invoicing.show_invoice(uow, billed.number).status == "paid"  # type: ignore[attr-defined]

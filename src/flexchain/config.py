@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     job_over_consumption: Decimal = Field(default=Decimal("0.20"), ge=0)
     """A finished job that used more material than its bill of materials allows for the good
     units it made, by more than this share (0.20: 20 %), gets an alert (docs/jobs.md)."""
+    receipt_over_delivery_pct: Decimal = Field(default=Decimal(5), ge=0, le=100)
+    """A PO line may receive this much (percent) above what it ordered (docs/procurement.md)."""
+    receipt_under_delivery_pct: Decimal = Field(default=Decimal(5), ge=0, le=100)
+    """A PO line short by at most this much (percent) is complete: it closes."""
+    invoice_price_tolerance_pct: Decimal = Field(default=Decimal(2), ge=0, le=100)
+    """An invoiced unit price may exceed the PO price by this much (percent) and still match."""
+    invoice_quantity_tolerance_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    """Invoiced units may exceed those received and accepted by this much (percent)."""
+    early_payment_annual_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1)
+    """The yearly rate (a share: 0.10 for 10 %) of an early-payment discount."""
+    quality_target_yield: Decimal = Field(default=Decimal("0.98"), ge=0, le=1)
+    """First-pass yield at or above which a quarter's quality fund is released in full."""
     outbox_worker: bool = True
     """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
     outbox_interval_seconds: float = 0.5
@@ -82,6 +94,27 @@ class Settings(BaseSettings):
     """Terms of each speed tier, for quotes and order promises (env: a JSON object such as
     ``{"fast": {"premium_pct": "12", "lead_time_factor": "0.75", "rush": true}}``; tiers and
     fields left out keep the default, docs/quotes.md)."""
+    smtp_host: str = ""
+    """SMTP server that e-mails RFQs and POs to suppliers; empty: mail is off."""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    """``starttls``: upgrade a plain connection (port 587); ``ssl``: TLS from the start (465)."""
+    smtp_user: str = ""
+    """Login name on the SMTP server; empty: no login."""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    smtp_ca_file: str = ""
+    """PEM file of the authority (or self-signed certificate) to trust for SMTP TLS; empty: the
+    system's."""
+    mail_from: str = ""
+    """Sender address of documents and test mails, e.g. ``buying@brand.example``."""
+    brand_name: str = "flexchain"
+    """The brand as RFQ and PO documents name it."""
+    brand_address: str = ""
+    """The brand's postal address on documents (one line per ``\\n``)."""
+    document_font: str = ""
+    """TrueType font file for PDF documents (e.g. DejaVuSans.ttf, for names beyond Western
+    European letters); empty: Helvetica."""
 
     @field_validator("speed_ladder", mode="before")
     @classmethod

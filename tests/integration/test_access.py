@@ -32,6 +32,9 @@ AUTH_401 = {
     "this token is unknown, expired or revoked",
 }
 FILL = {"ref": "1001", "job_id": "1", "token": "no-such-link"}
+FILL.update(code="COTTON", task_id="1")  # price watch
+FILL.update(receipt="RCV-000001", number="INV-000001")  # paying
+FILL.update(number="PO-000001", hold_id="1")  # buying
 
 
 def _url(path: str) -> str:

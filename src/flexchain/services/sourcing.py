@@ -311,7 +311,10 @@ def create_drafts(
     uow: UnitOfWork, proposal: SourcingProposal, *, rfq: bool = False, now: datetime
 ) -> list[str]:
     """Write ``proposal``: one draft PO per supplier (``source='sourcing'``), or with ``rfq``
-    one draft RFQ per supplier asking for its lines; the numbers written."""
+    one draft RFQ per supplier asking for its lines; the numbers written. A PO line is priced
+    as the optimiser priced it: by the supplier's contract valid today where one prices the
+    item (the order then falls under that contract, its retention and clauses), else by the
+    list's all-units break its pooled quantity reaches."""
     if rfq:
         by_supplier: dict[str, list[ProposedLine]] = {}
         for line in proposal.lines:
@@ -335,9 +338,8 @@ def create_drafts(
                 line.item,
                 Decimal(line.quantity),
                 line.due_date,
-                line.unit_price,
+                None,  # priced by the contract or list breaks, as the optimiser priced it
                 tuple(("planned", str(number)) for number in line.planned),
-                line.currency,
             )
             for line in proposal.lines
         ],

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from flexchain.adapters.db.tables import (
     CapabilityRow,
     CertificationRow,
+    ContractPriceRow,
     ContractRow,
     ItemRow,
     ItemSupplierRow,
@@ -85,6 +86,7 @@ class SqlSourcingStore:
             .order_by(PriceBreakRow.item_supplier_id, PriceBreakRow.min_quantity)
         ):
             breaks.setdefault(term_id, []).append((minimum, price))
+        contract = self._contract_prices(on)
         return [
             OfferRecord(
                 supplier,
@@ -94,10 +96,34 @@ class SqlSourcingStore:
                 term.lead_time_days,
                 term.moq,
                 term.order_multiple,
-                tuple(breaks.get(term.id, ())),
+                contract.get((supplier, sku)) or tuple(breaks.get(term.id, ())),
             )
             for term, sku, family, supplier in rows
         ]
+
+    def _contract_prices(
+        self, on: date
+    ) -> dict[tuple[str, str], tuple[tuple[Decimal, Decimal], ...]]:
+        """(supplier, SKU) -> the tiers of the supplier's contract valid on ``on`` that prices the
+        item (a framework agreement's price replaces the list price)."""
+        tiers: dict[tuple[str, str], list[tuple[Decimal, Decimal]]] = {}
+        for supplier, sku, minimum, price in self.session.execute(
+            select(
+                SupplierRow.code,
+                ItemRow.sku,
+                ContractPriceRow.min_quantity,
+                ContractPriceRow.unit_price,
+            )
+            .join(ContractRow, ContractRow.id == ContractPriceRow.contract_id)
+            .join(SupplierRow, SupplierRow.id == ContractRow.supplier_id)
+            .join(ItemRow, ItemRow.id == ContractPriceRow.item_id)
+            .where(ContractRow.valid_from <= on, ContractRow.valid_to >= on)
+            .order_by(
+                SupplierRow.code, ItemRow.sku, ContractRow.code, ContractPriceRow.min_quantity
+            )
+        ):
+            tiers.setdefault((supplier, sku), []).append((minimum, price))
+        return {key: tuple(value) for key, value in tiers.items()}
 
     def suppliers(self, codes: Iterable[str], on: date) -> list[SupplierRecord]:
         """The suppliers ``codes`` with their certificates valid on ``on`` and the capacity

@@ -13,12 +13,15 @@ from flexchain.bootstrap import App, bootstrap
 from flexchain.config import Settings
 from flexchain.entrypoints.api import (
     access,
+    buying,
     errors,
     health,
     jobs,
     openapi,
     orders,
+    paying,
     plans,
+    price_watch,
     quotes,
     security,
     signals,
@@ -89,7 +92,10 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(signals.router)
     api.include_router(stock.router)
     api.include_router(jobs.router)
+    api.include_router(paying.router)
+    api.include_router(buying.router)
     api.include_router(plans.router)
+    api.include_router(price_watch.router)
     api.include_router(login.router)
     api.include_router(openapi.router)
     access.check_declarations(api)  # a route that says nothing about its callers: no app

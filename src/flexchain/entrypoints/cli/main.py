@@ -18,11 +18,18 @@ from flexchain.entrypoints.cli import (
     database,
     demo,
     jobs,
+    mail,
+    paying,
+    payments,
     plan,
+    po,
+    prices,
     quote,
+    rfq,
     secrets,
     serve,
     shops,
+    source,
     stock,
     storefront,
     transfer,
@@ -86,6 +93,16 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(secrets.secrets_app, name="secrets")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(paying.receive_app, name="receive")
+app.add_typer(paying.invoice_app, name="invoice")
+app.add_typer(payments.pay_app, name="pay")
+app.add_typer(payments.fx_app, name="fx")
+app.add_typer(rfq.rfq_app, name="rfq")
+app.add_typer(po.po_app, name="po")
+app.command()(source.source)
+app.add_typer(prices.prices_app, name="prices")
+app.add_typer(mail.mail_app, name="mail")
+app.add_typer(mail.document_app, name="document")
 
 
 def run() -> None:

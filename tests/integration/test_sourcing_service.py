@@ -152,7 +152,12 @@ def test_the_proposal_becomes_draft_pos_or_rfqs(world: UowFactory) -> None:
     assert {po.supplier for po in pos} == {line.supplier for line in proposal.lines}
     ordered = sum(Decimal(line.quantity) for po in pos for line in po.lines)
     assert ordered == sum(Decimal(line.quantity) for line in proposal.lines)
+    # writing the same plan's purchases again is refused, naming what was written
+    with world() as uow, pytest.raises(DomainError, match="already sourced into PO-"):
+        sourcing.create_drafts(uow, proposal, rfq=True, now=NOW)
     with world() as uow:
+        for number in numbers:
+            purchase_orders.cancel_po(uow, number, reason="asking for quotes", now=NOW)
         made = sourcing.create_drafts(uow, proposal, rfq=True, now=NOW)
         uow.commit()
     with world(write=False) as uow:

@@ -149,6 +149,8 @@ def _add(
 
 
 def _drafts(lines: Sequence[Mapping[str, Any]]) -> list[DraftLine]:
+    if not lines:
+        raise ValidationError("lines", "an order needs at least one line")
     drafts = []
     for index, line in enumerate(lines, 1):
         try:

@@ -304,7 +304,23 @@ def propose(
         )
         for order in sorted(result.orders(), key=lambda o: (o.supplier, o.week, o.item))
     )
-    return SourcingProposal(found.run_id, result.summary(), lines, result.savings_by_order())
+    savings = sorted(result.savings_by_order().items(), key=lambda kv: (-kv[1], kv[0]))
+    return SourcingProposal(found.run_id, result.summary(), lines, dict(savings))
+
+
+def _not_sourced_yet(uow: UnitOfWork, run_id: int) -> None:
+    """Refuse to write a plan's purchases twice (the next plan run nets what was written)."""
+    note = f"sourcing of plan {run_id}"
+    live = [po.number for po in purchase_orders.list_pos(uow, source="sourcing")
+            if po.status != "cancelled"]  # fmt: skip
+    made = [n for n in live if purchase_orders.show_po(uow, n).notes == note]
+    asked = [r.number for r in rfqs.list_rfqs(uow) if r.status != "cancelled"]
+    made += [n for n in asked if rfqs.show_rfq(uow, n).notes == note]
+    if made:
+        raise DomainError(
+            f"plan {run_id}'s purchases were already sourced into {', '.join(sorted(made))}: "
+            "run flexchain plan again (it nets them) or cancel those first"
+        )
 
 
 def create_drafts(
@@ -315,6 +331,7 @@ def create_drafts(
     as the optimiser priced it: by the supplier's contract valid today where one prices the
     item (the order then falls under that contract, its retention and clauses), else by the
     list's all-units break its pooled quantity reaches."""
+    _not_sourced_yet(uow, proposal.run_id)
     if rfq:
         by_supplier: dict[str, list[ProposedLine]] = {}
         for line in proposal.lines:

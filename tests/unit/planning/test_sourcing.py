@@ -47,8 +47,9 @@ def test_pooled_requirements_reach_the_break_and_the_saving_goes_back_to_each_or
     sup = Supplier("A", capacity=1000, fixed_order_cost=D(50))
     p = sourcing_problem(reqs, [sup], [offer("A", "fabric", (1, "10.00"), (100, "8.00"))], NO_BANDS)
     result = solve(p, time_limit=5, seed=0, with_bound=False)
-    # then one order of 110 at 8.00 plus one fixed cost: 930.00
+    # then one order of 110 at 8.00 plus one fixed cost: 930.00, proven optimal by CP-SAT
     assert result.cost() == D("930.00")
+    assert result.status == "optimal"
     (order,) = result.orders()
     assert (order.quantity, order.unit_price, order.requirements) == (110, D("8.00"), ("R1", "R2"))
     # alone: 600 + 50 and 500 + 50 = 1,200; the 270 saved splits 650 : 550, then by peg

@@ -4,19 +4,23 @@ OR-Tools and highspy bundle clashing HiGHS builds, so the bound never runs where
 imported: :func:`start` launches ``python -m flexchain.planning.sourcing.bound``, sends the
 pickled problem on stdin and reads one JSON line per bound found: first the LP relaxation of
 the full mixed-integer model (every requirement, supplier, week, price break, fixed cost,
-capacity with holds, share-band roles and the region rule), then the dual bound HiGHS proves
-for the MIP itself within the time left (branch and cut: at least as strong as the LP).
+capacity with holds, share-band roles and the region rule); then a decomposition by family
+(:func:`model` says why the families' bounds add up to a bound of the whole), first with each
+family's LP, then with the dual bound HiGHS proves for each family's MIP in its share of the
+time left (branch and cut).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import pickle
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flexchain.planning.sourcing.problem import SourcingProblem
 
@@ -79,11 +83,18 @@ class _Rows:
         self.rows.append((lo, hi, list(terms), list(terms.values())))
 
 
-def model(p: SourcingProblem) -> _Rows:
-    """The full sourcing MIP (brand currency)."""
+def model(p: SourcingProblem, family: str | None = None) -> _Rows:
+    """The sourcing MIP (brand currency): the whole problem, or one family's part of it.
+
+    A family's part keeps its requirements, orders, capacity and roles, and pays a share of
+    each supplier-week's fixed cost: the cost divided by the number of families that could
+    order there. Its optimum is at most the family's cost in any plan (capacity it shares is
+    all its own here, and the shares of a fixed cost paid once add up to at most the cost), so
+    the families' bounds add up to a lower bound of the whole.
+    """
     m = _Rows()
     g: dict[tuple[str, str, int], int] = {}
-    for r in p.requirements:
+    for r in p.requirements if family is None else p.families[family]:
         terms = {}
         for s, lo, hi in p.windows[r.key]:
             for w in range(lo, hi + 1):
@@ -93,13 +104,28 @@ def model(p: SourcingProblem) -> _Rows:
                 g[r.key, s, w] = v
                 terms[v] = 1.0
         m.row(r.quantity, r.quantity, terms)
-    _orders(p, m, g)
-    _shares(p, m, g)
+    _orders(p, m, g, _sharing(p) if family is not None else None)
+    _shares(p, m, g, family)
     return m
 
 
-def _orders(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) -> None:
-    need: dict[tuple[str, str, int], list[int]] = {}
+def _sharing(p: SourcingProblem) -> dict[tuple[str, int], int]:
+    """How many families could order at each supplier-week."""
+    who: dict[tuple[str, int], set[str]] = {}
+    for r in p.requirements:
+        for s, lo, hi in p.windows[r.key]:
+            for w in range(lo, hi + 1):
+                who.setdefault((s, w), set()).add(r.family)
+    return {k: len(v) for k, v in who.items()}
+
+
+def _orders(
+    p: SourcingProblem,
+    m: _Rows,
+    g: dict[tuple[str, str, int], int],
+    sharing: dict[tuple[str, int], int] | None,
+) -> None:
+    need: dict[tuple[str, str, int], list[int]] = {}  # g columns per order
     for (r, s, w), v in g.items():
         need.setdefault((s, p.requirement[r].item, w), []).append(v)
     load: dict[tuple[str, int], dict[int, float]] = {}
@@ -109,7 +135,8 @@ def _orders(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) ->
         mult = offer.multiple
         top = p.max_units(s, w) // mult
         if (s, w) not in fixed:
-            fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate), 0, 1, True)
+            share = 1 if sharing is None else sharing[s, w]
+            fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate) / share, 0, 1, True)
         carbon = sup.carbon_per_unit * p.costs.carbon_price
         cover: dict[int, float] = {v: -1.0 for v in vs}
         flags = {}
@@ -149,13 +176,17 @@ def _capacity(p: SourcingProblem, m: _Rows, s: str, weeks: dict[int, dict[int, f
         m.row(-math.inf, sup.base_capacity(w), {**terms, **held.get(w, {})})
 
 
-def _shares(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) -> None:
+def _shares(
+    p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int], family: str | None
+) -> None:
     if p.costs.bands is None:
         return
     units: dict[tuple[str, str], dict[int, float]] = {}
     for (r, s, _), v in g.items():
         units.setdefault((p.requirement[r].family, s), {})[v] = 1.0
     for fam, reqs in p.families.items():
+        if family is not None and fam != family:
+            continue
         total = sum(r.quantity for r in reqs)
         bands = p.bands(fam)
         cands = p.role_candidates[fam]
@@ -176,12 +207,10 @@ def _shares(p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int]) ->
                 m.row(0, math.inf, {**terms, z[s, 0]: -float(need)})
 
 
-def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
+def _highs(rows: _Rows) -> Any:
     import highspy
     import numpy as np
 
-    began = time.monotonic()
-    rows = model(p)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -204,26 +233,65 @@ def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
         np.array(index, dtype=np.int32),
         np.array(value, dtype=np.float64),
     )
-    h.setOptionValue("time_limit", max(0.1, time_limit - (time.monotonic() - began)))
-    h.run()
-    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-        yield h.getInfo().objective_function_value
-    left = time_limit - (time.monotonic() - began)
-    if left > 0.5:
+    return h
+
+
+def _run(h: Any, time_limit: float, rows: _Rows | None = None) -> float | None:
+    """Solve the LP (or, given ``rows``, the MIP); the proven lower bound or None."""
+    import highspy
+    import numpy as np
+
+    if rows is not None:
+        n = len(rows.cost)
         h.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.array(rows.integer, dtype=np.uint8)
         )
-        h.setOptionValue("time_limit", left)
         h.setOptionValue("mip_rel_gap", 1e-4)
-        h.run()
-        info = h.getInfo()
-        if info.mip_dual_bound > -math.inf and info.mip_dual_bound < math.inf:
-            yield info.mip_dual_bound
+    h.setOptionValue("time_limit", max(0.05, time_limit))
+    h.run()
+    if rows is None:
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        return h.getInfo().objective_function_value if ok else None
+    bound = h.getInfo().mip_dual_bound
+    return bound if -math.inf < bound < math.inf else None
+
+
+def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
+    """Bounds as they come: the whole LP, the families' LPs, then family MIPs one by one."""
+    began = time.monotonic()
+
+    def left() -> float:
+        return time_limit - (time.monotonic() - began)
+
+    whole = _run(_highs(model(p)), left())
+    if whole is not None:
+        yield whole
+    parts: dict[str, float] = {}
+    models = {}
+    for fam in sorted(p.families):
+        if left() <= 0:
+            return
+        rows = model(p, fam)
+        h = _highs(rows)
+        found = _run(h, left())
+        if found is None:
+            return
+        parts[fam], models[fam] = found, (h, rows)
+    yield sum(parts.values())
+    for k, fam in enumerate(sorted(p.families)):
+        if left() <= 0.1:
+            return
+        h, rows = models[fam]
+        found = _run(h, left() / (len(parts) - k), rows)
+        if found is not None and found > parts[fam]:
+            parts[fam] = found
+            yield sum(parts.values())
 
 
 def main() -> None:
     if "ortools" in sys.modules:  # pragma: no cover - the reason this runs apart
         raise RuntimeError("the HiGHS bound must not share a process with OR-Tools")
+    os.nice(5)  # the search in the parent comes first when the cores are busy
     time_limit = float(sys.argv[1])
     problem = pickle.loads(sys.stdin.buffer.read())
     for bound in _solve(problem, time_limit):

@@ -1,13 +1,15 @@
 """The greedy baseline every result is compared with.
 
-Roles go to the cheapest capable suppliers (ranked by landed cost of the family's units plus a unit
-of cost per unit it may not serve; the primary the cheapest that may serve the low end of its band,
-the backups the next cheapest, taken first from another region than the primary's);
-then each requirement, in need-date order (those that only some role suppliers may serve first),
-goes to the role supplier and delivery week where its units add the least landed cost to what is
-already ordered there (pooling, price breaks, fixed cost, lateness and holding counted), within the
-role's target share (70/20/10) and the supplier-week's capacity. A requirement that finds no room
-within the targets may use a role's band up to its high end, then any room left.
+Roles go to the cheapest capable suppliers, ranked by the landed cost of the family's units at
+their average weekly order: the primary the cheapest that may serve the high end of its band, each
+backup the cheapest that may serve the low end of its band, taken first from another region than
+the primary's, then among those that may serve requirements no role may serve yet. Then each
+requirement, in need-date order (those that only some role suppliers may serve first), goes to the
+role supplier and delivery week where its units add the least landed cost to what is already
+ordered there (pooling, price breaks, fixed cost, lateness and holding counted), within the role's
+target share (70/20/10) and the supplier-week's capacity; a requirement that finds no room within
+the targets may use a role's band up to its high end, then any room left. Last, units move between
+a family's roles until each is within its band, as far as eligibility and capacity allow.
 """
 
 from __future__ import annotations
@@ -29,33 +31,42 @@ __all__ = ["choose_roles", "greedy_plan"]
 
 
 def choose_roles(p: SourcingProblem) -> dict[str, tuple[str, ...]]:
-    """Primary, backup, second backup per family: cheapest first, backups from other regions
-    first."""
+    """Primary, backup, second backup per family, each the cheapest candidate that may serve the
+    low end of its band (the primary: the high end); backups from another region than the
+    primary's first, then those that may serve requirements no role may serve yet."""
     out: dict[str, tuple[str, ...]] = {}
     for fam, reqs in p.families.items():
-        ranked = sorted(
-            p.role_candidates[fam],
-            key=lambda s: (_unit_cost(p, s, reqs) + _unserved(p, s, reqs), s),
-        )
-        count = len(p.bands(fam))
-        if not ranked:
-            out[fam] = ()
-            continue
         total = sum(r.quantity for r in reqs)
         bands = p.bands(fam)
-        able = [s for s in ranked if total - _unserved(p, s, reqs) >= bands[0][0] * total]
-        primary = (able or ranked)[0]
-        region = p.supplier[primary].region
-        rest = [s for s in ranked if s != primary]
-        others = [s for s in rest if p.supplier[s].region != region]
-        same = [s for s in rest if p.supplier[s].region == region]
-        out[fam] = (primary, *(others + same)[: count - 1])
+        cost = {s: _unit_cost(p, s, reqs) for s in p.role_candidates[fam]}
+        serves = {
+            s: {r.key for r in reqs if s in {t for t, _, _ in p.windows[r.key]}} for s in cost
+        }
+        units = {s: sum(p.requirement[k].quantity for k in serves[s]) for s in cost}
+        chosen: list[str] = []
+        for lo, hi in bands:
+            left = [s for s in cost if s not in chosen]
+            if not left:
+                break
+            # the primary may serve its band's high end (the rest must fit the backups)
+            floor = lo if chosen else hi
+            able = [s for s in left if units[s] >= floor * total] or left
+            if chosen:
+                region = p.supplier[chosen[0]].region
+                covered = set().union(*(serves[s] for s in chosen))
+                able.sort(
+                    key=lambda s: (
+                        p.supplier[s].region == region,
+                        not serves[s] - covered,
+                        cost[s],
+                        s,
+                    )
+                )
+            else:
+                able.sort(key=lambda s: (cost[s], s))
+            chosen.append(able[0])
+        out[fam] = tuple(chosen)
     return out
-
-
-def _unserved(p: SourcingProblem, supplier: str, reqs: tuple[Requirement, ...]) -> int:
-    """Units of the family the supplier may not serve (urgency, market certificates, lead)."""
-    return sum(r.quantity for r in reqs if supplier not in {s for s, _, _ in p.windows[r.key]})
 
 
 def _unit_cost(p: SourcingProblem, supplier: str, reqs: tuple[Requirement, ...]) -> Decimal:
@@ -82,7 +93,6 @@ class PlanState:
             s.key: [[h.until_week, h.quantity] for h in sorted(s.holds, key=lambda h: h.until_week)]
             for s in p.suppliers
         }
-        self.held: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
     def slack(self, supplier: str, week: int) -> int:
         base = self.p.supplier[supplier].base_capacity(week) - self.load.get((supplier, week), 0)
@@ -108,6 +118,43 @@ class PlanState:
         self.needs[key] = self.needs.get(key, 0) + units
         self._book(supplier, week, quantity - self.quantities.get(key, 0))
         self.quantities[key] = quantity
+
+    def remove(self, req: Requirement, supplier: str, week: int, units: int) -> None:
+        """Take ``units`` of ``req`` off (supplier, week); the order shrinks to the cheapest
+        quantity that still covers what is left."""
+        key = (supplier, req.item, week)
+        akey = (req.key, supplier, week)
+        self.allocations[akey] -= units
+        if not self.allocations[akey]:
+            del self.allocations[akey]
+        self.needs[key] -= units
+        now = self.quantities[key]
+        new = best_quantity(self.p, supplier, req.item, self.needs[key], now) or 0
+        self.quantities[key] = new
+        self.load[supplier, week] -= now - new
+        self._rebook(supplier)
+
+    def _rebook(self, supplier: str) -> None:
+        """Hold use from scratch: each week's excess on the live hold lapsing first."""
+        sup = self.p.supplier[supplier]
+        self.holds[supplier] = [
+            [h.until_week, h.quantity] for h in sorted(sup.holds, key=lambda h: h.until_week)
+        ]
+        for (s, w), load in sorted(self.load.items()):
+            if s == supplier:
+                over = load - sup.base_capacity(w)
+                for hold in self.holds[supplier]:
+                    if over > 0 and hold[0] >= w:
+                        used = min(over, hold[1])
+                        hold[1] -= used
+                        over -= used
+
+    def family_units(self, family: str, supplier: str) -> int:
+        return sum(
+            q
+            for (r, s, _), q in self.allocations.items()
+            if s == supplier and self.p.requirement[r].family == family
+        )
 
     def _book(self, supplier: str, week: int, extra: int) -> None:
         base = self.p.supplier[supplier].base_capacity(week)
@@ -151,7 +198,90 @@ def greedy_plan(p: SourcingProblem) -> Plan:
             left = _place(p, state, req, left, roles[req.family], used, stage, cache)
             if left == 0:
                 break
+    for fam in sorted(p.families):
+        if p.costs.bands is not None:
+            _fix_bands(p, state, fam, roles[fam], cache)
     return state.plan(roles)
+
+
+def _fix_bands(
+    p: SourcingProblem,
+    state: PlanState,
+    fam: str,
+    roles: tuple[str, ...],
+    cache: dict[tuple[str, str, int], Decimal],
+) -> None:
+    """Move units between the family's roles until every role is within its band (as far as
+    eligibility and capacity let): first to roles below their low end, then off roles above
+    their high end."""
+    total = sum(r.quantity for r in p.families[fam])
+    bands = p.bands(fam)[: len(roles)]
+    low = [math.ceil(lo * total) for lo, _ in bands]
+    high = [math.floor(hi * total) for _, hi in bands]
+    for _ in range(2 * len(roles)):
+        used = [state.family_units(fam, s) for s in roles]
+        short = [k for k in range(len(roles)) if used[k] < low[k]]
+        over = [k for k in range(len(roles)) if used[k] > high[k]]
+        if short:
+            k = short[0]
+            need = low[k] - used[k]
+            for j in sorted(range(len(roles)), key=lambda j: (j not in over, j)):
+                if j != k and used[j] > low[j] and need > 0:
+                    need -= _move(
+                        p, state, fam, roles[j], roles[k], min(need, used[j] - low[j]), cache
+                    )
+        elif over:
+            j = over[0]
+            excess = used[j] - high[j]
+            for k in range(len(roles)):
+                if k != j and used[k] < high[k] and excess > 0:
+                    excess -= _move(
+                        p, state, fam, roles[j], roles[k], min(excess, high[k] - used[k]), cache
+                    )
+        else:
+            return
+
+
+def _move(
+    p: SourcingProblem,
+    state: PlanState,
+    fam: str,
+    src: str,
+    dst: str,
+    amount: int,
+    cache: dict[tuple[str, str, int], Decimal],
+) -> int:
+    """Move up to ``amount`` units of the family from ``src`` to ``dst``; returns units moved."""
+    moved = 0
+    here = sorted(
+        (
+            (r, w, q)
+            for (r, s, w), q in state.allocations.items()
+            if s == src and p.requirement[r].family == fam
+        ),
+        key=lambda x: (-p.requirement[x[0]].need_week, x[0]),
+    )
+    for key, week, q in here:
+        req = p.requirement[key]
+        if moved >= amount or dst not in {s for s, _, _ in p.windows[key]}:
+            continue
+        units = min(q, amount - moved)
+        state.remove(req, src, week, units)
+        left = _place(p, state, req, units, (dst,), {}, None, cache)
+        if left:
+            back = state.needs.get((src, req.item, week), 0) + left
+            quantity = best_quantity(
+                p,
+                src,
+                req.item,
+                back,
+                state.quantities.get((src, req.item, week), 0) + state.slack(src, week),
+            )
+            if quantity is None:  # cannot happen: the units were there a moment ago
+                raise AssertionError(f"{key} lost its room at {src} week {week}")
+            state.add(req, src, week, left, quantity)
+        moved += units - left
+    return moved
 
 
 def _free(p: SourcingProblem, req: Requirement, roles: dict[str, tuple[str, ...]]) -> bool:

@@ -5,7 +5,8 @@
 2. Improve: draw a neighbourhood, re-decide it with CP-SAT (hinted with the incumbent), keep
    the result only when the exact Decimal cost is lower and every rule holds. Neighbourhoods:
 
-   - *family*: a family's roles and all its requirements;
+   - *family*: all of a family's requirements (first every family once, largest first),
+     and, with four times the work, a family's roles and requirements together;
    - *supplier-week*: every requirement delivered by a supplier within two weeks of a week, and
      the other requirements of the same items needed then (pooling and price breaks);
    - *item*: every requirement of an item, across all weeks.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flexchain.planning.sourcing.cost import Evaluation, Plan, evaluate, troubled_families
@@ -28,12 +30,24 @@ __all__ = ["Search", "improve"]
 
 MAX_FREED = 80
 """Requirements re-decided at once at most (a larger draw is sampled down)."""
-WORK_PER_SOLVE = 0.5
-"""CP-SAT deterministic time per neighbourhood (about a second of one core)."""
+WORK_PER_SOLVE = 0.1
+"""CP-SAT deterministic time per neighbourhood (a fraction of a second of one core)."""
 
 
+LATE_WEEKS = 1
+"""Neighbourhoods other than repairs look at most a week past the need (or earliest) week:
+lateness costs ten times holding, so later weeks rarely pay and only slow the search."""
+WHOLE_WORK = 5.0
+"""CP-SAT deterministic time to re-decide a small problem (MAX_FREED requirements) whole."""
 REPAIR_WORK = 0.2
 """CP-SAT deterministic time to repair one family (a first good plan, not the best)."""
+
+
+def _cycle() -> tuple[Callable[[SourcingProblem, Plan, random.Random], Neighbourhood], ...]:
+    # measured on the bench instances: a family's or an item's requirements pay the most per
+    # second; roles and supplier-weeks rarely pay, so they come once in ten
+    pair = (_family, _item)
+    return (*pair, *pair, *pair, _supplier_week, *pair, _family_roles)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ class Search:
     iterations: int
     improvements: int
     repaired: bool
+    proven: bool = False
+    """CP-SAT proved the plan optimal (small problems, re-decided whole)."""
 
 
 def improve(
@@ -61,21 +77,46 @@ def improve(
     plan, best = start, evaluate(p, start)
     plan, best, repaired = _repair(p, plan, best, deadline, seed)
     done = kept = 0
-    kinds = (_family, _supplier_week, _item)
+    if len(p.requirements) <= MAX_FREED and not best.violations:
+        # small enough to re-decide whole: a proven optimum ends the search
+        whole = Neighbourhood(
+            frozenset(p.requirement),
+            frozenset(p.families) if p.costs.bands is not None else frozenset(),
+        )
+        left = deadline - time.monotonic()
+        found = solve_neighbourhood(
+            p, plan, whole, time_limit=left, seed=seed, work_limit=WHOLE_WORK
+        )
+        done += 1
+        if found is not None:
+            trial = evaluate(p, found[0])
+            if not trial.violations and trial.total <= best.total:
+                plan, best, kept = found[0], trial, 1
+            if found[1]:
+                return Search(plan, best, done, kept, repaired, proven=True)
+    sweep = sorted(p.families)
+    rng.shuffle(sweep)
+    # the largest families first: a short time limit then spends itself where the money is
+    sweep.sort(key=lambda f: -sum(r.quantity for r in p.families[f]))
+    kinds = CYCLE
     while time.monotonic() < deadline and (iterations is None or done < iterations):
         if best.violations:
             break
-        hood = kinds[done % len(kinds)](p, plan, rng)
+        if done < len(sweep):
+            hood = _requirements_of(p, sweep[done], rng)
+        else:
+            hood = kinds[(done - len(sweep)) % len(kinds)](p, plan, rng)
         done += 1
         left = deadline - time.monotonic()
+        work = WORK_PER_SOLVE * (4 if hood.families else 1)
         found = solve_neighbourhood(
-            p, plan, hood, time_limit=left, seed=seed + done, work_limit=WORK_PER_SOLVE
+            p, plan, hood, time_limit=left, seed=seed + done, work_limit=work
         )
         if found is None:
             continue
-        trial = evaluate(p, found)
+        trial = evaluate(p, found[0])
         if not trial.violations and trial.total < best.total:
-            plan, best = found, trial
+            plan, best = found[0], trial
             kept += 1
     return Search(plan, best, done, kept, repaired)
 
@@ -96,21 +137,31 @@ def _repair(
                 seed=seed,
                 work_limit=work,
             )
-            if found is None or fam in troubled_families(p, found):
+            if found is None or fam in troubled_families(p, found[0]):
                 continue  # not repaired yet: try again with more work
-            trial = evaluate(p, found)
+            trial = evaluate(p, found[0])
             if len(trial.violations) <= len(best.violations):
-                plan, best, repaired = found, trial, True
+                plan, best, repaired = found[0], trial, True
             break
     return plan, best, repaired
 
 
-def _family(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
+def _family_roles(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
     fams = sorted(p.families)
     fam = fams[rng.randrange(len(fams))]
     if len(p.families[fam]) > MAX_FREED:
         return _sample({r.key for r in p.families[fam]}, rng)
     return family_hood(p, [fam])
+
+
+def _family(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
+    fams = sorted(p.families)
+    return _requirements_of(p, fams[rng.randrange(len(fams))], rng)
+
+
+def _requirements_of(p: SourcingProblem, family: str, rng: random.Random) -> Neighbourhood:
+    """A family's requirements, its roles kept."""
+    return _sample({r.key for r in p.families[family]}, rng)
 
 
 def _supplier_week(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
@@ -132,4 +183,7 @@ def _sample(keys: set[str], rng: random.Random) -> Neighbourhood:
     ordered = sorted(keys)
     if len(ordered) > MAX_FREED:
         ordered = rng.sample(ordered, MAX_FREED)
-    return Neighbourhood(frozenset(ordered))
+    return Neighbourhood(frozenset(ordered), late_weeks=LATE_WEEKS)
+
+
+CYCLE = _cycle()

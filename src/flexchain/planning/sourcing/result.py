@@ -42,6 +42,8 @@ class SourcingResult:
     lower_bound: Decimal | None
     time: float
     iterations: int
+    proven: bool = False
+    """CP-SAT proved the plan optimal (small problems, solved whole)."""
 
     @property
     def allocations(self) -> tuple[Allocation, ...]:
@@ -58,6 +60,8 @@ class SourcingResult:
     def status(self) -> str:
         if not self.is_feasible():
             return "infeasible"
+        if self.proven:
+            return "optimal"
         if self.lower_bound is not None and self.lower_bound >= self.cost() - CENT:
             return "optimal"
         return "feasible"

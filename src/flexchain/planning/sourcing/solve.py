@@ -50,12 +50,13 @@ def solve(
     search = improve(problem, base, deadline=deadline, seed=seed, iterations=iterations)
     plan: Plan = search.plan
     ev = search.evaluation
+    proven = search.proven
     if not base_ev.violations and (ev.violations or ev.total > base_ev.total):
-        plan, ev = base, base_ev
+        plan, ev, proven = base, base_ev, False
     lower = None
     if proc is not None:
         found = bound.read(proc, deadline - time.monotonic())
         lower = None if found is None else Decimal(str(found))
     return SourcingResult(
-        problem, plan, ev, base_ev, lower, time.monotonic() - began, search.iterations
+        problem, plan, ev, base_ev, lower, time.monotonic() - began, search.iterations, proven
     )

@@ -45,7 +45,7 @@ class Dispatch:
 
 def _why_not(settings: Settings, mail: bool) -> str | None:
     if not mail:
-        return "sent without e-mail (--no-mail)"
+        return "sent without e-mail, as asked (--no-mail, or mail=false)"
     if not settings.smtp_host:
         return "mail is off: set FLEXCHAIN_SMTP_HOST (and FLEXCHAIN_MAIL_FROM) to e-mail documents"
     return None

@@ -214,3 +214,25 @@ def test_the_bound_from_its_own_process_is_below_the_cost() -> None:
     assert result.lower_bound is not None
     assert result.lower_bound <= result.cost()
     assert result.summary()["gap"] is not None
+
+
+def test_every_plan_keeps_certificates_tiers_moqs_multiples_and_capacity(small: tuple) -> None:
+    # checked here without the evaluator, from the problem's own terms
+    problem, result = small
+    costs = problem.costs
+    for a in result.allocations:
+        req, sup = problem.requirement[a.requirement], problem.supplier[a.supplier]
+        needed = dict(costs.item_certifications).get(req.item, frozenset()) | dict(
+            costs.market_certifications
+        ).get(req.market, frozenset())
+        assert needed <= sup.certifications
+        assert not (req.urgent and sup.tier == "B")
+        assert sup.quality >= costs.min_quality
+        assert a.week >= problem.offer[a.supplier, req.item].lead_weeks
+    load: dict[tuple[str, int], int] = {}
+    for (s, item, w), q in result.plan.quantities:
+        offer = problem.offer[s, item]
+        assert q % offer.multiple == 0 and q >= offer.moq
+        load[s, w] = load.get((s, w), 0) + q
+    for (s, w), q in load.items():
+        assert q <= problem.max_units(s, w)  # free + reserved + every live hold

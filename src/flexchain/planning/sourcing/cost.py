@@ -28,6 +28,7 @@ __all__ = [
     "min_quantity",
     "needed_units",
     "order_cost",
+    "region_breaches",
     "troubled_families",
 ]
 
@@ -271,11 +272,11 @@ def _share_breaches(p: SourcingProblem, plan: Plan) -> list[tuple[str, str]]:
                         f"{fam}, outside role {k + 1}'s band {lo:%}-{hi:%}",
                     )
                 )
-        out += [(fam, line) for line in _regions(p, fam, chosen)]
+        out += [(fam, line) for line in region_breaches(p, fam, chosen)]
     return out
 
 
-def _regions(p: SourcingProblem, family: str, chosen: tuple[str, ...]) -> list[str]:
+def region_breaches(p: SourcingProblem, family: str, chosen: tuple[str, ...]) -> list[str]:
     """Backups come from another region than the primary's, as many as the candidates allow."""
     if len(chosen) < 2:
         return []

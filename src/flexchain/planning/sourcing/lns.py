@@ -5,11 +5,13 @@
 2. Improve: draw a neighbourhood, re-decide it with CP-SAT (hinted with the incumbent), keep
    the result only when the exact Decimal cost is lower and every rule holds. Neighbourhoods:
 
-   - *family*: all of a family's requirements (first every family once, largest first),
-     and, with four times the work, a family's roles and requirements together;
+   - *family*: all of a family's requirements; the same under other roles (one role to another
+     candidate, or two swapped; twice the work); a family's roles and requirements together
+     (four times the work);
    - *supplier-week*: every requirement delivered by a supplier within two weeks of a week, and
      the other requirements of the same items needed then (pooling and price breaks);
-   - *item*: every requirement of an item, across all weeks.
+   - *item*: every requirement of an item, across all weeks (first every item once, the
+     largest first).
 
 Each sub-solve runs on one worker with a deterministic work limit, so the same seed and the
 same number of iterations give the same plan; a wall-clock deadline stops the loop.
@@ -22,7 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flexchain.planning.sourcing.cost import Evaluation, Plan, evaluate, troubled_families
+from flexchain.planning.sourcing.cost import (
+    Evaluation,
+    Plan,
+    evaluate,
+    region_breaches,
+    troubled_families,
+)
 from flexchain.planning.sourcing.problem import SourcingProblem
 from flexchain.planning.sourcing.submodel import Neighbourhood, family_hood, solve_neighbourhood
 
@@ -44,10 +52,20 @@ REPAIR_WORK = 0.2
 
 
 def _cycle() -> tuple[Callable[[SourcingProblem, Plan, random.Random], Neighbourhood], ...]:
-    # measured on the bench instances: a family's or an item's requirements pay the most per
-    # second; roles and supplier-weeks rarely pay, so they come once in ten
-    pair = (_family, _item)
-    return (*pair, *pair, *pair, _supplier_week, *pair, _family_roles)
+    # measured on the bench instances after the first sweep: an item's requirements pay the most
+    # per second, then a family's; new roles and supplier-weeks pay a fifth as much
+    return (
+        _item,
+        _family,
+        _item,
+        _new_roles,
+        _item,
+        _family,
+        _item,
+        _supplier_week,
+        _item,
+        _family_roles,
+    )
 
 
 @dataclass(frozen=True)
@@ -94,21 +112,24 @@ def improve(
                 plan, best, kept = found[0], trial, 1
             if found[1]:
                 return Search(plan, best, done, kept, repaired, proven=True)
-    sweep = sorted(p.families)
+    units: dict[str, int] = {}
+    for r in p.requirements:
+        units[r.item] = units.get(r.item, 0) + r.quantity
+    sweep = sorted(units)
     rng.shuffle(sweep)
-    # the largest families first: a short time limit then spends itself where the money is
-    sweep.sort(key=lambda f: -sum(r.quantity for r in p.families[f]))
+    # every item once, the largest first: a short time limit spends itself where the money is
+    sweep.sort(key=lambda i: -units[i])
     kinds = CYCLE
     while time.monotonic() < deadline and (iterations is None or done < iterations):
         if best.violations:
             break
         if done < len(sweep):
-            hood = _requirements_of(p, sweep[done], rng)
+            hood = _item_hood(p, sweep[done], rng)
         else:
             hood = kinds[(done - len(sweep)) % len(kinds)](p, plan, rng)
         done += 1
         left = deadline - time.monotonic()
-        work = WORK_PER_SOLVE * (4 if hood.families else 1)
+        work = WORK_PER_SOLVE * (4 if hood.families else 2 if hood.roles else 1)
         found = solve_neighbourhood(
             p, plan, hood, time_limit=left, seed=seed + done, work_limit=work
         )
@@ -159,6 +180,29 @@ def _family(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood
     return _requirements_of(p, fams[rng.randrange(len(fams))], rng)
 
 
+def _new_roles(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
+    """A family's requirements under other roles: one role given to another candidate, or two
+    roles swapped (keeping the region rule)."""
+    fams = sorted(p.families)
+    fam = fams[rng.randrange(len(fams))]
+    now = dict(plan.roles).get(fam, ())
+    options = set()
+    for k in range(len(now)):
+        for c in p.role_candidates[fam]:
+            if c not in now:
+                options.add((*now[:k], c, *now[k + 1 :]))
+        for j in range(k + 1, len(now)):
+            swapped = list(now)
+            swapped[k], swapped[j] = now[j], now[k]
+            options.add(tuple(swapped))
+    fine = sorted(o for o in options if not region_breaches(p, fam, o))
+    if not fine:
+        return _requirements_of(p, fam, rng)
+    keys = {r.key for r in p.families[fam]}
+    chosen = fine[rng.randrange(len(fine))]
+    return Neighbourhood(frozenset(keys), roles=((fam, chosen),), late_weeks=LATE_WEEKS)
+
+
 def _requirements_of(p: SourcingProblem, family: str, rng: random.Random) -> Neighbourhood:
     """A family's requirements, its roles kept."""
     return _sample({r.key for r in p.families[family]}, rng)
@@ -175,7 +219,10 @@ def _supplier_week(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighb
 
 def _item(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourhood:
     items = sorted({r.item for r in p.requirements})
-    item = items[rng.randrange(len(items))]
+    return _item_hood(p, items[rng.randrange(len(items))], rng)
+
+
+def _item_hood(p: SourcingProblem, item: str, rng: random.Random) -> Neighbourhood:
     return _sample({r.key for r in p.requirements if r.item == item}, rng)
 
 

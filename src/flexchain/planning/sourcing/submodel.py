@@ -40,6 +40,8 @@ class Neighbourhood:
 
     requirements: frozenset[str]
     families: frozenset[str] = frozenset()
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Families whose requirements are re-decided under these roles instead of the plan's."""
     late_weeks: int | None = None
     """Consider deliveries at most this many weeks after the need week (or the earliest
     possible week); None: the problem's whole window. The incumbent's weeks stay allowed."""
@@ -49,7 +51,7 @@ class _Model:
     def __init__(self, p: SourcingProblem, plan: Plan, hood: Neighbourhood) -> None:
         self.p, self.plan, self.hood = p, plan, hood
         self.m = cp_model.CpModel()
-        self.roles = dict(plan.roles)
+        self.roles = dict(plan.roles) | dict(hood.roles)
         self.fixed = [a for a in plan.allocations if a.requirement not in hood.requirements]
         self.g: dict[tuple[str, str, int], cp_model.IntVar] = {}
         self.x: dict[OrderKey, cp_model.LinearExprT] = {}
@@ -281,7 +283,7 @@ def _read(model: _Model, solver: cp_model.CpSolver, hood: Neighbourhood) -> Plan
     quantities = dict(model.plan.quantities)
     for key, x in model.x.items():
         quantities[key] = solver.value(x)
-    roles = dict(model.plan.roles)
+    roles = dict(model.plan.roles) | dict(hood.roles)
     for fam in hood.families:
         count = len(model.p.bands(fam))
         roles[fam] = tuple(

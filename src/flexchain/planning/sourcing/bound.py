@@ -2,12 +2,12 @@
 
 OR-Tools and highspy bundle clashing HiGHS builds, so the bound never runs where OR-Tools was
 imported: :func:`start` launches ``python -m flexchain.planning.sourcing.bound``, sends the
-pickled problem on stdin and reads one JSON line per bound found: first the LP relaxation of
-the full mixed-integer model (every requirement, supplier, week, price break, fixed cost,
-capacity with holds, share-band roles and the region rule); then a decomposition by family
-(:func:`model` says why the families' bounds add up to a bound of the whole), first with each
-family's LP, then with the dual bound HiGHS proves for each family's MIP in its share of the
-time left (branch and cut).
+pickled problem on stdin and reads one JSON line per bound found. The model is the full
+mixed-integer sourcing model (every requirement, supplier, week, price break, fixed cost,
+capacity with holds, share-band roles and the region rule), decomposed by family
+(:func:`model` says why the families' bounds add up to a bound of the whole): first the sum
+of the families' LP relaxations, then, family by family, the dual bound HiGHS proves for the
+family's MIP in its share of the time left (branch and cut).
 """
 
 from __future__ import annotations
@@ -257,15 +257,13 @@ def _run(h: Any, time_limit: float, rows: _Rows | None = None) -> float | None:
 
 
 def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
-    """Bounds as they come: the whole LP, the families' LPs, then family MIPs one by one."""
+    """Bounds as they come: the families' LPs, then family MIPs one by one (the whole
+    problem's LP is about as strong as the families' and takes far longer to solve)."""
     began = time.monotonic()
 
     def left() -> float:
         return time_limit - (time.monotonic() - began)
 
-    whole = _run(_highs(model(p)), left())
-    if whole is not None:
-        yield whole
     parts: dict[str, float] = {}
     models = {}
     for fam in sorted(p.families):

@@ -45,9 +45,15 @@ def solve(
     proc = None
     if with_bound and time_limit >= BOUND_MIN_TIME:
         proc = bound.start(problem, time_limit - 0.5)
-    base = greedy_plan(problem)
-    base_ev = evaluate(problem, base)
-    search = improve(problem, base, deadline=deadline, seed=seed, iterations=iterations)
+    try:
+        base = greedy_plan(problem)
+        base_ev = evaluate(problem, base)
+        search = improve(problem, base, deadline=deadline, seed=seed, iterations=iterations)
+    except BaseException:
+        if proc is not None:  # no bound process outlives a failed search
+            proc.kill()
+            proc.wait()
+        raise
     plan: Plan = search.plan
     ev = search.evaluation
     proven = search.proven

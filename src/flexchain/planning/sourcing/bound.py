@@ -289,7 +289,8 @@ def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
 def main() -> None:
     if "ortools" in sys.modules:  # pragma: no cover - the reason this runs apart
         raise RuntimeError("the HiGHS bound must not share a process with OR-Tools")
-    os.nice(5)  # the search in the parent comes first when the cores are busy
+    if hasattr(os, "nice"):
+        os.nice(5)  # the search in the parent comes first when the cores are busy
     time_limit = float(sys.argv[1])
     problem = pickle.loads(sys.stdin.buffer.read())
     for bound in _solve(problem, time_limit):

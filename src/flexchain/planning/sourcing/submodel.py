@@ -59,6 +59,10 @@ class _Model:
         self.cost: list[cp_model.LinearExprT] = []
         self.upper: dict[cp_model.IntVar, int] = {}
         self.hints = {(a.requirement, a.supplier, a.week): a.quantity for a in plan.allocations}
+        self.latest: dict[tuple[str, str], int] = {}
+        for a in plan.allocations:
+            key = (a.requirement, a.supplier)
+            self.latest[key] = max(a.week, self.latest.get(key, a.week))
 
     def build(self) -> None:
         self._allocations()
@@ -76,7 +80,7 @@ class _Model:
                 if p.costs.bands is not None and allowed is not None and s not in allowed:
                     continue
                 if self.hood.late_weeks is not None:
-                    now = max((w for (k, t, w) in self.hints if k == key and t == s), default=lo)
+                    now = self.latest.get((key, s), lo)
                     hi = min(hi, max(lo, r.need_week + self.hood.late_weeks, now))
                 for w in range(lo, hi + 1):
                     v = self.m.new_int_var(0, r.quantity, f"g{key}{s}{w}")

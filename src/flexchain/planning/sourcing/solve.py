@@ -63,6 +63,8 @@ def solve(
     if proc is not None:
         found = bound.read(proc, deadline - time.monotonic())
         lower = None if found is None else Decimal(str(found))
+    if proven:  # CP-SAT's proof certifies the plan itself: its cost is the bound, gap 0
+        lower = ev.total if lower is None else max(lower, ev.total)
     return SourcingResult(
         problem, plan, ev, base_ev, lower, time.monotonic() - began, search.iterations, proven
     )

@@ -16,6 +16,7 @@ from flexchain.planning.sourcing import (
     Requirement,
     SourcingProblem,
     Supplier,
+    bound,
     solve,
     sourcing_problem,
 )
@@ -96,3 +97,16 @@ def test_the_solver_finds_the_brute_force_optimum(problem: SourcingProblem) -> N
     assert result.is_feasible()
     assert result.cost() == brute_force(problem)
     assert result.status == "optimal"
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_the_highs_bound_is_at_most_the_brute_force_optimum_and_closes_on_it(
+    problem: SourcingProblem,
+) -> None:
+    # the bound's own process (HiGHS apart from OR-Tools): the disaggregated model is exact,
+    # so on instances this small its MIP closes on the optimum, and never passes it
+    optimum = brute_force(problem)
+    found = bound.read(bound.start(problem, 10), 15)
+    assert found is not None
+    assert optimum * D("0.999") - D("0.05") <= D(str(found)) <= optimum

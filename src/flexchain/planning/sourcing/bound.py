@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from flexchain.planning.sourcing.cost import min_quantity
 from flexchain.planning.sourcing.problem import SourcingProblem
 
 __all__ = ["read", "start"]
@@ -71,6 +72,8 @@ class _Rows:
         self.hi: list[float] = []
         self.integer: list[int] = []
         self.rows: list[tuple[float, float, list[int], list[float]]] = []
+        self.primaries: list[int] = []
+        """Per candidate, the flag "it is the primary" (one family's model: exactly one is)."""
 
     def var(self, cost: float, lo: float, hi: float, integer: bool) -> int:
         self.cost.append(cost)
@@ -86,6 +89,13 @@ class _Rows:
 def model(p: SourcingProblem, family: str | None = None) -> _Rows:
     """The sourcing MIP (brand currency): the whole problem, or one family's part of it.
 
+    The formulation is the disaggregated one: each requirement's units at an order are split
+    by the price break the order reaches, and an order's units at a break are at most the
+    requirement's quantity times the break's flag. Its LP relaxation cannot buy a requirement's
+    few units at the best break without ordering (a fraction of) the break's quantity, nor
+    serve a requirement from a supplier-week without (a fraction of) its fixed cost; the last
+    break's order is capped at what could ever pay (the demand in reach, or the break).
+
     A family's part keeps its requirements, orders, capacity and roles, and pays a share of
     each supplier-week's fixed cost: the cost divided by the number of families that could
     order there. Its optimum is at most the family's cost in any plan (capacity it shares is
@@ -93,20 +103,71 @@ def model(p: SourcingProblem, family: str | None = None) -> _Rows:
     the families' bounds add up to a lower bound of the whole.
     """
     m = _Rows()
-    g: dict[tuple[str, str, int], int] = {}
-    for r in p.requirements if family is None else p.families[family]:
-        terms = {}
+    reqs = p.requirements if family is None else p.families[family]
+    reach: dict[tuple[str, str, int], list[tuple[str, int]]] = {}  # order -> (req, delay)
+    for r in reqs:
         for s, lo, hi in p.windows[r.key]:
             for w in range(lo, hi + 1):
-                d = w - r.need_week
-                rate = p.costs.late_per_unit_week if d > 0 else p.costs.early_per_unit_week
-                v = m.var(float(rate * abs(d)), 0, r.quantity, False)
-                g[r.key, s, w] = v
-                terms[v] = 1.0
-        m.row(r.quantity, r.quantity, terms)
-    _orders(p, m, g, _sharing(p) if family is not None else None)
-    _shares(p, m, g, family)
+                reach.setdefault((s, r.item, w), []).append((r.key, w - r.need_week))
+    sharing = _sharing(p) if family is not None else None
+    served: dict[str, dict[int, float]] = {r.key: {} for r in reqs}
+    units: dict[tuple[str, str], dict[int, float]] = {}
+    load: dict[tuple[str, int], dict[int, float]] = {}
+    fixed: dict[tuple[str, int], int] = {}
+    for (s, item, w), who in sorted(reach.items()):
+        if (s, w) not in fixed:
+            sup = p.supplier[s]
+            share = 1 if sharing is None else sharing[s, w]
+            fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate) / share, 0, 1, True)
+        flags: dict[int, float] = {fixed[s, w]: -1.0}
+        demand = sum(p.requirement[r].quantity for r, _ in who)
+        for n, b, per in _breaks(p, m, (s, item, w), demand):
+            flags[b] = 1.0
+            load.setdefault((s, w), {})[n] = float(p.offer[s, item].multiple)
+            cover = {n: per}
+            room = per * m.hi[n]
+            for r, delay in who:
+                q = p.requirement[r].quantity
+                rate = p.costs.late_per_unit_week if delay > 0 else p.costs.early_per_unit_week
+                v = m.var(float(rate * abs(delay)), 0, min(q, room), False)
+                m.row(-math.inf, 0, {v: 1.0, b: -float(min(q, room))})
+                cover[v] = -1.0
+                served[r][v] = 1.0
+                units.setdefault((p.requirement[r].family, s), {})[v] = 1.0
+            m.row(0, math.inf, cover)
+        m.row(-math.inf, 0, flags)
+    for r in reqs:
+        m.row(r.quantity, r.quantity, served[r.key])
+    for s in {s for s, _ in load}:
+        _capacity(p, m, s, {w: terms for (t, w), terms in load.items() if t == s})
+    _shares(p, m, units, family)
     return m
+
+
+def _breaks(
+    p: SourcingProblem, m: _Rows, order: tuple[str, str, int], demand: int
+) -> Iterator[tuple[int, int, float]]:
+    """Per usable price break of ``order``: its count of multiples (cost: price, carbon), its
+    flag, and the good units one multiple covers."""
+    s, item, w = order
+    sup, offer = p.supplier[s], p.offer[s, item]
+    mult = offer.multiple
+    last = -(-offer.breaks[-1].min_quantity // mult) * mult
+    useful = max(min_quantity(p, s, item, demand), last)  # more never pays
+    top = min(p.max_units(s, w), useful) // mult
+    carbon = sup.carbon_per_unit * p.costs.carbon_price
+    for k, brk in enumerate(offer.breaks):
+        low = math.ceil(max(brk.min_quantity, offer.moq, 1) / mult)
+        high = top
+        if k + 1 < len(offer.breaks):
+            high = min(top, (offer.breaks[k + 1].min_quantity - 1) // mult)
+        if low > high:
+            continue
+        n = m.var(float((brk.unit_price * sup.rate + carbon) * mult), 0, high, True)
+        b = m.var(0.0, 0, 1, True)
+        m.row(0, math.inf, {n: 1.0, b: -low})
+        m.row(-math.inf, 0, {n: 1.0, b: -high})
+        yield n, b, float(sup.yield_rate) * mult
 
 
 def _sharing(p: SourcingProblem) -> dict[tuple[str, int], int]:
@@ -117,48 +178,6 @@ def _sharing(p: SourcingProblem) -> dict[tuple[str, int], int]:
             for w in range(lo, hi + 1):
                 who.setdefault((s, w), set()).add(r.family)
     return {k: len(v) for k, v in who.items()}
-
-
-def _orders(
-    p: SourcingProblem,
-    m: _Rows,
-    g: dict[tuple[str, str, int], int],
-    sharing: dict[tuple[str, int], int] | None,
-) -> None:
-    need: dict[tuple[str, str, int], list[int]] = {}  # g columns per order
-    for (r, s, w), v in g.items():
-        need.setdefault((s, p.requirement[r].item, w), []).append(v)
-    load: dict[tuple[str, int], dict[int, float]] = {}
-    fixed: dict[tuple[str, int], int] = {}
-    for (s, item, w), vs in sorted(need.items()):
-        sup, offer = p.supplier[s], p.offer[s, item]
-        mult = offer.multiple
-        top = p.max_units(s, w) // mult
-        if (s, w) not in fixed:
-            share = 1 if sharing is None else sharing[s, w]
-            fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate) / share, 0, 1, True)
-        carbon = sup.carbon_per_unit * p.costs.carbon_price
-        cover: dict[int, float] = {v: -1.0 for v in vs}
-        flags = {}
-        for k, brk in enumerate(offer.breaks):
-            low = math.ceil(max(brk.min_quantity, offer.moq, 1) / mult)
-            high = top
-            if k + 1 < len(offer.breaks):
-                high = min(top, (offer.breaks[k + 1].min_quantity - 1) // mult)
-            if low > high:
-                continue
-            n = m.var(float((brk.unit_price * sup.rate + carbon) * mult), 0, high, True)
-            b = m.var(0.0, 0, 1, True)
-            m.row(0, math.inf, {n: 1.0, b: -low})
-            m.row(-math.inf, 0, {n: 1.0, b: -high})
-            m.row(-math.inf, 0, {b: 1.0, fixed[s, w]: -1.0})
-            flags[b] = 1.0
-            cover[n] = float(sup.yield_rate) * mult
-            load.setdefault((s, w), {})[n] = float(mult)
-        m.row(-math.inf, 1, flags)
-        m.row(0, math.inf, cover)
-    for s in {s for s, _ in load}:
-        _capacity(p, m, s, {w: terms for (t, w), terms in load.items() if t == s})
 
 
 def _capacity(p: SourcingProblem, m: _Rows, s: str, weeks: dict[int, dict[int, float]]) -> None:
@@ -177,13 +196,10 @@ def _capacity(p: SourcingProblem, m: _Rows, s: str, weeks: dict[int, dict[int, f
 
 
 def _shares(
-    p: SourcingProblem, m: _Rows, g: dict[tuple[str, str, int], int], family: str | None
+    p: SourcingProblem, m: _Rows, units: dict[tuple[str, str], dict[int, float]], family: str | None
 ) -> None:
     if p.costs.bands is None:
         return
-    units: dict[tuple[str, str], dict[int, float]] = {}
-    for (r, s, _), v in g.items():
-        units.setdefault((p.requirement[r].family, s), {})[v] = 1.0
     for fam, reqs in p.families.items():
         if family is not None and fam != family:
             continue
@@ -193,6 +209,8 @@ def _shares(
         z = {(s, k): m.var(0.0, 0, 1, True) for s in cands for k in range(len(bands))}
         for k in range(len(bands)):
             m.row(1, 1, {z[s, k]: 1.0 for s in cands})
+        if family is not None:
+            m.primaries = [z[s, 0] for s in cands]
         for s in cands:
             got = units.get((fam, s), {})
             m.row(-math.inf, 1, {z[s, k]: 1.0 for k in range(len(bands))})
@@ -256,9 +274,31 @@ def _run(h: Any, time_limit: float, rows: _Rows | None = None) -> float | None:
     return bound if -math.inf < bound < math.inf else None
 
 
+def _by_primary(h: Any, rows: _Rows, time_limit: float) -> float | None:
+    """The family's bound split on its primary: the least, over the candidates, of the LP with
+    that candidate the primary (every plan has one, so the least is a bound); None when an LP
+    is not solved in time. The LP alone lets fractional roles mix the cheap suppliers."""
+    import highspy
+
+    began = time.monotonic()
+    best = math.inf
+    for col in rows.primaries:
+        h.changeColBounds(col, 1.0, 1.0)
+        h.setOptionValue("time_limit", max(0.05, time_limit - (time.monotonic() - began)))
+        h.run()
+        status, value = h.getModelStatus(), h.getInfo().objective_function_value
+        h.changeColBounds(col, 0.0, 1.0)  # (changing the model clears its solution)
+        if status == highspy.HighsModelStatus.kOptimal:
+            best = min(best, value)
+        elif status != highspy.HighsModelStatus.kInfeasible:
+            return None
+    return best if math.isfinite(best) else None
+
+
 def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
-    """Bounds as they come: the families' LPs, then family MIPs one by one (the whole
-    problem's LP is about as strong as the families' and takes far longer to solve)."""
+    """Bounds as they come: the families' LPs; then each family's bound split on its primary,
+    the largest family first; then family MIPs, each in an equal share of the time left (the
+    whole problem's LP is hardly stronger than the families' and takes over a minute)."""
     began = time.monotonic()
 
     def left() -> float:
@@ -276,11 +316,20 @@ def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
             return
         parts[fam], models[fam] = found, (h, rows)
     yield sum(parts.values())
-    for k, fam in enumerate(sorted(p.families)):
+    order = sorted(parts, key=lambda f: -parts[f])
+    for fam in order:
         if left() <= 0.1:
             return
         h, rows = models[fam]
-        found = _run(h, left() / (len(parts) - k), rows)
+        found = _by_primary(h, rows, left())
+        if found is not None and found > parts[fam]:
+            parts[fam] = found
+            yield sum(parts.values())
+    for k, fam in enumerate(order):
+        if left() <= 0.1:
+            return
+        h, rows = models[fam]
+        found = _run(h, left() / (len(order) - k), rows)
         if found is not None and found > parts[fam]:
             parts[fam] = found
             yield sum(parts.values())

@@ -120,20 +120,20 @@ def model(p: SourcingProblem, family: str | None = None) -> _Rows:
             share = 1 if sharing is None else sharing[s, w]
             fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate) / share, 0, 1, True)
         flags: dict[int, float] = {fixed[s, w]: -1.0}
-        demand = sum(p.requirement[r].quantity for r, _ in who)
+        demand = sum(p.requirement[key].quantity for key, _ in who)
         for n, b, per in _breaks(p, m, (s, item, w), demand):
             flags[b] = 1.0
             load.setdefault((s, w), {})[n] = float(p.offer[s, item].multiple)
             cover = {n: per}
             room = per * m.hi[n]
-            for r, delay in who:
-                q = p.requirement[r].quantity
+            for key, delay in who:
+                q = p.requirement[key].quantity
                 rate = p.costs.late_per_unit_week if delay > 0 else p.costs.early_per_unit_week
                 v = m.var(float(rate * abs(delay)), 0, min(q, room), False)
                 m.row(-math.inf, 0, {v: 1.0, b: -float(min(q, room))})
                 cover[v] = -1.0
-                served[r][v] = 1.0
-                units.setdefault((p.requirement[r].family, s), {})[v] = 1.0
+                served[key][v] = 1.0
+                units.setdefault((p.requirement[key].family, s), {})[v] = 1.0
             m.row(0, math.inf, cover)
         m.row(-math.inf, 0, flags)
     for r in reqs:

@@ -18,6 +18,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,42 +26,72 @@ from typing import Any
 from flexchain.planning.sourcing.cost import min_quantity
 from flexchain.planning.sourcing.problem import SourcingProblem
 
-__all__ = ["read", "start"]
+__all__ = ["BoundProcess", "read", "start"]
 
 SAFETY = 1e-7
 """Relative slack taken off HiGHS' floating-point bound so that it stays a lower bound."""
 
 
-def start(problem: SourcingProblem, time_limit: float) -> subprocess.Popen[bytes]:
+class BoundProcess:
+    """The bound's process and what it reported so far, read as it comes by a thread: the best
+    bound, and per family the LP bound with each candidate as the primary (which the search
+    uses to try the primaries that promise most)."""
+
+    def __init__(self, problem: SourcingProblem, time_limit: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flexchain.planning.sourcing.bound", str(time_limit)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(pickle.dumps(problem))
+        self.proc.stdin.close()
+        self.best: float | None = None
+        self._primaries: list[tuple[str, dict[str, float | None]]] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read_lines, daemon=True)
+        self._reader.start()
+
+    def _read_lines(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode()
+            if not line.startswith("{"):
+                continue  # HiGHS prints its banner on stdout
+            event = json.loads(line)
+            with self._lock:
+                value = event.get("bound")
+                if value is not None and (self.best is None or value > self.best):
+                    self.best = value
+                if "primaries" in event:
+                    self._primaries.append((event["family"], event["primaries"]))
+
+    def primaries(self) -> list[tuple[str, dict[str, float | None]]]:
+        """(family, LP bound per candidate primary; None: no plan) reported since last asked."""
+        with self._lock:
+            out, self._primaries = self._primaries, []
+        return out
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def start(problem: SourcingProblem, time_limit: float) -> BoundProcess:
     """Launch the bound's process; it stops by itself after ``time_limit`` seconds."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flexchain.planning.sourcing.bound", str(time_limit)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdin is not None
-    proc.stdin.write(pickle.dumps(problem))
-    proc.stdin.close()
-    return proc
+    return BoundProcess(problem, time_limit)
 
 
-def read(proc: subprocess.Popen[bytes], wait: float) -> float | None:
+def read(proc: BoundProcess, wait: float) -> float | None:
     """The best bound the process reported within ``wait`` seconds (it is stopped then)."""
     try:
-        proc.wait(timeout=max(wait, 0.0))
+        proc.proc.wait(timeout=max(wait, 0.0))
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
-    assert proc.stdout is not None
-    best = None
-    for line in proc.stdout.read().decode().splitlines():
-        if not line.startswith('{"bound"'):
-            continue  # HiGHS prints its banner on stdout
-        value = json.loads(line).get("bound")
-        if value is not None and (best is None or value > best):
-            best = value
-    return best
+    proc._reader.join(timeout=5)
+    with proc._lock:
+        return proc.best
 
 
 class _Rows:
@@ -274,14 +305,14 @@ def _run(h: Any, time_limit: float, rows: _Rows | None = None) -> float | None:
     return bound if -math.inf < bound < math.inf else None
 
 
-def _by_primary(h: Any, rows: _Rows, time_limit: float) -> float | None:
-    """The family's bound split on its primary: the least, over the candidates, of the LP with
-    that candidate the primary (every plan has one, so the least is a bound); None when an LP
-    is not solved in time. The LP alone lets fractional roles mix the cheap suppliers."""
+def _by_primary(h: Any, rows: _Rows, time_limit: float) -> list[float] | None:
+    """The family's LP with each candidate the primary in turn (inf: no plan with it); the least
+    is a bound of the family (every plan has a primary, and the plain LP lets fractional roles
+    mix the cheap suppliers). None when an LP is not solved in time."""
     import highspy
 
     began = time.monotonic()
-    best = math.inf
+    out = []
     for col in rows.primaries:
         h.changeColBounds(col, 1.0, 1.0)
         h.setOptionValue("time_limit", max(0.05, time_limit - (time.monotonic() - began)))
@@ -289,13 +320,15 @@ def _by_primary(h: Any, rows: _Rows, time_limit: float) -> float | None:
         status, value = h.getModelStatus(), h.getInfo().objective_function_value
         h.changeColBounds(col, 0.0, 1.0)  # (changing the model clears its solution)
         if status == highspy.HighsModelStatus.kOptimal:
-            best = min(best, value)
-        elif status != highspy.HighsModelStatus.kInfeasible:
+            out.append(value)
+        elif status == highspy.HighsModelStatus.kInfeasible:
+            out.append(math.inf)
+        else:
             return None
-    return best if math.isfinite(best) else None
+    return out if out and math.isfinite(min(out)) else None
 
 
-def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
+def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float | dict[str, Any]]:
     """Bounds as they come: the families' LPs; then each family's bound split on its primary,
     the largest family first; then family MIPs, each in an equal share of the time left (the
     whole problem's LP is hardly stronger than the families' and takes over a minute)."""
@@ -321,9 +354,18 @@ def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float]:
         if left() <= 0.1:
             return
         h, rows = models[fam]
-        found = _by_primary(h, rows, left())
-        if found is not None and found > parts[fam]:
-            parts[fam] = found
+        split = _by_primary(h, rows, left())
+        if split is None:
+            continue
+        yield {
+            "family": fam,
+            "primaries": {
+                s: v if math.isfinite(v) else None
+                for s, v in zip(p.role_candidates[fam], split, strict=True)
+            },
+        }
+        if min(split) > parts[fam]:
+            parts[fam] = min(split)
             yield sum(parts.values())
     for k, fam in enumerate(order):
         if left() <= 0.1:
@@ -342,9 +384,10 @@ def main() -> None:
         os.nice(5)  # the search in the parent comes first when the cores are busy
     time_limit = float(sys.argv[1])
     problem = pickle.loads(sys.stdin.buffer.read())
-    for bound in _solve(problem, time_limit):
-        safe = bound - abs(bound) * SAFETY - 0.01
-        print(json.dumps({"bound": safe}), flush=True)
+    for event in _solve(problem, time_limit):
+        if isinstance(event, float):
+            event = {"bound": event - abs(event) * SAFETY - 0.01}  # stays a lower bound
+        print(json.dumps(event), flush=True)
 
 
 if __name__ == "__main__":

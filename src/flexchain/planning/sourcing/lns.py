@@ -19,6 +19,7 @@ same number of iterations give the same plan; a wall-clock deadline stops the lo
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -47,6 +48,8 @@ LATE_WEEKS = 1
 lateness costs ten times holding, so later weeks rarely pay and only slow the search."""
 WHOLE_WORK = 5.0
 """CP-SAT deterministic time to re-decide a small problem (MAX_FREED requirements) whole."""
+PROMISE = 1.002
+"""A candidate primary is tried first when its LP bound is this much below the current's."""
 REPAIR_WORK = 0.2
 """CP-SAT deterministic time to repair one family (a first good plan, not the best)."""
 
@@ -88,9 +91,14 @@ def improve(
     deadline: float,
     seed: int,
     iterations: int | None = None,
+    primaries: Callable[[], list[tuple[str, dict[str, float | None]]]] | None = None,
 ) -> Search:
     """Repair, then improve ``start`` until ``deadline`` (``time.monotonic``) or
-    ``iterations`` neighbourhoods; never returns a plan worse than the feasible incumbent."""
+    ``iterations`` neighbourhoods; never returns a plan worse than the feasible incumbent.
+
+    ``primaries`` gives, as the bound's process finds them, each family's LP bound with each
+    candidate as its primary: a family whose primary promises more than another candidate is
+    re-decided under that candidate first (CP-SAT still decides; capacity may forbid it)."""
     rng = random.Random(seed)
     plan, best = start, evaluate(p, start)
     plan, best, repaired = _repair(p, plan, best, deadline, seed)
@@ -120,13 +128,22 @@ def improve(
     # every item once, the largest first: a short time limit spends itself where the money is
     sweep.sort(key=lambda i: -units[i])
     kinds = CYCLE
+    promising: list[Neighbourhood] = []
+    swept = cycled = 0
     while time.monotonic() < deadline and (iterations is None or done < iterations):
         if best.violations:
             break
-        if done < len(sweep):
-            hood = _item_hood(p, sweep[done], rng)
+        for fam, lps in primaries() if primaries is not None else ():
+            found_hood = _promising_primary(p, plan, fam, lps)
+            promising += [found_hood] if found_hood is not None else []
+        if promising:
+            hood = promising.pop(0)
+        elif swept < len(sweep):
+            hood = _item_hood(p, sweep[swept], rng)
+            swept += 1
         else:
-            hood = kinds[(done - len(sweep)) % len(kinds)](p, plan, rng)
+            hood = kinds[cycled % len(kinds)](p, plan, rng)
+            cycled += 1
         done += 1
         left = deadline - time.monotonic()
         work = WORK_PER_SOLVE * (4 if hood.families else 2 if hood.roles else 1)
@@ -201,6 +218,32 @@ def _new_roles(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourh
     keys = {r.key for r in p.families[fam]}
     chosen = fine[rng.randrange(len(fine))]
     return Neighbourhood(frozenset(keys), roles=((fam, chosen),), late_weeks=LATE_WEEKS)
+
+
+def _promising_primary(
+    p: SourcingProblem, plan: Plan, fam: str, lps: dict[str, float | None]
+) -> Neighbourhood | None:
+    """The family's requirements under the candidate primary whose LP bound is the least, when
+    that is clearly below the current primary's (backups kept where the region rule allows)."""
+    now = dict(plan.roles).get(fam, ())
+    known = {s: v for s, v in lps.items() if v is not None}
+    if not now or not known:
+        return None
+    best = min(known, key=lambda s: (known[s], s))
+    current = known.get(now[0])
+    if best == now[0] or (current is not None and current <= known[best] * PROMISE):
+        return None
+    others = [c for c in p.role_candidates[fam] if c != best]
+    options = [
+        (best, *rest)
+        for rest in itertools.permutations(others, len(now) - 1)
+        if not region_breaches(p, fam, (best, *rest))
+    ]
+    if not options:
+        return None
+    roles = min(options, key=lambda o: (sum(a != b for a, b in zip(o, now, strict=True)), o))
+    keys = sorted(r.key for r in p.families[fam])[:MAX_FREED]
+    return Neighbourhood(frozenset(keys), roles=((fam, roles),), late_weeks=LATE_WEEKS)
 
 
 def _requirements_of(p: SourcingProblem, family: str, rng: random.Random) -> Neighbourhood:

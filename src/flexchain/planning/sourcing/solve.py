@@ -48,11 +48,17 @@ def solve(
     try:
         base = greedy_plan(problem)
         base_ev = evaluate(problem, base)
-        search = improve(problem, base, deadline=deadline, seed=seed, iterations=iterations)
+        search = improve(
+            problem,
+            base,
+            deadline=deadline,
+            seed=seed,
+            iterations=iterations,
+            primaries=None if proc is None else proc.primaries,
+        )
     except BaseException:
         if proc is not None:  # no bound process outlives a failed search
             proc.kill()
-            proc.wait()
         raise
     plan: Plan = search.plan
     ev = search.evaluation

@@ -60,6 +60,7 @@ class _Model:
         self.upper: dict[cp_model.IntVar, int] = {}
         self.hints = {(a.requirement, a.supplier, a.week): a.quantity for a in plan.allocations}
         self.latest: dict[tuple[str, str], int] = {}
+        self.dropped: set[OrderKey] = set()
         for a in plan.allocations:
             key = (a.requirement, a.supplier)
             self.latest[key] = max(a.week, self.latest.get(key, a.week))
@@ -103,7 +104,12 @@ class _Model:
         free_need: dict[OrderKey, list[cp_model.IntVar]] = {}
         for (r, s, w), v in self.g.items():
             free_need.setdefault((s, p.requirement[r].item, w), []).append(v)
-        quantities = dict(self.plan.quantities)
+        # orders that served only freed requirements and can no longer (their supplier lost its
+        # role, or its week is out of the window) are gone, with their load and fixed cost
+        self.dropped = {
+            k for k in dict(self.plan.quantities) if k not in free_need and not fixed_need.get(k)
+        }
+        quantities = {k: q for k, q in self.plan.quantities if k not in self.dropped}
         load: dict[tuple[str, int], list[cp_model.LinearExprT]] = {}
         active: dict[tuple[str, int], list[cp_model.IntVar]] = {}
         fixed_paid: set[tuple[str, int]] = set()
@@ -284,7 +290,7 @@ def _read(model: _Model, solver: cp_model.CpSolver, hood: Neighbourhood) -> Plan
         q = solver.value(v)
         if q:
             allocations.append(Allocation(r, s, w, q))
-    quantities = dict(model.plan.quantities)
+    quantities = {k: q for k, q in model.plan.quantities if k not in model.dropped}
     for key, x in model.x.items():
         quantities[key] = solver.value(x)
     roles = dict(model.plan.roles) | dict(hood.roles)

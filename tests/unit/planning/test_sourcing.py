@@ -236,3 +236,29 @@ def test_every_plan_keeps_certificates_tiers_moqs_multiples_and_capacity(small: 
         load[s, w] = load.get((s, w), 0) + q
     for (s, w), q in load.items():
         assert q <= problem.max_units(s, w)  # free + reserved + every live hold
+
+
+def test_a_role_given_to_another_supplier_takes_its_orders_with_it() -> None:
+    # re-deciding a family under a new primary leaves no order behind at the old one
+    from flexchain.planning.sourcing.cost import region_breaches
+    from flexchain.planning.sourcing.submodel import Neighbourhood, solve_neighbourhood
+
+    regions = {"A": "EU", "B": "AS", "C": "AM", "D": "EU"}
+    prices = {"A": "10.00", "B": "11.00", "C": "12.00", "D": "10.50"}
+    problem = sourcing_problem(
+        [Requirement(f"R{k}", "fabric", 100, 2 + k % 4) for k in range(8)],
+        [Supplier(s, 10_000, region=r, fixed_order_cost=D(20)) for s, r in regions.items()],
+        [offer(s, "fabric", (1, p)) for s, p in prices.items()],
+    )
+    plan = solve(problem, time_limit=5, with_bound=False).plan
+    now = dict(plan.roles)["fabric"]
+    spare = [
+        c for c in "ABCD" if c not in now and not region_breaches(problem, "fabric", (c, *now[1:]))
+    ]
+    assert spare, now
+    roles = (spare[0], *now[1:])
+    hood = Neighbourhood(frozenset(problem.requirement), roles=(("fabric", roles),))
+    found = solve_neighbourhood(problem, plan, hood, time_limit=10, seed=0)
+    assert found is not None
+    assert {s for (s, _, _), _ in found[0].quantities} <= set(roles)
+    assert evaluate(problem, found[0]).violations == ()

@@ -49,7 +49,9 @@ lateness costs ten times holding, so later weeks rarely pay and only slow the se
 WHOLE_WORK = 5.0
 """CP-SAT deterministic time to re-decide a small problem (MAX_FREED requirements) whole."""
 PROMISE = 1.002
-"""A candidate primary is tried first when its LP bound is this much below the current's."""
+"""A candidate primary is tried first when its LP bound is this much below the current's..."""
+PRIMARY_TRIES = 2
+"""... the best two such candidates per family at most."""
 REPAIR_WORK = 0.2
 """CP-SAT deterministic time to repair one family (a first good plan, not the best)."""
 
@@ -128,16 +130,21 @@ def improve(
     # every item once, the largest first: a short time limit spends itself where the money is
     sweep.sort(key=lambda i: -units[i])
     kinds = CYCLE
-    promising: list[Neighbourhood] = []
+    promising: list[tuple[str, dict[str, float | None]]] = []
+    tried: dict[str, set[str]] = {}
     swept = cycled = 0
     while time.monotonic() < deadline and (iterations is None or done < iterations):
         if best.violations:
             break
-        for fam, lps in primaries() if primaries is not None else ():
-            found_hood = _promising_primary(p, plan, fam, lps)
-            promising += [found_hood] if found_hood is not None else []
-        if promising:
-            hood = promising.pop(0)
+        promising += primaries() if primaries is not None else []
+        suggested = None
+        while promising and suggested is None:
+            fam, lps = promising.pop(0)
+            suggested = _promising_primary(p, plan, fam, lps, tried.setdefault(fam, set()))
+            if suggested is not None and len(tried[fam]) < PRIMARY_TRIES:
+                promising.append((fam, lps))  # the next candidate, if this one fails
+        if suggested is not None:
+            hood = suggested
         elif swept < len(sweep):
             hood = _item_hood(p, sweep[swept], rng)
             swept += 1
@@ -221,18 +228,20 @@ def _new_roles(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourh
 
 
 def _promising_primary(
-    p: SourcingProblem, plan: Plan, fam: str, lps: dict[str, float | None]
+    p: SourcingProblem, plan: Plan, fam: str, lps: dict[str, float | None], tried: set[str]
 ) -> Neighbourhood | None:
-    """The family's requirements under the candidate primary whose LP bound is the least, when
-    that is clearly below the current primary's (backups kept where the region rule allows)."""
+    """The family's requirements under the untried candidate primary whose LP bound is the
+    least, when that is clearly below the current primary's (backups kept where the region
+    rule allows); ``tried`` gets the candidate."""
     now = dict(plan.roles).get(fam, ())
-    known = {s: v for s, v in lps.items() if v is not None}
+    known = {s: v for s, v in lps.items() if v is not None and s not in tried}
     if not now or not known:
         return None
     best = min(known, key=lambda s: (known[s], s))
-    current = known.get(now[0])
+    current = lps.get(now[0])
     if best == now[0] or (current is not None and current <= known[best] * PROMISE):
         return None
+    tried.add(best)
     others = [c for c in p.role_candidates[fam] if c != best]
     options = [
         (best, *rest)

@@ -104,6 +104,8 @@ class _Rows:
         self.integer: list[int] = []
         self.rows: list[tuple[float, float, list[int], list[float]]] = []
         self.primaries: list[int] = []
+        self.fixed: dict[tuple[str, int], int] = {}
+        """Per supplier-week, the flag "an order there" (its cost: the fixed cost's share)."""
         """Per candidate, the flag "it is the primary" (one family's model: exactly one is)."""
 
     def var(self, cost: float, lo: float, hi: float, integer: bool) -> int:
@@ -150,6 +152,7 @@ def model(p: SourcingProblem, family: str | None = None) -> _Rows:
             sup = p.supplier[s]
             share = 1 if sharing is None else sharing[s, w]
             fixed[s, w] = m.var(float(sup.fixed_order_cost * sup.rate) / share, 0, 1, True)
+            m.fixed[s, w] = fixed[s, w]
         flags: dict[int, float] = {fixed[s, w]: -1.0}
         demand = sum(p.requirement[key].quantity for key, _ in who)
         for n, b, per in _breaks(p, m, (s, item, w), demand):
@@ -328,6 +331,41 @@ def _by_primary(h: Any, rows: _Rows, time_limit: float) -> list[float] | None:
     return out if out and math.isfinite(min(out)) else None
 
 
+def _resplit(
+    p: SourcingProblem, models: dict[str, tuple[Any, _Rows]], parts: dict[str, float], wait: float
+) -> None:
+    """Share each supplier-week's fixed cost among the families whose LP orders there (all of
+    it; the others pay none), instead of among all that could: any shares adding up to the cost
+    keep the sum a bound, and these put the cost where it is paid. Kept for every family (one
+    split for all, or the sum is no bound) when the families' LPs add up to more; ``parts``
+    then gets their new LP bounds."""
+    began = time.monotonic()
+    users: dict[tuple[str, int], list[str]] = {}
+    for fam, (h, rows) in models.items():
+        values = h.getSolution().col_value
+        for key, col in rows.fixed.items():
+            if values[col] > 1e-6:
+                users.setdefault(key, []).append(fam)
+    for fam, (h, rows) in models.items():
+        for (s, w), col in rows.fixed.items():
+            who = users.get((s, w))
+            if who is not None:  # else no family's LP orders there: the equal shares stay
+                cost = float(p.supplier[s].fixed_order_cost * p.supplier[s].rate)
+                h.changeColCost(col, cost / len(who) if fam in who else 0.0)
+    new: dict[str, float] = {}
+    for fam, (h, _) in models.items():
+        found = _run(h, wait - (time.monotonic() - began))
+        if found is None:
+            break
+        new[fam] = found
+    if len(new) == len(parts) and sum(new.values()) > sum(parts.values()):
+        parts.update(new)
+        return
+    for h, rows in models.values():  # back to the equal shares
+        for col in rows.fixed.values():
+            h.changeColCost(col, rows.cost[col])
+
+
 def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float | dict[str, Any]]:
     """Bounds as they come: the families' LPs; then each family's bound split on its primary,
     the largest family first; then family MIPs, each in an equal share of the time left (the
@@ -348,6 +386,8 @@ def _solve(p: SourcingProblem, time_limit: float) -> Iterator[float | dict[str, 
         if found is None:
             return
         parts[fam], models[fam] = found, (h, rows)
+    yield sum(parts.values())
+    _resplit(p, models, parts, left())
     yield sum(parts.values())
     order = sorted(parts, key=lambda f: -parts[f])
     for fam in order:

@@ -22,15 +22,20 @@ from flexchain.entrypoints.api import (
     paying,
     plans,
     price_watch,
+    qc,
     quotes,
+    scorecards,
     security,
     signals,
     stock,
+    supplier_events,
+    supplier_rules,
+    supplier_tiers,
     tracking,
     webhooks,
 )
 from flexchain.entrypoints.api.background import intake, outbox
-from flexchain.entrypoints.web import login
+from flexchain.entrypoints.web import login, portal
 from flexchain.services.intake import IntakeTerms
 
 
@@ -96,6 +101,12 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(buying.router)
     api.include_router(plans.router)
     api.include_router(price_watch.router)
+    api.include_router(scorecards.router)
+    api.include_router(supplier_tiers.router)
+    api.include_router(supplier_rules.router)
+    api.include_router(supplier_events.router)
+    api.include_router(qc.router)
+    api.include_router(portal.router)
     api.include_router(login.router)
     api.include_router(openapi.router)
     access.check_declarations(api)  # a route that says nothing about its callers: no app

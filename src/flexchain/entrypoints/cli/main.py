@@ -24,14 +24,20 @@ from flexchain.entrypoints.cli import (
     plan,
     po,
     prices,
+    qc,
     quote,
     rfq,
+    scorecards,
     secrets,
     serve,
     shops,
     source,
     stock,
     storefront,
+    supplier_events,
+    supplier_rules,
+    suppliers,
+    tiers,
     transfer,
     users,
 )
@@ -103,6 +109,10 @@ app.command()(source.source)
 app.add_typer(prices.prices_app, name="prices")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(mail.document_app, name="document")
+app.add_typer(suppliers.suppliers_app, name="suppliers")
+app.add_typer(qc.qc_app, name="qc")
+# the modules that register commands on suppliers_app (and po_app) by being imported
+_REGISTERING = (scorecards, tiers, supplier_rules, supplier_events)
 
 
 def run() -> None:

@@ -1,0 +1,3 @@
+"""Supplier events: improvement suggestions, samples, health data, PO change requests."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""``flexchain suppliers tiers`` and ``flexchain suppliers kraljic``."""
+
+from __future__ import annotations
+
+from flexchain.entrypoints.cli.suppliers import suppliers_app
+
+__all__ = ["suppliers_app"]

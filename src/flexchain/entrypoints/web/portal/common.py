@@ -1,0 +1,3 @@
+"""What the portal's pages share: the signed-in supplier, rendering, form validation."""
+
+from __future__ import annotations

@@ -1,5 +1,7 @@
 # flexchain — the commands a newcomer needs. `make demo` and `make test` install what they need.
 PYTHON ?= python3
+# make test runs the suite on this many processes (pytest-xdist; each starts its own PostgreSQL).
+TEST_WORKERS ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -30,7 +32,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: install services lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

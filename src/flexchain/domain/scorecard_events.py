@@ -1,0 +1,233 @@
+"""The events a supplier scorecard reads, and its periods (a month ``2026-11``, a quarter
+``2026-Q4``). Pure dataclasses: the scorecards store fills them, :mod:`flexchain.domain.scorecards`
+computes the figures from them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flexchain.domain.errors import ValidationError
+
+__all__ = [
+    "ChangeRequest",
+    "Delivery",
+    "FirstPiece",
+    "Health",
+    "Inspection",
+    "JobLog",
+    "Period",
+    "PricePoint",
+    "RfqInvitation",
+    "Sample",
+    "Suggestion",
+    "SupplierEvents",
+    "parse_period",
+    "period_history",
+]
+
+_PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (``2026-11``) or a quarter (``2026-Q4``): ``start`` to ``end``, both included."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def quarterly(self) -> bool:
+        return "Q" in self.label
+
+    def contains(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        before = self.start - timedelta(days=1)
+        if self.quarterly:
+            return parse_period(f"{before.year}-Q{(before.month - 1) // 3 + 1}")
+        return parse_period(f"{before.year}-{before.month:02d}")
+
+
+def parse_period(text: object, field: str = "period") -> Period:
+    """A period from its label: a month ``YYYY-MM`` or a quarter ``YYYY-Qn``.
+
+    >>> parse_period("2026-Q4").start, parse_period("2026-Q4").end
+    (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    """
+    label = str(text).strip().upper() if isinstance(text, str) else ""
+    found = _PERIOD.match(label)
+    if found is None or not 1900 < int(found.group(1)) < 9999:
+        raise ValidationError(
+            field, f"'{text}' is not a period: give a month (2026-11) or a quarter (2026-Q4)"
+        )
+    year = int(found.group(1))
+    first = int(found.group(2)) if found.group(2) else 3 * int(found.group(3)) - 2
+    last = first if found.group(2) else first + 2
+    after = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return Period(label, date(year, first, 1), after - timedelta(days=1))
+
+
+def period_history(until: Period, periods: int) -> list[Period]:
+    """``periods`` periods ending with ``until``, oldest first."""
+    if not 1 <= periods <= 60:
+        raise ValidationError("history", f"give 1 to 60 periods, not {periods}")
+    found = [until]
+    while len(found) < periods:
+        found.append(found[-1].previous())
+    return found[::-1]
+
+
+# --- the events ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One PO line as delivery performance sees it (not cancelled).
+
+    ``promised``: the date the supplier confirmed, else the due date; ``ordered``: the confirmed
+    quantity if confirmed, else the ordered one. ``completed_on``: the day of the receipt that
+    brought it in full (within the under-delivery tolerance). ``delay_days``: completed_on -
+    promised; for an open line past its promised date, today - promised; for a line closed
+    short, its last receipt - promised; None while open and not yet due.
+    """
+
+    supplier: str
+    po_number: str
+    line_no: int
+    item: str
+    promised: date
+    ordered: Decimal
+    received: Decimal
+    completed_on: date | None
+    first_received_on: date | None
+    delay_days: int | None
+    issued_on: date | None = None
+    """The day its PO was sent (None: an imported line without a header)."""
+    closed_short: bool = False
+    """Closed by a short receipt before it was complete."""
+    last_received_on: date | None = None
+
+    @property
+    def day(self) -> date | None:
+        """The day it counts on: completed, closed short, or past due (None: not yet due)."""
+        if self.completed_on is not None:
+            return self.completed_on
+        if self.closed_short:
+            return self.last_received_on or self.promised
+        return self.promised if self.delay_days is not None else None
+
+    @property
+    def on_time_in_full(self) -> bool:
+        return self.completed_on is not None and self.completed_on <= self.promised
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """An inspection of a receipt line (only the first one of each line counts)."""
+
+    receipt_line: int
+    at: datetime
+    accepted: Decimal
+    rejected: Decimal
+
+
+@dataclass(frozen=True)
+class FirstPiece:
+    """A request (a PO sent, a job released) and when its first piece came (None: not yet)."""
+
+    ref: str
+    requested_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RfqInvitation:
+    """The supplier was asked to quote ``rfq``; ``closed``: no answer is awaited any more."""
+
+    rfq: str
+    sent_at: datetime
+    answered_at: datetime | None
+    closed: bool
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    number: str
+    requested_at: datetime
+    status: str
+    change_pct: Decimal
+
+
+@dataclass(frozen=True)
+class JobLog:
+    """A started job: its progress postings (start, progress, delay, finish) and delays."""
+
+    job: int
+    started_at: datetime
+    finished_at: datetime | None
+    planned_finish: date | None
+    postings: tuple[datetime, ...]
+    delays: tuple[tuple[datetime, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Sample:
+    number: str
+    requested_at: datetime
+    delivered_at: datetime | None
+    first_article: str | None
+    inspected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    number: str
+    submitted_at: datetime
+    status: str
+    decided_at: datetime | None
+    recorded_value: Decimal | None
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    """A PO line's unit price for ``item`` on the day its PO was sent, with the item's cost
+    model (material share, material index values as (day, value), oldest first)."""
+
+    item: str
+    on: date
+    unit_price: Decimal
+    currency: str
+    material_share: Decimal
+    index: tuple[tuple[date, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Health:
+    as_of: date
+    financial_score: Decimal | None
+    staff_turnover_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class SupplierEvents:
+    """Everything one supplier's scorecard reads (any span; each figure picks its period)."""
+
+    deliveries: tuple[Delivery, ...] = ()
+    inspections: tuple[Inspection, ...] = ()
+    first_pieces: tuple[FirstPiece, ...] = ()
+    rfqs: tuple[RfqInvitation, ...] = ()
+    changes: tuple[ChangeRequest, ...] = ()
+    jobs: tuple[JobLog, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    prices: tuple[PricePoint, ...] = ()
+    health: tuple[Health, ...] = ()

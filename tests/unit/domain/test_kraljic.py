@@ -86,12 +86,19 @@ def test_an_absolute_spend_threshold_also_makes_impact_high() -> None:
         (item("A", {}, qualified=3, mean=20, sd=5), 0),
         (item("A", {}, qualified=0, mean=30, sd=15), 4),
     ],
-    ids=["none", "two-qualified", "single", "share-at-80", "share-79", "lead-28", "cv-030",
-         "cv-025", "everything"],  # fmt: skip
+    ids=[
+        "none",
+        "two-qualified",
+        "single",
+        "share-at-80",
+        "share-79",
+        "lead-28",
+        "cv-030",
+        "cv-025",
+        "everything",
+    ],
 )
-def test_supply_risk_points_hold_exactly_at_their_thresholds(
-    facts: ItemFacts, points: int
-) -> None:
+def test_supply_risk_points_hold_exactly_at_their_thresholds(facts: ItemFacts, points: int) -> None:
     placed = place_item(facts, D(100))
 
     assert placed.risk_points == points

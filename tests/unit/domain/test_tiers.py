@@ -61,9 +61,7 @@ def test_strategic_thresholds_hold_exactly(score: Decimal, share: Decimal, tier:
 
 
 def test_a_fast_sampling_small_batch_supplier_is_agile_with_its_figures() -> None:
-    rec = recommend_tier(
-        facts(stored_tier="B", spend_share=D("0.05"), sample_days=D(2), moq=D(10))
-    )
+    rec = recommend_tier(facts(stored_tier="B", spend_share=D("0.05"), sample_days=D(2), moq=D(10)))
 
     assert rec.tier == "A"
     assert rec.change == "B -> A"

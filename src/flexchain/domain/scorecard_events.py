@@ -6,6 +6,7 @@ computes the figures from them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from decimal import Decimal
 from flexchain.domain.errors import ValidationError
 
 __all__ = [
+    "RFQ_WAIT_DAYS",
     "ChangeRequest",
     "Delivery",
     "FirstPiece",
@@ -25,8 +27,10 @@ __all__ = [
     "Sample",
     "Suggestion",
     "SupplierEvents",
+    "delivery_of",
     "parse_period",
     "period_history",
+    "rfq_closed",
 ]
 
 _PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
@@ -231,3 +235,63 @@ class SupplierEvents:
     suggestions: tuple[Suggestion, ...] = ()
     prices: tuple[PricePoint, ...] = ()
     health: tuple[Health, ...] = ()
+
+
+def delivery_of(
+    *,
+    supplier: str,
+    po_number: str,
+    line_no: int,
+    item: str,
+    promised: date,
+    ordered: Decimal,
+    receipts: Sequence[tuple[date, Decimal]],
+    closed: bool,
+    today: date,
+    under_pct: Decimal,
+    issued_on: date | None = None,
+) -> Delivery:
+    """A PO line's :class:`Delivery` from what arrived of it, as (day, units).
+
+    It is complete on the day its running total reaches ``ordered`` less the under-delivery
+    tolerance (``under_pct`` percent, the receiving rule); a ``closed`` line never completed
+    was closed short.
+
+    >>> d = delivery_of(supplier="S", po_number="PO-1", line_no=1, item="A",
+    ...     promised=date(2026, 11, 10), ordered=Decimal(100),
+    ...     receipts=[(date(2026, 11, 9), Decimal(60)), (date(2026, 11, 12), Decimal(36))],
+    ...     closed=True, today=date(2026, 12, 1), under_pct=Decimal(5))
+    >>> d.completed_on, d.delay_days, d.on_time_in_full
+    (datetime.date(2026, 11, 12), 2, False)
+    """
+    floor = ordered * (1 - under_pct / 100)
+    total, completed = Decimal(0), None
+    arrivals = sorted(receipts)
+    for day, units in arrivals:
+        total += units
+        if completed is None and total >= floor:
+            completed = day
+    first = arrivals[0][0] if arrivals else None
+    last = arrivals[-1][0] if arrivals else None
+    short = closed and completed is None
+    if completed is not None:
+        delay: int | None = (completed - promised).days
+    elif short:
+        delay = None if last is None else (last - promised).days
+    else:
+        delay = (today - promised).days if promised < today else None
+    return Delivery(supplier, po_number, line_no, item, promised, ordered, total, completed,
+                    first, delay, issued_on, short, last)  # fmt: skip
+
+
+RFQ_WAIT_DAYS = 7
+"""An RFQ without a reply-by date awaits answers this many days after it was sent."""
+
+
+def rfq_closed(status: str, reply_by: date | None, sent_at: datetime, today: date) -> bool:
+    """Whether an RFQ no longer awaits answers: awarded or cancelled, past its reply-by date,
+    or (without one) sent more than :data:`RFQ_WAIT_DAYS` days ago."""
+    if status in ("awarded", "cancelled"):
+        return True
+    deadline = reply_by or sent_at.date() + timedelta(days=RFQ_WAIT_DAYS)
+    return deadline < today

@@ -6,20 +6,28 @@ another supplier's job answering 404."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from flexchain.adapters.db.tables import ItemRow, PlanOrderRow, PlanRunRow, SupplierRow
 from flexchain.adapters.db.tables.planning import PlanForecastRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
 from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.entrypoints.api import create_app
 from flexchain.services import intake, jobs, supplier_forecast, supplier_stock
 from flexchain.services.imports import import_rows
+from tests.auth import PASSWORD, make_user
 from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
 
 UowFactory = Callable[..., UnitOfWork]
@@ -186,3 +194,166 @@ def test_a_supplier_sees_the_stock_at_its_own_sites(world: Engine, make_uow: Uow
         assert supplier_stock.supplier_stock(uow, now=NOW).locations == ()
         with pytest.raises(NotFound):
             supplier_stock.supplier_stock(uow, supplier="DYE-PT", now=NOW)
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+HTML = {"Accept": "text/html"}
+
+
+@contextmanager
+def _portal(
+    engine: Engine, database_url: str, tmp_path: Path, supplier: str
+) -> Iterator[TestClient]:
+    """A browser session of a new user of ``supplier`` (its CSRF token in ``client.csrf``)."""
+    settings = Settings(
+        database_url=database_url, outbox_worker=False, file_store_dir=tmp_path / "files"
+    )
+    email = make_user(engine, "supplier", supplier=supplier)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        answer = client.post("/login", data={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        client.csrf = answer.json()["csrf_token"]  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture
+def dye(world: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    with _portal(world, database_url, tmp_path, "DYE-PT") as client:
+        yield client
+
+
+def _post(client: TestClient, path: str, **fields: str) -> Any:
+    data = {"csrf_token": client.csrf, **fields}  # type: ignore[attr-defined]
+    return client.post(path, data=data, headers=HTML, follow_redirects=False)
+
+
+def _text(page: str) -> str:
+    """The page's words, tags dropped, spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_supplier_moves_its_job_along_from_the_jobs_pages(
+    world: Engine, dye: TestClient, make_uow: UowFactory
+) -> None:
+    job_id = _dye_job(world)
+    listed = dye.get("/portal/jobs", headers=HTML)
+    assert listed.status_code == 200 and f"/portal/jobs/{job_id}" in listed.text
+    assert "M-ENGRAVING" not in listed.text  # ENGR-ES's job is not shown
+    page = dye.get(f"/portal/jobs/{job_id}", headers=HTML)
+    assert page.status_code == 200 and "Start job" not in page.text  # planned: not released yet
+    with make_uow() as uow:
+        jobs.release_job(uow, job_id, now=NOW)
+        uow.commit()
+    started = _post(dye, f"/portal/jobs/{job_id}/start")
+    assert (started.status_code, started.headers["location"]) == (
+        303, f"/portal/jobs/{job_id}?done=start"
+    )  # fmt: skip
+    assert "Job started." in dye.get(started.headers["location"], headers=HTML).text
+    posted = _post(dye, f"/portal/jobs/{job_id}/progress", **{
+        "progress.step": "dye bath", "progress.quantity": "2", "progress.scrap": "1"})  # fmt: skip
+    assert posted.status_code == 303
+    delayed = _post(dye, f"/portal/jobs/{job_id}/delay",
+                    **{"delay.days": "2", "delay.reason": "dye lot late"})  # fmt: skip
+    assert delayed.status_code == 303
+    finished = _post(dye, f"/portal/jobs/{job_id}/finish", **{"finish.quantity": ""})
+    assert finished.status_code == 303
+    with make_uow(write=False) as uow:
+        detail = jobs.show_job(uow, job_id)
+    assert (detail.job.status.value, detail.job.finished_quantity) == ("finished", D(2))
+    assert detail.steps == {"dye bath": D(2)} and detail.job.scrapped == D(1)
+    assert [e.kind for e in detail.events] == ["release", "start", "progress", "delay", "finish"]
+    assert {e.actor for e in detail.events[1:]} == {f"user:{_user_of(world, 'DYE-PT')}"}
+    shown = _text(dye.get(f"/portal/jobs/{job_id}", headers=HTML).text)
+    assert "dye bath: 2 good, 1 scrap" in shown and "dye lot late" in shown
+    closed = _text(dye.get("/portal/jobs", headers=HTML).text)
+    assert "Finished and cancelled (1)" in closed and "No open jobs" in closed
+
+
+def _user_of(engine: Engine, supplier: str) -> str:
+    from flexchain.adapters.db.tables import UserRow
+
+    with UnitOfWork(engine, write=False) as uow:
+        supplier_id = uow.session.scalar(select(SupplierRow.id).where(SupplierRow.code == supplier))
+        return str(
+            uow.session.scalars(
+                select(UserRow.email).where(UserRow.supplier_id == supplier_id)
+            ).first()
+        )
+
+
+def test_bad_progress_shows_the_message_and_what_was_typed(
+    world: Engine, dye: TestClient, make_uow: UowFactory
+) -> None:
+    job_id = _dye_job(world)
+    refused = _post(dye, f"/portal/jobs/{job_id}/start")
+    assert refused.status_code == 422
+    assert "cannot start a planned job" in _text(refused.text)  # above the form, nothing saved
+    with make_uow() as uow:
+        jobs.release_job(uow, job_id, now=NOW)
+        jobs.start_job(uow, job_id, now=NOW)
+        uow.commit()
+    too_many = _post(dye, f"/portal/jobs/{job_id}/progress", **{
+        "progress.step": "dye bath", "progress.quantity": "3", "progress.scrap": ""})  # fmt: skip
+    assert too_many.status_code == 422
+    text = _text(too_many.text)
+    assert "Nothing was saved." in text and "dye bath would reach 3 of a job of 2" in text
+    assert 'value="dye bath"' in too_many.text and 'aria-invalid="true"' in too_many.text
+    not_a_number = _post(dye, f"/portal/jobs/{job_id}/delay",
+                         **{"delay.days": "soon", "delay.reason": ""})  # fmt: skip
+    assert not_a_number.status_code == 422 and "'soon' is not a whole number" in _text(
+        not_a_number.text
+    )
+    no_reason = _post(
+        dye, f"/portal/jobs/{job_id}/delay", **{"delay.days": "2", "delay.reason": ""}
+    )
+    assert no_reason.status_code == 422 and 'id="delay-reason-error"' in no_reason.text
+    with make_uow(write=False) as uow:
+        assert [e.kind for e in jobs.show_job(uow, job_id).events] == ["release", "start"]
+
+
+def test_another_suppliers_job_is_not_found(
+    world: Engine, dye: TestClient, make_uow: UowFactory
+) -> None:
+    with make_uow(write=False) as uow:
+        engraving = next(j.id for j in jobs.list_jobs(uow) if j.sku == "M-ENGRAVING")
+    for path in (f"/portal/jobs/{engraving}", "/portal/jobs/99999", "/portal/jobs/x1"):
+        answer = dye.get(path, headers=HTML)
+        assert answer.status_code == 404 and "Not found" in answer.text, path
+    posted = _post(dye, f"/portal/jobs/{engraving}/start")
+    assert posted.status_code == 404
+    assert _post(dye, f"/portal/jobs/{_dye_job(world)}/cancel").status_code == 404
+    with make_uow(write=False) as uow:
+        assert jobs.show_job(uow, engraving).job.status.value == "planned"
+
+
+def test_the_jobs_forecast_and_stock_pages_when_empty(
+    world: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with _portal(world, database_url, tmp_path, "PACK-PT") as client:
+        for path, words in (
+            ("/portal/jobs", "No production jobs yet."),
+            ("/portal/forecast", "The brand has not shared a plan yet."),
+            ("/portal/stock", "No site of yours is recorded with the brand."),
+        ):
+            answer = client.get(path, headers=HTML)
+            assert answer.status_code == 200 and words in _text(answer.text), path
+
+
+def test_the_forecast_and_stock_pages_with_data(
+    world: Engine, database_url: str, tmp_path: Path, make_uow: UowFactory
+) -> None:
+    _plan(make_uow)
+    with make_uow() as uow:
+        jobs.release_job(uow, _dye_job(world), now=NOW)
+        uow.commit()
+    with _portal(world, database_url, tmp_path, "SEW-PT") as sew:
+        text = _text(sew.get("/portal/forecast", headers=HTML).text)
+    assert "TEE-COTTON-BLACK-M · Organic tee" in text
+    assert "you see its forecast only" in text  # the canvas, planned at SEW-LX
+    with _portal(world, database_url, tmp_path, "DYE-PT") as dye:
+        stock = _text(dye.get("/portal/stock", headers=HTML).text)
+        forecast = _text(dye.get("/portal/forecast", headers=HTML).text)
+    assert "Tinturaria (factory) (FAC-DYE)" in stock
+    assert "RAW-CANVAS Raw canvas 1 m 1 0" in stock
+    assert "M-DYE · Colour" in forecast and "TEE" not in forecast

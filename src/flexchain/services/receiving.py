@@ -40,7 +40,7 @@ from flexchain.domain.receiving import (
 from flexchain.domain.stock import LocationKind, MoveKind, StockMove
 from flexchain.domain.stock_commands import RECEIPTS, SOURCES
 from flexchain.domain.values import utc
-from flexchain.services import audit, fx, inventory
+from flexchain.services import audit, fx, inventory, qc
 
 __all__ = [
     "QUARANTINE",
@@ -346,6 +346,21 @@ def inspect_receipt(
         line.quantity, before, accepted, rejected, reason, where=f"{record.number} line {line_no}"
     )
     store.add_inspection(line.id, done.accepted, done.rejected, done.reason, now)
+    qc.append_inspection(  # the inspection joins the supplier's tamper-evident QC chain
+        uow,
+        supplier=record.supplier,
+        subject=f"{record.number}/{line_no}",
+        accepted=done.accepted,
+        rejected=done.rejected,
+        reason=done.reason,
+        details={
+            "receipt": record.number,
+            "line": line_no,
+            "po": record.po_number,
+            "sku": line.sku,
+        },
+        now=now,
+    )
     if done.rejected:
         StockCommandStore(uow).ensure_location(
             QUARANTINE, "Quarantine (rejected at inspection)", LocationKind.SCRAP

@@ -57,6 +57,7 @@ __all__ = [
     "parse_period",
     "period_history",
     "score_supplier",
+    "targets_of",
     "total_of",
     "weights_of",
 ]
@@ -113,19 +114,19 @@ FIGURES: Final[dict[str, _Spec]] = {
     "first_pass_yield": _Spec("First-pass yield", "%", Decimal(20),
         "first inspection of each receipt line, inspected in the period: accepted / (accepted "
         "+ rejected) units; score = that share"),
-    "agility": _Spec("Agility: first piece", "h", Decimal(10),
+    "agility": _Spec("First piece (agility)", "h", Decimal(10),
         "hours from a PO sent (or a job released) to its first receipt (or first progress with "
         f"units), first pieces delivered in the period; {_TIMED}"),
     "sample_lead_time": _Spec("Sample lead time", "days", Decimal(5),
         f"days from a sample's request to its delivery, samples delivered in the period; {_TIMED}"),
-    "rfq_response": _Spec("RFQ response time", "h", Decimal(5),
+    "rfq_response": _Spec("RFQ response", "h", Decimal(5),
         "hours from an RFQ sent in the period to the supplier's first quote (value: mean of "
         f"the answered); an RFQ closed or past its reply date unanswered scores 0; {_TIMED}"),
-    "volume_changes": _Spec("Responsiveness to volume changes", "points", Decimal(5),
+    "volume_changes": _Spec("Volume changes", "points", Decimal(5),
         "PO change requests (within +/-30 %) made in the period: accepted 100, re-dated 50, "
         "refused 0, open beyond the answer days 0 (withdrawn and pending ones left out); "
         "value = score = their mean"),
-    "cycle_time": _Spec("Order-to-receipt cycle time", "days", Decimal(0),
+    "cycle_time": _Spec("Order-to-receipt days", "days", Decimal(0),
         f"days from the PO sent to the line completed, lines completed in the period; {_TIMED}"),
     "information_sharing": _Spec("Information sharing", "%", Decimal(10),
         "jobs in progress during the period: share whose progress was posted on time (no gap "
@@ -137,7 +138,7 @@ FIGURES: Final[dict[str, _Spec]] = {
     "innovation": _Spec("Innovation", "money", Decimal(5),
         "improvement suggestions: 20 points per one submitted in the period, 40 more per one "
         "adopted in it, at most 100; value = recorded value of those adopted in the period"),
-    "cost_trend": _Spec("Cost trend vs price index", "pp", Decimal(5),
+    "cost_trend": _Spec("Cost vs price index", "pp", Decimal(5),
         "per item, its PO unit price change (latest PO before the period -> latest in it) "
         "minus its material index change between the same days x the material share, in "
         "percentage points; value = mean over items; score 100 at or below 0, 0 from +10 pp"),
@@ -173,6 +174,22 @@ def weights_of(overrides: Mapping[str, object] | None) -> dict[str, Decimal]:
         if weight < 0 or weight > 1000:
             raise ValidationError(f"weights.{key}", f"must be 0 to 1000, got {weight}")
         result[key] = weight
+    return result
+
+
+def targets_of(overrides: Mapping[str, object] | None) -> dict[str, Decimal]:
+    """The default targets with ``overrides`` applied (each a known target, above 0)."""
+    result = dict(DEFAULT_TARGETS)
+    for key, raw in (overrides or {}).items():
+        if key not in DEFAULT_TARGETS:
+            raise ValidationError(
+                "targets", f"unknown target '{key}'; known: {', '.join(DEFAULT_TARGETS)}"
+            )
+        value = to_decimal(raw, f"targets.{key}")
+        if value <= 0 or (key == "on_time" and value > 1):
+            raise ValidationError(f"targets.{key}", f"must be above 0 (a share up to 1 for "
+                                  f"on_time), got {value}")  # fmt: skip
+        result[key] = value
     return result
 
 
@@ -421,12 +438,12 @@ def score_supplier(
     *,
     today: date,
     weights: Mapping[str, object] | None = None,
-    targets: Mapping[str, Decimal] | None = None,
+    targets: Mapping[str, object] | None = None,
 ) -> Scorecard:
     """One supplier's scorecard for ``period`` from its ``events``, as of ``today`` (open lines
     past due count late by today; use the period's end for a closed period's history)."""
     weight = weights_of(weights)
-    aim = {**DEFAULT_TARGETS, **(targets or {})}
+    aim = targets_of(targets)
     figures = [
         otif(events.deliveries, period, aim["on_time"]),
         first_pass_yield(events.inspections, period),

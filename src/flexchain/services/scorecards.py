@@ -19,6 +19,7 @@ from typing import Any
 
 from flexchain.adapters.db.scorecards import SqlScorecardStore, SupplierRef
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
 from flexchain.domain.checks import code
 from flexchain.domain.errors import NotFound
 from flexchain.domain.fx import latest_rate
@@ -41,6 +42,7 @@ __all__ = [
     "FigureView",
     "ScorecardView",
     "deliveries",
+    "options_from",
     "scorecard_history",
     "scorecards",
 ]
@@ -199,7 +201,7 @@ def _cards(
     supplier: str | None,
     periods: Sequence[Period],
     weights: Mapping[str, object] | None,
-    targets: Mapping[str, Decimal] | None,
+    targets: Mapping[str, object] | None,
     options: _Options,
 ) -> list[ScorecardView]:
     store = SqlScorecardStore(uow)
@@ -244,8 +246,8 @@ def scorecards(
     *,
     period: str,
     supplier: str | None = None,
-    weights: Mapping[str, Decimal] | None = None,
-    targets: Mapping[str, Decimal] | None = None,
+    weights: Mapping[str, object] | None = None,
+    targets: Mapping[str, object] | None = None,
     today: date | None = None,
     under_pct: Decimal = DEFAULT_UNDER_PCT,
     base_currency: str = "EUR",
@@ -258,20 +260,35 @@ def scorecards(
     return _cards(uow, supplier, [when], weights, targets, options)
 
 
+def options_from(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments of :func:`scorecards` and :func:`scorecard_history` that the
+    installation's settings give: weights, targets, the under-delivery tolerance, currency."""
+    return {
+        "weights": dict(settings.scorecard_weights),
+        "targets": {
+            **settings.scorecard_targets,
+            "agility_hours": settings.agility_target_hours,
+            "on_time": settings.on_time_target,
+        },
+        "under_pct": settings.receipt_under_delivery_pct,
+        "base_currency": settings.default_currency,
+    }
+
+
 def scorecard_history(
     uow: UnitOfWork,
     *,
-    supplier: str,
+    supplier: str | None,
     periods: int,
     until_period: str,
-    weights: Mapping[str, Decimal] | None = None,
-    targets: Mapping[str, Decimal] | None = None,
+    weights: Mapping[str, object] | None = None,
+    targets: Mapping[str, object] | None = None,
     today: date | None = None,
     under_pct: Decimal = DEFAULT_UNDER_PCT,
     base_currency: str = "EUR",
 ) -> list[ScorecardView]:
-    """One supplier's scorecards for ``periods`` periods of ``until_period``'s kind ending with
-    it, oldest first (``today`` defaults to its last day)."""
+    """A supplier's scorecards (``None``: every supplier's, by code) for ``periods`` periods of
+    ``until_period``'s kind ending with it, oldest first (``today``: default its last day)."""
     last = parse_period(until_period)
     options = _Options(today or last.end, under_pct, currency_code(base_currency))
     return _cards(uow, supplier, period_history(last, periods), weights, targets, options)

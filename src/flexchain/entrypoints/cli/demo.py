@@ -11,6 +11,7 @@ from flexchain.entrypoints.cli.context import UserError, opened, reported_errors
 from flexchain.entrypoints.cli.render import console, status_console, table
 from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
 from flexchain.services.demo import DEFAULT_ITEMS, generate_demo, load_demo
+from flexchain.services.demo_history import replay_history
 from flexchain.services.demo_users import DemoLogins, demo_logins
 
 SUMMARY_COLUMNS = (
@@ -51,6 +52,13 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Load and exit instead of serving the API.")
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--no-history",
+            help="Replay half a year of buying (POs, receipts, inspections, RFQs, invoices).",
+        ),
+    ] = True,
     host: HostOption = None,
     port: PortOption = None,
 ) -> None:
@@ -76,6 +84,21 @@ def demo(
         )
         numeric = ("rows", "created", "updated", "unchanged")
         console.print(table(SUMMARY_COLUMNS, summary.records(), numeric=numeric))
+        if history:
+            with (
+                status_console.status("Replaying half a year of buying..."),
+                app.uow(actor="demo") as uow,
+            ):
+                past = replay_history(uow, data, now=datetime.now(UTC), seed=seed)
+                uow.commit()
+            if past.replayed:
+                console.print(
+                    f"Half a year of buying replayed: {past.purchase_orders} purchase orders "
+                    f"({past.received} received and inspected, {past.invoices} invoiced, "
+                    f"{past.payments} paid), {past.rfqs} RFQs with {past.quotes} quotes",
+                    markup=False,
+                    soft_wrap=True,
+                )
         with app.uow(actor="demo") as uow:
             logins = demo_logins(uow, now=datetime.now(UTC))
             uow.commit()

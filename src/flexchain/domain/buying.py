@@ -22,7 +22,9 @@ top-up clause, the supplier's confirmation, shipment notices and capacity holds.
   brand from ``held_from`` to ``held_until``, provided a firm order follows by ``firm_by``. It is
   active (capacity the sourcing optimiser may call) while held, before ``firm_by`` and not after
   ``held_until``; once firmed into an order (the order now uses it), released, or lapsed (no
-  firm order by ``firm_by``) it counts for nothing.
+  firm order by ``firm_by``) it counts for nothing. The brand may instead *request* a hold: it
+  counts for nothing until the supplier accepts it (then it is held) or declines it, with a
+  reason; an unanswered request lapses at ``firm_by`` like a hold (:func:`hold_move`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from flexchain.domain.purchase_orders import POHeaderStatus, po_transition
 from flexchain.domain.values import money, quantity, utc
 
 __all__ = [
+    "HOLD_ALLOWED",
     "CapacityHold",
     "Confirmation",
     "DraftLine",
@@ -51,6 +54,7 @@ __all__ = [
     "check_topup",
     "confirm_line",
     "contract_price",
+    "hold_move",
     "po_move",
 ]
 
@@ -245,9 +249,52 @@ def check_notice(
 
 
 class HoldStatus(StrEnum):
+    REQUESTED = "requested"
     HELD = "held"
     FIRMED = "firmed"
     RELEASED = "released"
+    DECLINED = "declined"
+
+
+_H = HoldStatus
+HOLD_ALLOWED: Mapping[HoldStatus, frozenset[HoldStatus]] = {
+    _H.REQUESTED: frozenset({_H.HELD, _H.DECLINED, _H.RELEASED}),
+    _H.HELD: frozenset({_H.FIRMED, _H.RELEASED}),
+    _H.FIRMED: frozenset(),
+    _H.RELEASED: frozenset(),
+    _H.DECLINED: frozenset(),
+}
+"""The statuses a hold may move to: a request is accepted (held), declined by the supplier or
+withdrawn by the brand (released); a held one is firmed into an order or released."""
+
+_HOLD_VERBS = {
+    _H.HELD: "accepted",
+    _H.DECLINED: "declined",
+    _H.FIRMED: "firmed",
+    _H.RELEASED: "released",
+}
+
+
+def hold_move(hold_id: int, state: str, target: HoldStatus) -> HoldStatus:
+    """``target`` if hold ``hold_id``, now in ``state`` (its status, or ``lapsed``/``expired``:
+    past ``firm_by`` or ``held_until``), may move there; else :class:`IllegalTransition` naming
+    the hold, its state and what it can still be.
+
+    >>> hold_move(7, "requested", HoldStatus.HELD)
+    <HoldStatus.HELD: 'held'>
+    >>> hold_move(7, "lapsed", HoldStatus.HELD)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    flexchain.domain.errors.IllegalTransition: capacity hold 7 is lapsed: it can no longer be ...
+    """
+    current = HoldStatus(state) if state in HoldStatus.__members__.values() else None
+    if current is None or target not in HOLD_ALLOWED[current]:
+        can = sorted(_HOLD_VERBS[s] for s in HOLD_ALLOWED[current]) if current else []
+        more = f" (it can be {' or '.join(can)})" if can else ""
+        raise IllegalTransition(
+            f"capacity hold {hold_id} is {state}: it can no longer be {_HOLD_VERBS[target]}{more}"
+        )
+    return target
 
 
 @dataclass(frozen=True)
@@ -291,5 +338,7 @@ class CapacityHold:
         )
 
     def lapsed(self, at: datetime) -> bool:
-        """Held, but the firm order did not come by ``firm_by``."""
-        return self.status is HoldStatus.HELD and utc(at, "at") > self.firm_by
+        """Held (or requested) but the firm order (or the supplier's answer) did not come by
+        ``firm_by``."""
+        open_ = self.status in (HoldStatus.HELD, HoldStatus.REQUESTED)
+        return open_ and utc(at, "at") > self.firm_by

@@ -4,6 +4,11 @@ A hold is recorded with its expiry (``held_until``) and its firm-by deadline; it
 capacity to call (the sourcing optimiser reads :func:`active_holds`) until it is firmed into an
 order, released, or lapses because no firm order came by ``firm_by`` (a query, not a job: a
 lapsed hold is simply no longer active). Every change is audited (entity ``capacity_hold``).
+
+The brand may instead *request* a hold (``hold_capacity(..., request=True)``): the supplier
+accepts it (:func:`accept_hold`: it is held from then on) or declines it with a reason
+(:func:`decline_hold`); until accepted it is no capacity, and unanswered by ``firm_by`` it
+lapses. The brand may withdraw a request (:func:`release_hold`).
 """
 
 from __future__ import annotations
@@ -16,16 +21,18 @@ from typing import Any
 from flexchain.adapters.db.buying import SqlBuyingStore
 from flexchain.adapters.db.capacity_holds import HoldRecord, SqlHoldStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.buying import CapacityHold, HoldStatus
+from flexchain.domain.buying import CapacityHold, HoldStatus, hold_move
 from flexchain.domain.checks import code, text, whole_number
-from flexchain.domain.errors import IllegalTransition, NotFound, ValidationError
+from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.values import utc
 from flexchain.services import audit
 
 __all__ = [
     "DEFAULT_FIRM_HOURS",
     "HoldView",
+    "accept_hold",
     "active_holds",
+    "decline_hold",
     "firm_hold",
     "hold_capacity",
     "list_holds",
@@ -38,7 +45,8 @@ DEFAULT_FIRM_HOURS = 48
 
 @dataclass(frozen=True)
 class HoldView:
-    """A hold; ``state`` is its status, or ``lapsed`` for a held one past ``firm_by``."""
+    """A hold; ``state`` is its status, or ``lapsed`` for a held (or requested) one past
+    ``firm_by``, ``expired`` past ``held_until``."""
 
     id: int
     supplier: str
@@ -53,6 +61,8 @@ class HoldView:
     state: str
     po_number: str | None
     note: str
+    decline_reason: str = ""
+    """Why the supplier declined a requested hold."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,12 +78,12 @@ def _domain(record: HoldRecord) -> CapacityHold:
 def _view(record: HoldRecord, now: datetime) -> HoldView:
     hold = _domain(record)
     state = "lapsed" if hold.lapsed(now) else record.status
-    if state == "held" and now.date() > record.held_until:
+    if state in ("held", "requested") and now.date() > record.held_until:
         state = "expired"
     return HoldView(
         record.id, record.supplier, record.item_sku, record.process, record.quantity,
         record.unit, record.held_from, record.held_until, record.firm_by, record.status, state,
-        record.po_number, record.note,
+        record.po_number, record.note, record.decline_reason,
     )  # fmt: skip
 
 
@@ -90,10 +100,12 @@ def hold_capacity(
     item: str | None = None,
     process: str | None = None,
     note: str = "",
+    request: bool = False,
     now: datetime,
 ) -> HoldView:
     """Record a hold of ``quantity`` ``unit`` at ``supplier`` from ``held_from`` for ``days``
-    (or until ``held_until``), to be firmed within ``firm_within_hours`` of ``now``."""
+    (or until ``held_until``), to be firmed within ``firm_within_hours`` of ``now``;
+    ``request``: ask the supplier for it instead (it answers by then, or the request lapses)."""
     now = utc(now, "now")
     if (days is None) == (held_until is None):
         raise ValidationError("held_until", "give either days or held_until")
@@ -102,7 +114,8 @@ def hold_capacity(
     hours = whole_number(firm_within_hours, "firm_within_hours", minimum=1, maximum=24 * 366)
     hold = CapacityHold(
         code(supplier, "supplier"), quantity, unit, held_from, held_until,  # type: ignore[arg-type]
-        now + timedelta(hours=hours), item or None, process or None, HoldStatus.HELD, note,
+        now + timedelta(hours=hours), item or None, process or None,
+        HoldStatus.REQUESTED if request else HoldStatus.HELD, note,
     )  # fmt: skip
     store, holds = SqlBuyingStore(uow), SqlHoldStore(uow)
     found = store.supplier(hold.supplier_code)
@@ -118,7 +131,8 @@ def hold_capacity(
         status=hold.status.value, note=hold.note,
     )  # fmt: skip
     view = _view(holds.hold(hold_id), now)
-    audit.record_change(uow, "created", "capacity_hold", str(hold_id), after=_audited(view), at=now)
+    action = "requested" if request else "created"
+    audit.record_change(uow, action, "capacity_hold", str(hold_id), after=_audited(view), at=now)
     return view
 
 
@@ -127,7 +141,7 @@ def _audited(view: HoldView) -> dict[str, Any]:
         "supplier": view.supplier, "item": view.item, "process": view.process,
         "quantity": view.quantity, "unit": view.unit, "held_from": view.held_from,
         "held_until": view.held_until, "firm_by": view.firm_by, "status": view.status,
-        "po_number": view.po_number,
+        "po_number": view.po_number, "decline_reason": view.decline_reason or None,
     }  # fmt: skip
 
 
@@ -160,14 +174,12 @@ def _change(
     holds = SqlHoldStore(uow)
     record = holds.hold(hold_id, lock=True)
     before = _view(record, now)
-    if before.state != HoldStatus.HELD.value:
-        raise IllegalTransition(
-            f"capacity hold {hold_id} is {before.state}: it can no longer be {status.value}"
-        )
+    hold_move(hold_id, before.state, status)
     holds.set_hold(hold_id, status=status.value, **values)
     after = _view(holds.hold(hold_id), now)
+    action = "accepted" if status is HoldStatus.HELD else status.value
     audit.record_change(
-        uow, status.value, "capacity_hold", str(hold_id),
+        uow, action, "capacity_hold", str(hold_id),
         before=_audited(before), after=_audited(after), at=now,
     )  # fmt: skip
     return after
@@ -184,5 +196,17 @@ def firm_hold(uow: UnitOfWork, hold_id: int, *, po_number: str, now: datetime) -
 
 
 def release_hold(uow: UnitOfWork, hold_id: int, *, now: datetime) -> HoldView:
-    """The brand lets an active hold go."""
+    """The brand lets an active hold go (or withdraws its request)."""
     return _change(uow, hold_id, HoldStatus.RELEASED, now)
+
+
+def accept_hold(uow: UnitOfWork, hold_id: int, *, now: datetime) -> HoldView:
+    """The supplier accepts the brand's request: the hold is capacity the brand may call until
+    ``firm_by`` (unchanged: the deadline the brand set when it asked)."""
+    return _change(uow, hold_id, HoldStatus.HELD, now)
+
+
+def decline_hold(uow: UnitOfWork, hold_id: int, *, reason: str, now: datetime) -> HoldView:
+    """The supplier declines the brand's request, saying why (the buyer reads it)."""
+    why = text(reason, "reason", max_length=2000)
+    return _change(uow, hold_id, HoldStatus.DECLINED, now, decline_reason=why)

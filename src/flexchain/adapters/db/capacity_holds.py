@@ -36,6 +36,7 @@ class HoldRecord:
     po_number: str | None
     note: str
     created_at: datetime
+    decline_reason: str
 
 
 class SqlHoldStore:

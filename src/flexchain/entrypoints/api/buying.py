@@ -352,10 +352,16 @@ class HoldIn(BaseModel):
     item: str | None = None
     process: str | None = None
     note: str = ""
+    request: bool = False
+    """Ask the supplier for the hold: it counts once the supplier accepts."""
 
 
 class FirmIn(BaseModel):
     po_number: str
+
+
+class DeclineIn(BaseModel):
+    reason: str
 
 
 @router.get("/capacity-holds", responses=READ)
@@ -391,3 +397,17 @@ def firm_hold(
 ) -> Any:
     """An active hold was firmed by an order."""
     return _write(app, who, capacity_holds.firm_hold, hold_id, po_number=body.po_number)
+
+
+@router.post("/capacity-holds/{hold_id}/accept", responses=ACTION)
+def accept_hold(hold_id: HoldId, app: AppDep, who: Annotated[Principal, allow(*REPLIERS)]) -> Any:
+    """The supplier accepts a requested hold: it is capacity the brand may call from now."""
+    return _write(app, who, capacity_holds.accept_hold, hold_id)
+
+
+@router.post("/capacity-holds/{hold_id}/decline", responses=ACTION)
+def decline_hold(
+    hold_id: HoldId, body: DeclineIn, app: AppDep, who: Annotated[Principal, allow(*REPLIERS)]
+) -> Any:
+    """The supplier declines a requested hold, saying why."""
+    return _write(app, who, capacity_holds.decline_hold, hold_id, reason=body.reason)

@@ -300,9 +300,13 @@ def po_hold(
     item: Annotated[str | None, typer.Option("--item", help="For one item.")] = None,
     process: Annotated[str | None, typer.Option("--process", help="For one process.")] = None,
     note: Annotated[str, typer.Option("--note", help="Remark.")] = "",
+    request: Annotated[
+        bool, typer.Option("--request", help="Ask the supplier (it accepts or declines).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Record an ad-hoc hold: "hold 300 m for two weeks, firm order within 48 h"."""
+    """Record an ad-hoc hold: "hold 300 m for two weeks, firm order within 48 h" (--request:
+    ask the supplier for it in the portal; it counts once accepted)."""
     with reported_errors():
         held_from: date = parse_day(start, "--from")
         held_until = parse_day(until, "--until") if until else None
@@ -310,7 +314,7 @@ def po_hold(
         view = capacity_holds.hold_capacity(
             uow, supplier=supplier, quantity=quantity, unit=unit, held_from=held_from,
             days=days, held_until=held_until, firm_within_hours=firm_within, item=item,
-            process=process, note=note, now=now(),
+            process=process, note=note, request=request, now=now(),
         )  # fmt: skip
         uow.commit()
     _holds([view], as_json)

@@ -25,7 +25,7 @@ from flexchain.adapters.db.tables.base import ZERO, Base, Timestamps, utcnow
 from flexchain.adapters.db.types import Dec, Qty, UTCDateTime
 
 RFQ_STATUSES = ("draft", "sent", "awarded", "cancelled")
-HOLD_STATUSES = ("held", "firmed", "released")
+HOLD_STATUSES = ("requested", "held", "firmed", "released", "declined")
 
 
 class RfqRow(Timestamps, Base):
@@ -163,6 +163,8 @@ class CapacityHoldRow(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), default="held")
     po_number: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Why the supplier declined a requested hold."""
 
 
 class BuyingCounterRow(Base):

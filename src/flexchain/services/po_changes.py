@@ -28,7 +28,7 @@ from flexchain.adapters.db.supplier_events import SqlSupplierEventStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain import supplier_events as rules
 from flexchain.domain.checks import choice, code, text, whole_number
-from flexchain.domain.errors import ValidationError
+from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.supplier_events import (
     DEFAULT_MAX_CHANGE_PCT,
     ChangeLine,
@@ -60,6 +60,13 @@ def _line(po: PoRecord, line_no: int) -> tuple[PoLineRecord, ChangeLine]:
                 line.received_quantity, line.due_date, line.status,
             )  # fmt: skip
     raise ValidationError("line", f"purchase order {po.number} has no line {line_no}")
+
+
+def _request(store: SqlSupplierEventStore, number: str, po_number: str | None) -> ChangeRequest:
+    request = store.change(code(number, "number"), lock=True)
+    if po_number is not None and request.po_number != po_number:
+        raise NotFound(f"no change request {number!r} on purchase order {po_number!r}")
+    return request
 
 
 def _note(value: object) -> str:
@@ -111,15 +118,16 @@ def answer_change(
     *,
     new_date: date | None = None,
     note: str = "",
+    po_number: str | None = None,
     now: datetime,
 ) -> ChangeRequest:
     """The supplier (its own requests only) or a buyer for it answers open request ``number``:
     ``accepted``, ``redated`` (with ``new_date``) or ``refused``; accepting or re-dating changes
-    the order line at once."""
+    the order line at once. ``po_number``: the request must be of that order (else unknown)."""
     now = utc(now, "now")
     store = SqlSupplierEventStore(uow)
     buying = SqlBuyingStore(uow)
-    request = store.change(code(number, "number"), lock=True)
+    request = _request(store, number, po_number)
     po = buying.po(request.po_number, lock=True)
     record, line = _line(po, request.line_no)
     status, when = rules.answer_change(request, line, answer, new_date)
@@ -157,13 +165,14 @@ def _audited(
 
 
 def withdraw_change(
-    uow: UnitOfWork, number: str, *, note: str = "", now: datetime
+    uow: UnitOfWork, number: str, *, note: str = "", po_number: str | None = None, now: datetime
 ) -> ChangeRequest:
-    """The brand withdraws open request ``number``; the order line stays as it was."""
+    """The brand withdraws open request ``number`` (of order ``po_number``, if given); the order
+    line stays as it was."""
     now = utc(now, "now")
     brand_only(uow.supplier_scope, "withdrawing a change request")
     store = SqlSupplierEventStore(uow)
-    request = store.change(code(number, "number"), lock=True)
+    request = _request(store, number, po_number)
     status = rules.withdraw_change(request)
     why = _note(note)
     store.set_change(

@@ -105,16 +105,9 @@ class SupplierHealthRow(Timestamps, Base):
     turnover (% per year); a re-import of the same day replaces it."""
 
     __tablename__ = "supplier_health"
-    __table_args__ = (
-        UniqueConstraint("supplier_id", "as_of"),
-        CheckConstraint(
-            "financial_score IS NULL OR (financial_score >= 0 AND financial_score <= 100)",
-            name="score_range",
-        ),
-        CheckConstraint(
-            "staff_turnover_pct IS NULL OR staff_turnover_pct >= 0", name="turnover_range"
-        ),
-    )
+    # the ranges are checked in the domain (domain/supplier_events.check_health), not by CHECK
+    # constraints: SQLite stores these decimals as text, where "72.5" <= 100 compares as text
+    __table_args__ = (UniqueConstraint("supplier_id", "as_of"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
     as_of: Mapped[date] = mapped_column(Date)

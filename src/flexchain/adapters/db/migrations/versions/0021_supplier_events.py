@@ -127,14 +127,6 @@ def _health() -> None:
         sa.Column("staff_turnover_pct", Dec(9, 4), nullable=True),
         sa.Column("source", sa.String(length=200), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint(
-            "financial_score IS NULL OR (financial_score >= 0 AND financial_score <= 100)",
-            name=op.f("ck_supplier_health_score_range"),
-        ),
-        sa.CheckConstraint(
-            "staff_turnover_pct IS NULL OR staff_turnover_pct >= 0",
-            name=op.f("ck_supplier_health_turnover_range"),
-        ),
         _fk("supplier_health", "supplier_id", "suppliers"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_health")),
         sa.UniqueConstraint("supplier_id", "as_of", name=op.f("uq_supplier_health_supplier_id")),

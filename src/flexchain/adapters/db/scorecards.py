@@ -130,7 +130,7 @@ class SqlScorecardStore:
             query = query.where(SupplierRow.code == code)
         found = [SupplierRef(*row) for row in self._rows(query)]
         if code is not None and not found:
-            raise NotFound(f"no supplier '{code}'")
+            raise NotFound(f"unknown supplier '{code}'")
         return found
 
     def lines(self, ids: Sequence[int], since: date, until: date) -> list[LineFacts]:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from flexchain.adapters.db.engine import make_engine
-from flexchain.adapters.db.tables import SupplierRow
+from flexchain.adapters.db.tables import ItemRow, JobEventRow, ProductionJobRow, SupplierRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import NotFound, ValidationError
@@ -31,6 +31,7 @@ from flexchain.services import (
     samples,
     scorecards,
     suggestions,
+    supplier_health,
 )
 from flexchain.services.imports import import_rows
 from tests.auth import bearer
@@ -175,8 +176,71 @@ def _november(make_uow: UowFactory) -> None:
         description="1.6 m rolls cut waste",
         now=at(6),
     )
+    _jobs(make_uow)
+    # health data imported: a financial score of 72 as of the 15th, turnover 16 % in June
+    _do(
+        make_uow,
+        supplier_health.import_health,
+        [
+            (2, {"supplier": "MILL-PT", "as_of": date(2026, 6, 30), "staff_turnover_pct": "16"}),
+            (3, {"supplier": "MILL-PT", "as_of": date(2026, 11, 15), "financial_score": "72"}),
+        ],
+        now=at(16),
+    )
     _do(make_uow, suggestions.decide_suggestion, idea.number, "accept",
         recorded_value="1200.00", now=at(9))  # fmt: skip
+
+
+def _jobs(make_uow: UowFactory) -> None:
+    """Two jobs at MILL-PT, as the job services leave them in the database: one released on the
+    2nd, started, first units 48 h after release, progress weekly, finished before its planned
+    finish; one started on the 16th and silent since (14 days by the 30th)."""
+    with make_uow() as uow:
+        mill = uow.session.scalars(select(SupplierRow.id).where(SupplierRow.code == "MILL-PT"))
+        ids = {"MILL-PT": mill.one()}
+        canvas = uow.session.scalars(select(ItemRow.id).where(ItemRow.sku == "CANVAS")).one()
+        done = ProductionJobRow(
+            item_id=canvas,
+            supplier_id=ids["MILL-PT"],
+            quantity=Decimal(20),
+            status="finished",
+            released_at=at(2),
+            started_at=at(2, 10),
+            finished_at=at(12),
+            planned_finish=date(2026, 11, 13),
+        )
+        silent = ProductionJobRow(
+            item_id=canvas,
+            supplier_id=ids["MILL-PT"],
+            quantity=Decimal(5),
+            status="started",
+            released_at=at(15),
+            started_at=at(16),
+            planned_finish=date(2026, 12, 10),
+        )
+        uow.session.add_all([done, silent])
+        uow.session.flush()
+        for job, kind, when, units in (
+            (done, "release", at(2), None),
+            (done, "start", at(2, 10), None),
+            (done, "progress", at(3), Decimal(0)),
+            (done, "progress", at(4), Decimal(10)),
+            (done, "progress", at(9), Decimal(10)),
+            (done, "finish", at(12), Decimal(20)),
+            (silent, "release", at(15), None),
+            (silent, "start", at(16), None),
+        ):
+            uow.session.add(
+                JobEventRow(
+                    job_id=job.id,
+                    kind=kind,
+                    status=job.status,
+                    at=when,
+                    quantity=units,
+                    actor="test",
+                )
+            )
+        uow.commit()
 
 
 @pytest.fixture(scope="module")
@@ -209,18 +273,19 @@ EXPECTED = {
     # key: (value, score, events)
     "otif": (Decimal("33.33"), Decimal("33.33"), 3),  # canvas on time; thread late; B open
     "first_pass_yield": (Decimal("95.33"), Decimal("95.33"), 3),  # 143 of 150
-    "agility": (Decimal("96.00"), Decimal("83.33"), 1),  # 96 h: 100 x (216 - 96) / 144
+    # PO A 96 h: 100 x (216 - 96) / 144 = 83.33; the job 48 h: 100
+    "agility": (Decimal("72.00"), Decimal("91.67"), 2),
     "sample_lead_time": (Decimal("3.00"), Decimal("75.00"), 1),  # 3 days: 100 x (6 - 3) / 4
     "rfq_response": (Decimal("30.00"), Decimal("50.00"), 2),  # 30 h: 100; unanswered: 0
     "volume_changes": (Decimal("100.00"), Decimal("100.00"), 1),
     "cycle_time": (Decimal("8.50"), Decimal("100.00"), 2),  # 4 and 13 days
-    "information_sharing": (None, None, 0),
+    "information_sharing": (Decimal("50.00"), Decimal("50.00"), 2),  # the silent job is late
     "new_product": (Decimal("100.00"), Decimal("100.00"), 1),
     "innovation": (Decimal("1200.00"), Decimal("60.00"), 2),  # 20 + 40
     # 9.50 -> 10.00 is +5.263 %; cotton +10 % x 0.5 = +5 %: 0.26 pp over, 100 x (10 - 0.263) / 10
     "cost_trend": (Decimal("0.26"), Decimal("97.37"), 1),
-    "financial_health": (None, None, 0),
-    "staff_turnover": (None, None, 0),
+    "financial_health": (Decimal("72.00"), Decimal("72.00"), 1),
+    "staff_turnover": (Decimal("16.00"), Decimal("80.00"), 1),  # 100 x (40 - 16) / 30
 }
 
 
@@ -230,20 +295,20 @@ def test_every_figure_equals_its_hand_computed_value(world: UowFactory) -> None:
     assert found == EXPECTED
     # spend: A 100 x 10.00 + 50 x 2.00, B 48 x 10.00 (after the change)
     assert (card.spend, card.currency) == (Decimal("1580.00"), "EUR")
-    weights = {"otif": 25, "first_pass_yield": 20, "agility": 10, "sample_lead_time": 5,
-               "rfq_response": 5, "volume_changes": 5, "new_product": 5, "innovation": 5,
-               "cost_trend": 5}  # fmt: skip
+    weights = {"otif": 25, "first_pass_yield": 20, "agility": 10, "information_sharing": 10,
+               "sample_lead_time": 5, "rfq_response": 5, "volume_changes": 5, "new_product": 5,
+               "innovation": 5, "cost_trend": 5, "financial_health": 5}  # fmt: skip
     scores = {key: EXPECTED[key][1] for key in weights}
     total = sum(weights[k] * (scores[k] or 0) for k in weights) / sum(weights.values())
     assert card.total == Decimal(total).quantize(Decimal("0.01"))
-    assert "information_sharing, financial_health" in card.explanation
+    assert "left out" not in card.explanation  # every weighted figure has data
 
 
 def test_weights_given_per_call_change_the_total_only(world: UowFactory) -> None:
     card = _card(world, weights={"otif": 1, "first_pass_yield": 1, "agility": 0,
                                  "sample_lead_time": 0, "rfq_response": 0, "volume_changes": 0,
                                  "new_product": 0, "innovation": 0, "cost_trend": 0,
-                                 "financial_health": 0})  # fmt: skip
+                                 "financial_health": 0, "information_sharing": 0})  # fmt: skip
     assert card.total == Decimal("64.33")  # (33.33 + 95.33) / 2
     assert card.figure("otif").value == EXPECTED["otif"][0]
 

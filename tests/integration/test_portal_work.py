@@ -25,7 +25,16 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
-from flexchain.services import intake, jobs, supplier_forecast, supplier_stock
+from flexchain.services import (
+    files,
+    intake,
+    jobs,
+    qc,
+    spot_checks,
+    suggestions,
+    supplier_forecast,
+    supplier_stock,
+)
 from flexchain.services.imports import import_rows
 from tests.auth import PASSWORD, make_user
 from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
@@ -357,3 +366,130 @@ def test_the_forecast_and_stock_pages_with_data(
     assert "Tinturaria (factory) (FAC-DYE)" in stock
     assert "RAW-CANVAS Raw canvas 1 m 1 0" in stock
     assert "M-DYE · Colour" in forecast and "TEE" not in forecast
+
+
+# --- QC, certificates, carbon ------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%test certificate\n"
+
+
+def _upload(client: TestClient, path: str, fields: dict[str, str], files: list[Any]) -> Any:
+    data = {"csrf_token": client.csrf, **fields}  # type: ignore[attr-defined]
+    return client.post(path, data=data, files=files, headers=HTML, follow_redirects=False)
+
+
+def test_a_supplier_records_qc_results_with_photos_and_answers_a_video_spot_check(
+    world: Engine, dye: TestClient, make_uow: UowFactory
+) -> None:
+    empty = _text(dye.get("/portal/qc", headers=HTML).text)
+    assert "No QC records yet." in empty and "No spot check is waiting for you." in empty
+    job_id = _dye_job(world)
+    with make_uow(actor="user:quality@brand") as uow:
+        check = spot_checks.request_spot_check(
+            uow, supplier="DYE-PT", job_id=job_id, reason="colour drift", video=True, now=NOW
+        )
+        uow.commit()
+    asked = _text(dye.get(f"/portal/qc?spot_check={check.number}", headers=HTML).text)
+    assert f"{check.number} · job {job_id} video clip needed" in asked
+    # a pass with a photo
+    fields = {"kind": "qc_result", "subject": f"JOB-{job_id}", "result": "pass",
+              "accepted": "2", "rejected": "", "reason": ""}  # fmt: skip
+    done = _upload(dye, "/portal/qc", fields, [("files", ("vat 1.png", PNG, "image/png"))])
+    assert (done.status_code, done.headers["location"]) == (303, "/portal/qc?done=qc")
+    # the spot check without its clip is refused, nothing written; with it, answered
+    answer = {**fields, "kind": "spot_check", "spot_check": check.number}
+    refused = _upload(dye, "/portal/qc", answer, [("files", ("a.png", PNG, "image/png"))])
+    assert refused.status_code == 422
+    assert f"spot check {check.number} asks for a video clip" in _text(refused.text)
+    assert 'id="files-error"' in refused.text and f'value="JOB-{job_id}"' in refused.text
+    clip = [("files", ("a.png", PNG, "image/png")), ("files", ("bath.mp4", MP4, "video/mp4"))]
+    assert _upload(dye, "/portal/qc", answer, clip).status_code == 303
+    with _scoped(world, "DYE-PT") as uow:
+        records = qc.list_qc_records(uow)
+        head = qc.chain_head(uow, "DYE-PT")
+        (answered,) = spot_checks.list_spot_checks(uow)
+    assert [(r.seq, r.kind, len(r.files)) for r in records] == [(2, "spot_check", 2),
+                                                                 (1, "qc_result", 1)]  # fmt: skip
+    assert (answered.status, answered.qc_record_id) == ("answered", records[0].id)
+    page = dye.get("/portal/qc", headers=HTML)
+    assert head.hash in page.text and "No spot check is waiting for you." in _text(page.text)
+    photo = records[1].files[0]
+    got = dye.get(f"/portal/files/{photo.id}")
+    assert (got.status_code, got.content) == (200, PNG)
+    assert got.headers["content-disposition"] == 'attachment; filename="vat 1.png"'
+    # a result other than pass needs a reason: shown next to its field
+    failed = _upload(dye, "/portal/qc", {**fields, "result": "fail"}, [])
+    assert failed.status_code == 422 and 'id="reason-error"' in failed.text
+
+
+def test_certificates_and_carbon_are_posted_from_the_portal(world: Engine, dye: TestClient) -> None:
+    assert "No certificates recorded." in _text(dye.get("/portal/certificates", headers=HTML).text)
+    assert "No carbon figures yet." in _text(dye.get("/portal/carbon", headers=HTML).text)
+    until = (NOW + timedelta(days=400)).date().isoformat()
+    no_file = _upload(dye, "/portal/certificates", {"name": "GOTS", "valid_until": until}, [])
+    assert no_file.status_code == 422 and "attach the certificate" in no_file.text
+    bad_day = _upload(dye, "/portal/certificates", {"name": "GOTS", "valid_until": "soon"},
+                      [("file", ("gots.pdf", PDF, "application/pdf"))])  # fmt: skip
+    assert bad_day.status_code == 422 and 'id="valid_until-error"' in bad_day.text
+    saved = _upload(dye, "/portal/certificates", {"name": "GOTS", "valid_until": until},
+                    [("file", ("gots.pdf", PDF, "application/pdf"))])  # fmt: skip
+    assert saved.status_code == 303
+    listed = _text(dye.get("/portal/certificates", headers=HTML).text)
+    assert "GOTS" in listed and "days left" in listed and "gots.pdf" in listed
+    bad = _upload(
+        dye, "/portal/carbon", {"item": "", "kg_co2e_per_unit": "-1", "as_of": "2026-11-01"}, []
+    )
+    assert bad.status_code == 422 and 'id="kg_co2e_per_unit-error"' in bad.text
+    for item, kg in (("", "1.8"), ("M-DYE", "2.4")):
+        figure = {"item": item, "kg_co2e_per_unit": kg, "as_of": "2026-11-01"}
+        posted = _upload(dye, "/portal/carbon", figure, [])
+        assert posted.status_code == 303, posted.text
+    shown = _text(dye.get("/portal/carbon", headers=HTML).text)
+    assert "Default (every item) 1.8" in shown and "M-DYE 2.4" in shown
+
+
+# --- suggestions and files ---------------------------------------------------------------------
+
+
+def test_a_supplier_submits_a_suggestion_and_sees_its_status(
+    world: Engine, dye: TestClient, make_uow: UowFactory
+) -> None:
+    assert "No suggestions yet." in _text(dye.get("/portal/suggestions", headers=HTML).text)
+    bad = _post(dye, "/portal/suggestions", title="Recycled tape", description="Use it",
+                expected_saving="lots")  # fmt: skip
+    assert bad.status_code == 422 and 'id="expected_saving-error"' in bad.text
+    assert 'value="Recycled tape"' in bad.text
+    sent = _post(dye, "/portal/suggestions", title="Recycled tape", description="Use it",
+                 expected_saving="1200", lead_time_change_days="-2", evidence="trial")  # fmt: skip
+    assert sent.status_code == 303
+    with make_uow(actor="user:buyer@brand") as uow:
+        (mine,) = suggestions.list_suggestions(uow)
+        suggestions.decide_suggestion(uow, mine.number, "accept", recorded_value="900", now=NOW)
+        uow.commit()
+    shown = _text(dye.get("/portal/suggestions", headers=HTML).text)
+    assert f"{mine.number} · Recycled tape accepted" in shown and "2 days faster" in shown
+    assert "Value recorded 900.00 EUR" in shown
+
+
+def test_files_the_brand_shares_are_listed_and_downloaded_only_by_their_supplier(
+    world: Engine, database_url: str, dye: TestClient, make_uow: UowFactory, tmp_path: Path
+) -> None:
+    assert "No files shared with you yet." in _text(dye.get("/portal/files", headers=HTML).text)
+    job_id = _dye_job(world)
+    store = files.FileStore(tmp_path / "files")
+    with make_uow(actor="user:buyer@brand") as uow:
+        files.attach_to_job(uow, store, job_id, files.Upload("dye recipe.pdf", PDF),
+                            kind="process", note="bath at 60 C", now=NOW)  # fmt: skip
+        uow.commit()
+    listed = _text(dye.get("/portal/files", headers=HTML).text)
+    assert "dye recipe.pdf" in listed and f"job {job_id}" in listed and "bath at 60 C" in listed
+    assert "dye recipe.pdf" in dye.get(f"/portal/jobs/{job_id}", headers=HTML).text
+    with make_uow(write=False) as uow:
+        (shared,) = files.list_shared_files(uow)
+    assert dye.get(f"/portal/files/{shared.file.id}").content == PDF
+    with _portal(world, database_url, tmp_path, "ENGR-ES") as other:
+        assert other.get(f"/portal/files/{shared.file.id}", headers=HTML).status_code == 404
+        assert "No files shared" in _text(other.get("/portal/files", headers=HTML).text)
+    assert dye.get("/portal/files/abc", headers=HTML).status_code == 404

@@ -34,6 +34,7 @@ from flexchain.domain.values import money, number, percent, quantity
 
 __all__ = [
     "DEFAULT_MAX_CHANGE_PCT",
+    "MAX_AMOUNT",
     "MAX_LEAD_TIME_CHANGE_DAYS",
     "ChangeAnswer",
     "ChangeLine",
@@ -64,6 +65,8 @@ __all__ = [
 DEFAULT_MAX_CHANGE_PCT: Final = Decimal(30)
 """The trade's band for volume changes on an order: +/-30 %."""
 MAX_LEAD_TIME_CHANGE_DAYS: Final = 365
+MAX_AMOUNT: Final = Decimal(10) ** 12
+"""Savings and recorded values stay below a trillion (what their columns hold)."""
 _PCT_PLACES = Decimal("0.0001")
 
 
@@ -111,6 +114,13 @@ def brand_only(supplier_scope: int | None, what: str) -> None:
     """Refuse ``what`` to a supplier's user (``supplier_scope`` set): it is the brand's."""
     if supplier_scope is not None:
         raise IllegalTransition(f"{what} is the brand's decision, not the supplier's")
+
+
+def _amount(value: object, field: str) -> Decimal:
+    result = money(value, field)
+    if result >= MAX_AMOUNT:
+        raise ValidationError(field, f"{fmt(result)} is too large (at most 12 digits)")
+    return result
 
 
 # -- suggestions ------------------------------------------------------------------------------
@@ -162,7 +172,7 @@ def check_suggestion(
     (money, not negative) and the lead-time change in days (negative: faster) are optional."""
     saving = None
     if expected_saving not in (None, ""):
-        saving = money(expected_saving, "expected_saving")
+        saving = _amount(expected_saving, "expected_saving")
     days = None
     if lead_time_change_days not in (None, ""):
         limit = MAX_LEAD_TIME_CHANGE_DAYS
@@ -203,7 +213,7 @@ def decide_suggestion(
                 "the brand records for it (0 if none)",
             )
         return SuggestionStatus.ACCEPTED, suggestion.expected_saving, why
-    return SuggestionStatus.ACCEPTED, money(recorded_value, "recorded_value"), why
+    return SuggestionStatus.ACCEPTED, _amount(recorded_value, "recorded_value"), why
 
 
 # -- samples ----------------------------------------------------------------------------------

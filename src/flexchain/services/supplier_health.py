@@ -64,7 +64,7 @@ def _parse(
 ) -> HealthFigure | None:
     """One row as a figure, or None with its errors added (every field checked)."""
     found: dict[str, Any] = {}
-    parsers = {"supplier": cells.code, "as_of": cells.day}
+    parsers: dict[str, cells.Parser] = {"supplier": cells.code, "as_of": cells.day}
     parsers.update({name: cells.decimal(4) for name in _FIGURES})
     bad = len(errors)
     for name in _REQUIRED:

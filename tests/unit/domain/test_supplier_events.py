@@ -80,6 +80,8 @@ def test_a_suggestion_checks_its_saving_and_lead_time_change() -> None:
     )
     with pytest.raises(ValidationError, match="expected_saving: must not be negative"):
         check_suggestion("t", "d", expected_saving="-1")
+    with pytest.raises(ValidationError, match="expected_saving: 1000000000000 is too large"):
+        check_suggestion("t", "d", expected_saving="1e12")
     with pytest.raises(ValidationError, match="expected_lead_time_change_days: must be at least"):
         check_suggestion("t", "d", lead_time_change_days=-366)
 

@@ -357,3 +357,112 @@ def attachments_count(engine: Engine) -> Iterator[Callable[[], int]]:
             return int(uow.session.scalar(select(func.count()).select_from(AttachmentRow)) or 0)
 
     yield count
+
+
+# -- through the API ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(world: UowFactory, engine: Engine, database_url: str, files: FileStore) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from flexchain.config import Settings
+    from flexchain.entrypoints.api import create_app
+    from tests.auth import make_user, token_for
+
+    tokens = {
+        name: token_for(engine, make_user(engine, role, supplier=supplier))
+        for name, role, supplier in (
+            ("SEW-PT", "supplier", "SEW-PT"),
+            ("DYE-PT", "supplier", "DYE-PT"),
+            ("buyer", "buyer", None),
+        )
+    }
+    settings = Settings(database_url=database_url, outbox_worker=False, file_store_dir=files.root)
+    with TestClient(create_app(settings)) as client:
+        yield client, {k: {"Authorization": f"Bearer {t}"} for k, t in tokens.items()}
+
+
+def test_a_supplier_posts_a_result_with_a_photo_and_downloads_only_its_own(api: Any) -> None:
+    client, auth = api
+    form = {"subject": "JOB-7", "result": "partial", "accepted": "9", "rejected": "1",
+            "reason": "loose thread"}  # fmt: skip
+    posted = client.post(
+        "/qc/results", data=form, files=[("files", ("seam.jpg", JPEG, "image/jpeg"))],
+        headers=auth["SEW-PT"],
+    )  # fmt: skip
+    assert posted.status_code == 201, posted.text
+    body = posted.json()
+    assert (body["supplier"], body["seq"], body["accepted"]) == ("SEW-PT", 1, "9")
+    file_id = body["files"][0]["id"]
+
+    own = client.get(f"/files/{file_id}", headers=auth["SEW-PT"])
+    other = client.get(f"/files/{file_id}", headers=auth["DYE-PT"])
+    head = client.get("/qc/head", headers=auth["SEW-PT"]).json()
+    assert (own.status_code, own.content, own.headers["content-type"]) == (200, JPEG, "image/jpeg")
+    assert other.status_code == 404 and other.json() == {"detail": f"no file {file_id}"}
+    assert (head["seq"], head["hash"]) == (1, body["hash"])
+    assert client.get("/qc/records", headers=auth["DYE-PT"]).json() == []
+
+
+def test_the_api_refuses_a_disguised_file_and_names_a_broken_chain(
+    api: Any, engine: Engine
+) -> None:
+    client, auth = api
+    disguised = client.post(
+        "/qc/results", data={"subject": "JOB-7", "result": "pass"},
+        files=[("files", ("seam.jpg", b"MZ\x90\x00 not a photo", "image/jpeg"))],
+        headers=auth["SEW-PT"],
+    )  # fmt: skip
+    assert disguised.status_code == 422 and "seam.jpg" in disguised.json()["detail"]
+
+    ok = client.post("/qc/results", data={"subject": "JOB-7", "result": "pass"},
+                     headers=auth["SEW-PT"]).json()  # fmt: skip
+    assert client.get("/qc/verify", headers=auth["buyer"]).json()["ok"] is True
+    raw(engine, f"UPDATE qc_records SET result = 'fail', reason = 'x' WHERE id = {ok['id']}")
+    report = client.get("/qc/verify", headers=auth["buyer"]).json()
+    assert report["ok"] is False
+    assert (report["first_bad"]["supplier"], report["first_bad"]["seq"]) == ("SEW-PT", 1)
+
+
+def test_the_brand_attaches_a_design_file_and_the_supplier_adds_its_certificate(
+    api: Any,
+) -> None:
+    client, auth = api
+    attached = client.post(
+        f"/purchase-orders/{PO}/attachments", data={"kind": "design", "note": "rev B"},
+        files={"file": ("pack.pdf", PDF, "application/pdf")}, headers=auth["buyer"],
+    )  # fmt: skip
+    refused = client.post(
+        f"/purchase-orders/{PO}/attachments",
+        files={"file": ("pack.pdf", PDF, "application/pdf")}, headers=auth["SEW-PT"],
+    )  # fmt: skip
+    assert attached.status_code == 201, attached.text
+    assert refused.status_code == 403
+    assert (
+        client.get(f"/files/{attached.json()['file']['id']}", headers=auth["SEW-PT"]).content == PDF
+    )
+
+    cert = client.post(
+        "/suppliers/SEW-PT/certificates", data={"name": "GOTS", "valid_until": "2099-01-31"},
+        files={"file": ("gots.pdf", PDF, "application/pdf")}, headers=auth["SEW-PT"],
+    )  # fmt: skip
+    theirs = client.post(
+        "/suppliers/DYE-PT/certificates", data={"name": "GOTS", "valid_until": "2099-01-31"},
+        headers=auth["SEW-PT"],
+    )  # fmt: skip
+    bad_day = client.post(
+        "/suppliers/SEW-PT/certificates", data={"name": "GOTS", "valid_until": "31.01.2099"},
+        headers=auth["SEW-PT"],
+    )  # fmt: skip
+    assert cert.status_code == 201 and cert.json()["files"][0]["name"] == "gots.pdf"
+    assert theirs.status_code == 404 and bad_day.status_code == 422
+    carbon_posted = client.post(
+        "/suppliers/SEW-PT/carbon", data={"kg_co2e_per_unit": "2.4", "as_of": "2026-01-01"},
+        headers=auth["SEW-PT"],
+    )  # fmt: skip
+    assert carbon_posted.status_code == 201, carbon_posted.text
+    listed = client.get("/suppliers/SEW-PT/carbon", headers=auth["buyer"]).json()
+    assert [(c["sku"], c["kg_co2e_per_unit"], c["current"]) for c in listed] == [
+        (None, "2.4", True)
+    ]

@@ -189,7 +189,8 @@ def _check_one(record: ChainRecord, expected_seq: int, prev_hash: str, known: se
             problems.append("its prev_hash names another record than the one before it (reordered)")
         else:
             problems.append(
-                "its prev_hash matches no record before it (a record was deleted or replaced)"
+                "its prev_hash matches no record before it "
+                "(a record before it was deleted, replaced or moved: reordered)"
             )
     if record_hash(record) != record.hash:
         problems.append("its content does not match its hash (edited)")
@@ -206,15 +207,13 @@ def _verify_chain(
         if problem:
             return BadRecord(record.supplier_id, record.seq, record.id, problem), len(records)
         prev_hash, expected = record.hash, record.seq + 1
-    last = records[-1] if records else None
-    if head is not None and (last is None or (last.seq, last.hash) != (head.seq, head.hash)):
-        supplier = last.supplier_id if last is not None else -1
-        where = f"seq {last.seq}" if last is not None else "no record"
+    last = records[-1]
+    if head is not None and (last.seq, last.hash) != (head.seq, head.hash):
         problem = (
-            f"the chain ends at {where} but its head is seq {head.seq} "
+            f"the chain ends at seq {last.seq} but its head is seq {head.seq} "
             f"(hash {head.hash[:12]}): records were deleted from the end or edited"
         )
-        return BadRecord(supplier, head.seq, None, problem), len(records)
+        return BadRecord(last.supplier_id, head.seq, None, problem), len(records)
     return None, len(records)
 
 
@@ -222,10 +221,9 @@ def verify(
     records: Iterable[ChainRecord], heads: Mapping[int, ChainLink] | None = None
 ) -> ChainReport:
     """Check every supplier's chain (records in any order; each chain is walked by ``seq``)
-    and, where ``heads`` has one, that the chain ends at its head. Reports each chain's first
-    bad record, chains in supplier order.
-
-    A head with no records at all is reported against ``supplier_id`` of the head's key.
+    and, where ``heads`` has one, that the chain ends at its head (a head whose chain has no
+    records left: all were deleted). Reports each broken chain's first bad record, in
+    supplier order.
     """
     heads = dict(heads or {})
     ordered = sorted(records, key=lambda r: (r.supplier_id, r.seq, r.id or 0))

@@ -12,7 +12,7 @@ Services take ``now`` from their caller; nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -145,7 +145,7 @@ def _attachment_view(record: AttachmentRecord) -> AttachmentView:
         record.note,
         record.created_at,
         record.created_by,
-        _file_view(record.file),
+        replace(_file_view(record.file), name=record.name),
     )
 
 
@@ -199,7 +199,8 @@ def store_upload(
         at=now,
         supplier_id=owner,
     )
-    return _file_view(store.file(file_id) if uow.supplier_scope is None else _own(store, file_id))
+    found = store.file(file_id) if uow.supplier_scope is None else _own(store, file_id)
+    return replace(_file_view(found), name=safe_name(upload.name))  # as uploaded this time
 
 
 def _own(store: SqlQcStore, file_id: int) -> FileRecord:
@@ -239,6 +240,7 @@ def attach(
         owner_ref=owner_ref,
         supplier_id=supplier_id,
         kind=kind.value,
+        name=safe_name(upload.name),
         note=note,
     )
     audit.record_change(

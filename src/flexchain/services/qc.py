@@ -23,7 +23,7 @@ from typing import Any
 
 from flexchain.adapters.db.qc import SqlQcStore, SupplierRef
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.adapters.files import VIDEO_TYPES, FileStore
+from flexchain.adapters.files import VIDEO_TYPES, FileStore, sniff
 from flexchain.domain.checks import choice, code, text
 from flexchain.domain.errors import NotFound, ValidationError, format_decimal
 from flexchain.domain.qc_chain import (
@@ -142,8 +142,6 @@ def _check_result(result: QcResult, accepted: Decimal, rejected: Decimal, reason
 
 def _upload_kinds(uploads: Sequence[Upload]) -> list[AttachmentKind]:
     """A photo or a clip, by the upload's first bytes (the file check refuses anything else)."""
-    from flexchain.adapters.files import sniff
-
     return [
         AttachmentKind.CLIP if sniff(u.data[:256]) in VIDEO_TYPES else AttachmentKind.PHOTO
         for u in uploads
@@ -214,7 +212,7 @@ def record_qc_result(
     subject = text(subject, "subject", max_length=64)
     _check_result(outcome, good, bad, why)
     kinds = _upload_kinds(uploads)
-    blobs = shared_files.check_uploads(files, uploads, kinds)
+    shared_files.check_uploads(files, uploads, kinds)
     if spot_check is not None:
         spot_check = text(spot_check, "spot_check", max_length=32)
         if _spot_check(uow, spot_check, ref) and AttachmentKind.CLIP not in kinds:
@@ -227,43 +225,43 @@ def record_qc_result(
     ]
     payload: dict[str, Any] = {
         "files": [
-            {"sha256": b.sha256, "name": s.name, "content_type": b.content_type, "size": b.size}
-            for b, s in zip(blobs, stored, strict=True)
+            {"sha256": f.sha256, "name": f.name, "content_type": f.content_type, "size": f.size}
+            for f in stored
         ]
     }
     if spot_check is not None:
         payload["spot_check"] = spot_check
     draft = ChainRecord(
-        ref.id,
-        0,
-        qc_kind.value,
-        subject,
-        outcome.value,
-        good,
-        bad,
-        why,
-        payload,
-        [b.sha256 for b in blobs],
-        now,
-        uow.actor,
-        GENESIS,
-    )
+        ref.id, 0, qc_kind.value, subject, outcome.value, good, bad, why, payload,
+        [f.sha256 for f in stored], now, uow.actor, GENESIS,
+    )  # fmt: skip
     placed = _append(uow, store, ref, draft)
     assert placed.id is not None
-    for view, each_kind in zip(stored, kinds, strict=True):
-        store.attach(
-            file_id=view.id,
-            owner_kind=OwnerKind.QC_RECORD.value,
-            owner_ref=str(placed.id),
-            supplier_id=ref.id,
-            kind=each_kind.value,
-            note="",
-        )
+    _attach_files(store, placed.id, ref.id, stored, kinds)
     if spot_check is not None:
         from flexchain.services import spot_checks  # helper RU's service
 
         spot_checks.answer_spot_check(uow, spot_check, qc_record_id=placed.id, now=now)
     return show_qc_record(uow, placed.id)
+
+
+def _attach_files(
+    store: SqlQcStore,
+    record_id: int,
+    supplier_id: int,
+    stored: Sequence[FileView],
+    kinds: Sequence[AttachmentKind],
+) -> None:
+    for view, kind in zip(stored, kinds, strict=True):
+        store.attach(
+            file_id=view.id,
+            owner_kind=OwnerKind.QC_RECORD.value,
+            owner_ref=str(record_id),
+            supplier_id=supplier_id,
+            kind=kind.value,
+            name=view.name,
+            note="",
+        )
 
 
 def append_inspection(

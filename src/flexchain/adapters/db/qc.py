@@ -62,6 +62,7 @@ class AttachmentRecord:
     owner_ref: str
     supplier: str | None
     kind: str
+    name: str
     note: str
     created_at: datetime
     created_by: str
@@ -277,6 +278,7 @@ class SqlQcStore:
         owner_ref: str,
         supplier_id: int | None,
         kind: str,
+        name: str,
         note: str,
     ) -> int:
         """Hang file ``file_id`` on the owner (once: attaching it again keeps the first)."""
@@ -294,6 +296,7 @@ class SqlQcStore:
             owner_ref=owner_ref,
             supplier_id=supplier_id,
             kind=kind,
+            name=name,
             note=note,
             created_by=self.actor,
         )
@@ -331,6 +334,7 @@ class SqlQcStore:
                 a.owner_ref,
                 owner_code,
                 a.kind,
+                a.name,
                 a.note,
                 a.created_at,
                 a.created_by,

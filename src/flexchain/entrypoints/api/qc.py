@@ -28,7 +28,9 @@ from flexchain.services import files as shared_files
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["qc"], dependencies=[STORABLE_TEXT])
+router = APIRouter(tags=["qc"])
+"""Reading routes take ``STORABLE_TEXT``; the multipart ones cannot (it reads the body the form
+parser already consumed) and refuse NUL characters in their fields and path with :func:`_text`."""
 
 BRAND = (Role.ADMIN, Role.PLANNER, Role.BUYER)
 """Attach design files and process documents to POs and jobs."""
@@ -105,7 +107,7 @@ def post_qc_result(
     return JSONResponse(plain(view), status_code=201)
 
 
-@router.get("/qc/records", responses=READ)
+@router.get("/qc/records", responses=READ, dependencies=[STORABLE_TEXT])
 def list_qc_records(
     app: AppDep,
     who: Annotated[Principal, allow(*EVERYONE)],
@@ -119,7 +121,7 @@ def list_qc_records(
     return JSONResponse(plain(found))
 
 
-@router.get("/qc/verify", responses=READ)
+@router.get("/qc/verify", responses=READ, dependencies=[STORABLE_TEXT])
 def verify_qc_chain(app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
     """Walk every chain (a supplier's user: its own): ``ok``, and each broken chain's first bad
     record (``first_bad``: supplier, seq, id, problem)."""
@@ -128,7 +130,7 @@ def verify_qc_chain(app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) ->
     return JSONResponse({**plain(report), "first_bad": plain(report.first_bad)})
 
 
-@router.get("/qc/head", responses=READ)
+@router.get("/qc/head", responses=READ, dependencies=[STORABLE_TEXT])
 def qc_chain_head(
     app: AppDep,
     who: Annotated[Principal, allow(*EVERYONE)],
@@ -142,6 +144,7 @@ def qc_chain_head(
 
 @router.get(
     "/files/{file_id}",
+    dependencies=[STORABLE_TEXT],
     responses={
         **errors(missing="No such file"),
         200: {"content": {"application/octet-stream": {}}},
@@ -178,7 +181,7 @@ def attach_to_po(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Any:
     """Attach a design file or process document to a purchase order (its supplier sees it)."""
-    _text(kind=kind, note=note)
+    _text(number=number, kind=kind, note=note)
     return _attach(app, who, shared_files.attach_to_po, number, file, kind=kind, note=note)
 
 
@@ -196,7 +199,7 @@ def attach_to_job(
     return _attach(app, who, shared_files.attach_to_job, job_id, file, kind=kind, note=note)
 
 
-@router.get("/suppliers/{code}/certificates", responses=READ)
+@router.get("/suppliers/{code}/certificates", responses=READ, dependencies=[STORABLE_TEXT])
 def list_certificates(code: Code, app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
     """A supplier's certificates with days to expiry and their files."""
     with uow_for(app, who, write=False) as uow:
@@ -214,7 +217,7 @@ def add_certificate(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Any:
     """Add or renew a certificate with its expiry date and file (PDF or image)."""
-    _text(name=name, valid_until=valid_until)
+    _text(code=code, name=name, valid_until=valid_until)
     uploads = _read(app, [file] if file is not None else [])
     with uow_for(app, who) as uow:
         view = certificates.add_certificate(
@@ -225,7 +228,7 @@ def add_certificate(
     return JSONResponse(plain(view), status_code=201)
 
 
-@router.get("/suppliers/{code}/carbon", responses=READ)
+@router.get("/suppliers/{code}/carbon", responses=READ, dependencies=[STORABLE_TEXT])
 def list_carbon(code: Code, app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
     """A supplier's carbon figures (kg CO2e per unit), ``current`` where they apply today."""
     with uow_for(app, who, write=False) as uow:
@@ -244,7 +247,7 @@ def post_carbon(
     evidence: Annotated[UploadFile | None, File()] = None,
 ) -> Any:
     """Post kg CO2e per unit of an item (no item: the supplier's default) as of a day."""
-    _text(kg_co2e_per_unit=kg_co2e_per_unit, as_of=as_of, item=item)
+    _text(code=code, kg_co2e_per_unit=kg_co2e_per_unit, as_of=as_of, item=item)
     uploads = _read(app, [evidence] if evidence is not None else [])
     with uow_for(app, who) as uow:
         view = carbon.post_carbon(

@@ -101,6 +101,8 @@ class AttachmentRow(Timestamps, Base):
     owner_ref: Mapped[str] = mapped_column(String(64))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    """The file's name as uploaded here (the same content may come under other names)."""
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(200))
 

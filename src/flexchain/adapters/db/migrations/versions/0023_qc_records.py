@@ -110,6 +110,7 @@ def _file_tables() -> None:
         sa.Column("owner_ref", sa.String(length=64), nullable=False),
         sa.Column("supplier_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         *_stamps(),

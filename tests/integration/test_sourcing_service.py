@@ -197,3 +197,100 @@ def test_the_source_command(world: UowFactory, database_url: str) -> None:
     assert {line["supplier"] for line in shown["lines"]} <= {"MILL-PT", "MILL-IT", "MILL-VN"}
     text = CliRunner().invoke(cli, ["source", "--time-limit", "1"], env=env)
     assert text.exit_code == 0 and "pooled purchases" in text.output
+
+
+# -- the policy of issue 16: tiers, Kraljic quadrants, supplier rules -----------------------------
+
+
+def _reimport_suppliers(make_uow: UowFactory, **changes: dict[str, Any]) -> None:
+    """The world's suppliers imported again with ``changes`` per code (capabilities and
+    certificates are replaced by what the rows give)."""
+    rows = [{**row, **changes.get(row["code"], {})} for row in WORLD["suppliers"]]
+    with make_uow() as uow:
+        import_rows(uow, "suppliers", rows, source="policy test")
+        uow.commit()
+
+
+def test_a_reduced_weight_supplier_is_not_primary(world: UowFactory) -> None:
+    from flexchain.adapters.db.supplier_rules import SqlSupplierRulesStore
+    from flexchain.domain.supplier_rules import Policy
+
+    # given CANVAS, non-critical (no spend, three qualified mills), single-sourced at full weights
+    _rate(world)
+    (before,) = {line.supplier for line in _propose(world).lines}
+    # when the supplier rules cut that mill's allocation weight to 0.5
+    with world() as uow:
+        store = SqlSupplierRulesStore(uow)
+        store.set_policy(store.supplier(before).id, Policy(allocation_weight=Decimal("0.5")))
+        uow.commit()
+    with world(write=False) as uow:
+        problem = sourcing.load_problem(uow, now=NOW, base="EUR").problem
+    # then it may be a backup only, takes no urgent work, and another mill gets the family
+    cut = problem.supplier[before]
+    assert (cut.weight, cut.takes_urgent) == (Decimal("0.5"), False)
+    assert problem.bands("CANVAS") == ((Decimal(1), Decimal(1)),)
+    assert not problem.may_lead("CANVAS", before)
+    (after,) = {line.supplier for line in _propose(world).lines}
+    assert after != before
+
+
+def test_a_bottleneck_item_gets_its_quadrants_bands_and_backups_may_take_urgent_work(
+    world: UowFactory,
+) -> None:
+    from flexchain.services import item_certificates
+
+    # given CANVAS needs GOTS, which only the two EU mills hold (2 qualified: 1 risk point),
+    # and its main mill's lead time varies by 4 days on 7 (CV 0.57: 1 risk point)
+    _rate(world)
+    weaving = {"process": "weaving", "capacity_per_day": 400}
+    _reimport_suppliers(
+        world,
+        **{
+            "MILL-PT": {"certifications": "GOTS 2030-01-01"},
+            "MILL-IT": {"certifications": "GOTS 2030-01-01",
+                        "capabilities": [{**weaving, "lead_time_sd_days": 4}]},
+        },
+    )  # fmt: skip
+    with world() as uow:
+        item_certificates.require_certificate(uow, "CANVAS", "GOTS", now=NOW)
+        uow.commit()
+    with world(write=False) as uow:
+        found = sourcing.load_problem(uow, now=NOW, base="EUR")
+    problem = found.problem
+    # then CANVAS is a bottleneck: 60/25/15, folded over its two role candidates
+    assert problem.share_bands("CANVAS") == sourcing.sourcing.ShareBands(
+        (Decimal("0.60"), Decimal("0.25"), Decimal("0.15"))
+    )
+    assert problem.role_candidates["CANVAS"] == ("MILL-IT", "MILL-PT")
+    assert problem.bands("CANVAS") == (
+        (Decimal("0.70"), Decimal("0.80")), (Decimal("0.20"), Decimal("0.30"))
+    )  # fmt: skip
+    # a bottleneck's urgent work may go to any qualified supplier: nothing is marked urgent
+    assert not any(r.urgent for r in problem.requirements)
+    proposal = _propose(world)
+    assert {line.supplier for line in proposal.lines} == {"MILL-IT", "MILL-PT"}
+
+
+def test_an_expired_required_certificate_removes_a_supplier(world: UowFactory) -> None:
+    from flexchain.services import item_certificates
+
+    # given CANVAS needs GOTS: MILL-PT's expired yesterday, MILL-IT's is valid, MILL-VN has none
+    _rate(world)
+    _reimport_suppliers(
+        world,
+        **{
+            "MILL-PT": {"certifications": f"GOTS {NOW.date() - timedelta(days=1)}"},
+            "MILL-IT": {"certifications": "GOTS 2030-01-01"},
+        },
+    )
+    with world() as uow:
+        item_certificates.require_certificate(uow, "CANVAS", "GOTS", now=NOW)
+        uow.commit()
+    with world(write=False) as uow:
+        problem = sourcing.load_problem(uow, now=NOW, base="EUR").problem
+    requirement = problem.requirements[0]
+    assert problem.refusal(requirement, problem.supplier["MILL-PT"]) == (
+        "MILL-PT lacks certificate GOTS"
+    )
+    assert {s for r in problem.requirements for s, _, _ in problem.windows[r.key]} == {"MILL-IT"}
+    assert {line.supplier for line in _propose(world).lines} == {"MILL-IT"}

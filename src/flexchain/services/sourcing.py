@@ -22,14 +22,19 @@ How the data becomes a sourcing problem (docs/procurement.md, "flexchain source"
   item, one of them is its primary, not a backup);
 * prices in another currency than the brand's are converted at the latest rate on or before
   today (``flexchain fx``); none known is an error that says which rate to set;
-* first-pass yield is 1 until inspections give a supplier's record (issue 16's scorecards).
+* first-pass yield is 1 until inspections give a supplier's record (issue 16's scorecards);
+* the policy of issue 16 (:func:`flexchain.services.supplier_tiers.sourcing_policy`): each
+  family's share bands follow its items' Kraljic quadrant; a supplier whose allocation weight the
+  supplier rules reduced may only be a backup and takes no urgent work, nor does a B-tier one;
+  a bottleneck family's urgent work may go to any supplier (availability first); an item's
+  required certificates (supplier rules) must be valid today at every supplier that gets it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -40,7 +45,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import DomainError, NotFound
 from flexchain.domain.values import utc
 from flexchain.planning import sourcing
-from flexchain.services import capacity_holds, fx, purchase_orders, rfqs
+from flexchain.services import capacity_holds, fx, purchase_orders, rfqs, supplier_tiers
 
 __all__ = [
     "EU",
@@ -136,7 +141,12 @@ def _rate(uow: UnitOfWork, currency: str, base: str, on: date) -> Decimal:
 
 
 def _suppliers(
-    uow: UnitOfWork, records: Sequence[SupplierRecord], base: str, now: datetime, week0: date
+    uow: UnitOfWork,
+    records: Sequence[SupplierRecord],
+    base: str,
+    now: datetime,
+    week0: date,
+    policy: supplier_tiers.SourcingPolicy,
 ) -> list[sourcing.Supplier]:
     holds: dict[str, list[sourcing.CapacityHold]] = {}
     for hold in capacity_holds.active_holds(uow, now):
@@ -161,6 +171,8 @@ def _suppliers(
                 certifications=record.certifications,
                 currency=record.currency,
                 rate=_rate(uow, record.currency, base, now.date()),
+                weight=policy.weights.get(record.code, Decimal(1)),
+                urgent_work=policy.urgent.get(record.code),
             )
         )
     return result
@@ -180,6 +192,19 @@ def _offer(record: OfferRecord) -> sourcing.Offer:
         lead_weeks=math.ceil(record.lead_time_days / 7),
         moq=moq,
         multiple=max(1, _units(record.multiple)),
+    )
+
+
+def _with_policy(costs: sourcing.Costs, policy: supplier_tiers.SourcingPolicy) -> sourcing.Costs:
+    """``costs`` with the policy's family bands (where ``costs`` sets none of its own) and the
+    items' required certificates added to those ``costs`` names."""
+    required = dict(costs.item_certifications)
+    for item, names in policy.required_certificates.items():
+        required[item] = required.get(item, frozenset()) | names
+    return replace(
+        costs,
+        family_bands=costs.family_bands or tuple(sorted(policy.family_bands.items())),
+        item_certifications=tuple(sorted(required.items())),
     )
 
 
@@ -205,8 +230,9 @@ def load_problem(
     offers = store.offers({skus[order.item_id] for order in purchases}, now.date())
     families = {offer.item: offer.family or offer.item for offer in offers}
     records = store.suppliers({offer.supplier for offer in offers}, now.date())
-    tiers = {record.code: record.tier for record in records}
-    backed = {offer.item for offer in offers if tiers.get(offer.supplier) != "B"}
+    policy = supplier_tiers.sourcing_policy(uow, now=now, base=base)
+    urgent_ok = {r.code for r in records if policy.urgent.get(r.code, r.tier != "B")}
+    backed = {offer.item for offer in offers if offer.supplier in urgent_ok}
     requirements, planned = [], {}
     for order in purchases:
         key = f"planned:{order.number}"
@@ -224,13 +250,15 @@ def load_problem(
                 max(0, (order.due_date - week0).days // 7),
                 pegs=pegs,
                 family=families.get(sku, sku),
-                urgent=sku in backed and (order.due_date - now.date()).days <= URGENT_DAYS,
+                urgent=sku in backed
+                and families.get(sku, sku) not in policy.backups_take_urgent
+                and (order.due_date - now.date()).days <= URGENT_DAYS,
             )
         )
         planned[key] = order.number
     problem = sourcing.sourcing_problem(
-        requirements, _suppliers(uow, records, base, now, week0), map(_offer, offers),
-        costs or sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS),
+        requirements, _suppliers(uow, records, base, now, week0, policy), map(_offer, offers),
+        _with_policy(costs or sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS), policy),
     )  # fmt: skip
     return SourcingInput(
         problem, run.id, week0, planned, {record.code: record.currency for record in records}

@@ -246,6 +246,8 @@ def _shares(
         if family is not None:
             m.primaries = [z[s, 0] for s in cands]
         for s in cands:
+            if not p.may_lead(fam, s):  # a reduced allocation weight: a backup only
+                m.row(0, 0, {z[s, 0]: 1.0})
             got = units.get((fam, s), {})
             m.row(-math.inf, 1, {z[s, k]: 1.0 for k in range(len(bands))})
             low = {z[s, k]: -math.ceil(lo * total) for k, (lo, _) in enumerate(bands)}

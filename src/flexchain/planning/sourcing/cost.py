@@ -264,6 +264,11 @@ def _share_breaches(p: SourcingProblem, plan: Plan) -> list[tuple[str, str]]:
         for k, (s, (lo, hi)) in enumerate(zip(chosen, bands, strict=True)):
             if s not in p.role_candidates[fam]:
                 out.append((fam, f"shares: {s} cannot take role {k + 1} of family {fam}"))
+            elif k == 0 and not p.may_lead(fam, s):
+                out.append(
+                    (fam, f"shares: {s} has a reduced allocation weight and may not be the "
+                     f"primary of family {fam}")
+                )  # fmt: skip
             if not lo * total <= used.get(s, 0) <= hi * total:
                 out.append(
                     (

@@ -45,7 +45,7 @@ def choose_roles(p: SourcingProblem) -> dict[str, tuple[str, ...]]:
         units = {s: sum(p.requirement[k].quantity for k in serves[s]) for s in cost}
         chosen: list[str] = []
         for lo, hi in bands:
-            left = [s for s in cost if s not in chosen]
+            left = [s for s in cost if s not in chosen and (chosen or p.may_lead(fam, s))]
             if not left:
                 break
             # the primary may serve its band's high end (the rest must fit the backups)
@@ -185,7 +185,8 @@ def greedy_plan(p: SourcingProblem) -> Plan:
     for fam, reqs in p.families.items():
         total = sum(r.quantity for r in reqs)
         bands = p.bands(fam)
-        shares = p.costs.bands.shares if p.costs.bands is not None else (Decimal(1),)
+        own = p.share_bands(fam)
+        shares = own.shares if own is not None else (Decimal(1),)
         target = [math.floor(s * total) for s in _folded(shares, len(bands))]
         target[0] += total - sum(target)
         high = [math.floor(hi * total) for _, hi in bands]

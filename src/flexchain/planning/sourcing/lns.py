@@ -219,7 +219,7 @@ def _new_roles(p: SourcingProblem, plan: Plan, rng: random.Random) -> Neighbourh
             swapped = list(now)
             swapped[k], swapped[j] = now[j], now[k]
             options.add(tuple(swapped))
-    fine = sorted(o for o in options if not region_breaches(p, fam, o))
+    fine = sorted(o for o in options if p.may_lead(fam, o[0]) and not region_breaches(p, fam, o))
     if not fine:
         return _requirements_of(p, fam, rng)
     keys = {r.key for r in p.families[fam]}
@@ -234,7 +234,9 @@ def _promising_primary(
     least, when that is clearly below the current primary's (backups kept where the region
     rule allows); ``tried`` gets the candidate."""
     now = dict(plan.roles).get(fam, ())
-    known = {s: v for s, v in lps.items() if v is not None and s not in tried}
+    known = {
+        s: v for s, v in lps.items() if v is not None and s not in tried and p.may_lead(fam, s)
+    }
     if not now or not known:
         return None
     best = min(known, key=lambda s: (known[s], s))

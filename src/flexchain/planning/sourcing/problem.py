@@ -136,6 +136,16 @@ class Supplier:
     fixed_order_cost: Decimal = Decimal(0)
     currency: str = "EUR"
     rate: Decimal = Decimal(1)
+    weight: Decimal = Decimal(1)
+    """Allocation weight in (0, 1] (the supplier rules reduce it after late deliveries): a
+    supplier below the family's best weight among its role candidates may not be its primary,
+    only a backup (its share is then held to a backup's band)."""
+    urgent_work: bool | None = None
+    """Whether it may take urgent requirements; None: by its tier (every tier but B)."""
+
+    @property
+    def takes_urgent(self) -> bool:
+        return self.tier != "B" if self.urgent_work is None else self.urgent_work
 
     def base_capacity(self, week: int) -> int:
         """Free plus reserved capacity in ``week`` (holds come on top)."""
@@ -175,6 +185,10 @@ class Costs:
     max_early_weeks: int = 4
     min_quality: Decimal = Decimal(0)
     bands: ShareBands | None = field(default_factory=ShareBands)
+    """The default share bands; None turns multi-sourcing off for every family."""
+    family_bands: tuple[tuple[str, ShareBands], ...] = ()
+    """(family, its share bands) where they differ from ``bands`` (e.g. by the family's
+    Kraljic quadrant); ignored when ``bands`` is None."""
     item_certifications: tuple[tuple[str, frozenset[str]], ...] = ()
     market_certifications: tuple[tuple[str, frozenset[str]], ...] = ()
 
@@ -228,12 +242,33 @@ class SourcingProblem:
             )
         return out
 
+    def share_bands(self, family: str) -> ShareBands | None:
+        """The family's share bands: its own (``Costs.family_bands``), else the default."""
+        if self.costs.bands is None:
+            return None
+        return dict(self.costs.family_bands).get(family, self.costs.bands)
+
     def bands(self, family: str) -> tuple[tuple[Decimal, Decimal], ...]:
         """(low, high) share of the family's units per role (one role when bands are off)."""
-        if self.costs.bands is None:
+        bands = self.share_bands(family)
+        if bands is None:
             return ((Decimal(0), Decimal(1)),)
-        roles = min(len(self.costs.bands.shares), len(self.role_candidates[family]))
-        return self.costs.bands.bands(max(roles, 1))
+        roles = min(len(bands.shares), len(self.role_candidates[family]))
+        return bands.bands(max(roles, 1))
+
+    @cached_property
+    def primary_candidates(self) -> Mapping[str, frozenset[str]]:
+        """Per family, the role candidates that may be its primary: those of the best
+        allocation weight among them (a reduced weight makes a supplier a backup only)."""
+        out = {}
+        for fam, cands in self.role_candidates.items():
+            best = max((self.supplier[s].weight for s in cands), default=Decimal(1))
+            out[fam] = frozenset(s for s in cands if self.supplier[s].weight == best)
+        return out
+
+    def may_lead(self, family: str, supplier: str) -> bool:
+        """Whether ``supplier`` may take the primary role of ``family``."""
+        return supplier in self.primary_candidates[family]
 
     @cached_property
     def windows(self) -> Mapping[str, tuple[tuple[str, int, int], ...]]:
@@ -265,8 +300,9 @@ class SourcingProblem:
         )
         if missing:
             return f"{s.key} lacks certificate {', '.join(sorted(missing))}"
-        if s.tier == "B" and req.urgent:
-            return f"{s.key} is tier B and {req.key} is urgent"
+        if req.urgent and not s.takes_urgent:
+            why = "is tier B" if s.tier == "B" else "may not take urgent work"
+            return f"{s.key} {why} and {req.key} is urgent"
         first, last = self._window(req, offer)
         if first > last:
             return (
@@ -324,10 +360,13 @@ def _check_fields(p: SourcingProblem) -> None:
         raise ValidationError("costs", "penalties and the carbon price must be >= 0")
     if min(c.max_late_weeks, c.max_early_weeks) < 0:
         raise ValidationError("costs", "max_late_weeks and max_early_weeks must be >= 0")
-    if c.bands is not None and (
-        not c.bands.shares or sum(c.bands.shares) != 1 or c.bands.tolerance < 0
-    ):
-        raise ValidationError("costs.bands", "shares must add up to 1 and tolerance be >= 0")
+    for where, bands in (("costs.bands", c.bands), *(
+        (f"costs.family_bands[{fam}]", b) for fam, b in c.family_bands
+    )):  # fmt: skip
+        if bands is not None and (
+            not bands.shares or sum(bands.shares) != 1 or bands.tolerance < 0
+        ):
+            raise ValidationError(where, "shares must add up to 1 and tolerance be >= 0")
 
 
 def _unique(name: str, keys: list[str]) -> None:
@@ -346,6 +385,8 @@ def _check_supplier(s: Supplier) -> None:
         raise ValidationError(f"{where}.capacity", "capacities must be >= 0")
     if not Decimal(0) < s.yield_rate <= 1:
         raise ValidationError(f"{where}.yield_rate", "first-pass yield must be in (0, 1]")
+    if not Decimal(0) < s.weight <= 1:
+        raise ValidationError(f"{where}.weight", "an allocation weight must be in (0, 1]")
     if s.rate <= 0 or s.fixed_order_cost < 0 or s.carbon_per_unit < 0:
         raise ValidationError(where, "rate must be > 0, fixed cost and carbon >= 0")
     if any(h.quantity < 0 for h in s.holds):

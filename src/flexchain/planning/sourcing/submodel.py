@@ -248,6 +248,8 @@ class _Model:
     def _role(self, fam: str, s: str, k: int, now: tuple[str, ...]) -> cp_model.IntVar:
         v = self.m.new_bool_var(f"z{fam}{s}{k}")
         self.m.add_hint(v, k < len(now) and now[k] == s)
+        if k == 0 and not self.p.may_lead(fam, s):
+            self.m.add(v == 0)  # a reduced allocation weight: a backup only
         self.z[fam, s, k] = v
         return v
 

@@ -30,7 +30,7 @@ __all__ = [
     "delivery_of",
     "parse_period",
     "period_history",
-    "rfq_closed",
+    "rfq_overdue",
 ]
 
 _PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
@@ -155,12 +155,12 @@ class FirstPiece:
 
 @dataclass(frozen=True)
 class RfqInvitation:
-    """The supplier was asked to quote ``rfq``; ``closed``: no answer is awaited any more."""
+    """The supplier was asked to quote ``rfq``; ``overdue``: unanswered, its answer is late."""
 
     rfq: str
     sent_at: datetime
     answered_at: datetime | None
-    closed: bool
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -288,10 +288,13 @@ RFQ_WAIT_DAYS = 7
 """An RFQ without a reply-by date awaits answers this many days after it was sent."""
 
 
-def rfq_closed(status: str, reply_by: date | None, sent_at: datetime, today: date) -> bool:
-    """Whether an RFQ no longer awaits answers: awarded or cancelled, past its reply-by date,
-    or (without one) sent more than :data:`RFQ_WAIT_DAYS` days ago."""
-    if status in ("awarded", "cancelled"):
+def rfq_overdue(status: str, reply_by: date | None, sent_at: datetime, today: date) -> bool:
+    """Whether an answer to an RFQ is overdue by ``today``: the RFQ was awarded, or is past its
+    reply-by date (without one: :data:`RFQ_WAIT_DAYS` days after it was sent). A cancelled RFQ
+    awaits nothing and holds nothing against a supplier that did not answer it."""
+    if status == "cancelled":
+        return False
+    if status == "awarded":
         return True
     deadline = reply_by or sent_at.date() + timedelta(days=RFQ_WAIT_DAYS)
     return deadline < today

@@ -121,7 +121,7 @@ FIGURES: Final[dict[str, _Spec]] = {
         f"days from a sample's request to its delivery, samples delivered in the period; {_TIMED}"),
     "rfq_response": _Spec("RFQ response", "h", Decimal(5),
         "hours from an RFQ sent in the period to the supplier's first quote (value: mean of "
-        f"the answered); an RFQ closed or past its reply date unanswered scores 0; {_TIMED}"),
+        f"the answered); one unanswered past its reply date (or awarded) scores 0; {_TIMED}"),
     "volume_changes": _Spec("Volume changes", "points", Decimal(5),
         "PO change requests (within +/-30 %) made in the period: accepted 100, re-dated 50, "
         "refused 0, open beyond the answer days 0 (withdrawn and pending ones left out); "
@@ -267,7 +267,7 @@ def sample_lead_time(samples: Iterable[Sample], period: Period, target_days: Dec
 def rfq_response(rfqs: Iterable[RfqInvitation], period: Period, target_hours: Decimal) -> Figure:
     asked = [r for r in rfqs if period.contains(r.sent_at.date())]
     spans = [_hours(r.sent_at, r.answered_at) for r in asked if r.answered_at is not None]
-    misses = sum(1 for r in asked if r.answered_at is None and r.closed)
+    misses = sum(1 for r in asked if r.answered_at is None and r.overdue)
     return _timed("rfq_response", spans, target_hours, "h", misses)
 
 

@@ -24,7 +24,7 @@ from flexchain.domain.checks import code
 from flexchain.domain.errors import NotFound
 from flexchain.domain.fx import latest_rate
 from flexchain.domain.receiving import DEFAULT_UNDER_PCT
-from flexchain.domain.scorecard_events import delivery_of, rfq_closed
+from flexchain.domain.scorecard_events import delivery_of, rfq_overdue
 from flexchain.domain.scorecards import (
     Delivery,
     Figure,
@@ -153,9 +153,9 @@ def _events(
         for supplier, event in rows:
             by[kind][supplier].append(event)
     for asked in store.rfqs(ids, since, until):
-        closed = rfq_closed(asked.status, asked.reply_by, asked.sent_at, options.today)
+        overdue = rfq_overdue(asked.status, asked.reply_by, asked.sent_at, options.today)
         by["rfqs"][asked.supplier_id].append(
-            RfqInvitation(asked.rfq, asked.sent_at, asked.answered_at, closed)
+            RfqInvitation(asked.rfq, asked.sent_at, asked.answered_at, overdue)
         )
     return {
         ref.id: SupplierEvents(**{kind: tuple(rows.get(ref.id, ())) for kind, rows in by.items()})

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flexchain.domain.errors import ValidationError
-from flexchain.domain.scorecard_events import delivery_of, rfq_closed
+from flexchain.domain.scorecard_events import delivery_of, rfq_overdue
 from flexchain.domain.scorecards import (
     DEFAULT_WEIGHTS,
     FIGURES,
@@ -204,10 +204,10 @@ def test_sample_lead_time_is_days_from_request_to_delivery() -> None:
 
 def test_rfq_response_counts_unanswered_closed_invitations_as_zero() -> None:
     rfqs = [
-        RfqInvitation("RFQ-1", at(2, 9), at(3, 9), closed=True),  # 24 h: 100
-        RfqInvitation("RFQ-2", at(4, 0), at(7, 0), closed=False),  # 72 h: 100 - 24/96*100 = 75
-        RfqInvitation("RFQ-3", at(10, 0), None, closed=True),  # never answered: 0
-        RfqInvitation("RFQ-4", at(29, 0), None, closed=False),  # still awaited: left out
+        RfqInvitation("RFQ-1", at(2, 9), at(3, 9), overdue=False),  # 24 h: 100
+        RfqInvitation("RFQ-2", at(4, 0), at(7, 0), overdue=False),  # 72 h: 100 - 24/96*100 = 75
+        RfqInvitation("RFQ-3", at(10, 0), None, overdue=True),  # never answered: 0
+        RfqInvitation("RFQ-4", at(29, 0), None, overdue=False),  # still awaited: left out
     ]
     figure = rfq_response(rfqs, NOV, Decimal(48))
     assert figure.value == Decimal("48.00")  # mean of the answered (24, 72)
@@ -215,13 +215,14 @@ def test_rfq_response_counts_unanswered_closed_invitations_as_zero() -> None:
     assert figure.events == 3 and figure.detail == "2 measured, 1 unanswered"
 
 
-def test_an_rfq_is_closed_when_decided_past_its_reply_date_or_a_week_old() -> None:
+def test_an_answer_is_overdue_once_awarded_past_the_reply_date_or_a_week_old() -> None:
     sent = at(1)
-    assert rfq_closed("awarded", None, sent, date(2026, 11, 2))
-    assert not rfq_closed("sent", date(2026, 11, 5), sent, date(2026, 11, 5))
-    assert rfq_closed("sent", date(2026, 11, 5), sent, date(2026, 11, 6))
-    assert not rfq_closed("sent", None, sent, date(2026, 11, 8))
-    assert rfq_closed("sent", None, sent, date(2026, 11, 9))
+    assert rfq_overdue("awarded", None, sent, date(2026, 11, 2))
+    assert not rfq_overdue("cancelled", date(2026, 11, 5), sent, date(2026, 11, 30))
+    assert not rfq_overdue("sent", date(2026, 11, 5), sent, date(2026, 11, 5))
+    assert rfq_overdue("sent", date(2026, 11, 5), sent, date(2026, 11, 6))
+    assert not rfq_overdue("sent", None, sent, date(2026, 11, 8))
+    assert rfq_overdue("sent", None, sent, date(2026, 11, 9))
 
 
 def test_cycle_time_is_days_from_the_po_sent_to_the_line_complete() -> None:

@@ -216,7 +216,7 @@ def _figure(
 ) -> Figure:  # fmt: skip
     spec = FIGURES[key]
     shown = None if value is None else _r(value)
-    scored = None if score is None or value is None else _r(score)
+    scored = None if score is None else _r(score)
     return Figure(key, spec.label, shown, spec.unit, scored, spec.weight, events,
                   spec.formula, target, detail if events else "no data")  # fmt: skip
 

@@ -215,6 +215,12 @@ def test_rfq_response_counts_unanswered_closed_invitations_as_zero() -> None:
     assert figure.events == 3 and figure.detail == "2 measured, 1 unanswered"
 
 
+def test_rfqs_all_left_unanswered_score_0_without_a_value() -> None:
+    rfqs = [RfqInvitation("RFQ-1", at(2, 9), None, overdue=True)]
+    figure = rfq_response(rfqs, NOV, Decimal(48))
+    assert (figure.value, figure.score, figure.events) == (None, Decimal(0), 1)
+
+
 def test_an_answer_is_overdue_once_awarded_past_the_reply_date_or_a_week_old() -> None:
     sent = at(1)
     assert rfq_overdue("awarded", None, sent, date(2026, 11, 2))

@@ -466,3 +466,31 @@ def test_the_brand_attaches_a_design_file_and_the_supplier_adds_its_certificate(
     assert [(c["sku"], c["kg_co2e_per_unit"], c["current"]) for c in listed] == [
         (None, "2.4", True)
     ]
+
+
+def test_a_spot_check_asking_for_video_is_answered_only_with_a_clip(
+    world: UowFactory, files: FileStore
+) -> None:
+    from flexchain.services import spot_checks
+
+    with world() as uow:
+        asked = spot_checks.request_spot_check(
+            uow, supplier="SEW-PT", po_number=PO, reason="monitoring", video=True, now=NOW
+        )
+        uow.commit()
+    answer: dict[str, Any] = dict(kind="spot_check", subject=asked.number, spot_check=asked.number)
+    with pytest.raises(ValidationError, match="asks for a video clip"):
+        record(world, files, **answer)
+    with pytest.raises(NotFound):
+        record(world, files, supplier="DYE-PT", **answer)
+
+    done = record(world, files, uploads=[Upload("line.mp4", MP4)], **answer)
+
+    with world(write=False) as uow:
+        check = spot_checks.show_spot_check(uow, asked.number)
+        clips = shared_files.list_attachments(uow, "spot_check", asked.number)
+    assert (check.status, check.qc_record_id) == ("answered", done.id)
+    assert done.spot_check == asked.number and done.files[0].content_type == "video/mp4"
+    assert [(a.kind, a.file.name) for a in clips] == [("clip", "line.mp4")]
+    with pytest.raises(ValidationError, match="only a requested one"):
+        record(world, files, uploads=[Upload("line.mp4", MP4)], **answer)

@@ -149,13 +149,17 @@ def _upload_kinds(uploads: Sequence[Upload]) -> list[AttachmentKind]:
 
 
 def _spot_check(uow: UnitOfWork, number: str, supplier: SupplierRef) -> bool:
-    """Whether spot check ``number`` (of ``supplier``, still open) asks for video."""
+    """Whether spot check ``number`` (of ``supplier``, still requested) asks for video."""
     from flexchain.services import spot_checks  # helper RU's service
 
-    found = [s for s in spot_checks.list_spot_checks(uow) if s.number == number]
-    if not found or found[0].supplier != supplier.code:
+    found = spot_checks.show_spot_check(uow, number)
+    if found.supplier != supplier.code:
         raise NotFound(f"no spot check {number} for supplier {supplier.code}")
-    return bool(found[0].video_requested)
+    if found.status != "requested":
+        raise ValidationError(
+            "spot_check", f"spot check {number} is {found.status}: only a requested one is answered"
+        )
+    return bool(found.video_requested)
 
 
 def _append(
@@ -237,17 +241,19 @@ def record_qc_result(
     )  # fmt: skip
     placed = _append(uow, store, ref, draft)
     assert placed.id is not None
-    _attach_files(store, placed.id, ref.id, stored, kinds)
+    _attach_files(store, OwnerKind.QC_RECORD, str(placed.id), ref.id, stored, kinds)
     if spot_check is not None:
         from flexchain.services import spot_checks  # helper RU's service
 
         spot_checks.answer_spot_check(uow, spot_check, qc_record_id=placed.id, now=now)
+        _attach_files(store, OwnerKind.SPOT_CHECK, spot_check, ref.id, stored, kinds)
     return show_qc_record(uow, placed.id)
 
 
 def _attach_files(
     store: SqlQcStore,
-    record_id: int,
+    owner_kind: OwnerKind,
+    owner_ref: str,
     supplier_id: int,
     stored: Sequence[FileView],
     kinds: Sequence[AttachmentKind],
@@ -255,8 +261,8 @@ def _attach_files(
     for view, kind in zip(stored, kinds, strict=True):
         store.attach(
             file_id=view.id,
-            owner_kind=OwnerKind.QC_RECORD.value,
-            owner_ref=str(record_id),
+            owner_kind=owner_kind.value,
+            owner_ref=owner_ref,
             supplier_id=supplier_id,
             kind=kind.value,
             name=view.name,

@@ -66,12 +66,11 @@ def _scoped(engine: Engine, code: str, *, write: bool = False) -> UnitOfWork:
     return UnitOfWork(engine, write=write, actor=f"user:{code}", supplier_scope=supplier_id)
 
 
-@pytest.fixture
-def world(engine: Engine, make_uow: UowFactory) -> Engine:
+def build_portal_world(engine: Engine) -> None:
     """The storefront brand, canvas for the dye module, and an order for two custom bags: jobs
     at DYE-PT and ENGR-ES."""
-    build_world(make_uow)
-    with make_uow() as uow:
+    build_world(lambda **kw: UnitOfWork(engine, **kw))
+    with UnitOfWork(engine) as uow:
         for kind in ("items", "locations", "bom", "stock", "item-suppliers"):
             import_rows(uow, kind, EXTRA[kind], source=f"portal {kind}")
         uow.commit()
@@ -83,13 +82,20 @@ def world(engine: Engine, make_uow: UowFactory) -> Engine:
     headers, body = shopify_webhook(order)
     received = intake.receive_webhook(engine, "shopify", headers, body, now=NOW)
     assert intake.process(engine, received.inbox_id, now=NOW).status == "processed"
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    build_portal_world(engine)
     return engine
 
 
-def _plan(make_uow: UowFactory) -> None:
+def plan(make_uow: UowFactory, weeks_later: int = 0) -> None:
     """A complete run of the week before NOW's: forecasts of the tee at two locations and of the
-    canvas; planned production of the tee and purchases of the canvas."""
-    origin = NOW.date() - timedelta(days=7)  # Monday 2026-11-16
+    canvas; planned production of the tee and purchases of the canvas (every date
+    ``weeks_later``)."""
+    shift = timedelta(weeks=weeks_later)
+    origin = NOW.date() - timedelta(days=7) + shift  # Monday 2026-11-16
     with make_uow() as uow:
         items = dict(uow.session.execute(select(ItemRow.sku, ItemRow.id)).all())
         run = PlanRunRow(status="complete", period_start=origin, horizon=12, started_at=NOW,
@@ -113,7 +119,7 @@ def _plan(make_uow: UowFactory) -> None:
         ):
             uow.session.add(PlanOrderRow(
                 run_id=run.id, number=number, item_id=items[sku], kind=kind,
-                release_date=origin, due_date=due, quantity=D(quantity)))  # fmt: skip
+                release_date=origin, due_date=due + shift, quantity=D(quantity)))  # fmt: skip
         uow.commit()
 
 
@@ -123,7 +129,7 @@ def _plan(make_uow: UowFactory) -> None:
 def test_the_forecast_shows_a_supplier_its_items_weeks_and_planned_orders(
     world: Engine, make_uow: UowFactory
 ) -> None:
-    _plan(make_uow)
+    plan(make_uow)
     with _scoped(world, "SEW-PT") as uow:
         shared = supplier_forecast.supplier_forecast(uow, now=NOW)
     assert shared.supplier == "SEW-PT" and shared.run_id is not None
@@ -146,7 +152,7 @@ def test_the_forecast_shows_a_supplier_its_items_weeks_and_planned_orders(
 def test_the_canvas_purchases_are_planned_at_the_supplier_of_its_chosen_term(
     world: Engine, make_uow: UowFactory
 ) -> None:
-    _plan(make_uow)
+    plan(make_uow)
     with _scoped(world, "SEW-LX") as uow:
         shared = supplier_forecast.supplier_forecast(uow, now=NOW)
     (canvas,) = shared.lines
@@ -352,7 +358,7 @@ def test_the_jobs_forecast_and_stock_pages_when_empty(
 def test_the_forecast_and_stock_pages_with_data(
     world: Engine, database_url: str, tmp_path: Path, make_uow: UowFactory
 ) -> None:
-    _plan(make_uow)
+    plan(make_uow)
     with make_uow() as uow:
         jobs.release_job(uow, _dye_job(world), now=NOW)
         uow.commit()

@@ -53,9 +53,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _shown(value: Decimal | None, unit: str) -> str:
+def _shown(value: Decimal | None, unit: str, scored: bool) -> str:
     if value is None:
-        return "no data"
+        return "-" if scored else "no data"
     return f"{plain(value)} {'' if unit == 'money' else unit}".rstrip()
 
 
@@ -80,7 +80,9 @@ def _print_one(card: scorecards.ScorecardView) -> None:
         markup=False,
         soft_wrap=True,
     )
-    rows = [{**asdict(f), "value": _shown(f.value, f.unit)} for f in card.figures]
+    rows = [
+        {**asdict(f), "value": _shown(f.value, f.unit, f.score is not None)} for f in card.figures
+    ]
     console.print(
         table(FIGURE_COLUMNS, rows, numeric=("value", "score", "weight"), flexible="detail")
     )

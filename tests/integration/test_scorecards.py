@@ -7,6 +7,7 @@ sees only its own scorecard."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.tables import ItemRow, JobEventRow, ProductionJobRow, SupplierRow
@@ -22,6 +24,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
+from flexchain.entrypoints.cli.main import app
 from flexchain.services import (
     po_changes,
     price_watch,
@@ -363,8 +366,8 @@ def test_bad_periods_and_weights_are_refused_by_name(world: UowFactory) -> None:
 
 def test_the_api_serves_the_same_scorecards(shared: tuple[Engine, str]) -> None:
     engine, database_url = shared
-    app = create_app(Settings(database_url=database_url, outbox_worker=False))
-    with TestClient(app) as client:
+    api = create_app(Settings(database_url=database_url, outbox_worker=False))
+    with TestClient(api) as client:
         staff = bearer(engine, "viewer")
         listed = client.get(
             "/suppliers/scorecards",
@@ -386,3 +389,29 @@ def test_the_api_serves_the_same_scorecards(shared: tuple[Engine, str]) -> None:
     assert [c["period"] for c in one.json()] == ["2026-10", "2026-11"]
     assert theirs.status_code == 404 and theirs.json() == {"detail": "unknown supplier 'MILL-PT'"}
     assert bad.status_code == 422 and "2026-Q4" in bad.json()["detail"]
+
+
+def test_the_cli_prints_the_same_scorecards(shared: tuple[Engine, str], world: UowFactory) -> None:
+    # given the November (the CLI judges a past month as of its last day)
+    _, url = shared
+    runner = CliRunner()
+    base = ["--db", url, "suppliers", "scorecard"]
+    # when one supplier's scorecard is printed as JSON, as a table, with history, and all
+    as_json = runner.invoke(app, [*base, "--supplier", "MILL-PT", "--period", "2026-11", "--json"])
+    one = runner.invoke(app, [*base, "--supplier", "MILL-PT", "--period", "2026-11"],
+                        env={"COLUMNS": "120"})  # fmt: skip
+    history = runner.invoke(app, [*base, "--supplier", "MILL-PT", "--period", "2026-11",
+                                  "--history", "2"], env={"COLUMNS": "120"})  # fmt: skip
+    every = runner.invoke(app, [*base, "--period", "2026-11", "--weight", "otif=50"],
+                          env={"COLUMNS": "120"})  # fmt: skip
+    bad = runner.invoke(app, [*base, "--weight", "otif"])
+    # then each says what the service says
+    assert as_json.exit_code == 0, as_json.output
+    [card] = json.loads(as_json.stdout)
+    assert card["total"] == str(_card(world).total)
+    assert {f["key"]: f["value"] for f in card["figures"]}["first_pass_yield"] == "95.33"
+    assert "MILL-PT (Tecidos), 2026-11: total" in one.stdout
+    assert "1 of 3 lines on time in full" in one.stdout
+    assert "2026-10" in history.stdout and "2026-11" in history.stdout
+    assert "Supplier scorecards, 2026-11" in every.stdout and "otif 50" in every.stdout
+    assert bad.exit_code != 0 and "otif=30" in bad.output

@@ -46,10 +46,6 @@ class CertificateView:
     files: tuple[FileView, ...]
 
 
-def _owner_ref(supplier: str, name: str) -> str:
-    return f"{supplier}/{name}"[:64]
-
-
 def add_certificate(
     uow: UnitOfWork,
     files: FileStore,
@@ -70,13 +66,13 @@ def add_certificate(
     until = _day(valid_until, "valid_until")
     if file is not None:
         shared_files.check_uploads(files, [file], [AttachmentKind.CERTIFICATE])
-    before = store.upsert_certificate(ref.id, name, until)
+    certificate_id, before = store.upsert_certificate(ref.id, name, until)
     if file is not None:
         shared_files.attach(
             uow,
             files,
             owner_kind=OwnerKind.CERTIFICATE,
-            owner_ref=_owner_ref(ref.code, name),
+            owner_ref=str(certificate_id),
             upload=file,
             kind=AttachmentKind.CERTIFICATE,
             now=now,
@@ -86,7 +82,7 @@ def add_certificate(
         uow,
         "certified" if before is None else "renewed",
         "certificate",
-        _owner_ref(ref.code, name),
+        f"{ref.code}/{name}",
         before={"valid_until": before} if before is not None else None,
         after={"valid_until": until},
         at=now,
@@ -105,7 +101,7 @@ def list_certificates(
     store = SqlQcStore(uow)
     supplier_id = store.supplier(code(supplier, "supplier")).id if supplier else None
     found = store.certificates(supplier_id=supplier_id)
-    refs = [_owner_ref(s, n) for s, n, _ in found]
+    refs = [str(i) for i, _, _, _ in found]
     by_ref: dict[str, list[FileView]] = {}
     for attached in shared_files.list_attachments(uow, OwnerKind.CERTIFICATE, refs):
         by_ref.setdefault(attached.owner_ref, []).append(attached.file)
@@ -116,7 +112,7 @@ def list_certificates(
             until,
             (until - today).days,
             until < today,
-            tuple(by_ref.get(_owner_ref(s, n), ())),
+            tuple(by_ref.get(str(i), ())),
         )
-        for s, n, until in found
+        for i, s, n, until in found
     ]

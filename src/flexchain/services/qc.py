@@ -237,7 +237,7 @@ def record_qc_result(
         payload["spot_check"] = spot_check
     draft = ChainRecord(
         ref.id, 0, qc_kind.value, subject, outcome.value, good, bad, why, payload,
-        [f.sha256 for f in stored], now, uow.actor, GENESIS,
+        [f.sha256 for f in stored], now, uow.actor[:200], GENESIS,
     )  # fmt: skip
     placed = _append(uow, store, ref, draft)
     assert placed.id is not None
@@ -303,7 +303,7 @@ def append_inspection(
         dict(details),
         [],
         now,
-        uow.actor,
+        uow.actor[:200],
         GENESIS,
     )
     placed = _append(uow, store, ref, draft)

@@ -103,7 +103,7 @@ class SqlQcStore:
     """QC chains, files, certificates and carbon data of one unit of work."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self.actor = uow.actor
+        self.actor = uow.actor[:200]  # the columns' width
         self.session = uow.session
         self.scope = uow.supplier_scope
         self.postgres = uow.engine.dialect.name == "postgresql"
@@ -345,27 +345,33 @@ class SqlQcStore:
 
     # -- certificates and carbon --------------------------------------------------------------
 
-    def upsert_certificate(self, supplier_id: int, name: str, valid_until: date) -> date | None:
-        """Set the certificate's expiry; returns the one it had (``None``: new)."""
+    def upsert_certificate(
+        self, supplier_id: int, name: str, valid_until: date
+    ) -> tuple[int, date | None]:
+        """Set the certificate's expiry; returns its id and the expiry it had (``None``: new)."""
         query = select(CertificationRow).where(
             CertificationRow.supplier_id == supplier_id, CertificationRow.name == name
         )
         row = self.session.scalars(query).first()
+        before = None
         if row is None:
-            self.session.add(
-                CertificationRow(supplier_id=supplier_id, name=name, valid_until=valid_until)
-            )
-            self.session.flush()
-            return None
-        before = row.valid_until
-        row.valid_until = valid_until
+            row = CertificationRow(supplier_id=supplier_id, name=name, valid_until=valid_until)
+            self.session.add(row)
+        else:
+            before = row.valid_until
+            row.valid_until = valid_until
         self.session.flush()
-        return before
+        return row.id, before
 
-    def certificates(self, *, supplier_id: int | None = None) -> list[tuple[str, str, date]]:
-        """(supplier code, name, valid until), by supplier then name."""
+    def certificates(self, *, supplier_id: int | None = None) -> list[tuple[int, str, str, date]]:
+        """(id, supplier code, name, valid until), by supplier then name."""
         query = (
-            select(SupplierRow.code, CertificationRow.name, CertificationRow.valid_until)
+            select(
+                CertificationRow.id,
+                SupplierRow.code,
+                CertificationRow.name,
+                CertificationRow.valid_until,
+            )
             .join(SupplierRow, SupplierRow.id == CertificationRow.supplier_id)
             .order_by(SupplierRow.code, CertificationRow.name)
         )
@@ -373,7 +379,9 @@ class SqlQcStore:
             query = query.where(CertificationRow.supplier_id == self.scope)
         if supplier_id is not None:
             query = query.where(CertificationRow.supplier_id == supplier_id)
-        return [(row.code, row.name, row.valid_until) for row in self.session.execute(query)]
+        return [
+            (row.id, row.code, row.name, row.valid_until) for row in self.session.execute(query)
+        ]
 
     def put_carbon(
         self,

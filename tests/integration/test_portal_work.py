@@ -468,7 +468,8 @@ def test_a_supplier_submits_a_suggestion_and_sees_its_status(
     assert bad.status_code == 422 and 'id="expected_saving-error"' in bad.text
     assert 'value="Recycled tape"' in bad.text
     sent = _post(dye, "/portal/suggestions", title="Recycled tape", description="Use it",
-                 expected_saving="1200", lead_time_change_days="-2", evidence="trial")  # fmt: skip
+                 expected_saving="1200", evidence="trial",
+                 expected_lead_time_change_days="-2")  # fmt: skip
     assert sent.status_code == 303
     with make_uow(actor="user:buyer@brand") as uow:
         (mine,) = suggestions.list_suggestions(uow)
@@ -499,3 +500,43 @@ def test_files_the_brand_shares_are_listed_and_downloaded_only_by_their_supplier
         assert other.get(f"/portal/files/{shared.file.id}", headers=HTML).status_code == 404
         assert "No files shared" in _text(other.get("/portal/files", headers=HTML).text)
     assert dye.get("/portal/files/abc", headers=HTML).status_code == 404
+
+
+NASTY = ("1e30", "-1", "NaN", "Infinity", "9" * 40, "x" * 3000, "a\x00b", "0.0000001", "")
+
+
+def test_no_form_breaks_on_extreme_values_and_a_brand_user_gets_the_403_page(
+    world: Engine, dye: TestClient, make_uow: UowFactory, database_url: str, tmp_path: Path
+) -> None:
+    job_id = _dye_job(world)
+    with make_uow() as uow:
+        jobs.release_job(uow, job_id, now=NOW)
+        jobs.start_job(uow, job_id, now=NOW)
+        uow.commit()
+    forms = {
+        f"/portal/jobs/{job_id}/progress": ("progress.step", "progress.quantity", "progress.scrap"),
+        f"/portal/jobs/{job_id}/delay": ("delay.days", "delay.reason"),
+        "/portal/qc": ("subject", "accepted", "rejected", "reason", "result", "spot_check"),
+        "/portal/certificates": ("name", "valid_until"),
+        "/portal/carbon": ("item", "kg_co2e_per_unit", "as_of"),
+        "/portal/suggestions": ("title", "description", "expected_saving",
+                                "expected_lead_time_change_days"),
+    }  # fmt: skip
+    for path, names in forms.items():
+        for value in NASTY:
+            fields = {name: value for name in names}
+            answer = _post(dye, path, **fields)
+            assert answer.status_code in (303, 422), (path, value[:20], answer.status_code)
+    # the job was not finished by any of it, and a finish beyond the job is refused
+    over = _post(dye, f"/portal/jobs/{job_id}/finish", **{"finish.quantity": "1e30"})
+    assert over.status_code == 422
+    # nothing about it reaches a session without the CSRF token, or a brand user
+    assert dye.post(f"/portal/jobs/{job_id}/finish", headers=HTML).status_code == 403
+    with make_uow(write=False) as uow:
+        assert jobs.show_job(uow, job_id).job.status.value == "started"
+    brand = make_user(world, "planner")
+    settings = Settings(database_url=database_url, outbox_worker=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        client.post("/login", data={"email": brand, "password": PASSWORD})
+        refused = client.get("/portal/forecast", headers=HTML)
+    assert refused.status_code == 403 and "Not for this account" in refused.text

@@ -39,7 +39,7 @@ SUGGESTION_FIELDS = (
     "title",
     "description",
     "expected_saving",
-    "lead_time_change_days",
+    "expected_lead_time_change_days",
     "evidence",
     "item",
 )
@@ -83,7 +83,7 @@ def _submit(app: App, who: Principal, fields: dict[str, str]) -> None:
             title=fields.get("title", ""),
             description=fields.get("description", ""),
             expected_saving=fields.get("expected_saving") or None,
-            lead_time_change_days=fields.get("lead_time_change_days") or None,
+            lead_time_change_days=fields.get("expected_lead_time_change_days") or None,
             evidence=fields.get("evidence", ""),
             item=fields.get("item") or None,
             currency=app.settings.default_currency,
@@ -97,7 +97,7 @@ async def post_suggestion(request: Request, app: AppDep, who: SupplierUser) -> R
     """Submit an improvement suggestion."""
     fields: dict[str, str] = {}
     try:
-        fields = await form_fields(request, max_length=4000)
+        fields = await form_fields(request, max_length=5000)
         await run_in_threadpool(_submit, app, who, fields)
     except DomainError as error:
         errors = form_errors(error)

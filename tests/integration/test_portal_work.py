@@ -397,6 +397,8 @@ def test_a_supplier_records_qc_results_with_photos_and_answers_a_video_spot_chec
             uow, supplier="DYE-PT", job_id=job_id, reason="colour drift", video=True, now=NOW
         )
         uow.commit()
+    from_job = dye.get(f"/portal/qc?subject=JOB-{job_id}", headers=HTML).text
+    assert f'value="JOB-{job_id}"' in from_job
     asked = _text(dye.get(f"/portal/qc?spot_check={check.number}", headers=HTML).text)
     assert f"{check.number} · job {job_id} video clip needed" in asked
     # a pass with a photo

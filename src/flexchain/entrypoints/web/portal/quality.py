@@ -124,6 +124,9 @@ def _qc_page(
         requested = spot_checks.list_spot_checks(uow, status="requested")
         open_jobs = [job for job in jobs.list_jobs(uow) if job.status.is_open]
     wanted = request.query_params.get("spot_check", "")
+    subject = request.query_params.get("subject", "")[:64]
+    if values is None and subject:  # from a job's page: "record a QC result for this job"
+        values = {"subject": subject}
     if values is None and wanted:
         values = {"spot_check": wanted, "kind": "spot_check"}
         check = next((s for s in requested if s.number == wanted), None)

@@ -22,7 +22,7 @@ A page module builds its router with :func:`pages` and declares its caller as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -36,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from flexchain.domain.errors import DomainError, NotFound, ValidationError, format_amount
 from flexchain.domain.identity import EVERYONE, Principal, Role
 from flexchain.entrypoints.api.access import allow
+from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 
 __all__ = [
     "NAV",
@@ -51,6 +52,7 @@ __all__ = [
     "parse_date",
     "parse_decimal",
     "parse_int",
+    "placed",
     "quantity",
     "rows_by_prefix",
     "static_router",
@@ -178,6 +180,21 @@ def form_errors(error: DomainError, *, prefix: str = "") -> dict[str, str]:
     return {"": str(error)}
 
 
+def placed(errors: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
+    """``errors`` with those not about a field of the form (``names``) moved to the whole
+    form's message (``""``), naming what they are about, so none goes unseen."""
+    known = set(names)
+    result = {key: message for key, message in errors.items() if key in known}
+    loose = [
+        message if not key else f"{key}: {message}"
+        for key, message in errors.items()
+        if key not in known
+    ]
+    if loose:
+        result[""] = " ".join(loose)
+    return result
+
+
 def parse_decimal(value: str, field: str) -> Decimal:
     """``value`` as a decimal number, or a :class:`ValidationError` naming ``field``."""
     try:
@@ -243,8 +260,9 @@ class PortalRoute(APIRoute):
 
 
 def pages() -> APIRouter:
-    """A router for a group of portal pages (mounted under ``/portal``)."""
-    return APIRouter(route_class=PortalRoute)
+    """A router for a group of portal pages (mounted under ``/portal``); a NUL character in a
+    path or query parameter answers 422, as the API's routers do."""
+    return APIRouter(route_class=PortalRoute, dependencies=[STORABLE_TEXT])
 
 
 # -- static files ------------------------------------------------------------------------------

@@ -494,3 +494,18 @@ def test_a_spot_check_asking_for_video_is_answered_only_with_a_clip(
     assert [(a.kind, a.file.name) for a in clips] == [("clip", "line.mp4")]
     with pytest.raises(ValidationError, match="only a requested one"):
         record(world, files, uploads=[Upload("line.mp4", MP4)], **answer)
+
+
+def test_two_writers_at_once_never_fork_a_chain(world: UowFactory, files: FileStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # given two writers appending to the same supplier's chain at the same time
+    def append(n: int) -> int:
+        return record(world, files, n=n, uploads=[]).seq
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        seqs = sorted(pool.map(append, range(1, 9)))
+
+    # then every record got its own place, one after the other, and the chain holds
+    assert seqs == list(range(1, 9))
+    assert verify(world).ok

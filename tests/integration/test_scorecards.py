@@ -26,6 +26,7 @@ from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.cli.main import app
 from flexchain.services import (
+    fx,
     po_changes,
     price_watch,
     purchase_orders,
@@ -180,6 +181,35 @@ def _november(make_uow: UowFactory) -> None:
         now=at(6),
     )
     _jobs(make_uow)
+    # MILL-IT bills in USD (0.90 EUR from the 1st) and once in GBP, which has no rate
+    _do(make_uow, fx.set_rate, "USD", date(2026, 11, 1), "0.90", base="EUR", now=at(1))
+    _do(
+        make_uow,
+        purchase_orders.create_po,
+        supplier="MILL-IT",
+        currency="USD",
+        now=at(3),
+        lines=[
+            {
+                "item": "THREAD",
+                "quantity": 100,
+                "due_date": date(2026, 12, 20),
+                "unit_price": "2.00",
+            }
+        ],
+    )
+    _do(
+        make_uow,
+        purchase_orders.create_po,
+        supplier="MILL-IT",
+        currency="GBP",
+        now=at(3),
+        lines=[
+            {"item": "THREAD", "quantity": 10, "due_date": date(2026, 12, 20), "unit_price": "1.50"}
+        ],
+    )
+    for number in ("PO-000004", "PO-000005"):
+        _do(make_uow, purchase_orders.issue_po, number, now=at(4))
     # health data imported: a financial score of 72 as of the 15th, turnover 16 % in June
     _do(
         make_uow,
@@ -342,6 +372,18 @@ def test_a_quarter_counts_the_events_of_its_three_months(world: UowFactory) -> N
     with world(write=False) as uow:
         [card] = scorecards.scorecards(uow, period="2026-Q4", supplier="MILL-PT", today=TODAY)
     assert card.figure("otif").events == 4 and card.spend == Decimal("1675.00")
+
+
+def test_spend_is_converted_at_the_rate_of_the_day_and_a_missing_rate_is_noted(
+    world: UowFactory,
+) -> None:
+    with world(write=False) as uow:
+        [card] = scorecards.scorecards(uow, period="2026-11", supplier="MILL-IT", today=TODAY)
+    # 100 x 2.00 USD at 0.90; the GBP order has no rate: left out, and said so
+    assert (card.spend, card.currency) == (Decimal("180.00"), "EUR")
+    assert card.notes == (
+        "spend leaves out 1 PO line without an exchange rate (GBP on 2026-11-04)",
+    )
 
 
 def test_a_supplier_user_sees_only_its_own_scorecard(shared: tuple[Engine, str]) -> None:

@@ -221,7 +221,8 @@ def _cards(
             notes: tuple[str, ...] = ()
             if unconverted:
                 notes = (
-                    f"spend leaves out {len(unconverted)} PO lines without an exchange rate "
+                    f"spend leaves out {len(unconverted)} PO line"
+                    f"{'' if len(unconverted) == 1 else 's'} without an exchange rate "
                     f"({', '.join(sorted(set(unconverted)))})",
                 )
             total_spend = sum((spend.get((ref.id, m), _ZERO) for m in months), _ZERO)

@@ -109,7 +109,6 @@ WORLD: dict[str, list[dict[str, Any]]] = {
         _po("PO-9", "PARTNER", "MOTOR", 1000, "50.00", 400),  # older than 12 months
     ],
 }
-TOTAL = D(9270)
 SCORES = {"PARTNER": D(85), "AGILE": D(70), "SLOW": D(50)}
 
 
@@ -141,9 +140,9 @@ def test_the_matrix_from_spend_qualified_suppliers_and_lead_times(world: UowFact
     assert (motor.spend, fabric.spend, chip.spend, label.spend) == (
         D(5000), D(3900), D(270), D(100)
     )  # fmt: skip
-    assert motor.cost_share == D(5000) / TOTAL
+    assert motor.cost_share == D("0.5394")  # 5,000 / 9,270
     assert (motor.qualified, fabric.qualified, chip.qualified) == (1, 3, 1)
-    assert fabric.single_source_share == D(2000) / D(3900)
+    assert fabric.single_source_share == D("0.5128")  # 2,000 / 3,900
     # lead time of the main supplier: its term's, or its capabilities' when the term has none
     assert (motor.lead_mean_days, motor.lead_sd_days) == (D(42), D(2))
     assert (chip.lead_mean_days, chip.lead_sd_days) == (D(35), D(12))
@@ -183,7 +182,7 @@ def test_tiers_are_recommended_with_reasons_and_applied_audited(
     assert {k: (v.stored_tier, v.tier) for k, v in views.items()} == {
         "PARTNER": ("A", "S"), "AGILE": ("B", "A"), "SLOW": ("A", "B"),
     }  # fmt: skip
-    assert views["PARTNER"].spend_share == D(7060) / TOTAL
+    assert views["PARTNER"].spend_share == D("0.7616")  # 7,060 / 9,270
     assert views["PARTNER"].period == "2026-Q3"
     assert views["AGILE"].reasons[-2:] == (
         "it samples in 36 h (agile: within 48 h)", "its MOQ is 10 (agile: up to 20)",
@@ -284,3 +283,19 @@ def test_the_api(world: UowFactory, engine: Engine, database_url: str) -> None:
         missing = client.post("/suppliers/NOPE/tier", headers=buyer,
                               json={"tier": "S", "reason": "x"})  # fmt: skip
         assert missing.status_code == 404
+
+
+def test_the_scores_are_the_scorecards_totals(world: UowFactory) -> None:
+    from flexchain.services import scorecards
+
+    with world(write=False) as uow:
+        views = supplier_tiers.recommend_tiers(uow, now=NOW, period="2026-11")
+        totals = {
+            card.supplier: card.total for card in scorecards.scorecards(uow, period="2026-11")
+        }
+
+    assert {v.supplier: v.score for v in views} == {
+        code: totals.get(code) for code in ("AGILE", "PARTNER", "SLOW")
+    }
+    for view in views:  # a supplier without a scored figure keeps its tier
+        assert view.score is not None or not view.change

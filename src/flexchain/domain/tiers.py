@@ -8,11 +8,11 @@ The three tiers (docs/suppliers.md, "Tiers"):
 * **A agile**: samples within 48 h, MOQ around 10; takes urgent work and short runs.
 * **B backup**: slower, about 30 % cheaper; non-urgent top-ups, never urgent work.
 
-:func:`recommend_tier` decides in that order: S when the score, the spend share and the breadth
-of its processes all reach the S thresholds; else A when the score reaches the A threshold and
-it samples and takes small orders like an agile workshop; else B. A supplier without a score in
-the period keeps its stored tier (there is no evidence to move it). Every reason is a sentence
-with its figure.
+:func:`recommend_tier` decides in that order: S when the score and the spend share reach the S
+thresholds (and the breadth of its processes, when the rules ask for it); else A when the score
+reaches the A threshold and it samples and takes small orders like an agile workshop; else B.
+A supplier without a score in the period keeps its stored tier (there is no evidence to move
+it). Every reason is a sentence with its figure.
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ class TierRules:
     strategic_score: Decimal = Decimal(80)
     strategic_spend_share: Decimal = Decimal("0.15")
     """Share of the brand's 12-month spend (0-1) a strategic partner carries at least."""
-    strategic_processes: int = 2
-    """Processes a partner runs at least to co-develop modules (more than one step)."""
+    strategic_processes: int = 1
+    """Processes a strategic partner runs at least (2 or more asks for breadth: a partner that
+    co-develops whole modules across steps; 1 leaves breadth out)."""
     agile_score: Decimal = Decimal(60)
     agile_sample_days: Decimal = Decimal(2)
     """48 h sampling."""
@@ -159,7 +160,7 @@ def _strategic(f: SupplierFacts, score: Decimal, r: TierRules) -> list[tuple[boo
     """(met, reason) per strategic criterion."""
     share, least = _pct(f.spend_share), _pct(r.strategic_spend_share)
     count, needed = len(f.processes), r.strategic_processes
-    return [
+    checks = [
         (
             score >= r.strategic_score,
             f"score {score:.1f} reaches the strategic {r.strategic_score}"
@@ -172,14 +173,18 @@ def _strategic(f: SupplierFacts, score: Decimal, r: TierRules) -> list[tuple[boo
             if f.spend_share >= r.strategic_spend_share
             else f"it carries {share} of the brand's spend, below the strategic {least}",
         ),
-        (
-            count >= needed,
-            f"it runs {count} processes (a co-developing partner runs {needed} or more)"
-            if count >= needed
-            else f"it runs {count} process(es), fewer than the {needed} a co-developing "
-            "partner runs",
-        ),
     ]
+    if needed > 1:
+        checks.append(
+            (
+                count >= needed,
+                f"it runs {count} processes (a co-developing partner runs {needed} or more)"
+                if count >= needed
+                else f"it runs {count} process(es), fewer than the {needed} a co-developing "
+                "partner runs",
+            )
+        )
+    return checks
 
 
 def _agile(f: SupplierFacts, score: Decimal, r: TierRules) -> list[tuple[bool, str]]:

@@ -44,6 +44,13 @@ __all__ = [
 
 SPEND_DAYS = 365
 """The spend window: the 12 months to ``now``."""
+CENT = Decimal("0.01")
+SHARE = Decimal("0.0001")
+"""Shares in views are rounded to 0.01 % (the rules decide on the exact figures)."""
+
+
+def _share(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(SHARE)
 
 
 def default_period(now: datetime) -> str:
@@ -177,7 +184,7 @@ def recommend_tiers(
                         f"recommended for {period}: " + "; ".join(rec.reasons), now)  # fmt: skip
         views.append(
             TierView(rec.supplier, rec.tier, rec.stored_tier, rec.change, rec.reasons,
-                     rec.profile.profile, scores.get(cap.code), share, period,
+                     rec.profile.profile, scores.get(cap.code), share.quantize(SHARE), period,
                      apply and rec.changed)
         )  # fmt: skip
     return views
@@ -258,7 +265,8 @@ def kraljic(
     )  # fmt: skip
     return [
         KraljicView(
-            p.item, p.family, p.spend, p.cost_share, p.qualified, p.single_source_share,
+            p.item, p.family, p.spend.quantize(CENT), p.cost_share.quantize(SHARE), p.qualified,
+            _share(p.single_source_share),
             p.lead_mean_days, p.lead_sd_days, p.impact, p.risk, p.risk_points, p.quadrant,
             p.strategy, p.bands.shares, p.reasons,
         )

@@ -42,9 +42,21 @@ def test_a_high_scoring_broad_supplier_with_a_large_spend_share_is_strategic() -
     assert rec.reasons == (
         "score 85.0 reaches the strategic 80",
         "it carries 30.0 % of the brand's spend (strategic from 15.0 %)",
-        "it runs 2 processes (a co-developing partner runs 2 or more)",
     )
     assert rec.profile.name == "strategic"
+
+
+def test_breadth_of_processes_counts_when_the_rules_ask_for_it() -> None:
+    broad = TierRules(strategic_processes=2)
+
+    assert recommend_tier(facts(), broad).reasons[-1] == (
+        "it runs 2 processes (a co-developing partner runs 2 or more)"
+    )
+    narrow = recommend_tier(facts(processes=frozenset({"sew"})), broad)
+    assert narrow.tier == "B"
+    assert narrow.reasons[0] == (
+        "not strategic: it runs 1 process(es), fewer than the 2 a co-developing partner runs"
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,8 +94,7 @@ def test_a_slow_large_moq_supplier_is_a_backup_naming_every_missed_rule() -> Non
     assert rec.tier == "B"
     assert rec.reasons[0] == (
         "not strategic: score 55.0 is below the strategic 80; it carries 2.0 % of the brand's "
-        "spend, below the strategic 15.0 %; it runs 1 process(es), fewer than the 2 a "
-        "co-developing partner runs"
+        "spend, below the strategic 15.0 %"
     )
     assert rec.reasons[1] == (
         "not agile: score 55.0 is below the agile 60; it samples in 120 h, slower than the "

@@ -30,7 +30,6 @@ TIER_COLUMNS = (
     ("change", "Change"),
     ("score", "Score"),
     ("spend_share", "Spend share"),
-    ("reasons", "Why"),
 )
 KRALJIC_COLUMNS = (
     ("item", "Item"),
@@ -41,7 +40,6 @@ KRALJIC_COLUMNS = (
     ("risk_points", "Risk pts"),
     ("quadrant", "Quadrant"),
     ("bands", "Bands"),
-    ("reasons", "Why"),
 )
 
 
@@ -79,12 +77,11 @@ def tiers(
     if not views:
         console.print("No active suppliers: import them with flexchain import.", markup=False)
         return
-    rows = [
-        {**view.as_dict(), "spend_share": _pct(view.spend_share),
-         "reasons": "; ".join(view.reasons)}
-        for view in views
-    ]  # fmt: skip
-    console.print(table(TIER_COLUMNS, rows, numeric=("score", "spend_share"), flexible="reasons"))
+    rows = [{**view.as_dict(), "spend_share": _pct(view.spend_share)} for view in views]
+    console.print(table(TIER_COLUMNS, rows, numeric=("score", "spend_share")))
+    for view in views:
+        console.print(f"{view.supplier} ({view.tier}): {'; '.join(view.reasons)}",
+                      markup=False, soft_wrap=True)  # fmt: skip
     changed = [view for view in views if view.change]
     verb = "applied" if apply else "recommended (store them with --apply)"
     console.print(f"{len(changed)} tier change(s) {verb}.", markup=False)
@@ -156,14 +153,16 @@ def kraljic(
         return
     rows = [
         {**view.as_dict(), "cost_share": _pct(view.cost_share),
-         "bands": "/".join(f"{b * 100:.0f}" for b in view.bands),
-         "reasons": "; ".join(view.reasons)}
+         "bands": "/".join(f"{b * 100:.0f}" for b in view.bands)}
         for view in views
     ]  # fmt: skip
     console.print(
-        table(KRALJIC_COLUMNS, rows, numeric=("spend", "cost_share", "qualified", "risk_points"),
-              flexible="reasons")
-    )  # fmt: skip
+        table(KRALJIC_COLUMNS, rows, numeric=("spend", "cost_share", "qualified", "risk_points"))
+    )
+    for view in views:
+        if view.quadrant != "non-critical":
+            console.print(f"{view.item} ({view.quadrant}): {'; '.join(view.reasons)}",
+                          markup=False, soft_wrap=True)  # fmt: skip
     for name in sorted({view.quadrant for view in views}):
         strategy = next(view.strategy for view in views if view.quadrant == name)
         console.print(f"{name}: {strategy}", markup=False, soft_wrap=True)

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from flexchain.adapters.db.supplier_rules import SqlSupplierRulesStore
-from flexchain.adapters.db.tables import AuditRow, SupplierRow
+from flexchain.adapters.db.tables import AuditRow, ItemRow, ProductionJobRow, SupplierRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import IllegalTransition, NotFound, ValidationError
@@ -103,8 +103,9 @@ def test_a_run_fires_each_rule_applies_its_action_and_says_why(world: UowFactory
     # when the rules run
     result = run(world, service.run_rules, now=NOW, settings=SETTINGS)
     fired = _by_rule(result.fired)
-    # then every rule fired once, with why, what was done and what to decide
-    assert set(fired) == {r.value for r in Rule}
+    # then every rule fired once, with why, what was done and what to decide (check-ins are
+    # judged once a supplier is monitored: from the next run)
+    assert set(fired) == {r.value for r in Rule} - {"checkin_overdue"}
     delays = fired["delivery_delays"]
     assert delays.supplier == "KNIT-PT" and delays.status == "open"
     assert "last 3 deliveries in a row" in delays.why and "2 days late" in delays.why
@@ -195,6 +196,31 @@ def test_decisions_restore_the_weight_end_monitoring_and_are_audited(world: UowF
     assert again.fired == ()
 
 
+def test_closer_monitoring_checks_the_open_job_and_asks_for_check_ins(world: UowFactory) -> None:
+    # given a job KNIT-PT started a day ago (jobs come from orders; here it is written directly)
+    with world() as uow:
+        supplier = uow.session.scalar(select(SupplierRow.id).where(SupplierRow.code == "KNIT-PT"))
+        item = uow.session.scalar(select(ItemRow.id).where(ItemRow.sku == "TEE"))
+        job = ProductionJobRow(item_id=item, supplier_id=supplier, process="sewing",
+                               quantity=Decimal(50), status="started",
+                               started_at=NOW - timedelta(days=1))  # fmt: skip
+        uow.session.add(job)
+        uow.session.flush()
+        job_id = job.id
+        uow.commit()
+    # when the rules put KNIT-PT under closer monitoring, its spot check looks at the job
+    first = run(world, service.run_rules, now=NOW, settings=SETTINGS)
+    assert [(c.job_id, c.po_number) for c in first.spot_checks] == [(job_id, None)]
+    # and a check-in is due every 2 days: at 2 days of silence nothing, past it a task, once
+    at = run(world, service.run_rules, now=NOW + timedelta(days=1), settings=SETTINGS)
+    past = run(world, service.run_rules, now=NOW + timedelta(days=1, hours=1), settings=SETTINGS)
+    again = run(world, service.run_rules, now=NOW + timedelta(days=2), settings=SETTINGS)
+    assert at.fired == () and again.fired == ()
+    (checkin,) = past.fired
+    assert (checkin.rule, checkin.supplier) == ("checkin_overdue", "KNIT-PT")
+    assert f"job {job_id} has no report since" in checkin.why and "(49 hours)" in checkin.why
+
+
 def test_spot_checks_are_requested_answered_and_scoped_to_their_supplier(
     world: UowFactory, engine: Any
 ) -> None:
@@ -251,7 +277,8 @@ def test_cli_runs_lists_and_decides(world: UowFactory, database_url: str) -> Non
                                    str(TODAY), "--json")  # fmt: skip
     assert code == 0, err
     fired = json.loads(out)["fired"]  # 3 deliveries: too few to judge the on-time rate (5)
-    assert {f["rule"] for f in fired} == {r.value for r in Rule} - {"on_time_rate"}
+    assert {f["rule"] for f in fired} == {r.value for r in Rule} - {
+        "on_time_rate", "checkin_overdue"}  # fmt: skip
     code, out, _ = flexchain_cli(database_url, "suppliers", "rules", "list", "--status", "open")
     assert code == 0 and "delivery_delays" in out and "to decide:" in out
     firing = next(f["id"] for f in fired if f["rule"] == "delivery_delays")

@@ -16,12 +16,14 @@ The rules (thresholds in :class:`RuleSettings`; docs/suppliers.md, "Rules that a
 * ``certificate_expired``: the last valid day has passed and items the supplier supplies require
   the certificate -> it is out of sourcing for those items (sourcing only counts valid
   certificates) until renewed.
+* ``checkin_overdue``: a supplier under closer monitoring has an open job without a report
+  (progress, delay, ...) for longer than its ``checkin_interval_days`` -> a check-in task.
 * ``single_source``: all of an item's spend over ``spend_period_days`` went to one supplier and
   it is above ``single_source_spend_threshold`` -> flagged with the nearest qualified
   alternatives (at most once a quarter).
 
-Deliveries are any objects with the fields of :class:`DeliveryFact` (the scorecards'
-``Delivery``).
+Decisions on firings: :mod:`flexchain.domain.rule_decisions`. Deliveries are any objects with
+the fields of :class:`DeliveryFact` (the scorecards' ``Delivery``).
 """
 
 from __future__ import annotations
@@ -29,37 +31,36 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from flexchain.domain.checks import choice, text
-from flexchain.domain.errors import IllegalTransition, ValidationError, format_decimal
+from flexchain.domain.errors import ValidationError, format_decimal
 from flexchain.domain.supplier_alternatives import Alternative
 
 __all__ = [
     "CertificateFact",
-    "Decision",
     "DeliveryFact",
     "Firing",
     "FiringStatus",
+    "JobReport",
     "KeyState",
     "Policy",
     "Rule",
     "RuleSettings",
     "SpendFact",
     "certificate_firings",
-    "decide",
+    "checkin_firings",
+    "cut_weight",
     "delivery_delay_firings",
     "on_time_firings",
-    "policy_after_decision",
     "policy_after_firing",
     "single_source_firings",
 ]
 
 _ONE = Decimal(1)
-_WEIGHT_PLACES = Decimal("0.000001")
+WEIGHT_PLACES = Decimal("0.000001")
 
 
 class Rule(StrEnum):
@@ -68,33 +69,13 @@ class Rule(StrEnum):
     CERTIFICATE_EXPIRING = "certificate_expiring"
     CERTIFICATE_EXPIRED = "certificate_expired"
     SINGLE_SOURCE = "single_source"
+    CHECKIN_OVERDUE = "checkin_overdue"
 
 
 class FiringStatus(StrEnum):
     OPEN = "open"
     DECIDED = "decided"
     DISMISSED = "dismissed"
-
-
-class Decision(StrEnum):
-    RESTORE = "restore"
-    """delivery_delays: the supplier's allocation weight goes back up by this firing's cut."""
-    KEEP = "keep"
-    """The firing's action stands (weight stays cut, monitoring goes on, the alert is noted)."""
-    END_MONITORING = "end_monitoring"
-    """on_time_rate: closer monitoring ends."""
-    DISMISS = "dismiss"
-    """The firing was not warranted: its action is undone (weight restored, monitoring ended)."""
-
-
-ALLOWED = {
-    Rule.DELIVERY_DELAYS: (Decision.RESTORE, Decision.KEEP, Decision.DISMISS),
-    Rule.ON_TIME_RATE: (Decision.KEEP, Decision.END_MONITORING, Decision.DISMISS),
-    Rule.CERTIFICATE_EXPIRING: (Decision.KEEP, Decision.DISMISS),
-    Rule.CERTIFICATE_EXPIRED: (Decision.KEEP, Decision.DISMISS),
-    Rule.SINGLE_SOURCE: (Decision.KEEP, Decision.DISMISS),
-}
-"""The decisions each rule's firing takes."""
 
 
 def _positive(value: int, name: str, *, zero: bool = False) -> None:
@@ -205,6 +186,16 @@ class CertificateFact:
 
 
 @dataclass(frozen=True)
+class JobReport:
+    """An open job (released or started) at a supplier and its last report (its last event,
+    else its release or start)."""
+
+    supplier: str
+    job_id: int
+    last_report: datetime
+
+
+@dataclass(frozen=True)
 class SpendFact:
     """What the brand spent on ``item`` at ``supplier`` (brand currency) in the period."""
 
@@ -290,7 +281,7 @@ def delivery_delay_firings(
 
 def cut_weight(weight: Decimal, cut: Decimal) -> Decimal:
     """``weight`` x ``cut`` to six places, never below one millionth (it stays in (0, 1])."""
-    return max(_WEIGHT_PLACES, (weight * cut).quantize(_WEIGHT_PLACES))
+    return max(WEIGHT_PLACES, (weight * cut).quantize(WEIGHT_PLACES))
 
 
 def _pct(share: Decimal) -> str:
@@ -457,34 +448,35 @@ def policy_after_firing(policy: Policy, firing: Firing, settings: RuleSettings,
     return policy
 
 
-def decide(
-    rule: Rule, status: FiringStatus, decision: object, note: object
-) -> tuple[FiringStatus, Decision, str]:
-    """The status a firing takes on ``decision`` (allowed for its rule), and the note."""
-    if status is not FiringStatus.OPEN:
-        raise IllegalTransition(f"the firing is {status.value}: only an open firing is decided")
-    chosen = choice(Decision, decision, "decision")
-    if chosen not in ALLOWED[rule]:
-        names = ", ".join(d.value for d in ALLOWED[rule])
-        raise ValidationError("decision", f"a {rule.value} firing takes {names}, not {chosen}")
-    why = text(note, "note", max_length=2000, required=False)
-    done = FiringStatus.DISMISSED if chosen is Decision.DISMISS else FiringStatus.DECIDED
-    return done, chosen, why
-
-
-def policy_after_decision(
-    policy: Policy, rule: Rule, decision: Decision, figures: Mapping[str, Any], note: str
-) -> Policy:
-    """The supplier's policy after a person decided on a firing (its action undone or kept)."""
-    undo = decision in (Decision.RESTORE, Decision.DISMISS)
-    if rule is Rule.DELIVERY_DELAYS and undo:
-        cut = Decimal(figures["weight_cut"])
-        weight = min(_ONE, (policy.allocation_weight / cut).quantize(_WEIGHT_PLACES))
-        return replace(
-            policy, allocation_weight=weight, reason=note or "allocation weight restored"
-        )
-    if rule is Rule.ON_TIME_RATE and decision in (Decision.END_MONITORING, Decision.DISMISS):
-        why = note or "monitoring ended"
-        return replace(policy, monitoring=False, monitoring_since=None, reason=why,
-                       checkin_interval_days=None, spot_checks_per_week=0)  # fmt: skip
-    return policy
+def checkin_firings(
+    jobs: Iterable[JobReport],
+    *,
+    now: datetime,
+    policies: Mapping[str, Policy],
+    history: Mapping[str, KeyState],
+) -> list[Firing]:
+    """Open jobs of monitored suppliers without a report for longer than the check-in interval
+    (once per silence: a new report starts a new one)."""
+    firings = []
+    for job in sorted(jobs, key=lambda j: (j.supplier, j.job_id)):
+        policy = policies.get(job.supplier, Policy())
+        every = policy.checkin_interval_days
+        if not policy.monitoring or every is None:
+            continue
+        silent = now - job.last_report
+        key = f"{Rule.CHECKIN_OVERDUE}:{job.supplier}:{job.job_id}:{job.last_report.isoformat()}"
+        if silent <= timedelta(days=every) or key in history:
+            continue
+        hours = int(silent.total_seconds() // 3600)
+        firings.append(Firing(
+            Rule.CHECKIN_OVERDUE, key, job.supplier, None,
+            why=f"{job.supplier} is under closer monitoring (progress every {_days(every)}) and "
+            f"job {job.job_id} has no report since {job.last_report:%Y-%m-%d %H:%M} UTC "
+            f"({hours} hours)",
+            action=f"check-in task raised: {job.supplier} is to post progress on job "
+            f"{job.job_id} (portal or flexchain jobs progress)",
+            decision=f"chase {job.supplier} for job {job.job_id}'s progress (keep) or dismiss",
+            figures={"job_id": job.job_id, "last_report": job.last_report.isoformat(),
+                     "hours_silent": hours, "checkin_interval_days": every},
+        ))  # fmt: skip
+    return firings

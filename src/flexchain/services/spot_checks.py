@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flexchain.adapters.db.supplier_rules import SpotCheckRecord, SqlSupplierRulesStore
+from flexchain.adapters.db.spot_checks import SpotCheckRecord, SqlSpotCheckStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain import spot_checks as rules
 from flexchain.domain.checks import choice, code, text, whole_number
@@ -62,7 +62,7 @@ def list_spot_checks(
     """Spot checks, newest first, of one status (requested, answered, cancelled) or supplier
     (a supplier's user: its own only)."""
     wanted = choice(SpotStatus, status, "status") if status else None
-    store = SqlSupplierRulesStore(uow)
+    store = SqlSpotCheckStore(uow)
     if supplier is not None:
         supplier = store.supplier(code(supplier, "supplier")).code
     return [_view(r) for r in store.spot_checks(status=wanted, supplier=supplier)]
@@ -70,12 +70,12 @@ def list_spot_checks(
 
 def show_spot_check(uow: UnitOfWork, number: str) -> SpotCheckView:
     """One spot check by number (``SPC-000001``)."""
-    return _view(SqlSupplierRulesStore(uow).spot_check(code(number, "spot_check")))
+    return _view(SqlSpotCheckStore(uow).spot_check(code(number, "spot_check")))
 
 
 def _add(
     uow: UnitOfWork,
-    store: SqlSupplierRulesStore,
+    store: SqlSpotCheckStore,
     supplier_id: int,
     target: Target,
     *,
@@ -112,7 +112,7 @@ def request_spot_check(
     """Ask ``supplier`` for a QC spot check (of its job ``job_id`` or PO ``po_number``, if
     named; not both), due in ``DUE_HOURS``; ``video``: a short clip is asked for too."""
     now = utc(now, "now")
-    store = SqlSupplierRulesStore(uow)
+    store = SqlSpotCheckStore(uow)
     found = store.supplier(code(supplier, "supplier"))
     why = text(reason, "reason", max_length=2000)
     if job_id is not None and po_number is not None:
@@ -136,7 +136,7 @@ def request_spot_checks(
     under closer monitoring first (up to their spot checks a week), at most one a supplier a
     day. ``seed``: the same seed picks the same suppliers and work."""
     now = utc(now, "now")
-    store = SqlSupplierRulesStore(uow)
+    store = SqlSpotCheckStore(uow)
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
     week = store.requested_since(midnight - timedelta(days=now.weekday()))
     today = store.requested_since(midnight)
@@ -162,7 +162,7 @@ def answer_spot_check(
 ) -> SpotCheckView:
     """Record that QC record ``qc_record_id`` answers spot check ``number`` (a requested one)."""
     now = utc(now, "now")
-    store = SqlSupplierRulesStore(uow)
+    store = SqlSpotCheckStore(uow)
     found = store.spot_check(code(number, "spot_check"), lock=True)
     status = rules.answer(found.number, found.status)
     record = whole_number(qc_record_id, "qc_record_id", minimum=1, maximum=_MAX_ID)

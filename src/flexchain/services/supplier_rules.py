@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flexchain.adapters.db.spot_checks import SqlSpotCheckStore
 from flexchain.adapters.db.supplier_rules import (
     FiringRecord,
     SiteRecord,
@@ -30,6 +31,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import supplier_rules as rules
 from flexchain.domain.checks import choice, code
+from flexchain.domain.rule_decisions import decide, policy_after_decision
 from flexchain.domain.supplier_alternatives import (
     Alternative,
     CandidateSupplier,
@@ -219,10 +221,11 @@ def _candidate(site: SiteRecord, item: str, process: str | None) -> CandidateSup
 
 
 def _evaluate(
-    uow: UnitOfWork, store: SqlSupplierRulesStore, settings: RuleSettings, today: date,
+    uow: UnitOfWork, store: SqlSupplierRulesStore, settings: RuleSettings, now: datetime,
     currency: str,
 ) -> tuple[list[Firing], list[str]]:  # fmt: skip
     """Load the facts and let every rule decide."""
+    today = now.date()
     history, policies = store.history(), store.policies()
     back = max(settings.delay_lookback_days, settings.on_time_period_days)
     found = scorecards.deliveries(uow, since=today - timedelta(days=back), until=today,
@@ -237,6 +240,9 @@ def _evaluate(
                                    supplied=store.supplied(), required=required,
                                    history=history),
     ]  # fmt: skip
+    watched = sorted(s for s, p in policies.items() if p.monitoring)
+    jobs = store.job_reports(watched) if watched else []
+    firings += rules.checkin_firings(jobs, now=now, policies=policies, history=history)
     spent = store.spend(today - timedelta(days=settings.spend_period_days - 1), today)
     spend, notes = _spend(uow, spent, currency)
     flagged = rules.single_source_firings(
@@ -263,7 +269,7 @@ def run_rules(
     settings = settings or RuleSettings()
     currency = currency_code(currency)
     store = SqlSupplierRulesStore(uow)
-    firings, notes = _evaluate(uow, store, settings, now.date(), currency)
+    firings, notes = _evaluate(uow, store, settings, now, currency)
     fired, requested = [], []
     for firing in firings:
         supplier = store.supplier(firing.supplier) if firing.supplier else None
@@ -278,7 +284,7 @@ def run_rules(
         if supplier is not None:
             _apply(uow, store, supplier.id, supplier.code, firing, settings, now)
             if firing.rule is rules.Rule.ON_TIME_RATE:
-                requested += _monitoring_check(uow, store, supplier.code, firing, now)
+                requested += _monitoring_check(uow, supplier.code, firing, now)
         fired.append(_view(store.firing(firing_id)))
     still_open = len(store.firings(status=FiringStatus.OPEN))
     return RulesRun(now, tuple(fired), tuple(requested), still_open, tuple(notes))
@@ -315,10 +321,10 @@ def _write_policy(
 
 
 def _monitoring_check(
-    uow: UnitOfWork, store: SqlSupplierRulesStore, supplier: str, firing: Firing, now: datetime
+    uow: UnitOfWork, supplier: str, firing: Firing, now: datetime
 ) -> list[SpotCheckView]:
     """A spot check of the newly monitored supplier's open work (its latest job, else PO)."""
-    work = store.open_work().get(supplier, [])
+    work = SqlSpotCheckStore(uow).open_work().get(supplier, [])
     if not work:
         return []
     jobs = sorted(t.job_id for t in work if t.job_id is not None)
@@ -341,11 +347,11 @@ def decide_firing(
     now = utc(now, "now")
     store = SqlSupplierRulesStore(uow)
     found = store.firing(firing_id, lock=True)
-    status, chosen, why = rules.decide(found.rule, found.status, decision, note)
+    status, chosen, why = decide(found.rule, found.status, decision, note)
     if found.supplier is not None:
         ref = store.supplier(found.supplier)
         before = store.policies().get(ref.code, Policy())
-        after = rules.policy_after_decision(before, found.rule, chosen, found.figures, why)
+        after = policy_after_decision(before, found.rule, chosen, found.figures, why)
         if after != before:
             _write_policy(uow, store, ref.id, ref.code, before, after, now, firing=found.key)
     store.close_firing(found.id, status=status, at=now, by=uow.actor, note=why)

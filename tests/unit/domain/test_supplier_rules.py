@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from flexchain.domain.errors import IllegalTransition, ValidationError
+from flexchain.domain.rule_decisions import Decision, decide, policy_after_decision
 from flexchain.domain.scorecards import Delivery
 from flexchain.domain.spot_checks import SpotCandidate, Target, pick_spot_checks
 from flexchain.domain.supplier_alternatives import (
@@ -19,18 +20,17 @@ from flexchain.domain.supplier_alternatives import (
 )
 from flexchain.domain.supplier_rules import (
     CertificateFact,
-    Decision,
     FiringStatus,
+    JobReport,
     KeyState,
     Policy,
     Rule,
     RuleSettings,
     SpendFact,
     certificate_firings,
-    decide,
+    checkin_firings,
     delivery_delay_firings,
     on_time_firings,
-    policy_after_decision,
     policy_after_firing,
     single_source_firings,
 )
@@ -255,6 +255,32 @@ def test_nearest_qualified_alternatives_sorted_by_distance_then_lead_time() -> N
     assert found[0].distance_km == Decimal("274.0")  # Lisbon-Porto, great circle
     assert distance_km(lisbon, lisbon) == Decimal("0.0")
     assert distance_km(lisbon, (None, None)) is None
+
+
+# -- check-ins ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("silent", "fires"),
+    [(timedelta(days=2) - timedelta(seconds=1), False), (timedelta(days=2), False),
+     (timedelta(days=2, seconds=1), True)],
+    ids=["below", "at", "above"],
+)  # fmt: skip
+def test_a_monitored_suppliers_job_silent_beyond_the_check_in_interval_raises_a_task(
+    silent: timedelta, fires: bool
+) -> None:
+    # given S1 under closer monitoring (check-ins every 2 days), its job 7 silent for `silent`
+    policies = {"S1": Policy(monitoring=True, checkin_interval_days=2)}
+    jobs = [JobReport("S1", 7, NOW - silent), JobReport("S2", 8, NOW - timedelta(days=30))]
+    # when the rule looks (S2 is not monitored: its silence is not judged)
+    firings = checkin_firings(jobs, now=NOW, policies=policies, history={})
+    # then a check-in task is raised only once the interval has passed
+    assert [f.figures["job_id"] for f in firings] == ([7] if fires else [])
+    if fires:
+        assert "job 7 has no report since" in firings[0].why and "48 hours" in firings[0].why
+        key = firings[0].key
+        assert checkin_firings(jobs, now=NOW, policies=policies,
+                               history={key: KeyState(open=True)}) == []  # fmt: skip
 
 
 # -- decisions -----------------------------------------------------------------------------------

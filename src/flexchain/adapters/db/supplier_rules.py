@@ -21,11 +21,11 @@ from sqlalchemy import delete, func, or_, select, update
 
 from flexchain.adapters.db.dialect import insert_for
 from flexchain.adapters.db.tables import (
-    BuyingCounterRow,
     CapabilityRow,
     CertificationRow,
     ItemRow,
     ItemSupplierRow,
+    JobEventRow,
     ProductionJobRow,
     PurchaseOrderLineRow,
     PurchaseOrderRow,
@@ -34,16 +34,15 @@ from flexchain.adapters.db.tables import (
 from flexchain.adapters.db.tables.supplier_rules import (
     ItemCertificateRow,
     RuleFiringRow,
-    SpotCheckRequestRow,
     SupplierPolicyRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import NotFound
-from flexchain.domain.spot_checks import SpotStatus, Target
 from flexchain.domain.supplier_rules import (
     CertificateFact,
     Firing,
     FiringStatus,
+    JobReport,
     KeyState,
     Policy,
     Rule,
@@ -54,17 +53,12 @@ __all__ = [
     "ItemCertificateRecord",
     "SiteRecord",
     "SpendRecord",
-    "SpotCheckRecord",
     "SqlSupplierRulesStore",
     "SupplierRef",
 ]
 
-SPOT_PREFIX = "SPC-"
-_COUNTER = "spc"
 _SPENT = ("sent", "confirmed", "closed")
 """PO header statuses whose lines count as spend (issued to the supplier)."""
-_OPEN_PO = ("sent", "confirmed")
-_OPEN_JOB = ("released", "started")
 
 
 @dataclass(frozen=True)
@@ -89,22 +83,6 @@ class FiringRecord:
     decided_at: datetime | None
     decided_by: str | None
     decision_note: str | None
-
-
-@dataclass(frozen=True)
-class SpotCheckRecord:
-    id: int
-    number: str
-    supplier: str
-    job_id: int | None
-    po_number: str | None
-    reason: str
-    requested_at: datetime
-    due_by: datetime
-    video_requested: bool
-    status: SpotStatus
-    answered_at: datetime | None
-    qc_record_id: int | None
 
 
 @dataclass(frozen=True)
@@ -143,14 +121,6 @@ def _firing(row: RuleFiringRow, supplier: str | None, sku: str | None) -> Firing
         row.id, Rule(row.rule), supplier, sku, row.key, row.fired_at, row.why,
         dict(row.figures or {}), row.action, row.decision, FiringStatus(row.status),
         row.decided_at, row.decided_by, row.decision_note,
-    )  # fmt: skip
-
-
-def _spot(row: SpotCheckRequestRow, supplier: str) -> SpotCheckRecord:
-    return SpotCheckRecord(
-        row.id, row.number, supplier, row.job_id, row.po_number, row.reason, row.requested_at,
-        row.due_by, row.video_requested, SpotStatus(row.status), row.answered_at,
-        row.qc_record_id,
     )  # fmt: skip
 
 
@@ -267,6 +237,28 @@ class SqlSupplierRulesStore:
             if since <= on <= until:
                 found.append(SpendRecord(sku, code, currency, qty * (price or 0), on))
         return found
+
+    def job_reports(self, suppliers: Iterable[str]) -> list[JobReport]:
+        """The released or started jobs of ``suppliers`` with the time of their last report
+        (last event, else started, else released)."""
+        last = (
+            select(JobEventRow.job_id, func.max(JobEventRow.at).label("at"))
+            .group_by(JobEventRow.job_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(SupplierRow.code, ProductionJobRow.id, last.c.at, ProductionJobRow.started_at,
+                   ProductionJobRow.released_at)
+            .join(SupplierRow, SupplierRow.id == ProductionJobRow.supplier_id)
+            .outerjoin(last, last.c.job_id == ProductionJobRow.id)
+            .where(SupplierRow.code.in_(list(suppliers)))
+            .where(ProductionJobRow.status.in_(("released", "started")))
+        )  # fmt: skip
+        return [
+            JobReport(code, job_id, at or started or released)
+            for code, job_id, at, started, released in rows
+            if (at or started or released) is not None
+        ]
 
     # -- item certificates ------------------------------------------------------------------------
 
@@ -390,110 +382,4 @@ class SqlSupplierRulesStore:
             update(RuleFiringRow).where(RuleFiringRow.id == firing_id)
             .values(status=status.value, open_marker=None, decided_at=at, decided_by=by,
                     decision_note=note, updated_at=at)
-        )  # fmt: skip
-
-    # -- spot checks ------------------------------------------------------------------------------
-
-    def open_work(self) -> dict[str, list[Target]]:
-        """Per active supplier, its open POs (sent or confirmed) and released or started jobs."""
-        found: dict[str, list[Target]] = defaultdict(list)
-        for code, number in self.session.execute(
-            select(SupplierRow.code, PurchaseOrderRow.po_number)
-            .join(SupplierRow, SupplierRow.id == PurchaseOrderRow.supplier_id)
-            .where(PurchaseOrderRow.status.in_(_OPEN_PO), SupplierRow.active.is_(True))
-        ):  # fmt: skip
-            found[code].append(Target(po_number=number))
-        for code, job_id in self.session.execute(
-            select(SupplierRow.code, ProductionJobRow.id)
-            .join(SupplierRow, SupplierRow.id == ProductionJobRow.supplier_id)
-            .where(ProductionJobRow.status.in_(_OPEN_JOB), SupplierRow.active.is_(True))
-        ):  # fmt: skip
-            found[code].append(Target(job_id=job_id))
-        return found
-
-    def requested_since(self, since: datetime) -> dict[str, int]:
-        """Spot checks requested at or after ``since`` (not cancelled), per supplier code."""
-        rows = self.session.execute(
-            select(SupplierRow.code, func.count(SpotCheckRequestRow.id))
-            .join(SupplierRow, SupplierRow.id == SpotCheckRequestRow.supplier_id)
-            .where(SpotCheckRequestRow.requested_at >= since)
-            .where(SpotCheckRequestRow.status != SpotStatus.CANCELLED.value)
-            .group_by(SupplierRow.code)
-        )  # fmt: skip
-        return {code: count for code, count in rows}
-
-    def has_job(self, supplier_id: int, job_id: int) -> bool:
-        return self.session.scalar(select(ProductionJobRow.id).where(
-            ProductionJobRow.id == job_id, ProductionJobRow.supplier_id == supplier_id
-        )) is not None  # fmt: skip
-
-    def has_po(self, supplier_id: int, number: str) -> bool:
-        return self.session.scalar(select(PurchaseOrderRow.id).where(
-            PurchaseOrderRow.po_number == number, PurchaseOrderRow.supplier_id == supplier_id
-        )) is not None  # fmt: skip
-
-    def next_spot_number(self) -> str:
-        """The next ``SPC-`` number; the counter row stays locked until the unit of work ends."""
-        counter = select(BuyingCounterRow.value).where(BuyingCounterRow.name == _COUNTER)
-        last = self.session.scalar(counter.with_for_update())
-        if last is None:
-            self.session.execute(
-                insert_for(self.session, BuyingCounterRow)
-                .values(name=_COUNTER, value=0)
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
-            last = self.session.scalar(counter.with_for_update()) or 0
-        value = last + 1
-        while self._spot_taken(f"{SPOT_PREFIX}{value:06d}"):  # typed in elsewhere
-            value += 1
-        self.session.execute(
-            update(BuyingCounterRow).where(BuyingCounterRow.name == _COUNTER).values(value=value)
-        )
-        return f"{SPOT_PREFIX}{value:06d}"
-
-    def _spot_taken(self, number: str) -> bool:
-        found = select(SpotCheckRequestRow.id).where(SpotCheckRequestRow.number == number)
-        return self.session.scalar(found) is not None
-
-    def add_spot_check(self, **values: Any) -> int:
-        row = SpotCheckRequestRow(status=SpotStatus.REQUESTED.value, **values)
-        self.session.add(row)
-        self.session.flush()
-        return row.id
-
-    def _spots(self) -> Any:
-        query = (
-            select(SpotCheckRequestRow, SupplierRow.code)
-            .join(SupplierRow, SupplierRow.id == SpotCheckRequestRow.supplier_id)
-            .execution_options(populate_existing=True)
-        )
-        if self.scope is not None:
-            query = query.where(SpotCheckRequestRow.supplier_id == self.scope)
-        return query
-
-    def spot_checks(
-        self, *, status: SpotStatus | None = None, supplier: str | None = None
-    ) -> list[SpotCheckRecord]:
-        """Spot checks, newest first (of one status or supplier)."""
-        query = self._spots().order_by(SpotCheckRequestRow.id.desc())
-        if status is not None:
-            query = query.where(SpotCheckRequestRow.status == status.value)
-        if supplier is not None:
-            query = query.where(SupplierRow.code == supplier)
-        return [_spot(*row) for row in self.session.execute(query)]
-
-    def spot_check(self, number: str, *, lock: bool = False) -> SpotCheckRecord:
-        query = self._spots().where(SpotCheckRequestRow.number == number)
-        if lock:
-            query = query.with_for_update(of=SpotCheckRequestRow)
-        row = self.session.execute(query).first()
-        if row is None:
-            raise NotFound(f"no spot check {number}")
-        return _spot(*row)
-
-    def answer_spot_check(self, spot_id: int, *, qc_record_id: int, at: datetime) -> None:
-        self.session.execute(
-            update(SpotCheckRequestRow).where(SpotCheckRequestRow.id == spot_id)
-            .values(status=SpotStatus.ANSWERED.value, answered_at=at, qc_record_id=qc_record_id,
-                    updated_at=at)
         )  # fmt: skip

@@ -339,9 +339,11 @@ def new_product(samples: Iterable[Sample], period: Period) -> Figure:
     passed = sum(1 for s in judged if s.first_article == "pass")
     delivered = sum(1 for s in listed if s.delivered_at and period.contains(s.delivered_at.date()))
     figure = _share("new_product", passed, len(judged), None, "first articles passed")
-    if not judged:
-        return figure
-    return replace(figure, detail=f"{figure.detail}; {delivered} samples delivered")
+    if judged:
+        return replace(figure, detail=f"{figure.detail}; samples delivered: {delivered}")
+    if delivered:  # no score yet, but what came is worth saying
+        return replace(figure, detail=f"no first article inspected; samples delivered: {delivered}")
+    return figure
 
 
 def innovation(suggestions: Iterable[Suggestion], period: Period) -> Figure:

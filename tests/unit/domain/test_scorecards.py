@@ -306,7 +306,10 @@ def test_new_product_support_is_the_first_article_pass_rate() -> None:
     ]
     figure = new_product(samples, NOV)
     assert (figure.value, figure.events) == (Decimal("66.67"), 3)
-    assert figure.detail == "2 of 3 first articles passed; 4 samples delivered"
+    assert figure.detail == "2 of 3 first articles passed; samples delivered: 4"
+    waiting = new_product(samples[3:], NOV)
+    assert (waiting.value, waiting.score, waiting.events) == (None, None, 0)
+    assert waiting.detail == "no first article inspected; samples delivered: 1"
 
 
 def test_innovation_scores_submissions_and_adoptions_and_sums_the_recorded_value() -> None:

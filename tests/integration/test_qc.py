@@ -222,6 +222,9 @@ def test_cli_verify_exits_non_zero_naming_the_edited_record(
     with world(write=False) as uow:
         first = next(r for r in qc.list_qc_records(uow, supplier="SEW-PT") if r.seq == 1)
     assert first.files[0].name == "label.png"
+    listed, head = cli("list", "--supplier", "SEW-PT"), cli("head", "SEW-PT", "--json")
+    assert "PO-000001/1" in listed.stdout and "JOB-2" in listed.stdout
+    assert '"seq": 2' in head.stdout
 
     raw(engine, f"UPDATE qc_records SET accepted = 13000 WHERE id = {first.id}")
     result = cli("verify")

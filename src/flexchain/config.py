@@ -72,6 +72,31 @@ class Settings(BaseSettings):
     """The yearly rate (a share: 0.10 for 10 %) of an early-payment discount."""
     quality_target_yield: Decimal = Field(default=Decimal("0.98"), ge=0, le=1)
     """First-pass yield at or above which a quarter's quality fund is released in full."""
+    supplier_delay_standard_days: int = Field(default=0, ge=0)
+    """Days late a delivery may be before it counts against the supplier (0: any day late)."""
+    supplier_delay_consecutive: int = Field(default=3, ge=1)
+    """Deliveries in a row later than the standard that cut a supplier's allocation weight."""
+    supplier_weight_cut: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    """The factor a supplier's allocation weight in sourcing is multiplied by when it fires."""
+    supplier_on_time_floor: Decimal = Field(default=Decimal("0.85"), ge=0, le=1)
+    """An on-time rate below this share (over 90 days) puts a supplier under closer monitoring."""
+    certificate_warning_days: int = Field(default=30, ge=0)
+    """Days before a supplier's certificate ends that an alert is raised."""
+    single_source_spend_threshold: Decimal = Field(default=Decimal(10000), ge=0)
+    """Yearly spend (brand currency) above which a single-source item is flagged."""
+    scorecard_weights: dict[str, Decimal] = Field(default_factory=dict)
+    """Weights of supplier scorecard figures, overriding the defaults per figure key (env: JSON
+    such as ``{"otif": 30, "innovation": 0}``; docs/suppliers.md lists the keys)."""
+    scorecard_targets: dict[str, Decimal] = Field(default_factory=dict)
+    """Other scorecard targets by key (``sample_days``, ``rfq_response_hours``, ``cycle_days``,
+    ``progress_interval_days``, ``change_answer_days``, ``staff_turnover_pct``)."""
+    agility_target_hours: Decimal = Field(default=Decimal(72), gt=0)
+    """Hours from a request to the first piece delivered that score in full (the trade: 72)."""
+    on_time_target: Decimal = Field(default=Decimal("0.85"), ge=0, le=1)
+    """The on-time-in-full share a supplier is expected to reach (0.85: 85 %)."""
+    po_change_max_pct: Decimal = Field(default=Decimal(30), gt=0, le=100)
+    """A request to change a PO line's quantity by more than this (percent, either way) is
+    refused up front: the trade's band for volume changes (docs/suppliers.md)."""
     outbox_worker: bool = True
     """Whether ``flexchain serve`` sends outbox pushes (availability) in a background thread."""
     outbox_interval_seconds: float = 0.5
@@ -112,6 +137,11 @@ class Settings(BaseSettings):
     """The brand as RFQ and PO documents name it."""
     brand_address: str = ""
     """The brand's postal address on documents (one line per ``\\n``)."""
+    file_store_dir: Path = Field(default_factory=lambda: default_data_dir() / "files")
+    """Where QC photos, clips, certificates and design files are kept, named by their SHA-256
+    (any mounted directory, e.g. an object-store bucket; docs/suppliers.md)."""
+    upload_max_mb: int = Field(default=20, ge=1, le=1024)
+    """The largest file an upload may be, in MB."""
     document_font: str = ""
     """TrueType font file for PDF documents (e.g. DejaVuSans.ttf, for names beyond Western
     European letters); empty: Helvetica."""

@@ -35,6 +35,11 @@ FILL = {"ref": "1001", "job_id": "1", "token": "no-such-link"}
 FILL.update(code="COTTON", task_id="1")  # price watch
 FILL.update(receipt="RCV-000001", number="INV-000001")  # paying
 FILL.update(number="PO-000001", hold_id="1")  # buying
+FILL.update(change="CHG-000001")  # supplier events (PO change requests)
+FILL.update(file_id="1")  # qc files
+FILL.update(firing_id="1", sku=TEE)  # supplier rules, item certificates
+FILL.update(action="start")  # portal: POST /portal/jobs/{job_id}/{action}
+FILL.update(name="portal.css")  # portal: GET /portal/static/{name}
 
 
 def _url(path: str) -> str:

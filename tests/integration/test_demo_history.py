@@ -10,7 +10,17 @@ from decimal import Decimal
 
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.demo.history import history
-from flexchain.services import inventory, invoicing, purchase_orders, receiving, rfqs
+from flexchain.services import (
+    inventory,
+    invoicing,
+    po_changes,
+    purchase_orders,
+    receiving,
+    rfqs,
+    samples,
+    suggestions,
+    supplier_health,
+)
 from flexchain.services.demo import generate_demo, load_demo
 from flexchain.services.demo_history import replay_history
 
@@ -40,6 +50,10 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
         invoices = invoicing.list_invoices(uow)
         sent = rfqs.list_rfqs(uow)
         stock = {(b.sku, b.location): b.on_hand for b in inventory.balances(uow, now=NOW)}
+        changed = po_changes.list_changes(uow)
+        sampled = samples.list_samples(uow)
+        ideas = suggestions.list_suggestions(uow)
+        health = supplier_health.list_health(uow)
     assert summary.replayed and summary.purchase_orders == len(orders)
     assert len(pos) == len(orders) + summary.rfqs - sum(1 for r in requests if r.award is None)
     assert len(receipts) == len(past) + sum(1 for a in awarded if a.received_at is not None)
@@ -50,6 +64,12 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
         invoice.status in ("approved", "scheduled", "paid") for invoice in invoices
     )
     assert len(sent) == len(requests) == summary.rfqs and summary.quotes > 0
+    # and the partner events around them are there: change requests answered, samples,
+    # suggestions, health figures of every supplier
+    assert changed and all(c.status in ("accepted", "redated", "refused") for c in changed)
+    assert len(sampled) == summary.samples and any(s.status == "passed" for s in sampled)
+    assert len(ideas) == summary.suggestions and any(i.status == "accepted" for i in ideas)
+    assert {h.supplier for h in health} == {s["code"] for s in data.rows("suppliers")}
     # and the stock is the demo's count (receipts absorbed by a stock-count adjustment)
     for row in data.rows("stock"):
         assert stock[(row["sku"], row["location"])] == Decimal(row["quantity"]), row

@@ -17,7 +17,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-__all__ = ["HistoryPo", "HistoryRfq", "Profile", "history", "profile_for"]
+__all__ = [
+    "History",
+    "HistoryChange",
+    "HistoryPo",
+    "HistoryRfq",
+    "HistorySample",
+    "HistorySuggestion",
+    "Profile",
+    "history",
+    "partner_events",
+    "profile_for",
+]
 
 WEEKS = 26
 """How far back the history goes."""
@@ -211,3 +222,121 @@ def history(
         rfqs.append(_rfq(item, shared[item], profiles, sent, now.date(), rng))
     orders.sort(key=lambda po: po.issued_at)
     return orders, rfqs
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """The brand asks to change the quantity of the ``index``-th order; the supplier's answer."""
+
+    index: int
+    pct: Decimal
+    asked_at: datetime
+    answer: str
+    """accepted, redated or refused."""
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class HistorySample:
+    supplier: str
+    item: str
+    requested_at: datetime
+    delivered_at: datetime | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class HistorySuggestion:
+    supplier: str
+    title: str
+    description: str
+    saving: Decimal
+    submitted_at: datetime
+    accepted: bool | None
+    """None: not decided yet."""
+
+
+@dataclass(frozen=True)
+class History:
+    """The partner events around the orders: change requests, samples, suggestions, health."""
+
+    changes: tuple[HistoryChange, ...]
+    samples: tuple[HistorySample, ...]
+    suggestions: tuple[HistorySuggestion, ...]
+    health: tuple[tuple[str, date, Decimal, Decimal], ...]
+    """(supplier, as of, financial score 0-100, staff turnover %)."""
+
+
+_IDEAS = (
+    ("Nest the pattern pieces", "Re-nest the cutting plan to use 6 % less fabric per jacket."),
+    ("Bundle deliveries", "Ship twice a week instead of per order: fewer courier runs."),
+    ("Pre-dyed thread stock", "Keep the five best-selling thread colours dyed ahead."),
+    ("Recycled poly bags", "Switch polybags to 80 % recycled film at the same price."),
+)
+
+
+def _changes(
+    orders: list[HistoryPo], tiers: dict[str, str], rng: random.Random
+) -> list[HistoryChange]:
+    changes = []
+    for index, po in enumerate(orders):
+        window = (po.received_at or po.issued_at + timedelta(days=30)) - po.confirmed_at
+        if rng.random() > 0.15 or window < timedelta(days=4):
+            continue
+        asked = po.confirmed_at + timedelta(hours=rng.randint(4, 20))
+        tier = tiers.get(po.supplier, "B")
+        odds = {"S": (0.85, 0.1), "A": (0.6, 0.3), "B": (0.35, 0.3)}[tier if tier in "SA" else "B"]
+        draw = rng.random()
+        answer = "accepted" if draw < odds[0] else "redated" if draw < sum(odds) else "refused"
+        pct = Decimal(rng.choice(("0.2", "0.1", "-0.1", "-0.2")))
+        changes.append(
+            HistoryChange(index, pct, asked, answer, asked + timedelta(hours=rng.randint(2, 30)))
+        )
+    return changes
+
+
+def partner_events(
+    suppliers: list[dict[str, Any]],
+    offers: list[dict[str, Any]],
+    orders: list[HistoryPo],
+    *,
+    now: datetime,
+    seed: int = 7,
+    weeks: int = WEEKS,
+) -> History:
+    """Change requests on about one order in seven, a sample and a first article from each
+    maker, a few improvement suggestions from the S- and A-tier workshops, and health figures
+    as of the last quarter's end."""
+    rng = random.Random(seed + 1)
+    tiers = {s["code"]: s["tier"] for s in suppliers}
+    start = _monday(now.date()) - timedelta(weeks=weeks)
+    items = {}
+    for terms in offers:
+        items.setdefault(terms["supplier_code"], terms["item_sku"])
+    samples, suggestions = [], []
+    for supplier in suppliers:
+        code, tier = supplier["code"], supplier["tier"]
+        if code not in items:
+            continue
+        lead = max((int(c["sample_lead_time_days"]) for c in supplier["capabilities"]), default=7)
+        asked = datetime.combine(start + timedelta(days=rng.randint(7, 60)), time(9), now.tzinfo)
+        delivered = asked + timedelta(days=lead + rng.randint(-1, 3), hours=rng.randint(0, 8))
+        samples.append(HistorySample(
+            code, items[code], asked, delivered if delivered < now else None,
+            rng.random() < {"S": 0.95, "A": 0.85}.get(tier, 0.65),
+        ))  # fmt: skip
+        for _ in range({"S": 2, "A": 1}.get(tier, 0)):
+            title, text = _IDEAS[rng.randrange(len(_IDEAS))]
+            at = datetime.combine(start + timedelta(days=rng.randint(10, 7 * weeks - 10)),
+                                  time(15), now.tzinfo)  # fmt: skip
+            decided = None if at > now - timedelta(days=14) else rng.random() < 0.7
+            saving = Decimal(rng.randrange(300, 3000, 50))
+            suggestions.append(HistorySuggestion(code, title, text, saving, at, decided))
+    quarter_end = date(now.year, 3 * ((now.month - 1) // 3) + 1, 1) - timedelta(days=1)
+    health = tuple(
+        (s["code"], quarter_end,
+         Decimal({"S": 82, "A": 71}.get(s["tier"], 58) + rng.randint(-8, 8)),
+         Decimal({"S": 6, "A": 11}.get(s["tier"], 19) + rng.randint(-3, 5)))
+        for s in suppliers
+    )  # fmt: skip
+    return History(tuple(_changes(orders, tiers, rng)), tuple(samples), tuple(suggestions), health)

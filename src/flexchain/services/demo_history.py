@@ -15,16 +15,28 @@ from decimal import Decimal
 
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.demo import DemoData
-from flexchain.demo.history import WEEKS, HistoryPo, HistoryRfq, history
+from flexchain.demo.history import (
+    WEEKS,
+    History,
+    HistoryChange,
+    HistoryPo,
+    HistoryRfq,
+    history,
+    partner_events,
+)
 from flexchain.domain.errors import DomainError
 from flexchain.services import (
     fx,
     invoicing,
     payments,
+    po_changes,
     po_confirmations,
     purchase_orders,
     receiving,
     rfqs,
+    samples,
+    suggestions,
+    supplier_health,
 )
 from flexchain.services.imports import import_rows
 
@@ -44,24 +56,50 @@ class HistorySummary:
     quotes: int
     invoices: int
     payments: int
+    changes: int = 0
+    samples: int = 0
+    suggestions: int = 0
 
 
-def _order(uow: UnitOfWork, po: HistoryPo, today: datetime) -> tuple[bool, bool]:
+def _order(
+    uow: UnitOfWork, po: HistoryPo, today: datetime, change: HistoryChange | None = None
+) -> tuple[bool, bool]:
     """One purchase order from issue to payment; (received, invoiced)."""
     view = purchase_orders.create_po(
         uow, supplier=po.supplier,
         lines=[{"item": po.item, "quantity": po.quantity, "due_date": po.due}],
         now=po.issued_at,
     )  # fmt: skip
-    return _follow(uow, view.number, po, today)
+    return _follow(uow, view.number, po, today, change)
 
 
-def _follow(uow: UnitOfWork, number: str, po: HistoryPo, today: datetime) -> tuple[bool, bool]:
+def _change(uow: UnitOfWork, number: str, po: HistoryPo, change: HistoryChange) -> None:
+    """The brand asks for more or fewer; the supplier accepts, moves the date, or refuses."""
+    wanted = max((po.quantity * (1 + change.pct)).to_integral_value(), Decimal(1))
+    if wanted == po.quantity or abs(wanted - po.quantity) > po.quantity * Decimal("0.3"):
+        return  # too small an order to change by a few percent
+    asked = po_changes.request_change(uow, number, 1, wanted, now=change.asked_at)
+    later = po.confirmed_date + timedelta(days=5) if change.answer == "redated" else None
+    po_changes.answer_change(uow, asked.number, change.answer, new_date=later,
+                             now=change.answered_at)  # fmt: skip
+
+
+def _follow(
+    uow: UnitOfWork,
+    number: str,
+    po: HistoryPo,
+    today: datetime,
+    change: HistoryChange | None = None,
+) -> tuple[bool, bool]:
     purchase_orders.issue_po(uow, number, now=po.issued_at)
     lines = {line.line_no: (line.quantity, po.confirmed_date)
              for line in purchase_orders.show_po(uow, number).lines}  # fmt: skip
     note = "" if po.confirmed_date == po.due else "material arrives later than planned"
     po_confirmations.confirm_po(uow, number, lines=lines, note=note, now=po.confirmed_at)
+    if change is not None and change.answered_at < today:
+        _change(uow, number, po, change)
+        lines = {line.line_no: (line.quantity, po.confirmed_date)
+                 for line in purchase_orders.show_po(uow, number).lines}  # fmt: skip
     if po.received_at is None:
         return False, False
     shipped = po.received_at - timedelta(days=2)
@@ -129,10 +167,13 @@ def replay_history(
                                seed=seed, weeks=weeks)  # fmt: skip
     start = min(po.issued_at for po in orders) - timedelta(days=1)
     fx.set_rate(uow, "USD", start.date(), USD_IN_EUR, base=BASE, now=start)
+    events = partner_events(data.rows("suppliers"), data.rows("item-suppliers"), orders, now=now,
+                            seed=seed, weeks=weeks)  # fmt: skip
+    changes = {change.index: change for change in events.changes}
     received = invoiced = quotes = 0
-    for po in orders:
+    for index, po in enumerate(orders):
         try:
-            got, billed = _order(uow, po, now)
+            got, billed = _order(uow, po, now, changes.get(index))
         except DomainError as error:  # a generated event a rule refuses: a bug, say which
             raise DomainError(f"demo history, {po.supplier} {po.item}: {error}") from error
         received += got
@@ -142,6 +183,38 @@ def replay_history(
     paid = payments.schedule_payments(uow, now=now - timedelta(days=1))
     done = payments.run_payments(uow, through=(now - timedelta(days=1)).date(),
                                  now=now - timedelta(hours=1))  # fmt: skip
+    made, ideas = _partners(uow, events, now)
     import_rows(uow, "stock", data.rows("stock"), source="demo stock count", now=now)
     return HistorySummary(True, len(orders), received, len(requests), quotes, invoiced,
-                          len(done) or len(paid))  # fmt: skip
+                          len(done) or len(paid), len(changes), made, ideas)  # fmt: skip
+
+
+def _partners(uow: UnitOfWork, events: History, now: datetime) -> tuple[int, int]:
+    """Samples with their first article, suggestions decided, health figures imported."""
+    for sample in events.samples:
+        asked = samples.request_sample(
+            uow, sample.supplier, item=sample.item, now=sample.requested_at,
+            description=f"Pre-production sample of {sample.item}",
+        )  # fmt: skip
+        if sample.delivered_at is None:
+            continue
+        samples.deliver_sample(uow, asked.number, now=sample.delivered_at)
+        if sample.delivered_at + timedelta(days=1) < now:
+            samples.inspect_sample(uow, asked.number, "pass" if sample.passed else "fail",
+                                   now=sample.delivered_at + timedelta(days=1))  # fmt: skip
+    for idea in events.suggestions:
+        made = suggestions.submit_suggestion(
+            uow, supplier=idea.supplier, title=idea.title, description=idea.description,
+            expected_saving=idea.saving, currency=BASE, now=idea.submitted_at,
+        )  # fmt: skip
+        if idea.accepted is not None:
+            suggestions.decide_suggestion(
+                uow, made.number, "accept" if idea.accepted else "reject",
+                note="" if idea.accepted else "not for this season",
+                now=idea.submitted_at + timedelta(days=5),
+            )  # fmt: skip
+    rows = [(line, {"supplier": code, "as_of": on, "financial_score": score,
+                    "staff_turnover_pct": turnover, "source": "demo credit report"})
+            for line, (code, on, score, turnover) in enumerate(events.health, 2)]  # fmt: skip
+    supplier_health.import_health(uow, rows, source="demo health data", now=now)
+    return len(events.samples), len(events.suggestions)

@@ -310,7 +310,7 @@ def partner_events(
     rng = random.Random(seed + 1)
     tiers = {s["code"]: s["tier"] for s in suppliers}
     start = _monday(now.date()) - timedelta(weeks=weeks)
-    items = {}
+    items: dict[str, str] = {}
     for terms in offers:
         items.setdefault(terms["supplier_code"], terms["item_sku"])
     samples, suggestions = [], []

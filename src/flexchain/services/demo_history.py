@@ -163,11 +163,12 @@ def replay_history(
     stock back to the demo's counts. Not again on a database that has purchase orders."""
     if purchase_orders.list_pos(uow):
         return HistorySummary(False, 0, 0, 0, 0, 0, 0)
-    orders, requests = history(data.rows("suppliers"), data.rows("item-suppliers"), now=now,
+    suppliers, offers = list(data.rows("suppliers")), list(data.rows("item-suppliers"))
+    orders, requests = history(suppliers, offers, now=now,
                                seed=seed, weeks=weeks)  # fmt: skip
     start = min(po.issued_at for po in orders) - timedelta(days=1)
     fx.set_rate(uow, "USD", start.date(), USD_IN_EUR, base=BASE, now=start)
-    events = partner_events(data.rows("suppliers"), data.rows("item-suppliers"), orders, now=now,
+    events = partner_events(suppliers, offers, orders, now=now,
                             seed=seed, weeks=weeks)  # fmt: skip
     changes = {change.index: change for change in events.changes}
     received = invoiced = quotes = 0

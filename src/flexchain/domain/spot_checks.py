@@ -49,7 +49,7 @@ class Target:
     po_number: str | None = None
 
     def describe(self) -> str:
-        return f"job {self.job_id}" if self.job_id is not None else f"PO {self.po_number}"
+        return f"job {self.job_id}" if self.job_id is not None else str(self.po_number)
 
 
 @dataclass(frozen=True)

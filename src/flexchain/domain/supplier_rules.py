@@ -359,9 +359,9 @@ def certificate_firings(
                 f"{cert.supplier}'s certificate {cert.name} is valid until {cert.valid_until}:"
                 f" {_days(left)} left (alerts from {settings.certificate_warning_days} days)"
             )
-            action = ("alert raised; once it expires " + (
-                f"{cert.supplier} leaves sourcing for {named}, which require it" if items else
-                "no item it supplies requires it"))  # fmt: skip
+            then = (f"{cert.supplier} leaves sourcing for {named}, which require it" if items
+                    else "no item it supplies requires it: it stays in sourcing")  # fmt: skip
+            action = f"alert raised; once it expires {then}"
             decision = (
                 f"ask {cert.supplier} to renew {cert.name} and upload it before "
                 f"{cert.valid_until} (keep: noted; dismiss: no action needed)"

@@ -31,6 +31,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import supplier_rules as rules
 from flexchain.domain.checks import choice, code
+from flexchain.domain.errors import format_decimal
 from flexchain.domain.rule_decisions import decide, policy_after_decision
 from flexchain.domain.supplier_alternatives import (
     Alternative,
@@ -330,7 +331,10 @@ def _monitoring_check(
     jobs = sorted(t.job_id for t in work if t.job_id is not None)
     pos = sorted(t.po_number for t in work if t.po_number is not None)
     target = {"job_id": jobs[-1]} if jobs else {"po_number": pos[-1]}
-    reason = f"closer monitoring: {firing.why}"
+    rate = Decimal(firing.figures["rate"]) * 100
+    floor = Decimal(firing.figures["floor"]) * 100
+    reason = (f"closer monitoring: on-time rate {format_decimal(round(rate, 1))} % below "
+              f"{format_decimal(floor)} %")  # fmt: skip
     return [
         spot_checks.request_spot_check(
             uow, supplier=supplier, reason=reason, video=True, now=now, **target

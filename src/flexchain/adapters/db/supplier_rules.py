@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -217,6 +217,7 @@ class SqlSupplierRulesStore:
     def spend(self, since: date, until: date) -> list[SpendRecord]:
         """PO lines (not cancelled) of POs issued from ``since`` to ``until`` (lines without a
         header, imported: due in that window), priced, with what they cost."""
+        start = datetime.combine(since, time(), UTC) - timedelta(days=1)  # any zone's day
         rows = self.session.execute(
             select(ItemRow.sku, SupplierRow.code, PurchaseOrderLineRow.currency,
                    PurchaseOrderLineRow.quantity, PurchaseOrderLineRow.unit_price,
@@ -228,6 +229,7 @@ class SqlSupplierRulesStore:
                        PurchaseOrderRow.po_number == PurchaseOrderLineRow.po_number)
             .where(PurchaseOrderLineRow.status != "cancelled")
             .where(PurchaseOrderLineRow.unit_price.is_not(None))
+            .where(or_(PurchaseOrderRow.issued_at >= start, PurchaseOrderLineRow.due_date >= since))
         )  # fmt: skip
         found = []
         for sku, code, currency, qty, price, issued_at, due, status in rows:

@@ -32,17 +32,15 @@ FIRING_COLUMNS = (
     ("supplier", "Supplier"),
     ("item", "Item"),
     ("status", "Status"),
-    ("fired_at", "Fired"),
+    ("fired_at", "Fired (UTC)"),
 )
 SPOT_COLUMNS = (
     ("number", "Number"),
     ("supplier", "Supplier"),
-    ("job_id", "Job"),
-    ("po_number", "PO"),
+    ("of", "Of"),
     ("status", "Status"),
-    ("video_requested", "Video"),
-    ("due_by", "Due by"),
-    ("reason", "Reason"),
+    ("video", "Clip"),
+    ("due_by", "Due by (UTC)"),
 )
 
 
@@ -52,6 +50,25 @@ def _now() -> datetime:
 
 def _echo(record: Any) -> None:
     typer.echo(json.dumps(plain(record), ensure_ascii=False, indent=2))
+
+
+def _minute(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
+def _spot_rows(found: list[spot_checks.SpotCheckView]) -> list[dict[str, Any]]:
+    return [
+        {"number": s.number, "supplier": s.supplier, "status": s.status,
+         "of": f"job {s.job_id}" if s.job_id is not None else s.po_number or "-",
+         "video": "yes" if s.video_requested else "no", "due_by": _minute(s.due_by)}
+        for s in found
+    ]  # fmt: skip
+
+
+def _print_spots(found: list[spot_checks.SpotCheckView]) -> None:
+    console.print(table(SPOT_COLUMNS, _spot_rows(found)))
+    for s in found:
+        console.print(f"{s.number}: {s.reason}", markup=False, soft_wrap=True)
 
 
 def _describe(f: rules.FiringView) -> None:
@@ -113,7 +130,8 @@ def rules_list(
     elif not found:
         console.print("No rule firings: run them with suppliers rules run.", markup=False)
     else:
-        console.print(table(FIRING_COLUMNS, [plain(f) for f in found], numeric=("id",)))
+        rows = [{**plain(f), "fired_at": _minute(f.fired_at)} for f in found]
+        console.print(table(FIRING_COLUMNS, rows, numeric=("id",)))
         for firing in found:
             _describe(firing)
 
@@ -185,7 +203,7 @@ def spot_checks_request(
     elif not found:
         console.print("No supplier with open work is left to check today.", markup=False)
     else:
-        console.print(table(SPOT_COLUMNS, [plain(s) for s in found]))
+        _print_spots(found)
 
 
 @spot_checks_app.command("list")
@@ -206,7 +224,7 @@ def spot_checks_list(
         console.print("No spot checks: request some with suppliers spot-checks request.",
                       markup=False)  # fmt: skip
     else:
-        console.print(table(SPOT_COLUMNS, [plain(s) for s in found]))
+        _print_spots(found)
 
 
 @suppliers_app.command("require-certificate")

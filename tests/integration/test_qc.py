@@ -292,13 +292,25 @@ def test_design_files_attached_to_a_po_reach_its_supplier_only(
     assert data == PDF and [a.id for a in shared] == [attached.id]
 
 
-def test_a_file_altered_on_disk_is_refused(world: UowFactory, files: FileStore) -> None:
+def test_a_photo_altered_on_disk_is_refused_and_named_by_verify(
+    world: UowFactory, files: FileStore, cli: Callable[..., Any]
+) -> None:
     view = record(world, files)
+    record(world, files, n=2)
     path = files.root / view.file_hashes[0][:2] / view.file_hashes[0][2:4] / view.file_hashes[0]
+    assert cli("verify", "--files").exit_code == 0
     path.write_bytes(JPEG + b"retouched")
 
-    with world(write=False) as uow, pytest.raises(ValidationError, match="altered"):
-        shared_files.open_file(uow, files, view.files[0].id)
+    with world(write=False) as uow:
+        with pytest.raises(ValidationError, match="altered"):
+            shared_files.open_file(uow, files, view.files[0].id)
+        report = qc.verify_chain(uow, files)
+    result = cli("verify", "--files")
+
+    assert not report.ok and report.bad == () and report.files_checked == 2
+    assert [(b.seq, b.id) for b in report.bad_files] == [(1, view.id)]
+    assert result.exit_code == 1 and "altered on disk" in result.output
+    assert cli("verify").exit_code == 0  # the chain itself holds
 
 
 def test_certificates_are_renewed_with_their_file_and_days_to_expiry(

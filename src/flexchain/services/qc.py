@@ -23,7 +23,7 @@ from typing import Any
 
 from flexchain.adapters.db.qc import SqlQcStore, SupplierRef
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.adapters.files import VIDEO_TYPES, FileStore, sniff
+from flexchain.adapters.files import VIDEO_TYPES, FileRefused, FileStore, sniff
 from flexchain.domain.checks import choice, code, text
 from flexchain.domain.errors import NotFound, ValidationError, format_decimal
 from flexchain.domain.qc_chain import (
@@ -104,14 +104,17 @@ class BadRecordView:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """What verifying found: ``ok`` when every chain holds; ``bad`` names each broken chain's
-    first bad record (``first_bad``: the first of them)."""
+    """What verifying found: ``ok`` when every chain holds (and, if files were checked, every
+    photo and clip is on disk as hashed); ``bad`` names each broken chain's first bad record
+    (``first_bad``: the first of them), ``bad_files`` each file missing or altered."""
 
     ok: bool
     chains: int
     records: int
     bad: tuple[BadRecordView, ...]
     heads: tuple[ChainHead, ...]
+    files_checked: int = 0
+    bad_files: tuple[BadRecordView, ...] = ()
 
     @property
     def first_bad(self) -> BadRecordView | None:
@@ -383,12 +386,31 @@ def chain_head(uow: UnitOfWork, supplier: str) -> ChainHead:
     return ChainHead(ref.code, head.seq, head.hash, head.recorded_at)
 
 
-def verify_chain(uow: UnitOfWork) -> ChainReport:
-    """Walk every chain (a supplier's user: its own) and name each one's first bad record."""
+def _check_files(
+    files: FileStore, records: Sequence[ChainRecord], codes: Mapping[int, str]
+) -> tuple[int, list[BadRecordView]]:
+    checked, bad = 0, []
+    for r in records:
+        for sha256 in r.file_hashes:
+            checked += 1
+            try:
+                files.read(sha256)
+            except FileRefused as error:
+                name = codes.get(r.supplier_id, str(r.supplier_id))
+                bad.append(BadRecordView(name, r.seq, r.id, str(error)))
+    return checked, bad
+
+
+def verify_chain(uow: UnitOfWork, files: FileStore | None = None) -> ChainReport:
+    """Walk every chain (a supplier's user: its own) and name each one's first bad record;
+    with ``files``, also read every photo and clip the records name and report those missing
+    or altered on disk."""
     store = SqlQcStore(uow)
     codes = store.supplier_codes()
     heads = store.heads()
-    found = verify_records(store.records(newest_first=False), heads)
+    records = store.records(newest_first=False)
+    found = verify_records(records, heads)
+    checked, bad_files = _check_files(files, records, codes) if files is not None else (0, [])
 
     def named(bad: BadRecord) -> BadRecordView:
         return BadRecordView(
@@ -399,5 +421,11 @@ def verify_chain(uow: UnitOfWork) -> ChainReport:
         ChainHead(codes.get(s, str(s)), h.seq, h.hash, None) for s, h in sorted(heads.items())
     )
     return ChainReport(
-        found.ok, found.chains, found.records, tuple(named(b) for b in found.bad), head_views
+        found.ok and not bad_files,
+        found.chains,
+        found.records,
+        tuple(named(b) for b in found.bad),
+        head_views,
+        checked,
+        tuple(bad_files),
     )

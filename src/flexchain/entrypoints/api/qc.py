@@ -122,11 +122,15 @@ def list_qc_records(
 
 
 @router.get("/qc/verify", responses=READ, dependencies=[STORABLE_TEXT])
-def verify_qc_chain(app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
+def verify_qc_chain(
+    app: AppDep, who: Annotated[Principal, allow(*EVERYONE)], files: bool = False
+) -> Any:
     """Walk every chain (a supplier's user: its own): ``ok``, and each broken chain's first bad
-    record (``first_bad``: supplier, seq, id, problem)."""
+    record (``first_bad``: supplier, seq, id, problem); ``files``: also read every photo and
+    clip and list those missing or altered on disk (``bad_files``)."""
+    store = shared_files.store_for(app.settings) if files else None
     with uow_for(app, who, write=False) as uow:
-        report = qc.verify_chain(uow)
+        report = qc.verify_chain(uow, store)
     return JSONResponse({**plain(report), "first_bad": plain(report.first_bad)})
 
 

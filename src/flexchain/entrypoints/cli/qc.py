@@ -52,21 +52,33 @@ def _row(view: qc.QcRecordView) -> dict[str, Any]:
 
 
 @qc_app.command("verify")
-def qc_verify(ctx: typer.Context, as_json: JsonOption = False) -> None:
+def qc_verify(
+    ctx: typer.Context,
+    check_files: Annotated[
+        bool,
+        typer.Option("--files", help="Also read every photo and clip and check its hash."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Check every supplier's chain; exit code 1 naming the first bad record if history was
-    edited, deleted or reordered."""
+    edited, deleted or reordered (with --files: or a photo is missing or altered on disk)."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        report = qc.verify_chain(uow)
+        store = shared_files.store_for(app.settings) if check_files else None
+        report = qc.verify_chain(uow, store)
     if as_json:
         body = {**plain(report), "first_bad": plain(report.first_bad)}
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
     elif report.ok:
+        files = f", {report.files_checked} file(s) as hashed" if check_files else ""
         console.print(
-            f"QC chains hold: {report.chains} chain(s), {report.records} record(s).", markup=False
+            f"QC chains hold: {report.chains} chain(s), {report.records} record(s){files}.",
+            markup=False,
         )
     if not report.ok:
         for bad in report.bad:
             typer.echo(f"BROKEN: {bad}", err=True)
+        for bad in report.bad_files:
+            typer.echo(f"FILE: {bad}", err=True)
         raise typer.Exit(1)
 
 

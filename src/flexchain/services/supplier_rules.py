@@ -300,7 +300,7 @@ def _apply(
     settings: RuleSettings,
     now: datetime,
 ) -> None:
-    before = store.policies().get(supplier, Policy())
+    before = store.policy(supplier_id, lock=True)
     after = rules.policy_after_firing(before, firing, settings, now)
     if after != before:
         _write_policy(uow, store, supplier_id, supplier, before, after, now, firing=firing.key)
@@ -354,7 +354,7 @@ def decide_firing(
     status, chosen, why = decide(found.rule, found.status, decision, note)
     if found.supplier is not None:
         ref = store.supplier(found.supplier)
-        before = store.policies().get(ref.code, Policy())
+        before = store.policy(ref.id, lock=True)
         after = policy_after_decision(before, found.rule, chosen, found.figures, why)
         if after != before:
             _write_policy(uow, store, ref.id, ref.code, before, after, now, firing=found.key)

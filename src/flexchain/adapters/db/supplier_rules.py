@@ -307,6 +307,19 @@ class SqlSupplierRulesStore:
             for row, code in self.session.execute(query)
         }  # fmt: skip
 
+    def policy(self, supplier_id: int, *, lock: bool = False) -> Policy:
+        """One supplier's policy (the default until a rule acted); ``lock``: its row (or the
+        supplier's, before it has one) stays locked until the unit of work ends."""
+        query = select(SupplierPolicyRow).where(SupplierPolicyRow.supplier_id == supplier_id)
+        row = self.session.scalar(query.with_for_update() if lock else query)
+        if row is None:
+            if lock:
+                self.session.scalar(select(SupplierRow.id).where(SupplierRow.id == supplier_id)
+                                    .with_for_update())  # fmt: skip
+            return Policy()
+        return Policy(row.allocation_weight, row.monitoring, row.monitoring_since,
+                      row.checkin_interval_days, row.spot_checks_per_week, row.reason)  # fmt: skip
+
     def set_policy(self, supplier_id: int, policy: Policy) -> None:
         values = {
             "allocation_weight": policy.allocation_weight,

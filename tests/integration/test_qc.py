@@ -524,3 +524,33 @@ def test_two_writers_at_once_never_fork_a_chain(world: UowFactory, files: FileSt
     # then every record got its own place, one after the other, and the chain holds
     assert seqs == list(range(1, 9))
     assert verify(world).ok
+
+
+TAMPERING = {
+    "edited": ["UPDATE qc_records SET reason = 'fine' WHERE id = {b}"],
+    "deleted": [
+        "DELETE FROM attachments WHERE owner_kind = 'qc_record' AND owner_ref = '{b}'",
+        "DELETE FROM qc_records WHERE id = {b}",
+    ],
+    "reordered": [
+        "UPDATE qc_records SET seq = 99 WHERE id = {b}",
+        "UPDATE qc_records SET seq = 2 WHERE id = {c}",
+        "UPDATE qc_records SET seq = 3 WHERE id = {b}",
+    ],
+}
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERING))
+def test_cli_verify_names_the_first_bad_record_however_history_was_changed(
+    cli: Callable[..., Any], world: UowFactory, files: FileStore, engine: Engine, what: str
+) -> None:
+    # given a chain of three records, and history changed in the database
+    _, b, c = _three(world, files)
+    raw(engine, *(s.format(b=b.id, c=c.id) for s in TAMPERING[what]))
+    # when the chain is verified from the command line
+    result = cli("verify")
+    # then it exits 1 naming the first bad record and what was done
+    first, seq = (b, 2) if what == "edited" else (c, 3) if what == "deleted" else (c, 2)
+    assert result.exit_code == 1
+    assert f"supplier SEW-PT, seq {seq} (record {first.id})" in result.output
+    assert what in result.output

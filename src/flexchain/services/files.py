@@ -44,6 +44,7 @@ __all__ = [
     "attach",
     "attach_to_job",
     "attach_to_po",
+    "check_uploads",
     "list_attachments",
     "list_shared_files",
     "open_file",

@@ -299,3 +299,29 @@ def test_the_scores_are_the_scorecards_totals(world: UowFactory) -> None:
     }
     for view in views:  # a supplier without a scored figure keeps its tier
         assert view.score is not None or not view.change
+
+
+def test_observed_deliveries_replace_the_declared_lead_time(world: UowFactory) -> None:
+    from flexchain.services import purchase_orders, receiving
+
+    # given three CHIP orders at SLOW (declared 35 +- 12 days) received 20, 24 and 22 days
+    # after they were sent
+    with world() as uow:
+        import_rows(uow, "locations", [{"code": "WH", "name": "Warehouse", "kind": "warehouse"}],
+                    source="test")  # fmt: skip
+        for sent, took in ((100, 20), (80, 24), (60, 22)):
+            at = NOW - timedelta(days=sent)
+            due = (at + timedelta(days=took)).date()
+            po = purchase_orders.create_po(
+                uow, supplier="SLOW", now=at,
+                lines=[{"item": "CHIP", "quantity": 10, "due_date": due, "unit_price": "3.00"}],
+            )  # fmt: skip
+            purchase_orders.issue_po(uow, po.number, now=at)
+            receiving.receive_po(uow, po.number, {1: 10}, now=at + timedelta(days=took))
+        uow.commit()
+    # when the matrix is computed
+    with world(write=False) as uow:
+        chip = next(v for v in supplier_tiers.kraljic(uow, now=NOW) if v.item == "CHIP")
+    # then its lead time is the observed one: 22 +- 2 days (no longer long nor variable)
+    assert (chip.lead_mean_days, chip.lead_sd_days) == (D(22), D(2))
+    assert "lead time" not in chip.reasons[1]

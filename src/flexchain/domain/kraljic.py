@@ -19,7 +19,8 @@ justifies the thresholds and the bands.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ __all__ = [
     "Placement",
     "Quadrant",
     "family_quadrant",
+    "lead_time",
     "place_item",
     "place_items",
 ]
@@ -257,6 +259,27 @@ def place_items(
     total = sum((f.spend for f in items), Decimal(0))
     placed = [place_item(f, total, thresholds) for f in items]
     return sorted(placed, key=lambda p: (-p.spend, p.item))
+
+
+MIN_OBSERVED = 2
+"""Observed deliveries needed before they replace the declared lead time."""
+
+
+def lead_time(
+    observed_days: Sequence[int], declared_mean: Decimal | None, declared_sd: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """(mean, standard deviation) of a lead time in days: of the observed deliveries (PO sent
+    to received in full) when there are at least ``MIN_OBSERVED``, else the declared figures.
+
+    >>> lead_time([10, 14, 12], Decimal(7), Decimal(1))
+    (Decimal('12'), Decimal('2'))
+    >>> lead_time([10], Decimal(7), Decimal(1))
+    (Decimal('7'), Decimal('1'))
+    """
+    if len(observed_days) < MIN_OBSERVED:
+        return declared_mean, declared_sd
+    days = [Decimal(d) for d in observed_days]
+    return statistics.mean(days), statistics.stdev(days)
 
 
 FAMILY_ORDER = ("bottleneck", "strategic", "leverage", "non-critical")

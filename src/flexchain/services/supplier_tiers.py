@@ -220,12 +220,26 @@ def _adjustments(uow: UnitOfWork, now: datetime) -> supplier_rules.SourcingAdjus
     return supplier_rules.sourcing_adjustments(uow, at=now)
 
 
+def _observed(uow: UnitOfWork, now: datetime) -> dict[tuple[str, str], list[int]]:
+    """(supplier, item) -> days from PO sent to received in full, of the deliveries completed
+    in the 12 months to ``now`` (the scorecards' deliveries)."""
+    out: dict[tuple[str, str], list[int]] = {}
+    found = scorecards.deliveries(uow, since=_since(now), until=now.date(), today=now.date())
+    for d in found:
+        if d.issued_on is not None and d.completed_on is not None:
+            out.setdefault((d.supplier, d.item), []).append((d.completed_on - d.issued_on).days)
+    return out
+
+
 def _item_facts(
-    terms: list[TermRecord], spend: list[SpendRecord], required: Mapping[str, frozenset[str]]
+    terms: list[TermRecord],
+    spend: list[SpendRecord],
+    required: Mapping[str, frozenset[str]],
+    observed: Mapping[tuple[str, str], list[int]],
 ) -> list[matrix.ItemFacts]:
     """Per item: spend per supplier, the qualified suppliers (current terms and the item's
     required certificates valid) and the lead time of its main supplier (the largest spend
-    among the qualified, else the fastest of them)."""
+    among the qualified, else the fastest of them): observed, or as declared."""
     families = {t.item: t.family for t in terms} | {s.item: s.family for s in spend}
     paid: dict[str, dict[str, Decimal]] = {}
     for s in spend:
@@ -240,12 +254,14 @@ def _item_facts(
         spent = paid.get(item, {})
         main = min(ok, key=lambda t: (-spent.get(t.supplier, 0), t.lead_time_days, t.supplier),
                    default=None)  # fmt: skip
-        facts.append(
-            matrix.ItemFacts(
-                item, families[item], spent, tuple(t.supplier for t in ok),
-                main.lead_time_days if main else None, main.lead_sd_days if main else None,
-            )
+        mean, sd = (
+            matrix.lead_time(observed.get((main.supplier, item), []), main.lead_time_days,
+                             main.lead_sd_days)
+            if main else (None, None)
         )  # fmt: skip
+        facts.append(
+            matrix.ItemFacts(item, families[item], spent, tuple(t.supplier for t in ok), mean, sd)
+        )
     return facts
 
 
@@ -261,7 +277,7 @@ def kraljic(
     store = SqlKraljicStore(uow)
     facts = _item_facts(
         store.terms(now.date()), _spend(uow, now, base),
-        _adjustments(uow, now).required_certificates,
+        _adjustments(uow, now).required_certificates, _observed(uow, now),
     )  # fmt: skip
     return [
         KraljicView(

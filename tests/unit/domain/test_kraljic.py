@@ -4,6 +4,8 @@ import doctest
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flexchain.domain import kraljic
 from flexchain.domain.errors import ValidationError
@@ -12,6 +14,7 @@ from flexchain.domain.kraljic import (
     ItemFacts,
     KraljicThresholds,
     family_quadrant,
+    lead_time,
     place_item,
     place_items,
 )
@@ -151,3 +154,36 @@ def test_bad_thresholds_are_refused(bad: dict[str, object]) -> None:
 
 def test_docstring_examples_run() -> None:
     assert doctest.testmod(kraljic).failed == 0
+
+
+def test_observed_lead_times_replace_the_declared_from_two_deliveries() -> None:
+    assert lead_time([], D(30), D(3)) == (D(30), D(3))
+    assert lead_time([20], D(30), D(3)) == (D(30), D(3))
+    mean, sd = lead_time([20, 24], D(30), D(3))
+    assert mean == D(22) and round(sd, 6) == D("2.828427")  # sample sd: 4 / sqrt(2)
+    assert lead_time([5, 5, 5], None, None) == (D(5), D(0))
+
+
+spends = st.dictionaries(st.sampled_from(["S1", "S2", "S3"]), st.integers(0, 10_000), max_size=3)
+
+
+@given(spends, st.integers(0, 5), st.integers(0, 60), st.integers(0, 30), st.integers(1, 10_000))
+def test_more_spend_never_lowers_impact_and_more_suppliers_never_raise_risk(
+    spend: dict[str, int], qualified: int, mean: int, sd: int, extra: int
+) -> None:
+    # given an item, the same item with more spend, and one with one more qualified supplier
+    facts = ItemFacts("A", "A", {k: D(v) for k, v in spend.items()},
+                      tuple(f"Q{k}" for k in range(qualified)), D(mean), D(sd))  # fmt: skip
+    richer = ItemFacts("A", "A", {**facts.spend_by_supplier, "S9": D(extra)}, facts.qualified,
+                       facts.lead_mean_days, facts.lead_sd_days)  # fmt: skip
+    wider = ItemFacts("A", "A", facts.spend_by_supplier, (*facts.qualified, "Q9"),
+                      facts.lead_mean_days, facts.lead_sd_days)  # fmt: skip
+    total = D(50_000)
+    base = place_item(facts, total)
+
+    # then the quadrant follows impact and risk exactly, and the changes move them one way
+    assert base.quadrant == {("high", "high"): "strategic", ("high", "low"): "leverage",
+                             ("low", "high"): "bottleneck", ("low", "low"): "non-critical"}[
+        base.impact, base.risk]  # fmt: skip
+    assert not (base.impact == "high" and place_item(richer, total).impact == "low")
+    assert place_item(wider, total).risk_points <= base.risk_points

@@ -254,6 +254,13 @@ def test_spot_checks_are_requested_answered_and_scoped_to_their_supplier(
     with world(write=False) as uow:
         assert [s.number for s in spot_checks.list_spot_checks(uow, status="requested")] == [
             "SPC-000001"]  # fmt: skip
+    # a withdrawn request no longer counts: KNIT-PT may be asked again today
+    gone = run(world, spot_checks.cancel_spot_check, "SPC-000001", reason="PO shipped", now=NOW)
+    assert gone.status == "cancelled"
+    with pytest.raises(IllegalTransition, match="SPC-000001 is cancelled: it cannot be cancelled"):
+        run(world, spot_checks.cancel_spot_check, "SPC-000001", reason="again", now=NOW)
+    (asked,) = run(world, spot_checks.request_spot_checks, count=3, now=NOW, seed=7)
+    assert (asked.supplier, asked.number) == ("KNIT-PT", "SPC-000003")
 
 
 def test_item_certificate_requirements(world: UowFactory) -> None:
@@ -321,6 +328,13 @@ def test_routes(world: UowFactory, engine: Any, database_url: str) -> None:
         spot = client.post("/suppliers/spot-checks", headers=buyer, json=asked)
         assert spot.status_code == 200 and spot.json()["number"].startswith("SPC-")
         assert client.post("/suppliers/spot-checks", headers=buyer, json={}).status_code == 422
+        number = spot.json()["number"]
+        cancelled = client.post(f"/suppliers/spot-checks/{number}/cancel", headers=buyer,
+                                json={"reason": "not needed"})  # fmt: skip
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        missing = client.post("/suppliers/spot-checks/SPC-999999/cancel", headers=buyer,
+                              json={"reason": "x"})  # fmt: skip
+        assert missing.status_code == 404
         certs = client.post("/items/TEE/certificates", headers=buyer,
                             json={"certificate": "CE", "market": "EU"})  # fmt: skip
         assert certs.status_code == 200

@@ -25,6 +25,7 @@ __all__ = [
     "SpotStatus",
     "Target",
     "answer",
+    "cancel",
     "due_by",
     "pick_spot_checks",
 ]
@@ -102,3 +103,10 @@ def answer(number: str, status: SpotStatus) -> SpotStatus:
     if status is not SpotStatus.REQUESTED:
         raise IllegalTransition(f"spot check {number} is {status.value}: it takes no answer")
     return SpotStatus.ANSWERED
+
+
+def cancel(number: str, status: SpotStatus) -> SpotStatus:
+    """The status a request takes when the brand withdraws it (only a requested one)."""
+    if status is not SpotStatus.REQUESTED:
+        raise IllegalTransition(f"spot check {number} is {status.value}: it cannot be cancelled")
+    return SpotStatus.CANCELLED

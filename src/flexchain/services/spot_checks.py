@@ -27,6 +27,7 @@ from flexchain.services import audit
 __all__ = [
     "SpotCheckView",
     "answer_spot_check",
+    "cancel_spot_check",
     "list_spot_checks",
     "request_spot_check",
     "request_spot_checks",
@@ -170,5 +171,21 @@ def answer_spot_check(
     audit.record_change(
         uow, "answered", "spot_check", found.number, before={"status": found.status.value},
         after={"status": status.value, "qc_record_id": record}, at=now,
+    )  # fmt: skip
+    return _view(store.spot_check(found.number))
+
+
+def cancel_spot_check(uow: UnitOfWork, number: str, *, reason: str, now: datetime) -> SpotCheckView:
+    """Withdraw a requested spot check, with a reason (it no longer counts against the
+    supplier's day or week)."""
+    now = utc(now, "now")
+    store = SqlSpotCheckStore(uow)
+    found = store.spot_check(code(number, "spot_check"), lock=True)
+    why = text(reason, "reason", max_length=2000)
+    status = rules.cancel(found.number, found.status)
+    store.cancel_spot_check(found.id, at=now)
+    audit.record_change(
+        uow, "cancelled", "spot_check", found.number, before={"status": found.status.value},
+        after={"status": status.value}, at=now, reason=why,
     )  # fmt: skip
     return _view(store.spot_check(found.number))

@@ -162,3 +162,9 @@ class SqlSpotCheckStore(SqlSupplierRulesStore):
             .values(status=SpotStatus.ANSWERED.value, answered_at=at, qc_record_id=qc_record_id,
                     updated_at=at)
         )  # fmt: skip
+
+    def cancel_spot_check(self, spot_id: int, *, at: datetime) -> None:
+        self.session.execute(
+            update(SpotCheckRequestRow).where(SpotCheckRequestRow.id == spot_id)
+            .values(status=SpotStatus.CANCELLED.value, updated_at=at)
+        )  # fmt: skip

@@ -3,7 +3,8 @@ suppliers rules|spot-checks|require-certificate``.
 
 ``GET /suppliers/rule-firings`` (``status``, ``supplier``), ``POST
 /suppliers/rule-firings/{firing_id}/decide``, ``POST /suppliers/rules/run`` (``today``), ``GET|POST
-/suppliers/spot-checks`` (a supplier's user lists its own) and ``GET|POST
+/suppliers/spot-checks`` (a supplier's user lists its own), ``POST
+/suppliers/spot-checks/{number}/cancel`` and ``GET|POST
 /items/{sku}/certificates``. The brand's staff read firings; admins, buyers and quality staff
 run and decide them and request spot checks. Decimals are exact strings.
 """
@@ -35,6 +36,7 @@ READERS = tuple(sorted(STAFF))
 """Who reads firings: the brand's staff (no supplier)."""
 FiringId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Sku = Annotated[str, Path(min_length=1, max_length=64)]
+SpotNumber = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class DecisionIn(BaseModel):
@@ -52,6 +54,10 @@ class SpotCheckIn(BaseModel):
     video: bool | None = None
     count: int | None = None
     seed: int | None = None
+
+
+class CancelIn(BaseModel):
+    reason: str
 
 
 class CertificateIn(BaseModel):
@@ -150,6 +156,21 @@ def request_spot_checks(
             raise ValidationError("supplier", "name a supplier, or a count of random checks")
         uow.commit()
     return JSONResponse(plain(result))
+
+
+@router.post(
+    "/suppliers/spot-checks/{number}/cancel",
+    responses=errors("Not requested any more, or no reason", missing="No such spot check",
+                     body=True),
+)  # fmt: skip
+def cancel_spot_check(
+    number: SpotNumber, body: CancelIn, app: AppDep, who: Annotated[Principal, allow(*DECIDERS)]
+) -> Any:
+    """Withdraw a requested spot check, with a reason."""
+    with uow_for(app, who) as uow:
+        view = spot_checks.cancel_spot_check(uow, number, reason=body.reason, now=_now())
+        uow.commit()
+    return JSONResponse(plain(view))
 
 
 @router.get("/items/{sku}/certificates", responses=errors(missing="No such item"))

@@ -1,5 +1,5 @@
 """``flexchain suppliers rules ...``: rules that act (run, list, decide, a supplier's policy);
-``flexchain suppliers spot-checks request|list``: QC spot checks; ``flexchain suppliers
+``flexchain suppliers spot-checks request|list|cancel``: QC spot checks; ``flexchain suppliers
 require-certificate SKU CERT [--market EU] [--remove]`` and ``required-certificates``."""
 
 from __future__ import annotations
@@ -204,6 +204,23 @@ def spot_checks_request(
         console.print("No supplier with open work is left to check today.", markup=False)
     else:
         _print_spots(found)
+
+
+@spot_checks_app.command("cancel")
+def spot_checks_cancel(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(metavar="NUMBER", help="SPC-000001")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a requested spot check."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
+        view = spot_checks.cancel_spot_check(uow, number, reason=reason, now=_now())
+        uow.commit()
+    if as_json:
+        _echo(view)
+    else:
+        console.print(f"{view.number} of {view.supplier}: {view.status}.", markup=False)
 
 
 @spot_checks_app.command("list")

@@ -431,7 +431,7 @@ def test_early_payment_offer_then_request(shop: Shop, make_uow: UowFactory) -> N
     assert payment.discount > 0 and payment.retained == Decimal("50.00")
     # the payments page shows it with the retention, and the fund is still empty (unpaid)
     listed = _text(shop.client.get("/portal/payments").text)
-    assert "50.00 EUR" in listed and "early, asked" in listed
+    assert "50.00 EUR" in listed and "early: you asked" in listed
 
 
 def test_accepting_and_declining_hold_requests(shop: Shop, make_uow: UowFactory) -> None:

@@ -166,8 +166,8 @@ def payment_list(request: Request, app: AppDep, who: SupplierUser) -> HTMLRespon
         found = payments.list_payments(uow)
         fund = payments.quality_fund(uow)
         invoices = invoicing.list_invoices(uow)
-    paid_invoices = {p.invoice for p in found if p.status == "paid"}
-    early = [i for i in invoices if i.status in EARLY and i.number not in paid_invoices]
+    settled = {p.invoice for p in found if p.status == "paid" or p.early_requested_at}
+    early = [i for i in invoices if i.status in EARLY and i.number not in settled]
     return page(
         request,
         "portal/payments.html",

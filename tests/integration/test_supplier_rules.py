@@ -328,6 +328,15 @@ def test_routes(world: UowFactory, engine: Any, database_url: str) -> None:
         spot = client.post("/suppliers/spot-checks", headers=buyer, json=asked)
         assert spot.status_code == 200 and spot.json()["number"].startswith("SPC-")
         assert client.post("/suppliers/spot-checks", headers=buyer, json={}).status_code == 422
+        # a supplier's user lists its own spot checks only; another's code is unknown to it
+        sew, knit = bearer(engine, "supplier", supplier="SEW-ES"), bearer(
+            engine, "supplier", supplier="KNIT-PT")  # fmt: skip
+        assert {c["supplier"] for c in client.get("/suppliers/spot-checks", headers=sew).json()
+                } == {"SEW-ES"}  # fmt: skip
+        assert client.get("/suppliers/spot-checks", headers=knit).json() == []
+        other = client.get("/suppliers/spot-checks", params={"supplier": "SEW-ES"}, headers=knit)
+        assert other.status_code == 404 and other.json() == {"detail": "unknown supplier 'SEW-ES'"}
+        assert client.get("/suppliers/rule-firings", headers=sew).status_code == 403
         number = spot.json()["number"]
         cancelled = client.post(f"/suppliers/spot-checks/{number}/cancel", headers=buyer,
                                 json={"reason": "not needed"})  # fmt: skip

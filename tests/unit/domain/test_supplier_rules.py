@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flexchain.domain.errors import IllegalTransition, ValidationError
 from flexchain.domain.rule_decisions import Decision, decide, policy_after_decision
@@ -109,6 +111,25 @@ def test_the_weight_cut_compounds_from_the_current_weight() -> None:
     assert policy_after_firing(policies["S1"], firing, RULES, NOW).allocation_weight == Decimal(
         "0.25"
     )
+
+
+@given(st.lists(st.integers(min_value=-3, max_value=5), max_size=30), st.integers(1, 5))
+def test_the_delay_rule_fires_exactly_when_a_long_enough_run_of_late_deliveries_exists(
+    days: list[int], n: int
+) -> None:
+    # given any sequence of deliveries' delays and a run length n (standard: 0 days)
+    settings = RuleSettings(delay_consecutive=n)
+    longest = run = 0
+    for d in days:
+        run = run + 1 if d > 0 else 0
+        longest = max(longest, run)
+    # when the rule looks at them
+    firings = delivery_delay_firings(delays(*days), settings, policies={}, history={})
+    # then it fires (once) exactly when some n deliveries in a row were late
+    assert len(firings) == (1 if longest >= n else 0)
+    if firings:  # and names a run of at least n late deliveries
+        named = firings[0].figures["deliveries"]
+        assert len(named) >= n and all(x["delay_days"] > 0 for x in named)
 
 
 def test_open_deliveries_not_yet_due_are_not_judged() -> None:

@@ -251,6 +251,13 @@ def test_the_cli(world: UowFactory, database_url: str, scored: dict[str, Decimal
     assert {row["item"] for row in json.loads(shown.output)} == {"MOTOR", "FABRIC", "CHIP", "LABEL"}
     text = CliRunner().invoke(cli, ["suppliers", "kraljic"], env=env)
     assert text.exit_code == 0 and "bottleneck: secure supply" in text.output
+    tiers = CliRunner().invoke(cli, ["suppliers", "tiers", "--json"], env=env)
+    assert tiers.exit_code == 0, tiers.output
+    assert {r["supplier"]: r["change"] for r in json.loads(tiers.output)} == {
+        "AGILE": "B -> A", "PARTNER": "A -> S", "SLOW": "A -> B",
+    }  # fmt: skip
+    table = CliRunner().invoke(cli, ["suppliers", "tiers"], env=env)
+    assert table.exit_code == 0 and "3 tier change(s) recommended" in table.output
     set_ = CliRunner().invoke(
         cli, ["suppliers", "tier", "SLOW", "B", "--reason", "slower, cheaper"], env=env
     )

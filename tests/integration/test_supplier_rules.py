@@ -337,6 +337,9 @@ def test_routes(world: UowFactory, engine: Any, database_url: str) -> None:
         other = client.get("/suppliers/spot-checks", params={"supplier": "SEW-ES"}, headers=knit)
         assert other.status_code == 404 and other.json() == {"detail": "unknown supplier 'SEW-ES'"}
         assert client.get("/suppliers/rule-firings", headers=sew).status_code == 403
+        mine = client.get("/suppliers/KNIT-PT/policy", headers=knit)
+        assert mine.status_code == 200 and mine.json()["allocation_weight"] == "1"  # restored
+        assert client.get("/suppliers/KNIT-PT/policy", headers=sew).status_code == 404
         number = spot.json()["number"]
         cancelled = client.post(f"/suppliers/spot-checks/{number}/cancel", headers=buyer,
                                 json={"reason": "not needed"})  # fmt: skip

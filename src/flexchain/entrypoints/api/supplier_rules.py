@@ -2,11 +2,12 @@
 suppliers rules|spot-checks|require-certificate``.
 
 ``GET /suppliers/rule-firings`` (``status``, ``supplier``), ``POST
-/suppliers/rule-firings/{firing_id}/decide``, ``POST /suppliers/rules/run`` (``today``), ``GET|POST
-/suppliers/spot-checks`` (a supplier's user lists its own), ``POST
-/suppliers/spot-checks/{number}/cancel`` and ``GET|POST
+/suppliers/rule-firings/{firing_id}/decide``, ``POST /suppliers/rules/run`` (``today``), ``GET
+/suppliers/{code}/policy`` (a supplier's user: its own), ``GET|POST /suppliers/spot-checks`` (a
+supplier's user lists its own), ``POST /suppliers/spot-checks/{number}/cancel`` and ``GET|POST
 /items/{sku}/certificates``. The brand's staff read firings; admins, buyers and quality staff
-run and decide them and request spot checks. Decimals are exact strings.
+run and decide them, request and cancel spot checks and set item certificates. Decimals are
+exact strings.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ READERS = tuple(sorted(STAFF))
 FiringId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Sku = Annotated[str, Path(min_length=1, max_length=64)]
 SpotNumber = Annotated[str, Path(min_length=1, max_length=64)]
+Code = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class DecisionIn(BaseModel):
@@ -98,6 +100,14 @@ def decide_firing(
                                    now=_now())  # fmt: skip
         uow.commit()
     return JSONResponse(plain(view))
+
+
+@router.get("/suppliers/{code}/policy", responses=errors(missing="No such supplier"))
+def supplier_policy(code: Code, app: AppDep, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
+    """What the rules set for the supplier: allocation weight, closer monitoring (a supplier's
+    user: its own)."""
+    with uow_for(app, who, write=False) as uow:
+        return JSONResponse(plain(rules.supplier_policy(uow, code)))
 
 
 @router.post("/suppliers/rules/run", responses=errors("A rate is missing or a rule refused"))

@@ -29,6 +29,7 @@ from flexchain.services import (
     purchase_orders,
     receiving,
     rfqs,
+    spot_checks,
 )
 from flexchain.services.imports import import_rows
 from tests.auth import PASSWORD, make_user
@@ -85,6 +86,7 @@ class Shop:
     engine: Engine
     users: dict[str, str]
     rfq: str
+    closed_rfq: str
     to_confirm: str
     received: str
     invoice: str
@@ -139,15 +141,25 @@ def _build(make_uow: UowFactory) -> dict[str, Any]:
         lines=[{"item": "FABRIC", "quantity": "10", "need_date": FAR}],
     )  # fmt: skip
     _do(make_uow, rfqs.send_rfq, other_rfq.number)
+    closed = _do(
+        make_uow, rfqs.create_rfq, suppliers=["FAB-PT"],
+        lines=[{"item": "ZIP", "quantity": "500", "need_date": FAR}],
+    )  # fmt: skip
+    _do(make_uow, rfqs.send_rfq, closed.number)
+    _do(make_uow, rfqs.cancel_rfq, closed.number)
     received, invoice = _invoiced(make_uow, "C-FAB")
     their_po, their_invoice = _invoiced(make_uow, "C-IT")
     to_confirm = _order(make_uow, "C-FAB")
+    for supplier in ("FAB-PT", "FAB-IT"):  # a spot check each: FAB-PT counts only its own
+        _do(make_uow, spot_checks.request_spot_check, supplier=supplier, reason="random pick")
     hold = _do(
         make_uow, capacity_holds.hold_capacity, supplier="FAB-PT", quantity=300, unit="m",
         held_from=FAR, days=14, firm_within_hours=24 * 30, request=True, note="spring run",
     )  # fmt: skip
     return {
-        "rfq": rfq.number, "to_confirm": to_confirm, "received": received, "invoice": invoice,
+        "rfq": rfq.number,
+        "closed_rfq": closed.number, "to_confirm": to_confirm, "received": received,
+        "invoice": invoice,
         "theirs": {"rfq": other_rfq.number, "po": their_po, "invoice": their_invoice},
         "hold": hold.id,
     }  # fmt: skip
@@ -219,6 +231,7 @@ def test_today_lists_what_waits_for_the_supplier(seen: Shop) -> None:
     text = _text(page.text)
     assert "1 RFQs to answer" in text and "1 Orders to confirm" in text
     assert "1 Capacity holds to answer" in text and "0 Orders to ship" in text
+    assert "1 Spot checks requested" in text
     assert 'href="/portal/rfqs"' in page.text and 'href="/portal/holds"' in page.text
     # and the menu links every portal page
     for path in ("/portal/jobs", "/portal/qc", "/portal/files", "/portal/invoices"):
@@ -322,6 +335,21 @@ def test_a_refused_quote_shows_the_message_at_its_field_and_saves_nothing(
     # and not even the good line was saved
     with _uow(seen) as uow:
         assert rfqs.show_rfq(uow, seen.rfq).quotes == ()
+
+
+def test_quoting_a_cancelled_rfq_says_why_and_saves_nothing(seen: Shop) -> None:
+    csrf = _login(seen, "FAB-PT")
+    # the list shows it among the closed ones, its page without a form
+    assert seen.closed_rfq in _text(seen.client.get("/portal/rfqs").text).split("Closed")[1]
+    assert "Send quotes" not in seen.client.get(f"/portal/rfqs/{seen.closed_rfq}").text
+    # a quote posted anyway (an old tab) is refused with the rule
+    form = {"csrf_token": csrf, "l1.unit_price": "0.30", "l1.lead_time_days": "5",
+            "l1.valid_until": "2099-01-01"}  # fmt: skip
+    answer = seen.client.post(f"/portal/rfqs/{seen.closed_rfq}", data=form)
+    assert answer.status_code == 422
+    assert "quotes are taken only while it is sent" in _text(answer.text)
+    with _uow(seen) as uow:
+        assert rfqs.show_rfq(uow, seen.closed_rfq).quotes == ()
 
 
 def test_an_rfq_form_without_any_price_asks_for_one(seen: Shop) -> None:
@@ -462,6 +490,10 @@ def test_accepting_and_declining_hold_requests(shop: Shop, make_uow: UowFactory)
     assert states == {shop.hold: ("held", ""), second.id: ("declined", "looms booked")}
     page = _text(shop.client.get("/portal/holds").text)
     assert "No request from the brand" in page and "(looms booked)" in page
+    # accepting it again (a second tab) says why it cannot be
+    again = shop.client.post(f"/portal/holds/{shop.hold}/accept", data={"csrf_token": csrf})
+    assert again.status_code == 422
+    assert f"capacity hold {shop.hold} is held: it can no longer be accepted" in again.text
 
 
 # -- who may see what ------------------------------------------------------------------------

@@ -262,12 +262,14 @@ def po_list(request: Request, app: AppDep, who: SupplierUser) -> HTMLResponse:
     """The supplier's purchase orders: to confirm, to ship, then the rest."""
     with uow_for(app, who, write=False) as uow:
         found = [p for p in purchase_orders.list_pos(uow) if p.status != "draft"]
-    groups = {
-        "to_confirm": [p for p in found if p.status == "sent"],
-        "confirmed": [p for p in found if p.status == "confirmed"],
-        "done": [p for p in found if p.status in ("closed", "cancelled")],
-    }
-    return page(request, "portal/pos.html", title="Purchase orders", **groups)
+    return page(
+        request,
+        "portal/pos.html",
+        title="Purchase orders",
+        to_confirm=[p for p in found if p.status == "sent"],
+        confirmed=[p for p in found if p.status == "confirmed"],
+        done=[p for p in found if p.status in ("closed", "cancelled")],
+    )
 
 
 def _show_po(app: App, who: Principal, number: str) -> tuple[PoView, list[Any]]:

@@ -184,10 +184,19 @@ def test_tiers_are_recommended_with_reasons_and_applied_audited(
     }  # fmt: skip
     assert views["PARTNER"].spend_share == D("0.7616")  # 7,060 / 9,270
     assert views["PARTNER"].period == "2026-Q3"
-    assert views["AGILE"].reasons[-2:] == (
-        "it samples in 36 h (agile: within 48 h)", "its MOQ is 10 (agile: up to 20)",
-    )  # fmt: skip
+    assert views["AGILE"].reasons[-3:] == (
+        "it samples in 36 h (agile: within 48 h)",
+        "its MOQ is 10 (agile: up to 20)",
+        "its list prices are 5 % above the other suppliers' of its items (a backup's profile: "
+        "about 30 % cheaper)",
+    )
     assert not any(v.applied for v in views.values())
+    # list prices: 1.00 everywhere, SLOW's in USD (0.90): 10 % below on the items it shares
+    assert (
+        views["SLOW"]
+        .reasons[-1]
+        .startswith("its list prices are 10 % below the other suppliers' of its items")
+    )
 
     with world() as uow:
         applied = supplier_tiers.recommend_tiers(uow, now=NOW, period="2026-11", apply=True)

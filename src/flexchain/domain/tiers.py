@@ -17,6 +17,8 @@ it). Every reason is a sentence with its figure.
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +32,7 @@ __all__ = [
     "TierRecommendation",
     "TierRules",
     "check_tier",
+    "price_index",
     "recommend_tier",
     "takes_urgent_work",
 ]
@@ -127,6 +130,9 @@ class SupplierFacts:
     sample_days: Decimal | None
     moq: Decimal | None
     processes: frozenset[str] = frozenset()
+    price_index: Decimal | None = None
+    """Its prices over the other suppliers' of the same items (0.70: 30 % cheaper; None when
+    no item of its has another supplier); shown, not decided on."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,38 @@ class TierRecommendation:
     @property
     def profile(self) -> TierProfile:
         return PROFILES[self.tier]
+
+
+def price_index(prices: Mapping[tuple[str, str], Decimal]) -> dict[str, Decimal]:
+    """Per supplier, the mean over its items of its price over the median price of the item's
+    other suppliers (``prices``: (supplier, item) -> unit price, one currency); suppliers with
+    no shared item are left out.
+
+    >>> price_index({("A", "x"): Decimal(7), ("B", "x"): Decimal(10)})
+    {'A': Decimal('0.7'), 'B': Decimal('1.428571428571428571428571429')}
+    """
+    by_item: dict[str, dict[str, Decimal]] = {}
+    for (supplier, item), price in prices.items():
+        by_item.setdefault(item, {})[supplier] = price
+    ratios: dict[str, list[Decimal]] = {}
+    for offers in by_item.values():
+        for supplier, price in offers.items():
+            others = [p for s, p in offers.items() if s != supplier]
+            if others and statistics.median(others) > 0:
+                ratios.setdefault(supplier, []).append(price / statistics.median(others))
+    return {s: sum(r, Decimal(0)) / len(r) for s, r in sorted(ratios.items())}
+
+
+def _price_reason(index: Decimal | None) -> tuple[str, ...]:
+    if index is None:
+        return ()
+    gap = (1 - index) * 100
+    if abs(gap) < Decimal("0.5"):
+        where = "in line with"
+    else:
+        where = f"{abs(gap):.0f} % {'below' if gap > 0 else 'above'}"
+    return (f"its list prices are {where} the other suppliers' of its items "
+            "(a backup's profile: about 30 % cheaper)",)  # fmt: skip
 
 
 def _pct(share: Decimal) -> str:
@@ -235,13 +273,18 @@ def recommend_tier(facts: SupplierFacts, rules: TierRules | None = None) -> Tier
             ("no scorecard in the period: it keeps its tier until events give it a score",),
         )  # fmt: skip
     strategic = _strategic(facts, facts.score, r)
+    priced = _price_reason(facts.price_index)
     if all(ok for ok, _ in strategic):
-        return TierRecommendation(facts.supplier, "S", stored, tuple(why for _, why in strategic))
+        return TierRecommendation(
+            facts.supplier, "S", stored, (*(why for _, why in strategic), *priced)
+        )
     not_s = "not strategic: " + "; ".join(why for ok, why in strategic if not ok)
     agile = _agile(facts, facts.score, r)
     if all(ok for ok, _ in agile):
-        return TierRecommendation(facts.supplier, "A", stored, (not_s, *(why for _, why in agile)))
+        return TierRecommendation(
+            facts.supplier, "A", stored, (not_s, *(why for _, why in agile), *priced)
+        )
     not_a = "not agile: " + "; ".join(why for ok, why in agile if not ok)
     return TierRecommendation(
-        facts.supplier, "B", stored, (not_s, not_a, "a backup for non-urgent top-ups")
+        facts.supplier, "B", stored, (not_s, not_a, "a backup for non-urgent top-ups", *priced)
     )

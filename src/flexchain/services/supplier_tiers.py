@@ -169,6 +169,7 @@ def recommend_tiers(
     by_supplier: dict[str, Decimal] = {}
     for r in spend:
         by_supplier[r.supplier] = by_supplier.get(r.supplier, Decimal(0)) + r.amount
+    index = _price_index(uow, now, base)
     views = []
     for cap in SqlKraljicStore(uow).capabilities():
         if not cap.active:
@@ -176,7 +177,7 @@ def recommend_tiers(
         share = by_supplier.get(cap.code, Decimal(0)) / total if total else Decimal(0)
         rec = tiers.recommend_tier(
             tiers.SupplierFacts(cap.code, cap.tier, scores.get(cap.code), share,
-                                cap.sample_days, cap.moq, cap.processes),
+                                cap.sample_days, cap.moq, cap.processes, index.get(cap.code)),
             rules,
         )  # fmt: skip
         if apply and rec.changed:
@@ -188,6 +189,19 @@ def recommend_tiers(
                      apply and rec.changed)
         )  # fmt: skip
     return views
+
+
+def _price_index(uow: UnitOfWork, now: datetime, base: str) -> dict[str, Decimal]:
+    """Each supplier's list prices against the other suppliers' of the same items (brand
+    currency; an item priced in a currency without a rate is left out)."""
+    prices = {}
+    for supplier, sku, currency, price in SqlKraljicStore(uow).list_prices(now.date()):
+        try:  # unrounded: a trim's price of 0.126 must not become 0.13
+            prices[supplier, sku] = fx.convert(uow, price, currency, base, now.date(),
+                                               base=base).amount  # fmt: skip
+        except NotFound:
+            continue
+    return tiers.price_index(prices)
 
 
 def _store_tier(

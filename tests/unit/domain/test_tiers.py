@@ -13,6 +13,7 @@ from flexchain.domain.tiers import (
     SupplierFacts,
     TierRules,
     check_tier,
+    price_index,
     recommend_tier,
     takes_urgent_work,
 )
@@ -152,3 +153,35 @@ def test_a_tier_is_checked_and_normalised() -> None:
 
 def test_docstring_examples_run() -> None:
     assert doctest.testmod(tiers).failed == 0
+
+
+def test_the_price_index_compares_with_the_median_of_the_other_suppliers() -> None:
+    prices = {
+        ("B", "zip"): D("0.70"), ("A", "zip"): D("1.00"), ("C", "zip"): D("1.20"),
+        ("B", "cord"): D("0.70"), ("A", "cord"): D("1.00"),
+        ("A", "only"): D("5.00"),  # nobody else sells it: left out
+    }  # fmt: skip
+
+    index = price_index(prices)
+
+    # B: zip 0.70 / median(1.00, 1.20) = 0.6364, cord 0.70 / 1.00 = 0.70
+    assert round(index["B"], 4) == D("0.6682")
+    assert round(index["C"], 4) == D("1.4118")  # 1.20 / median(0.70, 1.00) = 1.20 / 0.85
+    assert set(index) == {"A", "B", "C"}
+
+
+@pytest.mark.parametrize(
+    ("index", "reason"),
+    [
+        (D("0.70"), "its list prices are 30 % below the other suppliers' of its items"),
+        (D("1.10"), "its list prices are 10 % above the other suppliers' of its items"),
+        (D("1.004"), "its list prices are in line with the other suppliers' of its items"),
+    ],
+)
+def test_the_price_position_is_a_reason_not_a_rule(index: Decimal, reason: str) -> None:
+    backup = recommend_tier(facts(score=D(50), price_index=index))
+    partner = recommend_tier(facts(price_index=index))
+
+    assert backup.tier == "B" and backup.reasons[-1].startswith(reason)
+    assert partner.tier == "S" and partner.reasons[-1].startswith(reason)
+    assert "about 30 % cheaper" in backup.reasons[-1]

@@ -16,6 +16,7 @@ from flexchain.adapters.db.tables import (
     CertificationRow,
     ItemRow,
     ItemSupplierRow,
+    PriceBreakRow,
     PurchaseOrderLineRow,
     SupplierRow,
 )
@@ -149,6 +150,27 @@ class SqlKraljicStore:
             )
             for sku, family, supplier_id, code, days in rows
         ]  # fmt: skip
+
+    def list_prices(self, on: date) -> list[tuple[str, str, str, Decimal]]:
+        """(supplier, SKU, currency, unit price of the smallest break) of the current terms of
+        active suppliers (valid on ``on``)."""
+        rows = self.session.execute(
+            select(SupplierRow.code, ItemRow.sku, ItemSupplierRow.currency,
+                   PriceBreakRow.min_quantity, PriceBreakRow.unit_price)
+            .join(ItemSupplierRow, ItemSupplierRow.id == PriceBreakRow.item_supplier_id)
+            .join(ItemRow, ItemRow.id == ItemSupplierRow.item_id)
+            .join(SupplierRow, SupplierRow.id == ItemSupplierRow.supplier_id)
+            .where(
+                SupplierRow.active.is_(True),
+                or_(ItemSupplierRow.valid_from.is_(None), ItemSupplierRow.valid_from <= on),
+                or_(ItemSupplierRow.valid_to.is_(None), ItemSupplierRow.valid_to >= on),
+            )
+            .order_by(SupplierRow.code, ItemRow.sku, PriceBreakRow.min_quantity)
+        ).all()  # fmt: skip
+        first: dict[tuple[str, str], tuple[str, str, str, Decimal]] = {}
+        for code, sku, currency, _, price in rows:
+            first.setdefault((code, sku), (code, sku, currency, price))
+        return list(first.values())
 
     def capabilities(self) -> list[SupplierCapability]:
         """Every supplier with its processes, fastest recorded sampling and smallest MOQ."""

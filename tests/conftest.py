@@ -23,6 +23,11 @@ from flexchain.adapters.db.migrate import upgrade
 from flexchain.adapters.db.uow import UnitOfWork
 from tests.pgserver import PgServer, start_server
 
+# pytest-xdist's workers inherit COLUMNS=80 and LINES=24, which would fix the width of the CLI's
+# Rich consoles when they are created at import; the tests that check CLI output set their own.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 # CI machines are shared and noisy: a slow example is not a failure (speed lives in bench/).
 settings.register_profile("flexchain", deadline=None)
 settings.load_profile("flexchain")
@@ -41,9 +46,11 @@ def secret_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ~/.local/share): set in the environment, so the commands and server processes tests start
     use it too. Created when the first secret is stored."""
     path = tmp_path_factory.mktemp("secret-key") / "secret.key"
-    names = ("FLEXCHAIN_SECRET_KEY", "FLEXCHAIN_SECRET_KEY_FILE")
+    names = ("FLEXCHAIN_SECRET_KEY", "FLEXCHAIN_SECRET_KEY_FILE", "FLEXCHAIN_FILE_STORE_DIR")
     saved = {name: os.environ.pop(name, None) for name in names}
     os.environ["FLEXCHAIN_SECRET_KEY_FILE"] = str(path)
+    # uploads (QC photos, certificates, design files) of this session: never the user's own store
+    os.environ["FLEXCHAIN_FILE_STORE_DIR"] = str(tmp_path_factory.mktemp("file-store"))
     secretbox.install(None)
     try:
         yield path

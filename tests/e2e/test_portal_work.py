@@ -79,7 +79,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, int, i
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy 2-core machine starts slowly
         while True:
             try:
                 urllib.request.urlopen(f"{base}/health", timeout=2).close()

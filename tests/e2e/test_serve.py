@@ -38,7 +38,7 @@ def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) ->
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy 2-core machine starts slowly
         while True:
             try:
                 _get(f"{base}/health")

@@ -92,7 +92,7 @@ def server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy 2-core machine starts slowly
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=2)

@@ -154,6 +154,11 @@ def test_a_supplier_answers_an_rfq_and_confirms_an_order_at_phone_width(
     expect(page.locator("[role=status]")).to_contain_text("Your confirmation was sent")
     expect(page.locator("#po-status")).to_contain_text("confirmed")
     _shot(page, "po")
+    # and the order's PDF downloads (htmx does not swap it into the page)
+    with page.expect_download() as download:
+        page.click("text=Download the order (PDF)")
+    assert download.value.suggested_filename == f"{built['to_confirm']}.pdf"
+    expect(page.locator("h1")).to_have_text(f"Order {built['to_confirm']}")
 
     # when the supplier asks to be paid tomorrow for its approved invoice
     page.goto(f"{base}/portal/invoices")

@@ -14,9 +14,11 @@ from flexchain.config import Settings
 from flexchain.entrypoints.api import (
     access,
     buying,
+    decisions,
     errors,
     health,
     jobs,
+    kpis,
     openapi,
     orders,
     paying,
@@ -24,6 +26,7 @@ from flexchain.entrypoints.api import (
     price_watch,
     qc,
     quotes,
+    report,
     scorecards,
     security,
     signals,
@@ -32,10 +35,11 @@ from flexchain.entrypoints.api import (
     supplier_rules,
     supplier_tiers,
     tracking,
+    views,
     webhooks,
 )
 from flexchain.entrypoints.api.background import intake, outbox
-from flexchain.entrypoints.web import login, portal
+from flexchain.entrypoints.web import login, portal, tower
 from flexchain.services.intake import IntakeTerms
 
 
@@ -107,6 +111,11 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(supplier_events.router)
     api.include_router(qc.router)
     api.include_router(portal.router)
+    api.include_router(decisions.router)
+    api.include_router(kpis.router)
+    api.include_router(views.router)
+    api.include_router(report.router)
+    api.include_router(tower.router)
     api.include_router(login.router)
     api.include_router(openapi.router)
     access.check_declarations(api)  # a route that says nothing about its callers: no app

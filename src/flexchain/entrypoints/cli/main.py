@@ -18,6 +18,7 @@ from flexchain.entrypoints.cli import (
     database,
     demo,
     jobs,
+    kpis,
     mail,
     paying,
     payments,
@@ -26,6 +27,7 @@ from flexchain.entrypoints.cli import (
     prices,
     qc,
     quote,
+    report,
     rfq,
     scorecards,
     secrets,
@@ -38,6 +40,7 @@ from flexchain.entrypoints.cli import (
     supplier_rules,
     suppliers,
     tiers,
+    today,
     transfer,
     users,
 )
@@ -111,6 +114,9 @@ app.add_typer(mail.mail_app, name="mail")
 app.add_typer(mail.document_app, name="document")
 app.add_typer(suppliers.suppliers_app, name="suppliers")
 app.add_typer(qc.qc_app, name="qc")
+app.add_typer(today.today_app, name="today")
+app.add_typer(kpis.kpis_app, name="kpis")
+app.add_typer(report.report_app, name="report")
 # the modules that register commands on suppliers_app (and po_app) by being imported
 _REGISTERING = (scorecards, tiers, supplier_rules, supplier_events)
 

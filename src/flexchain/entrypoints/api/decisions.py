@@ -1,0 +1,9 @@
+"""API: The decision inbox (issue 17, Today); filled by its part of issue 17."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter()

@@ -1,0 +1,3 @@
+"""What the control tower's pages share: the signed-in brand user, rendering, forms, charts."""
+
+from __future__ import annotations

@@ -11,7 +11,13 @@ match on, so re-importing a file updates rows instead of duplicating them.
 from __future__ import annotations
 
 # issue 16's tables: registered on the metadata by import; use them from their own modules
-from flexchain.adapters.db.tables import qc, supplier_events, supplier_rules  # noqa: F401
+from flexchain.adapters.db.tables import (  # noqa: F401
+    decisions,
+    qc,
+    reports,
+    supplier_events,
+    supplier_rules,
+)
 from flexchain.adapters.db.tables.audit import AuditRow
 from flexchain.adapters.db.tables.base import NAMING, ZERO, Base, Timestamps, utcnow
 from flexchain.adapters.db.tables.buying import (

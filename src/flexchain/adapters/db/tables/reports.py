@@ -1,0 +1,3 @@
+"""The weekly report: who asked for it, and what was sent."""
+
+from __future__ import annotations

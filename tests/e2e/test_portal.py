@@ -4,7 +4,8 @@ to log in, lands on today's list, answers an RFQ (a refused price shown at its f
 confirms part of an order, opens its invoices, payments and holds, and gets the 404 page when
 it edits the URL to another supplier's order. Every page is screenshotted to
 ``build/screenshots/portal-*.png``; none is wider than the phone, the Content-Security-Policy
-refuses nothing, and htmx (vendored) is loaded. One browser session, one backend."""
+refuses nothing, htmx (vendored) is loaded, the order's PDF downloads, and once the session
+has ended a click leads to the login page. One browser session, one backend."""
 
 from __future__ import annotations
 
@@ -182,6 +183,12 @@ def test_a_supplier_answers_an_rfq_and_confirms_an_order_at_phone_width(
     assert response is not None and response.status == 404
     expect(page.locator("h1")).to_have_text("Not found")
     _shot(page, "not-found")
+    # when the session ends (the cookie gone), a click in the portal leads to the login form
+    page.context.clear_cookies()
+    page.click("nav >> text=Menu")
+    page.click("nav >> text=Invoices")
+    page.wait_for_url(f"{base}/login?next=/portal/invoices")
+    expect(page.locator("#password")).to_be_visible()
     assert problems == []
     page.close()
 

@@ -557,6 +557,7 @@ def test_the_static_files_are_served_to_a_logged_in_user(seen: Shop) -> None:
         "text/javascript"
     )
     assert seen.client.get("/portal/static/portal.css").status_code == 200
+    assert seen.client.get("/portal/static/portal.js").status_code == 200
     assert seen.client.get("/portal/static/NOTICE").status_code == 404
     seen.client.cookies.clear()
     assert seen.client.get("/portal/static/portal.css").status_code == 401

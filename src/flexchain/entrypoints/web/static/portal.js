@@ -1,0 +1,10 @@
+// The portal's own script, an enhancement like htmx itself (every page works without it):
+// a page outside the portal that a boosted link or form ends on (the login page, when the
+// session has ended) is loaded whole instead of being swapped into a portal page.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var url = new URL(event.detail.xhr.responseURL || window.location.href);
+  if (url.origin === window.location.origin && url.pathname.indexOf("/portal") !== 0) {
+    event.detail.shouldSwap = false;
+    window.location.assign(url.href);
+  }
+});

@@ -294,3 +294,17 @@ def test_an_expired_required_certificate_removes_a_supplier(world: UowFactory) -
     )
     assert {s for r in problem.requirements for s, _, _ in problem.windows[r.key]} == {"MILL-IT"}
     assert {line.supplier for line in _propose(world).lines} == {"MILL-IT"}
+
+
+def test_a_b_tier_backup_is_not_the_primary_where_an_s_or_a_mill_may_be(world: UowFactory) -> None:
+    # given MILL-VN (tier B) is the cheapest per metre of CANVAS
+    _rate(world)
+    with world(write=False) as uow:
+        problem = sourcing.load_problem(uow, now=NOW, base="EUR").problem
+    # then CANVAS (non-critical) takes its primary from the S- and A-tier mills
+    assert dict(problem.costs.primary_tiers)["CANVAS"] == frozenset({"S", "A"})
+    assert problem.primary_candidates["CANVAS"] == frozenset({"MILL-PT", "MILL-IT"})
+    assert problem.lead_refusal("CANVAS", "MILL-VN") == (
+        "MILL-VN is tier B: the primary is tier A, S"
+    )
+    assert "MILL-VN" not in {line.supplier for line in _propose(world).lines}

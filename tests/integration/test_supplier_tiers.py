@@ -250,6 +250,8 @@ def test_the_sourcing_policy_follows_quadrants_and_tiers(world: UowFactory) -> N
     assert policy.family_bands["chips"].shares == (D("0.60"), D("0.25"), D("0.15"))
     assert policy.family_bands["labels"].shares == (D(1),)
     assert policy.backups_take_urgent == frozenset({"chips"})
+    assert policy.primary_tiers["motors"] == frozenset({"S"})
+    assert policy.primary_tiers["fabrics"] == frozenset({"S", "A"})
     assert dict(policy.urgent) == {"AGILE": False, "GONE": True, "PARTNER": True, "SLOW": True}
 
 

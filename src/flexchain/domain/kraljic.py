@@ -58,6 +58,9 @@ class Quadrant:
     why_bands: str
     backups_take_urgent: bool
     """Whether B-tier backups may take this quadrant's urgent work (availability first)."""
+    primary_tiers: frozenset[str] = frozenset({"S", "A"})
+    """The tiers a family's primary comes from where such a candidate exists (B-tier backups
+    take top-ups, not the volume)."""
 
 
 def _d(*values: str) -> tuple[Decimal, ...]:
@@ -72,6 +75,7 @@ QUADRANTS: dict[str, Quadrant] = {
         Bands(_d("0.70", "0.20", "0.10")),
         "70/20/10: the partner carries the volume, both backups get regular orders and stay warm",
         backups_take_urgent=False,
+        primary_tiers=frozenset({"S"}),
     ),
     "bottleneck": Quadrant(
         "bottleneck",

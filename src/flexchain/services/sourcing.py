@@ -26,6 +26,8 @@ How the data becomes a sourcing problem (docs/procurement.md, "flexchain source"
 * the policy of issue 16 (:func:`flexchain.services.supplier_tiers.sourcing_policy`): each
   family's share bands follow its items' Kraljic quadrant; a supplier whose allocation weight the
   supplier rules reduced may only be a backup and takes no urgent work, nor does a B-tier one;
+  a strategic family's primary is an S-tier supplier, any other's an S- or A-tier one, where
+  such a candidate exists (B-tier backups take top-ups);
   a bottleneck family's urgent work may go to any supplier (availability first); an item's
   required certificates (supplier rules) must be valid today at every supplier that gets it.
 """
@@ -196,14 +198,15 @@ def _offer(record: OfferRecord) -> sourcing.Offer:
 
 
 def _with_policy(costs: sourcing.Costs, policy: supplier_tiers.SourcingPolicy) -> sourcing.Costs:
-    """``costs`` with the policy's family bands (where ``costs`` sets none of its own) and the
-    items' required certificates added to those ``costs`` names."""
+    """``costs`` with the policy's family bands and primary tiers (where ``costs`` sets none of
+    its own) and the items' required certificates added to those ``costs`` names."""
     required = dict(costs.item_certifications)
     for item, names in policy.required_certificates.items():
         required[item] = required.get(item, frozenset()) | names
     return replace(
         costs,
         family_bands=costs.family_bands or tuple(sorted(policy.family_bands.items())),
+        primary_tiers=costs.primary_tiers or tuple(sorted(policy.primary_tiers.items())),
         item_certifications=tuple(sorted(required.items())),
     )
 

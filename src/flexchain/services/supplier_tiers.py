@@ -110,7 +110,9 @@ class SourcingPolicy:
     ``family_bands``/``family_quadrant``: per item family (an item without one is its own);
     ``urgent``: supplier -> may take urgent work (its tier's profile allows it and its
     allocation weight is not reduced); ``backups_take_urgent``: families whose urgent work
-    any supplier may take (bottleneck: availability first); ``weights`` and
+    any supplier may take (bottleneck: availability first); ``primary_tiers``: per family, the
+    tiers its primary comes from where a candidate of them exists (strategic: S, else S or A);
+    ``weights`` and
     ``required_certificates`` as :func:`flexchain.services.supplier_rules.sourcing_adjustments`
     gives them."""
 
@@ -120,6 +122,7 @@ class SourcingPolicy:
     backups_take_urgent: frozenset[str]
     weights: Mapping[str, Decimal]
     required_certificates: Mapping[str, frozenset[str]]
+    primary_tiers: Mapping[str, frozenset[str]]
 
 
 def _since(now: datetime) -> date:
@@ -332,4 +335,5 @@ def sourcing_policy(
         bands, family_quadrant, urgent,
         frozenset(f for f, q in family_quadrant.items() if matrix.QUADRANTS[q].backups_take_urgent),
         weights, dict(adjustments.required_certificates),
+        {f: matrix.QUADRANTS[q].primary_tiers for f, q in family_quadrant.items()},
     )  # fmt: skip

@@ -145,3 +145,53 @@ def test_generated_plans_keep_every_rule_with_reduced_weights() -> None:
     assert result.is_feasible(), result.evaluation.violations[:3]
     for fam, roles in result.plan.roles:
         assert p.may_lead(fam, roles[0])
+
+
+def tiered() -> list[Supplier]:
+    return [
+        Supplier("A", 1000, region="EU", tier="A"),
+        Supplier("B", 1000, region="TR", tier="B"),
+        Supplier("C", 1000, region="CN", tier="S"),
+    ]
+
+
+TIERED_OFFERS = [offer("A", price="9.00"), offer("B", price="7.00"), offer("C", price="10.00")]
+"""The B-tier supplier is the cheapest, the S-tier one the dearest."""
+
+
+@pytest.mark.parametrize(
+    ("suppliers", "tiers", "primary"),
+    [
+        ("ABC", frozenset({"S", "A"}), "A"),
+        ("ABC", frozenset({"S"}), "C"),
+        ("AB", frozenset({"S"}), "B"),
+    ],
+    ids=["no-b-primary", "s-partner", "no-s-candidate-any-tier"],
+)
+def test_a_familys_primary_comes_from_its_primary_tiers(
+    suppliers: str, tiers: frozenset[str], primary: str
+) -> None:
+    costs = Costs(primary_tiers=(("fabric", tiers),))
+    chosen = [s for s in tiered() if s.key in suppliers]
+    offers = [o for o in TIERED_OFFERS if o.supplier in suppliers]
+    p = sourcing_problem(REQS, chosen, offers, costs)
+
+    plans = [greedy(p).plan, solve(p, time_limit=3, seed=0, with_bound=False).plan]
+
+    for plan in plans:
+        assert dict(plan.roles)["fabric"][0] == primary
+        assert not evaluate(p, plan).violations
+
+
+def test_a_primary_outside_the_primary_tiers_is_a_named_violation() -> None:
+    free = sourcing_problem(REQS, tiered(), TIERED_OFFERS, Costs())
+    plan = greedy(free).plan
+    assert dict(plan.roles)["fabric"][0] == "B"  # the cheapest leads without a tier rule
+    strict = sourcing_problem(
+        REQS, tiered(), TIERED_OFFERS, Costs(primary_tiers=(("fabric", frozenset({"S"})),))
+    )
+
+    assert (
+        "shares: B is tier B: the primary is tier S of family fabric"
+        in evaluate(strict, plan).violations
+    )

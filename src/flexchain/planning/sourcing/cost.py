@@ -265,10 +265,7 @@ def _share_breaches(p: SourcingProblem, plan: Plan) -> list[tuple[str, str]]:
             if s not in p.role_candidates[fam]:
                 out.append((fam, f"shares: {s} cannot take role {k + 1} of family {fam}"))
             elif k == 0 and not p.may_lead(fam, s):
-                out.append(
-                    (fam, f"shares: {s} has a reduced allocation weight and may not be the "
-                     f"primary of family {fam}")
-                )  # fmt: skip
+                out.append((fam, f"shares: {p.lead_refusal(fam, s)} of family {fam}"))
             if not lo * total <= used.get(s, 0) <= hi * total:
                 out.append(
                     (

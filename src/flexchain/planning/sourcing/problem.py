@@ -189,6 +189,9 @@ class Costs:
     family_bands: tuple[tuple[str, ShareBands], ...] = ()
     """(family, its share bands) where they differ from ``bands`` (e.g. by the family's
     Kraljic quadrant); ignored when ``bands`` is None."""
+    primary_tiers: tuple[tuple[str, frozenset[str]], ...] = ()
+    """(family, the tiers its primary comes from when a candidate of them may lead), e.g. an
+    S-tier partner for a strategic family; a family not named takes any tier."""
     item_certifications: tuple[tuple[str, frozenset[str]], ...] = ()
     market_certifications: tuple[tuple[str, frozenset[str]], ...] = ()
 
@@ -259,16 +262,30 @@ class SourcingProblem:
     @cached_property
     def primary_candidates(self) -> Mapping[str, frozenset[str]]:
         """Per family, the role candidates that may be its primary: those of the best
-        allocation weight among them (a reduced weight makes a supplier a backup only)."""
+        allocation weight among them (a reduced weight makes a supplier a backup only), and of
+        them those of the family's primary tiers when there are any."""
         out = {}
+        tiers = dict(self.costs.primary_tiers)
         for fam, cands in self.role_candidates.items():
             best = max((self.supplier[s].weight for s in cands), default=Decimal(1))
-            out[fam] = frozenset(s for s in cands if self.supplier[s].weight == best)
+            leaders = {s for s in cands if self.supplier[s].weight == best}
+            preferred = {s for s in leaders if self.supplier[s].tier in tiers.get(fam, TIERS)}
+            out[fam] = frozenset(preferred or leaders)
         return out
 
     def may_lead(self, family: str, supplier: str) -> bool:
         """Whether ``supplier`` may take the primary role of ``family``."""
         return supplier in self.primary_candidates[family]
+
+    def lead_refusal(self, family: str, supplier: str) -> str | None:
+        """Why ``supplier`` may not be the primary of ``family`` (None when it may)."""
+        if self.may_lead(family, supplier):
+            return None
+        leaders = self.primary_candidates[family]
+        if any(self.supplier[s].weight > self.supplier[supplier].weight for s in leaders):
+            return f"{supplier} has a reduced allocation weight and may not be the primary"
+        tiers = ", ".join(sorted(dict(self.costs.primary_tiers).get(family, TIERS)))
+        return f"{supplier} is tier {self.supplier[supplier].tier}: the primary is tier {tiers}"
 
     @cached_property
     def windows(self) -> Mapping[str, tuple[tuple[str, int, int], ...]]:

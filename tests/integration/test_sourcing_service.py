@@ -202,7 +202,7 @@ def test_the_source_command(world: UowFactory, database_url: str) -> None:
 # -- the policy of issue 16: tiers, Kraljic quadrants, supplier rules -----------------------------
 
 
-def _reimport_suppliers(make_uow: UowFactory, **changes: dict[str, Any]) -> None:
+def _reimport_suppliers(make_uow: UowFactory, changes: dict[str, dict[str, Any]]) -> None:
     """The world's suppliers imported again with ``changes`` per code (capabilities and
     certificates are replaced by what the rows give)."""
     rows = [{**row, **changes.get(row["code"], {})} for row in WORLD["suppliers"]]
@@ -245,7 +245,7 @@ def test_a_bottleneck_item_gets_its_quadrants_bands_and_backups_may_take_urgent_
     weaving = {"process": "weaving", "capacity_per_day": 400}
     _reimport_suppliers(
         world,
-        **{
+        {
             "MILL-PT": {"certifications": "GOTS 2030-01-01"},
             "MILL-IT": {"certifications": "GOTS 2030-01-01",
                         "capabilities": [{**weaving, "lead_time_sd_days": 4}]},
@@ -278,7 +278,7 @@ def test_an_expired_required_certificate_removes_a_supplier(world: UowFactory) -
     _rate(world)
     _reimport_suppliers(
         world,
-        **{
+        {
             "MILL-PT": {"certifications": f"GOTS {NOW.date() - timedelta(days=1)}"},
             "MILL-IT": {"certifications": "GOTS 2030-01-01"},
         },

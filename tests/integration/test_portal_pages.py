@@ -512,6 +512,18 @@ def test_another_suppliers_record_by_url_is_the_404_page(seen: Shop, kind: str) 
     assert "Tessuti" not in theirs.text and "11.00" not in theirs.text
 
 
+def test_an_address_edited_into_nonsense_is_the_404_page(seen: Shop) -> None:
+    csrf = _login(seen, "FAB-PT")
+    for answer in (
+        seen.client.post("/portal/holds/not-a-number/accept", data={"csrf_token": csrf}),
+        seen.client.post(f"/portal/holds/{seen.hold}/approve", data={"csrf_token": csrf}),
+        seen.client.post(f"/portal/pos/{seen.to_confirm}/ship", data={"csrf_token": csrf}),
+        seen.client.get("/portal/pos/" + "X" * 65),
+    ):
+        assert answer.status_code == 404, answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+
+
 def test_another_suppliers_forms_answer_404_and_change_nothing(seen: Shop) -> None:
     csrf = _login(seen, "FAB-PT")
     for url, form in [

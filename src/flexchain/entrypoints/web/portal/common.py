@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -240,8 +241,9 @@ def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 class PortalRoute(APIRoute):
-    """A page route: refusals (403), missing records (404) and unknown records
-    (:class:`NotFound`) answer as pages a person can read, not as JSON."""
+    """A page route: refusals (403), missing records (404), unknown records
+    (:class:`NotFound`) and addresses whose parameters are not even well formed answer as pages
+    a person can read, not as JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -255,6 +257,8 @@ class PortalRoute(APIRoute):
                 return _error_page(request, error.status_code, str(error.detail))
             except NotFound as error:
                 return _error_page(request, 404, str(error))
+            except RequestValidationError:  # an address edited by hand: /portal/holds/x/accept
+                return _error_page(request, 404, f"no page {request.url.path}")
 
         return answer
 

@@ -139,6 +139,7 @@ def test_a_supplier_answers_an_rfq_and_confirms_an_order_at_phone_width(
     # then the form says so at the field, keeping what was typed
     expect(page.locator("#l1-unit_price-error")).to_contain_text("nine")
     expect(page.locator("#l1-unit_price")).to_have_value("nine")
+    expect(page.locator("#form-alert")).to_be_focused()  # the keyboard is where the news is
     _shot(page, "rfq-error")
     # and when corrected, the quote is sent
     page.get_by_label("Unit price (EUR)").first.fill("9,80")

@@ -8,3 +8,14 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     window.location.assign(url.href);
   }
 });
+
+// A refused form comes back with "Nothing was saved" at its top: move the keyboard's focus
+// there (screen readers announce it as an alert), whether the page was swapped or loaded.
+function focusFormAlert() {
+  var alert = document.getElementById("form-alert");
+  if (alert) {
+    alert.focus();
+  }
+}
+document.addEventListener("htmx:afterSettle", focusFormAlert);
+document.addEventListener("DOMContentLoaded", focusFormAlert);

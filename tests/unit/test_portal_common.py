@@ -64,7 +64,7 @@ def test_parsing_names_the_field_and_the_value() -> None:
         parse_decimal("nine", "price")
     with pytest.raises(ValidationError, match="price: 'NaN' is not a number"):
         parse_decimal("NaN", "price")
-    with pytest.raises(ValidationError, match="days: '1.5' is not a whole number"):
+    with pytest.raises(ValidationError, match=r"days: '1\.5' is not a whole number"):
         parse_int("1.5", "days")
     assert parse_date("2099-03-01", "due") == date(2099, 3, 1)
     with pytest.raises(ValidationError, match=r"due: '01/03/2099' is not a date \(YYYY-MM-DD\)"):

@@ -91,15 +91,16 @@ def test_log_in_and_out_in_a_real_browser(browser: Browser, served: tuple[str, s
     page.click("button[type=submit]")
     assert page.locator("[role=alert]").inner_text() == "Wrong e-mail or password."
     assert page.input_value("#email") == email
-    # when the right one is typed, then the home page says who is logged in
+    # when the right one is typed, then the home page sends the planner to the control tower,
+    # which says who is logged in
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    assert page.url == f"{base}/"
+    assert page.url == f"{base}/app/today"
     assert page.locator("#who").inner_text() == email
     assert page.locator("#role").inner_text() == "planner"
     # and the page's own style applied under its Content-Security-Policy, nothing refused
-    width = page.evaluate("getComputedStyle(document.body).maxWidth")
-    assert width == "480px" and problems == []
+    width = page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
+    assert width == "1280px" and problems == []
     # when the user logs out, then the login page is back and the home page needs a login again
     page.click("text=Log out")
     assert page.url == f"{base}/login"

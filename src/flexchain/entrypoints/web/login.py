@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from flexchain.bootstrap import App
-from flexchain.domain.identity import EVERYONE, LockoutRule, Principal
+from flexchain.domain.identity import EVERYONE, LockoutRule, Principal, Role
 from flexchain.entrypoints.api.access import COOKIE, allow, public
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.web import render
@@ -179,5 +179,11 @@ def me(who: Annotated[Principal, allow(*EVERYONE)]) -> MePublic:
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, who: Annotated[Principal, allow(*EVERYONE)]) -> Any:
-    """Who is logged in, and the way out."""
+    """Where a logged-in person starts: a supplier's user in the supplier portal (``/portal``),
+    the brand's people in the control tower (``/app/today``); a caller with no role (never a
+    browser session) sees who is logged in, and the way out."""
+    if who.role is Role.SUPPLIER:
+        return RedirectResponse("/portal", status_code=303)
+    if who.role is not None:
+        return RedirectResponse("/app/today", status_code=303)
     return render(request, "home.html", who=who)

@@ -1,0 +1,423 @@
+"""The control tower's KPIs against their targets, with a weekly trend and the rows behind each.
+
+:func:`kpis` measures every KPI of :data:`flexchain.domain.kpi_specs.SPECS` over a window of
+``weeks`` weeks ending on ``period_end`` (the value) and over each of those weeks (the trend);
+:func:`kpi_rows` lists the rows one KPI was computed from. The facts are read once through
+:class:`flexchain.adapters.db.kpis.SqlKpiStore`; the formulas are
+:mod:`flexchain.domain.kpis`. Forecast accuracy measures the stored forecasts of earlier plan
+runs with :func:`flexchain.planning.accuracy.forecast_errors`; supplier agility and on-time
+rate add up the suppliers' scorecards (:mod:`flexchain.services.scorecards`), per month.
+Read-only; ``period_end`` stands for today (orders promised after it do not count yet).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from flexchain.adapters.db import plan_reads
+from flexchain.adapters.db import plans as plans_store
+from flexchain.adapters.db.kpis import SqlKpiStore, StockLedger
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
+from flexchain.domain import kpis as f
+from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.domain.kpi_specs import SPECS, meets, targets_of
+from flexchain.domain.kpis import ForecastPoint, Measure, OrderFact, Span, StockFact
+from flexchain.planning.accuracy import forecast_errors
+from flexchain.planning.run_steps import PlanParameters, classify_items
+from flexchain.services import scorecards
+
+__all__ = ["KpiRows", "KpiView", "TrendPoint", "kpi_rows", "kpis"]
+
+MAX_WEEKS = 104
+SUPPLIER_MONTHS = 3
+"""Months of supplier scorecards the supplier KPIs add up (their trend is monthly)."""
+
+_NO_DATA = {
+    "perfect_order_rate": "no data: flexchain does not record damage or wrong customisation "
+    "on delivered orders yet (OTIF covers on time and complete)",
+    "otif": "no orders were promised in the period",
+    "custom_fulfilment": "no orders with customised lines were promised in the period",
+    "order_lead_time": "no orders shipped or were delivered in the period",
+    "design_to_production": "no product started its first production job in the period",
+    "inventory_turns": "no stock with a standard cost, or nothing left stock in 13 weeks",
+    "days_of_cover": "nothing with a standard cost left stock in the last 13 weeks",
+    "inventory_health": "no stock with a standard cost",
+    "forecast_accuracy": "no stored forecast of a week that has happened: run a plan each week",
+    "forecast_bias": "no stored forecast of a week that has happened: run a plan each week",
+    "gross_margin_per_order": "no order with a standard cost of its lines shipped in the period",
+    "cash_conversion_days": "needs days of cover and supplier invoices paid in the period",
+    "supplier_agility": "no first piece was delivered in the period",
+    "supplier_on_time": "no PO line was due in the period",
+}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A KPI's value over one period of its trend (a week ending ``period``, or a month)."""
+
+    period: str
+    value: Decimal | None
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """One KPI: its value over the window (None: no data, ``note`` says why), unit, target
+    (None: none set), whether the value meets it, the weekly trend (monthly for suppliers), its
+    formula in plain words and where its rows are."""
+
+    key: str
+    label: str
+    value: Decimal | None
+    unit: str
+    target: Decimal | None
+    meets: bool | None
+    trend: tuple[TrendPoint, ...]
+    formula: str
+    rows_link: str
+    count: int = 0
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KpiRows:
+    """What one KPI was computed from over the window: ``columns`` and one dict per row."""
+
+    key: str
+    label: str
+    since: date
+    until: date
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _World:
+    """The facts of one window, each read when first needed."""
+
+    def __init__(self, uow: UnitOfWork, end: date, weeks: int, settings: Settings) -> None:
+        if not 1 <= weeks <= MAX_WEEKS:
+            raise ValidationError("weeks", f"must be 1 to {MAX_WEEKS}, got {weeks}")
+        self.uow, self.settings = uow, settings
+        self.store = SqlKpiStore(uow)
+        self.weeks = f.weeks_ending(end, weeks)
+        self.window = Span(self.weeks[0].start, end)
+        self.currency = settings.default_currency
+
+    @cached_property
+    def orders(self) -> list[OrderFact]:
+        return self.store.orders(self.window.start, self.window.end)
+
+    @cached_property
+    def launches(self) -> list[f.LaunchFact]:
+        return self.store.launches(self.window.start, self.window.end)
+
+    @cached_property
+    def payments(self) -> list[f.PaymentFact]:
+        return self.store.payments(self.window.start, self.window.end)
+
+    @cached_property
+    def ledger(self) -> StockLedger:
+        back = timedelta(days=7 * f.HEALTH_WEEKS + f.AGED_DAYS)
+        return self.store.stock(self.weeks[0].end - back)
+
+    def stock(self, end: date) -> list[StockFact]:
+        cache = self.__dict__.setdefault("_stock", {})
+        if end not in cache:
+            ledger = self.ledger
+            cache[end] = f.stock_facts(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end)
+        return list(cache[end])
+
+    @cached_property
+    def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
+        """(sku, location, point) of every stored forecast of a week that has happened."""
+        snap = plans_store.load_demand(self.uow, today=self.window.end + timedelta(days=1))
+        classified = classify_items(
+            snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
+        )
+        if classified is None:
+            return []
+        skus = plan_reads.skus(self.uow)
+        errors = forecast_errors(snap.past_forecasts, classified.panel)
+        location = "location" in errors.columns
+        return [
+            (
+                skus.get(row["item"], str(row["item"])),
+                (row["location"] or snap.home) if location else snap.home,
+                ForecastPoint(row["period"], _dec(row["actual"]), _dec(row["forecast"])),
+            )
+            for row in errors.iter_rows(named=True)
+        ]
+
+    @cached_property
+    def cards(self) -> list[scorecards.ScorecardView]:
+        end = self.window.end
+        return scorecards.scorecard_history(
+            self.uow,
+            supplier=None,
+            periods=SUPPLIER_MONTHS,
+            until_period=f"{end.year}-{end.month:02d}",
+            today=end,
+            **scorecards.options_from(self.settings),
+        )
+
+
+def _dec(value: float | None) -> Decimal:
+    return Decimal(str(round(value or 0.0, 6)))
+
+
+def _points(world: _World) -> list[ForecastPoint]:
+    return [point for _, _, point in world.forecasts]
+
+
+def _cash(world: _World, span: Span) -> Measure:
+    cover = f.days_of_cover(world.stock(span.end)).value
+    payable = f.payables_days(world.payments, span)
+    return Measure(f.cash_conversion_days(cover, payable.value), payable.count)
+
+
+_Formula = Callable[[_World, Span], Measure]
+_FORMULAS: dict[str, _Formula] = {
+    "perfect_order_rate": lambda w, s: Measure(None, 0),
+    "otif": lambda w, s: f.otif(w.orders, s, today=w.window.end),
+    "order_lead_time": lambda w, s: f.order_lead_time(w.orders, s),
+    "custom_fulfilment": lambda w, s: f.custom_fulfilment(w.orders, s, today=w.window.end),
+    "design_to_production": lambda w, s: f.design_to_production(w.launches, s),
+    "inventory_turns": lambda w, s: f.inventory_turns(w.stock(s.end)),
+    "days_of_cover": lambda w, s: f.days_of_cover(w.stock(s.end)),
+    "inventory_health": lambda w, s: f.inventory_health(w.stock(s.end)),
+    "forecast_accuracy": lambda w, s: f.forecast_accuracy(_points(w), s),
+    "forecast_bias": lambda w, s: f.forecast_bias(_points(w), s),
+    "gross_margin_per_order": lambda w, s: f.gross_margin_per_order(w.orders, s, w.currency),
+    "cash_conversion_days": _cash,
+}
+_SUPPLIER_FIGURES = {"supplier_agility": "agility", "supplier_on_time": "otif"}
+
+
+def _supplier_measures(world: _World, figure: str) -> tuple[Measure, list[TrendPoint]]:
+    """The scorecards' figure of every supplier added up, weighted by the events each counted:
+    over the months together, and per month (oldest first)."""
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for card in world.cards:
+        one = card.figure(figure)
+        if one.value is not None and one.events:
+            sums[card.period][0] += one.value * one.events
+            sums[card.period][1] += one.events
+    periods = sorted({card.period for card in world.cards})
+    trend = [TrendPoint(p, sums[p][0] / sums[p][1] if sums[p][1] else None) for p in periods]
+    weighted = sum((sums[p][0] for p in periods), Decimal(0))
+    events = sum((sums[p][1] for p in periods), Decimal(0))
+    return Measure(weighted / events if events else None, int(events)), trend
+
+
+def _round(value: Decimal | None, unit: str) -> Decimal | None:
+    if value is None:
+        return None
+    return value.quantize(
+        Decimal("0.01") if unit not in ("%", "days", "h", "/100") else Decimal("0.1")
+    )
+
+
+def _targets(settings: Settings) -> dict[str, Decimal]:
+    defaults = {
+        "supplier_agility": settings.agility_target_hours,
+        "supplier_on_time": settings.on_time_target * 100,
+    }
+    return targets_of({**defaults, **settings.kpi_targets})
+
+
+def _margin_note(world: _World) -> str:
+    shipped = [o for o in world.orders if world.window.contains(o.shipped)]
+    left = [o for o in shipped if o.cost is None or o.currency != world.currency]
+    if not left:
+        return ""
+    return (
+        f"leaves out {len(left)} of {len(shipped)} shipped orders (an item without a standard "
+        f"cost, or not in {world.currency})"
+    )
+
+
+def _view(world: _World, key: str, target: Decimal | None) -> KpiView:
+    spec = SPECS[key]
+    unit = world.currency if key == "gross_margin_per_order" else spec.unit
+    if key in _SUPPLIER_FIGURES:
+        measure, trend = _supplier_measures(world, _SUPPLIER_FIGURES[key])
+    else:
+        measure = _FORMULAS[key](world, world.window)
+        trend = [TrendPoint(week.label, _FORMULAS[key](world, week).value) for week in world.weeks]
+    value = _round(measure.value, unit)
+    note = _NO_DATA[key] if value is None else ""
+    if key == "gross_margin_per_order" and value is not None:
+        note = _margin_note(world)
+    return KpiView(
+        key=key,
+        label=spec.label,
+        value=value,
+        unit=unit,
+        target=target,
+        meets=meets(key, value, target),
+        trend=tuple(TrendPoint(p.period, _round(p.value, unit)) for p in trend),
+        formula=spec.formula,
+        rows_link=f"/kpis/{key}/rows?period_end={world.window.end}&weeks={len(world.weeks)}",
+        count=measure.count,
+        note=note,
+    )
+
+
+def kpis(
+    uow: UnitOfWork, *, period_end: date, weeks: int = 12, settings: Settings
+) -> list[KpiView]:
+    """Every KPI over the ``weeks`` weeks ending on ``period_end``, with its weekly trend and
+    target (``settings.kpi_targets`` over the defaults), in the Overview's order.
+
+    Raises
+    ------
+    ValidationError
+        ``weeks`` is not 1 to 104, or a target in the settings is unknown or not a number.
+    """
+    targets = _targets(settings)
+    world = _World(uow, period_end, weeks, settings)
+    return [_view(world, key, targets.get(key)) for key in SPECS]
+
+
+def _order_rows(world: _World, custom_only: bool) -> list[dict[str, Any]]:
+    due = f.orders_due(world.orders, world.window, world.window.end)
+    return [
+        {"order": o.number, "placed": o.placed, "promised": o.promised, "shipped": o.shipped,
+         "custom": o.custom, "on_time_in_full": f.on_time_in_full(o)}
+        for o in due
+        if o.custom or not custom_only
+    ]  # fmt: skip
+
+
+def _lead_rows(world: _World) -> list[dict[str, Any]]:
+    rows = []
+    for o in world.orders:
+        reached = o.delivered or o.shipped
+        if reached is not None and world.window.contains(reached):
+            rows.append({"order": o.number, "placed": o.placed, "shipped": o.shipped,
+                         "delivered": o.delivered, "days": (reached - o.placed).days})  # fmt: skip
+    return rows
+
+
+def _margin_rows(world: _World) -> list[dict[str, Any]]:
+    return [
+        {"order": o.number, "shipped": o.shipped, "currency": o.currency, "revenue": o.revenue,
+         "cost": o.cost, "margin": None if o.cost is None else o.revenue - o.cost,
+         "counted": o.cost is not None and o.currency == world.currency}
+        for o in world.orders
+        if world.window.contains(o.shipped)
+    ]  # fmt: skip
+
+
+def _stock_rows(world: _World) -> list[dict[str, Any]]:
+    rows = []
+    for fact in world.stock(world.window.end):
+        parts = f.health_parts(fact)
+        out = sum(fact.weekly_out, Decimal(0))
+        recent = sum(fact.weekly_out[-f.RECENT_WEEKS :], Decimal(0)) / f.RECENT_WEEKS
+        rows.append({
+            "sku": fact.sku, "on_hand": fact.on_hand, "unit_cost": fact.unit_cost,
+            "value": None if fact.unit_cost is None else fact.value, "outflow_13w": out,
+            "weeks_of_cover": None if recent == 0 else _round(fact.on_hand / recent, "days"),
+            "slow": parts.slow, "aged": parts.aged, "volatile": parts.volatile,
+            "overstock": parts.overstock,
+        })  # fmt: skip
+    return rows
+
+
+def _forecast_rows(world: _World) -> list[dict[str, Any]]:
+    sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for sku, location, point in world.forecasts:
+        if world.window.contains(point.period):
+            line = sums[(sku, location)]
+            line[0] += point.actual
+            line[1] += point.forecast
+            line[2] += abs(point.actual - point.forecast)
+    ranked = sorted(sums.items(), key=lambda kv: (-kv[1][2], kv[0]))
+    return [
+        {"sku": sku, "location": location, "actual": a, "forecast": fc, "abs_error": e}
+        for (sku, location), (a, fc, e) in ranked
+    ]
+
+
+def _supplier_rows(world: _World, figure: str) -> list[dict[str, Any]]:
+    rows = []
+    for card in world.cards:
+        one = card.figure(figure)
+        rows.append({"supplier": card.supplier, "name": card.name, "period": card.period,
+                     "value": one.value, "events": one.events, "detail": one.detail})  # fmt: skip
+    return rows
+
+
+_ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
+    "perfect_order_rate": lambda w: [],
+    "otif": lambda w: _order_rows(w, False),
+    "custom_fulfilment": lambda w: _order_rows(w, True),
+    "order_lead_time": _lead_rows,
+    "design_to_production": lambda w: [
+        {
+            "sku": x.sku,
+            "created": x.created,
+            "first_job": x.first_job,
+            "days": None if x.first_job is None else (x.first_job - x.created).days,
+        }
+        for x in w.launches
+    ],
+    "inventory_turns": _stock_rows,
+    "days_of_cover": _stock_rows,
+    "inventory_health": _stock_rows,
+    "forecast_accuracy": _forecast_rows,
+    "forecast_bias": _forecast_rows,
+    "gross_margin_per_order": _margin_rows,
+    "cash_conversion_days": lambda w: [
+        {
+            "invoice": p.invoice,
+            "supplier": p.supplier,
+            "invoiced": p.invoiced,
+            "paid": p.paid,
+            "days": (p.paid - p.invoiced).days,
+        }
+        for p in w.payments
+    ],
+    "supplier_agility": lambda w: _supplier_rows(w, "agility"),
+    "supplier_on_time": lambda w: _supplier_rows(w, "otif"),
+}
+
+
+def kpi_rows(
+    uow: UnitOfWork,
+    key: str,
+    *,
+    period_end: date,
+    weeks: int = 12,
+    settings: Settings,
+) -> KpiRows:
+    """The rows KPI ``key`` was computed from over the ``weeks`` weeks ending on ``period_end``
+    (the suppliers': their scorecards of the months).
+
+    Raises
+    ------
+    NotFound
+        ``key`` is no KPI.
+    """
+    if key not in SPECS:
+        raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
+    world = _World(uow, period_end, weeks, settings)
+    rows = _ROWS[key](world)
+    columns: Sequence[str] = tuple(rows[0]) if rows else ()
+    note = _NO_DATA[key] if not rows else ""
+    return KpiRows(key, SPECS[key].label, world.window.start, world.window.end,
+                   tuple(columns), tuple(rows), note)  # fmt: skip

@@ -20,6 +20,7 @@ from flexchain.services import (
     samples,
     suggestions,
     supplier_health,
+    supplier_rules,
 )
 from flexchain.services.demo import generate_demo, load_demo
 from flexchain.services.demo_history import replay_history
@@ -54,6 +55,7 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
         sampled = samples.list_samples(uow)
         ideas = suggestions.list_suggestions(uow)
         health = supplier_health.list_health(uow)
+        firings = supplier_rules.list_firings(uow)
     assert summary.replayed and summary.purchase_orders == len(orders)
     assert len(pos) == len(orders) + summary.rfqs - sum(1 for r in requests if r.award is None)
     assert len(receipts) == len(past) + sum(1 for a in awarded if a.received_at is not None)
@@ -70,6 +72,8 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
     assert len(sampled) == summary.samples and any(s.status == "passed" for s in sampled)
     assert len(ideas) == summary.suggestions and any(i.status == "accepted" for i in ideas)
     assert {h.supplier for h in health} == {s["code"] for s in data.rows("suppliers")}
+    # and the supplier rules were run on it once
+    assert len(firings) == summary.firings
     # and the stock is the demo's count (receipts absorbed by a stock-count adjustment)
     for row in data.rows("stock"):
         assert stock[(row["sku"], row["location"])] == Decimal(row["quantity"]), row

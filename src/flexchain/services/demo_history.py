@@ -37,6 +37,7 @@ from flexchain.services import (
     samples,
     suggestions,
     supplier_health,
+    supplier_rules,
 )
 from flexchain.services.imports import import_rows
 
@@ -59,6 +60,8 @@ class HistorySummary:
     changes: int = 0
     samples: int = 0
     suggestions: int = 0
+    firings: int = 0
+    """Supplier rules that fired when they were first run on the history."""
 
 
 def _order(
@@ -186,8 +189,10 @@ def replay_history(
                                  now=now - timedelta(hours=1))  # fmt: skip
     made, ideas = _partners(uow, events, now)
     import_rows(uow, "stock", data.rows("stock"), source="demo stock count", now=now)
+    fired = supplier_rules.run_rules(uow, now=now, currency=BASE)
     return HistorySummary(True, len(orders), received, len(requests), quotes, invoiced,
-                          len(done) or len(paid), len(changes), made, ideas)  # fmt: skip
+                          len(done) or len(paid), len(changes), made, ideas,
+                          len(fired.fired))  # fmt: skip
 
 
 def _partners(uow: UnitOfWork, events: History, now: datetime) -> tuple[int, int]:

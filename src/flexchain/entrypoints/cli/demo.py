@@ -95,7 +95,8 @@ def demo(
                 console.print(
                     f"Half a year of buying replayed: {past.purchase_orders} purchase orders "
                     f"({past.received} received and inspected, {past.invoices} invoiced, "
-                    f"{past.payments} paid), {past.rfqs} RFQs with {past.quotes} quotes",
+                    f"{past.payments} paid), {past.rfqs} RFQs with {past.quotes} quotes; "
+                    f"{past.firings} supplier rules fired (flexchain suppliers rules list)",
                     markup=False,
                     soft_wrap=True,
                 )

@@ -839,3 +839,63 @@ def test_concurrent_orders_get_different_numbers(world: UowFactory) -> None:
     with ThreadPoolExecutor(4) as pool:
         numbers = sorted(pool.map(create, range(8)))
     assert numbers == [f"PO-{n:06d}" for n in range(1, 9)]
+
+
+def test_a_later_shipment_notice_re_dates_the_line_and_keeps_the_promise(
+    world: UowFactory,
+) -> None:
+    from flexchain.services import receiving, scorecards
+
+    # given an order of two lines, line 1 confirmed for 17 April, line 2 not named (due 20 April)
+    po = _do(
+        world,
+        purchase_orders.create_po,
+        supplier="ZIP-CN",
+        lines=[
+            {"item": "ZIP", "quantity": 1000, "due_date": date(2026, 4, 10)},
+            {"item": "ZIP", "quantity": 500, "due_date": date(2026, 4, 20)},
+        ],
+    )
+    _do(world, purchase_orders.issue_po, po.number)
+    _do(world, purchase_orders.confirm_po, po.number, lines={1: (1000, date(2026, 4, 17))})
+    # when a notice expects line 1 on 24 April and line 2 on time, then line 2 a week late
+    first = _do(
+        world, purchase_orders.post_shipment_notice, po.number, lines={1: 1000, 2: 200},
+        shipped_on=date(2026, 4, 14), expected_on=date(2026, 4, 19),
+    )  # fmt: skip
+    second = _do(
+        world, purchase_orders.post_shipment_notice, po.number, lines={2: 300},
+        shipped_on=date(2026, 4, 20), expected_on=date(2026, 4, 27),
+    )  # fmt: skip
+    # then planning nets each line at its later expected date, never earlier than due
+    assert first.redated == {1: date(2026, 4, 19)} and second.redated == {2: date(2026, 4, 27)}
+    assert _open_lines(world, po.number) == [
+        (1, Decimal(1000), date(2026, 4, 19), "open"),
+        (2, Decimal(500), date(2026, 4, 27), "open"),
+    ]
+    # and the promise stays: the confirmed date, or the due date the confirmed order promised
+    with world(write=False) as uow:
+        lines = purchase_orders.show_po(uow, po.number).lines
+        trail = audit.list_entries(uow, entity="purchase_order")
+    assert [(ln.due_date, ln.confirmed_date) for ln in lines] == [
+        (date(2026, 4, 19), date(2026, 4, 17)),
+        (date(2026, 4, 27), date(2026, 4, 20)),
+    ]
+    assert trail[0].action == "shipment_notice" and trail[0].context["redated"] == {
+        "2": "2026-04-27"
+    }
+    assert trail[0].before["line 2"]["due_date"] == "2026-04-20"
+    assert trail[0].after["line 2"]["due_date"] == "2026-04-27"
+    # the goods come when the notices said: on-time scoring measures against the promise
+    for day_, qty in ((date(2026, 4, 19), {1: 1000}), (date(2026, 4, 27), {2: 500})):
+        _do(world, receiving.receive_po, po.number, qty,
+            now=datetime.combine(day_, datetime.min.time(), UTC).replace(hour=10))  # fmt: skip
+    with world(write=False) as uow:
+        found = scorecards.deliveries(
+            uow, supplier="ZIP-CN", since=date(2026, 4, 1), until=date(2026, 4, 30),
+            today=date(2026, 4, 30),
+        )  # fmt: skip
+    assert [(d.line_no, d.promised, d.completed_on, d.delay_days) for d in found] == [
+        (1, date(2026, 4, 17), date(2026, 4, 19), 2),
+        (2, date(2026, 4, 20), date(2026, 4, 27), 7),
+    ]

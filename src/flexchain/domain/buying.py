@@ -29,7 +29,7 @@ top-up clause, the supplier's confirmation, shipment notices and capacity holds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,6 +55,7 @@ __all__ = [
     "confirm_line",
     "contract_price",
     "hold_move",
+    "notice_redates",
     "po_move",
 ]
 
@@ -246,6 +247,22 @@ def check_notice(
             )
         result[number] = qty
     return result
+
+
+def notice_redates(
+    lines: Mapping[int, LineState], shipped: Iterable[int], expected_on: date
+) -> dict[int, date]:
+    """The lines a shipment notice re-dates: each shipped line it expects later than the line's
+    due date moves to ``expected_on`` (planning nets an open line at its due date, so the plan
+    sees the later arrival); a notice expecting the goods on time or early moves nothing.
+
+    >>> line = LineState(1, "ZIP", Decimal(100), Decimal(0), date(2026, 3, 10), "open")
+    >>> notice_redates({1: line}, [1], date(2026, 3, 13))
+    {1: datetime.date(2026, 3, 13)}
+    >>> notice_redates({1: line}, [1], date(2026, 3, 9))
+    {}
+    """
+    return {n: expected_on for n in sorted(shipped) if expected_on > lines[n].due_date}
 
 
 class HoldStatus(StrEnum):

@@ -10,15 +10,21 @@ Rules: :mod:`flexchain.domain.buying`. Every change is audited on the order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flexchain.adapters.db.buying import ConfirmationRecord, NoticeRecord, SqlBuyingStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.buying import LineState, check_notice, confirm_line, po_move
-from flexchain.domain.checks import text, whole_number
+from flexchain.domain.buying import (
+    LineState,
+    check_notice,
+    confirm_line,
+    notice_redates,
+    po_move,
+)
+from flexchain.domain.checks import day, text, whole_number
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.purchase_orders import POHeaderStatus
 from flexchain.domain.values import utc
@@ -40,6 +46,8 @@ class NoticeView:
     at: datetime
     actor: str
     lines: dict[int, Decimal]
+    redated: dict[int, date] = field(default_factory=dict)
+    """Lines whose due date the notice moved to ``expected_on`` (expected later than due)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,13 +136,18 @@ def post_shipment_notice(
     now: datetime,
 ) -> NoticeView:
     """The supplier shipped ``lines`` (line number -> quantity) of confirmed order ``number``
-    on ``shipped_on``, expected on ``expected_on``. Receiving is a separate step."""
+    on ``shipped_on``, expected on ``expected_on``. Receiving is a separate step.
+
+    A shipped line expected later than its due date moves its ``due_date`` to ``expected_on``
+    (planning nets it then); its promise stays: ``confirmed_date`` keeps the confirmed date,
+    and a line the confirmation did not name gets its due date before the notice as it (the
+    date the confirmed order promised), so on-time scoring still measures against it."""
     now = utc(now, "now")
     store = SqlBuyingStore(uow)
     po = store.po(number, lock=True)
-    shipped = check_notice(
-        number, po.status, _states(store, number, po.lines), lines, shipped_on, expected_on
-    )
+    states = _states(store, number, po.lines)
+    shipped = check_notice(number, po.status, states, lines, shipped_on, expected_on)
+    redated = notice_redates(states, shipped, day(expected_on, "expected_on"))
     record = NoticeRecord(
         store.next_number("asn"), number, po.supplier.code, shipped_on, expected_on,
         text(carrier, "carrier", max_length=100, required=False),
@@ -143,7 +156,11 @@ def post_shipment_notice(
         tuple(sorted(shipped.items())),
     )  # fmt: skip
     store.add_notice(record, po.supplier.id)
+    promised = {line.line_no: line.confirmed_date or line.due_date for line in po.lines}
+    for line_no, later in redated.items():
+        store.set_line(number, line_no, due_date=later, confirmed_date=promised[line_no])
     audited(uow, store, "shipment_notice", po, number, now, notice=record.number,
             shipped={str(k): v for k, v in shipped.items()},
-            expected_on=expected_on)  # fmt: skip
-    return NoticeView(**{**asdict(record), "lines": dict(record.lines)})
+            expected_on=expected_on,
+            redated={str(k): v for k, v in redated.items()} or None)  # fmt: skip
+    return NoticeView(**{**asdict(record), "lines": dict(record.lines), "redated": redated})

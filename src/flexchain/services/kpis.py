@@ -36,6 +36,8 @@ from flexchain.services import scorecards
 __all__ = ["KpiRows", "KpiView", "TrendPoint", "kpi_rows", "kpis"]
 
 MAX_WEEKS = 104
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+"""The days a window may end on."""
 SUPPLIER_MONTHS = 3
 """Months of supplier scorecards the supplier KPIs add up (their trend is monthly)."""
 
@@ -77,6 +79,8 @@ class KpiView:
     value: Decimal | None
     unit: str
     target: Decimal | None
+    direction: str
+    """Which way the target points: ``at least``, ``at most``, ``within`` (plus or minus)."""
     meets: bool | None
     trend: tuple[TrendPoint, ...]
     formula: str
@@ -110,6 +114,8 @@ class _World:
     def __init__(self, uow: UnitOfWork, end: date, weeks: int, settings: Settings) -> None:
         if not 1 <= weeks <= MAX_WEEKS:
             raise ValidationError("weeks", f"must be 1 to {MAX_WEEKS}, got {weeks}")
+        if not EARLIEST <= end <= LATEST:
+            raise ValidationError("period_end", f"must be {EARLIEST} to {LATEST}, got {end}")
         self.uow, self.settings = uow, settings
         self.store = SqlKpiStore(uow)
         self.weeks = f.weeks_ending(end, weeks)
@@ -267,6 +273,7 @@ def _view(world: _World, key: str, target: Decimal | None) -> KpiView:
         value=value,
         unit=unit,
         target=target,
+        direction=spec.direction,
         meets=meets(key, value, target),
         trend=tuple(TrendPoint(p.period, _round(p.value, unit)) for p in trend),
         formula=spec.formula,
@@ -285,7 +292,8 @@ def kpis(
     Raises
     ------
     ValidationError
-        ``weeks`` is not 1 to 104, or a target in the settings is unknown or not a number.
+        ``weeks`` is not 1 to 104, ``period_end`` not in 2000-2999, or a target in the
+        settings is unknown or not a number.
     """
     targets = _targets(settings)
     world = _World(uow, period_end, weeks, settings)

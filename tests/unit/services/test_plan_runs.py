@@ -49,7 +49,8 @@ class WatchedStore(FakePlanStore):
 
     def __init__(self, snapshot: Snapshot, board: PlanRunBoard, fail: bool = False) -> None:
         super().__init__(snapshot)
-        self.board, self.fail, self.seen = board, fail, []
+        self.board, self.fail = board, fail
+        self.seen: list[RunProgress | None] = []
 
     def load_snapshot(self, *, today: date, horizon: int, now: datetime) -> Snapshot:
         self.seen.append(self.board.view())

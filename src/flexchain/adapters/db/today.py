@@ -1,0 +1,177 @@
+"""The Today inbox's own reads and writes: snoozed entries, the open orders near or past their
+promise with what is still to do for them, and each item's cheapest listed supplier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+
+from flexchain.adapters.db.tables import (
+    ItemRow,
+    ItemSupplierRow,
+    PickRow,
+    PriceBreakRow,
+    ProductionJobRow,
+    SalesOrderRow,
+    SupplierRow,
+)
+from flexchain.adapters.db.tables.decisions import DecisionSnoozeRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.orders import OPEN_STATUSES, JobStatus
+from flexchain.domain.today import Snooze
+
+__all__ = ["OfferRow", "OpenOrderRow", "SqlTodayStore"]
+
+_CLOSED_JOBS = (JobStatus.FINISHED.value, JobStatus.DONE.value, JobStatus.CANCELLED.value)
+
+
+@dataclass(frozen=True)
+class OpenOrderRow:
+    """An open order with a promise on or before the horizon, and what is still open for it."""
+
+    number: str
+    total: Decimal
+    currency: str
+    status: str
+    promise_date: date
+    open_jobs: int
+    last_finish: date | None
+    """The latest planned finish of its open jobs (None: none planned)."""
+    open_picks: int
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    sku: str
+    supplier: str
+    unit_price: Decimal
+    currency: str
+    lead_time_days: int
+
+
+class SqlTodayStore:
+    """The inbox's records in one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
+
+    # -- snoozes ------------------------------------------------------------------------------
+
+    def snoozes(self, today: date) -> dict[str, Snooze]:
+        """The entries hidden today (snoozed until a later day), by key."""
+        rows = self.session.scalars(
+            select(DecisionSnoozeRow).where(DecisionSnoozeRow.until > today)
+        )
+        return {r.key: Snooze(r.key, r.until, r.reason, r.snoozed_by) for r in rows}
+
+    def snooze(self, key: str, until: date, reason: str, by: str) -> Snooze | None:
+        """Hide ``key`` until ``until`` (replacing an earlier snooze); the earlier one, if any."""
+        row = self.session.scalar(
+            select(DecisionSnoozeRow).where(DecisionSnoozeRow.key == key).with_for_update()
+        )
+        before = None if row is None else Snooze(row.key, row.until, row.reason, row.snoozed_by)
+        if row is None:
+            row = DecisionSnoozeRow(key=key)
+            self.session.add(row)
+        row.until, row.reason, row.snoozed_by = until, reason, by
+        self.session.flush()
+        return before
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def open_orders_due(self, until: date, limit: int = 200) -> list[OpenOrderRow]:
+        """Open orders promised on or before ``until`` (overdue ones too), soonest first, with
+        their open jobs (count, latest planned finish) and open picks."""
+        jobs = (
+            select(
+                ProductionJobRow.order_id,
+                func.count().label("n"),
+                func.max(ProductionJobRow.planned_finish).label("finish"),
+            )
+            .where(ProductionJobRow.status.not_in(_CLOSED_JOBS))
+            .group_by(ProductionJobRow.order_id)
+            .subquery()
+        )
+        picks = (
+            select(PickRow.order_id, func.count().label("n"))
+            .where(PickRow.status == "open")
+            .group_by(PickRow.order_id)
+            .subquery()
+        )
+        query = (
+            select(SalesOrderRow, jobs.c.n, jobs.c.finish, picks.c.n)
+            .outerjoin(jobs, jobs.c.order_id == SalesOrderRow.id)
+            .outerjoin(picks, picks.c.order_id == SalesOrderRow.id)
+            .where(
+                and_(
+                    SalesOrderRow.status.in_([s.value for s in OPEN_STATUSES]),
+                    SalesOrderRow.promise_date.is_not(None),
+                    SalesOrderRow.promise_date <= until,
+                )
+            )
+            .order_by(SalesOrderRow.promise_date, SalesOrderRow.id)
+            .limit(limit)
+        )
+        return [
+            OpenOrderRow(
+                o.number or str(o.id),
+                o.total,
+                o.currency,
+                o.status,
+                o.promise_date,
+                n_jobs or 0,
+                finish,
+                n_picks or 0,
+            )
+            for o, n_jobs, finish, n_picks in self.session.execute(query)
+        ]
+
+    # -- offers -------------------------------------------------------------------------------
+
+    def cheapest_offers(self, skus: Iterable[str], on: date) -> dict[str, OfferRow]:
+        """Each item's active supplier listing with the lowest first-break price valid ``on``
+        (ties: shorter lead time, then supplier code)."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        first = (
+            select(
+                PriceBreakRow.item_supplier_id,
+                func.min(PriceBreakRow.min_quantity).label("least"),
+            )
+            .group_by(PriceBreakRow.item_supplier_id)
+            .subquery()
+        )
+        query = (
+            select(ItemRow.sku, SupplierRow.code, PriceBreakRow.unit_price, ItemSupplierRow)
+            .join(ItemSupplierRow, ItemSupplierRow.item_id == ItemRow.id)
+            .join(SupplierRow, SupplierRow.id == ItemSupplierRow.supplier_id)
+            .join(first, first.c.item_supplier_id == ItemSupplierRow.id)
+            .join(
+                PriceBreakRow,
+                and_(
+                    PriceBreakRow.item_supplier_id == ItemSupplierRow.id,
+                    PriceBreakRow.min_quantity == first.c.least,
+                ),
+            )
+            .where(ItemRow.sku.in_(wanted), SupplierRow.active.is_(True))
+        )
+        best: dict[str, OfferRow] = {}
+        for sku, supplier, price, listing in self.session.execute(query):
+            if listing.valid_from is not None and listing.valid_from > on:
+                continue
+            if listing.valid_to is not None and listing.valid_to < on:
+                continue
+            offer = OfferRow(sku, supplier, price, listing.currency, listing.lead_time_days)
+            known = best.get(sku)
+            if known is None or (offer.unit_price, offer.lead_time_days, offer.supplier) < (
+                known.unit_price,
+                known.lead_time_days,
+                known.supplier,
+            ):
+                best[sku] = offer
+        return best

@@ -1,0 +1,310 @@
+"""The weekly report: one page on the week that ended (docs/control-tower.md, "Weekly report").
+
+A week is seven days ending on ``week_end`` (inclusive, UTC): from ``week_end - 6`` at 00:00 to
+``week_end + 1`` at 00:00. The report holds
+
+- **KPIs** against last week and their target, from :mod:`flexchain.services.kpis` (the same
+  figures as ``GET /kpis`` and the Overview page);
+- **what fired**: what flexchain raised for a person that week — supplier rules that fired,
+  price-index renegotiations raised, planning runs that ended with exceptions, invoices held in
+  matching;
+- **what was decided**: what people decided — firings restored, kept or dismissed, RFQs
+  awarded, invoices approved or rejected, renegotiations accepted or dismissed, planned
+  purchases released to purchase orders, production jobs released, supplier suggestions
+  accepted or rejected.
+
+Both lists are read from the audit trail (every state change is audited, with who and when), so
+the report says exactly what was recorded and nothing is computed twice. Sending it by e-mail
+lives in :mod:`flexchain.services.report_mail`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flexchain.adapters.db.audit import AuditRecord
+from flexchain.adapters.db.report_subscriptions import SqlReportStore
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
+from flexchain.domain.checks import day
+from flexchain.domain.errors import ValidationError
+from flexchain.domain.values import utc
+from flexchain.services import kpis as kpi_service
+
+__all__ = [
+    "DECIDED",
+    "FIRED",
+    "KpiLine",
+    "ReportEvent",
+    "WeeklyReport",
+    "last_week_end",
+    "week_bounds",
+    "weekly_report",
+]
+
+Details = Mapping[str, Any]
+Describe = Callable[[str, Details], str | None]
+"""An audit entry's key and details -> one sentence (None: the entry does not count)."""
+
+
+def _after(details: Details) -> Details:
+    after = details.get("after")
+    return after if isinstance(after, Mapping) else {}
+
+
+def _firing(key: str, details: Details) -> str:
+    after = _after(details)
+    return f"supplier rule {after.get('rule', '?')} fired on {after.get('key', key)}: " + str(
+        after.get("action", "")
+    )
+
+
+def _renegotiation(key: str, details: Details) -> str:
+    after = _after(details)
+    return (
+        f"renegotiation {key} raised on {details.get('clause', '?')}: the index moved "
+        f"{after.get('move_pct', '?')} %, cost impact {after.get('cost_impact', '?')}"
+    )
+
+
+def _plan_exceptions(key: str, details: Details) -> str | None:
+    after = _after(details)
+    exceptions = after.get("exceptions") or 0
+    if not exceptions:
+        return None
+    return (
+        f"planning run {key} ended with {exceptions} exception(s) and "
+        f"{after.get('orders', 0)} planned order(s)"
+    )
+
+
+def _invoice_held(key: str, details: Details) -> str | None:
+    if _after(details).get("status") != "held":
+        return None
+    reasons = details.get("reasons") or []
+    why = "; ".join(str(r) for r in reasons) if isinstance(reasons, list) else str(reasons)
+    return f"invoice {key} (PO {details.get('po', '?')}) held in matching" + (
+        f": {why}" if why else ""
+    )
+
+
+def _decided_firing(action: str) -> Describe:
+    def describe(key: str, details: Details) -> str:
+        note = str(_after(details).get("note") or "")
+        rule = details.get("rule", "?")
+        return f"firing {key} ({rule}) decided: {action}" + (f" — {note}" if note else "")
+
+    return describe
+
+
+def _simple(template: str, *context: str) -> Describe:
+    def describe(key: str, details: Details) -> str:
+        values = {name: details.get(name) or "?" for name in context}
+        return template.format(key=key, **values)
+
+    return describe
+
+
+def _awarded(key: str, details: Details) -> str:
+    awarded = details.get("awarded") or {}
+    to = sorted(set(awarded.values())) if isinstance(awarded, Mapping) else []
+    return f"RFQ {key} awarded" + (f" to {', '.join(to)}" if to else "")
+
+
+def _renegotiation_decided(action: str) -> Describe:
+    def describe(key: str, details: Details) -> str:
+        reason = str(_after(details).get("reason") or "")
+        return f"renegotiation {key} ({details.get('contract', '?')}) {action}" + (
+            f": {reason}" if reason else ""
+        )
+
+    return describe
+
+
+def _released_po(key: str, details: Details) -> str | None:
+    if details.get("source") != "sourcing":
+        return None
+    return f"planned purchase released as purchase order {key}"
+
+
+FIRED: Mapping[tuple[str, str], tuple[str, Describe]] = {
+    ("rule_firing", "fired"): ("supplier rule", _firing),
+    ("renegotiation", "raised"): ("renegotiation", _renegotiation),
+    ("plan_run", "completed"): ("plan exceptions", _plan_exceptions),
+    ("invoice", "registered"): ("invoice held", _invoice_held),
+}
+"""(audit entity, action) -> the kind of event and its sentence: what fired."""
+
+DECIDED: Mapping[tuple[str, str], tuple[str, Describe]] = {
+    **{
+        ("rule_firing", action): ("supplier rule", _decided_firing(action.replace("_", " ")))
+        for action in ("restore", "keep", "end_monitoring", "dismiss")
+    },
+    ("rfq", "awarded"): ("RFQ awarded", _awarded),
+    ("invoice", "approved"): ("invoice", _simple("invoice {key} approved")),
+    ("invoice", "rejected"): ("invoice", _simple("invoice {key} rejected")),
+    ("renegotiation", "accepted"): ("renegotiation", _renegotiation_decided("accepted")),
+    ("renegotiation", "dismissed"): ("renegotiation", _renegotiation_decided("dismissed")),
+    ("purchase_order", "created"): ("planned order released", _released_po),
+    ("job", "released"): ("job released", _simple("production job {key} released")),
+    ("suggestion", "accepted"): ("suggestion", _simple("supplier suggestion {key} accepted")),
+    ("suggestion", "rejected"): ("suggestion", _simple("supplier suggestion {key} rejected")),
+}
+"""(audit entity, action) -> the kind of decision and its sentence: what was decided."""
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """One thing that fired or was decided: when, by whom, what kind, and what (a sentence)."""
+
+    at: datetime
+    actor: str
+    kind: str
+    entity: str
+    key: str
+    what: str
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One KPI of the week: its value, last week's, the change and the target."""
+
+    key: str
+    name: str
+    unit: str
+    value: Decimal | None
+    last_week: Decimal | None
+    change: Decimal | None
+    """``value - last_week`` (None when either is unknown)."""
+    target: Decimal | None
+    on_target: bool | None
+    """Whether the value meets the target (None: no value or no target)."""
+    how: str
+    """How it is computed (the formula the Overview shows)."""
+    note: str = ""
+    """Why there is no value, or what it leaves out."""
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """The week's report: the same object behind the page, the PDF, the e-mail and the JSON."""
+
+    brand: str
+    week_start: date
+    week_end: date
+    generated_at: datetime
+    kpis: tuple[KpiLine, ...]
+    kpi_note: str
+    """Why there are no KPIs, when there are none (empty otherwise)."""
+    fired: tuple[ReportEvent, ...]
+    decided: tuple[ReportEvent, ...]
+
+    @property
+    def fired_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(e.kind for e in self.fired).items()))
+
+    @property
+    def decided_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(e.kind for e in self.decided).items()))
+
+    @property
+    def title(self) -> str:
+        return f"{self.brand}: week {self.week_start.isoformat()} to {self.week_end.isoformat()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as ``GET /reports/weekly`` and ``report show --json`` give it."""
+        return {
+            **asdict(self),
+            "fired_counts": self.fired_counts,
+            "decided_counts": self.decided_counts,
+        }
+
+
+EARLIEST = date(1970, 1, 4)
+"""The first week end a report is made for (a Sunday)."""
+
+
+def last_week_end(today: date) -> date:
+    """The Sunday that ended the last complete week before ``today`` (a Monday: yesterday; a
+    Sunday: a week ago, its own week not being over)."""
+    return today - timedelta(days=today.isoweekday())
+
+
+def week_bounds(week_end: date) -> tuple[datetime, datetime]:
+    """``[week_end - 6 days 00:00, week_end + 1 day 00:00)`` in UTC."""
+    start = datetime.combine(week_end - timedelta(days=6), time(), tzinfo=UTC)
+    return start, start + timedelta(days=7)
+
+
+def _events(
+    records: list[AuditRecord], catalog: Mapping[tuple[str, str], tuple[str, Describe]]
+) -> tuple[ReportEvent, ...]:
+    events = []
+    for record in records:
+        found = catalog.get((record.entity, record.action))
+        if found is None:
+            continue
+        kind, describe = found
+        what = describe(record.key, record.details or {})
+        if what is not None:
+            events.append(
+                ReportEvent(record.at, record.actor, kind, record.entity, record.key, what)
+            )
+    return tuple(events)
+
+
+def _kpis(uow: UnitOfWork, week_end: date, settings: Settings) -> tuple[tuple[KpiLine, ...], str]:
+    """Each KPI over the week and over the week before: two one-week windows of
+    :func:`flexchain.services.kpis.kpis` (the Overview's figures, measured the same way)."""
+    this_week = kpi_service.kpis(uow, period_end=week_end, weeks=1, settings=settings)
+    before = kpi_service.kpis(
+        uow, period_end=week_end - timedelta(days=7), weeks=1, settings=settings
+    )
+    last = {k.key: k.value for k in before}
+    lines = []
+    for k in this_week:
+        previous = last.get(k.key)
+        change = None if k.value is None or previous is None else k.value - previous
+        lines.append(
+            KpiLine(
+                key=k.key, name=k.label, unit=k.unit, value=k.value, last_week=previous,
+                change=change, target=k.target, on_target=k.meets, how=k.formula, note=k.note,
+            )
+        )  # fmt: skip
+    note = "" if lines else "no KPIs are defined"
+    return tuple(lines), note
+
+
+def weekly_report(
+    uow: UnitOfWork, *, week_end: date, settings: Settings, now: datetime
+) -> WeeklyReport:
+    """The report on the week ending ``week_end`` (inclusive), as of ``now``; a week that ends
+    after ``now``'s date is refused (it has not begun to end)."""
+    now = utc(now, "now")
+    week_end = day(week_end, "week_end")
+    if week_end > now.date():
+        raise ValidationError(
+            "week_end", f"{week_end} is after today ({now.date()}): that week has not ended"
+        )
+    if week_end < EARLIEST:
+        raise ValidationError("week_end", f"{week_end} is before {EARLIEST}: no such week here")
+    start, end = week_bounds(week_end)
+    store = SqlReportStore(uow)
+    entities = {entity for entity, _ in (*FIRED, *DECIDED)}
+    records = store.audit_entries(start, end, entities)
+    kpis, note = _kpis(uow, week_end, settings)
+    return WeeklyReport(
+        brand=settings.brand_name,
+        week_start=start.date(),
+        week_end=week_end,
+        generated_at=now,
+        kpis=kpis,
+        kpi_note=note,
+        fired=_events(records, FIRED),
+        decided=_events(records, DECIDED),
+    )

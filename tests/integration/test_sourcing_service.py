@@ -308,3 +308,74 @@ def test_a_b_tier_backup_is_not_the_primary_where_an_s_or_a_mill_may_be(world: U
         "MILL-VN is tier B: the primary is tier A, S"
     )
     assert "MILL-VN" not in {line.supplier for line in _propose(world).lines}
+
+
+# -- inputs from the suppliers' real records: first-pass yield and posted carbon ----------------
+
+
+def test_yield_comes_from_inspections_and_carbon_from_posted_figures(
+    world: UowFactory, tmp_path: Any
+) -> None:
+    from flexchain.adapters.files import FileStore
+    from flexchain.services import carbon, receiving
+
+    # given MILL-PT delivered 200 m two months ago, 180 accepted and 20 rejected at inspection
+    _rate(world)
+    _reimport_suppliers(world, {"MILL-IT": {"carbon_intensity": "3.5"},
+                                "MILL-VN": {"carbon_intensity": "4"}})  # fmt: skip
+    earlier = NOW - 9 * WEEK
+    with world() as uow:
+        po = purchase_orders.create_po(
+            uow, supplier="MILL-PT", now=earlier,
+            lines=[{"item": "CANVAS", "quantity": 200, "due_date": earlier.date() + WEEK}],
+        )  # fmt: skip
+        purchase_orders.issue_po(uow, po.number, now=earlier)
+        receipt = receiving.receive_po(uow, po.number, {1: 200}, now=earlier + WEEK)
+        receiving.inspect_receipt(uow, receipt.number, 1, accepted=180, rejected=20,
+                                  reason="stains", now=earlier + WEEK)  # fmt: skip
+        # and MILL-IT posted 1.2 kg per metre of CANVAS; MILL-VN a default only, for the future
+        files = FileStore(tmp_path / "files", max_bytes=4096)
+        carbon.post_carbon(uow, files, supplier="MILL-IT", item="CANVAS", kg_co2e_per_unit="1.2",
+                           as_of=NOW.date() - WEEK, now=NOW)  # fmt: skip
+        carbon.post_carbon(uow, files, supplier="MILL-VN", item=None, kg_co2e_per_unit="0.9",
+                           as_of=NOW.date() + WEEK, now=NOW)  # fmt: skip
+        uow.commit()
+    with world(write=False) as uow:
+        found = sourcing.load_problem(uow, now=NOW, base="EUR")
+    # then sourcing plans with MILL-PT's 90 % yield, 1 for the mills without inspections
+    suppliers = found.problem.supplier
+    assert {code: s.yield_rate for code, s in suppliers.items()} == {
+        "MILL-PT": Decimal("0.9"), "MILL-IT": Decimal(1), "MILL-VN": Decimal(1),
+    }  # fmt: skip
+    # and with the posted figure where one applies today, else the generic intensity
+    assert {code: s.carbon_per_unit for code, s in suppliers.items()} == {
+        "MILL-PT": Decimal(0), "MILL-IT": Decimal("1.2"), "MILL-VN": Decimal(4),
+    }  # fmt: skip
+    assert found.facts["MILL-PT"].yield_from.endswith("180 of 200 units accepted first time")
+    assert found.facts["MILL-IT"].carbon_from == "posted"
+    assert found.facts["MILL-VN"].carbon_from == "generic carbon intensity"
+    # and the proposal says per supplier what it took, and whence
+    shown = _propose(world).as_dict()["suppliers"]
+    assert Decimal(shown["MILL-PT"]["yield_rate"]) == Decimal("0.9")
+    assert Decimal(shown["MILL-IT"]["carbon_per_unit"]) == Decimal("1.2")
+
+
+def test_a_supplier_with_only_rejects_is_planned_at_the_minimum_yield(world: UowFactory) -> None:
+    from flexchain.services import receiving
+
+    _rate(world)
+    earlier = NOW - 2 * WEEK
+    with world() as uow:
+        po = purchase_orders.create_po(
+            uow, supplier="MILL-IT", now=earlier,
+            lines=[{"item": "CANVAS", "quantity": 50, "due_date": earlier.date()}],
+        )  # fmt: skip
+        purchase_orders.issue_po(uow, po.number, now=earlier)
+        receipt = receiving.receive_po(uow, po.number, {1: 50}, now=earlier)
+        receiving.inspect_receipt(uow, receipt.number, 1, accepted=0, rejected=50,
+                                  reason="wrong weave", now=earlier)  # fmt: skip
+        uow.commit()
+    with world(write=False) as uow:
+        found = sourcing.load_problem(uow, now=NOW, base="EUR")
+    assert found.problem.supplier["MILL-IT"].yield_rate == sourcing.MIN_YIELD
+    assert "0 of 50 units accepted" in found.facts["MILL-IT"].yield_from

@@ -31,6 +31,7 @@ from flexchain.domain.scorecards import (
     Period,
     RfqInvitation,
     SupplierEvents,
+    first_pass_yield,
     parse_period,
     period_history,
     score_supplier,
@@ -41,7 +42,9 @@ from flexchain.domain.values import currency_code
 __all__ = [
     "FigureView",
     "ScorecardView",
+    "YieldRecord",
     "deliveries",
+    "first_pass_yields",
     "options_from",
     "scorecard_history",
     "scorecards",
@@ -130,6 +133,35 @@ def deliveries(
     found = _deliveries(store, refs, span, _Options(today, under_pct, "EUR"))
     listed = [d for ds in found.values() for d in ds]
     return sorted(listed, key=lambda d: (d.supplier, d.day, d.po_number, d.line_no))
+
+
+@dataclass(frozen=True)
+class YieldRecord:
+    """A supplier's first-pass yield over a span: ``share`` accepted (0-1) at first
+    inspection; ``detail`` says of how many units (``97 of 100 units accepted first time``)."""
+
+    supplier: str
+    share: Decimal
+    detail: str
+
+
+def first_pass_yields(uow: UnitOfWork, *, since: date, until: date) -> dict[str, YieldRecord]:
+    """Every supplier's first-pass yield between ``since`` and ``until`` (both included), as
+    the scorecard's ``first_pass_yield`` figure counts it, by supplier code (a supplier's
+    user: its own); a supplier without inspected units in the span is left out."""
+    store = SqlScorecardStore(uow)
+    refs = store.suppliers()
+    span = Period(f"{since}..{until}", since, until)
+    found: dict[int, list[Any]] = defaultdict(list)
+    for supplier, inspection in store.inspections([ref.id for ref in refs], since, until):
+        found[supplier].append(inspection)
+    result = {}
+    for ref in refs:
+        figure = first_pass_yield(found.get(ref.id, ()), span)
+        if figure.value is not None:
+            share = (figure.value / 100).normalize()
+            result[ref.code] = YieldRecord(ref.code, share, figure.detail)
+    return result
 
 
 def _events(

@@ -22,7 +22,13 @@ How the data becomes a sourcing problem (docs/procurement.md, "flexchain source"
   item, one of them is its primary, not a backup);
 * prices in another currency than the brand's are converted at the latest rate on or before
   today (``flexchain fx``); none known is an error that says which rate to set;
-* first-pass yield is 1 until inspections give a supplier's record (issue 16's scorecards);
+* a supplier's first-pass yield is its record over the last 12 months (the scorecards'
+  ``first_pass_yield``: units accepted at first inspection), 1 without inspections, at least
+  ``MIN_YIELD``; orders are raised to cover the expected rejects;
+* carbon per unit is what the supplier posted (``flexchain qc carbon``: the item's figure,
+  else its default), else its generic carbon intensity; the optimiser takes one figure per
+  supplier, so a supplier with different figures per item gets their mean weighted by the
+  planned units of its items (``suppliers`` in the proposal says which);
 * the policy of issue 16 (:func:`flexchain.services.supplier_tiers.sourcing_policy`): each
   family's share bands follow its items' Kraljic quadrant; a supplier whose allocation weight the
   supplier rules reduced may only be a backup and takes no urgent work, nor does a B-tier one;
@@ -36,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -47,14 +53,24 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import DomainError, NotFound
 from flexchain.domain.values import utc
 from flexchain.planning import sourcing
-from flexchain.services import capacity_holds, fx, purchase_orders, rfqs, supplier_tiers
+from flexchain.services import (
+    capacity_holds,
+    carbon,
+    fx,
+    purchase_orders,
+    rfqs,
+    scorecards,
+    supplier_tiers,
+)
 
 __all__ = [
     "EU",
+    "MIN_YIELD",
     "URGENT_DAYS",
     "ProposedLine",
     "SourcingInput",
     "SourcingProposal",
+    "SupplierFacts",
     "create_drafts",
     "load_problem",
     "propose",
@@ -68,6 +84,10 @@ busy supplier's backlog without a plan."""
 URGENT_DAYS = 14
 """A planned purchase needed within this many days is urgent: no B-tier backup takes it."""
 WORKING_DAYS = 5
+MIN_YIELD = Decimal("0.5")
+"""The lowest first-pass yield sourcing plans with (a supplier below it would need orders of
+more than twice the need; the supplier rules are there to stop ordering from it)."""
+YIELD_DAYS = 365
 EU = frozenset(
     [
         "AT",
@@ -111,6 +131,55 @@ def monday(day: date) -> date:
 
 
 @dataclass(frozen=True)
+class SupplierFacts:
+    """What sourcing took of a supplier's record: the first-pass yield it plans with and where
+    it came from, and the carbon per unit and where it came from."""
+
+    yield_rate: Decimal
+    yield_from: str
+    carbon_per_unit: Decimal
+    carbon_from: str
+
+
+def _facts(
+    uow: UnitOfWork,
+    records: Sequence[SupplierRecord],
+    planned_units: dict[tuple[str, str], int],
+    today: date,
+) -> dict[str, SupplierFacts]:
+    """Yield and carbon per supplier (module docstring); ``planned_units``: (supplier, item)
+    -> the planned units of the item it is offered for."""
+    since = today - timedelta(days=YIELD_DAYS - 1)
+    yields = scorecards.first_pass_yields(uow, since=since, until=today)
+    posted = {c.supplier for c in carbon.list_carbon(uow, today=today) if c.current}
+    result = {}
+    for record in records:
+        found = yields.get(record.code)
+        if found is None:
+            rate, rate_from = Decimal(1), f"no inspections since {since}"
+        else:
+            rate = max(MIN_YIELD, min(Decimal(1), found.share))
+            rate_from = f"since {since}: {found.detail}"
+        kg, kg_from = record.carbon_intensity, "generic carbon intensity"
+        if record.code in posted:
+            units = {i: n for (s, i), n in planned_units.items() if s == record.code}
+            figures = {i: carbon.carbon_per_unit(uow, record.code, i, on=today) for i in units}
+            known = {i: f for i, f in figures.items() if f is not None}
+            if known and len(set(known.values())) == 1 and len(known) == len(units):
+                kg, kg_from = next(iter(known.values())), "posted"
+            elif known:
+                total = sum(units.values())
+                kg = sum(
+                    ((figures[i] or record.carbon_intensity) * n for i, n in units.items()),
+                    Decimal(0),
+                ) / max(total, 1)
+                kg = kg.quantize(Decimal("0.0001"))
+                kg_from = "posted per item (mean weighted by planned units)"
+        result[record.code] = SupplierFacts(rate, rate_from, kg, kg_from)
+    return result
+
+
+@dataclass(frozen=True)
 class SourcingInput:
     """The problem and what maps its weeks and keys back to dates and planned orders."""
 
@@ -121,6 +190,7 @@ class SourcingInput:
     """Requirement key -> planned order number."""
     currencies: dict[str, str]
     """Supplier -> its currency (prices in proposals are in it)."""
+    facts: dict[str, SupplierFacts] = field(default_factory=dict)
 
     def week_date(self, week: int) -> date:
         return self.week0 + timedelta(weeks=week)
@@ -149,6 +219,7 @@ def _suppliers(
     now: datetime,
     week0: date,
     policy: supplier_tiers.SourcingPolicy,
+    facts: dict[str, SupplierFacts],
 ) -> list[sourcing.Supplier]:
     holds: dict[str, list[sourcing.CapacityHold]] = {}
     for hold in capacity_holds.active_holds(uow, now):
@@ -169,7 +240,8 @@ def _suppliers(
                 tier=record.tier,
                 reserved=reserved,
                 holds=tuple(holds.get(record.code, ())),
-                carbon_per_unit=record.carbon_intensity,
+                yield_rate=facts[record.code].yield_rate,
+                carbon_per_unit=facts[record.code].carbon_per_unit,
                 certifications=record.certifications,
                 currency=record.currency,
                 rate=_rate(uow, record.currency, base, now.date()),
@@ -259,13 +331,19 @@ def load_problem(
             )
         )
         planned[key] = order.number
+    units: dict[str, int] = {}
+    for requirement in requirements:
+        units[requirement.item] = units.get(requirement.item, 0) + requirement.quantity
+    facts = _facts(
+        uow, records, {(o.supplier, o.item): units.get(o.item, 0) for o in offers}, now.date()
+    )
     problem = sourcing.sourcing_problem(
-        requirements, _suppliers(uow, records, base, now, week0, policy), map(_offer, offers),
+        requirements, _suppliers(uow, records, base, now, week0, policy, facts),
+        map(_offer, offers),
         _with_policy(costs or sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS), policy),
     )  # fmt: skip
-    return SourcingInput(
-        problem, run.id, week0, planned, {record.code: record.currency for record in records}
-    )
+    currencies = {record.code: record.currency for record in records}
+    return SourcingInput(problem, run.id, week0, planned, currencies, facts)
 
 
 @dataclass(frozen=True)
@@ -293,6 +371,8 @@ class SourcingProposal:
     summary: dict[str, Any]
     lines: tuple[ProposedLine, ...]
     savings_by_order: dict[str, Decimal]
+    suppliers: dict[str, SupplierFacts] = field(default_factory=dict)
+    """Per supplier of the problem: the yield and carbon per unit sourcing took, and whence."""
 
     def as_dict(self) -> dict[str, Any]:
         return as_dict(
@@ -301,6 +381,7 @@ class SourcingProposal:
                 "summary": self.summary,
                 "lines": [vars(line) for line in self.lines],
                 "savings_by_order": self.savings_by_order,
+                "suppliers": {code: vars(facts) for code, facts in self.suppliers.items()},
             }
         )
 
@@ -336,7 +417,7 @@ def propose(
         for order in sorted(result.orders(), key=lambda o: (o.supplier, o.week, o.item))
     )
     savings = sorted(result.savings_by_order().items(), key=lambda kv: (-kv[1], kv[0]))
-    return SourcingProposal(found.run_id, result.summary(), lines, dict(savings))
+    return SourcingProposal(found.run_id, result.summary(), lines, dict(savings), found.facts)
 
 
 def _not_sourced_yet(uow: UnitOfWork, run_id: int) -> None:

@@ -41,7 +41,6 @@ from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 
 __all__ = [
     "NAV",
-    "FormError",
     "PortalRoute",
     "SupplierUser",
     "day",
@@ -148,10 +147,6 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 
 
 # -- forms -------------------------------------------------------------------------------------
-
-
-class FormError(DomainError):
-    """A form could not be read: ``field`` and ``message`` as :class:`ValidationError`."""
 
 
 async def form_fields(request: Request, *, max_length: int = 2000) -> dict[str, str]:

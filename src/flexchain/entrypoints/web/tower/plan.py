@@ -254,7 +254,9 @@ async def start_run(request: Request, app: AppDep, who: PlannerUser) -> Response
     """Start a planning run in the background; the plan page then watches it."""
     try:
         fields = await form_fields(request)
-        horizon = parse_int(fields["horizon"], "horizon") if fields.get("horizon") else 26
+        if not fields.get("horizon"):
+            raise ValidationError("horizon", "required: the weeks to plan, 1 to 104")
+        horizon = parse_int(fields["horizon"], "horizon")
         started = start_plan_run(
             board_of(request.app),
             app.engine,

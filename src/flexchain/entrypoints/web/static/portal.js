@@ -1,5 +1,15 @@
-// The portal's own script, an enhancement like htmx itself (every page works without it):
-// a page outside the portal that a boosted link or form ends on (the login page, when the
+// The portal's own script, an enhancement like htmx itself (every page works without it).
+
+// A download link (<a download>) stays a plain link: boosted, htmx would fetch the file and
+// swap it into the page. Marked before htmx looks at each element, on load and after swaps.
+document.addEventListener("htmx:beforeProcessNode", function (event) {
+  var element = event.target;
+  if (element.tagName === "A" && element.hasAttribute("download")) {
+    element.setAttribute("hx-boost", "false");
+  }
+});
+
+// A page outside the portal that a boosted link or form ends on (the login page, when the
 // session has ended) is loaded whole instead of being swapped into a portal page.
 document.addEventListener("htmx:beforeSwap", function (event) {
   var url = new URL(event.detail.xhr.responseURL || window.location.href);

@@ -178,8 +178,11 @@ def _rfq(
         if award.received_at is not None and award.received_at.date() <= award.due - timedelta(
             days=3
         ):
-            award = HistoryPo(**{**award.__dict__, "received_at": datetime.combine(
-                award.due, time(11), sent.tzinfo)})  # fmt: skip
+            # held to its due date; a due date not yet come: the order is still on its way
+            moved = {"received_at": datetime.combine(award.due, time(11), sent.tzinfo)}
+            if award.due >= today:
+                moved = {"received_at": None, "rejected": Decimal(0), "reject_reason": ""}
+            award = HistoryPo(**{**award.__dict__, **moved})
     return HistoryRfq(item, quantity, sent, need, tuple(answers), invited, award)
 
 

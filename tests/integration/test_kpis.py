@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -263,3 +264,40 @@ def test_the_api_and_cli_answer_the_same(shared: tuple[Engine, str], world: UowF
     shown = runner.invoke(app, ["--db", url, "kpis", "rows", "otif", "--period-end", str(END),
                                 "--weeks", str(WEEKS)], env={"COLUMNS": "120"})  # fmt: skip
     assert shown.exit_code == 0 and "1003" in shown.stdout
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_overview_page_shows_the_apis_figures(shared: tuple[Engine, str]) -> None:
+    engine, url = shared
+    params = {"period_end": str(END), "weeks": WEEKS}
+    api = create_app(Settings(database_url=url, outbox_worker=False))
+    with TestClient(api) as client:
+        viewer = bearer(engine, "viewer")
+        figures = client.get("/kpis", params=params, headers=viewer).json()
+        html = client.get("/app/overview", params=params, headers=viewer)
+        rows = client.get("/app/overview/otif", params=params, headers=viewer)
+        empty = client.get("/app/overview/forecast_accuracy", params=params, headers=viewer)
+        missing = client.get("/app/overview/nope", headers=viewer)
+        bad = client.get("/app/overview", params={"period_end": "someday", "weeks": "0"},
+                         headers=viewer)  # fmt: skip
+        supplier = client.get("/app/overview",
+                              headers=bearer(engine, "supplier", supplier="MILL-PT"))  # fmt: skip
+    assert html.status_code == 200, html.text
+    for figure in figures:  # every card carries the API's value
+        card = re.search(rf'id="kpi-{figure["key"]}".*?data-value="([^"]*)"', html.text, re.S)
+        assert card is not None, figure["key"]
+        shown = None if card.group(1) == "" else D(card.group(1))
+        assert shown == (None if figure["value"] is None else D(figure["value"])), figure["key"]
+    text = _text(html.text)
+    assert "50 % misses target" in text and "target: at least 95 %" in text
+    assert "Supplier on-time rate 100 % meets target" in text
+    assert "no data: flexchain does not record damage" in text
+    assert "50.00 EUR" in text  # gross margin per order, as money
+    assert rows.status_code == 200 and "1003" in _text(rows.text)
+    assert "run a plan each week" in _text(empty.text)
+    assert missing.status_code == 404 and "unknown KPI &#39;nope&#39;" in missing.text
+    assert bad.status_code == 200 and "&#39;someday&#39; is not a day" in bad.text
+    assert supplier.status_code == 403

@@ -284,20 +284,31 @@ def _view(world: _World, key: str, target: Decimal | None) -> KpiView:
 
 
 def kpis(
-    uow: UnitOfWork, *, period_end: date, weeks: int = 12, settings: Settings
+    uow: UnitOfWork,
+    *,
+    period_end: date,
+    weeks: int = 12,
+    settings: Settings,
+    keys: Sequence[str] | None = None,
 ) -> list[KpiView]:
-    """Every KPI over the ``weeks`` weeks ending on ``period_end``, with its weekly trend and
-    target (``settings.kpi_targets`` over the defaults), in the Overview's order.
+    """Every KPI (or those of ``keys``) over the ``weeks`` weeks ending on ``period_end``, with
+    its weekly trend and target (``settings.kpi_targets`` over the defaults), in the
+    Overview's order.
 
     Raises
     ------
     ValidationError
         ``weeks`` is not 1 to 104, ``period_end`` not in 2000-2999, or a target in the
         settings is unknown or not a number.
+    NotFound
+        One of ``keys`` is no KPI.
     """
     targets = _targets(settings)
     world = _World(uow, period_end, weeks, settings)
-    return [_view(world, key, targets.get(key)) for key in SPECS]
+    for key in keys or ():
+        if key not in SPECS:
+            raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
+    return [_view(world, key, targets.get(key)) for key in SPECS if keys is None or key in keys]
 
 
 def _order_rows(world: _World, custom_only: bool) -> list[dict[str, Any]]:

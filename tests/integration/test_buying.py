@@ -899,3 +899,56 @@ def test_a_later_shipment_notice_re_dates_the_line_and_keeps_the_promise(
         (1, date(2026, 4, 17), date(2026, 4, 19), 2),
         (2, date(2026, 4, 20), date(2026, 4, 27), 7),
     ]
+
+
+def test_a_supplier_quotes_in_its_own_currency_and_the_comparison_converts_it(
+    world: UowFactory, database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from flexchain.entrypoints.cli.main import app as cli
+    from flexchain.services import fx
+
+    # given an RFQ in EUR for 1000 zips, sent to FAB-PT (EUR) and ZIP-CN (invoices in USD)
+    wanted = [{"item": "ZIP", "quantity": 1000, "need_date": date(2026, 4, 30)}]
+    made = _do(world, rfqs.create_rfq, suppliers=["FAB-PT", "ZIP-CN"], lines=wanted)
+    number = made.number
+    _do(world, rfqs.send_rfq, number)
+    # when ZIP-CN quotes 0.40 USD and FAB-PT 0.38 EUR; a quote in GBP is neither's currency
+    _do(world, rfqs.submit_quote, number, supplier="ZIP-CN", line=1, unit_price="0.40",
+        currency="USD", lead_time_days=10, valid_until=date(2026, 3, 31))  # fmt: skip
+    _quote(world, number, "FAB-PT", 1, "0.38", 10)
+    with pytest.raises(ValidationError, match=r"in EUR or in ZIP-CN's own USD, got a quote in GBP"):
+        _do(world, rfqs.submit_quote, number, supplier="ZIP-CN", line=1, unit_price="0.3",
+            currency="GBP", lead_time_days=10, valid_until=date(2026, 3, 31))  # fmt: skip
+    with pytest.raises(ValidationError, match=r"quoted in EUR, got a quote in USD"):
+        _do(world, rfqs.submit_quote, number, supplier="FAB-PT", line=1, unit_price="0.3",
+            currency="USD", lead_time_days=10, valid_until=date(2026, 3, 31))  # fmt: skip
+    # then without a rate the comparison says which one to set
+    with world(write=False) as uow, pytest.raises(DomainError, match=r"no exchange rate of USD"):
+        rfqs.compare_quotes(uow, number, now=NOW)
+    # given 1 USD = 0.90 EUR on 27 February and 0.99 from 10 March (after the comparison)
+    with world() as uow:
+        fx.set_rate(uow, "USD", date(2026, 2, 27), "0.90", base="EUR", now=NOW)
+        fx.set_rate(uow, "USD", date(2026, 3, 10), "0.99", base="EUR", now=NOW)
+        uow.commit()
+    with world(write=False) as uow:
+        rows = rfqs.compare_quotes(uow, number, now=NOW)
+    # then ZIP-CN's 0.40 USD is 0.36 EUR at the rate of 27 February, and wins
+    assert [(r.supplier, r.rank, r.unit_price, r.landed_cost, r.quoted_unit_price,
+             r.quoted_currency, r.rate, r.rate_on) for r in rows] == [
+        ("ZIP-CN", 1, Decimal("0.36"), Decimal("360"), Decimal("0.40"), "USD", Decimal("0.90"),
+         date(2026, 2, 27)),
+        ("FAB-PT", 2, Decimal("0.38"), Decimal("380"), Decimal("0.38"), "EUR", Decimal(1), None),
+    ]  # fmt: skip
+    # and the CLI says it converted, at which rate of which day
+    env = {"FLEXCHAIN_DATABASE_URL": database_url}
+    shown = CliRunner().invoke(cli, ["rfq", "compare", number, "--on", "2026-03-02"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "Quotes in USD converted at 1 USD = 0.9 EUR (rate of 2026-02-27)" in shown.output
+    # when awarded, the order goes to ZIP-CN in its own currency at its quoted price
+    awarded = _do(world, rfqs.award_rfq, number)
+    with world(write=False) as uow:
+        po = purchase_orders.show_po(uow, awarded.purchase_orders[0])
+    assert (po.supplier, po.currency) == ("ZIP-CN", "USD")
+    assert [(ln.quantity, ln.unit_price) for ln in po.lines] == [(Decimal(1000), Decimal("0.40"))]

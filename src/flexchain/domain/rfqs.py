@@ -16,6 +16,10 @@ the same line replaces the supplier's previous one.
 * landed cost = purchase cost + lateness cost. Ties go to the earlier arrival, then the supplier
   code. Quotes no longer valid on the comparison date are listed, unranked.
 
+A supplier may quote in the RFQ's currency or in its own (the one it invoices in); the
+comparison converts such a quote's unit price into the RFQ's currency at the rate of the
+comparison date (:func:`in_currency`) before costing it.
+
 **Award** picks a supplier per line (by default the best-ranked valid quote) and groups the
 lines into one draft purchase order per supplier: the order quantity and unit price of the
 quote, due the later of the need date and the award date + lead time.
@@ -24,7 +28,7 @@ quote, due the later of the need date and the award date + lead time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -54,6 +58,7 @@ __all__ = [
     "award",
     "check_quote",
     "compare",
+    "in_currency",
     "rfq_transition",
 ]
 
@@ -61,6 +66,7 @@ DEFAULT_LATE_RATE: Final = Decimal("0.005")
 """Lateness cost per day late, as a share of the quote's purchase cost (0.5 % a day)."""
 MAX_LEAD_TIME_DAYS: Final = 3650
 _CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")
 
 
 class RFQStatus(StrEnum):
@@ -170,10 +176,11 @@ def check_quote(
     lines: Iterable[RFQLine],
     quote: Quote,
     today: date,
+    own_currency: str | None = None,
 ) -> None:
     """Raise :class:`DomainError` if ``quote`` cannot be taken: the RFQ is not out for
-    quotation, the supplier was not asked, the line does not exist, the currency is not the
-    RFQ's, or the quote is already expired."""
+    quotation, the supplier was not asked, the line does not exist, the currency is neither the
+    RFQ's nor the supplier's ``own_currency``, or the quote is already expired."""
     if choice(RFQStatus, status, "status") is not RFQStatus.SENT:
         raise IllegalTransition(
             f"RFQ {rfq_number} is {status}: quotes are taken only while it is sent"
@@ -184,15 +191,34 @@ def check_quote(
         )
     if quote.line_no not in {line.line_no for line in lines}:
         raise NotFound(f"RFQ {rfq_number} has no line {quote.line_no}")
-    if quote.currency != rfq_currency:
+    if quote.currency not in (rfq_currency, own_currency):
+        own = (
+            f" or in {quote.supplier_code}'s own {own_currency}"
+            if own_currency and own_currency != rfq_currency
+            else ""
+        )
         raise ValidationError(
             "currency",
-            f"RFQ {rfq_number} is quoted in {rfq_currency}, got a quote in {quote.currency}",
+            f"RFQ {rfq_number} is quoted in {rfq_currency}{own}, got a quote in {quote.currency}",
         )
     if quote.valid_until < today:
         raise ValidationError(
             "valid_until", f"{quote.valid_until} is in the past: the quote has already expired"
         )
+
+
+def in_currency(quote: Quote, currency: str, rate: Decimal) -> Quote:
+    """``quote`` with its unit price in ``currency``: times ``rate`` (what one unit of the
+    quote's currency is worth in ``currency``), rounded half-up to 6 decimals.
+
+    >>> usd = Quote("ZIP-CN", 1, Decimal("0.40"), "USD", 30, date(2026, 3, 31))
+    >>> in_currency(usd, "EUR", Decimal("0.92")).unit_price
+    Decimal('0.368000')
+    """
+    if quote.currency == currency:
+        return quote
+    price = (quote.unit_price * rate).quantize(_MICRO, ROUND_HALF_UP)
+    return replace(quote, unit_price=max(price, _MICRO), currency=currency_code(currency))
 
 
 @dataclass(frozen=True)

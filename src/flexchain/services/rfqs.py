@@ -8,7 +8,7 @@ Numbers are ``RFQ-000001`` (six digits), handed out by the store. Every change i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any
 from flexchain.adapters.db.buying import SqlBuyingStore
 from flexchain.adapters.db.rfqs import NewRfqLine, QuoteRecord, RfqRecord, SqlRfqStore
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain import fx as fx_rules
 from flexchain.domain.checks import choice, code, day, text, whole_number
 from flexchain.domain.documents import DocumentKind, DocumentLine, Party, PurchaseDocument
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
@@ -28,10 +29,11 @@ from flexchain.domain.rfqs import (
     award,
     check_quote,
     compare,
+    in_currency,
     rfq_transition,
 )
-from flexchain.domain.values import currency_code, money, quantity, utc
-from flexchain.services import audit
+from flexchain.domain.values import Money, currency_code, money, quantity, utc
+from flexchain.services import audit, fx
 from flexchain.services.purchase_orders import DEFAULT_BRAND, Proposal, create_purchase_orders
 
 __all__ = [
@@ -106,6 +108,14 @@ class ComparisonRow:
     valid_until: date
     rank: int | None
     expired: bool
+    quoted_unit_price: Decimal | None = None
+    """The unit price as quoted, in ``quoted_currency`` (``unit_price`` and the costs are in
+    the RFQ's currency: converted at ``rate`` where the quote is in the supplier's own)."""
+    quoted_currency: str = ""
+    rate: Decimal = Decimal(1)
+    """What one unit of ``quoted_currency`` is worth in the RFQ's currency (1: the same)."""
+    rate_on: date | None = None
+    """The day of the exchange rate used (None: no conversion)."""
 
 
 def _view(rfq: RfqRecord, quotes: Sequence[QuoteRecord]) -> RfqView:
@@ -316,7 +326,8 @@ def submit_quote(
     now: datetime,
 ) -> RfqView:
     """A quote for line ``line`` of a sent RFQ, by ``supplier`` (a supplier's user: itself, the
-    default) or the buyer on its behalf; replaces the supplier's earlier quote of the line."""
+    default) or the buyer on its behalf; replaces the supplier's earlier quote of the line.
+    ``currency``: the RFQ's (the default) or the supplier's own."""
     now = utc(now, "now")
     rfqs, buying = SqlRfqStore(uow), SqlBuyingStore(uow)
     rfq = rfqs.rfq(number, lock=True)
@@ -330,7 +341,10 @@ def submit_quote(
         text(note, "note", max_length=2000, required=False),
     )  # fmt: skip
     invited = [s.code for s in rfq.suppliers]
-    check_quote(rfq.status, number, rfq.currency, invited, _domain_lines(rfq), quote, now.date())
+    check_quote(
+        rfq.status, number, rfq.currency, invited, _domain_lines(rfq), quote, now.date(),
+        own_currency=found.currency,
+    )  # fmt: skip
     before = {q.line_no: q for q in rfqs.quotes(rfq.id) if q.supplier == found.code}
     new = rfqs.put_quote(
         rfq.id, quote.line_no, found.id, unit_price=quote.unit_price, currency=quote.currency,
@@ -354,27 +368,59 @@ def compare_quotes(
     *,
     on: date | None = None,
     late_rate_per_day: Decimal | str = DEFAULT_LATE_RATE,
+    base: str = "EUR",
     now: datetime,
 ) -> list[ComparisonRow]:
     """Every quote of every line side by side, ranked by landed cost as of ``on`` (default
-    today): see :func:`flexchain.domain.rfqs.compare`."""
+    today): see :func:`flexchain.domain.rfqs.compare`. A quote in the supplier's own currency
+    is costed in the RFQ's at the rate of ``on`` (rates in ``base``, the brand's currency)."""
     store = SqlRfqStore(uow)
     rfq = store.rfq(number)
     when = on or utc(now, "now").date()
-    quotes = [_quote(q) for q in store.quotes(rfq.id)]
+    quoted = {(q.supplier_code, q.line_no): q for q in map(_quote, store.quotes(rfq.id))}
+    rates = _rates(uow, rfq, quoted.values(), when, base)
+    converted = [_converted(q, rfq.currency, rates) for q in quoted.values()]
     rows = []
-    for item in compare(_domain_lines(rfq), quotes, when, late_rate_per_day=late_rate_per_day):
+    for item in compare(_domain_lines(rfq), converted, when, late_rate_per_day=late_rate_per_day):
         line = item.line
         for q in item.quotes:
+            asked = quoted[(q.quote.supplier_code, line.line_no)]
+            rate, rate_on = rates.get(asked.currency, (Decimal(1), None))
             rows.append(
                 ComparisonRow(
                     line.line_no, line.item_sku, line.quantity, line.need_date,
                     q.quote.supplier_code, q.quote.unit_price, q.quote.moq, q.order_quantity,
                     q.purchase_cost, q.quote.lead_time_days, q.arrival, q.days_late,
                     q.lateness_cost, q.landed_cost, q.quote.valid_until, q.rank, q.expired,
+                    asked.unit_price, asked.currency, rate, rate_on,
                 )
             )  # fmt: skip
     return rows
+
+
+def _rates(
+    uow: UnitOfWork, rfq: RfqRecord, quotes: Iterable[Quote], on: date, base: str
+) -> dict[str, tuple[Decimal, date]]:
+    """Currency of a quote not in the RFQ's -> (what one unit is worth in the RFQ's currency
+    on ``on``, the day of the rate); no rate known is an error naming the rate to set."""
+    foreign = sorted({q.currency for q in quotes} - {rfq.currency})
+    known = fx.list_rates(uow, base=base) if foreign else []
+    result = {}
+    for currency in foreign:
+        try:
+            rate = fx_rules.convert(Money(Decimal(1), currency), rfq.currency, on, known, base)
+            days = [fx_rules.latest_rate(known, c, base, on).on
+                    for c in (currency, rfq.currency) if c != base]  # fmt: skip
+        except NotFound as error:
+            raise DomainError(
+                f"RFQ {rfq.number} compares quotes in {rfq.currency}: {error}"
+            ) from error
+        result[currency] = (rate.amount, max(days))
+    return result
+
+
+def _converted(quote: Quote, currency: str, rates: Mapping[str, tuple[Decimal, date]]) -> Quote:
+    return in_currency(quote, currency, rates.get(quote.currency, (Decimal(1), None))[0])
 
 
 def award_rfq(
@@ -383,11 +429,13 @@ def award_rfq(
     *,
     choices: Mapping[int, str] | None = None,
     late_rate_per_day: Decimal | str = DEFAULT_LATE_RATE,
+    base: str = "EUR",
     now: datetime,
 ) -> RfqView:
     """Award a sent RFQ: each line to ``choices[line]`` (a supplier code) or its best-ranked
-    valid quote; one draft purchase order per supplier (source ``rfq``), lines at the quote's
-    price and order quantity, due the later of the need date and today + lead time."""
+    valid quote (ranked in the RFQ's currency at today's rates); one draft purchase order per
+    supplier (source ``rfq``), lines at the quote's price in the quote's currency and order
+    quantity, due the later of the need date and today + lead time."""
     now = utc(now, "now")
     rfqs, buying = SqlRfqStore(uow), SqlBuyingStore(uow)
     rfq = rfqs.rfq(number, lock=True)
@@ -395,16 +443,19 @@ def award_rfq(
     wanted = {
         whole_number(k, "line", minimum=1): code(v, "supplier") for k, v in (choices or {}).items()
     }
+    quoted = {(q.supplier_code, q.line_no): q for q in map(_quote, rfqs.quotes(rfq.id))}
+    rates = _rates(uow, rfq, quoted.values(), now.date(), base)
     comparison = compare(
-        _domain_lines(rfq), [_quote(q) for q in rfqs.quotes(rfq.id)], now.date(),
-        late_rate_per_day=late_rate_per_day,
+        _domain_lines(rfq), [_converted(q, rfq.currency, rates) for q in quoted.values()],
+        now.date(), late_rate_per_day=late_rate_per_day,
     )  # fmt: skip
     orders = award(number, comparison, now.date(), wanted)
     for order in orders:
+        won = [(a, quoted[(order.supplier_code, a.line.line_no)]) for a in order.lines]
         proposals = [
             Proposal(order.supplier_code, a.line.item_sku, a.quantity, a.due_date,
-                     a.quote.unit_price, a.line.pegs, a.quote.currency)
-            for a in order.lines
+                     asked.unit_price, a.line.pegs, asked.currency)
+            for a, asked in won
         ]  # fmt: skip
         (po,) = create_purchase_orders(uow, proposals, source="rfq", rfq=number, now=now)
         supplier_id = buying.supplier(order.supplier_code).id

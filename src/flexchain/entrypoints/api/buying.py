@@ -160,7 +160,10 @@ def compare_quotes(
 ) -> Any:
     """Every quote side by side, ranked per line by landed cost (rank 1 is best)."""
     with uow_for(app, who, write=False) as uow:
-        rows = rfqs.compare_quotes(uow, number, on=on, late_rate_per_day=late_rate, now=_now())
+        rows = rfqs.compare_quotes(
+            uow, number, on=on, late_rate_per_day=late_rate, now=_now(),
+            base=app.settings.default_currency,
+        )  # fmt: skip
     return _json(rows)
 
 
@@ -173,7 +176,9 @@ def award_rfq(
 ) -> Any:
     """Award each line (best quote, or ``choices``): draft purchase orders."""
     choices = body.choices if body is not None else {}
-    return _write(app, who, rfqs.award_rfq, number, choices=choices)
+    return _write(
+        app, who, rfqs.award_rfq, number, choices=choices, base=app.settings.default_currency
+    )
 
 
 # -- purchase orders --------------------------------------------------------------------------

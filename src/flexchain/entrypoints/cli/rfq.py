@@ -147,10 +147,14 @@ def rfq_quote(
     number: Number,
     supplier: Annotated[str, typer.Option("--supplier", help="Who quotes.")],
     line: Annotated[int, typer.Option("--line", help="The RFQ line quoted.")],
-    price: Annotated[str, typer.Option("--price", help="Unit price, in the RFQ's currency.")],
+    price: Annotated[str, typer.Option("--price", help="Unit price, in --currency.")],
     lead_time: Annotated[int, typer.Option("--lead-time", help="Lead time in days.")],
     valid_until: Annotated[str, typer.Option("--valid-until", help="YYYY-MM-DD.")],
     moq: Annotated[str, typer.Option("--moq", help="Minimum order quantity.")] = "0",
+    currency: Annotated[
+        str | None,
+        typer.Option("--currency", help="The RFQ's (default) or the supplier's own currency."),
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="The supplier's remark.")] = "",
     as_json: JsonOption = False,
 ) -> None:
@@ -159,7 +163,7 @@ def rfq_quote(
         view = rfqs.submit_quote(
             uow, number, supplier=supplier, line=line, unit_price=price,
             lead_time_days=lead_time, valid_until=parse_day(valid_until, "--valid-until"),
-            moq=moq, note=note, now=now(),
+            moq=moq, currency=currency, note=note, now=now(),
         )  # fmt: skip
         uow.commit()
     _print(view, as_json)
@@ -188,8 +192,9 @@ def rfq_compare(
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         rows = rfqs.compare_quotes(
             uow, number, on=parse_day(on, "--on") if on else None, late_rate_per_day=late_rate,
-            now=now(),
+            base=app.settings.default_currency, now=now(),
         )  # fmt: skip
+        into = rfqs.show_rfq(uow, number).currency
     records = [plain(row) for row in rows]
     if as_json:
         print_json_array(rows)
@@ -200,6 +205,13 @@ def rfq_compare(
             record["rank"] = record["rank"] or "expired"
         numeric = ("line_no", "unit_price", "order_quantity", "days_late", "landed_cost")
         console.print(table(COMPARISON, records, numeric=numeric))
+        converted = {(r.quoted_currency, r.rate, r.rate_on) for r in rows if r.rate_on}
+        for currency, rate, day in sorted(converted, key=lambda c: (c[0], c[2] or "")):
+            console.print(
+                f"Quotes in {currency} converted at 1 {currency} = {plain(rate)} {into} "
+                f"(rate of {day})",
+                markup=False, soft_wrap=True,
+            )  # fmt: skip
 
 
 @rfq_app.command("award")
@@ -221,7 +233,9 @@ def rfq_award(
                 raise UserError(f"--choose: {line!r} is not a line number")
             choices[int(line)] = supplier
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
-        view = rfqs.award_rfq(uow, number, choices=choices, now=now())
+        view = rfqs.award_rfq(
+            uow, number, choices=choices, base=app.settings.default_currency, now=now()
+        )
         uow.commit()
     _print(view, as_json)
 

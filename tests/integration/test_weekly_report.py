@@ -5,8 +5,10 @@ the next run; the routes and commands, and who may call them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,12 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.bootstrap import App
 from flexchain.config import Settings
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
+from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.api import errors as api_errors
 from flexchain.entrypoints.api.report import router
 from flexchain.services import audit, kpis, price_watch, report_mail
 from flexchain.services.weekly_report import last_week_end, week_bounds, weekly_report
-from tests.auth import bearer, make_user
+from tests.auth import PASSWORD, bearer, make_user
 from tests.integration.test_cli import flexchain_cli
 from tests.integration.test_mail import Inbox, serve  # noqa: F401 (a fixture)
 from tests.integration.test_price_watch import _add, _set_up_watch, world  # noqa: F401
@@ -339,3 +342,77 @@ def test_the_report_commands(
     assert len(inbox.envelopes) == 1
     code, _, err = flexchain_cli(database_url, "report", "show", "--week-end", "2999-01-06")
     assert code == 1 and "has not ended" in err
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+
+def _login(client: TestClient, email: str) -> str:
+    client.cookies.clear()
+    answer = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["csrf_token"])
+
+
+def _words(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.fixture
+def site(
+    world: Engine,  # noqa: F811
+    engine: Engine,
+    database_url: str,
+) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url, outbox_worker=False))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_the_page_shows_the_week_and_the_reader_subscribes_there(
+    site: TestClient, engine: Engine, make_uow: UowFactory, tmp_path: Path
+) -> None:
+    task_id = _raise_and_decide(make_uow, tmp_path)
+    buyer = make_user(engine, "buyer")
+    csrf = _login(site, buyer)
+    shown = site.get("/app/report", params={"week_end": "2026-11-08"})
+    assert shown.status_code == 200, shown.text
+    words = _words(shown.text)
+    assert "the week Mon 2 Nov 2026 to Sun 8 Nov 2026" in words
+    assert f"renegotiation {task_id} raised on FA-SEW/COTTON" in words
+    assert "Nothing was decided this week." in words
+    assert "On time in full (OTIF)" in words and "no data" in words
+    assert 'href="/app/report?week_end=2026-11-15"' in shown.text  # the week after
+    assert "You do not get this report by e-mail." in words
+    pdf = site.get("/app/report.pdf", params={"week_end": "2026-11-08"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # when the buyer asks for it by e-mail
+    asked = site.post(
+        "/app/report/subscription",
+        data={"csrf_token": csrf, "subscribed": "yes", "week_end": "2026-11-08"},
+    )
+    assert asked.status_code == 200
+    assert f"The weekly report will be e-mailed to {buyer} each week." in _words(asked.text)
+    assert "You get this report by e-mail each week" in _words(asked.text)
+    with make_uow(write=False) as uow:
+        assert [s.email for s in report_mail.list_subscribers(uow)] == [buyer]
+    # a week not over yet, or not a date: said, and the last complete week shown
+    future = site.get("/app/report", params={"week_end": "2999-01-04"})
+    assert future.status_code == 422 and "that week has not ended" in _words(future.text)
+    bad = site.get("/app/report", params={"week_end": "soon"})
+    assert bad.status_code == 422 and "'soon' is not a date" in _words(bad.text)
+
+
+def test_a_viewer_reads_the_page_without_the_button_and_a_supplier_gets_403(
+    site: TestClient, engine: Engine
+) -> None:
+    viewer = make_user(engine, "viewer")
+    csrf = _login(site, viewer)
+    shown = site.get("/app/report")
+    assert shown.status_code == 200
+    assert 'id="subscribe"' not in shown.text and "An administrator can send it" in shown.text
+    refused = site.post("/app/report/subscription", data={"csrf_token": csrf, "subscribed": "yes"})
+    assert refused.status_code == 403
+    _login(site, make_user(engine, "supplier", supplier="SEW-PT"))
+    assert site.get("/app/report").status_code == 403
+    assert site.get("/app/report.pdf").status_code == 403

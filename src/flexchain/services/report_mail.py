@@ -45,6 +45,7 @@ __all__ = [
     "report_text",
     "send_weekly_reports",
     "set_subscription",
+    "signed_figure",
     "subscription",
 ]
 
@@ -63,11 +64,12 @@ def figure(value: Decimal | None, unit: str = "") -> str:
     return f"{text} %" if unit == "%" else f"{text} {unit}"
 
 
-def _signed(value: Decimal | None, unit: str) -> str:
+def signed_figure(value: Decimal | None, unit: str = "") -> str:
+    """A change as shown: ``+1.5 %``, ``-2 days``, ``0 %``; ``-`` when unknown."""
     if value is None:
         return "-"
     shown = figure(value, unit)
-    return shown if shown.startswith("-") or shown.startswith("0 ") else f"+{shown}"
+    return f"+{shown}" if value.quantize(Decimal("0.1")) > 0 else shown
 
 
 def _kpi_row(k: KpiLine) -> tuple[str, ...]:
@@ -76,8 +78,8 @@ def _kpi_row(k: KpiLine) -> tuple[str, ...]:
     else:
         status = {True: "on target", False: "off target", None: "no target"}[k.on_target]
     return (
-        k.name, figure(k.value, k.unit), figure(k.last_week, k.unit), _signed(k.change, k.unit),
-        figure(k.target, k.unit), status,
+        k.name, figure(k.value, k.unit), figure(k.last_week, k.unit),
+        signed_figure(k.change, k.unit), figure(k.target, k.unit), status,
     )  # fmt: skip
 
 

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     """Hours from a request to the first piece delivered that score in full (the trade: 72)."""
     on_time_target: Decimal = Field(default=Decimal("0.85"), ge=0, le=1)
     """The on-time-in-full share a supplier is expected to reach (0.85: 85 %)."""
+    kpi_targets: dict[str, Decimal] = Field(default_factory=dict)
+    """Targets of the control tower's KPIs by key, overriding the defaults (env: JSON such as
+    ``{"otif": 97, "forecast_accuracy": 75}``; docs/control-tower.md lists the keys)."""
     po_change_max_pct: Decimal = Field(default=Decimal(30), gt=0, le=100)
     """A request to change a PO line's quantity by more than this (percent, either way) is
     refused up front: the trade's band for volume changes (docs/suppliers.md)."""

@@ -40,6 +40,8 @@ FILL.update(file_id="1")  # qc files
 FILL.update(firing_id="1", sku=TEE)  # supplier rules, item certificates
 FILL.update(action="start")  # portal: POST /portal/jobs/{job_id}/{action}
 FILL.update(name="portal.css")  # portal: GET /portal/static/{name}
+FILL.update(ticket="1")  # tower: GET /app/plan/runs/{ticket}
+FILL.update(key="otif")  # GET /kpis/{key}/rows, /app/overview/{key}
 
 
 def _url(path: str) -> str:

@@ -34,7 +34,10 @@ A page module builds its router with :func:`pages` and declares its caller as
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Callable, Coroutine, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
@@ -157,6 +160,7 @@ _TEMPLATES = Environment(
 _TEMPLATES.filters.update(
     money=money, quantity=quantity, day=day, when=when, number=number, percent=percent, days=days
 )
+_TEMPLATES.tests["contains"] = lambda values, value: value in values  # selectattr(.., "contains")
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -165,7 +169,7 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     as ``csrf_token``), the menu ``nav``, the current ``path`` and ``notice`` (the ``done``
     query parameter: what the last action did, see :func:`done`)."""
     who: Principal | None = getattr(request.state, "principal", None)
-    context.setdefault("notice", request.query_params.get("done", "")[:300])
+    context.setdefault("notice", _notice(request))
     html = _TEMPLATES.get_template(name).render(
         nonce=request.state.csp_nonce,
         who=who,
@@ -178,11 +182,30 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     return HTMLResponse(html, status_code=status_code)
 
 
+_NOTICE_KEY = secrets.token_bytes(32)
+"""Signs the ``done`` messages of this server process, so a link made elsewhere cannot put
+its own words in a page's notice (a notice from another process is simply not shown)."""
+
+
+def _signed(message: str) -> str:
+    return hmac.new(_NOTICE_KEY, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _notice(request: Request) -> str:
+    message = request.query_params.get("done", "")[:500]
+    signature = request.query_params.get("sig", "")
+    if message and hmac.compare_digest(_signed(message), signature):
+        return message
+    return ""
+
+
 def done(path: str, message: str) -> RedirectResponse:
     """After a successful form post: 303 to ``path`` (a tower page), which shows ``message``
-    (post/redirect/get: reloading the page does not post again)."""
+    (post/redirect/get: reloading the page does not post again). The message travels in the
+    URL signed by this process: a forged or altered one is not shown."""
     sep = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{sep}{urlencode({'done': message})}", status_code=303)
+    query = urlencode({"done": message[:500], "sig": _signed(message[:500])})
+    return RedirectResponse(f"{path}{sep}{query}", status_code=303)
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -256,8 +279,8 @@ def _cell(values: Sequence[Decimal | int | float | None], i: int, unit: str) -> 
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    who: Principal | None = getattr(request.state, "principal", None)
-    supplier = who is not None and who.role is Role.SUPPLIER
+    # a refused caller is not on request.state: the access layer's message names its role
+    supplier = message == f"the {Role.SUPPLIER.value} {ROLE_REFUSED}"
     titles = {403: "Not for this account", 404: "Not found"}
     return page(
         request,
@@ -266,7 +289,7 @@ def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
         status=status,
         title=titles.get(status, "Refused"),
         message=message,
-        supplier=supplier and message.endswith(ROLE_REFUSED),
+        supplier=supplier,
     )
 
 

@@ -1,18 +1,133 @@
-"""Control tower page: Today: the decision inbox."""
+"""Control tower page: Today, the decision inbox (:mod:`flexchain.services.today`).
+
+* ``GET /app/today`` (``?kind=`` one kind): every entry waiting for a person, ranked by money
+  and time at stake: what happened, why it matters (its figures), what flexchain suggests, and
+  its actions as buttons for the roles that may take them (a viewer sees none).
+* ``POST /app/today/act``: form fields ``key``, ``action`` and, where asked, ``reason`` and
+  ``until`` (snooze): the action goes through the service that owns the record, as the API's
+  ``POST /decisions/act`` and ``flexchain today act`` do; then back to the list with what was
+  done, or the list again with the reason it was refused next to the entry.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
-from flexchain.entrypoints.web.tower.common import BrandUser, page, pages
+from flexchain.bootstrap import App
+from flexchain.domain.errors import DomainError, ValidationError
+from flexchain.domain.identity import Principal
+from flexchain.domain.today import Kind, NotAllowed
+from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.web.tower.common import (
+    ActingUser,
+    BrandUser,
+    done,
+    form_fields,
+    page,
+    pages,
+    parse_date,
+)
+from flexchain.services import today as inbox
 
-__all__ = ["router"]
+__all__ = ["KIND_LABELS", "router"]
 
 router = pages()
 
+KIND_LABELS = {
+    Kind.ORDER_AT_RISK: "Order at risk",
+    Kind.FAILED_WEBHOOK: "Failed webhook",
+    Kind.PLANNED_ORDER: "Planned order to release",
+    Kind.RFQ_TO_AWARD: "RFQ to award",
+    Kind.INVOICE_HELD: "Invoice held",
+    Kind.RULE_FIRED: "Supplier rule fired",
+    Kind.CERTIFICATE_EXPIRING: "Certificate expiring",
+    Kind.OPTION_ALERT: "Option-share alert",
+    Kind.RENEGOTIATION: "Price-index renegotiation",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today_page(
+    request: Request,
+    app: App,
+    who: Principal,
+    *,
+    kind: str = "",
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    now = _now()
+    wanted = kind if kind in {k.value for k in Kind} else None
+    with uow_for(app, who, write=False) as uow:
+        decisions = inbox.decision_inbox(uow, now=now, settings=app.settings, kind=wanted)
+    return page(
+        request,
+        "tower/today.html",
+        status_code,
+        title="Today",
+        decisions=decisions,
+        kinds=KIND_LABELS,
+        kind=wanted or "",
+        role=who.role.value if who.role else "",
+        tomorrow=now.date() + timedelta(days=1),
+        errors=errors or {},
+        values=values or {},
+    )
+
 
 @router.get("/today")
-def today(request: Request, who: BrandUser) -> HTMLResponse:
+def today(request: Request, app: AppDep, who: BrandUser, kind: str = "") -> HTMLResponse:
     """What waits for a person today, ranked by money and time at stake."""
-    return page(request, "tower/today.html", title="Today", decisions=[])
+    return _today_page(request, app, who, kind=kind[:64])
+
+
+def _act(app: App, who: Principal, fields: dict[str, str]) -> str:
+    key, action = fields.get("key", ""), fields.get("action", "")
+    if not key or not action:
+        raise ValidationError("action", "choose an entry's action (key and action)")
+    role = who.role.value if who.role else ""
+    now = _now()
+    if action == "retry":
+        return inbox.retry_webhook(
+            app.engine, lambda: uow_for(app, who, write=False), key,
+            now=now, settings=app.settings, actor=who.actor, role=role,
+        )  # fmt: skip
+    until_text = fields.get("until", "")
+    until: date | None = parse_date(until_text, "until") if until_text else None
+    with uow_for(app, who) as uow:
+        message = inbox.act(
+            uow, key, action, now=now, settings=app.settings, role=role,
+            reason=fields.get("reason", ""), until=until,
+        )  # fmt: skip
+        uow.commit()
+    return message
+
+
+@router.post("/today/act")
+async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
+    """Take one action on one entry, through the service that owns its record."""
+    fields: dict[str, str] = {}
+    try:
+        fields = await form_fields(request)
+        message = await run_in_threadpool(_act, app, who, fields)
+    except DomainError as error:
+        refused = {fields.get("key", ""): str(error)}
+        status = 403 if isinstance(error, NotAllowed) else 422
+        return await run_in_threadpool(
+            lambda: _today_page(
+                request, app, who, status_code=status, errors=refused, values=fields
+            )
+        )
+    back = "/app/today"
+    kind = fields.get("kind", "")
+    if kind in {k.value for k in Kind}:
+        back += f"?kind={kind}"
+    return done(back, message)

@@ -445,8 +445,8 @@ def _act(uow: UnitOfWork, entry: Decision, action: str, *, reason: str, now: dat
     if entry.kind is Kind.PLANNED_ORDER:
         return _release_planned(uow, entry, now)
     if entry.kind is Kind.RFQ_TO_AWARD:
-        view = rfqs.award_rfq(uow, entry.ref, now=now)
-        return f"RFQ {view.number} awarded: draft {', '.join(view.purchase_orders)}"
+        awarded = rfqs.award_rfq(uow, entry.ref, now=now)
+        return f"RFQ {awarded.number} awarded: draft {', '.join(awarded.purchase_orders)}"
     if entry.kind is Kind.INVOICE_HELD and action == "release":
         invoicing.release_hold(uow, entry.ref, reason=reason, now=now)
         return f"Invoice {entry.ref}: hold released"
@@ -456,8 +456,8 @@ def _act(uow: UnitOfWork, entry: Decision, action: str, *, reason: str, now: dat
     if entry.kind is Kind.RULE_FIRED:
         supplier_rules.decide_firing(uow, int(entry.ref), decision=action, note=reason, now=now)
         return f"Firing {entry.ref}: {action.replace('_', ' ')}"
-    view = price_watch.decide_task(uow, int(entry.ref), action, reason=reason, now=now)
-    return f"Renegotiation {entry.ref}: {view.status}"
+    task = price_watch.decide_task(uow, int(entry.ref), action, reason=reason, now=now)
+    return f"Renegotiation {entry.ref}: {task.status}"
 
 
 def retry_webhook(

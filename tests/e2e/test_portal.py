@@ -25,7 +25,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.services import purchase_orders, rfqs
+from flexchain.config import Settings
+from flexchain.services import files, purchase_orders, rfqs
 from tests.auth import PASSWORD, make_user
 from tests.conftest import BACKENDS
 from tests.integration.test_portal_pages import FAR, _build
@@ -54,7 +55,8 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, dict[s
     """``flexchain serve`` on a free port over the portal's buying world; yields (base URL,
     FAB-PT's user's e-mail, the world's records)."""
     engine = make_engine(database_url)
-    built = _build(lambda **kw: UnitOfWork(engine, **kw))
+    settings = Settings(database_url=database_url, file_store_dir=tmp_path)
+    built = _build(lambda **kw: UnitOfWork(engine, **kw), files.store_for(settings))
     email = make_user(engine, "supplier", supplier="FAB-PT")
     engine.dispose()
     port = free_port()

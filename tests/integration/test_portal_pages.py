@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from flexchain.config import Settings
 from flexchain.entrypoints.api import create_app
 from flexchain.services import (
     capacity_holds,
+    files,
     invoicing,
     payments,
     purchase_orders,
@@ -31,8 +33,10 @@ from flexchain.services import (
     rfqs,
     spot_checks,
 )
+from flexchain.services.files import FileStore
 from flexchain.services.imports import import_rows
 from tests.auth import PASSWORD, make_user
+from tests.integration.test_portal_work import PNG
 
 UowFactory = Callable[..., UnitOfWork]
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -124,7 +128,7 @@ def _invoiced(make_uow: UowFactory, contract: str) -> tuple[str, str]:
     return number, str(invoice.number)
 
 
-def _build(make_uow: UowFactory) -> dict[str, Any]:
+def _build(make_uow: UowFactory, store: FileStore) -> dict[str, Any]:
     with make_uow() as uow:
         for kind, rows in WORLD.items():
             import_rows(uow, kind, rows, source=f"portal {kind}")
@@ -150,6 +154,10 @@ def _build(make_uow: UowFactory) -> dict[str, Any]:
     received, invoice = _invoiced(make_uow, "C-FAB")
     their_po, their_invoice = _invoiced(make_uow, "C-IT")
     to_confirm = _order(make_uow, "C-FAB")
+    _do(
+        make_uow, files.attach_to_po, store, to_confirm, files.Upload("pattern.png", PNG),
+        note="cutting pattern",
+    )  # fmt: skip
     for supplier in ("FAB-PT", "FAB-IT"):  # a spot check each: FAB-PT counts only its own
         _do(make_uow, spot_checks.request_spot_check, supplier=supplier, reason="random pick")
     hold = _do(
@@ -166,31 +174,31 @@ def _build(make_uow: UowFactory) -> dict[str, Any]:
 
 
 @contextmanager
-def _serving(engine: Engine, database_url: str) -> Iterator[Shop]:
-    built = _build(lambda **kw: UnitOfWork(engine, **kw))
+def _serving(engine: Engine, database_url: str, stored: Path) -> Iterator[Shop]:
+    settings = Settings(database_url=database_url, outbox_worker=False, file_store_dir=stored)
+    built = _build(lambda **kw: UnitOfWork(engine, **kw), files.store_for(settings))
     users = {
         "FAB-PT": make_user(engine, "supplier", supplier="FAB-PT"),
         "NEW-ES": make_user(engine, "supplier", supplier="NEW-ES"),
         "buyer": make_user(engine, "buyer"),
     }
-    app = create_app(Settings(database_url=database_url, outbox_worker=False))
-    with TestClient(app) as client:
+    with TestClient(create_app(settings)) as client:
         yield Shop(client, engine, users, **built)
 
 
 @pytest.fixture
-def shop(engine: Engine, database_url: str) -> Iterator[Shop]:
+def shop(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Shop]:
     """A world of its own, for a test that changes it."""
-    with _serving(engine, database_url) as served:
+    with _serving(engine, database_url, tmp_path) as served:
         yield served
 
 
 @pytest.fixture(scope="module")
-def seen(module_database_url: str) -> Iterator[Shop]:
+def seen(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """One world per backend for the tests that only look (or are refused: nothing changes)."""
     engine = make_engine(module_database_url)
     try:
-        with _serving(engine, module_database_url) as served:
+        with _serving(engine, module_database_url, tmp_path_factory.mktemp("files")) as served:
             yield served
     finally:
         engine.dispose()
@@ -424,6 +432,17 @@ def test_posting_a_shipment_notice(shop: Shop, make_uow: UowFactory) -> None:
     ]
     # the form now offers what is left: 40
     assert _value(shop.client.get(f"/portal/pos/{shop.to_confirm}").text, "s1.quantity") == "40"
+
+
+def test_the_files_the_brand_attached_to_an_order_download_from_its_page(seen: Shop) -> None:
+    _login(seen, "FAB-PT")
+    page = seen.client.get(f"/portal/pos/{seen.to_confirm}")
+    found = re.search(r'<a href="(/portal/files/\d+)" download>pattern\.png</a>', page.text)
+    assert found and "cutting pattern" in page.text
+    assert seen.client.get(found.group(1)).content == PNG
+    # an order without files says whom to ask
+    other = seen.client.get(f"/portal/pos/{seen.received}")
+    assert "No design files or process documents attached to this order" in other.text
 
 
 def test_the_order_document_downloads_as_pdf(seen: Shop) -> None:

@@ -150,14 +150,8 @@ def _planned_orders(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
         run = plan_reports.current_run(uow)
     except NotFound:
         return []
-    due = [
-        row
-        for row in plan_reports.plan_rows(uow, run.id)
-        if isinstance(row, plan_reports.PlanOrderLine)
-        and row.kind in ("purchase", "production")
-        and row.release_date <= today
-    ]
-    due = sorted(due, key=lambda r: (r.release_date, r.number))[:MAX_PER_KIND]
+    home = str(run.stats.get("home") or "the home warehouse")
+    due = SqlTodayStore(uow).planned_due(run.id, today, MAX_PER_KIND)
     offers = SqlTodayStore(uow).cheapest_offers((r.sku for r in due if r.kind == "purchase"), today)
     found = []
     for row in due:
@@ -185,7 +179,7 @@ def _planned_orders(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
                 f"{Kind.PLANNED_ORDER}:{run.id}:{row.number}", Kind.PLANNED_ORDER,
                 f"Planned {row.kind} {row.number}: {row.quantity.normalize():f} {row.sku} "
                 f"to release{_late(late)}",
-                f"Due {row.due_date} at {row.location or 'the home warehouse'}; for "
+                f"Due {row.due_date} at {row.location or home}; for "
                 f"{row.pegging or 'stock'}.", suggestion, money, base,
                 (row.due_date - today).days, str(row.number), "/app/plan", actions,
             )

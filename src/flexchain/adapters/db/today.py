@@ -14,6 +14,7 @@ from flexchain.adapters.db.tables import (
     ItemRow,
     ItemSupplierRow,
     PickRow,
+    PlanOrderRow,
     PriceBreakRow,
     ProductionJobRow,
     SalesOrderRow,
@@ -24,7 +25,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.orders import OPEN_STATUSES, JobStatus
 from flexchain.domain.today import Snooze
 
-__all__ = ["OfferRow", "OpenOrderRow", "SqlTodayStore"]
+__all__ = ["DueOrderRow", "OfferRow", "OpenOrderRow", "SqlTodayStore"]
 
 _CLOSED_JOBS = (JobStatus.FINISHED.value, JobStatus.DONE.value, JobStatus.CANCELLED.value)
 
@@ -42,6 +43,20 @@ class OpenOrderRow:
     last_finish: date | None
     """The latest planned finish of its open jobs (None: none planned)."""
     open_picks: int
+
+
+@dataclass(frozen=True)
+class DueOrderRow:
+    """A planned purchase or production order of a run whose release day has come."""
+
+    number: int
+    sku: str
+    kind: str
+    release_date: date
+    due_date: date
+    quantity: Decimal
+    pegging: str
+    location: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,36 @@ class SqlTodayStore:
                 n_picks or 0,
             )
             for o, n_jobs, finish, n_picks in self.session.execute(query)
+        ]
+
+    # -- the plan -----------------------------------------------------------------------------
+
+    def planned_due(self, run_id: int, today: date, limit: int) -> list[DueOrderRow]:
+        """Run ``run_id``'s planned purchases and production released on or before ``today``,
+        the longest overdue first (read in SQL: a large plan has tens of thousands)."""
+        query = (
+            select(PlanOrderRow, ItemRow.sku)
+            .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
+            .where(
+                PlanOrderRow.run_id == run_id,
+                PlanOrderRow.kind.in_(("purchase", "production")),
+                PlanOrderRow.release_date <= today,
+            )
+            .order_by(PlanOrderRow.release_date, PlanOrderRow.number)
+            .limit(limit)
+        )
+        return [
+            DueOrderRow(
+                row.number,
+                sku,
+                row.kind,
+                row.release_date,
+                row.due_date,
+                row.quantity,
+                "; ".join(f"{source}={quantity}" for source, quantity in row.pegs or ()),
+                row.location,
+            )
+            for row, sku in self.session.execute(query)
         ]
 
     # -- offers -------------------------------------------------------------------------------

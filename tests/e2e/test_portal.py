@@ -3,7 +3,8 @@ Debian's Chromium driven by Playwright against ``flexchain serve``. A supplier's
 to log in, lands on today's list, answers an RFQ (a refused price shown at its field first),
 confirms part of an order, opens its invoices, payments and holds, and gets the 404 page when
 it edits the URL to another supplier's order. Every page is screenshotted to
-``build/screenshots/portal-*.png``; none is wider than the phone, the Content-Security-Policy
+``build/screenshots/portal-*.png``; none is wider than the phone or has a serious
+accessibility violation (the vendored axe-core), the Content-Security-Policy
 refuses nothing, htmx (vendored) is loaded, the order's PDF downloads, and once the session
 has ended a click leads to the login page. One browser session, one backend."""
 
@@ -29,6 +30,7 @@ from flexchain.config import Settings
 from flexchain.services import files, purchase_orders, rfqs
 from tests.auth import PASSWORD, make_user
 from tests.conftest import BACKENDS
+from tests.e2e.tower_browser import axe_violations
 from tests.integration.test_portal_pages import FAR, _build
 from tests.pgserver import free_port
 
@@ -99,9 +101,11 @@ def _refused(message: ConsoleMessage) -> bool:
 
 
 def _shot(page: Page, name: str) -> None:
-    """A full-page screenshot, after checking nothing is wider than the phone."""
+    """A full-page screenshot, after checking nothing is wider than the phone and axe-core
+    finds no serious or critical accessibility violation."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"{name} is {width} px wide"
+    assert axe_violations(page) == [], name
     # caret="initial": hiding the caret injects a style the page's CSP (rightly) refuses
     page.screenshot(path=str(SHOTS / f"portal-{name}.png"), full_page=True, caret="initial")
 

@@ -137,10 +137,8 @@ def _delivery(make_uow: UowFactory) -> None:
         uow.commit()
 
 
-@pytest.fixture(scope="module")
-def shared(module_database_url: str) -> Iterator[tuple[Engine, str]]:
-    """One November per backend for the whole module (its tests only read it)."""
-    engine = make_engine(module_database_url)
+def build(engine: Engine) -> None:
+    """The recorded November (the browser test builds it too)."""
     make_uow = functools.partial(UnitOfWork, engine)
     with make_uow() as uow:
         for kind, rows in WORLD.items():
@@ -152,6 +150,13 @@ def shared(module_database_url: str) -> Iterator[tuple[Engine, str]]:
         _money_and_launch(uow)
         uow.commit()
     _delivery(make_uow)
+
+
+@pytest.fixture(scope="module")
+def shared(module_database_url: str) -> Iterator[tuple[Engine, str]]:
+    """One November per backend for the whole module (its tests only read it)."""
+    engine = make_engine(module_database_url)
+    build(engine)
     yield engine, module_database_url
     engine.dispose()
 

@@ -140,7 +140,11 @@ class SqlKpiStore:
             .having(and_(first >= _start(since), first < _start(until + timedelta(days=1))))
             .order_by(ItemRow.sku)
         ).all()
-        return [LaunchFact(sku, created.date(), started.date()) for sku, created, started in rows]
+        return [
+            LaunchFact(sku, created.date(), started.date())
+            for sku, created, started in rows
+            if started is not None  # the query keeps started jobs only
+        ]
 
     def stock(self, since: date) -> StockLedger:
         """On hand now at the brand's locations (warehouses, factories' WIP, transit) per item,
@@ -195,4 +199,8 @@ class SqlKpiStore:
             )
             .order_by(PaymentRow.paid_at, InvoiceRow.number)
         ).all()
-        return [PaymentFact(number, code, day, paid.date()) for number, code, day, paid in rows]
+        return [
+            PaymentFact(number, code, day, paid.date())
+            for number, code, day, paid in rows
+            if paid is not None  # the query keeps paid ones only
+        ]

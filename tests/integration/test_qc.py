@@ -177,6 +177,38 @@ def test_verify_names_a_reordered_record(
     assert "reordered" in bad.problem
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("payload", "'not json'"),
+        ("payload", "'[1, 2]'"),
+        ("payload", "'\"text\"'"),
+        ("file_hashes", "'5'"),
+        ("file_hashes", "'{\"a\": 1}'"),
+    ],
+    ids=["payload-not-json", "payload-a-list", "payload-a-string", "files-a-number", "files-a-map"],
+)
+def test_verify_names_a_record_whose_json_was_edited_into_another_shape(
+    world: UowFactory, files: FileStore, engine: Engine, column: str, value: str
+) -> None:
+    # given a chain of three, the middle record's JSON edited by hand (PostgreSQL's json type
+    # refuses text that is not JSON: that edit is SQLite's alone)
+    if value == "'not json'" and engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses invalid JSON in a json column")
+    views = _three(world, files)
+    raw(engine, f"UPDATE qc_records SET {column} = {value} WHERE id = {views[1].id}")
+
+    # when the chain is verified and listed, it is read, not a crash
+    bad = verify(world).first_bad
+    with world(write=False) as uow:
+        listed = qc.list_qc_records(uow, supplier="SEW-PT")
+
+    # then the edited record is named
+    assert bad is not None and (bad.seq, bad.id) == (2, views[1].id)
+    assert "edited" in bad.problem
+    assert [r.seq for r in listed] == [3, 2, 1]
+
+
 def test_verify_notices_the_last_record_deleted(
     world: UowFactory, files: FileStore, engine: Engine
 ) -> None:

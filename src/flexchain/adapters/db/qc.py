@@ -8,12 +8,13 @@ or that hang on its records, its certificates and carbon data; anything else ans
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Text, or_, select, type_coerce
 
 from flexchain.adapters.db.tables import (
     CertificationRow,
@@ -79,7 +80,23 @@ class CarbonRecord:
     actor: str
 
 
-def _chain_record(row: QcRecordRow) -> ChainRecord:
+def _stored_json(value: Any, kind: type, *, text: bool) -> Any:
+    """A record's JSON column as stored; content edited by hand into something that is not
+    JSON, or not of its ``kind``, comes back as a value that cannot match the record's hash
+    (so verify names the record edited instead of failing to read it)."""
+    if text and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+        else:
+            text = False
+    if text or not isinstance(value, kind):
+        return kind({"unreadable": str(value)}) if kind is dict else [f"unreadable: {value}"]
+    return value
+
+
+def _chain_record(row: Any, *, text: bool = False) -> ChainRecord:
     return ChainRecord(
         supplier_id=row.supplier_id,
         seq=row.seq,
@@ -89,8 +106,8 @@ def _chain_record(row: QcRecordRow) -> ChainRecord:
         accepted=row.accepted,
         rejected=row.rejected,
         reason=row.reason,
-        payload=dict(row.payload or {}),
-        file_hashes=list(row.file_hashes or []),
+        payload=dict(_stored_json(row.payload, dict, text=text)),
+        file_hashes=list(_stored_json(row.file_hashes, list, text=text)),
         recorded_at=row.recorded_at,
         actor=row.actor,
         prev_hash=row.prev_hash,
@@ -207,7 +224,14 @@ class SqlQcStore:
         limit: int | None = None,
         newest_first: bool = True,
     ) -> list[ChainRecord]:
-        query = select(QcRecordRow)
+        # SQLite hands JSON columns back as text: read them as such, so that a record edited
+        # into invalid JSON is still read (and named by verify) rather than failing the query
+        text = self.session.get_bind().dialect.name == "sqlite"
+        query = select(*(
+            type_coerce(column, Text).label(column.name)
+            if text and column.name in ("payload", "file_hashes") else column
+            for column in QcRecordRow.__table__.columns
+        ))  # fmt: skip
         if self.scope is not None:
             query = query.where(QcRecordRow.supplier_id == self.scope)
         if supplier_id is not None:
@@ -222,7 +246,7 @@ class SqlQcStore:
             query = query.order_by(QcRecordRow.supplier_id, QcRecordRow.seq, QcRecordRow.id)
         if limit is not None:
             query = query.limit(limit)
-        return [_chain_record(row) for row in self.session.scalars(query)]
+        return [_chain_record(row, text=text) for row in self.session.execute(query)]
 
     # -- files and attachments ----------------------------------------------------------------
 

@@ -604,17 +604,19 @@ def test_the_rfq_and_po_commands(world: UowFactory, database_url: str) -> None:
         "--shipped-on",
         "2099-03-20",
         "--expected-on",
-        "2099-03-26",
+        "2099-03-29",
         "--json",
     )
     assert code == 0, err
     assert json.loads(out)["lines"] == {"1": "80"}
+    assert json.loads(out)["redated"] == {"1": "2099-03-29"}  # later than confirmed: re-dated
     code, out, _ = run("po", "list", "--supplier", "FAB-PT", "--json")
     assert [(p["number"], p["status"], p["total"]) for p in json.loads(out)] == [
         (po, "confirmed", "736")
     ]
     code, out, _ = run("po", "show", po)
     assert code == 0 and "ASN-000001" in out
+    assert "total 736.00 EUR" in out and "9.20" in out  # money with its cents, JSON exact
     code, out, err = run("po", "create", "--contract", "C-FAB", "--line", "FABRIC:100:2026-12-01")
     assert code == 0, err
     calloff = out.split()[0]

@@ -13,7 +13,16 @@ from typing import Final, TypeVar, cast
 
 from flexchain.domain.errors import ValidationError
 
-__all__ = ["CODE_MAX_LENGTH", "choice", "code", "day", "optional_code", "text", "whole_number"]
+__all__ = [
+    "CODE_MAX_LENGTH",
+    "choice",
+    "code",
+    "day",
+    "optional_code",
+    "page",
+    "text",
+    "whole_number",
+]
 
 CODE_MAX_LENGTH: Final = 64
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -99,3 +108,10 @@ def choice(enum: type[E], value: object, field: str) -> E:
                 return member
     allowed = ", ".join(member.value for member in enum)
     raise ValidationError(field, f"must be one of {allowed}, got {value!r}")
+
+
+def page(limit: object, offset: object) -> tuple[int | None, int]:
+    """A list's page: at most ``limit`` rows (None: all; else at least 1) after skipping
+    ``offset`` (at least 0)."""
+    wanted = None if limit is None else whole_number(limit, "limit", minimum=1)
+    return wanted, whole_number(offset, "offset", minimum=0)

@@ -15,7 +15,7 @@ from flexchain.adapters.db.invoices import InvoiceRecord, SqlInvoiceStore
 from flexchain.adapters.db.paying import SqlPayingStore
 from flexchain.adapters.db.paying_money import PaymentRecord, SqlMoneyStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.checks import day
+from flexchain.domain.checks import day, page
 from flexchain.domain.errors import IllegalTransition, NotFound, ValidationError
 from flexchain.domain.invoices import InvoiceStatus, invoice_transition
 from flexchain.domain.payments import (
@@ -39,6 +39,7 @@ __all__ = [
     "FundView",
     "PaymentView",
     "accrue_capacity_fees",
+    "count_payments",
     "early_payment_offer",
     "list_fee_accruals",
     "list_payments",
@@ -79,12 +80,34 @@ def _view(record: PaymentRecord) -> PaymentView:
 
 
 def list_payments(
-    uow: UnitOfWork, *, status: str | None = None, supplier: str | None = None
+    uow: UnitOfWork,
+    *,
+    status: str | None = None,
+    supplier: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[PaymentView]:
-    """Payments by due date (a supplier's user: its own)."""
+    """Payments by due date (a supplier's user: its own); at most ``limit`` (None: all) after
+    skipping ``offset`` (:func:`count_payments`: how many there are)."""
+    _status(status)
+    limit, offset = page(limit, offset)
+    found = SqlMoneyStore(uow).payments(
+        status=status, supplier=supplier, limit=limit, offset=offset
+    )
+    return [_view(p) for p in found]
+
+
+def count_payments(
+    uow: UnitOfWork, *, status: str | None = None, supplier: str | None = None
+) -> int:
+    """How many payments :func:`list_payments` has with these filters and no limit."""
+    _status(status)
+    return SqlMoneyStore(uow).count_payments(status=status, supplier=supplier)
+
+
+def _status(status: str | None) -> None:
     if status is not None and status not in (SCHEDULED, PAID):
         raise ValidationError("status", f"expected scheduled or paid, got {status!r}")
-    return [_view(p) for p in SqlMoneyStore(uow).payments(status=status, supplier=supplier)]
 
 
 def _payable(paying: SqlPayingStore, invoice: InvoiceRecord) -> tuple[Payable, date]:

@@ -26,7 +26,7 @@ from typing import Any, Final
 from flexchain.adapters.db.paying import PoHeader, PoLine, ReceiptRecord, SqlPayingStore
 from flexchain.adapters.db.stock.commands import StockCommandStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.checks import text
+from flexchain.domain.checks import page, text
 from flexchain.domain.errors import IllegalTransition, NotFound, ValidationError
 from flexchain.domain.purchase_orders import POHeaderStatus, po_transition
 from flexchain.domain.purchasing import POStatus
@@ -46,6 +46,7 @@ __all__ = [
     "QUARANTINE",
     "ReceiptLineView",
     "ReceiptView",
+    "count_receipts",
     "inspect_receipt",
     "list_receipts",
     "receive_po",
@@ -143,11 +144,24 @@ def _cents(amount: Decimal) -> Decimal:
 
 
 def list_receipts(
-    uow: UnitOfWork, *, po_number: str | None = None, base_currency: str | None = None
+    uow: UnitOfWork,
+    *,
+    po_number: str | None = None,
+    base_currency: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ReceiptView]:
-    """Receipts newest first (of one purchase order), valued in ``base_currency`` if given."""
-    found = SqlPayingStore(uow).receipts(po_number=po_number)
+    """Receipts newest first (of one purchase order), valued in ``base_currency`` if given;
+    at most ``limit`` (None: all) after skipping ``offset`` (:func:`count_receipts`: how many
+    there are)."""
+    limit, offset = page(limit, offset)
+    found = SqlPayingStore(uow).receipts(po_number=po_number, limit=limit, offset=offset)
     return [_view(uow, record, base_currency) for record in found]
+
+
+def count_receipts(uow: UnitOfWork, *, po_number: str | None = None) -> int:
+    """How many receipts :func:`list_receipts` has without a limit."""
+    return SqlPayingStore(uow).count_receipts(po_number=po_number)
 
 
 def show_receipt(uow: UnitOfWork, receipt: str, *, base_currency: str | None = None) -> ReceiptView:

@@ -269,9 +269,28 @@ class SqlPayingStore:
         return number
 
     def receipts(
-        self, *, key: str | None = None, po_number: str | None = None, lock: bool = False
+        self,
+        *,
+        key: str | None = None,
+        po_number: str | None = None,
+        lock: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[ReceiptRecord]:
-        """Receipts newest first: the one numbered (or with the id) ``key``, or of a PO."""
+        """Receipts newest first: the one numbered (or with the id) ``key``, or of a PO; at
+        most ``limit`` (None: all) after skipping ``offset``."""
+        query = self._receipts_query(key, po_number)
+        if lock:
+            query = query.with_for_update(of=ReceiptRow)
+        rows = self.session.execute(query.limit(limit).offset(offset or None)).all()
+        return self._receipt_records(rows)
+
+    def count_receipts(self, *, po_number: str | None = None) -> int:
+        """How many receipts :meth:`receipts` lists without a limit."""
+        query = self._receipts_query(None, po_number).order_by(None)
+        return int(self.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    def _receipts_query(self, key: str | None, po_number: str | None) -> Any:
         query = self._scoped(
             select(ReceiptRow, SupplierRow.code, LocationRow.code)
             .join(SupplierRow, SupplierRow.id == ReceiptRow.supplier_id)
@@ -284,9 +303,9 @@ class SqlPayingStore:
             query = query.where((ReceiptRow.number == key) | by_id)
         if po_number is not None:
             query = query.where(ReceiptRow.po_number == po_number)
-        if lock:
-            query = query.with_for_update(of=ReceiptRow)
-        rows = self.session.execute(query.limit(1000)).all()
+        return query
+
+    def _receipt_records(self, rows: Any) -> list[ReceiptRecord]:
         lines = self._receipt_lines([row.id for row, _, _ in rows])
         return [
             ReceiptRecord(

@@ -90,8 +90,30 @@ class SqlMoneyStore:
         supplier: str | None = None,
         due_by: date | None = None,
         lock: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[PaymentRecord]:
-        """Payments by due date, filtered as given."""
+        """Payments by due date, filtered as given; at most ``limit`` (None: all) after
+        skipping ``offset``."""
+        query = self._payments_query(payment_id, invoice_id, status, supplier, due_by)
+        if lock:
+            query = query.with_for_update(of=PaymentRow)
+        rows = self.session.execute(query.limit(limit).offset(offset or None))
+        return [self._payment(row, code, invoice) for row, code, invoice in rows]
+
+    def count_payments(self, *, status: str | None = None, supplier: str | None = None) -> int:
+        """How many payments :meth:`payments` lists with these filters and no limit."""
+        query = self._payments_query(None, None, status, supplier, None).order_by(None)
+        return int(self.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    def _payments_query(
+        self,
+        payment_id: int | None,
+        invoice_id: int | None,
+        status: str | None,
+        supplier: str | None,
+        due_by: date | None,
+    ) -> Any:
         query = self._scoped(
             select(PaymentRow, SupplierRow.code, InvoiceRow.number)
             .join(SupplierRow, SupplierRow.id == PaymentRow.supplier_id)
@@ -110,28 +132,27 @@ class SqlMoneyStore:
                 query = query.where(column == value)
         if due_by is not None:
             query = query.where(PaymentRow.due_date <= due_by)
-        if lock:
-            query = query.with_for_update(of=PaymentRow)
-        return [
-            PaymentRecord(
-                row.id,
-                row.kind,
-                invoice,
-                row.supplier_id,
-                code,
-                row.currency,
-                row.gross,
-                row.retained,
-                row.discount,
-                row.amount,
-                row.due_date,
-                row.status,
-                row.paid_at,
-                row.early_requested_at,
-                row.reference,
-            )
-            for row, code, invoice in self.session.execute(query.limit(1000))
-        ]
+        return query
+
+    @staticmethod
+    def _payment(row: PaymentRow, code: str, invoice: str | None) -> PaymentRecord:
+        return PaymentRecord(
+            row.id,
+            row.kind,
+            invoice,
+            row.supplier_id,
+            code,
+            row.currency,
+            row.gross,
+            row.retained,
+            row.discount,
+            row.amount,
+            row.due_date,
+            row.status,
+            row.paid_at,
+            row.early_requested_at,
+            row.reference,
+        )
 
     def update_payment(self, payment_id: int, **values: Any) -> None:
         self.session.execute(update(PaymentRow).where(PaymentRow.id == payment_id).values(**values))

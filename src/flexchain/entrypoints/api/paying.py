@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -124,13 +124,33 @@ def _write(app: Any, who: Principal, use: Any, *args: Any, **options: Any) -> JS
 # -- receipts ------------------------------------------------------------------------------
 
 
+MAX_ROWS = 10_000
+"""The most receipts or payments one request lists (``limit``; ``offset`` pages on)."""
+Limit = Annotated[int, Query(ge=1, le=MAX_ROWS, description="At most this many rows.")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Skip this many rows first.")]
+
+
+def _page(rows: list[Any], total: int) -> JSONResponse:
+    """The rows, with ``X-Total-Count``: how many there are without ``limit`` and ``offset``."""
+    return JSONResponse(plain(rows), headers={"X-Total-Count": str(total)})
+
+
 @router.get("/receipts", responses=READ)
 def list_receipts(
-    app: AppDep, who: Annotated[Principal, allow(*EVERYONE)], po: str | None = None
+    app: AppDep,
+    who: Annotated[Principal, allow(*EVERYONE)],
+    po: str | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> Any:
-    """Receipts newest first (of one purchase order)."""
+    """Receipts newest first (of one purchase order): ``limit`` of them from ``offset``; the
+    header ``X-Total-Count`` says how many there are."""
     base = app.settings.default_currency
-    return _read(app, who, receiving.list_receipts, po_number=po, base_currency=base)
+    with uow_for(app, who, write=False) as uow:
+        rows = receiving.list_receipts(
+            uow, po_number=po, base_currency=base, limit=limit, offset=offset
+        )
+        return _page(rows, receiving.count_receipts(uow, po_number=po))
 
 
 @router.post("/receipts", responses=WRITE)
@@ -290,9 +310,16 @@ def list_payments(
     who: Annotated[Principal, allow(*EVERYONE)],
     status: str | None = None,
     supplier: str | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> Any:
-    """Payments by due date (a supplier's user: its own)."""
-    return _read(app, who, payments.list_payments, status=status, supplier=supplier)
+    """Payments by due date (a supplier's user: its own): ``limit`` of them from ``offset``;
+    the header ``X-Total-Count`` says how many there are."""
+    with uow_for(app, who, write=False) as uow:
+        rows = payments.list_payments(
+            uow, status=status, supplier=supplier, limit=limit, offset=offset
+        )
+        return _page(rows, payments.count_payments(uow, status=status, supplier=supplier))
 
 
 @router.post("/payments/schedule", responses=WRITE)

@@ -20,7 +20,18 @@ from flexchain.domain.errors import ValidationError
 from flexchain.domain.invoices import MatchTolerance
 from flexchain.domain.receiving import Tolerance
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    DEFAULT_LIMIT,
+    LimitOption,
+    OffsetOption,
+    console,
+    money_text,
+    page_note,
+    plain,
+    print_json_array,
+    status_console,
+    table,
+)
 from flexchain.services import invoicing, receiving
 
 __all__ = ["invoice_app", "receive_app"]
@@ -91,9 +102,9 @@ def _print_receipt(view: receiving.ReceiptView, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(plain(view), ensure_ascii=False, indent=2))
         return
-    value = f", worth {plain(view.value)} {view.currency}" if view.value is not None else ""
+    value = f", worth {money_text(view.value, view.currency)}" if view.value is not None else ""
     if view.base_value is not None and view.base_currency != view.currency:
-        value += f" ({plain(view.base_value)} {view.base_currency})"
+        value += f" ({money_text(view.base_value, view.base_currency)})"
     console.print(
         f"Receipt {view.number}: {view.po_number} from {view.supplier} at "
         f"{view.location}, {view.received_at:%Y-%m-%d %H:%M} UTC{value}",
@@ -152,13 +163,20 @@ def receive_po(
 def receive_list(
     ctx: typer.Context,
     po: Annotated[str | None, typer.Option("--po", help="One purchase order.")] = None,
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Receipts, newest first."""
+    """Receipts, newest first (the first 1,000 unless --limit says otherwise)."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         found = receiving.list_receipts(
-            uow, po_number=po, base_currency=app.settings.default_currency
-        )
+            uow, po_number=po, base_currency=app.settings.default_currency, limit=limit,
+            offset=offset,
+        )  # fmt: skip
+        total = receiving.count_receipts(uow, po_number=po)
+    note = page_note(len(found), total, offset, "receipts")
+    if note:  # on stderr: --json prints the array alone
+        status_console.print(note, markup=False, soft_wrap=True)
     if as_json:
         print_json_array(found)
         return
@@ -242,11 +260,11 @@ def _print_invoice(view: invoicing.InvoiceView, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(plain(view), ensure_ascii=False, indent=2))
         return
-    base = f" ({plain(view.base_total)} {view.base_currency})" if view.base_total else ""
+    base = f" ({money_text(view.base_total, view.base_currency)})" if view.base_total else ""
     console.print(
         f"Invoice {view.number} ({view.supplier_invoice_number}) from {view.supplier} "
-        f"for {view.po_number}, {view.invoice_date}: {plain(view.total)} "
-        f"{view.currency}{base}, {view.status}",
+        f"for {view.po_number}, {view.invoice_date}: {money_text(view.total, view.currency)}"
+        f"{base}, {view.status}",
         markup=False,
         soft_wrap=True,
     )
@@ -316,7 +334,7 @@ def invoice_list(
     else:
         rows = [dict(plain(v), hold_reasons="; ".join(v.hold_reasons)) for v in found]
         console.print(
-            table(INVOICE_COLUMNS, rows, numeric=("total", "base_total"), flexible="hold_reasons")
+            table(INVOICE_COLUMNS, rows, money=("total", "base_total"), flexible="hold_reasons")
         )
 
 
@@ -337,7 +355,7 @@ def invoice_show(ctx: typer.Context, number: NumberArg, as_json: JsonOption = Fa
             ("amount", "Amount"),
         )
         rows = [plain(line) for line in view.lines]
-        console.print(table(columns, rows, numeric=("quantity", "unit_price", "amount")))
+        console.print(table(columns, rows, numeric=("quantity",), money=("unit_price", "amount")))
 
 
 def _act(ctx: typer.Context, action: Any, number: str, as_json: bool, **options: Any) -> None:

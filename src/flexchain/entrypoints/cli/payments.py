@@ -12,7 +12,19 @@ import typer
 
 from flexchain.domain.errors import ValidationError
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    DEFAULT_LIMIT,
+    LimitOption,
+    OffsetOption,
+    console,
+    money_cell,
+    money_text,
+    page_note,
+    plain,
+    print_json_array,
+    status_console,
+    table,
+)
 from flexchain.services import fx, payments
 
 __all__ = ["fx_app", "pay_app"]
@@ -56,7 +68,9 @@ def _payments(found: list[payments.PaymentView], as_json: bool, empty: str) -> N
     elif not found:
         console.print(empty, markup=False)
     else:
-        console.print(table(PAYMENT_COLUMNS, [plain(p) for p in found], numeric=("id", *MONEY)))
+        console.print(
+            table(PAYMENT_COLUMNS, [plain(p) for p in found], numeric=("id",), money=MONEY)
+        )
 
 
 @pay_app.command("schedule")
@@ -95,11 +109,19 @@ def pay_list(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help="scheduled or paid.")] = None,
     supplier: Annotated[str | None, typer.Option("--supplier", help="A supplier code.")] = None,
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Payments by due date."""
+    """Payments by due date (the first 1,000 unless --limit says otherwise)."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        found = payments.list_payments(uow, status=status, supplier=supplier)
+        found = payments.list_payments(
+            uow, status=status, supplier=supplier, limit=limit, offset=offset
+        )
+        total = payments.count_payments(uow, status=status, supplier=supplier)
+    note = page_note(len(found), total, offset, "payments")
+    if note:  # on stderr: --json prints the array alone
+        status_console.print(note, markup=False, soft_wrap=True)
     _payments(found, as_json, "No payments.")
 
 
@@ -139,9 +161,7 @@ def pay_fund(
         )
         rows = [plain(s) for s in settled]
         console.print(
-            table(
-                settle_columns, rows, numeric=("retained", "rejects_cost", "released", "forfeited")
-            )
+            table(settle_columns, rows, money=("retained", "rejects_cost", "released", "forfeited"))
             if rows
             else "Nothing to settle."
         )
@@ -164,7 +184,7 @@ def pay_fund(
             table(
                 columns,
                 [plain(f) for f in fund],
-                numeric=("retained", "released", "forfeited", "balance"),
+                money=("retained", "released", "forfeited", "balance"),
             )
         )
 
@@ -192,10 +212,10 @@ def pay_early(
         typer.echo(json.dumps(plain(offer), ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{offer.invoice}: {plain(offer.payable)} {offer.currency} due "
+        f"{offer.invoice}: {money_text(offer.payable, offer.currency)} due "
         f"{offer.due_date}; paid {offer.days_early} days early on {offer.pay_on} at "
-        f"{plain(offer.annual_rate * 100)} % a year: {plain(offer.discount)} off, "
-        f"{plain(offer.net)} paid" + (" (requested)" if request else ""),
+        f"{plain(offer.annual_rate * 100)} % a year: {money_cell(offer.discount)} off, "
+        f"{money_cell(offer.net)} paid" + (" (requested)" if request else ""),
         markup=False,
         soft_wrap=True,
     )
@@ -230,7 +250,7 @@ def pay_fees(
             ("currency", "Cur"),
             ("new", "New"),
         )
-        console.print(table(columns, [plain(f) for f in found], numeric=("amount",)))
+        console.print(table(columns, [plain(f) for f in found], money=("amount",)))
 
 
 @fx_app.command("import")

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    console,
+    money_text,
+    plain,
+    print_json_array,
+    table,
+)
 from flexchain.entrypoints.cli.rfq import JsonOption, now, parse_day, split
 from flexchain.services import capacity_holds, dispatch, purchase_orders
 
@@ -26,7 +32,7 @@ def _print(view: purchase_orders.PoView, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(plain(view.as_dict()), ensure_ascii=False, indent=2))
         return
-    total = f", total {plain(view.total)} {view.currency}" if view.total is not None else ""
+    total = f", total {money_text(view.total, view.currency)}" if view.total is not None else ""
     console.print(
         f"{view.number} to {view.supplier} ({view.supplier_name}): {view.status}, "
         f"{view.source}{total}"
@@ -39,9 +45,9 @@ def _print(view: purchase_orders.PoView, as_json: bool) -> None:
                ("uom", "Unit"), ("unit_price", "Price"), ("amount", "Amount"),
                ("due_date", "Due"), ("received", "Received"), ("status", "Status"),
                ("topup", "Top-up"))  # fmt: skip
-    numeric = ("line_no", "quantity", "unit_price", "amount", "received")
+    numeric = ("line_no", "quantity", "received")
     console.print(table(columns, [plain(line) for line in view.lines], numeric=numeric,
-                        flexible="name"))  # fmt: skip
+                        money=("unit_price", "amount"), flexible="name"))  # fmt: skip
     for notice in view.notices:
         shipped = ", ".join(f"line {n}: {plain(q)}" for n, q in notice["lines"])
         console.print(
@@ -219,6 +225,14 @@ def po_notice(
         typer.echo(json.dumps(plain(notice.as_dict()), ensure_ascii=False, indent=2))
     else:
         console.print(f"{notice.number} for {number}: expected {notice.expected_on}", markup=False)
+        if notice.redated:
+            lines = ", ".join(str(n) for n in notice.redated)
+            console.print(
+                f"line{'s' if len(notice.redated) > 1 else ''} {lines} now due "
+                f"{notice.expected_on} (later than due; the promise stays for on-time scoring)",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 @po_app.command("list")
@@ -245,7 +259,9 @@ def po_list(
                    ("source", "Source"), ("total", "Total"), ("currency", "Cur"),
                    ("lines", "Lines"), ("first_due", "First due"), ("contract", "Contract"),
                    ("rfq", "RFQ"))  # fmt: skip
-        console.print(table(columns, [plain(p) for p in found], numeric=("total", "lines")))
+        console.print(
+            table(columns, [plain(p) for p in found], numeric=("lines",), money=("total",))
+        )
 
 
 @po_app.command("show")

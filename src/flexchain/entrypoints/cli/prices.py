@@ -11,7 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    console,
+    money_text,
+    plain,
+    print_json_array,
+    table,
+)
 from flexchain.services import price_watch
 
 prices_app = typer.Typer(
@@ -219,8 +225,14 @@ def prices_review(
     elif not lines:
         console.print("No contract prices follow an index.", markup=False)
     else:
-        numeric = ("min_quantity", "base_price", "new_price")
-        console.print(table(REVIEW_COLUMNS, [plain(x) for x in lines], numeric=numeric))
+        console.print(
+            table(
+                REVIEW_COLUMNS,
+                [plain(x) for x in lines],
+                numeric=("min_quantity",),
+                money=("base_price", "new_price"),
+            )
+        )
         for x in lines:
             console.print(
                 f"{x.contract} {x.sku} from {plain(x.min_quantity)}: {x.explanation}",
@@ -245,7 +257,7 @@ def prices_tasks(
     elif not tasks:
         console.print("No renegotiation tasks.", markup=False)
     else:
-        rows = [{**plain(t), "impact": f"{plain(t.cost_impact)} {t.currency}"} for t in tasks]
+        rows = [{**plain(t), "impact": money_text(t.cost_impact, t.currency)} for t in tasks]
         console.print(table(TASK_COLUMNS, rows, numeric=("move_pct", "impact")))
         for task in tasks:
             decided = f" ({task.status}: {task.reason})" if task.reason else ""

@@ -12,7 +12,12 @@ import typer
 
 from flexchain.domain.rfqs import DEFAULT_LATE_RATE
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    console,
+    plain,
+    print_json_array,
+    table,
+)
 from flexchain.services import dispatch, rfqs
 
 rfq_app = typer.Typer(help="Requests for quotation to suppliers.", no_args_is_help=True)
@@ -64,7 +69,9 @@ def _print(view: rfqs.RfqView, as_json: bool) -> None:
                   ("currency", "Cur"), ("moq", "MOQ"), ("lead_time_days", "Lead days"),
                   ("valid_until", "Valid until"))  # fmt: skip
         console.print(
-            table(quoted, plain(view.quotes), numeric=("unit_price", "moq", "lead_time_days"))
+            table(
+                quoted, plain(view.quotes), numeric=("moq", "lead_time_days"), money=("unit_price",)
+            )
         )
 
 
@@ -203,8 +210,9 @@ def rfq_compare(
     else:
         for record in records:
             record["rank"] = record["rank"] or "expired"
-        numeric = ("line_no", "unit_price", "order_quantity", "days_late", "landed_cost")
-        console.print(table(COMPARISON, records, numeric=numeric))
+        numeric = ("line_no", "order_quantity", "days_late")
+        money = ("unit_price", "landed_cost")
+        console.print(table(COMPARISON, records, numeric=numeric, money=money))
         converted = {(r.quoted_currency, r.rate, r.rate_on) for r in rows if r.rate_on}
         for currency, rate, day in sorted(converted, key=lambda c: (c[0], c[2] or "")):
             console.print(

@@ -12,7 +12,14 @@ import typer
 
 from flexchain.domain.scorecards import parse_period
 from flexchain.entrypoints.cli.context import fail, opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import (
+    console,
+    money_cell,
+    money_text,
+    plain,
+    print_json_array,
+    table,
+)
 from flexchain.entrypoints.cli.suppliers import suppliers_app
 from flexchain.services import scorecards
 
@@ -56,7 +63,7 @@ SUMMARY_COLUMNS = (
 def _shown(value: Decimal | None, unit: str, scored: bool) -> str:
     if value is None:
         return "-" if scored else "no data"
-    return f"{plain(value)} {'' if unit == 'money' else unit}".rstrip()
+    return money_cell(value) if unit == "money" else f"{plain(value)} {unit}".rstrip()
 
 
 def _summary(card: scorecards.ScorecardView) -> dict[str, Any]:
@@ -64,7 +71,7 @@ def _summary(card: scorecards.ScorecardView) -> dict[str, Any]:
         "supplier": card.supplier,
         "name": card.name,
         "total": card.total,
-        "spend": f"{plain(card.spend)} {card.currency}",
+        "spend": money_text(card.spend, card.currency),
         "scored": f"{sum(1 for f in card.figures if f.score is not None)}/{len(card.figures)}",
     }
     for key in ("otif", "first_pass_yield"):
@@ -76,7 +83,7 @@ def _print_one(card: scorecards.ScorecardView) -> None:
     total = "no total" if card.total is None else f"total {plain(card.total)} / 100"
     console.print(
         f"{card.supplier} ({card.name}), {card.period}: {total}; spend "
-        f"{plain(card.spend)} {card.currency}",
+        f"{money_text(card.spend, card.currency)}",
         markup=False,
         soft_wrap=True,
     )
@@ -100,7 +107,7 @@ def _print_history(cards: list[scorecards.ScorecardView]) -> None:
         columns = (("label", "Figure"), *((p, p) for p in periods))
         rows: list[dict[str, Any]] = [
             {"label": "Total", **{p: mine[p].total for p in periods}},
-            {"label": "Spend", **{p: mine[p].spend for p in periods}},
+            {"label": "Spend", **{p: money_cell(mine[p].spend) for p in periods}},
         ]
         for index, figure in enumerate(first.figures):
             rows.append(

@@ -12,7 +12,12 @@ from typing import Annotated
 import typer
 
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, table
+from flexchain.entrypoints.cli.render import (
+    console,
+    money_cell,
+    plain,
+    table,
+)
 from flexchain.entrypoints.cli.rfq import now
 from flexchain.services import sourcing
 
@@ -50,9 +55,9 @@ def source(
     gap = summary["gap"]
     console.print(
         f"plan {proposal.run_id}: {len(proposal.lines)} pooled purchases, cost "
-        f"{plain(summary['cost'])} (greedy {plain(summary['greedy_cost'])}, saving "
-        f"{plain(summary['saving'])} = {plain(summary['saving_pct'])} %), lower bound "
-        f"{plain(summary['lower_bound']) if summary['lower_bound'] is not None else 'none'}, "
+        f"{money_cell(summary['cost'])} (greedy {money_cell(summary['greedy_cost'])}, saving "
+        f"{money_cell(summary['saving'])} = {plain(summary['saving_pct'])} %), lower bound "
+        f"{money_cell(summary['lower_bound']) if summary['lower_bound'] is not None else 'none'}, "
         f"gap {f'{float(gap) * 100:.2f} %' if gap is not None else 'unknown'}, "  # type: ignore[arg-type]
         f"{summary['status']} in {summary['time']} s",
         markup=False,
@@ -63,11 +68,13 @@ def source(
                ("break_quantity", "Break from"), ("planned", "Planned orders"))  # fmt: skip
     rows = [{**plain(vars(line)), "planned": ", ".join(map(str, line.planned))}
             for line in proposal.lines]  # fmt: skip
-    console.print(table(columns, rows, numeric=("quantity", "unit_price", "break_quantity")))
+    console.print(
+        table(columns, rows, numeric=("quantity", "break_quantity"), money=("unit_price",))
+    )
     saved = {order: amount for order, amount in proposal.savings_by_order.items() if amount}
     if saved:
         console.print("Pooling saved, per pegged order: " + ", ".join(
-            f"{order} {plain(amount)}" for order, amount in list(saved.items())[:20]
+            f"{order} {money_cell(amount)}" for order, amount in list(saved.items())[:20]
         ) + (" ..." if len(saved) > 20 else ""), markup=False, soft_wrap=True)  # fmt: skip
     if made:
         console.print(f"Created {create}s: {', '.join(made)}", markup=False, soft_wrap=True)

@@ -157,7 +157,12 @@ def kraljic(
         for view in views
     ]  # fmt: skip
     console.print(
-        table(KRALJIC_COLUMNS, rows, numeric=("spend", "cost_share", "qualified", "risk_points"))
+        table(
+            KRALJIC_COLUMNS,
+            rows,
+            numeric=("cost_share", "qualified", "risk_points"),
+            money=("spend",),
+        )
     )
     for view in views:
         if view.quadrant != "non-critical":

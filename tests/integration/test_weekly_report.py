@@ -22,6 +22,7 @@ from flexchain.config import Settings
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.api import errors as api_errors
+from flexchain.entrypoints.api.background.weekly_report import ReportSender
 from flexchain.entrypoints.api.report import router
 from flexchain.services import audit, kpis, price_watch, report_mail
 from flexchain.services.weekly_report import last_week_end, week_bounds, weekly_report
@@ -416,3 +417,42 @@ def test_a_viewer_reads_the_page_without_the_button_and_a_supplier_gets_403(
     _login(site, make_user(engine, "supplier", supplier="SEW-PT"))
     assert site.get("/app/report").status_code == 403
     assert site.get("/app/report.pdf").status_code == 403
+
+
+# -- the server's sender ------------------------------------------------------------------------
+
+
+def test_the_report_is_due_from_its_day_and_hour_after_the_week() -> None:
+    monday = dict(weekday=1, hour=7)
+    assert report_mail.due_week(datetime(2026, 11, 9, 6, 59, tzinfo=UTC), **monday) is None
+    assert report_mail.due_week(datetime(2026, 11, 9, 7, tzinfo=UTC), **monday) == WEEK_END
+    assert report_mail.due_week(datetime(2026, 11, 15, 23, tzinfo=UTC), **monday) == WEEK_END
+    sunday = dict(weekday=7, hour=18)
+    assert report_mail.due_week(datetime(2026, 11, 15, 17, tzinfo=UTC), **sunday) is None
+    assert report_mail.due_week(datetime(2026, 11, 15, 18, tzinfo=UTC), **sunday) == WEEK_END
+
+
+def test_the_server_sends_when_due_once_and_retries_an_hour_after_a_failure(
+    mailed: tuple[Inbox, Settings, list[str]], engine: Engine
+) -> None:
+    inbox, settings, (admin, buyer, _viewer) = mailed
+    settings = settings.model_copy(update={"weekly_report_weekday": 1, "weekly_report_hour": 7})
+    sender = ReportSender(App(settings=settings, engine=engine))
+    monday = datetime(2026, 11, 9, 7, tzinfo=UTC)
+    assert sender.round(monday - timedelta(minutes=1)) is None  # not due yet
+    inbox.refuse.add(admin)
+    first = sender.round(monday)
+    assert first is not None and first.count("failed") == 1 and first.count("sent") == 1
+    inbox.refuse.clear()
+    assert sender.round(monday + timedelta(minutes=30)) is None  # waits an hour
+    again = sender.round(monday + timedelta(hours=1))
+    assert again is not None and {d.to: d.outcome for d in again.deliveries} == {
+        admin: "sent",
+        buyer: "already sent",
+    }
+    assert sender.done == WEEK_END
+    assert sender.round(monday + timedelta(hours=2)) is None  # done for the week
+    assert len(inbox.envelopes) == 2
+    off = ReportSender(App(settings=settings.model_copy(update={"weekly_report_weekday": None}),
+                           engine=engine))  # fmt: skip
+    assert off.round(monday) is None

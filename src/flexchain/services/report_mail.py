@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.utils import parseaddr
 from typing import Literal
@@ -30,13 +30,20 @@ from flexchain.domain.identity import normal_email
 from flexchain.domain.values import utc
 from flexchain.services import audit
 from flexchain.services.documents import smtp_settings
-from flexchain.services.weekly_report import KpiLine, ReportEvent, WeeklyReport, weekly_report
+from flexchain.services.weekly_report import (
+    KpiLine,
+    ReportEvent,
+    WeeklyReport,
+    last_week_end,
+    weekly_report,
+)
 
 __all__ = [
     "MAX_EVENTS",
     "Delivery",
     "SendRun",
     "Subscription",
+    "due_week",
     "figure",
     "layout_of",
     "list_subscribers",
@@ -267,3 +274,13 @@ def send_weekly_reports(
             uow.commit()
         done.append(delivery)
     return SendRun(report.week_end, tuple(done))
+
+
+def due_week(now: datetime, *, weekday: int, hour: int) -> date | None:
+    """The week whose report is due at ``now`` when it is sent ``weekday`` days after the week
+    ends (1: the Monday after .. 7: the Sunday after) from ``hour`` UTC: the last complete
+    week once that moment has come, else None (``flexchain serve``'s sender asks each round)."""
+    now = utc(now, "now")
+    week_end = last_week_end(now.date())
+    due = datetime.combine(week_end + timedelta(days=weekday), time(hour), tzinfo=UTC)
+    return week_end if now >= due else None

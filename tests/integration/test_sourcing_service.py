@@ -379,3 +379,33 @@ def test_a_supplier_with_only_rejects_is_planned_at_the_minimum_yield(world: Uow
         found = sourcing.load_problem(uow, now=NOW, base="EUR")
     assert found.problem.supplier["MILL-IT"].yield_rate == sourcing.MIN_YIELD
     assert "0 of 50 units accepted" in found.facts["MILL-IT"].yield_from
+
+
+def test_different_posted_figures_per_item_make_a_weighted_mean(
+    world: UowFactory, tmp_path: Any
+) -> None:
+    from flexchain.adapters.db.sourcing import SqlSourcingStore
+    from flexchain.adapters.files import FileStore
+    from flexchain.services import carbon
+
+    # given MILL-IT (generic 3.5 kg) posted 1.2 kg for CANVAS and nothing for TWILL
+    _reimport_suppliers(world, {"MILL-IT": {"carbon_intensity": "3.5"}})
+    with world() as uow:
+        carbon.post_carbon(
+            uow,
+            FileStore(tmp_path / "f", max_bytes=4096),
+            supplier="MILL-IT",
+            item="CANVAS",
+            kg_co2e_per_unit="1.2",
+            as_of=NOW.date(),
+            now=NOW,
+        )
+        uow.commit()  # fmt: skip
+    # when it is offered 300 m of CANVAS and 100 m of TWILL
+    with world(write=False) as uow:
+        records = SqlSourcingStore(uow).suppliers(["MILL-IT"], NOW.date())
+        units = {("MILL-IT", "CANVAS"): 300, ("MILL-IT", "TWILL"): 100}
+        facts = sourcing._facts(uow, records, units, NOW.date())["MILL-IT"]
+    # then it plans with (1.2 x 300 + 3.5 x 100) / 400 = 1.775 kg per unit, and says why
+    assert facts.carbon_per_unit == Decimal("1.775")
+    assert facts.carbon_from == "posted per item (mean weighted by planned units)"

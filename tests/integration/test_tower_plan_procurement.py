@@ -103,18 +103,19 @@ def _rfq(make_uow: UowFactory, *, quoted: bool) -> str:
 
 
 def _invoiced(make_uow: UowFactory, price: str) -> str:
-    """An order of 100 m under the contract (4.00), received, invoiced at ``price``."""
+    """An order of 10 m under the contract (4.00), received, invoiced at ``price`` (10 m: a
+    plan made later still buys fabric)."""
     po = _do(
         make_uow, purchase_orders.create_po, contract="C-SEW",
-        lines=[{"item": FABRIC, "quantity": 100, "due_date": FAR}],
+        lines=[{"item": FABRIC, "quantity": 10, "due_date": FAR}],
     )  # fmt: skip
     _do(make_uow, purchase_orders.issue_po, po.number)
     _do(make_uow, purchase_orders.confirm_po, po.number)
-    _do(make_uow, receiving.receive_po, po.number, {1: 100})
+    _do(make_uow, receiving.receive_po, po.number, {1: 10})
     invoice = _do(
         make_uow, invoicing.register_invoice, po_number=po.number,
         supplier_invoice_number=f"FT {price}", invoice_date=NOW.date(),
-        lines=[(1, 100, price)], base_currency="EUR",
+        lines=[(1, 10, price)], base_currency="EUR",
     )  # fmt: skip
     return str(invoice.number)
 
@@ -139,7 +140,7 @@ def _build(engine: Engine) -> dict[str, Any]:
     _do(make_uow, payments.schedule_payments)
     draft = _do(
         make_uow, purchase_orders.create_po, contract="C-SEW",
-        lines=[{"item": FABRIC, "quantity": 30, "due_date": FAR}],
+        lines=[{"item": FABRIC, "quantity": 5, "due_date": FAR}],
     )  # fmt: skip
     return {
         "runs": (first, second),
@@ -698,23 +699,23 @@ def test_a_post_without_its_csrf_token_is_refused(tower: Tower) -> None:
 # -- an empty company ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "empty"),
-    [
-        ("/app/plan", "No plan yet"),
-        ("/app/plan/diff", "No plan yet, so nothing to compare"),
-        ("/app/suppliers", "No suppliers yet"),
-        ("/app/procurement", "No RFQs yet"),
-        ("/app/quote", "Enter a product's SKU"),
-    ],
-)
-def test_each_page_says_what_to_do_next_when_empty(
-    engine: Engine, database_url: str, path: str, empty: str
+EMPTY = {
+    "/app/plan": "No plan yet",
+    "/app/plan/diff": "No plan yet, so nothing to compare",
+    "/app/suppliers": "No suppliers yet",
+    "/app/procurement": "No RFQs yet",
+    "/app/quote": "Enter a product's SKU",
+}
+
+
+def test_each_page_says_what_to_do_next_when_the_company_is_empty(
+    engine: Engine, database_url: str
 ) -> None:
     email = make_user(engine, "planner")
     app = create_app(Settings(database_url=database_url, outbox_worker=False))
     with TestClient(app) as client:
         client.post("/login", data={"email": email, "password": PASSWORD})
-        page = client.get(path)
-    assert page.status_code == 200, page.text
-    assert empty in _text(page.text)
+        for path, empty in EMPTY.items():
+            page = client.get(path)
+            assert page.status_code == 200, (path, page.text)
+            assert empty in _text(page.text), path

@@ -282,7 +282,7 @@ def run_progress(ticket: int, request: Request, who: BrandUser) -> Response:
     for the page itself is sent to the plan page watching it."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/app/plan?run={ticket}#plan-run", status_code=303)
-    form = {"can_run": can_act(who, PLANNERS), "values": {}, "errors": {}}
+    form: dict[str, Any] = {"can_run": can_act(who, PLANNERS), "values": {}, "errors": {}}
     try:
         progress = board_of(request.app).view(ticket)
     except NotFound as error:

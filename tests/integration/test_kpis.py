@@ -9,7 +9,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,14 @@ from flexchain.domain.stock import StockMove
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.cli.main import app
 from flexchain.entrypoints.cli.render import plain
-from flexchain.services import inventory, kpis, purchase_orders, receiving, stock_commands
+from flexchain.services import (
+    inventory,
+    kpis,
+    planning,
+    purchase_orders,
+    receiving,
+    stock_commands,
+)
 from flexchain.services.imports import import_rows
 from tests.auth import bearer
 
@@ -306,3 +313,46 @@ def test_the_overview_page_shows_the_apis_figures(shared: tuple[Engine, str]) ->
     assert missing.status_code == 404 and "unknown KPI &#39;nope&#39;" in missing.text
     assert bad.status_code == 200 and "&#39;someday&#39; is not a day" in bad.text
     assert supplier.status_code == 403
+
+
+def test_forecast_accuracy_measures_the_stored_forecasts_as_plan_accuracy_does(
+    engine: Engine,
+) -> None:
+    # given 13 weeks of bag demand, a plan run on a Monday, then two weeks that happened
+    monday = date(2026, 11, 16)
+    make_uow = functools.partial(UnitOfWork, engine)
+    with make_uow() as uow:
+        for kind, rows in WORLD.items():
+            import_rows(uow, kind, rows, source=f"kpis {kind}")
+        history = [
+            {"sku": "BAG", "location": "WH", "period_start": monday - timedelta(weeks=w),
+             "quantity": 10 + w % 3}
+            for w in range(1, 14)
+        ]  # fmt: skip
+        import_rows(uow, "demand", history)
+        uow.commit()
+    planning.run_plan(engine, now=datetime.combine(monday, time(8), tzinfo=UTC), horizon=4)
+    with make_uow() as uow:
+        import_rows(uow, "demand", [
+            {"sku": "BAG", "location": "WH", "period_start": monday, "quantity": 14},
+            {"sku": "BAG", "location": "WH", "period_start": monday + timedelta(weeks=1),
+             "quantity": 7},
+        ])  # fmt: skip
+        uow.commit()
+    # when the KPIs of those two weeks are measured, and plan accuracy the week after
+    sunday = monday + timedelta(days=13)
+    with make_uow(write=False) as uow:
+        keys = ["forecast_accuracy", "forecast_bias"]
+        found = kpis.kpis(uow, period_end=sunday, weeks=2, settings=Settings(), keys=keys)
+        views = {view.key: view for view in found}
+        report = planning.forecast_accuracy(uow, today=sunday + timedelta(days=1))
+        rows = kpis.kpi_rows(uow, "forecast_accuracy", period_end=sunday, weeks=2,
+                             settings=Settings())  # fmt: skip
+    # then both say the same: accuracy = 1 - WAPE, the same bias
+    assert report.overall.periods == 2 and report.overall.wape is not None
+    accuracy = views["forecast_accuracy"]
+    assert accuracy.value == (100 * (1 - report.overall.wape)).quantize(D("0.1"))
+    assert views["forecast_bias"].value == (100 * report.overall.bias).quantize(D("0.1"))
+    assert accuracy.count == 2 and accuracy.meets == (accuracy.value >= 70)
+    [row] = rows.rows
+    assert (row["sku"], row["actual"]) == ("BAG", D(21))

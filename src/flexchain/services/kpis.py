@@ -149,7 +149,10 @@ class _World:
     @cached_property
     def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
         """(sku, location, point) of every stored forecast of a week that has happened."""
-        snap = plans_store.load_demand(self.uow, today=self.window.end + timedelta(days=1))
+        # actuals of the window's weeks are all it measures against: read no older history
+        snap = plans_store.load_demand(
+            self.uow, today=self.window.end + timedelta(days=1), history_weeks=len(self.weeks) + 1
+        )
         classified = classify_items(
             snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from email.utils import parseaddr
 from typing import Literal
 
@@ -59,13 +59,14 @@ __all__ = [
 MAX_EVENTS = 12
 """Events listed per section on paper (the rest are counted): the report stays one page."""
 ENTITY = "report_subscription"
+TENTH = Decimal("0.1")
 
 
 def figure(value: Decimal | None, unit: str = "") -> str:
     """A KPI as shown: one decimal at most (``85.3 %``, ``12 days``); ``-`` when unknown."""
     if value is None:
         return "-"
-    text = format_decimal(value.quantize(Decimal("0.1")))
+    text = format_decimal(value.quantize(TENTH, rounding=ROUND_HALF_UP))
     if not unit:
         return text
     return f"{text} %" if unit == "%" else f"{text} {unit}"
@@ -76,14 +77,14 @@ def signed_figure(value: Decimal | None, unit: str = "") -> str:
     if value is None:
         return "-"
     shown = figure(value, unit)
-    return f"+{shown}" if value.quantize(Decimal("0.1")) > 0 else shown
+    return f"+{shown}" if value.quantize(TENTH, rounding=ROUND_HALF_UP) > 0 else shown
 
 
 def _kpi_row(k: KpiLine) -> tuple[str, ...]:
     if k.value is None:
         status = "no data"
     else:
-        status = {True: "on target", False: "off target", None: "no target"}[k.on_target]
+        status = {True: "meets target", False: "misses target", None: "no target"}[k.on_target]
     return (
         k.name, figure(k.value, k.unit), figure(k.last_week, k.unit),
         signed_figure(k.change, k.unit), figure(k.target, k.unit), status,

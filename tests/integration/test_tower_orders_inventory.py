@@ -211,6 +211,9 @@ def test_balances_are_paged_and_filtered(world: World) -> None:
         TEE
     ]
     assert _get(world, "/inventory/balances", kind="finished")["total"] == 1
+    assert [b["location"] for b in _get(world, "/inventory/balances", sku="M-STRAP")["lines"]] == [
+        "WH", "WH2",
+    ]  # fmt: skip
 
 
 def _plan_classes(engine: Engine) -> dict[str, int]:

@@ -151,13 +151,14 @@ def balance_page(
     kind: str | None = None,
     abc: str | None = None,
     xyz: str | None = None,
+    sku: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> BalancePage:
     """Balances per item and internal location, by SKU then location, filtered by ``text`` (in
     the SKU or name), ``location`` (a code), ``kind`` (the item's) and the current plan's
-    classes ``abc``/``xyz``; page ``page`` of ``per_page``. Raises :class:`ValidationError`
-    naming a bad filter."""
+    classes ``abc``/``xyz``, or one item (``sku``, exactly); page ``page`` of ``per_page``.
+    Raises :class:`ValidationError` naming a bad filter."""
     _check_class("abc", abc, ABC)
     _check_class("xyz", xyz, XYZ)
     if not 1 <= per_page <= MAX_PER_PAGE:
@@ -168,10 +169,11 @@ def balance_page(
     store = InventoryViewsStore(uow.session)
     wanted = BalanceFilter(
         (text or "").strip() or None, location or None, kind or None, abc or None, xyz or None,
-        run.id if run else None, offset=(page - 1) * per_page, limit=per_page,
+        run.id if run else None, sku or None, offset=(page - 1) * per_page, limit=per_page,
     )  # fmt: skip
+    lines: list[BalanceLine] = []
     if (abc or xyz) and run is None:
-        total, lines = 0, []  # no plan: no item has a class
+        total = 0  # no plan: no item has a class
     else:
         total, lines = store.balance_page(wanted, now=now)
     return BalancePage(
@@ -203,11 +205,13 @@ def abc_xyz(uow: UnitOfWork, *, run_id: int | None = None) -> ClassMatrix:
         key = (row.abc, row.xyz)
         counts[key] += 1
         units[key] += row.on_hand
-        if row.on_hand and row.unit_cost is None:
+        if not row.on_hand:
+            continue
+        if row.unit_cost is None:
             uncosted[key] += 1
-        elif row.on_hand:
-            worth = values[key]
-            worth[row.currency] = worth.get(row.currency, Decimal(0)) + row.on_hand * row.unit_cost
+            continue
+        worth = values[key]
+        worth[row.currency] = worth.get(row.currency, Decimal(0)) + row.on_hand * row.unit_cost
     cells = tuple(
         ClassCell(
             a,

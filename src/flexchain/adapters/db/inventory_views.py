@@ -58,6 +58,7 @@ class BalanceFilter:
     xyz: str | None = None
     run_id: int | None = None
     """The plan whose classes ``abc`` and ``xyz`` filter by."""
+    sku: str | None = None
     offset: int = 0
     limit: int = 50
 
@@ -157,6 +158,8 @@ class InventoryViewsStore:
                     ItemRow.name.icontains(wanted.text, autoescape=True),
                 )
             )
+        if wanted.sku:
+            conditions.append(ItemRow.sku == wanted.sku)
         if wanted.location:
             conditions.append(LocationRow.code == wanted.location)
         if wanted.kind:

@@ -70,16 +70,17 @@ def balance_page(
     kind: Text = None,
     abc: Annotated[str | None, Query(max_length=1)] = None,
     xyz: Annotated[str | None, Query(max_length=1)] = None,
+    sku: Text = None,
     page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=inventory_views.MAX_PER_PAGE)] = 50,
 ) -> Any:
     """Balances per item and internal location by SKU (as ``GET /stock``), paged, filtered by
-    ``q`` (SKU or name), ``location``, the item's ``kind`` and the current plan's ``abc``/``xyz``
-    class."""
+    ``q`` (SKU or name), ``location``, the item's ``kind``, the current plan's ``abc``/``xyz``
+    class, or one item (``sku``)."""
     with uow_for(app, who, write=False) as uow:
         found = inventory_views.balance_page(
             uow, now=datetime.now(UTC), text=q, location=location, kind=kind, abc=abc, xyz=xyz,
-            page=page, per_page=per_page,
+            sku=sku, page=page, per_page=per_page,
         )  # fmt: skip
     return JSONResponse(plain(found))
 

@@ -84,10 +84,10 @@ def item(request: Request, app: AppDep, who: BrandUser, sku: str) -> HTMLRespons
         except NotFound:
             explained = []
         balances = inventory_views.balance_page(
-            uow, now=datetime.now(UTC), text=sku, per_page=inventory_views.MAX_PER_PAGE
+            uow, now=datetime.now(UTC), sku=sku, per_page=inventory_views.MAX_PER_PAGE
         )
-    weeks = [*drawn.history, *drawn.forecast]
-    labels = [f"{point.week:%d %b %Y}" for point in weeks]
+    weeks = [w.week for w in drawn.history] + [w.week for w in drawn.forecast]
+    labels = [f"{week:%d %b %Y}" for week in weeks]
     gap = [None] * len(drawn.history)
     series = [
         ("Demand", [w.quantity for w in drawn.history] + [None] * len(drawn.forecast)),
@@ -114,5 +114,5 @@ def item(request: Request, app: AppDep, who: BrandUser, sku: str) -> HTMLRespons
         drawn=drawn,
         chart_markup=markup,
         explained=explained[0] if explained else None,
-        balances=[line for line in balances.lines if line.sku == drawn.sku],
+        balances=balances.lines,
     )

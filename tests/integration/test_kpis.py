@@ -84,10 +84,10 @@ ORDERS = {
 def _orders(uow: UnitOfWork) -> None:
     items = dict(uow.session.execute(select(ItemRow.sku, ItemRow.id)).all())
     for number, (promise, shipped, status, sku, qty, price, discount, custom) in ORDERS.items():
-        subtotal = D(price) * qty
+        subtotal = D(price) * qty - D(discount)  # after discounts, as the stores send it
         order = SalesOrderRow(
             external_id=number, number=number, status=status, subtotal=subtotal,
-            total_discounts=D(discount), total=subtotal - D(discount),
+            total_discounts=D(discount), total=subtotal,
             external_created_at=at(1), tracking_token=f"t-{number}",
             promise_date=date(2026, 11, promise) if promise <= 30 else date(2026, 12, 5),
             shipped_at=None if shipped is None else at(shipped),

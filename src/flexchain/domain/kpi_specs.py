@@ -58,8 +58,8 @@ SPECS: Final[Mapping[str, KpiSpec]] = {
         "100 x sum (forecast - actual) / sum actual over the same forecasts; positive: "
         "over-forecasting"),
     "gross_margin_per_order": KpiSpec("Small-batch gross margin per order", "EUR", "at least",
-        "(revenue without tax and shipping - standard cost of the lines) over the orders "
-        "shipped in the period, per order"),
+        "(revenue after discounts, without tax and shipping - standard cost of the lines) "
+        "over the orders shipped in the period, per order"),
     "cash_conversion_days": KpiSpec("Cash conversion days", "days", "at most",
         "days of cover + days sales outstanding (0: paid at checkout) - days payable "
         "outstanding (mean days from invoice date to payment of supplier invoices paid)"),

@@ -112,8 +112,8 @@ class Measure:
 class OrderFact:
     """A sales order (not cancelled) as the KPIs see it: placed, promised, shipped (flexchain
     ships an order whole: shipped means complete), delivered (when someone marked it so),
-    whether it has customised lines, its revenue (subtotal less discounts, without tax and
-    shipping) and the standard cost of its lines (None: an item without a standard cost)."""
+    whether it has customised lines, its revenue (the subtotal: after discounts, without tax
+    and shipping) and the standard cost of its lines (None: an item without a standard cost)."""
 
     number: str
     placed: date

@@ -99,7 +99,7 @@ class SqlKpiStore:
                     shipped=None if order.shipped_at is None else order.shipped_at.date(),
                     delivered=None if delivered_at is None else delivered_at.date(),
                     custom=custom,
-                    revenue=order.subtotal - order.total_discounts,
+                    revenue=order.subtotal,  # after discounts, before shipping and tax
                     cost=cost,
                     currency=order.currency,
                 )

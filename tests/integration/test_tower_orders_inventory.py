@@ -293,6 +293,8 @@ def test_the_pages_show_orders_and_inventory_to_a_viewer(world: World) -> None:
     assert 'id="explanation"' in item.text and 'id="netting"' in item.text
     assert client.get("/app/orders/999999").status_code == 404
     assert client.get("/app/inventory/items/NOPE").status_code == 404
+    beyond = _text(client.get("/app/orders", params={"page": "9"}).text)
+    assert "This page is past the last one" in beyond
     bad = client.get("/app/orders", params={"since": "soon"})
     assert bad.status_code == 200 and "is not a date" in bad.text
 

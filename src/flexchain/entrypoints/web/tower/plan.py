@@ -1,7 +1,8 @@
 """Control tower page: Plan: planned orders, release, runs watched live, diff.
 
 * ``/app/plan``: the current plan's planned purchases, production and transfers with their
-  pegging (filter by kind, search a SKU, 100 a page) and its exceptions
+  pegging (filter by kind, search a SKU, 100 a page) and its exceptions (the first 100, or
+  those of the SKUs searched)
   (:func:`flexchain.services.plan_reports.plan_rows`, as ``flexchain plan show``).
 * ``POST /app/plan/release``: the ticked planned purchases to a draft RFQ to the suppliers named
   (:func:`flexchain.services.rfqs.create_rfq` with ``plan_numbers``) or a draft PO to one
@@ -139,6 +140,12 @@ def _plan_page(
     run, rows, previous = _plan(app, who)
     filters = _filters(request)
     orders, count, pages_ = _shown(rows, filters)
+    wanted = filters["q"].upper()
+    exceptions = [
+        row
+        for row in rows
+        if isinstance(row, PlanExceptionLine) and (not wanted or wanted in row.sku.upper())
+    ]
     progress = _watched(board_of(request.app), request.query_params.get("run", ""))
     return page(
         request,
@@ -152,7 +159,8 @@ def _plan_page(
         totals={
             kind: sum(1 for r in rows if r.type == "order" and r.kind == kind) for kind in KINDS
         },
-        exceptions=[row for row in rows if isinstance(row, PlanExceptionLine)],
+        exceptions=exceptions[:PER_PAGE],
+        exception_count=len(exceptions),
         filters=filters,
         pages=pages_,
         link=lambda **changed: "/app/plan?" + urlencode({**filters, **changed}),

@@ -110,6 +110,10 @@ def test_results_are_chained_per_supplier_with_their_photo_hashes(
     assert audited == 3
     report = verify(world)
     assert (report.ok, report.chains, report.records) == (True, 2, 3)
+    assert {(h.supplier, h.seq, h.recorded_at) for h in report.heads} == {
+        ("SEW-PT", 2, second.recorded_at),
+        ("DYE-PT", 1, other.recorded_at),
+    }
 
 
 def test_an_inspection_of_a_receipt_joins_the_chain(world: UowFactory, files: FileStore) -> None:

@@ -417,8 +417,10 @@ def verify_chain(uow: UnitOfWork, files: FileStore | None = None) -> ChainReport
             codes.get(bad.supplier_id, str(bad.supplier_id)), bad.seq, bad.id, bad.problem
         )
 
+    recorded = {(r.supplier_id, r.seq): r.recorded_at for r in records}
     head_views = tuple(
-        ChainHead(codes.get(s, str(s)), h.seq, h.hash, None) for s, h in sorted(heads.items())
+        ChainHead(codes.get(s, str(s)), h.seq, h.hash, recorded.get((s, h.seq)))
+        for s, h in sorted(heads.items())
     )
     return ChainReport(
         found.ok and not bad_files,

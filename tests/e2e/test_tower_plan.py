@@ -2,7 +2,8 @@
 (Playwright) against ``flexchain serve``: the operations lead (an admin) starts a planning run
 and watches it finish (htmx polls its progress), releases a planned purchase to a draft
 purchase order, compares an RFQ's quotes, opens a supplier's scorecard with its trend chart
-and quotes a configured product, at desktop and phone width; nothing the Content-Security-
+and quotes a configured product (the score and the quote's total as the API answers them), at
+desktop and phone width; nothing the Content-Security-
 Policy refuses, no console error, no serious accessibility violation (axe-core); screenshots to
 ``build/screenshots/tower-plan*.png``, ``tower-procurement*.png``, ``tower-rfq.png``,
 ``tower-suppliers.png``, ``tower-supplier.png``, ``tower-quote*.png``. One server and one
@@ -11,6 +12,7 @@ browser for the module, on SQLite."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from flexchain.adapters.db.engine import make_engine
-from tests.auth import make_user
+from tests.auth import make_user, token_for
 from tests.conftest import BACKENDS
 from tests.e2e.tower_browser import (
     CHROMIUM,
@@ -46,6 +48,7 @@ def served(
     engine = make_engine(module_database_url)
     made = _build(engine)
     email = make_user(engine, "admin")
+    made["token"] = token_for(engine, email)
     engine.dispose()
     with serve(module_database_url, tmp_path_factory.mktemp("serve")) as base:
         yield base, email, made
@@ -64,6 +67,19 @@ def _errors(page: Page) -> list[str]:
     page.on("console", console)
     page.on("pageerror", lambda error: seen.append(str(error)))
     return seen
+
+
+def _api(
+    page: Page, base: str, made: dict[str, Any], method: str, path: str, body: Any = None
+) -> Any:
+    """What the API answers the same user (its token), to hold a page's figure against."""
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    if method == "GET":
+        answer = page.request.get(f"{base}{path}", headers=headers)
+    else:
+        answer = page.request.post(f"{base}{path}", headers=headers, data=body)
+    assert answer.ok, answer.text()
+    return answer.json()
 
 
 def _checked(page: Page, name: str) -> None:
@@ -118,6 +134,10 @@ def test_the_lead_runs_planning_releases_a_purchase_and_reviews_suppliers(
     page.goto(page.url)  # a full load: the chart is drawn by tower.js on DOMContentLoaded
     expect(page.locator("#supplier-trend canvas")).to_have_attribute("data-drawn", "1")
     _checked(page, "tower-supplier")
+    api = _api(page, base, made, "GET", "/suppliers/SEW-PT/scorecard")
+    (card,) = api
+    total = "no data" if card["total"] is None else f"{Decimal(card['total']):,.1f}"
+    expect(page.locator("#score .value")).to_have_text(total)
 
     # a configured product quoted
     page.goto(f"{base}/app/quote")
@@ -127,7 +147,11 @@ def test_the_lead_runs_planning_releases_a_purchase_and_reviews_suppliers(
     page.fill("input[name='option.M-ENGRAVING']", "Anna")
     page.fill("#quantity", "2")
     page.click("#quote-form button[value='1']")
-    expect(page.locator("#quote-total")).to_contain_text("EUR")
+    answer = _api(page, base, made, "POST", "/quote", {
+        "sku": BAG, "options": {"M-DYE": "INDIGO", "M-ENGRAVING": "Anna"}, "quantity": 2,
+    })  # fmt: skip
+    total = f"{Decimal(answer['total']):,.2f} {answer['currency']}"
+    expect(page.locator("#quote-total .value")).to_have_text(total)
     expect(page.locator("#alternatives")).to_be_visible()
     _checked(page, "tower-quote")
     assert refused == [] and errors == []

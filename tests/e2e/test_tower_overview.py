@@ -62,6 +62,15 @@ def _errors(page: Page) -> list[str]:
     return seen
 
 
+def _drawn(page: Page) -> None:
+    """Wait until Chart.js has drawn OTIF's trend."""
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#trend-otif canvas');"
+        " return c && c.width > 0 && window.Chart && Chart.getChart(c) !== undefined; }",
+        timeout=10_000,
+    )
+
+
 def _value(text: str | None) -> Decimal | None:
     return None if not text else Decimal(text)
 
@@ -87,10 +96,7 @@ def test_a_planner_reads_the_kpis_and_their_rows(
     expect(page.locator("#kpi-otif")).to_contain_text("misses target")
     expect(page.locator("#kpi-supplier_on_time")).to_contain_text("meets target")
     # the trend charts are drawn by the vendored Chart.js (a canvas with pixels)
-    page.wait_for_function(
-        "() => { const c = document.querySelector('#trend-otif canvas');"
-        " return c && c.width > 0 && window.Chart && Chart.getChart(c) !== undefined; }"
-    )
+    _drawn(page)
     shot(page, "tower-overview")
     assert axe_violations(page) == []
     # a KPI's rows: the orders OTIF counted
@@ -98,6 +104,7 @@ def test_a_planner_reads_the_kpis_and_their_rows(
     page.wait_for_url(f"{base}/app/overview/otif?{WINDOW}")
     expect(page.locator("#rows tbody tr")).to_have_count(4)
     expect(page.locator("#rows")).to_contain_text("1003")
+    _drawn(page)  # after a boosted (htmx) navigation too
     shot(page, "tower-overview-otif")
     assert axe_violations(page) == []
     # on a phone: no sideways scrolling (shot checks), still accessible

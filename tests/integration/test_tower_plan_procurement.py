@@ -34,6 +34,7 @@ from flexchain.services import (
     rfqs,
     scorecards,
     supplier_tiers,
+    today,
 )
 from flexchain.services.imports import import_rows
 from flexchain.services.plan_reports import PlanOrderLine
@@ -230,12 +231,22 @@ def _purchases(tower: Tower) -> list[int]:
     return [r.number for r in rows if isinstance(r, PlanOrderLine) and r.kind == "purchase"]
 
 
+def _inbox(tower: Tower) -> set[str]:
+    """The planned orders Today's inbox asks to release (their numbers)."""
+    with _uow(tower) as uow:
+        found = today.decision_inbox(
+            uow, now=datetime.now(UTC), settings=_settings(tower), kind="planned_order"
+        )
+    return {entry.ref for entry in found}
+
+
 def test_a_buyer_releases_ticked_planned_purchases_to_a_draft_rfq_and_to_a_draft_po(
     tower: Tower,
 ) -> None:
     csrf = _login(tower, "buyer")
     first = _purchases(tower)[0]
     assert f'value="{first}"' in tower.client.get("/app/plan").text
+    assert f"{first}" in _inbox(tower)  # due for release: Today lists it
 
     # when the buyer ticks a planned purchase and drafts an RFQ to two suppliers
     answer = tower.client.post(
@@ -262,6 +273,8 @@ def test_a_buyer_releases_ticked_planned_purchases_to_a_draft_rfq_and_to_a_draft
     assert line["need_date"] == planned[first].due_date
     shown = tower.client.get(answer.headers["location"])
     assert f"RFQ {rfq.number} drafted for 1 planned purchase" in _text(shown.text)
+    # and Today no longer asks for it (until the next plan nets the draft)
+    assert f"{first}" not in _inbox(tower)
 
     # and the same purchase drafted as a PO to one supplier: one line, as planned
     answer = tower.client.post(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flexchain.bootstrap import App
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.identity import Principal, Role
+from flexchain.domain.today import MAX_SNOOZE_DAYS, Kind
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.web.tower.common import (
@@ -45,7 +46,7 @@ from flexchain.entrypoints.web.tower.common import (
     parse_date,
     parse_int,
 )
-from flexchain.services import plan_reports, purchase_orders, rfqs
+from flexchain.services import plan_reports, purchase_orders, rfqs, today
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
 from flexchain.services.plan_runs import PlanRunBoard, RunProgress, start_plan_run
 
@@ -210,6 +211,7 @@ def _release(app: App, who: Principal, fields: dict[str, str], numbers: list[str
                 reply_by=parse_date(reply_by, "reply_by") if reply_by else None,
                 now=_now(),
             )
+            into = view.number
             message = (
                 f"RFQ {view.number} drafted for {len(view.lines)} planned purchase"
                 f"{'s' if len(view.lines) != 1 else ''} to {', '.join(view.suppliers)}: "
@@ -226,14 +228,31 @@ def _release(app: App, who: Principal, fields: dict[str, str], numbers: list[str
                 plan_numbers=plan_numbers,
                 now=_now(),
             )
+            into = po.number
             message = (
                 f"Purchase order {po.number} drafted to {po.supplier} for {len(po.lines)} "
                 f"line{'s' if len(po.lines) != 1 else ''}: issue it from Procurement"
             )
         else:
             raise ValidationError("to", "choose RFQ or purchase order")
+        _settle_inbox(uow, plan_numbers, into)
         uow.commit()
     return message
+
+
+def _settle_inbox(uow: Any, numbers: list[int], into: str) -> None:
+    """The released planned orders leave Today's inbox until the next plan nets what was
+    drafted (as releasing from Today does: the plan keeps them until it runs again)."""
+    run_id = plan_reports.current_run(uow).id
+    now = _now()
+    for number in numbers:
+        today.snooze(
+            uow,
+            f"{Kind.PLANNED_ORDER}:{run_id}:{number}",
+            until=now.date() + timedelta(days=MAX_SNOOZE_DAYS - 1),
+            reason=f"released into {into}",
+            now=now,
+        )
 
 
 @router.post("/plan/release")

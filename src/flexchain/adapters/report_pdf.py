@@ -78,13 +78,13 @@ def _table(section: Section, s: _Styles) -> Flowable:
     total = sum(shares)
     widths = [_WIDTH * share / total for share in shares]
     head = [
-        s.para(name, 8, bold=True, align=2 if i in section.right else 0)
+        s.para(name, 7.5, bold=True, align=2 if i in section.right else 0)
         for i, name in enumerate(section.columns)
     ]
     rows: list[list[Any]] = [head]
     for row in section.rows:
         rows.append(
-            [s.para(cell, 8, align=2 if i in section.right else 0) for i, cell in enumerate(row)]
+            [s.para(cell, 7.5, align=2 if i in section.right else 0) for i, cell in enumerate(row)]
         )
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
@@ -93,8 +93,8 @@ def _table(section: Section, s: _Styles) -> Flowable:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
             ]
         )
     )

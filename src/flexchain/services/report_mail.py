@@ -12,6 +12,7 @@ the others, and a failed one is tried again by the next run.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -56,7 +57,7 @@ __all__ = [
     "subscription",
 ]
 
-MAX_EVENTS = 12
+MAX_EVENTS = 8
 """Events listed per section on paper (the rest are counted): the report stays one page."""
 ENTITY = "report_subscription"
 TENTH = Decimal("0.1")
@@ -94,14 +95,17 @@ def _kpi_row(k: KpiLine) -> tuple[str, ...]:
 def _event_section(
     heading: str, events: tuple[ReportEvent, ...], counts: dict[str, int], empty: str
 ) -> report_pdf.Section:
-    rows = tuple((e.at.strftime("%a %d %b %H:%M"), e.actor, e.what) for e in events[:MAX_EVENTS])
+    rows = tuple(
+        (e.at.strftime("%a %H:%M"), e.actor, textwrap.shorten(e.what, 160, placeholder=" …"))
+        for e in events[:MAX_EVENTS]
+    )
     total = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     more = len(events) - MAX_EVENTS
     note = f"In all: {total}." if total else ""
     if more > 0:
         note += f" {more} more not listed: see the report page."
     return report_pdf.Section(
-        heading, ("When (UTC)", "Who", "What"), rows, empty=empty, widths=(1.3, 2, 5),
+        heading, ("When (UTC)", "Who", "What"), rows, empty=empty, widths=(1.0, 2.3, 5.7),
         note=note.strip(),
     )  # fmt: skip
 

@@ -26,6 +26,7 @@ from typing import Final
 from flexchain.domain.errors import ValidationError
 
 __all__ = [
+    "NO_OUTFLOW",
     "BoundaryMove",
     "ForecastPoint",
     "HealthParts",
@@ -65,6 +66,8 @@ RECENT_WEEKS: Final = 4
 """The recent demand trend: the outflow of the last 4 weeks."""
 OVERSTOCK_WEEKS: Final = 13
 """Stock covering more weeks than this at the recent rate does not match the demand trend."""
+NO_OUTFLOW: Final = (_ZERO,) * HEALTH_WEEKS
+"""The weekly outflow of an item nothing left stock of (shared: most items of a catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -259,10 +262,11 @@ def stock_facts(
             out.setdefault(move.item_id, [_ZERO] * HEALTH_WEEKS)[week] -= move.delta
         elif move.arrival and move.day >= aged_from:
             arrived[move.item_id] = arrived.get(move.item_id, _ZERO) + move.delta
-    items = sorted(set(on_hand) | set(out), key=lambda item: skus.get(item, ""))
+    # an item without stock or outflow counts in no figure: left out
+    items = sorted({i for i, q in on_hand.items() if q} | set(out), key=lambda i: skus.get(i, ""))
     return [
         StockFact(skus.get(item, str(item)), on_hand.get(item, _ZERO), costs.get(item),
-                  tuple(out.get(item, [_ZERO] * HEALTH_WEEKS)), arrived.get(item, _ZERO))
+                  tuple(out[item]) if item in out else NO_OUTFLOW, arrived.get(item, _ZERO))
         for item in items
     ]  # fmt: skip
 
@@ -274,7 +278,7 @@ def _costed(stock: Iterable[StockFact]) -> list[StockFact]:
 def cogs(stock: Iterable[StockFact], weeks: int) -> Decimal:
     """Cost of what left stock in the last ``weeks`` weeks, at standard cost."""
     return sum((sum(s.weekly_out[-weeks:], _ZERO) * (s.unit_cost or _ZERO)
-                for s in _costed(stock)), _ZERO)  # fmt: skip
+                for s in _costed(stock) if s.weekly_out is not NO_OUTFLOW), _ZERO)  # fmt: skip
 
 
 def inventory_turns(stock: Sequence[StockFact], weeks: int = HEALTH_WEEKS) -> Measure:
@@ -315,15 +319,17 @@ def health_parts(fact: StockFact) -> HealthParts:
     above :data:`VOLATILE_CV`. Overstock (against the demand trend): the stock covers more
     than :data:`OVERSTOCK_WEEKS` weeks at the last :data:`RECENT_WEEKS` weeks' rate."""
     out = fact.weekly_out
+    aged = max(_ZERO, fact.on_hand - fact.received_recent)
+    if out is NO_OUTFLOW:  # most items of a large catalogue: decided without arithmetic
+        return HealthParts(True, aged, False, fact.on_hand > 0)
     total = sum(out, _ZERO)
     mean = total / len(out) if out else _ZERO
     volatile = False
-    if mean > 0:
+    if mean > 0:  # standard deviation / mean > CV, squared (no square root needed)
         variance = sum(((w - mean) ** 2 for w in out), _ZERO) / len(out)
-        volatile = variance.sqrt() / mean > VOLATILE_CV
+        volatile = variance > (VOLATILE_CV * mean) ** 2
     recent = sum(out[-RECENT_WEEKS:], _ZERO) / RECENT_WEEKS
     overstock = fact.on_hand > 0 and (recent == 0 or fact.on_hand / recent > OVERSTOCK_WEEKS)
-    aged = max(_ZERO, fact.on_hand - fact.received_recent)
     return HealthParts(total == 0, aged, volatile, overstock)
 
 

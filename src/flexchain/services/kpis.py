@@ -191,8 +191,15 @@ def _points(world: _World) -> list[ForecastPoint]:
     return [point for _, _, point in world.forecasts]
 
 
+def _cover(world: _World, span: Span) -> Measure:
+    cache = world.__dict__.setdefault("_cover", {})
+    if span.end not in cache:
+        cache[span.end] = f.days_of_cover(world.stock(span.end))
+    return cache[span.end]  # type: ignore[no-any-return]
+
+
 def _cash(world: _World, span: Span) -> Measure:
-    cover = f.days_of_cover(world.stock(span.end)).value
+    cover = _cover(world, span).value
     payable = f.payables_days(world.payments, span)
     return Measure(f.cash_conversion_days(cover, payable.value), payable.count)
 
@@ -205,7 +212,7 @@ _FORMULAS: dict[str, _Formula] = {
     "custom_fulfilment": lambda w, s: f.custom_fulfilment(w.orders, s, today=w.window.end),
     "design_to_production": lambda w, s: f.design_to_production(w.launches, s),
     "inventory_turns": lambda w, s: f.inventory_turns(w.stock(s.end)),
-    "days_of_cover": lambda w, s: f.days_of_cover(w.stock(s.end)),
+    "days_of_cover": _cover,
     "inventory_health": lambda w, s: f.inventory_health(w.stock(s.end)),
     "forecast_accuracy": lambda w, s: f.forecast_accuracy(_points(w), s),
     "forecast_bias": lambda w, s: f.forecast_bias(_points(w), s),

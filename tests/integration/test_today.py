@@ -278,6 +278,11 @@ def test_a_snooze_hides_an_entry_until_its_day_and_is_audited(world: World) -> N
         headers={**HTML, **world.as_role["planner"]},
     )  # fmt: skip
     assert refused.status_code == 422 and "is not after today" in refused.text
+    assert refused.headers["HX-Push-Url"] == "/app/today"
+    reload = world.client.get(
+        "/app/today/act", headers={**HTML, **world.as_role["planner"]}, follow_redirects=False
+    )
+    assert (reload.status_code, reload.headers["location"]) == (303, "/app/today")
     assert key in _keys(world)
     answer = world.client.post(
         "/app/today/act",

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flexchain.bootstrap import App
 from flexchain.domain.errors import DomainError, ValidationError
@@ -111,6 +111,12 @@ def _act(app: App, who: Principal, fields: dict[str, str]) -> str:
     return message
 
 
+@router.get("/today/act")
+def act_page(who: BrandUser) -> RedirectResponse:
+    """Where a reload after a refused action lands: the list."""
+    return RedirectResponse("/app/today", status_code=303)
+
+
 @router.post("/today/act")
 async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
     """Take one action on one entry, through the service that owns its record."""
@@ -121,11 +127,13 @@ async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
     except DomainError as error:
         refused = {fields.get("key", ""): str(error)}
         status = 403 if isinstance(error, NotAllowed) else 422
-        return await run_in_threadpool(
+        shown = await run_in_threadpool(
             lambda: _today_page(
                 request, app, who, status_code=status, errors=refused, values=fields
             )
         )
+        shown.headers["HX-Push-Url"] = "/app/today"  # a reload shows the list, not a re-post
+        return shown
     back = "/app/today"
     kind = fields.get("kind", "")
     if kind in {k.value for k in Kind}:

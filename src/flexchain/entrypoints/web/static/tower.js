@@ -1,7 +1,7 @@
 // The control tower's own script, an enhancement like htmx (every page works without it):
 // draws each chart from its JSON block (see common.chart in entrypoints/web/tower), and loads
 // pages outside the tower whole (the login page when the session has ended) instead of
-// swapping them into a tower page.
+// swapping them into a tower page, and pages with charts reached by a link whole too.
 (function () {
   "use strict";
   var PALETTE = ["#12355b", "#c25100", "#1d6b33", "#6a1b9a", "#8f0018", "#4a4a4a"];
@@ -46,7 +46,12 @@
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var url = new URL(event.detail.xhr.responseURL || window.location.href);
-    if (url.origin === window.location.origin && url.pathname.indexOf("/app") !== 0) {
+    var get = (event.detail.requestConfig || {}).verb === "get";
+    var charted = (event.detail.xhr.responseText || "").indexOf('class="chart-data"') !== -1;
+    // outside the tower, or a page with charts reached by a link: load it whole (htmx drops
+    // every <script> of a swapped page, the charts' JSON blocks too, as allowScriptTags is off)
+    if (url.origin === window.location.origin &&
+        (url.pathname.indexOf("/app") !== 0 || (get && charted))) {
       event.detail.shouldSwap = false;
       window.location.assign(url.href);
     }

@@ -192,26 +192,30 @@ def abc_xyz(uow: UnitOfWork, *, run_id: int | None = None) -> ClassMatrix:
     """The current plan's (or ``run_id``'s) ABC-XYZ matrix of its items at their home location.
     Raises :class:`NotFound` when there is no such plan."""
     run = plan_reports.current_run(uow, run_id)
+    store = InventoryViewsStore(uow.session)
+    classes = store.run_classes(run.id, run.started_at)
+    held = store.stock_by_item()
     counts: dict[tuple[str, str], int] = defaultdict(int)
     units: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     values: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
     uncosted: dict[tuple[str, str], int] = defaultdict(int)
-    rows = InventoryViewsStore(uow.session).classes(run.id)
-    unclassified = 0
-    for row in rows:
-        if row.abc not in ABC or row.xyz not in XYZ:
-            unclassified += 1
+    for item_id, key in classes.items():
+        if key[0] not in ABC or key[1] not in XYZ:
             continue
-        key = (row.abc, row.xyz)
         counts[key] += 1
-        units[key] += row.on_hand
-        if not row.on_hand:
+        stock = held.get(item_id)
+        if stock is None or not stock.on_hand:
             continue
-        if row.unit_cost is None:
+        units[key] += stock.on_hand
+        if stock.unit_cost is None:
             uncosted[key] += 1
             continue
         worth = values[key]
-        worth[row.currency] = worth.get(row.currency, Decimal(0)) + row.on_hand * row.unit_cost
+        worth[stock.currency] = worth.get(stock.currency, Decimal(0)) + (
+            stock.on_hand * stock.unit_cost
+        )
+    planned = store.planned_items(run.id)
+    classified = sum(counts.values())
     cells = tuple(
         ClassCell(
             a,
@@ -224,7 +228,7 @@ def abc_xyz(uow: UnitOfWork, *, run_id: int | None = None) -> ClassMatrix:
         for a in ABC
         for x in XYZ
     )
-    return ClassMatrix(run.id, run.period_start, cells, unclassified, len(rows))
+    return ClassMatrix(run.id, run.period_start, cells, planned - classified, planned)
 
 
 def forecast_interval(

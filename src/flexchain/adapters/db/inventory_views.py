@@ -10,12 +10,25 @@ for a line that names none), and a line for stock only on order.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -25,6 +38,7 @@ from flexchain.adapters.db.tables import (
     ItemRow,
     LocationRow,
     PlanItemRow,
+    PlanRunRow,
     PurchaseOrderLineRow,
     ReservationRow,
     SalesOrderLineRow,
@@ -32,6 +46,7 @@ from flexchain.adapters.db.tables import (
     ShopRow,
     StockBalanceRow,
 )
+from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.domain.orders import OrderStatus
 from flexchain.domain.purchasing import POStatus
 from flexchain.domain.stock import INTERNAL_KINDS, LocationKind
@@ -39,14 +54,18 @@ from flexchain.domain.stock import INTERNAL_KINDS, LocationKind
 __all__ = [
     "BalanceFilter",
     "BalanceLine",
-    "ClassRow",
     "InventoryViewsStore",
     "ItemFacts",
+    "StockHeld",
 ]
 
 _INTERNAL = sorted(kind.value for kind in INTERNAL_KINDS)
 _STOCKING = ("warehouse", "factory")
 _ZERO = Decimal(0)
+_CLASSES: OrderedDict[tuple[str, int, datetime], dict[int, tuple[str, str]]] = OrderedDict()
+_CLASSES_KEPT = 4
+_IN_LIMIT = 30_000
+"""The most item ids a class filter lists in SQL (beyond: the classes are read in SQL)."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +98,9 @@ class BalanceLine:
 
 
 @dataclass(frozen=True)
-class ClassRow:
-    """One buffer of a plan at its home location: its classes and the stock it holds."""
+class StockHeld:
+    """An item's units on hand at internal locations, and its standard cost."""
 
-    abc: str | None
-    xyz: str | None
     on_hand: Decimal
     unit_cost: Decimal | None
     currency: str
@@ -133,15 +150,31 @@ class InventoryViewsStore:
         ]
 
     def _keys(self, receiving: int | None) -> Any:
-        """(item, location) of every balance with stock, reserved or in transit, and of every
-        open purchase order line still to come."""
-        balance = StockBalanceRow
-        held = select(balance.item_id, balance.location_id).where(
-            or_(balance.on_hand != 0, balance.reserved != 0, balance.in_transit != 0)
-        )
+        """(item, location) of every balance with stock, reserved, in transit or still to come
+        on an open purchase order line, and of every line still to come where there is no
+        balance row: one ``UNION ALL`` of disjoint parts (a ``UNION`` would sort all of them
+        to drop duplicates, ten times slower at 20,000 items)."""
+        balance, line = StockBalanceRow, PurchaseOrderLineRow
         where, still_to_come = self._open_lines(receiving)
-        coming = select(PurchaseOrderLineRow.item_id, where).where(*still_to_come)
-        return union(held, coming).subquery("keys")
+        coming_here = (
+            select(line.id)
+            .where(*still_to_come, line.item_id == balance.item_id, where == balance.location_id)
+            .exists()
+        )
+        held = select(balance.item_id, balance.location_id).where(
+            or_(balance.on_hand != 0, balance.reserved != 0, balance.in_transit != 0, coming_here)
+        )
+        no_balance = ~(
+            select(balance.id)
+            .where(balance.item_id == line.item_id, balance.location_id == where)
+            .exists()
+        )
+        only_coming = (
+            select(line.item_id, where)
+            .where(*still_to_come, no_balance)
+            .group_by(line.item_id, where)
+        )
+        return union_all(held, only_coming).subquery("keys")
 
     def balance_page(
         self, wanted: BalanceFilter, *, now: datetime
@@ -165,14 +198,7 @@ class InventoryViewsStore:
         if wanted.kind:
             conditions.append(ItemRow.kind == wanted.kind)
         if (wanted.abc or wanted.xyz) and wanted.run_id is not None:
-            record = select(PlanItemRow.item_id).where(
-                PlanItemRow.run_id == wanted.run_id, PlanItemRow.location == ""
-            )
-            if wanted.abc:
-                record = record.where(_class_of("abc") == wanted.abc)
-            if wanted.xyz:
-                record = record.where(_class_of("xyz") == wanted.xyz)
-            conditions.append(ItemRow.id.in_(record))
+            conditions.append(ItemRow.id.in_(self._of_class(wanted)))
 
         def joined(query: Select[Any]) -> Select[Any]:
             return (
@@ -183,67 +209,98 @@ class InventoryViewsStore:
             )
 
         total = session.scalar(joined(select(func.count()))) or 0
-        expired = self._expired(now)
-        query = (
-            joined(
-                select(
-                    keys.c.item_id,
-                    keys.c.location_id,
-                    ItemRow.sku,
-                    ItemRow.name,
-                    ItemRow.uom,
-                    ItemRow.standard_cost,
-                    ItemRow.currency,
-                    LocationRow.code,
-                    StockBalanceRow.on_hand,
-                    StockBalanceRow.reserved,
-                    StockBalanceRow.in_transit,
-                    expired.c.quantity,
-                )
-            )
-            .outerjoin(
-                StockBalanceRow,
-                and_(
-                    StockBalanceRow.item_id == keys.c.item_id,
-                    StockBalanceRow.location_id == keys.c.location_id,
-                ),
-            )
-            .outerjoin(
-                expired,
-                and_(
-                    expired.c.item_id == keys.c.item_id,
-                    expired.c.location_id == keys.c.location_id,
-                ),
-            )
+        # the page's keys first (sorting ids and codes only), then what it shows of them
+        page = session.execute(
+            joined(select(keys.c.item_id, keys.c.location_id))
             .order_by(ItemRow.sku, LocationRow.code)
             .offset(wanted.offset)
             .limit(wanted.limit)
-        )
-        rows = session.execute(query).all()
-        ordered = self._on_order({row.item_id for row in rows}, receiving)
-        return total, [self._line(row, ordered) for row in rows]
+        ).all()
+        wanted_keys = [(item_id, location_id) for item_id, location_id in page]
+        items = {item_id for item_id, _ in wanted_keys}
+        shown = self._shown(items, {location_id for _, location_id in wanted_keys})
+        expired = self._expired(items, now)
+        ordered = self._on_order(items, receiving)
+        return total, [self._line(shown[key], expired, ordered) for key in wanted_keys]
 
-    def _expired(self, now: datetime) -> Any:
-        reservation = ReservationRow
-        return (
+    def _shown(self, items: set[int], locations: set[int]) -> dict[tuple[int, int], Any]:
+        """What a balance line shows of each (item, location) of ``items`` x ``locations``
+        (the balance's figures ``None`` where there is no balance row)."""
+        item, location, balance = ItemRow, LocationRow, StockBalanceRow
+        rows = self.session.execute(
             select(
-                reservation.item_id,
-                reservation.location_id,
-                func.sum(reservation.quantity).label("quantity"),
+                item.id.label("item_id"),
+                location.id.label("location_id"),
+                item.sku,
+                item.name,
+                item.uom,
+                item.standard_cost,
+                item.currency,
+                location.code,
+                balance.on_hand,
+                balance.reserved,
+                balance.in_transit,
             )
-            .where(
-                reservation.status == ACTIVE,
-                reservation.expires_at.is_not(None),
-                reservation.expires_at <= now,
+            .select_from(item)
+            .join(location, location.id.in_(locations))
+            .outerjoin(
+                balance, and_(balance.item_id == item.id, balance.location_id == location.id)
             )
-            .group_by(reservation.item_id, reservation.location_id)
-            .subquery("expired")
+            .where(item.id.in_(items))
         )
+        return {(row.item_id, row.location_id): row for row in rows}
+
+    def _of_class(self, wanted: BalanceFilter) -> Any:
+        """The ids of the items of the wanted classes in plan ``wanted.run_id`` (a list, or a
+        subquery when there are very many)."""
+        run_id = wanted.run_id
+        started = self.session.scalar(select(PlanRunRow.started_at).where(PlanRunRow.id == run_id))
+        if started is not None:
+            ids = [
+                item_id
+                for item_id, (abc, xyz) in self.run_classes(cast(int, run_id), started).items()
+                if (not wanted.abc or abc == wanted.abc) and (not wanted.xyz or xyz == wanted.xyz)
+            ]
+            if len(ids) <= _IN_LIMIT:
+                return ids
+        record = select(PlanItemRow.item_id).where(
+            PlanItemRow.run_id == run_id, PlanItemRow.location == ""
+        )
+        if wanted.abc:
+            record = record.where(_class_of("abc") == wanted.abc)
+        if wanted.xyz:
+            record = record.where(_class_of("xyz") == wanted.xyz)
+        return record
+
+    def _expired(self, items: set[int], now: datetime) -> dict[tuple[int, int], Decimal]:
+        """Reserved units of ``items`` whose reservation expired by ``now`` but still count in
+        the balance's ``reserved`` (swept the next time that balance is written)."""
+        if not items:
+            return {}
+        reservation = ReservationRow
+        return {
+            (item_id, location_id): quantity
+            for item_id, location_id, quantity in self.session.execute(
+                select(reservation.item_id, reservation.location_id, func.sum(reservation.quantity))
+                .where(
+                    reservation.item_id.in_(items),
+                    reservation.status == ACTIVE,
+                    reservation.expires_at.is_not(None),
+                    reservation.expires_at <= now,
+                )
+                .group_by(reservation.item_id, reservation.location_id)
+            )
+        }
 
     @staticmethod
-    def _line(row: Any, ordered: dict[tuple[int, int], Decimal]) -> BalanceLine:
+    def _line(
+        row: Any,
+        expired: dict[tuple[int, int], Decimal],
+        ordered: dict[tuple[int, int], Decimal],
+    ) -> BalanceLine:
+        key = (row.item_id, row.location_id)
         on_hand = row.on_hand if row.on_hand is not None else _ZERO
-        reserved = (row.reserved if row.reserved is not None else _ZERO) - (row.quantity or _ZERO)
+        reserved = (row.reserved if row.reserved is not None else _ZERO) - expired.get(key, _ZERO)
         return BalanceLine(
             sku=row.sku,
             item_name=row.name,
@@ -252,7 +309,7 @@ class InventoryViewsStore:
             reserved=reserved,
             available=on_hand - reserved,
             in_transit=row.in_transit if row.in_transit is not None else _ZERO,
-            on_order=ordered.get((row.item_id, row.location_id), _ZERO),
+            on_order=ordered.get(key, _ZERO),
             uom=row.uom,
             unit_cost=row.standard_cost,
             currency=row.currency,
@@ -289,34 +346,71 @@ class InventoryViewsStore:
 
     # -- classes -----------------------------------------------------------------------------
 
-    def classes(self, run_id: int) -> list[ClassRow]:
-        """Every home buffer of plan ``run_id`` with its ABC and XYZ class, the units on hand
-        at internal locations and the item's standard cost."""
-        balance = StockBalanceRow
-        stock = (
-            select(balance.item_id, func.sum(balance.on_hand).label("on_hand"))
-            .join(LocationRow, LocationRow.id == balance.location_id)
-            .where(LocationRow.kind.in_(_INTERNAL))
-            .group_by(balance.item_id)
-            .subquery("stock")
+    def run_classes(self, run_id: int, started_at: datetime) -> dict[int, tuple[str, str]]:
+        """Item id -> (ABC, XYZ) of the home records of plan ``run_id`` that have a class.
+
+        A complete run's records never change, so they are read once per database and run
+        (``started_at`` tells a run from an older one of the same id in a database made again)
+        and the last few are kept: reading the classes out of 20,000 stored explanations takes
+        most of a second on SQLite."""
+        bind = self.session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        key = (engine.url.render_as_string(), run_id, started_at)
+        found = _CLASSES.get(key)
+        if found is None:
+            found = {
+                item_id: (abc, xyz)
+                for item_id, abc, xyz in self.session.execute(
+                    select(PlanItemRow.item_id, _class_of("abc"), _class_of("xyz")).where(
+                        PlanItemRow.run_id == run_id, PlanItemRow.location == ""
+                    )
+                )
+                if abc and xyz
+            }
+            _CLASSES[key] = found
+            while len(_CLASSES) > _CLASSES_KEPT:
+                _CLASSES.popitem(last=False)
+        return found
+
+    def planned_items(self, run_id: int) -> int:
+        """How many items plan ``run_id`` has a home record of."""
+        return (
+            self.session.scalar(
+                select(func.count(PlanItemRow.id)).where(
+                    PlanItemRow.run_id == run_id, PlanItemRow.location == ""
+                )
+            )
+            or 0
         )
+
+    def stock_by_item(self, items: set[int] | None = None) -> dict[int, StockHeld]:
+        """Units on hand at internal locations per item (of ``items``, or every item), with
+        the item's standard cost and currency."""
+        balance = StockBalanceRow
+        # raw thousandths and cost text (no per-row type processing: 20,000 items' rows cost
+        # three times the query through the column types)
         query = (
             select(
-                _class_of("abc"),
-                _class_of("xyz"),
-                stock.c.on_hand,
-                ItemRow.standard_cost,
+                balance.item_id,
+                type_coerce(func.sum(balance.on_hand), BigInteger),
+                type_coerce(ItemRow.standard_cost, String),
                 ItemRow.currency,
             )
-            .select_from(PlanItemRow)
-            .join(ItemRow, ItemRow.id == PlanItemRow.item_id)
-            .outerjoin(stock, stock.c.item_id == PlanItemRow.item_id)
-            .where(PlanItemRow.run_id == run_id, PlanItemRow.location == "")
+            .join(LocationRow, LocationRow.id == balance.location_id)
+            .join(ItemRow, ItemRow.id == balance.item_id)
+            .where(LocationRow.kind.in_(_INTERNAL), balance.on_hand != 0)
+            .group_by(balance.item_id, ItemRow.standard_cost, ItemRow.currency)
         )
-        return [
-            ClassRow(abc, xyz, units if units is not None else _ZERO, cost, currency)
-            for abc, xyz, units, cost, currency in self.session.execute(query)
-        ]
+        if items is not None:
+            query = query.where(balance.item_id.in_(items))
+        return {
+            item_id: StockHeld(
+                Decimal(int(thousandths)) / QTY_SCALE,
+                None if cost is None else Decimal(cost),
+                currency,
+            )
+            for item_id, thousandths, cost, currency in self.session.execute(query)
+        }
 
     # -- one item ----------------------------------------------------------------------------
 

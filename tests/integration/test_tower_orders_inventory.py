@@ -22,7 +22,15 @@ from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.entrypoints.api import create_app
-from flexchain.services import intake, orders, plan_reports, planning
+from flexchain.services import (
+    intake,
+    inventory,
+    inventory_views,
+    orders,
+    plan_reports,
+    planning,
+    purchase_orders,
+)
 from flexchain.services.imports import import_rows
 from tests.auth import PASSWORD, bearer, make_user
 from tests.storefront_world import BAG, NOW, ROWS, TEE, build_world, shopify_order, shopify_webhook
@@ -317,3 +325,37 @@ def test_empty_pages_say_what_to_do(database_url: str) -> None:
             assert client.get("/inventory/abc-xyz").status_code == 404
     finally:
         engine.dispose()
+
+
+def test_the_balance_pages_hold_the_stock_listing_line_for_line(
+    make_uow: Callable[..., UnitOfWork],
+) -> None:
+    # given stock, a reservation, and open purchase order lines: one where stock is, one for
+    # an item with no balance row at all (only on order)
+    build_world(make_uow, tee_stock=20)
+    with make_uow() as uow:
+        due = NOW.date() + timedelta(days=30)
+        po = purchase_orders.create_po(uow, supplier="SEW-PT", now=NOW, lines=[
+            {"item": TEE, "quantity": 5, "due_date": due, "unit_price": "10"},
+            {"item": "M-DYE", "quantity": 3, "due_date": due, "unit_price": "4"},
+        ])  # fmt: skip
+        purchase_orders.issue_po(uow, po.number, now=NOW)
+        uow.commit()
+    # when the pages are read two lines at a time
+    with make_uow(write=False) as uow:
+        listing = inventory.balances(uow, now=NOW)
+        pages, page = [], 1
+        while True:
+            found = inventory_views.balance_page(uow, now=NOW, page=page, per_page=2)
+            pages.extend(found.lines)
+            if page >= found.pages:
+                break
+            page += 1
+    # then they hold the stock listing's lines, in its order, with the same figures
+    fields = ("sku", "location", "on_hand", "reserved", "available", "in_transit", "on_order")
+    assert [tuple(getattr(b, f) for f in fields) for b in pages] == [
+        tuple(getattr(b, f) for f in fields) for b in listing
+    ]
+    assert ("M-DYE", "WH", Decimal(0), Decimal(3)) in [
+        (b.sku, b.location, b.on_hand, b.on_order) for b in pages
+    ]

@@ -6,6 +6,7 @@ supplier scoping; the audit trail; the commands and the routes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -360,8 +361,13 @@ def test_a_change_never_goes_below_what_arrived(world: UowFactory) -> None:
 # -- commands and routes ----------------------------------------------------------------------
 
 
-def test_the_commands(world: UowFactory, database_url: str, tmp_path: Path) -> None:
+def test_the_commands(
+    world: UowFactory, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flexchain.entrypoints.cli.render import console
     from tests.integration.test_cli import flexchain_cli
+
+    monkeypatch.setattr(console, "_width", 200)  # a terminal wide enough for every column
 
     def run(*args: str) -> Any:
         code, out, err = flexchain_cli(database_url, *args)
@@ -377,10 +383,14 @@ def test_the_commands(world: UowFactory, database_url: str, tmp_path: Path) -> N
     )
     (adopted,) = run("suppliers", "suggestion", "accept", "SUG-000001", "--json")
     assert adopted["recorded_value"] == "1200"
-    assert "SUG-000001" in run("suppliers", "suggestion", "list")
+    listed = run("suppliers", "suggestion", "list")
+    assert "SUG-000001" in listed
+    # times read as the other tables show them: to the minute, UTC (not ISO with microseconds)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d ", listed) and "+00:00" not in listed
     (sample,) = run("suppliers", "sample", "request", "--supplier", "FAB-IT", "--description",
                     "linen", "--due", "2099-01-01", "--json")  # fmt: skip
-    run("suppliers", "sample", "deliver", sample["number"])
+    delivered = run("suppliers", "sample", "deliver", sample["number"])
+    assert re.search(r"\d\d:\d\d ", delivered) and "+00:00" not in delivered
     (passed,) = run(
         "suppliers", "sample", "inspect", sample["number"], "--result", "pass", "--json"
     )

@@ -9,7 +9,9 @@ that changes one record); decimals as exact strings.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,13 +54,14 @@ Columns = Sequence[tuple[str, str]]
 SUGGESTION_COLUMNS: Columns = (
     ("number", "Suggestion"), ("supplier", "Supplier"), ("item", "Item"), ("title", "Title"),
     ("expected_saving", "Saving/yr"), ("currency", "Cur"),
-    ("expected_lead_time_change_days", "Lead time change d"), ("status", "Status"),
-    ("recorded_value", "Recorded"), ("submitted_at", "Submitted"), ("decided_by", "Decided by"),
+    ("expected_lead_time_change_days", "Lead time +/- days"), ("status", "Status"),
+    ("recorded_value", "Recorded"), ("submitted_at", "Submitted (UTC)"),
+    ("decided_by", "Decided by"),
 )  # fmt: skip
 SAMPLE_COLUMNS: Columns = (
     ("number", "Sample"), ("supplier", "Supplier"), ("item", "Item"),
-    ("description", "Description"), ("requested_at", "Requested"), ("due_by", "Due"),
-    ("delivered_at", "Delivered"), ("first_article", "First article"), ("status", "Status"),
+    ("description", "Description"), ("requested_at", "Requested (UTC)"), ("due_by", "Due"),
+    ("delivered_at", "Delivered (UTC)"), ("first_article", "First article"), ("status", "Status"),
 )  # fmt: skip
 HEALTH_COLUMNS: Columns = (
     ("supplier", "Supplier"), ("as_of", "As of"), ("financial_score", "Financial score"),
@@ -67,7 +70,7 @@ HEALTH_COLUMNS: Columns = (
 CHANGE_COLUMNS: Columns = (
     ("number", "Change"), ("po_number", "PO"), ("line_no", "Line"), ("supplier", "Supplier"),
     ("old_quantity", "From"), ("new_quantity", "To"), ("change_pct", "Change"),
-    ("status", "Status"), ("new_date", "New date"), ("requested_at", "Requested"),
+    ("status", "Status"), ("new_date", "New date"), ("requested_at", "Requested (UTC)"),
     ("answered_by", "Answered by"),
 )  # fmt: skip
 _NUMERIC = (
@@ -83,8 +86,18 @@ def _shown(records: Sequence[Any], columns: Columns, as_json: bool, empty: str) 
         console.print(empty, markup=False)
     else:
         flexible = "title" if columns is SUGGESTION_COLUMNS else "description"
-        rows = [plain(record) for record in records]
+        rows = [_cells(record) for record in records]
         console.print(table(columns, rows, numeric=_NUMERIC, flexible=flexible))
+
+
+def _cells(record: Any) -> dict[str, Any]:
+    """A record's table cells: times to the minute in UTC, as the other tables show them."""
+    cells = plain(record)
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, datetime):
+            cells[field.name] = f"{value.astimezone(UTC):%Y-%m-%d %H:%M}"
+    return dict(cells)
 
 
 def _write(ctx: typer.Context, action: Callable[..., Any], *args: Any, **options: Any) -> Any:

@@ -194,14 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a tiny demo, each page once")
     args = parser.parse_args(argv)
     sizes, repeat = ([12], 1) if args.quick else (args.items, max(1, args.repeat))
-    timings: list[Timing] = []
+    slow = 0
     for items in sizes:
         print(f"loading the demo with {items:,} items...", file=sys.stderr, flush=True)
-        timings += bench_size(
+        timings = bench_size(
             items, repeat=repeat, plan=not args.no_plan, history=not args.no_history
         )
-    text, slow = report(timings)
-    print(text)
+        text, over = report(timings)
+        print(text, flush=True)  # each size as soon as it is done
+        slow += over
     return 1 if slow else 0
 
 

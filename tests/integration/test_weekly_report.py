@@ -190,7 +190,10 @@ def mailed(
 
 def _send(engine: Engine, settings: Settings) -> report_mail.SendRun:
     return report_mail.send_weekly_reports(
-        lambda: UnitOfWork(engine, actor="cron"), week_end=WEEK_END, settings=settings, now=LATER
+        lambda **options: UnitOfWork(engine, actor="cron", **options),
+        week_end=WEEK_END,
+        settings=settings,
+        now=LATER,
     )
 
 

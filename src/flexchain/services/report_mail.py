@@ -256,15 +256,16 @@ def _deliver_one(
 
 
 def send_weekly_reports(
-    new_uow: Callable[[], UnitOfWork], *, week_end: date, settings: Settings, now: datetime
+    new_uow: Callable[..., UnitOfWork], *, week_end: date, settings: Settings, now: datetime
 ) -> SendRun:
     """E-mail the report of the week ending ``week_end`` to each subscriber not yet sent it
-    that week (module docstring). ``new_uow`` opens a writing unit of work: one per recipient.
+    that week (module docstring). ``new_uow(write=...)`` opens a unit of work: one to read the
+    report, then a writing one per recipient.
     Raises :class:`MailError` up front when mail is off or has no sender."""
     now = utc(now, "now")
     smtp_settings(settings)
     _sender(settings)
-    with new_uow() as uow:
+    with new_uow(write=False) as uow:
         report = weekly_report(uow, week_end=week_end, settings=settings, now=now)
         users = {s.email: s.user_id for s in SqlReportStore(uow).subscribers()}
     pdf = report_pdf_bytes(report, font=settings.document_font)

@@ -58,7 +58,7 @@ class ReportSender:
             return None
         try:
             run = report_mail.send_weekly_reports(
-                lambda: self.app.uow(actor="system:weekly-report"),
+                lambda **options: self.app.uow(actor="system:weekly-report", **options),
                 week_end=week,
                 settings=settings,
                 now=now,

@@ -98,8 +98,8 @@ def pdf(
 
 @report_app.command("send")
 def send(ctx: typer.Context, week_end: WeekEnd = None, as_json: JsonOption = False) -> None:
-    """E-mail the report of a week to every subscriber who has not had it (for cron: weekly,
-    e.g. Monday 07:00). Exits 1 if a mail failed."""
+    """E-mail the report of a week to each subscriber not yet sent it; for cron (weekly, e.g.
+    Monday 07:00). Exits 1 if a mail failed."""
     with reported_errors(), opened(state_of(ctx)) as app:
         run = report_mail.send_weekly_reports(
             app.uow, week_end=_week_end(week_end), settings=app.settings, now=datetime.now(UTC)

@@ -98,8 +98,10 @@ def pdf(
 
 @report_app.command("send")
 def send(ctx: typer.Context, week_end: WeekEnd = None, as_json: JsonOption = False) -> None:
-    """E-mail the report of a week to each subscriber not yet sent it; for cron (weekly, e.g.
-    Monday 07:00). Exits 1 if a mail failed."""
+    """E-mail the report to each subscriber not yet sent it (for cron); exit 1: a mail failed.
+
+    Run it weekly, e.g. Mondays at 07:00; running it again the same week sends nothing twice.
+    """
     with reported_errors(), opened(state_of(ctx)) as app:
         run = report_mail.send_weekly_reports(
             app.uow, week_end=_week_end(week_end), settings=app.settings, now=datetime.now(UTC)

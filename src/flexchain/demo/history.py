@@ -12,7 +12,7 @@ by up to two weeks, and rejects more — so the scorecards and the rules have so
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -179,10 +179,12 @@ def _rfq(
             days=3
         ):
             # held to its due date; a due date not yet come: the order is still on its way
-            moved = {"received_at": datetime.combine(award.due, time(11), sent.tzinfo)}
             if award.due >= today:
-                moved = {"received_at": None, "rejected": Decimal(0), "reject_reason": ""}
-            award = HistoryPo(**{**award.__dict__, **moved})
+                award = replace(award, received_at=None, rejected=Decimal(0), reject_reason="")
+            else:
+                award = replace(
+                    award, received_at=datetime.combine(award.due, time(11), sent.tzinfo)
+                )
     return HistoryRfq(item, quantity, sent, need, tuple(answers), invited, award)
 
 

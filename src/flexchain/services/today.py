@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from flexchain.adapters.db.today import SqlTodayStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
-from flexchain.domain.errors import NotFound, ValidationError, format_amount
+from flexchain.domain.errors import DomainError, NotFound, ValidationError, format_amount
 from flexchain.domain.rule_decisions import ALLOWED
 from flexchain.domain.supplier_rules import Rule
 from flexchain.domain.today import (
@@ -193,7 +193,10 @@ def _rfqs_to_award(uow: UnitOfWork, now: datetime, base: str) -> list[Decision]:
     for rfq in rfqs.list_rfqs(uow, status="sent"):
         if rfq.quotes == 0 or rfq.reply_by is None or rfq.reply_by >= today:
             continue
-        rows = rfqs.compare_quotes(uow, rfq.number, now=now)
+        try:
+            rows = rfqs.compare_quotes(uow, rfq.number, base=base, now=now)
+        except DomainError:  # e.g. a quote in a currency without a rate: still to award
+            rows = []
         best = [r for r in rows if r.rank == 1]
         landed = sum((r.landed_cost for r in best), Decimal(0))
         need = min((r.need_date for r in rows), default=None)

@@ -211,7 +211,7 @@ def _compare(
 ) -> HTMLResponse:
     with uow_for(app, who, write=False) as uow:
         rfq = rfqs.show_rfq(uow, number)
-        rows = rfqs.compare_quotes(uow, number, now=_now())
+        rows = rfqs.compare_quotes(uow, number, base=app.settings.default_currency, now=_now())
     by_line: dict[int, list[rfqs.ComparisonRow]] = {}
     for row in rows:
         by_line.setdefault(row.line_no, []).append(row)

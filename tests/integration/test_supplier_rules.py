@@ -296,6 +296,8 @@ def test_cli_runs_lists_and_decides(world: UowFactory, database_url: str) -> Non
     assert code == 1 and "only an open firing is decided" in err
     code, out, _ = flexchain_cli(database_url, "suppliers", "rules", "policy", "KNIT-PT")
     assert code == 0 and "KNIT-PT: allocation weight 0.5, not monitored" in out
+    # the reason is the last change's, not read as the monitoring's
+    assert "; last change: KNIT-PT's last 3 deliveries" in " ".join(out.split())
     code, out, _ = flexchain_cli(database_url, "suppliers", "require-certificate", "CAP", "GOTS",
                                  "--market", "EU", "--json")  # fmt: skip
     assert code == 0 and json.loads(out)["market"] == "EU"

@@ -170,7 +170,7 @@ def rules_policy(
                f" {view.checkin_interval_days} days, {view.spot_checks_per_week} spot checks a "
                "week" if view.monitoring else "not monitored")  # fmt: skip
     console.print(f"{view.supplier}: allocation weight {plain(view.allocation_weight)}, "
-                  f"{watched}" + (f" ({view.reason})" if view.reason else ""),
+                  f"{watched}" + (f"; last change: {view.reason}" if view.reason else ""),
                   markup=False, soft_wrap=True)  # fmt: skip
 
 

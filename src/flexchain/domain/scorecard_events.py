@@ -69,11 +69,13 @@ def parse_period(text: object, field: str = "period") -> Period:
     """
     label = str(text).strip().upper() if isinstance(text, str) else ""
     found = _PERIOD.match(label)
-    if found is None or not 1900 < int(found.group(1)) < 9999:
+    if found is None:
         raise ValidationError(
             field, f"'{text}' is not a period: give a month (2026-11) or a quarter (2026-Q4)"
         )
     year = int(found.group(1))
+    if not 1900 < year < 9999:
+        raise ValidationError(field, f"'{text}': the year must be 1901 to 9998, not {year}")
     first = int(found.group(2)) if found.group(2) else 3 * int(found.group(3)) - 2
     last = first if found.group(2) else first + 2
     after = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)

@@ -98,6 +98,14 @@ def test_a_period_that_is_neither_is_refused_with_an_example(label: str) -> None
         parse_period(label)
 
 
+@pytest.mark.parametrize("label", ["9999-Q4", "0001-01", "1900-12"])
+def test_a_period_of_a_year_out_of_range_names_the_year(label: str) -> None:
+    with pytest.raises(
+        ValidationError, match=f"the year must be 1901 to 9998, not {int(label[:4])}"
+    ):
+        parse_period(label)
+
+
 def test_history_runs_back_across_the_year_oldest_first() -> None:
     months = [p.label for p in period_history(parse_period("2026-02"), 4)]
     quarters = [p.label for p in period_history(parse_period("2026-Q1"), 2)]

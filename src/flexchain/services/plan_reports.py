@@ -363,7 +363,7 @@ def explain_locations(
         ``location``.
     """
     run = current_run(uow, run_id)
-    item_id = next((i for i, s in store.skus(uow).items() if s == sku), None)
+    item_id = store.item_id_of(uow, sku)
     records = store.items_of(uow, run.id, item_id) if item_id is not None else []
     if item_id is None or not records:
         raise NotFound(f"unknown item {sku!r} in plan {run.id}")
@@ -373,7 +373,7 @@ def explain_locations(
         records = [record for record in records if record.location == wanted]
         if not records:
             raise NotFound(f"item {sku!r} has no record at location {location!r} in plan {run.id}")
-    orders = [o for o in store.orders_of(uow, run.id) if o.item_id == item_id]
+    orders = store.orders_of(uow, run.id, item_id)
     return [_explained(run, sku, record, orders, home) for record in records]
 
 

@@ -117,8 +117,16 @@ def skus(uow: UnitOfWork) -> dict[int, str]:
     return dict(uow.session.execute(select(ItemRow.id, ItemRow.sku)).all())
 
 
-def orders_of(uow: UnitOfWork, run_id: int) -> list[StoredOrder]:
-    """The planned orders of a run, by number."""
+def item_id_of(uow: UnitOfWork, sku: str) -> int | None:
+    """The id of the item ``sku`` (None: no such item)."""
+    return uow.session.scalar(select(ItemRow.id).where(ItemRow.sku == sku))
+
+
+def orders_of(uow: UnitOfWork, run_id: int, item_id: int | None = None) -> list[StoredOrder]:
+    """The planned orders of a run (of one item), by number."""
+    wanted = select(PlanOrderRow).where(PlanOrderRow.run_id == run_id)
+    if item_id is not None:
+        wanted = wanted.where(PlanOrderRow.item_id == item_id)
     return [
         StoredOrder(
             row.number,
@@ -131,9 +139,7 @@ def orders_of(uow: UnitOfWork, run_id: int) -> list[StoredOrder]:
             row.location,
             row.from_location,
         )
-        for row in uow.session.scalars(
-            select(PlanOrderRow).where(PlanOrderRow.run_id == run_id).order_by(PlanOrderRow.number)
-        )
+        for row in uow.session.scalars(wanted.order_by(PlanOrderRow.number))
     ]
 
 

@@ -15,6 +15,7 @@ from flexchain.services import (
     invoicing,
     po_changes,
     purchase_orders,
+    qc,
     receiving,
     rfqs,
     samples,
@@ -56,6 +57,7 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
         ideas = suggestions.list_suggestions(uow)
         health = supplier_health.list_health(uow)
         firings = supplier_rules.list_firings(uow)
+        chains = qc.list_qc_records(uow, limit=10_000)
     assert summary.replayed and summary.purchase_orders == len(orders)
     assert len(pos) == len(orders) + summary.rfqs - sum(1 for r in requests if r.award is None)
     assert len(receipts) == len(past) + sum(1 for a in awarded if a.received_at is not None)
@@ -72,6 +74,15 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
     assert len(sampled) == summary.samples and any(s.status == "passed" for s in sampled)
     assert len(ideas) == summary.suggestions and any(i.status == "accepted" for i in ideas)
     assert {h.supplier for h in health} == {s["code"] for s in data.rows("suppliers")}
+    # and the documents' steps were replayed in time order: each supplier's QC chain (one
+    # record per inspection) reads forward in time
+    by_supplier: dict[str, list[tuple[int, datetime]]] = {}
+    for record in chains:
+        by_supplier.setdefault(record.supplier, []).append((record.seq, record.recorded_at))
+    assert by_supplier
+    for links in by_supplier.values():
+        times = [at for _, at in sorted(links)]
+        assert times == sorted(times)
     # and the supplier rules were run on it once
     assert len(firings) == summary.firings
     # and the stock is the demo's count (receipts absorbed by a stock-count adjustment)

@@ -9,6 +9,9 @@ the counts are imported again: the difference is an ordinary stock-count adjustm
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -64,27 +67,41 @@ class HistorySummary:
     """Supplier rules that fired when they were first run on the history."""
 
 
+Steps = Generator[datetime, None, None]
+"""A document's life as steps: each ``yield`` names the time of the next step, which runs when
+the replay resumes it, so the steps of all documents run in time order (the ledger, the audit
+trail and the QC chains read as they happened)."""
+
+
 def _order(
-    uow: UnitOfWork, po: HistoryPo, today: datetime, change: HistoryChange | None = None
-) -> tuple[bool, bool]:
-    """One purchase order from issue to payment; (received, invoiced)."""
+    uow: UnitOfWork, po: HistoryPo, today: datetime, tally: Counter[str],
+    change: HistoryChange | None = None,
+) -> Steps:  # fmt: skip
+    """One purchase order from issue to payment."""
+    yield po.issued_at
     view = purchase_orders.create_po(
         uow, supplier=po.supplier,
         lines=[{"item": po.item, "quantity": po.quantity, "due_date": po.due}],
         now=po.issued_at,
     )  # fmt: skip
-    return _follow(uow, view.number, po, today, change)
+    yield from _follow(uow, view.number, po, today, tally, change)
 
 
-def _change(uow: UnitOfWork, number: str, po: HistoryPo, change: HistoryChange) -> None:
+def _change(uow: UnitOfWork, number: str, po: HistoryPo, change: HistoryChange) -> Steps:
     """The brand asks for more or fewer; the supplier accepts, moves the date, or refuses."""
     wanted = max((po.quantity * (1 + change.pct)).to_integral_value(), Decimal(1))
     if wanted == po.quantity or abs(wanted - po.quantity) > po.quantity * Decimal("0.3"):
         return  # too small an order to change by a few percent
+    yield change.asked_at
     asked = po_changes.request_change(uow, number, 1, wanted, now=change.asked_at)
     later = po.confirmed_date + timedelta(days=5) if change.answer == "redated" else None
+    yield change.answered_at
     po_changes.answer_change(uow, asked.number, change.answer, new_date=later,
                              now=change.answered_at)  # fmt: skip
+
+
+def _lines(uow: UnitOfWork, number: str) -> dict[int, Decimal]:
+    return {line.line_no: line.quantity for line in purchase_orders.show_po(uow, number).lines}
 
 
 def _follow(
@@ -92,36 +109,39 @@ def _follow(
     number: str,
     po: HistoryPo,
     today: datetime,
+    tally: Counter[str],
     change: HistoryChange | None = None,
-) -> tuple[bool, bool]:
+) -> Steps:
+    """An order from sending it (at the current step's time) to its invoice."""
     purchase_orders.issue_po(uow, number, now=po.issued_at)
-    lines = {line.line_no: (line.quantity, po.confirmed_date)
-             for line in purchase_orders.show_po(uow, number).lines}  # fmt: skip
+    yield po.confirmed_at
     note = "" if po.confirmed_date == po.due else "material arrives later than planned"
-    po_confirmations.confirm_po(uow, number, lines=lines, note=note, now=po.confirmed_at)
+    confirmed = {n: (q, po.confirmed_date) for n, q in _lines(uow, number).items()}
+    po_confirmations.confirm_po(uow, number, lines=confirmed, note=note, now=po.confirmed_at)
     if change is not None and change.answered_at < today:
-        _change(uow, number, po, change)
-        lines = {line.line_no: (line.quantity, po.confirmed_date)
-                 for line in purchase_orders.show_po(uow, number).lines}  # fmt: skip
+        yield from _change(uow, number, po, change)
     if po.received_at is None:
-        return False, False
+        return
     shipped = po.received_at - timedelta(days=2)
-    if shipped > po.confirmed_at:
+    if shipped > max(po.confirmed_at, change.answered_at if change else po.confirmed_at):
+        yield shipped
         po_confirmations.post_shipment_notice(
-            uow, number, lines={n: q for n, (q, _) in lines.items()},
-            shipped_on=shipped.date(), expected_on=po.received_at.date(), now=shipped,
+            uow, number, lines=_lines(uow, number), shipped_on=shipped.date(),
+            expected_on=po.received_at.date(), now=shipped,
         )  # fmt: skip
-    receipt = receiving.receive_po(
-        uow, number, {n: q for n, (q, _) in lines.items()}, now=po.received_at
-    )
-    for n, (quantity, _) in lines.items():
+    yield po.received_at
+    lines = _lines(uow, number)
+    receipt = receiving.receive_po(uow, number, lines, now=po.received_at)
+    for n, quantity in lines.items():
         receiving.inspect_receipt(
             uow, receipt.number, n, accepted=quantity - po.rejected, rejected=po.rejected,
             reason=po.reject_reason, now=po.received_at + timedelta(hours=3),
         )  # fmt: skip
+    tally["received"] += 1
     invoiced_at = po.received_at + timedelta(days=2)
     if invoiced_at >= today:
-        return True, False
+        return
+    yield invoiced_at
     view = purchase_orders.show_po(uow, number)
     billed = [(line.line_no, line.quantity - po.rejected, line.unit_price) for line in view.lines]
     invoice = invoicing.register_invoice(
@@ -130,10 +150,12 @@ def _follow(
     )  # fmt: skip
     if invoice.status == "matched":
         invoicing.approve_invoice(uow, invoice.number, now=invoiced_at + timedelta(hours=4))
-    return True, True
+    tally["invoiced"] += 1
 
 
-def _rfq(uow: UnitOfWork, rfq: HistoryRfq, today: datetime) -> int:
+def _rfq(uow: UnitOfWork, rfq: HistoryRfq, today: datetime, tally: Counter[str]) -> Steps:
+    """An RFQ sent, answered by some, awarded to the cheapest (or cancelled), and its order."""
+    yield rfq.sent_at
     view = rfqs.create_rfq(
         uow, suppliers=list(rfq.invited),
         lines=[{"item": rfq.item, "quantity": rfq.quantity, "need_date": rfq.need}],
@@ -144,19 +166,38 @@ def _rfq(uow: UnitOfWork, rfq: HistoryRfq, today: datetime) -> int:
     for supplier, at, price, lead in sorted(rfq.answers, key=lambda a: a[1]):
         if at >= today:
             continue
+        yield at
         rfqs.submit_quote(
             uow, view.number, line=1, unit_price=price, lead_time_days=lead,
             valid_until=(at + timedelta(days=30)).date(), supplier=supplier, now=at,
         )  # fmt: skip
         answered += 1
+    tally["quotes"] += answered
     award = rfq.award
     if award is None or not answered or award.issued_at >= today:
+        yield rfq.sent_at + timedelta(days=6)
         rfqs.cancel_rfq(uow, view.number, now=rfq.sent_at + timedelta(days=6))
-        return answered
+        return
+    yield award.issued_at
     awarded = rfqs.award_rfq(uow, view.number, choices={1: award.supplier}, now=award.issued_at)
-    number = awarded.lines[0]["po_number"]
-    _follow(uow, number, award, today)
-    return answered
+    yield from _follow(uow, awarded.lines[0]["po_number"], award, today, tally)
+
+
+def _in_time_order(lives: list[tuple[str, Steps]]) -> None:
+    """Run the steps of every document in the order of their times (ties: the first listed)."""
+    due: list[tuple[datetime, int, str, Steps]] = []
+    for index, (name, steps) in enumerate(lives):
+        first = next(steps, None)
+        if first is not None:
+            heapq.heappush(due, (first, index, name, steps))
+    while due:
+        _, index, name, steps = heapq.heappop(due)
+        try:
+            later = next(steps, None)
+        except DomainError as error:  # a generated event a rule refuses: a bug, say which
+            raise DomainError(f"demo history, {name}: {error}") from error
+        if later is not None:
+            heapq.heappush(due, (later, index, name, steps))
 
 
 def replay_history(
@@ -174,23 +215,19 @@ def replay_history(
     events = partner_events(suppliers, offers, orders, now=now,
                             seed=seed, weeks=weeks)  # fmt: skip
     changes = {change.index: change for change in events.changes}
-    received = invoiced = quotes = 0
-    for index, po in enumerate(orders):
-        try:
-            got, billed = _order(uow, po, now, changes.get(index))
-        except DomainError as error:  # a generated event a rule refuses: a bug, say which
-            raise DomainError(f"demo history, {po.supplier} {po.item}: {error}") from error
-        received += got
-        invoiced += billed
-    for rfq in requests:
-        quotes += _rfq(uow, rfq, now)
+    tally: Counter[str] = Counter()
+    lives = [(f"{po.supplier} {po.item}", _order(uow, po, now, tally, changes.get(index)))
+             for index, po in enumerate(orders)]  # fmt: skip
+    lives += [(f"RFQ for {rfq.item}", _rfq(uow, rfq, now, tally)) for rfq in requests]
+    _in_time_order(lives)
     paid = payments.schedule_payments(uow, now=now - timedelta(days=1))
     done = payments.run_payments(uow, through=(now - timedelta(days=1)).date(),
                                  now=now - timedelta(hours=1))  # fmt: skip
     made, ideas = _partners(uow, events, now)
     import_rows(uow, "stock", data.rows("stock"), source="demo stock count", now=now)
     fired = supplier_rules.run_rules(uow, now=now, currency=BASE)
-    return HistorySummary(True, len(orders), received, len(requests), quotes, invoiced,
+    return HistorySummary(True, len(orders), tally["received"], len(requests), tally["quotes"],
+                          tally["invoiced"],
                           len(done) or len(paid), len(changes), made, ideas,
                           len(fired.fired))  # fmt: skip
 

@@ -84,6 +84,7 @@ def _order(
         lines=[{"item": po.item, "quantity": po.quantity, "due_date": po.due}],
         now=po.issued_at,
     )  # fmt: skip
+    tally["orders"] += 1
     yield from _follow(uow, view.number, po, today, tally, change)
 
 
@@ -180,6 +181,7 @@ def _rfq(uow: UnitOfWork, rfq: HistoryRfq, today: datetime, tally: Counter[str])
         return
     yield award.issued_at
     awarded = rfqs.award_rfq(uow, view.number, choices={1: award.supplier}, now=award.issued_at)
+    tally["orders"] += 1
     yield from _follow(uow, awarded.lines[0]["po_number"], award, today, tally)
 
 
@@ -226,7 +228,7 @@ def replay_history(
     made, ideas = _partners(uow, events, now)
     import_rows(uow, "stock", data.rows("stock"), source="demo stock count", now=now)
     fired = supplier_rules.run_rules(uow, now=now, currency=BASE)
-    return HistorySummary(True, len(orders), tally["received"], len(requests), tally["quotes"],
+    return HistorySummary(True, tally["orders"], tally["received"], len(requests), tally["quotes"],
                           tally["invoiced"],
                           len(done) or len(paid), len(changes), made, ideas,
                           len(fired.fired))  # fmt: skip

@@ -300,11 +300,16 @@ def kraljic(
         KraljicView(
             p.item, p.family, p.spend.quantize(CENT), p.cost_share.quantize(SHARE), p.qualified,
             _share(p.single_source_share),
-            p.lead_mean_days, p.lead_sd_days, p.impact, p.risk, p.risk_points, p.quadrant,
-            p.strategy, p.bands.shares, p.reasons,
+            _days(p.lead_mean_days), _days(p.lead_sd_days), p.impact, p.risk, p.risk_points,
+            p.quadrant, p.strategy, p.bands.shares, p.reasons,
         )
         for p in matrix.place_items(facts, thresholds)
     ]  # fmt: skip
+
+
+def _days(value: Decimal | None) -> Decimal | None:
+    """Days to two decimals (a mean of three lead times is not 2.666666666666666666...)."""
+    return None if value is None else value.quantize(CENT)
 
 
 def sourcing_policy(

@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     document_font: str = ""
     """TrueType font file for PDF documents (e.g. DejaVuSans.ttf, for names beyond Western
     European letters); empty: Helvetica."""
+    weekly_report_weekday: int | None = Field(default=None, ge=1, le=7)
+    """The day after a week ends (1 Monday .. 7 Sunday) on which ``flexchain serve`` e-mails
+    the weekly report to its subscribers; unset: the server does not (use cron and ``flexchain
+    report send``)."""
+    weekly_report_hour: int = Field(default=7, ge=0, le=23)
+    """The hour (UTC) of that day from which the server sends it."""
 
     @field_validator("speed_ladder", mode="before")
     @classmethod

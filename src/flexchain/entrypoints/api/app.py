@@ -39,6 +39,7 @@ from flexchain.entrypoints.api import (
     webhooks,
 )
 from flexchain.entrypoints.api.background import intake, outbox
+from flexchain.entrypoints.api.background.weekly_report import ReportSender
 from flexchain.entrypoints.web import login, portal, tower
 from flexchain.services.intake import IntakeTerms
 
@@ -73,9 +74,16 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
                 context.engine, settings.outbox_interval_seconds, terms=IntakeTerms.of(settings)
             )
             worker.start()
+        # the weekly report, e-mailed by the server when a day is set (each week and user once,
+        # whichever worker process claims it first); otherwise by cron: flexchain report send
+        sender = ReportSender(context) if settings.weekly_report_weekday is not None else None
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
+            if sender is not None:
+                sender.stop()
             if worker is not None:
                 worker.stop()
             batcher.stop()

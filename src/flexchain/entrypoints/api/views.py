@@ -21,6 +21,10 @@ from flexchain.services import inventory_views, order_views, plan_reports
 
 __all__ = ["router"]
 
+RunId = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="A plan run (default: the current plan)")
+]
+
 router = APIRouter(tags=["views"], dependencies=[STORABLE_TEXT])
 
 Staff = Annotated[Principal, allow(*STAFF)]
@@ -86,7 +90,7 @@ def balance_page(
 
 
 @router.get("/inventory/abc-xyz", responses=errors(missing="No plan yet, or no such plan"))
-def abc_xyz(app: AppDep, who: Staff, run: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Any:
+def abc_xyz(app: AppDep, who: Staff, run: RunId = None) -> Any:
     """The current plan's (or ``run``'s) ABC-XYZ matrix: per class, the items, their units on
     hand and its value at standard cost per currency."""
     with uow_for(app, who, write=False) as uow:
@@ -101,7 +105,7 @@ def item_chart(
     who: Staff,
     location: Text = None,
     weeks: Annotated[int, Query(ge=1, le=260)] = 52,
-    run: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    run: RunId = None,
 ) -> Any:
     """What the item's chart draws: weekly demand, the plan's forecast with its 80 % interval,
     safety stock and reorder point (at ``location``, default the home location)."""
@@ -118,7 +122,7 @@ def item_explain(
     app: AppDep,
     who: Staff,
     location: Text = None,
-    run: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    run: RunId = None,
 ) -> Any:
     """Every number behind the item's plan, one object per location (home first), as
     ``flexchain plan explain ITEM`` shows them."""

@@ -44,6 +44,19 @@ from flexchain.entrypoints.web import login, portal, tower
 from flexchain.services.intake import IntakeTerms
 
 
+def _workers(settings: Settings, context: App) -> list[outbox.Worker | ReportSender]:
+    """The server's background threads besides intake: the outbox (availability pushes), and
+    the weekly report, e-mailed when a day is set (each week and user once, whichever worker
+    process claims it first; otherwise by cron: ``flexchain report send``)."""
+    found: list[outbox.Worker | ReportSender] = []
+    if settings.outbox_worker:
+        terms = IntakeTerms.of(settings)
+        found.append(outbox.Worker(context.engine, settings.outbox_interval_seconds, terms=terms))
+    if settings.weekly_report_weekday is not None:
+        found.append(ReportSender(context))
+    return found
+
+
 def create_app(settings: Settings | None = None, *, app: App | None = None) -> FastAPI:
     """The API for ``settings`` (default: from the environment).
 
@@ -68,23 +81,13 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
         batcher.start()
         gc.freeze()  # what startup loaded lives as long as the server: no collection scans it
         api.state.intake = batcher
-        worker = None
-        if settings.outbox_worker:
-            worker = outbox.Worker(
-                context.engine, settings.outbox_interval_seconds, terms=IntakeTerms.of(settings)
-            )
+        workers = _workers(settings, context)
+        for worker in workers:
             worker.start()
-        # the weekly report, e-mailed by the server when a day is set (each week and user once,
-        # whichever worker process claims it first); otherwise by cron: flexchain report send
-        sender = ReportSender(context) if settings.weekly_report_weekday is not None else None
-        if sender is not None:
-            sender.start()
         try:
             yield
         finally:
-            if sender is not None:
-                sender.stop()
-            if worker is not None:
+            for worker in reversed(workers):
                 worker.stop()
             batcher.stop()
             if owned:

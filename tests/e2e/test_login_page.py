@@ -99,6 +99,7 @@ def test_log_in_and_out_in_a_real_browser(browser: Browser, served: tuple[str, s
     assert page.locator("#who").inner_text() == email
     assert page.locator("#role").inner_text() == "planner"
     # and the page's own style applied under its Content-Security-Policy, nothing refused
+    page.wait_for_load_state("load")  # its stylesheet too (the URL changes before it loads)
     width = page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
     assert width == "1280px" and problems == []
     # when the user logs out, then the login page is back and the home page needs a login again

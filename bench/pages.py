@@ -19,6 +19,7 @@ when a timed page's median is over the goal.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import sys
@@ -81,12 +82,19 @@ def demo_site(
     items: int, *, plan: bool, folder: Path, history: bool = True
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The demo company of ``items`` products in an SQLite file under ``folder``, served
-    in-process; yields the client and the demo's logins (e-mail -> password)."""
+    in-process; yields the client and the demo's logins (e-mail -> password). A folder that
+    already holds a loaded copy (``demo.db`` and ``logins.json``, see ``--keep``) is served as
+    it is."""
     settings = Settings(
         database_url=f"sqlite:///{folder / 'demo.db'}",
         outbox_worker=False,
         file_store_dir=folder / "files",
     )
+    saved = folder / "logins.json"
+    if saved.exists() and (folder / "demo.db").exists():
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield client, json.loads(saved.read_text())
+        return
     app = bootstrap(settings)
     now = datetime.now(UTC)
     try:
@@ -104,9 +112,11 @@ def demo_site(
             planning.run_plan(app.engine, now=now, actor="bench")
     finally:
         app.close()
+    passwords = {login.email: login.password for login in logins.users}
+    saved.write_text(json.dumps(passwords))
     # a page failing (500) is reported as failed, not raised: the bench goes on
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield client, {login.email: login.password for login in logins.users}
+        yield client, passwords
 
 
 def log_in(client: TestClient, email: str, password: str) -> None:
@@ -144,9 +154,13 @@ def time_pages(client: TestClient, size: int, paths: Sequence[str], repeat: int)
     return done
 
 
-def bench_size(items: int, *, repeat: int, plan: bool, history: bool = True) -> list[Timing]:
-    with tempfile.TemporaryDirectory(prefix="flexchain-pages-") as folder:
-        site = demo_site(items, plan=plan, folder=Path(folder), history=history)
+def bench_size(
+    items: int, *, repeat: int, plan: bool, history: bool = True, keep: Path | None = None
+) -> list[Timing]:
+    with tempfile.TemporaryDirectory(prefix="flexchain-pages-") as scratch:
+        folder = Path(scratch) if keep is None else keep / f"demo-{items}"
+        folder.mkdir(parents=True, exist_ok=True)
+        site = demo_site(items, plan=plan, folder=folder, history=history)
         with site as (client, logins):
             admin = next(email for email in logins if email.startswith("admin@"))
             log_in(client, admin, logins[admin])
@@ -193,13 +207,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-history", action="store_true", help="do not replay half a year of buying"
     )
     parser.add_argument("--quick", action="store_true", help="a tiny demo, each page once")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep each size's loaded demo under DIR/demo-N and reuse it on later runs",
+    )
     args = parser.parse_args(argv)
     sizes, repeat = ([12], 1) if args.quick else (args.items, max(1, args.repeat))
     slow = 0
     for items in sizes:
         print(f"loading the demo with {items:,} items...", file=sys.stderr, flush=True)
         timings = bench_size(
-            items, repeat=repeat, plan=not args.no_plan, history=not args.no_history
+            items,
+            repeat=repeat,
+            plan=not args.no_plan,
+            history=not args.no_history,
+            keep=args.keep,
         )
         text, over = report(timings)
         print(text, flush=True)  # each size as soon as it is done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
+from typer.testing import CliRunner
 
 from flexchain.adapters.db import tables as t
 from flexchain.adapters.db.engine import make_engine
@@ -19,8 +21,10 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
+from flexchain.entrypoints.cli.main import app as cli
 from flexchain.services import audit, intake, orders
 from flexchain.services import order_issues as issues
+from tests.auth import bearer
 from tests.storefront_world import BAG, NOW, TEE, build_world, shopify_order, shopify_webhook
 
 LATER = NOW + timedelta(days=3)
@@ -28,6 +32,7 @@ LATER = NOW + timedelta(days=3)
 
 @dataclass(frozen=True)
 class World:
+    url: str
     engine: Engine
     client: TestClient
     orders: dict[str, str]
@@ -70,7 +75,7 @@ def world(module_database_url: str) -> Iterator[World]:
         made = _build(engine)
         app = create_app(Settings(database_url=module_database_url, outbox_worker=False))
         with TestClient(app) as client:
-            yield World(engine, client, made)
+            yield World(module_database_url, engine, client, made)
     finally:
         engine.dispose()
 
@@ -189,3 +194,112 @@ def test_an_issue_reported_in_error_is_withdrawn_and_audited(clean: World) -> No
         "withdrawn", "user:lead@brand.example", "wrong order",
     )  # fmt: skip
     assert entry.before["kind"] == "damaged"
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+
+def _headers(world: World, role: str) -> dict[str, str]:
+    return bearer(world.engine, role, supplier="DYE-PT" if role == "supplier" else None)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("admin", 201), ("planner", 201), ("buyer", 201), ("quality", 201), ("finance", 403),
+     ("viewer", 403), ("supplier", 403)],
+)  # fmt: skip
+def test_staff_who_talk_to_customers_report_and_others_get_403(
+    clean: World, role: str, status: int
+) -> None:
+    ref = clean.orders["shipped"].lstrip("#")
+    body = {"kind": "damaged", "sku": TEE, "quantity": "1", "note": "box crushed"}
+    answer = clean.client.post(f"/orders/{ref}/issues", json=body, headers=_headers(clean, role))
+    assert answer.status_code == status, answer.text
+    if status == 201:
+        shown = answer.json()
+        assert (shown["kind"], shown["sku"], shown["quantity"]) == ("damaged", TEE, "1")
+        assert shown["reported_by"].startswith("token:")
+
+
+def test_the_api_lists_an_orders_issues_and_all_of_them_with_a_total(clean: World) -> None:
+    ref = clean.orders["shipped"].lstrip("#")
+    _report(clean, ref, kind="damaged", now=LATER)
+    _report(clean, ref, kind="incomplete", note="no strap", now=LATER + timedelta(days=1))
+    viewer = _headers(clean, "viewer")
+    of_order = clean.client.get(f"/orders/{ref}/issues", headers=viewer)
+    assert [i["kind"] for i in of_order.json()] == ["damaged", "incomplete"]
+    page = clean.client.get(
+        "/order-issues", params={"kind": "incomplete", "limit": 1}, headers=viewer
+    )
+    assert page.status_code == 200, page.text
+    assert page.headers["X-Total-Count"] == "1"
+    assert [i["note"] for i in page.json()] == ["no strap"]
+    since = str((LATER + timedelta(days=1)).date())
+    later = clean.client.get("/order-issues", params={"since": since}, headers=viewer)
+    assert (later.headers["X-Total-Count"], len(later.json())) == ("1", 1)
+    supplier = clean.client.get("/order-issues", headers=_headers(clean, "supplier"))
+    assert supplier.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("ref", "body", "status", "detail"),
+    [
+        ("open", {"kind": "damaged"}, 422, "has not shipped"),
+        ("shipped", {"kind": "lost"}, 422, "kind: must be one of"),
+        ("shipped", {"kind": "damaged", "quantity": "9"}, 422, "between 1 and 2"),
+        ("shipped", {"kind": "damaged", "sku": "MUG"}, 422, "'MUG' is not on order"),
+        ("nobody", {"kind": "damaged"}, 404, "no order"),
+    ],
+    ids=["open", "kind", "quantity", "sku", "unknown"],
+)
+def test_the_api_refuses_a_bad_report_naming_the_rule(
+    clean: World, ref: str, body: dict[str, Any], status: int, detail: str
+) -> None:
+    number = clean.orders.get(ref, ref).lstrip("#")
+    answer = clean.client.post(
+        f"/orders/{number}/issues", json=body, headers=_headers(clean, "admin")
+    )
+    assert answer.status_code == status
+    assert detail in answer.json()["detail"]
+
+
+def test_the_api_withdraws_an_issue(clean: World) -> None:
+    view = _report(clean, clean.orders["shipped"], kind="damaged")
+    admin = _headers(clean, "admin")
+    path = f"/order-issues/{view.id}/withdraw"
+    refused = clean.client.post(path, json={"reason": "typo"}, headers=_headers(clean, "viewer"))
+    answer = clean.client.post(path, json={"reason": "typo"}, headers=admin)
+    again = clean.client.post(path, json={"reason": "typo"}, headers=admin)
+    assert (refused.status_code, answer.status_code, again.status_code) == (403, 200, 404)
+    assert answer.json()["id"] == view.id
+
+
+# -- the terminal ------------------------------------------------------------------------------
+
+
+def _cli(world: World, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", world.url, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_terminal_reports_and_lists_issues(clean: World) -> None:
+    number = clean.orders["shipped"]
+    code, out, _ = _cli(clean, "orders", "issue", number, "--kind", "wrong_customisation",
+                        "--sku", TEE, "--quantity", "1", "--note", "colour", "--json")  # fmt: skip
+    assert code == 0, out
+    reported = json.loads(out)
+    assert (reported["kind"], reported["quantity"], reported["reported_by"][:4]) == (
+        "wrong_customisation", "1", "cli:",
+    )  # fmt: skip
+    code, out, _ = _cli(clean, "orders", "issues", number, "--json")
+    assert [i["id"] for i in json.loads(out)] == [reported["id"]]
+    code, out, _ = _cli(clean, "orders", "issues", "--kind", "damaged", "--json")
+    assert json.loads(out) == []
+    code, out, _ = _cli(clean, "orders", "issues")
+    assert "wrong_customisation" in out and number in out
+    code, _, err = _cli(clean, "orders", "issue", clean.orders["open"], "--kind", "damaged")
+    assert code == 1 and "has not shipped" in err
+    code, out, _ = _cli(clean, "orders", "withdraw-issue", str(reported["id"]), "--reason", "x")
+    assert code == 0 and "withdrawn" in out

@@ -27,6 +27,7 @@ from flexchain.services.orders import find_order
 
 __all__ = [
     "ENTITY",
+    "IssueKind",
     "IssuePage",
     "OrderIssueView",
     "issue_counts",

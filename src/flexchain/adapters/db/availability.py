@@ -13,6 +13,9 @@ from flexchain.adapters.db.tables import BomLineRow, ItemRow, LocationRow, Stock
 
 __all__ = ["AvailabilityReads"]
 
+_CHUNK = 10_000
+"""Ids bound in one statement at most."""
+
 
 class AvailabilityReads:
     """Catalog and stock reads for sellable quantities, within a unit of work's session."""
@@ -26,20 +29,39 @@ class AvailabilityReads:
 
     def products_of(self, item_ids: Iterable[int]) -> dict[int, set[int]]:
         """For each of ``item_ids`` that is a finished product or a module of one: those
-        finished products (a product counts toward itself)."""
+        finished products (a product counts toward itself).
+
+        The parents are read by child (its index) and kept where finished in a second read:
+        joined to the items in one statement, SQLite walked every finished item's BOM lines
+        for each id asked (a stock import of 100,000 items took 25 minutes); ids are read in
+        chunks (a statement's bound parameters are limited)."""
         ids = list(item_ids)
-        found: dict[int, set[int]] = {
-            item: {item}
-            for item in self.session.scalars(
-                select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.kind == "finished")
+        found: dict[int, set[int]] = {item: {item} for item in self._finished(ids)}
+        parents: dict[int, set[int]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            for child, parent in self.session.execute(
+                select(BomLineRow.child_id, BomLineRow.parent_id).where(
+                    BomLineRow.child_id.in_(ids[start : start + _CHUNK])
+                )
+            ):
+                parents.setdefault(child, set()).add(parent)
+        finished = self._finished(sorted(set().union(*parents.values())))
+        for child, of in parents.items():
+            if of & finished:
+                found.setdefault(child, set()).update(of & finished)
+        return found
+
+    def _finished(self, ids: list[int]) -> set[int]:
+        """Those of ``ids`` that are finished products."""
+        found: set[int] = set()
+        for start in range(0, len(ids), _CHUNK):
+            found.update(
+                self.session.scalars(
+                    select(ItemRow.id).where(
+                        ItemRow.id.in_(ids[start : start + _CHUNK]), ItemRow.kind == "finished"
+                    )
+                )
             )
-        }
-        for child, parent in self.session.execute(
-            select(BomLineRow.child_id, BomLineRow.parent_id)
-            .join(ItemRow, ItemRow.id == BomLineRow.parent_id)
-            .where(BomLineRow.child_id.in_(ids), ItemRow.kind == "finished")
-        ):
-            found.setdefault(child, set()).add(parent)
         return found
 
     def module_lines(

@@ -53,6 +53,8 @@ class OrderLine:
     promise_date: date | None
     shipped_at: datetime | None
     late: bool
+    issues: int = 0
+    """How many issues (damaged, wrong customisation, ...) were reported on it."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,14 @@ def order_page(
     text: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    issues: bool | None = None,
 ) -> OrderPage:
     """Orders newest first (by the store's order date), filtered by ``status``, ``shop`` (its
     domain), order day from ``since`` to ``until`` (both included), ``late`` (``True``: only
     late ones; ``False``: none of them) and ``text`` (in the order number, the store's order id,
-    the customer's e-mail or a line's SKU); page ``page`` of ``per_page``.
+    the customer's e-mail or a line's SKU) and ``issues`` (``True``: only orders with an issue
+    reported, :mod:`flexchain.services.order_issues`; ``False``: none of them); page ``page``
+    of ``per_page``. Each order says how many issues were reported on it.
 
     Raises :class:`ValidationError` naming the bad filter.
     """
@@ -129,7 +134,7 @@ def order_page(
     store = OrderViewsStore(uow.session)
     wanted = OrderFilter(
         status or None, shop or None, since, until, late, (text or "").strip() or None,
-        offset=(page - 1) * per_page, limit=per_page,
+        offset=(page - 1) * per_page, limit=per_page, issues=issues,
     )  # fmt: skip
     total, rows = store.page(wanted, today=today)
     lines = tuple(OrderLine(**vars(row)) for row in rows)

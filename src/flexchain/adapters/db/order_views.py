@@ -1,5 +1,6 @@
 """The control tower's read of the order book: one page of orders filtered (status, shop, order
-dates, late) and searched (order reference, customer, SKU) in SQL, with the total that match.
+dates, late, with issues reported) and searched (order reference, customer, SKU) in SQL, with
+the total that match; each order with how many issues were reported on it (``order_issues``).
 
 An order is **late** when it has a promise date and either is still open (received, reserved,
 in production, ready) after that day, or was shipped on a later day (UTC). Cancelled orders are
@@ -19,6 +20,7 @@ from sqlalchemy.sql import ColumnElement
 
 from flexchain.adapters.db.dialect import is_postgresql
 from flexchain.adapters.db.tables import ItemRow, SalesOrderLineRow, SalesOrderRow, ShopRow
+from flexchain.adapters.db.tables.loop import OrderIssueRow
 from flexchain.domain.orders import OPEN_STATUSES
 
 __all__ = ["OrderFilter", "OrderRow", "OrderViewsStore", "late_condition"]
@@ -35,6 +37,8 @@ class OrderFilter:
     late: bool | None = None
     text: str | None = None
     offset: int = 0
+    issues: bool | None = None
+    """``True``: only orders with an issue reported; ``False``: only those without."""
     limit: int = 50
 
 
@@ -53,6 +57,8 @@ class OrderRow:
     shipped_at: datetime | None
     late: bool
     lines: int
+    issues: int = 0
+    """How many issues were reported on it (damaged, wrong customisation, ...)."""
 
 
 def _shipped_day(session: Session) -> ColumnElement[Any]:
@@ -112,6 +118,9 @@ class OrderViewsStore:
             found.append(late if wanted.late else ~late)
         if wanted.text:
             found.append(self._matching(wanted.text))
+        if wanted.issues is not None:
+            reported = exists().where(OrderIssueRow.order_id == order.id)
+            found.append(reported if wanted.issues else ~reported)
         return found
 
     def _matching(self, text: str) -> ColumnElement[bool]:
@@ -145,7 +154,8 @@ class OrderViewsStore:
             .limit(wanted.limit)
         )
         found = session.execute(query).all()
-        counts = self._line_counts([row[0].id for row in found])
+        ids = [row[0].id for row in found]
+        counts, issues = self._line_counts(ids), self._issue_counts(ids)
         return total, [
             OrderRow(
                 row.id,
@@ -161,6 +171,7 @@ class OrderViewsStore:
                 row.shipped_at,
                 bool(is_late),
                 counts.get(row.id, 0),
+                issues.get(row.id, 0),
             )
             for row, domain, is_late in found
         ]
@@ -174,6 +185,18 @@ class OrderViewsStore:
                 select(line.order_id, func.count(line.id))
                 .where(line.order_id.in_(ids), line.quantity > 0)
                 .group_by(line.order_id)
+            ).all()
+        )
+
+    def _issue_counts(self, ids: list[int]) -> dict[int, int]:
+        if not ids:
+            return {}
+        issue = OrderIssueRow
+        return dict(
+            self.session.execute(  # type: ignore[arg-type]
+                select(issue.order_id, func.count(issue.id))
+                .where(issue.order_id.in_(ids))
+                .group_by(issue.order_id)
             ).all()
         )
 

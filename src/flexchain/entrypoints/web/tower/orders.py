@@ -1,32 +1,61 @@
 """Control tower page: Orders: the order book filtered and searched, and one order with its
-picks, jobs, promise against what happened and the customer's tracking view.
+picks, jobs, promise against what happened, the customer's tracking view and the issues
+reported on it (damaged, wrong customisation, incomplete, other).
 
 Both call :mod:`flexchain.services.order_views` (the views ``GET /views/orders`` and
-``GET /views/orders/{ref}`` answer) and format what it returns.
+``GET /views/orders/{ref}`` answer) and format what it returns; the issues are
+:mod:`flexchain.services.order_issues`' (as ``GET /orders/{ref}/issues``), and the form that
+reports one posts to the same use case as ``POST /orders/{ref}/issues``, for the same roles.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
-from urllib.parse import urlencode
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
-from flexchain.domain.errors import DomainError
+from flexchain.bootstrap import App
+from flexchain.domain.errors import DomainError, NotFound
+from flexchain.domain.identity import Principal
+from flexchain.domain.order_issues import REPORTABLE, IssueKind
 from flexchain.domain.orders import OrderStatus
+from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
-from flexchain.entrypoints.web.tower.common import BrandUser, form_errors, page, pages, parse_date
-from flexchain.services import order_views
+from flexchain.entrypoints.api.order_issues import REPORTERS
+from flexchain.entrypoints.web.tower.common import (
+    BrandUser,
+    can_act,
+    done,
+    form_errors,
+    form_fields,
+    page,
+    pages,
+    parse_date,
+    placed,
+)
+from flexchain.services import order_issues, order_views
 
 __all__ = ["router"]
 
 router = pages()
 
-FILTERS = ("status", "shop", "since", "until", "late", "q")
+FILTERS = ("status", "shop", "since", "until", "late", "issues", "q")
 """The list's query parameters besides ``page`` (kept in the paging links)."""
 LATE = {"": None, "yes": True, "no": False}
+"""The ``late`` and ``issues`` filters' choices: any, only, none."""
+ReporterUser = Annotated[Principal, allow(*REPORTERS)]
+"""Who reports an issue from the page (as ``POST /orders/{ref}/issues``)."""
+KINDS = {
+    IssueKind.DAMAGED: "Damaged",
+    IssueKind.WRONG_CUSTOMISATION: "Wrong customisation",
+    IssueKind.INCOMPLETE: "Incomplete (something missing)",
+    IssueKind.OTHER: "Other (say what in the note)",
+}
+ISSUE_FIELDS = ("kind", "sku", "quantity", "note")
 
 
 def _day(values: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
@@ -58,7 +87,7 @@ def order_list(request: Request, app: AppDep, who: BrandUser) -> HTMLResponse:
                 uow, today=datetime.now(UTC).date(), status=values["status"] or None,
                 shop=values["shop"] or None, since=since, until=until,
                 late=LATE.get(values["late"]), text=values["q"] or None,
-                page=_page_number(params.get("page", "1")),
+                page=_page_number(params.get("page", "1")), issues=LATE.get(values["issues"]),
             )  # fmt: skip
             shops = found.shops
         except DomainError as error:
@@ -78,16 +107,68 @@ def order_list(request: Request, app: AppDep, who: BrandUser) -> HTMLResponse:
     )
 
 
-@router.get("/orders/{ref}")
-def order_detail(request: Request, app: AppDep, who: BrandUser, ref: str) -> HTMLResponse:
-    """One order: lines, picks, jobs, the promise against what happened, the customer's view."""
+def _detail(
+    request: Request,
+    app: App,
+    who: Principal,
+    ref: str,
+    *,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
     with uow_for(app, who, write=False) as uow:
         board = order_views.order_board(uow, ref, today=datetime.now(UTC).date())
+        issues = order_issues.issues_of(uow, board.order.id)
     order: Any = board.order
     return page(
         request,
         "tower/order.html",
+        status_code,
         title=f"Order {order.number or order.external_id}",
         board=board,
         order=order,
+        issues=issues,
+        kinds=KINDS,
+        reportable=order.status in REPORTABLE,
+        can_report=can_act(who, REPORTERS),
+        values=values or {},
+        errors=placed(errors or {}, ISSUE_FIELDS),
     )
+
+
+@router.get("/orders/{ref}")
+def order_detail(request: Request, app: AppDep, who: BrandUser, ref: str) -> HTMLResponse:
+    """One order: lines, picks, jobs, the promise against what happened, the customer's view,
+    the issues reported on it."""
+    return _detail(request, app, who, ref)
+
+
+def _report(app: App, who: Principal, ref: str, fields: dict[str, str]) -> tuple[int, str]:
+    with uow_for(app, who) as uow:
+        view = order_issues.report_issue(
+            uow, ref, kind=fields.get("kind", ""), line_sku=fields.get("sku") or None,
+            quantity=fields.get("quantity") or None, note=fields.get("note", ""),
+            now=datetime.now(UTC),
+        )  # fmt: skip
+        uow.commit()
+    where = f"line {view.sku}" if view.sku else "the whole order"
+    return view.order_id, f"Issue {view.id} recorded: {KINDS[view.kind].lower()} on {where}"
+
+
+@router.post("/orders/{ref}/issues")
+async def report_issue(request: Request, app: AppDep, who: ReporterUser, ref: str) -> Response:
+    """Report what arrived wrong on a shipped order (audited); the page again on a refusal,
+    with what was typed and why."""
+    fields: dict[str, str] = {}
+    try:
+        fields = await form_fields(request)
+        order_id, message = await run_in_threadpool(_report, app, who, ref, fields)
+    except NotFound:
+        raise
+    except DomainError as error:
+        return await run_in_threadpool(
+            _detail, request, app, who, ref, status_code=422, values=fields,
+            errors=form_errors(error),
+        )  # fmt: skip
+    return done(f"/app/orders/{quote(str(order_id))}", message)

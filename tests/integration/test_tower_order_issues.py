@@ -1,0 +1,120 @@
+"""The control tower's order page: the issues reported on an order, and the form that reports
+one (CSRF, roles, a refusal shown next to its field); the order book's issues flag and filter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from flexchain.services import order_issues as issues
+from tests.auth import PASSWORD, make_user
+from tests.integration.test_order_issues import TEE, World, _report
+from tests.integration.test_order_issues import clean as clean  # a fixture
+from tests.integration.test_order_issues import world as world  # a fixture
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _login(tower: World, role: str) -> str:
+    """Log a new user of ``role`` in on the client; its session's CSRF token."""
+    email = make_user(tower.engine, role, supplier="DYE-PT" if role == "supplier" else None)
+    tower.client.cookies.clear()
+    answer = tower.client.post("/login", data={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["csrf_token"])
+
+
+def _order_id(tower: World, name: str) -> int:
+    with tower.uow(write=False) as uow:
+        return issues.find_order(uow, tower.orders[name]).id
+
+
+@pytest.fixture
+def tower(clean: World) -> Iterator[World]:
+    yield clean
+    clean.client.cookies.clear()
+
+
+def test_a_buyer_reports_an_issue_from_the_order_page_and_sees_it_listed(tower: World) -> None:
+    # given a buyer on a shipped order's page, with the form
+    csrf = _login(tower, "buyer")
+    order = _order_id(tower, "shipped")
+    before = tower.client.get(f"/app/orders/{order}")
+    assert 'id="issue-form"' in before.text
+    assert "No issue reported" in _text(before.text)
+    # when the form is posted
+    form = {"csrf_token": csrf, "kind": "damaged", "sku": TEE, "quantity": "1", "note": "torn"}
+    answer = tower.client.post(f"/app/orders/{order}/issues", data=form, follow_redirects=False)
+    # then the page says so and lists it; the service holds it
+    assert answer.status_code == 303, answer.text
+    shown = tower.client.get(answer.headers["location"])
+    text = _text(shown.text)
+    assert "recorded: damaged on line " + TEE in text
+    assert re.search(rf"damaged {TEE} 1 torn", text), text
+    with tower.uow(write=False) as uow:
+        (stored,) = issues.issues_of(uow, order)
+    assert (stored.kind, stored.note, stored.reported_by[:5]) == ("damaged", "torn", "user:")
+
+
+def test_a_refused_report_shows_the_reason_next_to_its_field_and_keeps_what_was_typed(
+    tower: World,
+) -> None:
+    csrf = _login(tower, "quality")
+    order = _order_id(tower, "shipped")
+    form = {"csrf_token": csrf, "kind": "damaged", "sku": TEE, "quantity": "7", "note": "kept"}
+    answer = tower.client.post(f"/app/orders/{order}/issues", data=form)
+    assert answer.status_code == 422
+    assert 'id="quantity-error"' in answer.text and "between 1 and 2" in answer.text
+    assert ">kept</textarea>" in answer.text
+    with tower.uow(write=False) as uow:
+        assert issues.issues_of(uow, order) == ()
+
+
+def test_an_order_not_shipped_shows_no_form_and_refuses_a_post(tower: World) -> None:
+    csrf = _login(tower, "admin")
+    order = _order_id(tower, "open")
+    page = tower.client.get(f"/app/orders/{order}")
+    assert 'id="issue-form"' not in page.text
+    assert "once the order has shipped" in _text(page.text)
+    form = {"csrf_token": csrf, "kind": "damaged"}
+    answer = tower.client.post(f"/app/orders/{order}/issues", data=form)
+    assert answer.status_code == 422
+    assert "has not shipped" in _text(answer.text)
+
+
+@pytest.mark.parametrize("role", ["viewer", "finance"])
+def test_a_role_that_does_not_report_sees_no_form_and_its_post_is_refused(
+    tower: World, role: str
+) -> None:
+    csrf = _login(tower, role)
+    order = _order_id(tower, "shipped")
+    page = tower.client.get(f"/app/orders/{order}")
+    assert page.status_code == 200
+    assert 'id="issue-form"' not in page.text
+    form = {"csrf_token": csrf, "kind": "damaged"}
+    assert tower.client.post(f"/app/orders/{order}/issues", data=form).status_code == 403
+
+
+def test_a_post_without_the_csrf_token_is_refused(tower: World) -> None:
+    _login(tower, "admin")
+    order = _order_id(tower, "shipped")
+    answer = tower.client.post(f"/app/orders/{order}/issues", data={"kind": "damaged"})
+    assert answer.status_code == 403
+    with tower.uow(write=False) as uow:
+        assert issues.issues_of(uow, order) == ()
+
+
+def test_the_order_book_flags_and_filters_orders_with_issues(tower: World) -> None:
+    _report(tower, tower.orders["shipped"], kind="incomplete", note="no strap")
+    _login(tower, "viewer")
+    every = _text(tower.client.get("/app/orders").text)
+    assert "1 reported" in every
+    with_issues = tower.client.get("/app/orders", params={"issues": "yes"})
+    without = tower.client.get("/app/orders", params={"issues": "no"})
+    numbers = {name: number for name, number in tower.orders.items()}
+    assert numbers["shipped"] in with_issues.text and numbers["open"] not in with_issues.text
+    assert numbers["shipped"] not in without.text and numbers["open"] in without.text

@@ -28,8 +28,8 @@ from typing import Any, cast
 
 from flexchain.adapters.db.jobs import JobEventRecord, JobRecord, SqlJobStore
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.checks import choice, code
-from flexchain.domain.errors import NotFound
+from flexchain.domain.checks import choice, code, day
+from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.jobs import (
     DEFAULT_OVER_CONSUMPTION,
     JobAction,
@@ -43,6 +43,7 @@ from flexchain.domain.jobs import (
 )
 from flexchain.domain.orders import OPEN_STATUSES, JobStatus, OrderStatus, can_transition
 from flexchain.domain.stock import MoveKind, StockMove
+from flexchain.domain.values import quantity as as_quantity
 from flexchain.domain.values import utc
 from flexchain.services import audit, fulfilment, inventory, orders
 
@@ -55,6 +56,7 @@ __all__ = [
     "delay_job",
     "finish_job",
     "list_jobs",
+    "plan_job",
     "progress_job",
     "release_job",
     "show_job",
@@ -253,6 +255,44 @@ def _audited(
         **context,
     )
     return _detail(store, after)
+
+
+def plan_job(
+    uow: UnitOfWork,
+    *,
+    sku: str,
+    quantity: Decimal | int | str,
+    supplier: str,
+    process: str | None,
+    start: date,
+    finish: date,
+    reason: str = "plan",
+    note: str = "",
+    now: datetime,
+) -> JobDetail:
+    """A planned job for stock, of no order: ``quantity`` of ``sku`` made at ``supplier``
+    (``process``) from ``start`` to ``finish``; finished, its good units go into the warehouse
+    it works for as free stock. ``note`` (e.g. the planned order it comes from) is its first
+    event's. Audited ``planned``."""
+    now = utc(now, "now")
+    amount = as_quantity(quantity, "quantity", allow_zero=False)
+    start, finish = day(start, "start"), day(finish, "finish")
+    if finish < start:
+        raise ValidationError("finish", f"{finish} is before the start {start}")
+    store = SqlJobStore(uow)
+    job_id = store.add_job(
+        sku=sku, supplier=code(supplier, "supplier"), process=process, quantity=amount,
+        reason=reason, start=start, finish=finish,
+    )  # fmt: skip
+    store.add_event(job_id, "planned", JobStatus.PLANNED, at=now, quantity=amount, note=note)
+    job = store.job(job_id)
+    audit.record_change(
+        uow, "planned", "job", str(job_id), before=None,
+        after={**{name: getattr(job, name) for name in _AUDITED}, "supplier": job.supplier,
+               "sku": job.sku, "quantity": amount, "reason": reason},
+        at=now,
+    )  # fmt: skip
+    return _detail(store, job)
 
 
 def release_job(uow: UnitOfWork, job_id: int, *, now: datetime) -> JobDetail:

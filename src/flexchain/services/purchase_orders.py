@@ -31,6 +31,7 @@ from flexchain.domain.errors import DomainError, NotFound, ValidationError, form
 from flexchain.domain.errors import format_decimal as fmt
 from flexchain.domain.purchase_orders import POHeaderStatus
 from flexchain.domain.values import currency_code, money, quantity, utc
+from flexchain.services import plan_releases
 from flexchain.services.po_confirmations import NoticeView, confirm_po, post_shipment_notice
 from flexchain.services.po_views import PoLineView, PoSummary, PoView, audited, summary, view
 
@@ -402,10 +403,13 @@ def create_po_from_plan(
     for p in planned:
         if p.kind != "purchase":
             raise DomainError(f"planned order {p.number} is a {p.kind}, not a purchase")
+    plan_releases.check_unreleased(uow, planned[0].run_id, numbers)  # each is released once
     proposals = [
         Proposal(supplier, p.item_sku, p.quantity, p.due_date, None, p.pegs) for p in planned
     ]
     (created,) = create_purchase_orders(uow, proposals, source="sourcing", now=now)
+    into = {p.number: created.number for p in planned}
+    plan_releases.record(uow, planned[0].run_id, into, "po", now=utc(now, "now"))
     return created
 
 

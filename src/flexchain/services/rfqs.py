@@ -33,7 +33,7 @@ from flexchain.domain.rfqs import (
     rfq_transition,
 )
 from flexchain.domain.values import Money, currency_code, money, quantity, utc
-from flexchain.services import audit, fx
+from flexchain.services import audit, fx, plan_releases
 from flexchain.services.purchase_orders import DEFAULT_BRAND, Proposal, create_purchase_orders
 
 __all__ = [
@@ -238,6 +238,8 @@ def create_rfq(
     if bool(lines) == bool(plan_numbers):
         raise ValidationError("lines", "give either lines or planned order numbers")
     run_id, wanted = _lines_from_plan(rfqs, plan_numbers) if plan_numbers else (None, None)
+    if run_id is not None:  # each planned order is released once
+        plan_releases.check_unreleased(uow, run_id, [line.plan_number or 0 for line in wanted])
     wanted = wanted or _explicit_lines(lines)
     codes = [code(s, "suppliers") for s in suppliers]
     if not codes or len(set(codes)) != len(codes):
@@ -261,6 +263,9 @@ def create_rfq(
         supplier_ids=[s.id for s in found],
     )  # fmt: skip
     rfq = rfqs.rfq(number)
+    if run_id is not None:
+        into = {line.plan_number: number for line in wanted if line.plan_number is not None}
+        plan_releases.record(uow, run_id, into, "rfq", now=now)
     _record(uow, "created", None, rfq, now, suppliers=codes, lines=len(wanted))
     return _view(rfq, [])
 

@@ -4,14 +4,16 @@ entry through those same services.
 
 Sources (one function each, read-only): open orders near or past their promise with work still
 open (:func:`_orders_at_risk`), webhooks that failed to apply (``intake.list_inbox``), the
-current plan's planned purchases and production due for release (``plan_reports``), sent RFQs
+current plan's planned purchases and production due for release and not released yet, at most
+25 of each (:mod:`flexchain.services.today_planned`), sent RFQs
 whose reply-by day has passed with quotes in (``rfqs.compare_quotes``), invoices held in
 matching (``invoicing``), open supplier rule firings (``supplier_rules``), supplier
 certificates expiring within ``certificate_warning_days`` (``certificates``), option-share
 alerts (``signals.sensing``) and open price-index renegotiation tasks (``price_watch``).
 
 Acting (:func:`act`) calls the owning service: ``release`` a planned purchase (a draft PO to the
-item's cheapest listed supplier, ``purchase_orders.create_po_from_plan``), ``award`` an RFQ to
+item's cheapest listed supplier) or planned production (a job at the supplier that makes it),
+both through ``plan_release.release_planned``, ``award`` an RFQ to
 its best-ranked quotes (``rfqs.award_rfq``), ``release``/``reject`` a held invoice, decide a
 firing (``keep``, ``dismiss``, ``restore``, ``end_monitoring``), ``accept``/``dismiss`` a
 renegotiation, ``snooze`` any entry until a day with a reason. ``retry`` of a failed webhook
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING
 from flexchain.adapters.db.today import SqlTodayStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
-from flexchain.domain.errors import DomainError, NotFound, ValidationError, format_amount
+from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.rule_decisions import ALLOWED
 from flexchain.domain.supplier_rules import Rule
 from flexchain.domain.today import (
@@ -44,15 +46,26 @@ from flexchain.domain.values import utc
 from flexchain.services import (
     audit,
     certificates,
-    fx,
     intake,
     invoicing,
-    plan_reports,
     price_watch,
-    purchase_orders,
     rfqs,
     signals,
     supplier_rules,
+    today_planned,
+)
+from flexchain.services.today_common import (
+    ADMIN,
+    BUYER,
+    BUYERS,
+    FINANCE,
+    MAX_PER_KIND,
+    PLANNER,
+    QUALITY,
+    SNOOZE,
+    at_stake,
+    money_text,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -60,36 +73,10 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "act", "decision_inbox", "find", "retry_webhook", "snooze"]
 
-ADMIN, PLANNER, BUYER, FINANCE, QUALITY = "admin", "planner", "buyer", "finance", "quality"
-ACTORS = (ADMIN, PLANNER, BUYER, FINANCE, QUALITY)
-BUYERS = (ADMIN, BUYER)
 RISK_DAYS = 3
 """Open orders promised within this many days (or overdue) are checked for risk."""
-MAX_PER_KIND = 50
-"""At most this many entries of one kind (the most pressing); the pages behind show all."""
-SNOOZE = Action("snooze", "Snooze", ACTORS, reason=True)
 KINDS = tuple(Kind)
-
-
-def _at_stake(uow: UnitOfWork, amount: Decimal, currency: str, today: date, base: str) -> Decimal:
-    """``amount`` in the brand's currency (as it is when no rate is known)."""
-    if currency == base:
-        return amount
-    converted = fx.base_amount(uow, amount, currency, today, base=base)
-    return amount if converted is None else converted
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    whole, _, cents = format_amount(amount).partition(".")
-    return f"{int(whole):,}.{cents} {currency}"
-
-
-def _late(days: int) -> str:
-    return " today" if days == 0 else f" ({_plural(days, 'day')} late)"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+_at_stake, _money, _plural = at_stake, money_text, plural
 
 
 # -- sources ------------------------------------------------------------------------------------
@@ -140,48 +127,6 @@ def _failed_webhooks(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
                 "Fix the cause (e.g. map the SKU: flexchain sku map), then retry.",
                 Decimal(0), base, -age, str(row.id), "",
                 (Action("retry", "Retry", (ADMIN, PLANNER, BUYER)), SNOOZE),
-            )
-        )  # fmt: skip
-    return found
-
-
-def _planned_orders(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
-    try:
-        run = plan_reports.current_run(uow)
-    except NotFound:
-        return []
-    home = str(run.stats.get("home") or "the home warehouse")
-    due = SqlTodayStore(uow).planned_due(run.id, today, MAX_PER_KIND)
-    offers = SqlTodayStore(uow).cheapest_offers((r.sku for r in due if r.kind == "purchase"), today)
-    found = []
-    for row in due:
-        offer = offers.get(row.sku) if row.kind == "purchase" else None
-        money = Decimal(0)
-        actions: tuple[Action, ...] = (SNOOZE,)
-        if offer is not None:
-            cost = (row.quantity * offer.unit_price).quantize(Decimal("0.01"))
-            money = _at_stake(uow, cost, offer.currency, today, base)
-            suggestion = (
-                f"Release it as a draft PO to {offer.supplier} (cheapest listed: "
-                f"{_money(offer.unit_price, offer.currency)} a unit, "
-                f"{offer.lead_time_days} days' lead)."
-            )
-            actions = (Action("release", f"Release to {offer.supplier}", BUYERS), SNOOZE)
-        elif row.kind == "purchase":
-            suggestion = "No supplier lists this item: ask for quotes from the Plan page (RFQ)."
-        else:
-            suggestion = (
-                "Start the production job with its maker (the Plan page lists the pegging)."
-            )
-        late = (today - row.release_date).days
-        found.append(
-            Decision(
-                f"{Kind.PLANNED_ORDER}:{run.id}:{row.number}", Kind.PLANNED_ORDER,
-                f"Planned {row.kind} {row.number}: {row.quantity.normalize():f} {row.sku} "
-                f"to release{_late(late)}",
-                f"Due {row.due_date} at {row.location or home}; for "
-                f"{row.pegging or 'stock'}.", suggestion, money, base,
-                (row.due_date - today).days, str(row.number), "/app/plan", actions,
             )
         )  # fmt: skip
     return found
@@ -350,10 +295,11 @@ def decision_inbox(
     if kind is not None and kind not in {k.value for k in Kind}:
         names = ", ".join(k.value for k in Kind)
         raise ValidationError("kind", f"unknown kind {kind!r}; one of {names}")
+    hidden = SqlTodayStore(uow).snoozes(today)
     sources: dict[Kind, Callable[[], list[Decision]]] = {
         Kind.ORDER_AT_RISK: lambda: _orders_at_risk(uow, today, base),
         Kind.FAILED_WEBHOOK: lambda: _failed_webhooks(uow, today, base),
-        Kind.PLANNED_ORDER: lambda: _planned_orders(uow, today, base),
+        Kind.PLANNED_ORDER: lambda: today_planned.planned_orders(uow, today, base, hidden),
         Kind.RFQ_TO_AWARD: lambda: _rfqs_to_award(uow, now, base),
         Kind.INVOICE_HELD: lambda: _held_invoices(uow, today, base),
         Kind.RULE_FIRED: lambda: _firings(uow, today, base),
@@ -363,7 +309,6 @@ def decision_inbox(
         Kind.OPTION_ALERT: lambda: _option_alerts(uow, now, base),
         Kind.RENEGOTIATION: lambda: _renegotiations(uow, today, base),
     }
-    hidden = SqlTodayStore(uow).snoozes(today)
     found: list[Decision] = []
     for name, source in sources.items():
         if kind is None or name == kind:
@@ -391,19 +336,6 @@ def snooze(uow: UnitOfWork, key: str, *, until: date, reason: str, now: datetime
         after={"until": day.isoformat(), "reason": why}, at=now,
     )  # fmt: skip
     return Snooze(name, day, why, uow.actor)
-
-
-def _release_planned(uow: UnitOfWork, entry: Decision, now: datetime) -> str:
-    supplier = next(a.label for a in entry.actions if a.name == "release").removeprefix(
-        "Release to "
-    )
-    po = purchase_orders.create_po_from_plan(
-        uow, supplier=supplier, plan_numbers=[int(entry.ref)], now=now
-    )
-    # the plan keeps the planned order until the next run nets the PO: hide it until then
-    snooze(uow, entry.key, until=now.date() + timedelta(days=366 - 1),
-           reason=f"released into {po.number}", now=now)  # fmt: skip
-    return f"Planned order {entry.ref} released into draft {po.number} to {supplier}"
 
 
 def act(
@@ -440,7 +372,7 @@ def act(
 
 def _act(uow: UnitOfWork, entry: Decision, action: str, *, reason: str, now: datetime) -> str:
     if entry.kind is Kind.PLANNED_ORDER:
-        return _release_planned(uow, entry, now)
+        return today_planned.release(uow, entry, now)
     if entry.kind is Kind.RFQ_TO_AWARD:
         awarded = rfqs.award_rfq(uow, entry.ref, now=now)
         return f"RFQ {awarded.number} awarded: draft {', '.join(awarded.purchase_orders)}"

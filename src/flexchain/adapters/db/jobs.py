@@ -351,6 +351,40 @@ class SqlJobStore:
 
     # -- writes -------------------------------------------------------------------------------
 
+    def add_job(
+        self,
+        *,
+        sku: str,
+        supplier: str,
+        process: str | None,
+        quantity: Decimal,
+        reason: str,
+        start: date,
+        finish: date,
+    ) -> int:
+        """A planned job for stock (no order) of ``sku`` at ``supplier``; its id."""
+        item_id = self.session.scalar(select(ItemRow.id).where(ItemRow.sku == sku))
+        if item_id is None:
+            raise NotFound(f"unknown item {sku!r}")
+        supplier_id = self.session.scalar(
+            select(SupplierRow.id).where(SupplierRow.code == supplier)
+        )
+        if supplier_id is None:
+            raise NotFound(f"unknown supplier {supplier!r}")
+        row = ProductionJobRow(
+            item_id=item_id,
+            supplier_id=supplier_id,
+            process=process,
+            quantity=quantity,
+            reason=reason,
+            status=JobStatus.PLANNED.value,
+            planned_start=start,
+            planned_finish=finish,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
     def update(self, job_id: int, **values: Any) -> None:
         """Store new values of a job's columns (status, dates, quantities)."""
         self.session.execute(

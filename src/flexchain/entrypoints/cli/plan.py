@@ -10,14 +10,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
+from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import (
     console,
     plain,
@@ -25,7 +25,7 @@ from flexchain.entrypoints.cli.render import (
     status_console,
     table,
 )
-from flexchain.services import plan_reports, planning
+from flexchain.services import plan_release, plan_reports, planning
 
 plan_app = typer.Typer(
     help="Plan: forecast, safety stock and MRP into planned purchases and production.",
@@ -395,3 +395,45 @@ def _print_accuracy(report: planning.AccuracyReport) -> None:
             markup=False,
             soft_wrap=True,
         )
+
+
+@plan_app.command("release")
+def release(
+    ctx: typer.Context,
+    numbers: Annotated[list[int], typer.Argument(help="Planned order numbers (plan show).")],
+    to: Annotated[
+        str, typer.Option("--to", help="po or rfq (planned purchases), job (planned production).")
+    ],
+    supplier: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--supplier",
+            help="po: the supplier; rfq: each supplier asked (repeat); job: the maker "
+            "[default: the best capable supplier].",
+        ),
+    ] = None,
+    reply_by: Annotated[
+        str | None, typer.Option("--reply-by", help="rfq: the day quotes are due (YYYY-MM-DD).")
+    ] = None,
+    release_job: Annotated[
+        bool, typer.Option("--release-job", help="job: release it at once (materials issued).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Release planned orders of the current plan, once each: purchases into a draft PO or RFQ,
+    production into a job at the supplier that makes it."""
+    with reported_errors(), opened(state_of(ctx)) as app:
+        try:
+            answer_by = date.fromisoformat(reply_by) if reply_by else None
+        except ValueError:
+            raise UserError(f"--reply-by {reply_by!r} is not a date (YYYY-MM-DD)") from None
+        with app.uow() as uow:
+            done = plan_release.release_planned(
+                uow, plan_numbers=numbers, to=to, suppliers=supplier or (), reply_by=answer_by,
+                release=release_job, now=datetime.now(UTC),
+            )  # fmt: skip
+            uow.commit()
+    if as_json:
+        typer.echo(json.dumps(plain(done), ensure_ascii=False))
+    else:
+        console.print(done.message, markup=False, soft_wrap=True)

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
 
+from flexchain.domain.today import Decision
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
-from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
+from flexchain.entrypoints.cli.render import console, plain, print_json_array
 from flexchain.services import today
+from flexchain.services.today_common import money_text
 
-__all__ = ["today_app"]
+__all__ = ["inbox_table", "today_app"]
 
 today_app = typer.Typer(
     help="Today: what is waiting for a person, ranked (`flexchain today` lists it).",
@@ -25,15 +30,6 @@ today_app = typer.Typer(
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON only; decimals as exact strings.")
 ]
-COLUMNS = (
-    ("rank", "#"),
-    ("key", "Key"),
-    ("title", "What happened"),
-    ("money", "At stake"),
-    ("days", "Days"),
-    ("suggestion", "Suggested"),
-    ("actions", "Actions"),
-)
 CLI_ROLE = "admin"
 
 
@@ -59,19 +55,30 @@ def today_list(
     if not found:
         console.print("Nothing waits for you today.", markup=False)
         return
-    records: list[dict[str, Any]] = [
-        {
-            "rank": i,
-            "key": d.key,
-            "title": d.title,
-            "money": f"{plain(d.money)} {d.currency}" if d.money else "-",
-            "days": d.days,
-            "suggestion": d.suggestion,
-            "actions": ", ".join(a.name for a in d.actions),
-        }
-        for i, d in enumerate(found, 1)
-    ]
-    console.print(table(COLUMNS, records, numeric=("rank", "money", "days"), flexible="title"))
+    console.print(inbox_table(found))
+
+
+def inbox_table(found: list[Decision]) -> Table:
+    """Two rows an entry: its rank, key, amount at stake and days, never cut or wrapped (the
+    key is what ``today act`` takes); below them what happened, what flexchain suggests and
+    the actions, wrapped to the width the short columns leave."""
+    money = [money_text(d.money, d.currency) if d.money else "-" for d in found]
+    days = ["-" if d.days is None else str(d.days) for d in found]
+    result = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    result.add_column("#", justify="right", no_wrap=True, min_width=len(str(len(found))))
+    result.add_column(
+        "Key · what happened · suggested",
+        overflow="fold",
+        min_width=max(len(d.key) for d in found),
+    )
+    result.add_column("At stake", justify="right", no_wrap=True, min_width=max(map(len, money)))
+    result.add_column("Days", justify="right", no_wrap=True, min_width=max(4, *map(len, days)))
+    for rank, (d, amount, when) in enumerate(zip(found, money, days, strict=True), 1):
+        result.add_row(str(rank), Text(d.key, style="bold"), amount, when)
+        actions = ", ".join(a.name for a in d.actions)
+        about = Text(f"{d.title}\nSuggested: {d.suggestion}\nActions: {actions}")
+        result.add_row("", about, "", "", end_section=True)
+    return result
 
 
 @today_app.command("act")

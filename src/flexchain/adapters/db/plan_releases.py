@@ -1,0 +1,160 @@
+"""The plan releases store: which planned order of a run went into which document
+(``plan_releases``, unique per planned order), the planned orders a release needs (their rows
+locked), and the planned orders of a run still waiting for release (Today's inbox).
+
+Nothing here commits: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from flexchain.adapters.db.tables import ItemRow, PlanOrderRow
+from flexchain.adapters.db.tables.loop import PlanReleaseRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import DomainError
+
+__all__ = ["PlannedRecord", "ReleaseRecord", "SqlPlanReleaseStore"]
+
+
+@dataclass(frozen=True)
+class PlannedRecord:
+    """A planned order of a run with its item, as a release or the inbox needs it."""
+
+    id: int
+    run_id: int
+    number: int
+    kind: str
+    item_id: int
+    sku: str
+    quantity: Decimal
+    release_date: date
+    due_date: date
+    location: str
+    pegs: tuple[tuple[str, str], ...]
+    unit_cost: Decimal | None
+    """The item's standard cost, else its list price (None: neither is set)."""
+    currency: str
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    """What planned order ``number`` was released into, when and by whom."""
+
+    number: int
+    kind: str
+    reference: str
+    released_at: datetime
+    released_by: str
+
+
+_COLUMNS = (
+    PlanOrderRow,
+    ItemRow.sku,
+    ItemRow.standard_cost,
+    ItemRow.list_price,
+    ItemRow.currency,
+)
+
+
+def _planned(
+    row: PlanOrderRow, sku: str, cost: Decimal | None, price: Decimal | None, currency: str | None
+) -> PlannedRecord:
+    return PlannedRecord(
+        row.id, row.run_id, row.number, row.kind, row.item_id, sku, row.quantity,
+        row.release_date, row.due_date, row.location or "",
+        tuple((str(peg[0]), str(peg[1])) for peg in row.pegs or ()),
+        cost if cost is not None else price, currency or "EUR",
+    )  # fmt: skip
+
+
+class SqlPlanReleaseStore:
+    """Plan releases of one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
+        self.actor = uow.actor
+
+    def planned(
+        self, run_id: int, numbers: Sequence[int], *, lock: bool = False
+    ) -> list[PlannedRecord]:
+        """The planned orders ``numbers`` of run ``run_id`` that exist, by number; ``lock``:
+        their rows locked until the unit of work ends (PostgreSQL), so two releases of the
+        same planned order queue and the second sees the first."""
+        query = (
+            select(*_COLUMNS)
+            .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
+            .where(PlanOrderRow.run_id == run_id, PlanOrderRow.number.in_(list(numbers)))
+            .order_by(PlanOrderRow.number)
+        )
+        if lock:
+            query = query.with_for_update(of=PlanOrderRow)
+        return [_planned(*row) for row in self.session.execute(query)]
+
+    def releases(
+        self, run_id: int, numbers: Iterable[int] | None = None
+    ) -> dict[int, ReleaseRecord]:
+        """The releases of run ``run_id``'s planned orders (only ``numbers`` if given), by
+        planned order number."""
+        query = (
+            select(PlanOrderRow.number, PlanReleaseRow)
+            .join(PlanReleaseRow, PlanReleaseRow.plan_order_id == PlanOrderRow.id)
+            .where(PlanOrderRow.run_id == run_id)
+        )
+        if numbers is not None:
+            query = query.where(PlanOrderRow.number.in_(list(numbers)))
+        return {
+            number: ReleaseRecord(number, r.kind, r.reference, r.released_at, r.released_by)
+            for number, r in self.session.execute(query)
+        }
+
+    def add(self, plan_order_id: int, number: int, kind: str, reference: str, at: datetime) -> None:
+        """Record that planned order ``plan_order_id`` went into ``reference``; refused if it
+        was released meanwhile (the unique key: a release racing this one committed first)."""
+        self.session.add(
+            PlanReleaseRow(
+                plan_order_id=plan_order_id,
+                kind=kind,
+                reference=reference,
+                released_at=at,
+                released_by=self.actor,
+            )
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError as error:
+            raise DomainError(
+                f"planned order {number} was released by someone else at the same time: "
+                "reload and check what it went into"
+            ) from error
+
+    def due(
+        self, run_id: int, today: date, kind: str, limit: int
+    ) -> tuple[list[PlannedRecord], int]:
+        """Run ``run_id``'s planned orders of ``kind`` released on or before ``today`` and not
+        released yet: the ``limit`` longest overdue (then by number) and how many there are
+        (read in SQL: a large plan has tens of thousands)."""
+        released = exists().where(PlanReleaseRow.plan_order_id == PlanOrderRow.id)
+        where = (
+            PlanOrderRow.run_id == run_id,
+            PlanOrderRow.kind == kind,
+            PlanOrderRow.release_date <= today,
+            ~released,
+        )
+        rows = self.session.execute(
+            select(*_COLUMNS)
+            .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
+            .where(*where)
+            .order_by(PlanOrderRow.release_date, PlanOrderRow.number)
+            .limit(limit)
+        )
+        found = [_planned(*row) for row in rows]
+        total = self.session.scalar(select(func.count()).select_from(PlanOrderRow).where(*where))
+        return found, int(total or 0)

@@ -1,0 +1,62 @@
+"""What every source of Today's inbox shares: the roles that act, the snooze action, the
+amount at stake in the brand's currency and the words for amounts and days."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import format_amount
+from flexchain.domain.today import Action
+from flexchain.services import fx
+
+__all__ = [
+    "ACTORS",
+    "ADMIN",
+    "BUYER",
+    "BUYERS",
+    "FINANCE",
+    "MAX_PER_KIND",
+    "PLANNER",
+    "PLANNERS",
+    "QUALITY",
+    "SNOOZE",
+    "at_stake",
+    "late",
+    "money_text",
+    "plural",
+]
+
+ADMIN, PLANNER, BUYER, FINANCE, QUALITY = "admin", "planner", "buyer", "finance", "quality"
+ACTORS = (ADMIN, PLANNER, BUYER, FINANCE, QUALITY)
+BUYERS = (ADMIN, BUYER)
+"""Who releases purchases (RFQs, POs) and awards: as ``POST /rfqs``, ``/purchase-orders``."""
+PLANNERS = (ADMIN, PLANNER)
+"""Who releases planned production into jobs: as ``POST /plan/release`` with ``to=job``."""
+MAX_PER_KIND = 50
+"""At most this many entries of one kind (the most pressing); the pages behind show all."""
+SNOOZE = Action("snooze", "Snooze", ACTORS, reason=True)
+
+
+def at_stake(uow: UnitOfWork, amount: Decimal, currency: str, today: date, base: str) -> Decimal:
+    """``amount`` in the brand's currency (as it is when no rate is known)."""
+    if currency == base:
+        return amount
+    converted = fx.base_amount(uow, amount, currency, today, base=base)
+    return amount if converted is None else converted
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """``1,234.50 EUR``."""
+    whole, _, cents = format_amount(amount).partition(".")
+    return f"{int(whole):,}.{cents} {currency}"
+
+
+def late(days: int) -> str:
+    """`` today`` or `` (3 days late)``."""
+    return " today" if days == 0 else f" ({plural(days, 'day')} late)"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,186 @@
+"""Today's planned orders to release: the current plan's planned purchases and planned
+production whose release day has come and that were not released yet, each ranked by money and
+time like every other entry (:func:`flexchain.domain.today.rank`), at most :data:`MAX_PLANNED`
+of each kind, so purchases are not crowded out by production (or the other way round); the rest
+of a kind is counted in one entry pointing to the Plan page. Of each kind the
+:data:`RANKED` longest overdue are ranked (a large plan has thousands due).
+
+* a planned **purchase**: money at stake = quantity x the item's cheapest listed price (first
+  break); **release** into a draft PO to that supplier (buyers, admins); an item no supplier
+  lists: snooze, and ask for quotes from the Plan page;
+* a planned **production** order: money at stake = quantity x the item's standard cost (else
+  its list price); **release** into a planned job at the supplier that makes it
+  (:func:`flexchain.services.plan_release.makers`; planners, admins).
+
+Releasing goes through :func:`flexchain.services.plan_release.release_planned`, which records
+it (``plan_releases``): the entry leaves the inbox until the next plan run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from datetime import date, datetime
+from decimal import Decimal
+
+from flexchain.adapters.db.plan_releases import PlannedRecord, SqlPlanReleaseStore
+from flexchain.adapters.db.today import OfferRow, SqlTodayStore
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import NotFound
+from flexchain.domain.today import Action, Decision, Kind, rank
+from flexchain.services import plan_release, plan_reports
+from flexchain.services.today_common import (
+    BUYERS,
+    PLANNERS,
+    SNOOZE,
+    at_stake,
+    late,
+    money_text,
+    plural,
+)
+
+__all__ = ["MAX_PLANNED", "RANKED", "planned_orders", "release"]
+
+MAX_PLANNED = 25
+"""At most this many planned orders of each kind (purchase, production) in the inbox."""
+RANKED = 500
+"""Of each kind, the this many longest overdue are read and ranked."""
+_CENT = Decimal("0.01")
+
+
+def planned_orders(
+    uow: UnitOfWork, today: date, base: str, hidden: Container[str]
+) -> list[Decision]:
+    """The planned purchases and production to release today (module docstring), entries
+    snoozed (``hidden``) left out."""
+    try:
+        run = plan_reports.current_run(uow)
+    except NotFound:
+        return []
+    home = str(run.stats.get("home") or "the home warehouse")
+    store = SqlPlanReleaseStore(uow)
+    purchases, n_purchases = store.due(run.id, today, "purchase", RANKED)
+    offers = SqlTodayStore(uow).cheapest_offers((p.sku for p in purchases), today)
+
+    def purchase(p: PlannedRecord) -> Decision:
+        return _purchase(uow, run.id, p, offers.get(p.sku), today, base, home)
+
+    def production(p: PlannedRecord) -> Decision:
+        cost = (p.quantity * (p.unit_cost or 0)).quantize(_CENT)
+        money = at_stake(uow, cost, p.currency, today, base)
+        return _entry(run.id, p, today, base, home, money, "", (SNOOZE,))
+
+    found = _capped(run.id, "purchase", purchases, n_purchases, purchase, hidden, base)
+    made, n_made = store.due(run.id, today, "production", RANKED)
+    shown = _capped(run.id, "production", made, n_made, production, hidden, base)
+    return found + _with_makers(uow, shown, {p.number: p for p in made}, today)
+
+
+def _capped(
+    run_id: int, kind: str, due: list[PlannedRecord], total: int,
+    entry: Callable[[PlannedRecord], Decision], hidden: Container[str], base: str,
+) -> list[Decision]:  # fmt: skip
+    """The :data:`MAX_PLANNED` highest ranked of ``due`` not hidden, and one entry counting
+    the rest (of ``total`` due) if any."""
+    ranked = rank(e for e in map(entry, due) if e.key not in hidden)
+    left_out = len(due) - len(ranked)  # snoozed
+    shown = ranked[:MAX_PLANNED]
+    rest = total - left_out - len(shown)
+    more_key = f"{Kind.PLANNED_ORDER}:{run_id}:more-{kind}"
+    if rest <= 0 or more_key in hidden:
+        return shown
+    more = Decision(
+        more_key, Kind.PLANNED_ORDER,
+        f"{plural(rest, 'more planned ' + kind)} to release, on the Plan page",
+        f"The {len(shown)} most pressing planned {kind} orders are listed here; {rest} more "
+        "are due for release.",
+        f"Release them from the Plan page (filter {kind}, tick, release).",
+        Decimal(0), base, None, f"more-{kind}", f"/app/plan?kind={kind}", (SNOOZE,),
+    )  # fmt: skip
+    return [*shown, more]
+
+
+def _entry(
+    run_id: int, p: PlannedRecord, today: date, base: str, home: str, money: Decimal,
+    suggestion: str, actions: tuple[Action, ...], details: tuple[tuple[str, str], ...] = (),
+) -> Decision:  # fmt: skip
+    return Decision(
+        f"{Kind.PLANNED_ORDER}:{run_id}:{p.number}", Kind.PLANNED_ORDER,
+        f"Planned {p.kind} {p.number}: {p.quantity.normalize():f} {p.sku} "
+        f"to release{late((today - p.release_date).days)}",
+        f"Due {p.due_date} at {p.location or home}; for "
+        f"{'; '.join(f'{source}={quantity}' for source, quantity in p.pegs) or 'stock'}.",
+        suggestion, money, base, (p.due_date - today).days, str(p.number),
+        f"/app/plan?kind={p.kind}&q={p.sku}", actions, details=details,
+    )  # fmt: skip
+
+
+def _purchase(
+    uow: UnitOfWork, run_id: int, p: PlannedRecord, offer: OfferRow | None, today: date,
+    base: str, home: str,
+) -> Decision:  # fmt: skip
+    if offer is None:
+        suggestion = "No supplier lists this item: ask for quotes from the Plan page (RFQ)."
+        return _entry(run_id, p, today, base, home, Decimal(0), suggestion, (SNOOZE,))
+    cost = (p.quantity * offer.unit_price).quantize(_CENT)
+    suggestion = (
+        f"Release it as a draft PO to {offer.supplier} (cheapest listed: "
+        f"{money_text(offer.unit_price, offer.currency)} a unit, "
+        f"{offer.lead_time_days} days' lead)."
+    )
+    release_to = Action("release", f"Release to {offer.supplier}", BUYERS)
+    return _entry(
+        run_id, p, today, base, home, at_stake(uow, cost, offer.currency, today, base),
+        suggestion, (release_to, SNOOZE), (("into", "po"), ("supplier", offer.supplier)),
+    )  # fmt: skip
+
+
+def _with_makers(
+    uow: UnitOfWork, shown: list[Decision], planned: dict[int, PlannedRecord], today: date
+) -> list[Decision]:
+    """The production entries shown, with the supplier that would make each (suggested, and
+    the release action) or why none would."""
+    wanted = [planned[int(d.ref)] for d in shown if d.ref.isdigit()]
+    refused: dict[int, str] = {}
+    chosen = plan_release.makers(uow, wanted, today=today, refused=refused)
+    found = []
+    for d in shown:
+        maker = chosen.get(int(d.ref)) if d.ref.isdigit() else None
+        if maker is None:
+            why = refused.get(int(d.ref)) if d.ref.isdigit() else None
+            suggestion = d.suggestion or f"Start it by hand: {why}."
+            found.append(_replace(d, suggestion=suggestion))
+            continue
+        suggestion = (
+            f"Release it as a job at {maker.supplier} ({maker.reason}); its good units come "
+            "into stock."
+        )
+        found.append(
+            _replace(
+                d, suggestion=suggestion,
+                actions=(Action("release", f"Release as a job at {maker.supplier}", PLANNERS),
+                         SNOOZE),
+                details=(("into", "job"), ("supplier", maker.supplier)),
+            )
+        )  # fmt: skip
+    return found
+
+
+def _replace(d: Decision, **changed: object) -> Decision:
+    return Decision(**{**vars(d), **changed})  # type: ignore[arg-type]
+
+
+def release(uow: UnitOfWork, entry: Decision, now: datetime) -> str:
+    """Release the planned order of ``entry`` as its suggestion says (a draft PO to the
+    cheapest listed supplier, a job at its maker); what was done, in a sentence."""
+    facts = dict(entry.details)
+    done = plan_release.release_planned(
+        uow, plan_numbers=[int(entry.ref)], to=facts["into"], suppliers=[facts["supplier"]],
+        now=now,
+    )  # fmt: skip
+    (reference,) = done.references
+    if done.to == "po":
+        return f"Planned order {entry.ref} released into draft {reference} to {facts['supplier']}"
+    return (
+        f"Planned order {entry.ref} released into {reference} at {facts['supplier']} (planned; "
+        f"releasing the job issues its materials: flexchain jobs release {reference[4:]})"
+    )

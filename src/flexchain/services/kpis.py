@@ -30,7 +30,9 @@ from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.kpi_specs import SPECS, meets, targets_of
 from flexchain.domain.kpis import ForecastPoint, Measure, OrderFact, Span, StockFact
 from flexchain.planning.accuracy import forecast_errors
+from flexchain.planning.run import monday as monday_of
 from flexchain.planning.run_steps import PlanParameters, classify_items
+from flexchain.planning.stock_kpis import stock_totals
 from flexchain.services import scorecards
 
 __all__ = ["KpiRows", "KpiView", "TrendPoint", "kpi_rows", "kpis"]
@@ -139,6 +141,19 @@ class _World:
         back = timedelta(days=7 * f.HEALTH_WEEKS + f.AGED_DAYS)
         return self.store.stock(self.weeks[0].end - back)
 
+    def totals(self, end: date) -> f.StockTotals:
+        """The stock KPIs' sums at the end of ``end`` (every week's end of the window is
+        computed at once, vectorised)."""
+        cache: dict[date, f.StockTotals] = self.__dict__.setdefault("_totals", {})
+        if end not in cache:
+            ledger = self.ledger
+            ends = [end, *(week.end for week in self.weeks)]
+            try:
+                cache.update(stock_totals(ledger.arrays, ledger.costs, ends))
+            except OverflowError:  # beyond 64-bit integers: item by item
+                cache[end] = f.totals_of(self.stock(end))
+        return cache[end]
+
     def stock(self, end: date) -> list[StockFact]:
         cache = self.__dict__.setdefault("_stock", {})
         if end not in cache:
@@ -149,10 +164,11 @@ class _World:
     @cached_property
     def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
         """(sku, location, point) of every stored forecast of a week that has happened."""
+        today = self.window.end + timedelta(days=1)
+        if not self.store.forecasts_before(monday_of(today)):
+            return []  # no run before the window's last week: no forecast to measure
         # actuals of the window's weeks are all it measures against: read no older history
-        snap = plans_store.load_demand(
-            self.uow, today=self.window.end + timedelta(days=1), history_weeks=len(self.weeks) + 1
-        )
+        snap = plans_store.load_demand(self.uow, today=today, history_weeks=len(self.weeks) + 1)
         classified = classify_items(
             snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
         )
@@ -192,10 +208,7 @@ def _points(world: _World) -> list[ForecastPoint]:
 
 
 def _cover(world: _World, span: Span) -> Measure:
-    cache = world.__dict__.setdefault("_cover", {})
-    if span.end not in cache:
-        cache[span.end] = f.days_of_cover(world.stock(span.end))
-    return cache[span.end]  # type: ignore[no-any-return]
+    return world.totals(span.end).cover()
 
 
 def _cash(world: _World, span: Span) -> Measure:
@@ -211,9 +224,9 @@ _FORMULAS: dict[str, _Formula] = {
     "order_lead_time": lambda w, s: f.order_lead_time(w.orders, s),
     "custom_fulfilment": lambda w, s: f.custom_fulfilment(w.orders, s, today=w.window.end),
     "design_to_production": lambda w, s: f.design_to_production(w.launches, s),
-    "inventory_turns": lambda w, s: f.inventory_turns(w.stock(s.end)),
+    "inventory_turns": lambda w, s: w.totals(s.end).turns(),
     "days_of_cover": _cover,
-    "inventory_health": lambda w, s: f.inventory_health(w.stock(s.end)),
+    "inventory_health": lambda w, s: w.totals(s.end).health(),
     "forecast_accuracy": lambda w, s: f.forecast_accuracy(_points(w), s),
     "forecast_bias": lambda w, s: f.forecast_bias(_points(w), s),
     "gross_margin_per_order": lambda w, s: f.gross_margin_per_order(w.orders, s, w.currency),

@@ -8,14 +8,15 @@ Read-only, for the brand's people (no supplier scope: the routes refuse supplier
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import BigInteger, String, and_, func, or_, select, type_coerce
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, aliased
 
 from flexchain.adapters.db.tables import (
     InvoiceRow,
@@ -23,6 +24,7 @@ from flexchain.adapters.db.tables import (
     LocationRow,
     OrderEventRow,
     PaymentRow,
+    PlanRunRow,
     ProductionJobRow,
     SalesOrderLineRow,
     SalesOrderRow,
@@ -30,19 +32,43 @@ from flexchain.adapters.db.tables import (
     StockMoveRow,
     SupplierRow,
 )
+from flexchain.adapters.db.types import Dec, Qty
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.kpis import BoundaryMove, LaunchFact, OrderFact, PaymentFact
 from flexchain.domain.stock import INTERNAL_KINDS, LocationKind
+from flexchain.planning.run import PlanRunStatus
+from flexchain.planning.stock_kpis import LedgerArrays
 
 __all__ = ["SqlKpiStore", "StockLedger"]
 
 _INTERNAL = sorted(str(kind) for kind in INTERNAL_KINDS)
 _OUTFLOW = (str(LocationKind.CUSTOMER), str(LocationKind.PRODUCTION))
 _CHUNK = 900
+_QTY, _DEC, _SQLITE = Qty(), Dec(), sqlite.dialect()
 
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@functools.cache
+def _qty(thousandths: int | None) -> Decimal:
+    """A quantity read as its stored integer thousandths, as ``types.Qty`` reads it (cached:
+    a catalogue's quantities repeat)."""
+    return _QTY.process_result_value(int(thousandths or 0), _SQLITE) or Decimal(0)
+
+
+@functools.cache
+def _money(raw: str | Decimal) -> Decimal:
+    """A standard cost read without its column type, as ``types.Dec`` reads it (cached)."""
+    value = _DEC.process_result_value(raw, _SQLITE)
+    assert value is not None
+    return value
+
+
+def _day(at: datetime) -> date:
+    """The UTC day of a time read without its column type (PostgreSQL: aware)."""
+    return (at.astimezone(UTC) if at.tzinfo else at).date()
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -50,15 +76,44 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[at : at + _CHUNK]
 
 
-@dataclass(frozen=True)
 class StockLedger:
-    """Items by id (sku, standard cost), on hand now at the brand's locations, and the moves
-    across their boundary since a day."""
+    """Items' standard costs by id, on hand now at the brand's locations and the moves across
+    their boundary since a day: as plain integers (:attr:`arrays`, for the vectorised sums)
+    and, when first asked, as Decimals and records (:attr:`on_hand`, :attr:`moves`) with the
+    items' SKUs (:attr:`skus`, read then)."""
 
-    skus: dict[int, str]
-    costs: dict[int, Decimal | None]
-    on_hand: dict[int, Decimal]
-    moves: list[BoundaryMove]
+    def __init__(
+        self, session: Session, costs: dict[int, Decimal | None], arrays: LedgerArrays
+    ) -> None:
+        self._session = session
+        self.costs = costs
+        self.arrays = arrays
+
+    @functools.cached_property
+    def on_hand(self) -> dict[int, Decimal]:
+        return {item: _qty(q) for item, q in self.arrays.on_hand.items()}
+
+    @functools.cached_property
+    def moves(self) -> list[BoundaryMove]:
+        a = self.arrays
+        return [
+            BoundaryMove(item, date.fromordinal(day), _qty(delta), out, arrival)
+            for item, day, delta, out, arrival in zip(
+                a.item, a.day, a.delta, a.outflow, a.arrival, strict=True
+            )
+        ]
+
+    @functools.cached_property
+    def skus(self) -> dict[int, str]:
+        ids = sorted(set(self.arrays.on_hand) | set(self.arrays.item))
+        skus: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            skus.update(
+                self._session.execute(select(ItemRow.id, ItemRow.sku).where(ItemRow.id.in_(chunk)))
+                .tuples()
+                .all()
+            )
+        return skus
 
 
 class SqlKpiStore:
@@ -148,22 +203,48 @@ class SqlKpiStore:
 
     def stock(self, since: date) -> StockLedger:
         """On hand now at the brand's locations (warehouses, factories' WIP, transit) per item,
-        and every move across their boundary from ``since`` on."""
+        and every move across their boundary from ``since`` on.
+
+        Read as plain values (integer thousandths, the cost's text or number, the move's
+        time): at 20,000 items the column types' per-value conversions would cost more than
+        the query."""
         internal = select(LocationRow.id).where(LocationRow.kind.in_(_INTERNAL))
-        on_hand = {
-            item_id: quantity
+        on_hand: dict[int, int] = {
+            item_id: int(quantity or 0)
             for item_id, quantity in self.session.execute(
-                select(StockBalanceRow.item_id, func.sum(StockBalanceRow.on_hand))
+                select(
+                    StockBalanceRow.item_id,
+                    func.sum(type_coerce(StockBalanceRow.on_hand, BigInteger)),
+                )
                 .where(StockBalanceRow.location_id.in_(internal))
                 .group_by(StockBalanceRow.item_id)
             )
         }
+        arrays = self._boundary_moves(since, on_hand)
+        wanted = set(on_hand) | set(arrays.item)
+        costs: dict[int, Decimal | None] = {}
+        for item_id, cost in self.session.execute(
+            select(ItemRow.id, type_coerce(ItemRow.standard_cost, String))
+        ):
+            if item_id in wanted:
+                costs[item_id] = None if cost is None else _money(cost)
+        return StockLedger(self.session, costs, arrays)
+
+    def _boundary_moves(self, since: date, on_hand: dict[int, int]) -> LedgerArrays:
         source, target = aliased(LocationRow), aliased(LocationRow)
-        moves = []
+        columns: tuple[list[int], list[int], list[int], list[bool], list[bool]] = (
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        item, day, delta, outflow, arrival = columns
+        days: dict[str, int] = {}
         for item_id, at, quantity, from_kind, to_kind in self.session.execute(
             select(
-                StockMoveRow.item_id, StockMoveRow.at, StockMoveRow.quantity, source.kind,
-                target.kind,
+                StockMoveRow.item_id, type_coerce(StockMoveRow.at, String),
+                type_coerce(StockMoveRow.quantity, BigInteger), source.kind, target.kind,
             )
             .join(source, source.id == StockMoveRow.from_location_id)
             .join(target, target.id == StockMoveRow.to_location_id)
@@ -173,17 +254,28 @@ class SqlKpiStore:
             inside, outside = from_kind in _INTERNAL, to_kind in _INTERNAL
             if inside == outside:
                 continue
-            delta = quantity if outside else -quantity
-            moves.append(BoundaryMove(item_id, at.date(), delta, to_kind in _OUTFLOW, not inside))
-        ids = sorted(set(on_hand) | {move.item_id for move in moves})
-        skus: dict[int, str] = {}
-        costs: dict[int, Decimal | None] = {}
-        for chunk in _chunks(ids):
-            for item_id, sku, cost in self.session.execute(
-                select(ItemRow.id, ItemRow.sku, ItemRow.standard_cost).where(ItemRow.id.in_(chunk))
-            ):
-                skus[item_id], costs[item_id] = sku, cost
-        return StockLedger(skus, costs, on_hand, moves)
+            key = at[:10] if isinstance(at, str) else _day(at).isoformat()
+            if key not in days:
+                days[key] = date.fromisoformat(key).toordinal()
+            item.append(item_id)
+            day.append(days[key])
+            delta.append(int(quantity) if outside else -int(quantity))
+            outflow.append(to_kind in _OUTFLOW)
+            arrival.append(not inside)
+        return LedgerArrays(on_hand, *columns)
+
+    def forecasts_before(self, period_start: date) -> bool:
+        """Whether a complete plan run started before the week of ``period_start``: without
+        one no stored forecast can be measured against what happened."""
+        found = self.session.execute(
+            select(PlanRunRow.id)
+            .where(
+                PlanRunRow.status == PlanRunStatus.COMPLETE.value,
+                PlanRunRow.period_start < period_start,
+            )
+            .limit(1)
+        ).first()
+        return found is not None
 
     def payments(self, since: date, until: date) -> list[PaymentFact]:
         """Supplier invoices paid between the days, by payment day."""

@@ -118,3 +118,26 @@ def test_the_order_book_flags_and_filters_orders_with_issues(tower: World) -> No
     numbers = {name: number for name, number in tower.orders.items()}
     assert numbers["shipped"] in with_issues.text and numbers["open"] not in with_issues.text
     assert numbers["shipped"] not in without.text and numbers["open"] in without.text
+
+
+def test_an_issue_reported_in_error_is_withdrawn_from_the_page_with_a_reason(
+    tower: World,
+) -> None:
+    view = _report(tower, tower.orders["shipped"], kind="damaged")
+    order = view.order_id
+    path = f"/app/orders/{order}/issues/{view.id}/withdraw"
+    csrf = _login(tower, "viewer")
+    assert f'id="withdraw-{view.id}"' not in tower.client.get(f"/app/orders/{order}").text
+    assert tower.client.post(path, data={"csrf_token": csrf, "reason": "x"}).status_code == 403
+    csrf = _login(tower, "planner")
+    assert f'id="withdraw-{view.id}"' in tower.client.get(f"/app/orders/{order}").text
+    blank = tower.client.post(path, data={"csrf_token": csrf, "reason": " "})
+    assert blank.status_code == 422
+    assert f"issue {view.id} was not withdrawn: reason: required" in _text(blank.text)
+    answer = tower.client.post(path, data={"csrf_token": csrf, "reason": "wrong order"})
+    assert answer.status_code == 200  # followed the redirect to the order
+    assert f"Issue {view.id} withdrawn: wrong order" in _text(answer.text)
+    with tower.uow(write=False) as uow:
+        assert issues.issues_of(uow, order) == ()
+    gone = tower.client.post(path, data={"csrf_token": csrf, "reason": "again"})
+    assert gone.status_code == 404

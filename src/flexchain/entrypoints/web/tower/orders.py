@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -56,6 +56,7 @@ KINDS = {
     IssueKind.OTHER: "Other (say what in the note)",
 }
 ISSUE_FIELDS = ("kind", "sku", "quantity", "note")
+IssueId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _day(values: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
@@ -171,4 +172,31 @@ async def report_issue(request: Request, app: AppDep, who: ReporterUser, ref: st
             _detail, request, app, who, ref, status_code=422, values=fields,
             errors=form_errors(error),
         )  # fmt: skip
+    return done(f"/app/orders/{quote(str(order_id))}", message)
+
+
+def _withdraw(app: App, who: Principal, issue_id: int, reason: str) -> tuple[int, str]:
+    with uow_for(app, who) as uow:
+        view = order_issues.withdraw_issue(uow, issue_id, reason=reason, now=datetime.now(UTC))
+        uow.commit()
+    return view.order_id, f"Issue {view.id} withdrawn: {reason}"
+
+
+@router.post("/orders/{ref}/issues/{issue_id}/withdraw")
+async def withdraw_issue(
+    request: Request, app: AppDep, who: ReporterUser, ref: str, issue_id: IssueId
+) -> Response:
+    """Take back an issue reported in error, with a reason (audited)."""
+    fields: dict[str, str] = {}
+    try:
+        fields = await form_fields(request)
+        reason = fields.get("reason", "")
+        order_id, message = await run_in_threadpool(_withdraw, app, who, issue_id, reason)
+    except NotFound:
+        raise
+    except DomainError as error:
+        errors = {"": f"issue {issue_id} was not withdrawn: {error}"}
+        return await run_in_threadpool(
+            _detail, request, app, who, ref, status_code=422, errors=errors
+        )
     return done(f"/app/orders/{quote(str(order_id))}", message)

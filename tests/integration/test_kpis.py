@@ -181,7 +181,7 @@ def _views(make_uow: UowFactory, **settings: Any) -> dict[str, kpis.KpiView]:
 
 # stock at the end: 100 + 20 - 26 = 94 bags at 20 = 1880; 26 x 20 = 520 left in 13 weeks
 EXPECTED = {
-    "perfect_order_rate": None,  # flexchain records no damage or customisation errors
+    "perfect_order_rate": D("50.0"),  # OTIF's 1001 and 1006: no issue reported on either
     "otif": D("50.0"),  # 1001 and 1006 of 1001, 1002, 1003, 1006
     "order_lead_time": D("12.7"),  # 8, 13 and 17 days
     "custom_fulfilment": D("50.0"),  # 1006 of 1002 and 1006
@@ -206,7 +206,7 @@ def test_every_kpi_equals_its_hand_computed_value(world: UowFactory) -> None:
     assert views["otif"].count == 4 and views["otif"].meets is False
     assert views["supplier_on_time"].meets is True and views["supplier_agility"].meets is False
     assert "leaves out 1 of 3 shipped orders" in views["gross_margin_per_order"].note
-    assert views["perfect_order_rate"].note.startswith("no data: flexchain does not record")
+    assert views["perfect_order_rate"].count == 4 and views["perfect_order_rate"].note == ""
 
 
 def test_the_trend_gives_each_week_oldest_first(world: UowFactory) -> None:
@@ -272,7 +272,7 @@ def test_the_api_and_cli_answer_the_same(shared: tuple[Engine, str], world: UowF
     assert as_json.exit_code == 0, as_json.output
     assert json.loads(as_json.stdout) == listed.json()
     assert "On time in full (OTIF)" in table.stdout and "50 %" in table.stdout
-    assert "Perfect order rate: no data" in table.stdout
+    assert "Forecast accuracy: no stored forecast" in table.stdout
     shown = runner.invoke(app, ["--db", url, "kpis", "rows", "otif", "--period-end", str(END),
                                 "--weeks", str(WEEKS)], env={"COLUMNS": "120"})  # fmt: skip
     assert shown.exit_code == 0 and "1003" in shown.stdout
@@ -306,7 +306,7 @@ def test_the_overview_page_shows_the_apis_figures(shared: tuple[Engine, str]) ->
     text = _text(html.text)
     assert "50 % misses target" in text and "target: at least 95 %" in text
     assert "Supplier on-time rate 100 % meets target" in text
-    assert "no data: flexchain does not record damage" in text
+    assert "no stored forecast of a week that has happened" in text
     assert "50.00 EUR" in text  # gross margin per order, as money
     assert rows.status_code == 200 and "1003" in _text(rows.text)
     assert "run a plan each week" in _text(empty.text)

@@ -28,8 +28,9 @@ class KpiSpec:
 
 SPECS: Final[Mapping[str, KpiSpec]] = {
     "perfect_order_rate": KpiSpec("Perfect order rate", "%", "at least",
-        "orders due that shipped on time, complete, undamaged and with the right "
-        "customisation, over orders due"),
+        "orders promised in the period (up to today; OTIF's orders) that shipped whole on or "
+        "before the promise date and have no issue reported (damaged, wrong customisation, "
+        "incomplete or other), over the orders promised in the period"),
     "otif": KpiSpec("On time in full (OTIF)", "%", "at least",
         "orders promised in the period that shipped whole on or before the promise date, "
         "over the orders promised in the period (up to today)"),

@@ -80,6 +80,8 @@ __all__ = [
     "orders_due",
     "otif",
     "payables_days",
+    "perfect",
+    "perfect_order_rate",
     "stock_facts",
     "totals_of",
     "turns_of",
@@ -95,7 +97,8 @@ class OrderFact:
     """A sales order (not cancelled) as the KPIs see it: placed, promised, shipped (flexchain
     ships an order whole: shipped means complete), delivered (when someone marked it so),
     whether it has customised lines, its revenue (the subtotal: after discounts, without tax
-    and shipping) and the standard cost of its lines (None: an item without a standard cost)."""
+    and shipping), the standard cost of its lines (None: an item without a standard cost) and
+    the issues reported on it."""
 
     number: str
     placed: date
@@ -106,6 +109,8 @@ class OrderFact:
     revenue: Decimal = _ZERO
     cost: Decimal | None = None
     currency: str = "EUR"
+    issues: tuple[str, ...] = ()
+    """The kinds of issue reported on it (damaged, wrong_customisation, incomplete, other)."""
 
 
 def orders_due(orders: Iterable[OrderFact], span: Span, today: date) -> list[OrderFact]:
@@ -133,6 +138,27 @@ def otif(orders: Iterable[OrderFact], span: Span, *, today: date) -> Measure:
     whole on or before their promise date, over all orders due in the span."""
     due = orders_due(orders, span, today)
     return _share(sum(1 for o in due if on_time_in_full(o)), len(due))
+
+
+def perfect(order: OrderFact) -> bool:
+    """On time in full (:func:`on_time_in_full`) and no issue reported on it: nothing arrived
+    damaged, with the wrong customisation, incomplete or otherwise wrong."""
+    return on_time_in_full(order) and not order.issues
+
+
+def perfect_order_rate(orders: Iterable[OrderFact], span: Span, *, today: date) -> Measure:
+    """Perfect order rate, percent: of the orders due in the span (:func:`orders_due`, OTIF's
+    orders), those :func:`perfect`, over all of them.
+
+    >>> span = Span(date(2026, 11, 2), date(2026, 11, 8))
+    >>> good = OrderFact("1", date(2026, 11, 1), date(2026, 11, 4), date(2026, 11, 3))
+    >>> torn = OrderFact("2", date(2026, 11, 1), date(2026, 11, 4), date(2026, 11, 3),
+    ...                  issues=("damaged",))
+    >>> perfect_order_rate([good, torn], span, today=date(2026, 11, 8)).value
+    Decimal('50')
+    """
+    due = orders_due(orders, span, today)
+    return _share(sum(1 for o in due if perfect(o)), len(due))
 
 
 def custom_fulfilment(orders: Iterable[OrderFact], span: Span, *, today: date) -> Measure:

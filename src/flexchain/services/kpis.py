@@ -44,8 +44,7 @@ SUPPLIER_MONTHS = 3
 """Months of supplier scorecards the supplier KPIs add up (their trend is monthly)."""
 
 _NO_DATA = {
-    "perfect_order_rate": "no data: flexchain does not record damage or wrong customisation "
-    "on delivered orders yet (OTIF covers on time and complete)",
+    "perfect_order_rate": "no orders were promised in the period",
     "otif": "no orders were promised in the period",
     "custom_fulfilment": "no orders with customised lines were promised in the period",
     "order_lead_time": "no orders shipped or were delivered in the period",
@@ -219,7 +218,7 @@ def _cash(world: _World, span: Span) -> Measure:
 
 _Formula = Callable[[_World, Span], Measure]
 _FORMULAS: dict[str, _Formula] = {
-    "perfect_order_rate": lambda w, s: Measure(None, 0),
+    "perfect_order_rate": lambda w, s: f.perfect_order_rate(w.orders, s, today=w.window.end),
     "otif": lambda w, s: f.otif(w.orders, s, today=w.window.end),
     "order_lead_time": lambda w, s: f.order_lead_time(w.orders, s),
     "custom_fulfilment": lambda w, s: f.custom_fulfilment(w.orders, s, today=w.window.end),
@@ -344,6 +343,16 @@ def _order_rows(world: _World, custom_only: bool) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _perfect_rows(world: _World) -> list[dict[str, Any]]:
+    due = f.orders_due(world.orders, world.window, world.window.end)
+    return [
+        {"order": o.number, "promised": o.promised, "shipped": o.shipped,
+         "on_time_in_full": f.on_time_in_full(o), "issues": ", ".join(o.issues),
+         "perfect": f.perfect(o)}
+        for o in due
+    ]  # fmt: skip
+
+
 def _lead_rows(world: _World) -> list[dict[str, Any]]:
     rows = []
     for o in world.orders:
@@ -405,7 +414,7 @@ def _supplier_rows(world: _World, figure: str) -> list[dict[str, Any]]:
 
 
 _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
-    "perfect_order_rate": lambda w: [],
+    "perfect_order_rate": _perfect_rows,
     "otif": lambda w: _order_rows(w, False),
     "custom_fulfilment": lambda w: _order_rows(w, True),
     "order_lead_time": _lead_rows,

@@ -32,6 +32,7 @@ from flexchain.adapters.db.tables import (
     StockMoveRow,
     SupplierRow,
 )
+from flexchain.adapters.db.tables.loop import OrderIssueRow
 from flexchain.adapters.db.types import Dec, Qty
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.kpis import BoundaryMove, LaunchFact, OrderFact, PaymentFact
@@ -108,11 +109,8 @@ class StockLedger:
         ids = sorted(set(self.arrays.on_hand) | set(self.arrays.item))
         skus: dict[int, str] = {}
         for chunk in _chunks(ids):
-            skus.update(
-                self._session.execute(select(ItemRow.id, ItemRow.sku).where(ItemRow.id.in_(chunk)))
-                .tuples()
-                .all()
-            )
+            query = select(ItemRow.id, ItemRow.sku).where(ItemRow.id.in_(chunk))
+            skus.update((item_id, sku) for item_id, sku in self._session.execute(query))
         return skus
 
 
@@ -142,6 +140,7 @@ class SqlKpiStore:
             .order_by(SalesOrderRow.id)
         ).all()
         lines = self._lines([order.id for order, _ in rows])
+        issues = self._issues([order.id for order, _ in rows])
         facts = []
         for order, delivered_at in rows:
             custom, cost = lines.get(order.id, (False, None))
@@ -157,9 +156,22 @@ class SqlKpiStore:
                     revenue=order.subtotal,  # after discounts, before shipping and tax
                     cost=cost,
                     currency=order.currency,
+                    issues=issues.get(order.id, ()),
                 )
             )
         return facts
+
+    def _issues(self, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Per order, the kinds of issue reported on it (each once, sorted)."""
+        kinds: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(ids):
+            for order_id, kind in self.session.execute(
+                select(OrderIssueRow.order_id, OrderIssueRow.kind).where(
+                    OrderIssueRow.order_id.in_(chunk)
+                )
+            ):
+                kinds[order_id].add(kind)
+        return {order_id: tuple(sorted(found)) for order_id, found in kinds.items()}
 
     def _lines(self, ids: Sequence[int]) -> dict[int, tuple[bool, Decimal | None]]:
         """Per order: whether a line has chosen options, and its lines' standard cost (None:

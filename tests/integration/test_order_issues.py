@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -303,3 +304,29 @@ def test_the_terminal_reports_and_lists_issues(clean: World) -> None:
     assert code == 1 and "has not shipped" in err
     code, out, _ = _cli(clean, "orders", "withdraw-issue", str(reported["id"]), "--reason", "x")
     assert code == 0 and "withdrawn" in out
+
+
+def test_two_reports_at_once_cannot_overfill_a_line(clean: World) -> None:
+    # given one report of both units written but not yet committed
+    number = clean.orders["shipped"]
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            outcome.append(_report(clean, number, kind="damaged", line_sku=TEE, quantity=2))
+        except ValidationError as error:
+            outcome.append(error)
+
+    with clean.uow(actor="user:first@brand.example") as uow:
+        issues.report_issue(uow, number, kind="damaged", line_sku=TEE, quantity=2, now=LATER)
+        # when a second report of the same units starts meanwhile
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # it waits for the first (the order's lock, or SQLite's)
+        uow.commit()
+    racer.join(timeout=30)
+    # then it is checked after the first and refused
+    assert len(outcome) == 1 and isinstance(outcome[0], ValidationError), outcome
+    with clean.uow(write=False) as uow:
+        assert issues.list_issues(uow).total == 1

@@ -118,6 +118,7 @@ def report_issue(
     when = utc(now, "now")
     order = find_order(uow, order_ref)
     store = SqlOrderIssueStore(uow.session)
+    store.lock_order(order.id)
     issue = check_issue(
         _name(order),
         order.status,

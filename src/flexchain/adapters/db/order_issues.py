@@ -79,6 +79,13 @@ class SqlOrderIssueStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def lock_order(self, order_id: int) -> None:
+        """Lock the order's row until the unit of work ends, so two reports on the same line
+        at once are checked one after the other (PostgreSQL; SQLite has one writer anyway)."""
+        self.session.execute(
+            select(SalesOrderRow.id).where(SalesOrderRow.id == order_id).with_for_update()
+        )
+
     def lines(self, order_id: int) -> list[LineRecord]:
         """The order's lines that hold units (a line taken off the order has none), by id."""
         rows = self.session.execute(

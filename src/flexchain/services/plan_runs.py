@@ -2,20 +2,23 @@
 progress a page polls.
 
 :func:`start_plan_run` claims the :class:`PlanRunBoard` (refused while a run it started is
-going), then hands the work — :func:`flexchain.services.planning.run_plan`, the same use case
-as ``flexchain plan``, with the installation's planning settings — to ``spawn``, the caller's
-way of running a function in the background. The board records each step as the run reaches
-it and how the run ended; :meth:`PlanRunBoard.view` answers what a page shows.
+going) and the database (:func:`flexchain.services.planning.claim_run`: refused while a run
+started anywhere is going), then hands the work —
+:func:`flexchain.services.planning.run_plan`, the same use case as ``flexchain plan``, with the
+installation's planning settings — to ``spawn``, the caller's way of running a function in the
+background. The board records each step as the run reaches it and how the run ended;
+:meth:`PlanRunBoard.view` answers what a page (or ``GET /plan/runs/{ticket}``) shows.
 
 This module holds no thread and no lock of its own (services do not own the server's
-runtime): the control tower keeps one board per server process, built with a
+runtime): the server keeps one board per process on the app's state, built with a
 ``threading.Lock`` as its guard, and spawns a daemon thread per run
-(:mod:`flexchain.entrypoints.web.tower.plan`). Tests pass a plain call as ``spawn``.
+(:mod:`flexchain.entrypoints.api.plan_runs`, used by the page and the API). Tests pass a
+plain call as ``spawn``.
 
-One at a time is per board, that is per server process: a ``flexchain plan`` in a terminal,
-or another worker process of the same server, is not seen here. Every run, wherever it
-started, is recorded in the database (``running``, then ``complete`` or ``failed``), and only
-a complete one becomes the current plan.
+The board answers quickly for runs of this process; the database's claim is what keeps one
+run at a time across processes (another worker process, ``flexchain plan`` in a terminal).
+Every run, wherever it started, is recorded in the database (``running``, then ``complete``
+or ``failed``), and only a complete one becomes the current plan.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from flexchain.adapters.db.plans import Database
@@ -66,7 +69,7 @@ class RunProgress:
     ended, the plan version it wrote with its counts, or the error."""
 
     ticket: int
-    """The run's number on this board (the plan version is ``run_id``, known when it ends)."""
+    """The run's number on this board (the plan version it writes is ``run_id``)."""
     status: RunStatus
     actor: str
     started_at: datetime
@@ -76,6 +79,7 @@ class RunProgress:
     steps: tuple[StepView, ...]
     finished_at: datetime | None = None
     run_id: int | None = None
+    """The run as the database records it (known once claimed; current when complete)."""
     items: int | None = None
     orders: int | None = None
     exceptions: int | None = None
@@ -93,6 +97,7 @@ class _Entry:
     started_at: datetime
     horizon: int
     status: RunStatus = "running"
+    run_id: int | None = None
     step: str | None = None
     finished_at: datetime | None = None
     summary: planning.PlanSummary | None = None
@@ -145,6 +150,16 @@ class PlanRunBoard:
             for old in sorted(self._entries)[: -KEPT - 1]:
                 del self._entries[old]
             return self._last
+
+    def record(self, ticket: int, run_id: int) -> None:
+        """Run ``ticket`` is recorded in the database as run ``run_id``."""
+        with self._guard:
+            self._entry(ticket).run_id = run_id
+
+    def drop(self, ticket: int) -> None:
+        """Forget run ``ticket`` (refused before it started)."""
+        with self._guard:
+            self._entries.pop(ticket, None)
 
     def advance(self, ticket: int, step: str) -> None:
         """Run ``ticket`` starts ``step``."""
@@ -200,6 +215,7 @@ def _view(entry: _Entry) -> RunProgress:
         100 if entry.status == "complete" else _percent(steps),
         steps,
         entry.finished_at,
+        run_id=entry.run_id,
         error=entry.error,
     )
     if summary is None:
@@ -236,11 +252,24 @@ def start_plan_run(
     ValidationError
         ``horizon`` is not a whole number of weeks from 1 to :data:`MAX_HORIZON`.
     DomainError
-        A run started on this board is still going.
+        A run started on this board, or anywhere (recorded ``running`` in the database for
+        less than ``settings.plan_run_stale_minutes``), is still going.
     """
     now = utc(now, "now")
     horizon = whole_number(horizon, "horizon", minimum=1, maximum=MAX_HORIZON)
     ticket = board.claim(actor=actor, now=now, horizon=horizon)
+    try:
+        run_id = planning.claim_run(
+            db,
+            now=now,
+            horizon=horizon,
+            actor=actor,
+            stale_after=timedelta(minutes=settings.plan_run_stale_minutes),
+        )
+    except BaseException:
+        board.drop(ticket)
+        raise
+    board.record(ticket, run_id)
 
     def work() -> None:
         try:
@@ -253,6 +282,7 @@ def start_plan_run(
                 params=planning.PlanParameters.from_settings(settings),
                 clock=clock,
                 history_weeks=52 * settings.plan_history_years,
+                run_id=run_id,
             )
         except BaseException as error:
             board.fail(ticket, str(error) or type(error).__name__, at=clock())
@@ -264,7 +294,9 @@ def start_plan_run(
     try:
         spawn(work)
     except Exception as error:
-        board.fail(ticket, f"the run could not be started: {error}", at=now)
+        message = f"the run could not be started: {error}"
+        board.fail(ticket, message, at=now)
+        planning.abandon_run(db, run_id, error=message, now=now, actor=actor)
         raise
     found = board.view(ticket)
     assert found is not None

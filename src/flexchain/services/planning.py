@@ -5,9 +5,11 @@ middle four are the pure run (:func:`flexchain.planning.run.run`), the first and
 the plans store (:mod:`flexchain.adapters.db.plans`). The run is recorded as ``running`` first
 (committed), so a run that fails or is killed is visible and never current; the plan rows and the
 ``complete`` status are written in one transaction at the end, and only then does the new version
-become current. Reports on stored plans (show, export, diff, explain) are
-:mod:`flexchain.services.plan_reports`; :func:`forecast_accuracy` (``plan accuracy``) measures
-the forecasts complete runs stored against the demand that followed.
+become current. One run at a time, wherever it starts (the page, the API, ``flexchain plan``):
+a run that finds another one going refuses itself (:func:`claim_run`). Reports on stored plans
+(show, export, diff, explain) are :mod:`flexchain.services.plan_reports`;
+:func:`forecast_accuracy` (``plan accuracy``) measures the forecasts complete runs stored
+against the demand that followed.
 
 Garbage-collector tuning (freezing what earlier steps built, between steps) belongs to whoever
 drives the process: ``flexchain plan`` and bench/plan.py pass the hook of
@@ -18,17 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 import polars as pl
 
 from flexchain.adapters.db import plan_reads
 from flexchain.adapters.db import plans as plans_store
-from flexchain.adapters.db.plans import Database, SqlPlanStore
+from flexchain.adapters.db.plan_claims import ClaimingPlanStore
+from flexchain.adapters.db.plan_reads import PlanRun
+from flexchain.adapters.db.plans import Database
 from flexchain.adapters.db.uow import UnitOfWork
-from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.planning import accuracy
 from flexchain.planning import run as planning_run
 from flexchain.planning.run import (
@@ -58,6 +62,7 @@ from flexchain.services.plan_reports import previous_run as previous_run
 __all__ = [
     "ACCURACY_GROUPS",
     "HISTORY_WEEKS",
+    "STALE_AFTER",
     "STEPS",
     "STEP_WEIGHTS",
     "AccuracyLine",
@@ -69,7 +74,10 @@ __all__ = [
     "PlanRunStatus",
     "PlanStore",
     "PlanSummary",
+    "RunClaims",
     "Snapshot",
+    "abandon_run",
+    "claim_run",
     "current_run",
     "diff_runs",
     "explain_item",
@@ -87,6 +95,8 @@ STEP_WEIGHTS: dict[str, int] = {
     "write": 1,
 }
 """Each step's share of a typical run, for progress bars."""
+STALE_AFTER = timedelta(minutes=120)
+"""A run ``running`` for longer is taken as dead (``FLEXCHAIN_PLAN_RUN_STALE_MINUTES``)."""
 
 
 class PlanStore(Protocol):
@@ -112,6 +122,14 @@ class PlanStore(Protocol):
     def fail_run(self, run_id: int, *, error: str, finished_at: datetime, actor: str) -> None: ...
 
 
+@runtime_checkable
+class RunClaims(Protocol):
+    """A plans store that can tell whether another run is going (the SQL one can; an
+    in-memory store without it runs without the check)."""
+
+    def blocking_run(self, run_id: int, *, since: datetime) -> PlanRun | None: ...
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     run_id: int
@@ -132,6 +150,8 @@ def run_plan(
     params: PlanParameters | None = None,
     clock: Callable[[], datetime] | None = None,
     history_weeks: int = HISTORY_WEEKS,
+    stale_after: timedelta = STALE_AFTER,
+    run_id: int | None = None,
 ) -> PlanSummary:
     """Run every step and write a new plan version (current once complete).
 
@@ -139,17 +159,18 @@ def run_plan(
     at most ``history_weeks`` weeks of demand history: ``FLEXCHAIN_PLAN_HISTORY_YEARS`` x 52) or
     a plans store (which has its own window). ``progress`` is called with each step's name as
     it starts; ``fail_at`` makes the named step raise (for the interrupted-run test and demos).
-    ``clock`` gives the time the run completes (default: ``now``).
+    ``clock`` gives the time the run completes (default: ``now``). The run first claims its
+    place (:func:`claim_run`, with ``stale_after``) unless ``run_id`` is a run already claimed.
+
+    Raises
+    ------
+    DomainError
+        Another run is going (this one is recorded failed, saying which).
     """
-    store: PlanStore = (
-        SqlPlanStore(db, history_weeks=history_weeks, audit=_audit_run)
-        if isinstance(db, Database)
-        else db
-    )
+    store = _store(db, history_weeks)
     today = now.date()
-    run_id = store.start_run(
-        started_at=now, period_start=monday(today), horizon=horizon, actor=actor
-    )
+    if run_id is None:
+        run_id = _claim(store, now=now, horizon=horizon, actor=actor, stale_after=stale_after)
 
     def announce(name: str) -> None:
         if progress is not None:
@@ -183,6 +204,74 @@ def run_plan(
         raise
     return PlanSummary(
         run_id, len(snap.items), len(result.mrp.planned), len(result.mrp.exceptions), watch.seconds
+    )
+
+
+def _store(db: Database | PlanStore, history_weeks: int = HISTORY_WEEKS) -> PlanStore:
+    if isinstance(db, Database):
+        return ClaimingPlanStore(db, history_weeks=history_weeks, audit=_audit_run)
+    return db
+
+
+def claim_run(
+    db: Database | PlanStore,
+    *,
+    now: datetime,
+    horizon: int = 26,
+    actor: str = "cli",
+    stale_after: timedelta = STALE_AFTER,
+) -> int:
+    """Record a run of ``horizon`` weeks by ``actor`` as ``running`` (committed) and return its
+    id, for :func:`run_plan` (``run_id=``) to run.
+
+    One run at a time across processes: once recorded, if another run is still ``running``
+    that started less than ``stale_after`` before ``now`` and has a lower id, this one is
+    recorded failed ("another run is going: run N started at T by A") and refused. The lower
+    id wins, so of two runs started at once exactly one goes; a run ``running`` for longer
+    than ``stale_after`` is taken as dead (a killed process) and blocks nothing.
+
+    Raises
+    ------
+    DomainError
+        Another run is going.
+    """
+    return _claim(_store(db), now=now, horizon=horizon, actor=actor, stale_after=stale_after)
+
+
+def abandon_run(
+    db: Database | PlanStore, run_id: int, *, error: str, now: datetime, actor: str
+) -> None:
+    """Record claimed run ``run_id`` failed with ``error`` before it ran (it could not be
+    started), so it blocks no other run."""
+    _store(db).fail_run(run_id, error=error, finished_at=now, actor=actor)
+
+
+def _claim(
+    store: PlanStore, *, now: datetime, horizon: int, actor: str, stale_after: timedelta
+) -> int:
+    run_id = store.start_run(
+        started_at=now, period_start=monday(now.date()), horizon=horizon, actor=actor
+    )
+    if not isinstance(store, RunClaims):
+        return run_id
+    try:
+        going = store.blocking_run(run_id, since=now - stale_after)
+    except BaseException as error:
+        store.fail_run(
+            run_id, error=str(error) or type(error).__name__, finished_at=now, actor=actor
+        )
+        raise
+    if going is None:
+        return run_id
+    reason = (
+        f"another run is going: run {going.id} started at {going.started_at:%Y-%m-%d %H:%M} "
+        f"UTC by {going.actor}"
+    )
+    store.fail_run(run_id, error=reason, finished_at=now, actor=actor)
+    minutes = round(stale_after.total_seconds() / 60)
+    raise DomainError(
+        f"planning run {run_id} refused: {reason}; one run at a time: wait for it to end "
+        f"(a run going for more than {minutes} minutes is taken as dead)"
     )
 
 

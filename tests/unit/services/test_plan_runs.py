@@ -137,7 +137,7 @@ def test_a_failed_run_shows_its_error_and_step_and_frees_the_board() -> None:
     failed = board.view(started.ticket)
     assert failed is not None and failed.status == "failed"
     assert failed.error == "the database went away" and failed.step == "snapshot"
-    assert failed.steps[0].state == "failed" and failed.run_id is None
+    assert failed.steps[0].state == "failed" and failed.run_id == 1
     assert store.runs[1].status is PlanRunStatus.FAILED
     # and the next run may start
     store.fail = False
@@ -159,6 +159,8 @@ def test_a_run_that_cannot_be_spawned_frees_the_board() -> None:
         and view.status == "failed"
         and "could not be started" in (view.error or "")
     )
+    # and the run it had claimed is recorded failed: it blocks no later run
+    assert store.runs[1].status is PlanRunStatus.FAILED
     assert _start(board, store, _run_now).status == "complete"
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flexchain.adapters.db.tables import (
     BomLineRow,
@@ -34,6 +34,9 @@ __all__ = [
     "items_of",
     "orders_of",
     "previous_run",
+    "recent_runs",
+    "run_of",
+    "runs_count",
     "skus",
 ]
 
@@ -75,7 +78,8 @@ class StoredException:
     location: str = ""
 
 
-def _run(row: PlanRunRow) -> PlanRun:
+def run_of(row: PlanRunRow) -> PlanRun:
+    """A stored run's row as :class:`PlanRun`."""
     return PlanRun(
         row.id,
         PlanRunStatus(row.status),
@@ -98,7 +102,7 @@ def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRun | None:
     if run_id is not None:
         query = query.where(PlanRunRow.id == run_id)
     row = uow.session.scalars(query.order_by(PlanRunRow.id.desc()).limit(1)).first()
-    return None if row is None else _run(row)
+    return None if row is None else run_of(row)
 
 
 def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
@@ -109,7 +113,20 @@ def previous_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
         .order_by(PlanRunRow.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else _run(row)
+    return None if row is None else run_of(row)
+
+
+def recent_runs(uow: UnitOfWork, *, offset: int = 0, limit: int = 20) -> list[PlanRun]:
+    """Recorded runs of every status, newest first: ``limit`` of them from ``offset``."""
+    rows = uow.session.scalars(
+        select(PlanRunRow).order_by(PlanRunRow.id.desc()).offset(offset).limit(limit)
+    )
+    return [run_of(row) for row in rows]
+
+
+def runs_count(uow: UnitOfWork) -> int:
+    """How many runs are recorded."""
+    return int(uow.session.scalar(select(func.count()).select_from(PlanRunRow)) or 0)
 
 
 def skus(uow: UnitOfWork) -> dict[int, str]:

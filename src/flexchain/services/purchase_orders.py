@@ -403,11 +403,13 @@ def create_po_from_plan(
     for p in planned:
         if p.kind != "purchase":
             raise DomainError(f"planned order {p.number} is a {p.kind}, not a purchase")
-    plan_releases.check_unreleased(uow, planned[0].run_id, numbers)  # each is released once
     proposals = [
         Proposal(supplier, p.item_sku, p.quantity, p.due_date, None, p.pegs) for p in planned
     ]
     (created,) = create_purchase_orders(uow, proposals, source="sourcing", now=now)
+    # each is released once (checked after the supplier is: refused, the unit of work is
+    # rolled back, the draft with it)
+    plan_releases.check_unreleased(uow, planned[0].run_id, numbers)
     into = {p.number: created.number for p in planned}
     plan_releases.record(uow, planned[0].run_id, into, "po", now=utc(now, "now"))
     return created

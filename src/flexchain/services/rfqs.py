@@ -238,13 +238,13 @@ def create_rfq(
     if bool(lines) == bool(plan_numbers):
         raise ValidationError("lines", "give either lines or planned order numbers")
     run_id, wanted = _lines_from_plan(rfqs, plan_numbers) if plan_numbers else (None, None)
-    if run_id is not None:  # each planned order is released once
-        plan_releases.check_unreleased(uow, run_id, [line.plan_number or 0 for line in wanted])
     wanted = wanted or _explicit_lines(lines)
     codes = [code(s, "suppliers") for s in suppliers]
     if not codes or len(set(codes)) != len(codes):
         raise ValidationError("suppliers", "name each supplier to ask once, at least one")
     found = [buying.supplier(c) for c in codes]
+    if run_id is not None:  # each planned order is released once
+        plan_releases.check_unreleased(uow, run_id, [line.plan_number or 0 for line in wanted])
     items = buying.items(line.item_sku for line in wanted)
     missing = sorted({line.item_sku for line in wanted} - set(items))
     if missing:

@@ -3,7 +3,8 @@
 :func:`kpis` measures every KPI of :data:`flexchain.domain.kpi_specs.SPECS` over a window of
 ``weeks`` weeks ending on ``period_end`` (the value) and over each of those weeks (the trend);
 :func:`kpi_rows` lists the rows one KPI was computed from. The facts are read once through
-:class:`flexchain.adapters.db.kpis.SqlKpiStore`; the formulas are
+:class:`flexchain.adapters.db.kpis.SqlKpiStore` (:mod:`flexchain.services.kpi_world`); the
+formulas are
 :mod:`flexchain.domain.kpis`. Forecast accuracy measures the stored forecasts of earlier plan
 runs with :func:`flexchain.planning.accuracy.forecast_errors`; supplier agility and on-time
 rate add up the suppliers' scorecards (:mod:`flexchain.services.scorecards`), per month.
@@ -15,33 +16,33 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
-from flexchain.adapters.db import plan_reads
-from flexchain.adapters.db import plans as plans_store
-from flexchain.adapters.db.kpis import SqlKpiStore, StockLedger
+from flexchain.adapters.db.kpis import SqlKpiStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import kpis as f
-from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.domain.errors import NotFound
 from flexchain.domain.kpi_specs import SPECS, meets, targets_of
-from flexchain.domain.kpis import ForecastPoint, Measure, OrderFact, Span, StockFact
-from flexchain.planning.accuracy import forecast_errors
-from flexchain.planning.run import monday as monday_of
-from flexchain.planning.run_steps import PlanParameters, classify_items
-from flexchain.planning.stock_kpis import stock_totals
-from flexchain.services import scorecards
+from flexchain.domain.kpis import ForecastPoint, Measure, Span
+from flexchain.services.kpi_world import EARLIEST, LATEST, MAX_WEEKS, SUPPLIER_MONTHS
+from flexchain.services.kpi_world import Stock as _Stock
+from flexchain.services.kpi_world import World as _World
 
-__all__ = ["KpiRows", "KpiView", "TrendPoint", "kpi_rows", "kpis"]
-
-MAX_WEEKS = 104
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
-"""The days a window may end on."""
-SUPPLIER_MONTHS = 3
-"""Months of supplier scorecards the supplier KPIs add up (their trend is monthly)."""
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_WEEKS",
+    "SUPPLIER_MONTHS",
+    "KpiRows",
+    "KpiView",
+    "TrendPoint",
+    "kpi_rows",
+    "kpis",
+    "week_kpis",
+]
 
 _NO_DATA = {
     "perfect_order_rate": "no orders were promised in the period",
@@ -107,99 +108,6 @@ class KpiRows:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _World:
-    """The facts of one window, each read when first needed."""
-
-    def __init__(self, uow: UnitOfWork, end: date, weeks: int, settings: Settings) -> None:
-        if not 1 <= weeks <= MAX_WEEKS:
-            raise ValidationError("weeks", f"must be 1 to {MAX_WEEKS}, got {weeks}")
-        if not EARLIEST <= end <= LATEST:
-            raise ValidationError("period_end", f"must be {EARLIEST} to {LATEST}, got {end}")
-        self.uow, self.settings = uow, settings
-        self.store = SqlKpiStore(uow)
-        self.weeks = f.weeks_ending(end, weeks)
-        self.window = Span(self.weeks[0].start, end)
-        self.currency = settings.default_currency
-
-    @cached_property
-    def orders(self) -> list[OrderFact]:
-        return self.store.orders(self.window.start, self.window.end)
-
-    @cached_property
-    def launches(self) -> list[f.LaunchFact]:
-        return self.store.launches(self.window.start, self.window.end)
-
-    @cached_property
-    def payments(self) -> list[f.PaymentFact]:
-        return self.store.payments(self.window.start, self.window.end)
-
-    @cached_property
-    def ledger(self) -> StockLedger:
-        back = timedelta(days=7 * f.HEALTH_WEEKS + f.AGED_DAYS)
-        return self.store.stock(self.weeks[0].end - back)
-
-    def totals(self, end: date) -> f.StockTotals:
-        """The stock KPIs' sums at the end of ``end`` (every week's end of the window is
-        computed at once, vectorised)."""
-        cache: dict[date, f.StockTotals] = self.__dict__.setdefault("_totals", {})
-        if end not in cache:
-            ledger = self.ledger
-            ends = [end, *(week.end for week in self.weeks)]
-            try:
-                cache.update(stock_totals(ledger.arrays, ledger.costs, ends))
-            except OverflowError:  # beyond 64-bit integers: item by item
-                cache[end] = f.totals_of(self.stock(end))
-        return cache[end]
-
-    def stock(self, end: date) -> list[StockFact]:
-        cache = self.__dict__.setdefault("_stock", {})
-        if end not in cache:
-            ledger = self.ledger
-            cache[end] = f.stock_facts(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end)
-        return list(cache[end])
-
-    @cached_property
-    def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
-        """(sku, location, point) of every stored forecast of a week that has happened."""
-        today = self.window.end + timedelta(days=1)
-        if not self.store.forecasts_before(monday_of(today)):
-            return []  # no run before the window's last week: no forecast to measure
-        # actuals of the window's weeks are all it measures against: read no older history
-        snap = plans_store.load_demand(self.uow, today=today, history_weeks=len(self.weeks) + 1)
-        classified = classify_items(
-            snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
-        )
-        if classified is None:
-            return []
-        skus = plan_reads.skus(self.uow)
-        errors = forecast_errors(snap.past_forecasts, classified.panel)
-        location = "location" in errors.columns
-        return [
-            (
-                skus.get(row["item"], str(row["item"])),
-                (row["location"] or snap.home) if location else snap.home,
-                ForecastPoint(row["period"], _dec(row["actual"]), _dec(row["forecast"])),
-            )
-            for row in errors.iter_rows(named=True)
-        ]
-
-    @cached_property
-    def cards(self) -> list[scorecards.ScorecardView]:
-        end = self.window.end
-        return scorecards.scorecard_history(
-            self.uow,
-            supplier=None,
-            periods=SUPPLIER_MONTHS,
-            until_period=f"{end.year}-{end.month:02d}",
-            today=end,
-            **scorecards.options_from(self.settings),
-        )
-
-
-def _dec(value: float | None) -> Decimal:
-    return Decimal(str(round(value or 0.0, 6)))
 
 
 def _points(world: _World) -> list[ForecastPoint]:
@@ -331,6 +239,24 @@ def kpis(
         if key not in SPECS:
             raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
     return [_view(world, key, targets.get(key)) for key in SPECS if keys is None or key in keys]
+
+
+def week_kpis(
+    uow: UnitOfWork, *, week_ends: Sequence[date], settings: Settings
+) -> list[list[KpiView]]:
+    """Every KPI over each one-week window ending on a day of ``week_ends`` (the weekly report:
+    its week and the week before): for each, what ``kpis(uow, period_end=day, weeks=1, ...)``
+    answers, with the stock ledger read once for them all.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`kpis`.
+    """
+    targets = _targets(settings)
+    shared = _Stock(SqlKpiStore(uow), week_ends)
+    worlds = [_World(uow, end, 1, settings, shared) for end in week_ends]
+    return [[_view(world, key, targets.get(key)) for key in SPECS] for world in worlds]
 
 
 def _order_rows(world: _World, custom_only: bool) -> list[dict[str, Any]]:

@@ -260,10 +260,10 @@ def _events(
 
 def _kpis(uow: UnitOfWork, week_end: date, settings: Settings) -> tuple[tuple[KpiLine, ...], str]:
     """Each KPI over the week and over the week before: two one-week windows of
-    :func:`flexchain.services.kpis.kpis` (the Overview's figures, measured the same way)."""
-    this_week = kpi_service.kpis(uow, period_end=week_end, weeks=1, settings=settings)
-    before = kpi_service.kpis(
-        uow, period_end=week_end - timedelta(days=7), weeks=1, settings=settings
+    :func:`flexchain.services.kpis.kpis` (the Overview's figures, measured the same way; the
+    stock ledger read once for both, :func:`~flexchain.services.kpis.week_kpis`)."""
+    this_week, before = kpi_service.week_kpis(
+        uow, week_ends=[week_end, week_end - timedelta(days=7)], settings=settings
     )
     last = {k.key: k.value for k in before}
     lines = []

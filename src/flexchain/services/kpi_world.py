@@ -1,0 +1,151 @@
+"""The facts one window of KPIs is computed from, each read once when first needed
+(:mod:`flexchain.services.kpis` measures them): orders, launches, payments, the stock ledger
+and its sums, the stored forecasts measured against what happened, the suppliers' scorecards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property
+
+from flexchain.adapters.db import plan_reads
+from flexchain.adapters.db import plans as plans_store
+from flexchain.adapters.db.kpis import SqlKpiStore, StockLedger
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.config import Settings
+from flexchain.domain import kpis as f
+from flexchain.domain.errors import ValidationError
+from flexchain.domain.kpis import ForecastPoint, Span, StockFact
+from flexchain.planning.accuracy import forecast_errors
+from flexchain.planning.run import monday as monday_of
+from flexchain.planning.run_steps import PlanParameters, classify_items
+from flexchain.planning.stock_kpis import stock_totals
+from flexchain.services import scorecards
+
+__all__ = ["EARLIEST", "LATEST", "MAX_WEEKS", "SUPPLIER_MONTHS", "Stock", "World"]
+
+MAX_WEEKS = 104
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+"""The days a window may end on."""
+SUPPLIER_MONTHS = 3
+"""Months of supplier scorecards the supplier KPIs add up (their trend is monthly)."""
+
+_BACK = timedelta(days=7 * f.HEALTH_WEEKS + f.AGED_DAYS)
+"""How far before a day the ledger's moves must reach to rebuild the stock KPIs' facts."""
+
+
+class Stock:
+    """The stock ledger read once for every window of a request (from the earliest day any
+    needs; older moves change no figure) and its sums at the days asked, computed together."""
+
+    def __init__(self, store: SqlKpiStore, ends: Sequence[date]) -> None:
+        self.store, self.ends = store, list(ends)
+        self.totals: dict[date, f.StockTotals] = {}
+
+    @cached_property
+    def ledger(self) -> StockLedger:
+        return self.store.stock(min(self.ends) - _BACK)
+
+    def at(self, end: date) -> f.StockTotals:
+        if end not in self.totals:
+            ledger = self.ledger
+            try:
+                found = stock_totals(ledger.arrays, ledger.costs, [end, *self.ends])
+            except OverflowError:  # beyond 64-bit integers: item by item
+                found = {end: f.totals_of(f.stock_facts(
+                    ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end))}  # fmt: skip
+            self.totals.update(found)
+        return self.totals[end]
+
+
+class World:
+    """The facts of one window, each read when first needed."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        end: date,
+        weeks: int,
+        settings: Settings,
+        stock: Stock | None = None,
+    ) -> None:
+        if not 1 <= weeks <= MAX_WEEKS:
+            raise ValidationError("weeks", f"must be 1 to {MAX_WEEKS}, got {weeks}")
+        if not EARLIEST <= end <= LATEST:
+            raise ValidationError("period_end", f"must be {EARLIEST} to {LATEST}, got {end}")
+        self.uow, self.settings = uow, settings
+        self.store = SqlKpiStore(uow)
+        self.weeks = f.weeks_ending(end, weeks)
+        self.window = Span(self.weeks[0].start, end)
+        self.currency = settings.default_currency
+        self.shared = stock or Stock(self.store, [week.end for week in self.weeks])
+
+    @cached_property
+    def orders(self) -> list[f.OrderFact]:
+        return self.store.orders(self.window.start, self.window.end)
+
+    @cached_property
+    def launches(self) -> list[f.LaunchFact]:
+        return self.store.launches(self.window.start, self.window.end)
+
+    @cached_property
+    def payments(self) -> list[f.PaymentFact]:
+        return self.store.payments(self.window.start, self.window.end)
+
+    @property
+    def ledger(self) -> StockLedger:
+        return self.shared.ledger
+
+    def totals(self, end: date) -> f.StockTotals:
+        """The stock KPIs' sums at the end of ``end`` (every week's end of the window is
+        computed at once, vectorised)."""
+        return self.shared.at(end)
+
+    def stock(self, end: date) -> list[StockFact]:
+        cache = self.__dict__.setdefault("_stock", {})
+        if end not in cache:
+            ledger = self.ledger
+            cache[end] = f.stock_facts(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end)
+        return list(cache[end])
+
+    @cached_property
+    def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
+        """(sku, location, point) of every stored forecast of a week that has happened."""
+        today = self.window.end + timedelta(days=1)
+        if not self.store.forecasts_before(monday_of(today)):
+            return []  # no run before the window's last week: no forecast to measure
+        # actuals of the window's weeks are all it measures against: read no older history
+        snap = plans_store.load_demand(self.uow, today=today, history_weeks=len(self.weeks) + 1)
+        classified = classify_items(
+            snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
+        )
+        if classified is None:
+            return []
+        skus = plan_reads.skus(self.uow)
+        errors = forecast_errors(snap.past_forecasts, classified.panel)
+        location = "location" in errors.columns
+        return [
+            (
+                skus.get(row["item"], str(row["item"])),
+                (row["location"] or snap.home) if location else snap.home,
+                ForecastPoint(row["period"], _dec(row["actual"]), _dec(row["forecast"])),
+            )
+            for row in errors.iter_rows(named=True)
+        ]
+
+    @cached_property
+    def cards(self) -> list[scorecards.ScorecardView]:
+        end = self.window.end
+        return scorecards.scorecard_history(
+            self.uow,
+            supplier=None,
+            periods=SUPPLIER_MONTHS,
+            until_period=f"{end.year}-{end.month:02d}",
+            today=end,
+            **scorecards.options_from(self.settings),
+        )
+
+
+def _dec(value: float | None) -> Decimal:
+    return Decimal(str(round(value or 0.0, 6)))

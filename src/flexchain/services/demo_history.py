@@ -44,7 +44,7 @@ from flexchain.services import (
 )
 from flexchain.services.imports import import_rows
 
-__all__ = ["HistorySummary", "replay_history"]
+__all__ = ["HistorySummary", "in_time_order", "replay_history"]
 
 BASE = "EUR"
 USD_IN_EUR = Decimal("0.92")
@@ -185,7 +185,7 @@ def _rfq(uow: UnitOfWork, rfq: HistoryRfq, today: datetime, tally: Counter[str])
     yield from _follow(uow, awarded.lines[0]["po_number"], award, today, tally)
 
 
-def _in_time_order(lives: list[tuple[str, Steps]]) -> None:
+def in_time_order(lives: list[tuple[str, Steps]]) -> None:
     """Run the steps of every document in the order of their times (ties: the first listed)."""
     due: list[tuple[datetime, int, str, Steps]] = []
     for index, (name, steps) in enumerate(lives):
@@ -221,7 +221,7 @@ def replay_history(
     lives = [(f"{po.supplier} {po.item}", _order(uow, po, now, tally, changes.get(index)))
              for index, po in enumerate(orders)]  # fmt: skip
     lives += [(f"RFQ for {rfq.item}", _rfq(uow, rfq, now, tally)) for rfq in requests]
-    _in_time_order(lives)
+    in_time_order(lives)
     paid = payments.schedule_payments(uow, now=now - timedelta(days=1))
     done = payments.run_payments(uow, through=(now - timedelta(days=1)).date(),
                                  now=now - timedelta(hours=1))  # fmt: skip

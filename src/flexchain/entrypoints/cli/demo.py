@@ -12,6 +12,7 @@ from flexchain.entrypoints.cli.render import console, status_console, table
 from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
 from flexchain.services.demo import DEFAULT_ITEMS, generate_demo, load_demo
 from flexchain.services.demo_history import replay_history
+from flexchain.services.demo_plans import Activity, replay_activity
 from flexchain.services.demo_users import DemoLogins, demo_logins
 
 SUMMARY_COLUMNS = (
@@ -42,6 +43,29 @@ def _print_logins(logins: DemoLogins, host: str, port: int) -> None:
     )
 
 
+def _print_activity(done: Activity) -> None:
+    """What the orders and plans replayed (nothing when the demo was loaded before)."""
+    sold = done.sales
+    if sold.replayed:
+        console.print(
+            f"Twelve weeks of web-shop orders replayed: {sold.orders} orders ({sold.cancelled} "
+            f"cancelled, {sold.shipped} shipped, {sold.late} of them late, {sold.delivered} "
+            f"delivered, {sold.open} still open, {sold.issues} with an issue reported); "
+            f"{sold.jobs} production jobs ({sold.finished_jobs} finished, {sold.delayed_jobs} "
+            "delayed) (flexchain orders list, flexchain kpis)",
+            markup=False,
+            soft_wrap=True,
+        )
+    if done.plans:
+        console.print(
+            f"{len(done.plans)} plans run: every two weeks over the last "
+            f"{2 * (len(done.plans) - 1)} weeks and today (flexchain plan show, "
+            "flexchain plan accuracy)",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def demo(
     ctx: typer.Context,
     items: Annotated[
@@ -56,7 +80,16 @@ def demo(
         bool,
         typer.Option(
             "--history/--no-history",
-            help="Replay half a year of buying (POs, receipts, inspections, RFQs, invoices).",
+            help="Replay half a year of buying (POs, receipts, inspections, RFQs, invoices) "
+            "and twelve weeks of web-shop orders (jobs, shipments, deliveries).",
+        ),
+    ] = True,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan/--no-plan",
+            help="Plan as of every two weeks over the last ten, then today (forecast "
+            "accuracy, the Plan page).",
         ),
     ] = True,
     host: HostOption = None,
@@ -100,6 +133,13 @@ def demo(
                     markup=False,
                     soft_wrap=True,
                 )
+        if history or plan:
+            with status_console.status("Replaying...") as status:
+                done = replay_activity(
+                    app.engine, data, now=datetime.now(UTC), seed=seed, plans=plan,
+                    sales=history, on_step=status.update,
+                )  # fmt: skip
+            _print_activity(done)
         with app.uow(actor="demo") as uow:
             logins = demo_logins(uow, now=datetime.now(UTC))
             uow.commit()

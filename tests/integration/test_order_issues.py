@@ -298,6 +298,11 @@ def test_the_terminal_reports_and_lists_issues(clean: World) -> None:
     assert [i["id"] for i in json.loads(out)] == [reported["id"]]
     code, out, _ = _cli(clean, "orders", "issues", "--kind", "damaged", "--json")
     assert json.loads(out) == []
+    today = reported["reported_at"][:10]
+    code, out, _ = _cli(clean, "orders", "issues", "--since", today, "--until", today, "--json")
+    assert [i["id"] for i in json.loads(out)] == [reported["id"]]
+    code, out, _ = _cli(clean, "orders", "issues", "--until", "2026-01-01", "--json")
+    assert json.loads(out) == []
     code, out, _ = _cli(clean, "orders", "issues")
     assert "wrong_customisation" in out and number in out
     code, _, err = _cli(clean, "orders", "issue", clean.orders["open"], "--kind", "damaged")

@@ -89,6 +89,8 @@ def orders_issues(
     as_json: JsonOption = False,
 ) -> None:
     """Issues reported, newest first (of one order: oldest first)."""
+    if ref is not None and (since or until):
+        raise typer.BadParameter("--since and --until list every order's issues: drop ORDER")
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
         if ref is not None:
             found = list(order_issues.issues_of(uow, ref))

@@ -45,6 +45,7 @@ MAX_PLANNED = 25
 RANKED = 500
 """Of each kind, the this many longest overdue are read and ranked."""
 _CENT = Decimal("0.01")
+_NOUNS = {"purchase": "planned purchase", "production": "planned production order"}
 
 
 def planned_orders(
@@ -90,7 +91,7 @@ def _capped(
         return shown
     more = Decision(
         more_key, Kind.PLANNED_ORDER,
-        f"{plural(rest, 'more planned ' + kind)} to release, on the Plan page",
+        f"{plural(rest, 'more ' + _NOUNS[kind])} to release, on the Plan page",
         f"The {len(shown)} most pressing planned {kind} orders are listed here; {rest} more "
         "are due for release.",
         f"Release them from the Plan page (filter {kind}, tick, release).",

@@ -81,14 +81,20 @@ def _plan(make_uow: UowFactory) -> int:
         return run.id
 
 
-@pytest.fixture
-def world(make_uow: UowFactory) -> int:
+def build_release_world(make_uow: UowFactory) -> int:
+    """The storefront brand, canvas bought from SEW-PT and PACK-PT and sewn into bag bodies,
+    and a current plan of :data:`PLANNED` due for release two days ago; the plan's version."""
     build_world(make_uow)
     with make_uow() as uow:
         for kind, rows in EXTRA.items():
             import_rows(uow, kind, rows, source=f"release {kind}")
         uow.commit()
     return _plan(make_uow)
+
+
+@pytest.fixture
+def world(make_uow: UowFactory) -> int:
+    return build_release_world(make_uow)
 
 
 def _release(make_uow: UowFactory, actor: str = "ana", **kw: object) -> plan_release.Release:

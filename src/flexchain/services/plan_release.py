@@ -172,11 +172,11 @@ def _into_jobs(
         references[p.number] = f"job {detail.job.id}"
     record(uow, run_id, references, "job", now=now)
     made = ", ".join(f"{references[p.number]} at {chosen[p.number].supplier}" for p in planned)
-    state = "released, materials issued" if release else "planned; releasing it issues materials"
+    state = "released: materials issued" if release else "planned: releasing it issues materials"
     return Release(
         "job", tuple(references[n] for n in numbers), tuple(numbers),
         tuple(sorted({m.supplier for m in chosen.values()})),
-        f"Planned production {', '.join(map(str, numbers))} into {made} ({state})",
+        f"Planned production {', '.join(map(str, numbers))} released into {made} ({state})",
     )  # fmt: skip
 
 

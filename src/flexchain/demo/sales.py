@@ -34,8 +34,8 @@ __all__ = [
 
 WEEKS = 12
 """How far back the sales go (the control tower's default KPI window)."""
-MOST, FEWEST = 150, 12
-"""Orders drawn at the demo's default size (and above), and at the very least."""
+MOST = 150
+"""Orders drawn at the demo's default size and above."""
 NO_WORK = "NONE"
 """The option code that leaves a custom module out (as in :mod:`flexchain.domain.allocation`)."""
 CANCEL_SHARE = 0.04
@@ -116,7 +116,7 @@ def sale_count(items: int) -> int:
     """Orders to draw for a demo of ``items`` products: three per product plus twenty, at most
     :data:`MOST` (a large demo gets as many orders as the default one: their replay time stays
     seconds, not minutes)."""
-    return max(FEWEST, min(MOST, 20 + 3 * items))
+    return min(MOST, 20 + 3 * items)
 
 
 def products_of(data: DemoData) -> list[Product]:

@@ -31,7 +31,7 @@ from flexchain.demo.sales import WEEKS, Sale, sales, shopify_json
 from flexchain.domain.errors import DomainError, InsufficientStock
 from flexchain.domain.inbox import InboxStatus
 from flexchain.domain.orders import OrderStatus
-from flexchain.services import inventory, jobs, orders, shops
+from flexchain.services import inventory, jobs, order_issues, orders, shops
 from flexchain.services.demo_history import in_time_order
 from flexchain.services.imports import import_rows
 from flexchain.services.intake import apply_entry, store_webhooks, verified
@@ -45,6 +45,10 @@ DEMO_SHOP = "outdoor-demo.shop.example"
 disabled shop is sent nothing: the shipments it would be told of wait in the outbox until
 ``flexchain shop enable``, for a real store's domain)."""
 CARRIER = "DHL"
+ISSUE_NOTES = {
+    "damaged": "parcel crushed in transit, one seam torn",
+    "wrong_customisation": "the customer's text was engraved with a typo",
+}
 SEASON = 4
 """A material counted in for a job comes with this many times the job's need on top."""
 MAX_SHORTFALLS = 12
@@ -258,20 +262,12 @@ def _ship_time(ready: datetime, promise: date | None, sale: Sale) -> datetime:
 
 
 def _report(uow: UnitOfWork, order_id: int, sale: Sale, at: datetime) -> int:
-    """The customer's issue with a delivered order, when issues can be recorded."""
-    try:
-        from flexchain.services import order_issues
-    except ImportError:  # pragma: no cover - issues are not recorded in this version
-        return 0
+    """The customer's issue with a delivered order (perfect order rate)."""
     line = next((line for line in sale.lines if line.custom), sale.lines[0])
-    note = {
-        "damaged": "parcel crushed in transit, one seam torn",
-        "wrong_customisation": "the customer's text was engraved with a typo",
-    }[sale.issue or "damaged"]
+    kind = sale.issue or "damaged"
     order_issues.report_issue(
-        uow, order_id, kind=sale.issue or "damaged", line_sku=line.sku, quantity=1, note=note,
-        now=at,
-    )  # fmt: skip
+        uow, order_id, kind=kind, line_sku=line.sku, quantity=1, note=ISSUE_NOTES[kind], now=at
+    )
     return 1
 
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     plan_history_years: int = Field(default=5, ge=1)
     """Years of weekly demand history a run reads at most (52 weeks each; all there is when
     the history is shorter)."""
+    plan_run_stale_minutes: int = Field(default=120, ge=1)
+    """A planning run recorded ``running`` for longer than this is taken as dead (a killed
+    process): it no longer blocks a new run (one run at a time, across processes)."""
     job_over_consumption: Decimal = Field(default=Decimal("0.20"), ge=0)
     """A finished job that used more material than its bill of materials allows for the good
     units it made, by more than this share (0.20: 20 %), gets an alert (docs/jobs.md)."""

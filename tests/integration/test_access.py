@@ -42,6 +42,7 @@ FILL.update(action="start")  # portal: POST /portal/jobs/{job_id}/{action}
 FILL.update(name="portal.css")  # portal: GET /portal/static/{name}
 FILL.update(ticket="1")  # tower: GET /app/plan/runs/{ticket}
 FILL.update(key="otif")  # GET /kpis/{key}/rows, /app/overview/{key}
+FILL.update(issue_id="1")  # POST /order-issues/{issue_id}/withdraw
 
 
 def _url(path: str) -> str:

@@ -20,8 +20,11 @@ from flexchain.entrypoints.api import (
     jobs,
     kpis,
     openapi,
+    order_issues,
     orders,
     paying,
+    plan_release,
+    plan_runs,
     plans,
     price_watch,
     qc,
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(health.router)
     api.include_router(webhooks.router)
     api.include_router(orders.router)
+    api.include_router(order_issues.router)
     api.include_router(tracking.router)
     api.include_router(quotes.router)
     api.include_router(signals.router)
@@ -115,6 +119,8 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(paying.router)
     api.include_router(buying.router)
     api.include_router(plans.router)
+    api.include_router(plan_runs.router)
+    api.include_router(plan_release.router)
     api.include_router(price_watch.router)
     api.include_router(scorecards.router)
     api.include_router(supplier_tiers.router)

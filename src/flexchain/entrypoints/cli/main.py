@@ -20,6 +20,7 @@ from flexchain.entrypoints.cli import (
     jobs,
     kpis,
     mail,
+    order_issues,
     paying,
     payments,
     plan,
@@ -118,7 +119,7 @@ app.add_typer(today.today_app, name="today")
 app.add_typer(kpis.kpis_app, name="kpis")
 app.add_typer(report.report_app, name="report")
 # the modules that register commands on suppliers_app (and po_app) by being imported
-_REGISTERING = (scorecards, tiers, supplier_rules, supplier_events)
+_REGISTERING = (scorecards, tiers, supplier_rules, supplier_events, order_issues)
 
 
 def run() -> None:

@@ -141,3 +141,18 @@ def test_an_issue_reported_in_error_is_withdrawn_from_the_page_with_a_reason(
         assert issues.issues_of(uow, order) == ()
     gone = tower.client.post(path, data={"csrf_token": csrf, "reason": "again"})
     assert gone.status_code == 404
+
+
+def test_the_orders_view_api_filters_orders_with_issues(tower: World) -> None:
+    _report(tower, tower.orders["shipped"], kind="damaged", note="dented")
+    _login(tower, "viewer")
+
+    def numbers(**params: str) -> dict[str, int]:
+        answer = tower.client.get("/views/orders", params=params)
+        assert answer.status_code == 200, answer.text
+        return {order["number"]: order["issues"] for order in answer.json()["orders"]}
+
+    shipped, opened = tower.orders["shipped"], tower.orders["open"]
+    assert numbers(issues="true") == {shipped: 1}
+    assert shipped not in numbers(issues="false") and opened in numbers(issues="false")
+    assert numbers()[shipped] == 1

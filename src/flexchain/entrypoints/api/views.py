@@ -41,17 +41,19 @@ def order_page(
     since: date | None = None,
     until: date | None = None,
     late: bool | None = None,
+    issues: bool | None = None,
     q: Text = None,
     page: Page = 1,
     per_page: Annotated[int, Query(ge=1, le=order_views.MAX_PER_PAGE)] = 50,
 ) -> Any:
     """Orders newest first, filtered (status, shop domain, order days ``since``..``until``,
-    ``late``) and searched (``q`` in the order number, store id, customer e-mail or a SKU):
-    ``total`` matching, ``pages``, and this page's ``orders`` with their ``late`` flag."""
+    ``late``, ``issues``: with or without an issue reported) and searched (``q`` in the order
+    number, store id, customer e-mail or a SKU): ``total`` matching, ``pages``, and this page's
+    ``orders`` with their ``late`` flag and count of ``issues``."""
     with uow_for(app, who, write=False) as uow:
         found = order_views.order_page(
             uow, today=datetime.now(UTC).date(), status=status, shop=shop, since=since,
-            until=until, late=late, text=q, page=page, per_page=per_page,
+            until=until, late=late, issues=issues, text=q, page=page, per_page=per_page,
         )  # fmt: skip
     return JSONResponse(plain(found))
 

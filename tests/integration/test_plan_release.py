@@ -53,6 +53,7 @@ PLANNED = [  # number, sku, kind, quantity
     (3, "M-BAG-BODY", "production", 10),
     (4, "M-STRAP", "production", 8),
     (5, "TEE-COTTON-BLACK-M", "transfer", 2),
+    (6, "M-STRAP", "production", 4),  # due at WH2: a job for stock delivers to WH
 ]
 
 
@@ -74,7 +75,8 @@ def _plan(make_uow: UowFactory) -> int:
                     run_id=run.id, number=number, item_id=ids[sku], kind=kind,
                     release_date=TODAY - timedelta(days=2), due_date=TODAY + timedelta(days=9),
                     quantity=Decimal(quantity), pegs=[["safety stock", str(quantity)]],
-                    location="", from_location="WH2" if kind == "transfer" else None,
+                    location="WH2" if number == 6 else "",
+                    from_location="WH2" if kind == "transfer" else None,
                 )
             )  # fmt: skip
         uow.commit()
@@ -243,12 +245,15 @@ def test_a_named_supplier_overrides_the_choice_if_it_runs_the_process(
         ([4], "rfq", ["SEW-PT"], DomainError, "planned order 4 is planned production"),
         ([5], "po", ["SEW-PT"], DomainError, "planned order 5 is a transfer"),
         ([9], "po", ["SEW-PT"], NotFound, "has no planned order 9"),
+        ([6], "job", [], DomainError, "M-STRAP is wanted at WH2, but a job for stock delivers "
+         "to WH"),
         ([1, 2], "po", ["SEW-PT", "PACK-PT"], ValidationError, "one supplier"),
         ([1, 1], "po", ["SEW-PT"], ValidationError, "named twice"),
         ([], "po", ["SEW-PT"], ValidationError, "at least one"),
         ([1], "pos", ["SEW-PT"], ValidationError, "one of po, rfq, job"),
     ],
     ids=["purchase-to-job", "production-to-po", "production-to-rfq", "transfer", "unknown",
+         "elsewhere",
          "po-two-suppliers", "twice", "none", "bad-target"],
 )  # fmt: skip
 def test_a_wrong_release_is_refused_and_writes_nothing(

@@ -29,7 +29,7 @@ from typing import Any, cast
 from flexchain.adapters.db.jobs import JobEventRecord, JobRecord, SqlJobStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.checks import choice, code, day
-from flexchain.domain.errors import NotFound, ValidationError
+from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.jobs import (
     DEFAULT_OVER_CONSUMPTION,
     JobAction,
@@ -268,12 +268,13 @@ def plan_job(
     finish: date,
     reason: str = "plan",
     note: str = "",
+    deliver_to: str | None = None,
     now: datetime,
 ) -> JobDetail:
     """A planned job for stock, of no order: ``quantity`` of ``sku`` made at ``supplier``
     (``process``) from ``start`` to ``finish``; finished, its good units go into the warehouse
-    it works for as free stock. ``note`` (e.g. the planned order it comes from) is its first
-    event's. Audited ``planned``."""
+    it works for (the first warehouse) as free stock, refused if that is not ``deliver_to``.
+    ``note`` (e.g. the planned order it comes from) is its first event's. Audited ``planned``."""
     now = utc(now, "now")
     amount = as_quantity(quantity, "quantity", allow_zero=False)
     start, finish = day(start, "start"), day(finish, "finish")
@@ -286,6 +287,11 @@ def plan_job(
     )  # fmt: skip
     store.add_event(job_id, "planned", JobStatus.PLANNED, at=now, quantity=amount, note=note)
     job = store.job(job_id)
+    if deliver_to and store.home(job) != deliver_to:
+        raise DomainError(
+            f"{sku} is wanted at {deliver_to}, but a job for stock delivers to "
+            f"{store.home(job)} (the warehouse jobs of no order work for)"
+        )
     audit.record_change(
         uow, "planned", "job", str(job_id), before=None,
         after={**{name: getattr(job, name) for name in _AUDITED}, "supplier": job.supplier,

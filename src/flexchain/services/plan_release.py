@@ -39,7 +39,7 @@ from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.product_build import process_of, supplier_processes
 from flexchain.domain.suppliers import Process
 from flexchain.domain.values import utc
-from flexchain.services import jobs, purchase_orders, rfqs
+from flexchain.services import jobs, plan_reports, purchase_orders, rfqs
 from flexchain.services.plan_releases import check_unreleased, current_run_id, record, released
 from flexchain.services.plan_releases import plan_numbers as _numbers
 
@@ -158,6 +158,7 @@ def _into_jobs(
         raise ValidationError("suppliers", "a job is made by one supplier: name one, or none")
     check_unreleased(uow, run_id, numbers)
     planned = SqlPlanReleaseStore(uow).planned(run_id, numbers)
+    home = str(plan_reports.current_run(uow, run_id).stats.get("home") or "")
     chosen = makers(uow, planned, today=now.date(), supplier=codes[0] if codes else None)
     references: dict[int, str] = {}
     for p in planned:
@@ -165,7 +166,8 @@ def _into_jobs(
         detail = jobs.plan_job(
             uow, sku=p.sku, quantity=p.quantity, supplier=maker.supplier, process=maker.process,
             start=max(p.release_date, now.date()), finish=max(p.due_date, now.date()),
-            note=f"planned order {p.number} of plan {run_id}: {maker.reason}", now=now,
+            note=f"planned order {p.number} of plan {run_id}: {maker.reason}",
+            deliver_to=p.location or home or None, now=now,
         )  # fmt: skip
         if release:
             jobs.release_job(uow, detail.job.id, now=now)

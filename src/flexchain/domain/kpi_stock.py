@@ -32,6 +32,7 @@ __all__ = [
     "health_parts",
     "inventory_health",
     "inventory_turns",
+    "largest_first",
     "stock_facts",
     "totals_of",
     "turns_of",
@@ -119,6 +120,51 @@ def stock_facts(
                   tuple(out[item]) if item in out else NO_OUTFLOW, arrived.get(item, _ZERO))
         for item in items
     ]  # fmt: skip
+
+
+def largest_first(
+    on_hand_now: Mapping[int, Decimal],
+    moves: Sequence[BoundaryMove],
+    skus: Mapping[int, str],
+    costs: Mapping[int, Decimal | None],
+    end: date,
+    limit: int | None = None,
+) -> tuple[list[StockFact], int]:
+    """The facts of :func:`stock_facts` largest stock value first (then by SKU; items without
+    a standard cost last), only the first ``limit`` built (all: None), and how many there are.
+
+    >>> facts, total = largest_first({1: Decimal(2), 2: Decimal(5), 3: Decimal(1)}, [],
+    ...     {1: "A", 2: "B", 3: "C"}, {1: Decimal(9), 2: Decimal(1), 3: None},
+    ...     date(2026, 11, 29), limit=2)
+    >>> [f.sku for f in facts], total
+    (['A', 'B'], 3)
+    """
+    first = weeks_ending(end, HEALTH_WEEKS)[0].start
+    on_hand = dict(on_hand_now)
+    selling: set[int] = set()
+    for move in moves:
+        if move.day > end:
+            on_hand[move.item_id] = on_hand.get(move.item_id, _ZERO) - move.delta
+        elif move.outflow and move.day >= first:
+            selling.add(move.item_id)
+    # the items stock_facts keeps: with stock or outflow
+    items = {i for i, q in on_hand.items() if q} | selling
+
+    def rank(item: int) -> tuple[bool, Decimal, str]:
+        cost = costs.get(item)
+        return cost is None, -(on_hand.get(item, _ZERO) * (cost or _ZERO)), skus.get(item, "")
+
+    top = sorted(items, key=rank)[:limit] if limit is not None else sorted(items, key=rank)
+    wanted = set(top)
+    facts = stock_facts(
+        {i: q for i, q in on_hand_now.items() if i in wanted},
+        [m for m in moves if m.item_id in wanted],
+        skus,
+        costs,
+        end,
+    )
+    by_sku = {fact.sku: fact for fact in facts}
+    return [by_sku[skus.get(i, str(i))] for i in top], len(items)
 
 
 def _costed(stock: Iterable[StockFact]) -> list[StockFact]:

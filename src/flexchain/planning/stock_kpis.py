@@ -37,7 +37,7 @@ from flexchain.domain.kpis import (
     health_parts,
 )
 
-__all__ = ["LedgerArrays", "ledger_arrays", "stock_totals"]
+__all__ = ["LedgerArrays", "largest_first", "ledger_arrays", "stock_totals"]
 
 _QTY_PLACES = 3
 """Quantities are whole thousandths."""
@@ -207,3 +207,36 @@ def stock_totals(
     """
     arrays = _Ledger(ledger, costs)
     return {end: _totals_at(arrays, end) for end in dict.fromkeys(ends)}
+
+
+def largest_first(
+    ledger: LedgerArrays,
+    costs: Mapping[int, Decimal | None],
+    skus: Mapping[int, str],
+    end: date,
+    limit: int | None = None,
+) -> tuple[list[int], int]:
+    """The ids of the items :func:`flexchain.domain.kpis.stock_facts` keeps at ``end`` (with
+    stock or outflow), largest stock value first, then by SKU, items without a standard cost
+    last (as :func:`flexchain.domain.kpis.largest_first` ranks them): the first ``limit`` (all:
+    None), and how many there are.
+
+    Raises
+    ------
+    OverflowError
+        As :func:`stock_totals`.
+    """
+    arrays = _Ledger(ledger, costs)
+    day = end.toordinal()
+    on_hand = arrays.now.copy()
+    after = arrays.day > day
+    np.subtract.at(on_hand, arrays.item[after], arrays.delta[after])
+    first = day - (7 * HEALTH_WEEKS - 1)
+    selling = np.zeros(len(on_hand), dtype=bool)
+    selling[arrays.item[arrays.outflow & ~after & (arrays.day >= first)]] = True
+    kept = np.flatnonzero((on_hand != 0) | selling)
+    names = np.array([skus.get(arrays.ids[i], "") for i in kept], dtype=str)
+    value = (on_hand * arrays.cost)[kept]
+    order = kept[np.lexsort((names, -value, ~arrays.costed[kept]))]
+    top = order if limit is None else order[:limit]
+    return [arrays.ids[i] for i in top.tolist()], len(kept)

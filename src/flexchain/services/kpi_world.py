@@ -16,7 +16,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import kpis as f
 from flexchain.domain.errors import ValidationError
-from flexchain.domain.kpis import ForecastPoint, Span, StockFact
+from flexchain.domain.kpis import ForecastPoint, Span
 from flexchain.planning.accuracy import forecast_errors
 from flexchain.planning.run import monday as monday_of
 from flexchain.planning.run_steps import PlanParameters, classify_items
@@ -101,13 +101,6 @@ class World:
         """The stock KPIs' sums at the end of ``end`` (every week's end of the window is
         computed at once, vectorised)."""
         return self.shared.at(end)
-
-    def stock(self, end: date) -> list[StockFact]:
-        cache = self.__dict__.setdefault("_stock", {})
-        if end not in cache:
-            ledger = self.ledger
-            cache[end] = f.stock_facts(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end)
-        return list(cache[end])
 
     @cached_property
     def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:

@@ -24,9 +24,10 @@ from flexchain.adapters.db.kpis import SqlKpiStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import kpis as f
-from flexchain.domain.errors import NotFound
+from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.kpi_specs import SPECS, meets, targets_of
 from flexchain.domain.kpis import ForecastPoint, Measure, Span
+from flexchain.planning import stock_kpis
 from flexchain.services.kpi_world import EARLIEST, LATEST, MAX_WEEKS, SUPPLIER_MONTHS
 from flexchain.services.kpi_world import Stock as _Stock
 from flexchain.services.kpi_world import World as _World
@@ -105,6 +106,8 @@ class KpiRows:
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
     note: str = ""
+    total: int = 0
+    """How many rows there are (``rows`` may hold only the first of them)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,9 +302,22 @@ def _margin_rows(world: _World) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _stock_rows(world: _World) -> list[dict[str, Any]]:
+def _stock_rows(world: _World, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+    """Each item's stock figures, largest stock value first (then by SKU; items without a
+    standard cost last); only the first ``limit`` are worked out (all: None)."""
+    ledger, end = world.ledger, world.window.end
+    try:
+        top, total = stock_kpis.largest_first(ledger.arrays, ledger.costs, ledger.skus, end, limit)
+        wanted = set(top)
+        on_hand = {item: q for item, q in ledger.on_hand.items() if item in wanted}
+        found = f.stock_facts(on_hand, ledger.moves_of(wanted), ledger.skus, ledger.costs, end)
+        by_sku = {fact.sku: fact for fact in found}
+        facts = [by_sku[ledger.skus.get(item, str(item))] for item in top]
+    except OverflowError:  # beyond 64-bit integers: item by item
+        facts, total = f.largest_first(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs,
+                                       end, limit)  # fmt: skip
     rows = []
-    for fact in world.stock(world.window.end):
+    for fact in facts:
         parts = f.health_parts(fact)
         out = sum(fact.weekly_out, Decimal(0))
         recent = sum(fact.weekly_out[-f.RECENT_WEEKS :], Decimal(0)) / f.RECENT_WEEKS
@@ -312,7 +328,7 @@ def _stock_rows(world: _World) -> list[dict[str, Any]]:
             "slow": parts.slow, "aged": parts.aged, "volatile": parts.volatile,
             "overstock": parts.overstock,
         })  # fmt: skip
-    return rows
+    return rows, total
 
 
 def _forecast_rows(world: _World) -> list[dict[str, Any]]:
@@ -339,6 +355,7 @@ def _supplier_rows(world: _World, figure: str) -> list[dict[str, Any]]:
     return rows
 
 
+_STOCK_ROWS = frozenset({"inventory_turns", "days_of_cover", "inventory_health"})
 _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
     "perfect_order_rate": _perfect_rows,
     "otif": lambda w: _order_rows(w, False),
@@ -353,9 +370,6 @@ _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
         }
         for x in w.launches
     ],
-    "inventory_turns": _stock_rows,
-    "days_of_cover": _stock_rows,
-    "inventory_health": _stock_rows,
     "forecast_accuracy": _forecast_rows,
     "forecast_bias": _forecast_rows,
     "gross_margin_per_order": _margin_rows,
@@ -381,20 +395,31 @@ def kpi_rows(
     period_end: date,
     weeks: int = 12,
     settings: Settings,
+    limit: int | None = None,
 ) -> KpiRows:
     """The rows KPI ``key`` was computed from over the ``weeks`` weeks ending on ``period_end``
-    (the suppliers': their scorecards of the months).
+    (the suppliers': their scorecards of the months); the first ``limit`` of them (all: None),
+    ``total`` saying how many there are. The stock KPIs' rows come largest stock value first.
 
     Raises
     ------
     NotFound
         ``key`` is no KPI.
+    ValidationError
+        ``limit`` is below 1.
     """
     if key not in SPECS:
         raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
+    if limit is not None and limit < 1:
+        raise ValidationError("limit", f"must be 1 or more, got {limit}")
     world = _World(uow, period_end, weeks, settings)
-    rows = _ROWS[key](world)
+    if key in _STOCK_ROWS:
+        rows, total = _stock_rows(world, limit)
+    else:
+        rows = _ROWS[key](world)
+        total = len(rows)
+        rows = rows if limit is None else rows[:limit]
     columns: Sequence[str] = tuple(rows[0]) if rows else ()
     note = _NO_DATA[key] if not rows else ""
     return KpiRows(key, SPECS[key].label, world.window.start, world.window.end,
-                   tuple(columns), tuple(rows), note)  # fmt: skip
+                   tuple(columns), tuple(rows), note, total)  # fmt: skip

@@ -13,10 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from flexchain.adapters.db.tables import (
     InvoiceRow,
@@ -72,6 +73,18 @@ def _day(at: datetime) -> date:
     return (at.astimezone(UTC) if at.tzinfo else at).date()
 
 
+def _plain(session: Session, query: Select[*tuple[Any, ...]]) -> list[Any]:
+    """The query's rows straight from the driver's cursor (no Row objects, no type
+    processing): for reads of tens of thousands of rows whose columns are coerced to plain
+    types."""
+    result = session.connection().execute(query)
+    try:
+        assert result.cursor is not None
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for at in range(0, len(ids), _CHUNK):
         yield ids[at : at + _CHUNK]
@@ -104,14 +117,27 @@ class StockLedger:
             )
         ]
 
+    def moves_of(self, items: set[int]) -> list[BoundaryMove]:
+        """The moves of the ``items`` only."""
+        a = self.arrays
+        return [
+            BoundaryMove(item, date.fromordinal(day), _qty(delta), out, arrival)
+            for item, day, delta, out, arrival in zip(
+                a.item, a.day, a.delta, a.outflow, a.arrival, strict=True
+            )
+            if item in items
+        ]
+
     @functools.cached_property
     def skus(self) -> dict[int, str]:
-        ids = sorted(set(self.arrays.on_hand) | set(self.arrays.item))
-        skus: dict[int, str] = {}
-        for chunk in _chunks(ids):
-            query = select(ItemRow.id, ItemRow.sku).where(ItemRow.id.in_(chunk))
-            skus.update((item_id, sku) for item_id, sku in self._session.execute(query))
-        return skus
+        """The SKUs of the ledger's items (the catalogue read whole: at 20,000 items one
+        scan costs less than chunks of ids)."""
+        wanted = set(self.arrays.on_hand) | set(self.arrays.item)
+        return {
+            item_id: sku
+            for item_id, sku in self._session.execute(select(ItemRow.id, ItemRow.sku))
+            if item_id in wanted
+        }
 
 
 class SqlKpiStore:
@@ -218,63 +244,68 @@ class SqlKpiStore:
         and every move across their boundary from ``since`` on.
 
         Read as plain values (integer thousandths, the cost's text or number, the move's
-        time): at 20,000 items the column types' per-value conversions would cost more than
-        the query."""
-        internal = select(LocationRow.id).where(LocationRow.kind.in_(_INTERNAL))
+        time) through the connection: at 20,000 items the ORM's and the column types'
+        per-value work would cost more than the queries."""
+        kinds = {i: k for i, k in _plain(self.session, select(LocationRow.id, LocationRow.kind))}
+        internal = sorted(i for i, kind in kinds.items() if kind in _INTERNAL)
         on_hand: dict[int, int] = {
             item_id: int(quantity or 0)
-            for item_id, quantity in self.session.execute(
+            for item_id, quantity in _plain(
+                self.session,
                 select(
                     StockBalanceRow.item_id,
                     func.sum(type_coerce(StockBalanceRow.on_hand, BigInteger)),
                 )
                 .where(StockBalanceRow.location_id.in_(internal))
-                .group_by(StockBalanceRow.item_id)
+                .group_by(StockBalanceRow.item_id),
             )
         }
-        arrays = self._boundary_moves(since, on_hand)
+        arrays = self._boundary_moves(since, on_hand, kinds)
         wanted = set(on_hand) | set(arrays.item)
-        costs: dict[int, Decimal | None] = {}
-        for item_id, cost in self.session.execute(
-            select(ItemRow.id, type_coerce(ItemRow.standard_cost, String))
+        costs: dict[int, Decimal | None] = dict.fromkeys(wanted)
+        for item_id, cost in _plain(
+            self.session,
+            select(ItemRow.id, type_coerce(ItemRow.standard_cost, String)).where(
+                ItemRow.standard_cost.is_not(None)
+            ),
         ):
             if item_id in wanted:
-                costs[item_id] = None if cost is None else _money(cost)
+                costs[item_id] = _money(cost)
         return StockLedger(self.session, costs, arrays)
 
-    def _boundary_moves(self, since: date, on_hand: dict[int, int]) -> LedgerArrays:
-        source, target = aliased(LocationRow), aliased(LocationRow)
-        columns: tuple[list[int], list[int], list[int], list[bool], list[bool]] = (
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
-        item, day, delta, outflow, arrival = columns
+    def _boundary_moves(
+        self, since: date, on_hand: dict[int, int], kinds: dict[int, str]
+    ) -> LedgerArrays:
+        inside = {i for i, kind in kinds.items() if kind in _INTERNAL}
+        out_to = {i for i, kind in kinds.items() if kind in _OUTFLOW}
+        item: list[int] = []
+        day: list[int] = []
+        delta: list[int] = []
+        outflow: list[bool] = []
+        arrival: list[bool] = []
         days: dict[str, int] = {}
-        for item_id, at, quantity, from_kind, to_kind in self.session.execute(
+        for item_id, at, quantity, source, target in _plain(
+            self.session,
             select(
                 StockMoveRow.item_id, type_coerce(StockMoveRow.at, String),
-                type_coerce(StockMoveRow.quantity, BigInteger), source.kind, target.kind,
+                type_coerce(StockMoveRow.quantity, BigInteger), StockMoveRow.from_location_id,
+                StockMoveRow.to_location_id,
             )
-            .join(source, source.id == StockMoveRow.from_location_id)
-            .join(target, target.id == StockMoveRow.to_location_id)
             .where(StockMoveRow.at >= _start(since))
-            .order_by(StockMoveRow.id)
+            .order_by(StockMoveRow.id),
         ):  # fmt: skip
-            inside, outside = from_kind in _INTERNAL, to_kind in _INTERNAL
-            if inside == outside:
-                continue
+            leaves, enters = source in inside, target in inside
+            if leaves == enters:
+                continue  # within the brand's locations, or outside them altogether
             key = at[:10] if isinstance(at, str) else _day(at).isoformat()
             if key not in days:
                 days[key] = date.fromisoformat(key).toordinal()
             item.append(item_id)
             day.append(days[key])
-            delta.append(int(quantity) if outside else -int(quantity))
-            outflow.append(to_kind in _OUTFLOW)
-            arrival.append(not inside)
-        return LedgerArrays(on_hand, *columns)
+            delta.append(int(quantity) if enters else -int(quantity))
+            outflow.append(target in out_to)
+            arrival.append(enters)
+        return LedgerArrays(on_hand, item, day, delta, outflow, arrival)
 
     def forecasts_before(self, period_start: date) -> bool:
         """Whether a complete plan run started before the week of ``period_start``: without

@@ -5,7 +5,8 @@
   whether it meets it (in words), why a figure is missing, its formula, its weekly trend as a
   chart with the target drawn, and a link to its rows.
 * ``/app/overview/{key}``: one KPI's card and the rows it was computed from
-  (:func:`flexchain.services.kpis.kpi_rows`, as ``GET /kpis/{key}/rows``).
+  (:func:`flexchain.services.kpis.kpi_rows`, as ``GET /kpis/{key}/rows``): the first
+  :data:`ROWS_SHOWN` (the stock KPIs': largest stock value first), saying how many there are.
 
 Read-only: every brand role reads it, a viewer too; a supplier's user gets the 403 page.
 """
@@ -40,6 +41,8 @@ Key = Annotated[str, Path(min_length=1, max_length=64)]
 PeriodEnd = Annotated[str | None, Query(max_length=10, description="2026-12-06")]
 Weeks = Annotated[str | None, Query(max_length=3, description="weeks in the window")]
 SIGNS = {"at least": "at least", "at most": "at most", "within": "within ±"}
+ROWS_SHOWN = 200
+"""Rows a KPI's page lists (at 20,000 items a stock KPI has 20,000: the API and CLI give all)."""
 
 
 def shown(value: Decimal | None, unit: str) -> str:
@@ -146,7 +149,9 @@ def kpi_rows(
     """One KPI: its card and the rows it was computed from (404 page: no such KPI)."""
     end, count, errors = _window(period_end, weeks)
     with uow_for(app, who, write=False) as uow:
-        found = kpis.kpi_rows(uow, key, period_end=end, weeks=count, settings=app.settings)
+        found = kpis.kpi_rows(
+            uow, key, period_end=end, weeks=count, settings=app.settings, limit=ROWS_SHOWN
+        )
         [view] = kpis.kpis(
             uow, period_end=end, weeks=count, settings=app.settings, keys=[found.key]
         )

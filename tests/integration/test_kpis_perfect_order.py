@@ -87,3 +87,15 @@ def test_the_rows_page_lists_each_orders_issues(engine: Engine, database_url: st
     assert page.status_code == 200, page.text
     assert "damaged" in page.text and "1006" in page.text
     assert [r["issues"] for r in listed.json()["rows"]] == ["", "", "", "damaged"]
+
+
+def test_rows_can_be_limited_and_say_how_many_there_are(engine: Engine) -> None:
+    build(engine)
+    with UnitOfWork(engine, write=False) as uow:
+        first = kpis.kpi_rows(uow, "otif", period_end=END, weeks=WEEKS, settings=Settings(),
+                              limit=2)  # fmt: skip
+        stock = kpis.kpi_rows(uow, "inventory_health", period_end=END, weeks=WEEKS,
+                              settings=Settings())  # fmt: skip
+    assert [r["order"] for r in first.rows] == ["1001", "1002"] and first.total == 4
+    # largest stock value first; gift wrap has no standard cost: last
+    assert [r["sku"] for r in stock.rows] == ["BAG", "GIFT"] and stock.total == 2

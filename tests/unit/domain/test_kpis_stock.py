@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flexchain.domain import kpis as f
+from flexchain.planning.stock_kpis import largest_first as planned_largest_first
 from flexchain.planning.stock_kpis import ledger_arrays, stock_totals
 
 D = Decimal
@@ -82,3 +83,20 @@ def test_no_stock_no_sums() -> None:
 def test_quantities_too_large_for_64_bits_are_refused() -> None:
     with pytest.raises(OverflowError, match="64-bit"):
         stock_totals(ledger_arrays({1: D(10) ** 15}, []), {1: D(10) ** 6}, [END])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(st.integers(1, 12), st.tuples(quantities, costs), max_size=12),
+    st.lists(moves, max_size=30),
+    st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_vectorised_ranking_equals_the_item_by_item_one(ledger, ledger_moves, limit) -> None:
+    on_hand, cost, skus = _by_items(ledger, ledger_moves)
+    ids, total = planned_largest_first(ledger_arrays(on_hand, ledger_moves), cost, skus, END,
+                                       limit)  # fmt: skip
+    facts, expected_total = f.largest_first(on_hand, ledger_moves, skus, cost, END, limit)
+    assert [skus[i] for i in ids] == [fact.sku for fact in facts]
+    assert total == expected_total == len(f.stock_facts(on_hand, ledger_moves, skus, cost, END))
+    values = [(x.unit_cost is None, -x.value) for x in facts]
+    assert values == sorted(values)  # largest stock value first, uncosted last

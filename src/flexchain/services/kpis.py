@@ -41,6 +41,7 @@ __all__ = [
     "KpiView",
     "TrendPoint",
     "kpi_rows",
+    "kpi_with_rows",
     "kpis",
     "week_kpis",
 ]
@@ -408,11 +409,41 @@ def kpi_rows(
     ValidationError
         ``limit`` is below 1.
     """
+    _check(key, limit)
+    return _rows_of(_World(uow, period_end, weeks, settings), key, limit)
+
+
+def kpi_with_rows(
+    uow: UnitOfWork,
+    key: str,
+    *,
+    period_end: date,
+    weeks: int = 12,
+    settings: Settings,
+    limit: int | None = None,
+) -> tuple[KpiView, KpiRows]:
+    """One KPI (as :func:`kpis` with ``keys=[key]``) and its rows (as :func:`kpi_rows`), from
+    one read of the facts: what a KPI's page shows.
+
+    Raises
+    ------
+    NotFound, ValidationError
+        As :func:`kpi_rows`, or a target in the settings is unknown or not a number.
+    """
+    _check(key, limit)
+    targets = _targets(settings)
+    world = _World(uow, period_end, weeks, settings)
+    return _view(world, key, targets.get(key)), _rows_of(world, key, limit)
+
+
+def _check(key: str, limit: int | None) -> None:
     if key not in SPECS:
         raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
     if limit is not None and limit < 1:
         raise ValidationError("limit", f"must be 1 or more, got {limit}")
-    world = _World(uow, period_end, weeks, settings)
+
+
+def _rows_of(world: _World, key: str, limit: int | None) -> KpiRows:
     if key in _STOCK_ROWS:
         rows, total = _stock_rows(world, limit)
     else:

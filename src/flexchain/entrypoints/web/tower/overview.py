@@ -149,11 +149,8 @@ def kpi_rows(
     """One KPI: its card and the rows it was computed from (404 page: no such KPI)."""
     end, count, errors = _window(period_end, weeks)
     with uow_for(app, who, write=False) as uow:
-        found = kpis.kpi_rows(
+        view, found = kpis.kpi_with_rows(
             uow, key, period_end=end, weeks=count, settings=app.settings, limit=ROWS_SHOWN
-        )
-        [view] = kpis.kpis(
-            uow, period_end=end, weeks=count, settings=app.settings, keys=[found.key]
         )
     return page(
         request,

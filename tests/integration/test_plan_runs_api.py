@@ -8,16 +8,19 @@ a supplier's user gets 403; a run going elsewhere refuses a start."""
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from flexchain.adapters.db import plan_reads
 from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
@@ -25,6 +28,8 @@ from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import plan_reports, planning
 from flexchain.services.demo import generate_demo, load_demo
+from flexchain.services.imports import import_rows
+from flexchain.services.plan_diff import CAUSES, PlanChange
 from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
 from tests.auth import make_user, token_for
 
@@ -65,6 +70,12 @@ def site(module_database_url: str) -> Iterator[Site]:
         engine.dispose()
 
 
+def _current(site: Site) -> int:
+    """The current plan (the tests run in any order: some plan again)."""
+    with UnitOfWork(site.engine, write=False) as uow:
+        return plan_reports.current_run(uow).id
+
+
 def _rows(site: Site, run_id: int) -> list[PlanOrderLine | PlanExceptionLine]:
     with UnitOfWork(site.engine, write=False) as uow:
         return plan_reports.plan_rows(uow, run_id)
@@ -103,7 +114,8 @@ def test_planned_orders_are_paged_filtered_and_counted_as_plan_show_has_them(
     site: Site, kind: str | None, sku: str | None
 ) -> None:
     # given the current plan's rows as plan show has them, filtered in Python
-    orders = [r for r in _rows(site, site.runs[1]) if isinstance(r, PlanOrderLine)]
+    current = _current(site)
+    orders = [r for r in _rows(site, current) if isinstance(r, PlanOrderLine)]
     wanted = [
         plain(o)
         for o in orders
@@ -117,6 +129,7 @@ def test_planned_orders_are_paged_filtered_and_counted_as_plan_show_has_them(
 
     # then it has the same orders, in the same order, with their pegging, and counts them
     assert found == wanted and total == len(wanted)
+    assert _current(site) == current
 
 
 def test_an_earlier_plans_orders_and_exceptions_are_read_with_run(site: Site) -> None:
@@ -134,7 +147,8 @@ def test_an_earlier_plans_orders_and_exceptions_are_read_with_run(site: Site) ->
 def test_exceptions_are_paged_filtered_and_counted_as_plan_show_has_them(
     site: Site, kind: str | None, sku: str | None
 ) -> None:
-    rows = [r for r in _rows(site, site.runs[1]) if isinstance(r, PlanExceptionLine)]
+    current = _current(site)
+    rows = [r for r in _rows(site, current) if isinstance(r, PlanExceptionLine)]
     wanted = [
         plain(e)
         for e in rows
@@ -143,7 +157,7 @@ def test_exceptions_are_paged_filtered_and_counted_as_plan_show_has_them(
     assert len(rows) > 50 and wanted
     params = {k: v for k, v in (("kind", kind), ("sku", sku)) if v is not None}
     found, total = _walk(site, "/plan/exceptions", params, 11)
-    assert found == wanted and total == len(wanted)
+    assert found == wanted and total == len(wanted) and _current(site) == current
 
 
 @pytest.mark.parametrize(
@@ -170,6 +184,9 @@ def test_the_diff_is_plan_diffs_and_defaults_to_the_previous_plan_against_the_cu
     first, second = site.runs
     with UnitOfWork(site.engine, write=False) as uow:
         changes = plan_reports.diff_runs(uow, first, second)
+        current = plan_reports.current_run(uow).id
+        previous = plan_reports.previous_run(uow, current).id
+        latest = plan_reports.diff_runs(uow, previous, current)
     assert changes
 
     default = site.client.get("/plan/diff", headers=site.headers["finance"])
@@ -177,9 +194,94 @@ def test_the_diff_is_plan_diffs_and_defaults_to_the_previous_plan_against_the_cu
         "/plan/diff", params={"old": first, "new": second}, headers=site.headers["viewer"]
     )
 
-    expected = {"old": first, "new": second, "changes": plain(changes)}
-    assert default.status_code == 200 and default.json() == expected
-    assert explicit.json() == expected
+    expected = {"old": first, "new": second, "total": len(changes), "changes": plain(changes)}
+    assert default.status_code == 200
+    assert default.json() == {
+        "old": previous, "new": current, "total": len(latest), "changes": plain(latest)
+    }  # fmt: skip
+    assert explicit.json() == expected and explicit.headers["X-Total-Count"] == str(len(changes))
+    # and paged (3 items a page), the pages put together are the whole report
+    pages = [
+        site.client.get(
+            "/plan/diff",
+            params={"old": first, "new": second, "limit": 3, "offset": offset},
+            headers=site.headers["viewer"],
+        ).json()["changes"]
+        for offset in range(0, len(changes), 3)
+    ]
+    assert [c for page in pages for c in page] == plain(changes)
+
+
+def _diff_in_python(uow: UnitOfWork, old_id: int, new_id: int) -> list[PlanChange]:
+    """The diff as it was computed before the store found changed items in SQL: every order
+    and input of both runs and every BOM line loaded, compared in Python (the reference)."""
+    skus = plan_reads.skus(uow)
+
+    def orders(run_id: int) -> dict[int, list[tuple[Any, Decimal]]]:
+        found: dict[int, list[tuple[Any, Decimal]]] = defaultdict(list)
+        for row in plan_reads.orders_of(uow, run_id):
+            found[row.item_id].append((row.due_date, row.quantity))
+        return found
+
+    before, after = orders(old_id), orders(new_id)
+    old_inputs, new_inputs = plan_reads.inputs_of(uow, old_id), plan_reads.inputs_of(uow, new_id)
+    parents: dict[int, set[int]] = defaultdict(set)
+    for parent, child in plan_reads.bom_links(uow):
+        parents[child].add(parent)
+
+    def causes(item_id: int, seen: set[int]) -> list[str]:
+        old, new = old_inputs.get(item_id, {}), new_inputs.get(item_id, {})
+        own = [
+            f"{CAUSES[k]}: {old.get(k, '-')} -> {new.get(k, '-')}"
+            for k in CAUSES
+            if old.get(k) != new.get(k)
+        ]
+        if own:
+            return own
+        for parent in sorted(parents.get(item_id, ())):
+            if parent not in seen:
+                found = causes(parent, seen | {parent})
+                if found:
+                    return [f"via {skus.get(parent)}: {cause}" for cause in found]
+        return []
+
+    changes = []
+    for item_id in sorted(set(before) | set(after), key=lambda i: skus.get(i, "")):
+        old, new = sorted(before.get(item_id, [])), sorted(after.get(item_id, []))
+        if old == new:
+            continue
+        changes.append(
+            PlanChange(
+                sku=skus.get(item_id),
+                before=sum((q for _, q in old), Decimal(0)),
+                after=sum((q for _, q in new), Decimal(0)),
+                orders_before=len(old),
+                orders_after=len(new),
+                caused_by="; ".join(causes(item_id, {item_id}))
+                or "no input of this item or its parents changed (netting order)",
+            )
+        )
+    return changes
+
+
+def test_the_diff_found_in_sql_is_the_one_computed_from_every_row(site: Site) -> None:
+    # given a third plan after stock changed for some items (causes of their own and via
+    # parents), compared with the first and the second
+    with UnitOfWork(site.engine) as uow:
+        skus = sorted(plan_reads.skus(uow).values())
+        import_rows(
+            uow, "stock", [{"sku": sku, "location": "WH-LIS", "quantity": 7} for sku in skus[::4]],
+            source="diff test",
+        )  # fmt: skip
+        uow.commit()
+    third = planning.run_plan(site.engine, now=site.now + timedelta(minutes=9), horizon=12)
+    for old, new in ((site.runs[1], third.run_id), (site.runs[0], third.run_id)):
+        with UnitOfWork(site.engine, write=False) as uow:
+            expected = _diff_in_python(uow, old, new)
+            found = plan_reports.diff_runs(uow, old, new)
+            count = plan_reports.count_changes(uow, old, new)
+        assert expected and any("via " in c.caused_by for c in expected)
+        assert found == expected and count == len(expected)
 
 
 def _watch(site: Site, location: str) -> dict[str, Any]:

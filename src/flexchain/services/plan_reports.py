@@ -9,7 +9,6 @@ report returns frozen dataclasses; ``flexchain plan ... --json`` prints them fie
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -23,10 +22,20 @@ from flexchain.adapters.spreadsheets import write_workbook
 from flexchain.domain.errors import NotFound
 from flexchain.planning.dynamic import explain_row
 from flexchain.planning.plan_record import ItemRecord
+from flexchain.services.plan_diff import (
+    CAUSES,
+    DiffPage,
+    PlanChange,
+    count_changes,
+    diff_page,
+    diff_runs,
+)
 
 __all__ = [
+    "CAUSES",
     "EXCEPTION_FIELDS",
     "ORDER_FIELDS",
+    "DiffPage",
     "ExplainedInputs",
     "ExplainedOrder",
     "ItemExplanation",
@@ -38,7 +47,9 @@ __all__ = [
     "PlanRun",
     "PolicyLine",
     "ScheduledReceipt",
+    "count_changes",
     "current_run",
+    "diff_page",
     "diff_runs",
     "explain_item",
     "explain_locations",
@@ -95,18 +106,6 @@ class PlanExceptionLine:
     message: str
     location: str = ""
     """The buffer's location code (the home warehouse's when the run knew it)."""
-
-
-@dataclass(frozen=True)
-class PlanChange:
-    """An item whose planned orders differ between two runs, and the input changes behind it."""
-
-    sku: str | None
-    before: Decimal
-    after: Decimal
-    orders_before: int
-    orders_after: int
-    caused_by: str
 
 
 def current_run(uow: UnitOfWork, run_id: int | None = None) -> PlanRun:
@@ -186,69 +185,6 @@ def export_plan(uow: UnitOfWork, path: Path, run_id: int | None = None) -> tuple
             (name, list(columns), [[getattr(row, key) for key in columns] for row in records])
         )
     return run_id, write_workbook(path, sheets)
-
-
-CAUSES = {
-    "orders": "new order",
-    "stock": "stock change",
-    "receipts": "open job or PO change",
-    "forecast": "forecast change",
-    "safety_stock": "safety stock change",
-    "supplier_terms": "supplier term",
-}
-"""The inputs ``plan diff`` compares, and how it names a change of each."""
-
-
-def diff_runs(uow: UnitOfWork, old_id: int, new_id: int) -> list[PlanChange]:
-    """Per item whose planned orders changed: the old and new totals and orders, and the inputs
-    that changed between the runs (or, if none of its own did, its parents')."""
-    skus = store.skus(uow)
-
-    def orders(run_id: int) -> dict[int, list[tuple[dt.date, Decimal]]]:
-        found: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-        for row in store.orders_of(uow, run_id):
-            found[row.item_id].append((row.due_date, row.quantity))
-        return found
-
-    before, after = orders(old_id), orders(new_id)
-    old_inputs, new_inputs = store.inputs_of(uow, old_id), store.inputs_of(uow, new_id)
-    parents: dict[int, set[int]] = defaultdict(set)
-    for parent, child in store.bom_links(uow):
-        parents[child].add(parent)
-
-    def causes(item_id: int, seen: set[int]) -> list[str]:
-        old, new = old_inputs.get(item_id, {}), new_inputs.get(item_id, {})
-        own = [
-            f"{CAUSES[k]}: {old.get(k, '-')} -> {new.get(k, '-')}"
-            for k in CAUSES
-            if old.get(k) != new.get(k)
-        ]
-        if own:
-            return own
-        for parent in sorted(parents.get(item_id, ())):
-            if parent not in seen:
-                found = causes(parent, seen | {parent})
-                if found:
-                    return [f"via {skus.get(parent)}: {cause}" for cause in found]
-        return []
-
-    changes = []
-    for item_id in sorted(set(before) | set(after), key=lambda i: skus.get(i, "")):
-        old, new = sorted(before.get(item_id, [])), sorted(after.get(item_id, []))
-        if old == new:
-            continue
-        changes.append(
-            PlanChange(
-                sku=skus.get(item_id),
-                before=sum((q for _, q in old), Decimal(0)),
-                after=sum((q for _, q in new), Decimal(0)),
-                orders_before=len(old),
-                orders_after=len(new),
-                caused_by="; ".join(causes(item_id, {item_id}))
-                or "no input of this item or its parents changed (netting order)",
-            )
-        )
-    return changes
 
 
 # --- explain -----------------------------------------------------------------------------------

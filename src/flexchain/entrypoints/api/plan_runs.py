@@ -169,11 +169,17 @@ def plan_exceptions(
 
 @router.get("/diff", responses=errors(missing="No such complete plan, or none to compare"))
 def plan_diff(
-    app: AppDep, who: Reader, old: RunNumber | None = None, new: RunNumber | None = None
+    app: AppDep,
+    who: Reader,
+    old: RunNumber | None = None,
+    new: RunNumber | None = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> JSONResponse:
     """Per item whose planned orders changed between plan ``old`` (default: the complete plan
-    before ``new``) and ``new`` (default: the current plan): the quantity and orders before
-    and after, and the input changes that caused it (``flexchain plan diff``)."""
+    before ``new``) and ``new`` (default: the current plan), by SKU: the quantity and orders
+    before and after, and the input changes that caused it (``flexchain plan diff``);
+    ``limit`` items from ``offset``. ``X-Total-Count`` (and ``total``): how many changed."""
     with uow_for(app, who, write=False) as uow:
         newer = plan_reports.current_run(uow, new)
         older = (
@@ -181,5 +187,8 @@ def plan_diff(
             if old is not None
             else plan_reports.previous_run(uow, newer.id)
         )
-        changes = plan_reports.diff_runs(uow, older.id, newer.id)
-    return JSONResponse({"old": older.id, "new": newer.id, "changes": plain(changes)})
+        found = plan_reports.diff_page(uow, older.id, newer.id, offset=offset, limit=limit)
+    return JSONResponse(
+        {"old": older.id, "new": newer.id, "total": found.total, "changes": plain(found.changes)},
+        headers={"X-Total-Count": str(found.total)},
+    )

@@ -1,40 +1,42 @@
 """Control tower page: Plan: planned orders, release, runs watched live, diff.
 
 * ``/app/plan``: the current plan's planned purchases, production and transfers with their
-  pegging (filter by kind, search a SKU, 100 a page) and its exceptions (the first 100, or
-  those of the SKUs searched)
-  (:func:`flexchain.services.plan_reports.plan_rows`, as ``flexchain plan show``).
+  pegging (filter by kind, search a SKU, 50 a page) and its exceptions (the first 50, or
+  those of the SKUs searched), filtered, counted and paged in SQL
+  (:mod:`flexchain.services.plan_views`: the rows of ``flexchain plan show``).
 * ``POST /app/plan/release``: the ticked planned purchases to a draft RFQ to the suppliers named
-  (:func:`flexchain.services.rfqs.create_rfq` with ``plan_numbers``) or a draft PO to one
-  (:func:`flexchain.services.purchase_orders.create_po_from_plan`), as ``POST /rfqs`` and
-  ``POST /purchase-orders`` do: buyers and admins.
+  or a draft PO to one (buyers and admins), the ticked planned production to jobs at the
+  suppliers that make them (planners and admins), once each
+  (:func:`flexchain.services.plan_release.release_planned`, as ``POST /plan/release``).
 * ``POST /app/plan/runs``: start a planning run (:func:`flexchain.services.plan_runs.
   start_plan_run`: the same run as ``flexchain plan``) in a daemon thread of this server
   process; the plan page then polls ``/app/plan/runs/{ticket}`` (htmx, every second) for its
-  step and share done until it ends. One run at a time per server process (the board lives on
-  the app's state); planners and admins.
+  step and share done until it ends. One run at a time, wherever it starts (the board of this
+  process, :func:`flexchain.entrypoints.api.plan_runs.board_of`, shared with ``POST
+  /plan/runs``; the database's claim across processes); planners and admins.
 * ``/app/plan/diff``: what changed between two plan versions and why
   (:func:`flexchain.services.plan_reports.diff_runs`, as ``flexchain plan diff``).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flexchain.bootstrap import App
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.identity import Principal, Role
-from flexchain.domain.today import MAX_SNOOZE_DAYS, Kind
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
+from flexchain.entrypoints.api.plan_release import may_release
+from flexchain.entrypoints.api.plan_runs import PLANNERS, board_of, in_thread
 from flexchain.entrypoints.web.tower.common import (
     BrandUser,
     can_act,
@@ -46,87 +48,79 @@ from flexchain.entrypoints.web.tower.common import (
     parse_date,
     parse_int,
 )
-from flexchain.services import plan_reports, purchase_orders, rfqs, today
-from flexchain.services.plan_reports import PlanExceptionLine, PlanOrderLine
+from flexchain.services import plan_release, plan_reports, plan_views
 from flexchain.services.plan_runs import PlanRunBoard, RunProgress, start_plan_run
 
 __all__ = ["BUYERS", "PLANNERS", "board_of", "router"]
 
 router = pages()
 
-PLANNERS = (Role.ADMIN, Role.PLANNER)
-"""Who may start a planning run from the page."""
 BUYERS = (Role.ADMIN, Role.BUYER)
 """Who may release planned orders (as ``POST /rfqs`` and ``POST /purchase-orders``)."""
 PlannerUser = Annotated[Principal, allow(*PLANNERS)]
-BuyerUser = Annotated[Principal, allow(*BUYERS)]
-PER_PAGE = 100
-KINDS = ("purchase", "production", "transfer")
-_BOARD_LOCK = threading.Lock()
+ReleasingUser = Annotated[Principal, allow(Role.ADMIN, Role.BUYER, Role.PLANNER)]
+"""Who may post a release: buyers (purchases), planners (production), admins; the target
+decides (:func:`flexchain.entrypoints.api.plan_release.may_release`)."""
+PER_PAGE = 50
+KINDS = plan_views.ORDER_KINDS
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def board_of(app: Any) -> PlanRunBoard:
-    """The app's board of planning runs (one per server process), made on first use."""
-    with _BOARD_LOCK:
-        board = getattr(app.state, "tower_plan_runs", None)
-        if board is None:
-            board = PlanRunBoard(threading.Lock())
-            app.state.tower_plan_runs = board
-        return board
-
-
-def _in_thread(work: Callable[[], None]) -> None:
-    """Run ``work`` in a daemon thread: a server stopped mid-run leaves the run recorded as
-    running, never current (as a killed ``flexchain plan`` does)."""
-    threading.Thread(target=work, name="flexchain-plan-run", daemon=True).start()
-
-
 # -- the plan ----------------------------------------------------------------------------------
 
 
-def _plan(app: App, who: Principal) -> tuple[plan_reports.PlanRun | None, list[Any], int | None]:
-    """The current run, its rows, and the run before it (None: none)."""
-    with uow_for(app, who, write=False) as uow:
-        try:
-            run = plan_reports.current_run(uow)
-        except NotFound:
-            return None, [], None
-        rows = plan_reports.plan_rows(uow, run.id)
-        try:
-            previous: int | None = plan_reports.previous_run(uow, run.id).id
-        except NotFound:
-            previous = None
-    return run, rows, previous
+@dataclass(frozen=True)
+class _Shown:
+    """What the plan page shows of the current plan (``run`` None: no plan yet)."""
+
+    run: plan_reports.PlanRun | None = None
+    previous: int | None = None
+    orders: plan_views.OrderPage | None = None
+    exceptions: plan_views.ExceptionPage | None = None
+    pages: int = 1
 
 
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
     kind = query.get("kind", "")
+    page_ = query.get("page", "1")
     return {
         "kind": kind if kind in KINDS else "",
         "q": query.get("q", "").strip()[:64],
-        "page": query.get("page", "1") if query.get("page", "1").isdigit() else "1",
+        "page": page_ if page_.isdigit() and len(page_) < 10 else "1",
     }
 
 
-def _shown(rows: list[Any], filters: dict[str, str]) -> tuple[list[PlanOrderLine], int, int]:
-    """The planned orders on this page of the filtered list, the count, the pages."""
-    wanted = filters["q"].upper()
-    orders = [
-        row
-        for row in rows
-        if isinstance(row, PlanOrderLine)
-        and (not filters["kind"] or row.kind == filters["kind"])
-        and (not wanted or wanted in row.sku.upper())
-    ]
-    pages_ = max(1, -(-len(orders) // PER_PAGE))
-    number = min(max(int(filters["page"]), 1), pages_)
+def _shown(app: App, who: Principal, filters: dict[str, str]) -> _Shown:
+    """The current plan, the run before it, and the page of its planned orders and the first
+    exceptions the filters ask for (read in SQL: only the rows shown); a page past the last
+    one shows the last."""
+    kind, sku = filters["kind"] or None, filters["q"] or None
+    with uow_for(app, who, write=False) as uow:
+        try:
+            run = plan_reports.current_run(uow)
+        except NotFound:
+            return _Shown()
+        try:
+            previous: int | None = plan_reports.previous_run(uow, run.id).id
+        except NotFound:
+            previous = None
+        number = max(int(filters["page"]), 1)
+        orders = plan_views.planned_orders(
+            uow, run.id, kind=kind, sku=sku, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+        )
+        pages_ = max(1, -(-orders.total // PER_PAGE))
+        if number > pages_:
+            number = pages_
+            orders = plan_views.planned_orders(
+                uow, run.id, kind=kind, sku=sku, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+            )
+        exceptions = plan_views.plan_exceptions(uow, run.id, sku=sku, limit=PER_PAGE)
     filters["page"] = str(number)
-    return orders[(number - 1) * PER_PAGE : number * PER_PAGE], len(orders), pages_
+    return _Shown(run, previous, orders, exceptions, pages_)
 
 
 def _plan_page(
@@ -138,37 +132,29 @@ def _plan_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    run, rows, previous = _plan(app, who)
     filters = _filters(request)
-    orders, count, pages_ = _shown(rows, filters)
-    wanted = filters["q"].upper()
-    exceptions = [
-        row
-        for row in rows
-        if isinstance(row, PlanExceptionLine) and (not wanted or wanted in row.sku.upper())
-    ]
+    shown = _shown(app, who, filters)
     progress = _watched(board_of(request.app), request.query_params.get("run", ""))
     return page(
         request,
         "tower/plan.html",
         status_code,
         title="Plan",
-        run=run,
-        previous=previous,
-        orders=orders,
-        count=count,
-        totals={
-            kind: sum(1 for r in rows if r.type == "order" and r.kind == kind) for kind in KINDS
-        },
-        exceptions=exceptions[:PER_PAGE],
-        exception_count=len(exceptions),
+        run=shown.run,
+        previous=shown.previous,
+        orders=shown.orders.orders if shown.orders else [],
+        count=shown.orders.total if shown.orders else 0,
+        totals=shown.orders.by_kind if shown.orders else dict.fromkeys(KINDS, 0),
+        exceptions=shown.exceptions.exceptions if shown.exceptions else [],
+        exception_count=shown.exceptions.total if shown.exceptions else 0,
         filters=filters,
-        pages=pages_,
+        pages=shown.pages,
         link=lambda **changed: "/app/plan?" + urlencode({**filters, **changed}),
         kinds=KINDS,
         progress=progress,
         can_run=can_act(who, PLANNERS),
         can_release=can_act(who, BUYERS),
+        can_release_jobs=can_act(who, PLANNERS),
         values=values or {},
         errors=errors or {},
     )
@@ -194,83 +180,50 @@ def plan(request: Request, app: AppDep, who: BrandUser) -> HTMLResponse:
 
 
 def _release(app: App, who: Principal, fields: dict[str, str], numbers: list[str]) -> str:
-    """Release the ticked planned purchases; the message of what was created."""
+    """Release the ticked planned orders (:func:`flexchain.services.plan_release.
+    release_planned`, as ``POST /plan/release``); the message of what was made."""
     if not numbers:
-        raise ValidationError("number", "tick at least one planned purchase to release")
-    suppliers = [s.strip() for s in fields.get("suppliers", "").replace(";", ",").split(",")]
-    suppliers = [s for s in suppliers if s]
-    to = fields.get("to", "")
-    plan_numbers = [parse_int(n, "number") for n in numbers]
-    with uow_for(app, who) as uow:
-        if to == "rfq":
-            reply_by = fields.get("reply_by", "")
-            view = rfqs.create_rfq(
-                uow,
-                suppliers=suppliers,
-                plan_numbers=plan_numbers,
-                reply_by=parse_date(reply_by, "reply_by") if reply_by else None,
-                now=_now(),
-            )
-            into = view.number
-            message = (
-                f"RFQ {view.number} drafted for {len(view.lines)} planned purchase"
-                f"{'s' if len(view.lines) != 1 else ''} to {', '.join(view.suppliers)}: "
-                "send it from Procurement"
-            )
-        elif to == "po":
-            if len(suppliers) != 1:
-                raise ValidationError(
-                    "suppliers", "a purchase order goes to one supplier: name one"
-                )
-            po = purchase_orders.create_po_from_plan(
-                uow,
-                supplier=suppliers[0],
-                plan_numbers=plan_numbers,
-                now=_now(),
-            )
-            into = po.number
-            message = (
-                f"Purchase order {po.number} drafted to {po.supplier} for {len(po.lines)} "
-                f"line{'s' if len(po.lines) != 1 else ''}: issue it from Procurement"
-            )
-        else:
-            raise ValidationError("to", "choose RFQ or purchase order")
-        _settle_inbox(uow, plan_numbers, into)
-        uow.commit()
-    return message
-
-
-def _settle_inbox(uow: Any, numbers: list[int], into: str) -> None:
-    """The released planned orders leave Today's inbox until the next plan nets what was
-    drafted (as releasing from Today does: the plan keeps them until it runs again)."""
-    run_id = plan_reports.current_run(uow).id
-    now = _now()
-    for number in numbers:
-        today.snooze(
-            uow,
-            f"{Kind.PLANNED_ORDER}:{run_id}:{number}",
-            until=now.date() + timedelta(days=MAX_SNOOZE_DAYS - 1),
-            reason=f"released into {into}",
-            now=now,
+        raise ValidationError(
+            "number", "tick at least one planned purchase or production order to release"
         )
+    suppliers = [s.strip() for s in fields.get("suppliers", "").replace(";", ",").split(",")]
+    to = fields.get("to", "")
+    if to not in plan_release.TARGETS:
+        raise ValidationError("to", "choose an RFQ, a purchase order or production jobs")
+    reply_by = fields.get("reply_by", "") if to == "rfq" else ""
+    with uow_for(app, who) as uow:
+        made = plan_release.release_planned(
+            uow,
+            plan_numbers=[parse_int(n, "number") for n in numbers],
+            to=to,
+            suppliers=[s for s in suppliers if s],
+            reply_by=parse_date(reply_by, "reply_by") if reply_by else None,
+            now=_now(),
+        )
+        uow.commit()
+    return made.message
 
 
 @router.post("/plan/release")
-async def release(request: Request, app: AppDep, who: BuyerUser) -> Response:
-    """Release the ticked planned purchases to a draft RFQ or a draft PO."""
+async def release(request: Request, app: AppDep, who: ReleasingUser) -> Response:
+    """Release the ticked planned orders: purchases to a draft RFQ or PO (buyers, admins),
+    production to jobs (planners, admins)."""
     form = await request.form()
     numbers = [str(n) for n in form.getlist("number")]
     values: dict[str, Any] = {"numbers": set(numbers)}
     try:
         fields = await form_fields(request)
         values |= fields
+        to = fields.get("to", "")
+        if to in plan_release.TARGETS and not may_release(who, to):
+            raise HTTPException(403, f"releasing into a {to} is not for the {who.role} role")
         message = await run_in_threadpool(_release, app, who, fields, numbers)
     except DomainError as error:
         errors = form_errors(error)
         return await run_in_threadpool(
             _plan_page, request, app, who, status_code=422, values=values, errors=errors
         )
-    return done("/app/procurement", message)
+    return done("/app/plan" if fields.get("to") == "job" else "/app/procurement", message)
 
 
 # -- planning runs -----------------------------------------------------------------------------
@@ -284,15 +237,18 @@ async def start_run(request: Request, app: AppDep, who: PlannerUser) -> Response
         if not fields.get("horizon"):
             raise ValidationError("horizon", "required: the weeks to plan, 1 to 104")
         horizon = parse_int(fields["horizon"], "horizon")
-        started = start_plan_run(
-            board_of(request.app),
-            app.engine,
-            settings=app.settings,
-            actor=who.actor,
-            now=_now(),
-            clock=_now,
-            spawn=_in_thread,
-            horizon=horizon,
+        started = await run_in_threadpool(  # records and checks the claim in the database
+            partial(
+                start_plan_run,
+                board_of(request.app),
+                app.engine,
+                settings=app.settings,
+                actor=who.actor,
+                now=_now(),
+                clock=_now,
+                spawn=in_thread,
+                horizon=horizon,
+            )
         )
     except DomainError as error:
         errors = form_errors(error)
@@ -325,11 +281,12 @@ def plan_diff(
     request: Request,
     app: AppDep,
     who: BrandUser,
-    old: Annotated[int | None, Query(ge=1)] = None,
-    new: Annotated[int | None, Query(ge=1)] = None,
+    old: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    new: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
 ) -> HTMLResponse:
     """What changed between two plan versions (default: the previous and the current one),
-    per item, and which input change caused it."""
+    per item, and which input change caused it: 50 items a page, by SKU."""
     with uow_for(app, who, write=False) as uow:
         try:
             newer = plan_reports.current_run(uow, new)
@@ -348,7 +305,20 @@ def plan_diff(
             except NotFound:
                 if old is not None:
                     raise
-        changes = plan_reports.diff_runs(uow, older.id, newer.id) if newer and older else []
+        changes, total, pages_ = [], 0, 1
+        if newer and older:
+            found = plan_reports.diff_page(
+                uow, older.id, newer.id, offset=(page_number - 1) * PER_PAGE, limit=PER_PAGE
+            )
+            total = found.total
+            pages_ = max(1, -(-total // PER_PAGE))
+            if page_number > pages_:  # past the last page: the last
+                page_number = pages_
+                found = plan_reports.diff_page(
+                    uow, older.id, newer.id, offset=(pages_ - 1) * PER_PAGE, limit=PER_PAGE
+                )
+            changes = found.changes
+    query = {"old": older.id, "new": newer.id} if newer and older else {}
     return page(
         request,
         "tower/plan_diff.html",
@@ -356,4 +326,8 @@ def plan_diff(
         newer=newer,
         older=older,
         changes=changes,
+        total=total,
+        page_number=page_number,
+        pages=pages_,
+        link=lambda number: "/app/plan/diff?" + urlencode({**query, "page": number}),
     )

@@ -7,6 +7,7 @@ what through ``POST /plan/release``."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -325,3 +326,34 @@ def test_who_may_release_what_through_the_api(api: TestClient, engine: Engine) -
         "/plan/release", json={"plan_numbers": [0], "to": "po"}, headers=as_role["buyer"]
     )
     assert bad.status_code == 422
+
+
+def test_two_releases_at_once_make_one_document(
+    world: int, make_uow: UowFactory, engine: Engine
+) -> None:
+    # given two buyers releasing the same planned purchase at the same moment
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def release(supplier: str) -> None:
+        start.wait()
+        try:
+            done = _release(make_uow, actor=supplier, plan_numbers=[1], to="po",
+                            suppliers=[supplier])  # fmt: skip
+            outcomes.append(done.references[0])
+        except DomainError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=release, args=(s,)) for s in ("SEW-PT", "PACK-PT")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # then one drafts its PO, the other is refused naming it, and one release is recorded
+    made = [o for o in outcomes if o.startswith("PO-")]
+    assert len(outcomes) == 2 and len(made) == 1, outcomes
+    (refusal,) = set(outcomes) - set(made)
+    assert f"planned order 1 was released into {made[0]}" in refusal
+    assert _count(engine, PlanReleaseRow) == 1
+    with make_uow(write=False) as uow:
+        assert [p.number for p in purchase_orders.list_pos(uow)] == made

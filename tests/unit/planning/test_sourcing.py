@@ -170,7 +170,8 @@ def test_bad_fields_are_named() -> None:
 @pytest.fixture(scope="module")
 def small() -> tuple:
     problem = generate(60, 10, seed=3, weeks=8)
-    return problem, solve(problem, time_limit=20, seed=1, iterations=6, with_bound=False)
+    # a wall limit far above the work limits: the same plan however busy the machine is
+    return problem, solve(problem, time_limit=120, seed=1, iterations=6, with_bound=False)
 
 
 def test_every_returned_plan_keeps_every_rule_and_beats_greedy(small: tuple) -> None:

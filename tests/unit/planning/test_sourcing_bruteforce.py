@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from decimal import Decimal as D
 
@@ -17,10 +18,13 @@ from flexchain.planning.sourcing import (
     SourcingProblem,
     Supplier,
     bound,
+    evaluate,
+    greedy,
     solve,
     sourcing_problem,
 )
 from flexchain.planning.sourcing.cost import best_quantity, order_cost
+from flexchain.planning.sourcing.splice import Planner, splice
 
 prices = st.integers(100, 900).map(lambda c: D(c) / 100)
 
@@ -110,3 +114,24 @@ def test_the_highs_bound_is_at_most_the_brute_force_optimum_and_closes_on_it(
     found = bound.read(bound.start(problem, 10), 15)
     assert found is not None
     assert optimum * D("0.999") - D("0.05") <= D(str(found)) <= optimum
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_the_family_planner_finds_the_brute_force_optimum(problem: SourcingProblem) -> None:
+    # one family, nothing around it: HiGHS' family plan (its own process) is the optimum
+    start = greedy(problem)
+    assert start.is_feasible()
+    planner = Planner(problem)
+    try:
+        planner.ask(start.plan, "kit", 10)
+        until = time.monotonic() + 30
+        while planner.busy and time.monotonic() < until:
+            time.sleep(0.02)
+        (part,) = planner.answers()
+    finally:
+        planner.close()
+    found = evaluate(problem, splice(problem, start.plan, part))
+    assert found.violations == ()
+    optimum = brute_force(problem)
+    assert optimum <= found.total <= optimum * D("1.0001")

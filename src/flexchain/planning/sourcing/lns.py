@@ -33,6 +33,7 @@ from flexchain.planning.sourcing.cost import (
     troubled_families,
 )
 from flexchain.planning.sourcing.problem import SourcingProblem
+from flexchain.planning.sourcing.splice import Splicer
 from flexchain.planning.sourcing.submodel import Neighbourhood, family_hood, solve_neighbourhood
 
 __all__ = ["Search", "improve"]
@@ -94,34 +95,26 @@ def improve(
     seed: int,
     iterations: int | None = None,
     primaries: Callable[[], list[tuple[str, dict[str, float | None]]]] | None = None,
+    splicer: Splicer | None = None,
 ) -> Search:
     """Repair, then improve ``start`` until ``deadline`` (``time.monotonic``) or
     ``iterations`` neighbourhoods; never returns a plan worse than the feasible incumbent.
 
     ``primaries`` gives, as the bound's process finds them, each family's LP bound with each
     candidate as its primary: a family whose primary promises more than another candidate is
-    re-decided under that candidate first (CP-SAT still decides; capacity may forbid it)."""
+    re-decided under that candidate first (CP-SAT still decides; capacity may forbid it).
+    ``splicer`` splices in the families HiGHS re-plans in its own process, between
+    neighbourhoods."""
     rng = random.Random(seed)
     plan, best = start, evaluate(p, start)
     plan, best, repaired = _repair(p, plan, best, deadline, seed)
     done = kept = 0
     if len(p.requirements) <= MAX_FREED and not best.violations:
         # small enough to re-decide whole: a proven optimum ends the search
-        whole = Neighbourhood(
-            frozenset(p.requirement),
-            frozenset(p.families) if p.costs.bands is not None else frozenset(),
-        )
-        left = deadline - time.monotonic()
-        found = solve_neighbourhood(
-            p, plan, whole, time_limit=left, seed=seed, work_limit=WHOLE_WORK
-        )
+        plan, best, kept, proven = _whole(p, plan, best, deadline, seed)
         done += 1
-        if found is not None:
-            trial = evaluate(p, found[0])
-            if not trial.violations and trial.total <= best.total:
-                plan, best, kept = found[0], trial, 1
-            if found[1]:
-                return Search(plan, best, done, kept, repaired, proven=True)
+        if proven:
+            return Search(plan, best, done, kept, repaired, proven=True)
     units: dict[str, int] = {}
     for r in p.requirements:
         units[r.item] = units.get(r.item, 0) + r.quantity
@@ -136,6 +129,8 @@ def improve(
     while time.monotonic() < deadline and (iterations is None or done < iterations):
         if best.violations:
             break
+        if splicer is not None:
+            plan, best = splicer.step(plan, best, deadline)
         promising += primaries() if primaries is not None else []
         suggested = None
         while promising and suggested is None:
@@ -164,6 +159,25 @@ def improve(
             plan, best = found[0], trial
             kept += 1
     return Search(plan, best, done, kept, repaired)
+
+
+def _whole(
+    p: SourcingProblem, plan: Plan, best: Evaluation, deadline: float, seed: int
+) -> tuple[Plan, Evaluation, int, bool]:
+    """The problem re-decided whole: the plan kept, its evaluation, 1 when it is new, and
+    whether CP-SAT proved it optimal."""
+    whole = Neighbourhood(
+        frozenset(p.requirement),
+        frozenset(p.families) if p.costs.bands is not None else frozenset(),
+    )
+    left = deadline - time.monotonic()
+    found = solve_neighbourhood(p, plan, whole, time_limit=left, seed=seed, work_limit=WHOLE_WORK)
+    if found is None:
+        return plan, best, 0, False
+    trial = evaluate(p, found[0])
+    if not trial.violations and trial.total <= best.total:
+        return found[0], trial, 1, found[1]
+    return plan, best, 0, found[1]
 
 
 def _repair(

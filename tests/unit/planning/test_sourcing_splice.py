@@ -1,0 +1,106 @@
+"""A family re-planned whole by HiGHS (its own process) around the rest of a plan, spliced in."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from flexchain.planning.sourcing import SourcingProblem, evaluate, generate, greedy
+from flexchain.planning.sourcing.cost import Plan
+from flexchain.planning.sourcing.splice import (
+    FamilyPart,
+    Planner,
+    Splicer,
+    around,
+    family_costs,
+    part_of,
+    splice,
+    spliceable,
+)
+
+
+@pytest.fixture(scope="module")
+def start() -> tuple[SourcingProblem, Plan]:
+    problem = generate(50, 6, seed=1, weeks=6)  # two families; greedy is 3 % off in the first
+    result = greedy(problem)
+    assert result.is_feasible()
+    return problem, result.plan
+
+
+def _answer(planner: Planner, wait: float = 60) -> list[FamilyPart]:
+    until = time.monotonic() + wait
+    while planner.busy and time.monotonic() < until:
+        time.sleep(0.05)
+    return planner.answers()
+
+
+def test_the_families_costs_add_up_to_the_plans(start: tuple[SourcingProblem, Plan]) -> None:
+    problem, plan = start
+    costs = family_costs(problem, plan)
+    assert set(costs) == set(problem.families)
+    assert sum(costs.values()) == pytest.approx(float(evaluate(problem, plan).total), abs=0.01)
+
+
+def test_a_family_part_spliced_back_leaves_the_plan_as_it_was(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    problem, plan = start
+    for fam in problem.families:
+        assert splice(problem, plan, part_of(problem, plan, fam)) == plan
+
+
+def test_around_a_family_is_the_other_families_load_and_fixed_costs(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    problem, plan = start
+    fam = spliceable(problem)[0]
+    items = {r.item for r in problem.families[fam]}
+    near = around(problem, plan, fam)
+    assert sum(near.load.values()) == sum(q for (_, i, _), q in plan.quantities if i not in items)
+    assert near.paid == {(s, w) for (s, i, w), q in plan.quantities if i not in items and q}
+
+
+def test_the_planner_replans_a_family_and_the_splice_keeps_every_rule(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    problem, plan = start
+    before = evaluate(problem, plan)
+    planner = Planner(problem)
+    try:
+        fam = spliceable(problem)[0]
+        planner.ask(plan, fam, 10)
+        (part,) = _answer(planner)
+        assert part.family == fam
+        assert part != part_of(problem, plan, fam)
+        trial = evaluate(problem, splice(problem, plan, part))
+        # exact around the rest and started from the incumbent: every rule kept, cheaper
+        assert trial.violations == ()
+        assert trial.total < before.total
+    finally:
+        planner.close()
+    assert planner.proc.poll() is not None
+
+
+def test_the_splicer_waits_for_its_core_then_only_ever_improves(
+    start: tuple[SourcingProblem, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem, plan = start
+    monkeypatch.setattr("flexchain.planning.sourcing.splice.FAMILY_TIME", 10.0)  # a busy box
+    ready = False
+    splicer = Splicer(problem, lambda: ready, dict)
+    best = evaluate(problem, plan)
+    try:
+        deadline = time.monotonic() + 60
+        assert splicer.step(plan, best, deadline) == (plan, best)
+        assert splicer.planner is None  # the bound's process still has the core
+        ready = True
+        while splicer.kept == 0 and time.monotonic() < deadline - 3:
+            plan, best = splicer.step(plan, best, deadline)
+            time.sleep(0.1)
+        assert splicer.kept
+        assert evaluate(problem, plan) == best
+        assert best.violations == ()
+        assert best.total < evaluate(problem, start[1]).total
+    finally:
+        splicer.close()

@@ -86,9 +86,9 @@ def brute_force(p: SourcingProblem) -> D:
                     rate = p.costs.late_per_unit_week if delay > 0 else p.costs.early_per_unit_week
                     cost += q * abs(delay) * rate
         for (s, _), need in needs.items():
-            q = best_quantity(p, s, "kit", need)
-            assert q is not None
-            cost += order_cost(p, s, "kit", q) + p.supplier[s].fixed_order_cost
+            units = best_quantity(p, s, "kit", need)
+            assert units is not None
+            cost += order_cost(p, s, "kit", units) + p.supplier[s].fixed_order_cost
         best = cost if best is None else min(best, cost)
     assert best is not None
     return best

@@ -35,11 +35,15 @@ def solve(
     seed: int = 0,
     iterations: int | None = None,
     with_bound: bool = True,
+    splice: bool = True,
 ) -> SourcingResult:
     """The cheapest plan found within ``time_limit`` seconds, never worse than greedy.
 
     The bound's process runs beside the search on its own core; ``iterations`` caps the
     neighbourhoods tried (same seed and iterations: same plan, whatever the machine's speed).
+    With the bound and a limit of ``SPLICE_MIN_TIME`` or more, the bound's process stops after
+    its LPs and HiGHS re-plans families in its place (``splice=False``: the bound's process
+    runs family MIPs to the end instead).
     """
     from flexchain.planning.sourcing.lns import improve  # loads OR-Tools only when solving
 
@@ -49,7 +53,7 @@ def solve(
     if with_bound and time_limit >= BOUND_MIN_TIME:
         # at longer limits the bound's process stops after its LPs and hands its core to the
         # family planner (its family MIPs raised the bound by hardly 0.05 %)
-        planning = time_limit >= SPLICE_MIN_TIME
+        planning = splice and time_limit >= SPLICE_MIN_TIME
         proc = bound.start(problem, time_limit - 0.5, mips=not planning)
         if planning:
             splicer = Splicer(problem, proc.done, lambda: proc.family_bounds)

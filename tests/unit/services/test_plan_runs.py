@@ -13,6 +13,7 @@ from flexchain.config import Settings
 from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.planning.run import PlanRunStatus, Snapshot
 from flexchain.services import plan_runs, planning
+from flexchain.services.plan_reports import PlanRun
 from flexchain.services.plan_runs import PlanRunBoard, RunProgress, start_plan_run
 from tests.fakes import FakePlanStore
 from tests.unit.services.test_planning import NOW, tiny_snapshot
@@ -200,3 +201,40 @@ def test_now_must_be_aware() -> None:
             clock=lambda: NOW, spawn=_run_now,
         )  # fmt: skip
     assert NOW.tzinfo is UTC
+
+
+class ClaimedElsewhere(FakePlanStore):
+    """A plans store that knows another run is going (as the database's claim finds one)."""
+
+    def __init__(self, snapshot: Snapshot, going: PlanRun | None) -> None:
+        super().__init__(snapshot)
+        self.going = going
+        self.asked: list[tuple[int, datetime]] = []
+
+    def blocking_run(self, run_id: int, *, since: datetime) -> PlanRun | None:
+        self.asked.append((run_id, since))
+        return self.going
+
+
+def test_a_run_going_elsewhere_refuses_the_start_and_leaves_the_board_free() -> None:
+    # given a run recorded running by a terminal's flexchain plan
+    going = PlanRun(7, PlanRunStatus.RUNNING, NOW, None, NOW.date(), 8, "cli:root", None, {})
+    board, store = PlanRunBoard(), ClaimedElsewhere(tiny_snapshot(), going)
+    spawned: list[Callable[[], None]] = []
+
+    # when the page starts a run (stale limit 30 minutes)
+    with pytest.raises(DomainError, match=r"another run is going: run 7 started at .* by cli:root"):
+        start_plan_run(
+            board, store, settings=Settings(plan_run_stale_minutes=30), actor="user:a",
+            now=NOW, clock=lambda: NOW, spawn=spawned.append, horizon=4,
+        )  # fmt: skip
+
+    # then nothing runs, the claim looked back 30 minutes, the refused run is recorded
+    # failed, and the board holds no run
+    assert spawned == [] and store.asked == [(1, NOW - timedelta(minutes=30))]
+    assert store.runs[1].status is PlanRunStatus.FAILED
+    assert "another run is going: run 7" in (store.runs[1].error or "")
+    assert board.view() is None
+    # and once the other run ended, the start goes
+    store.going = None
+    assert _start(board, store, _run_now).status == "complete"

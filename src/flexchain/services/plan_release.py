@@ -195,14 +195,12 @@ def makers(
     says who could make it; with ``refused`` given, why goes there (by number) instead."""
     if not planned:
         return {}
-    store = FulfilmentStore(uow, defaultdict(dict))
-    products = store.products({p.item_id for p in planned})
-    candidates = store.candidates(set(Process), today)
+    items = SqlPlanReleaseStore(uow).items(p.item_id for p in planned)
+    candidates = FulfilmentStore(uow, defaultdict(dict)).candidates(set(Process), today)
     runs = supplier_processes(candidates)
     found: dict[int, Maker] = {}
     for p in planned:
-        record_ = products.get(p.item_id)
-        item = record_.items[p.sku] if record_ is not None else None
+        item = items.get(p.item_id)
         process = process_of(item, runs) if item is not None else None
         try:
             found[p.number] = _maker(p, process, candidates, runs, today, supplier, item)

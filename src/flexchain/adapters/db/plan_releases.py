@@ -15,9 +15,11 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
+from flexchain.adapters.db.quotes import ITEMS_BY_ID, item_of
 from flexchain.adapters.db.tables import ItemRow, PlanOrderRow
 from flexchain.adapters.db.tables.loop import PlanReleaseRow
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.catalog import Item
 from flexchain.domain.errors import DomainError
 
 __all__ = ["PlannedRecord", "ReleaseRecord", "SqlPlanReleaseStore"]
@@ -96,6 +98,14 @@ class SqlPlanReleaseStore:
         if lock:
             query = query.with_for_update(of=PlanOrderRow)
         return [_planned(*row) for row in self.session.execute(query)]
+
+    def items(self, item_ids: Iterable[int]) -> dict[int, Item]:
+        """The catalog items ``item_ids`` (as quotes and order splitting read them), by id."""
+        wanted = sorted(set(item_ids))
+        if not wanted:
+            return {}
+        rows = self.session.connection().execute(ITEMS_BY_ID, {"ids": wanted}).all()
+        return {row.id: item_of(row) for row in rows}
 
     def releases(
         self, run_id: int, numbers: Iterable[int] | None = None

@@ -203,3 +203,31 @@ def test_otif_is_a_share_between_0_and_100(pairs: list[tuple[int, int | None]]) 
     measure = f.otif(orders, WEEK, today=TODAY)
     assert measure.value is None or D(0) <= measure.value <= D(100)
     assert measure.count == sum(1 for p, _ in pairs if 2 <= p <= 8)
+
+
+def test_perfect_orders_are_on_time_in_full_with_no_issue_reported() -> None:
+    on_time = order("1", 4, 3)
+    damaged = order("2", 4, 3, issues=("damaged",))
+    late = order("3", 4, 6)
+    rate = f.perfect_order_rate([on_time, damaged, late], WEEK, today=TODAY)
+    assert rate == f.Measure(D(100) / 3, 3)
+    assert f.perfect(on_time) and not f.perfect(damaged) and not f.perfect(late)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 8), st.one_of(st.none(), st.integers(1, 12)), st.booleans()),
+        max_size=30,
+    )
+)
+def test_the_perfect_order_rate_is_never_above_otif(
+    cases: list[tuple[int, int | None, bool]],
+) -> None:
+    orders = [
+        order(str(i), p, s, issues=("incomplete",) if issue else ())
+        for i, (p, s, issue) in enumerate(cases)
+    ]
+    perfect = f.perfect_order_rate(orders, WEEK, today=TODAY)
+    otif = f.otif(orders, WEEK, today=TODAY)
+    assert perfect.count == otif.count
+    assert perfect.value is None or (otif.value is not None and perfect.value <= otif.value)

@@ -39,10 +39,17 @@ MOST = 150
 NO_WORK = "NONE"
 """The option code that leaves a custom module out (as in :mod:`flexchain.domain.allocation`)."""
 CANCEL_SHARE = 0.04
+"""Orders the customer cancels within hours (each share is an exact quota of the orders)."""
 DELAY_SHARE = 0.07
-"""Orders one of whose supplier jobs is delayed (most of them then ship late)."""
-SLOW_PACK_SHARE = 0.03
-"""Orders from stock the warehouse ships some days late."""
+"""Orders placed before :data:`AT_RISK` one of whose supplier jobs is delayed (they ship
+late)."""
+AT_RISK = (timedelta(days=26), timedelta(days=16))
+"""Orders placed this long before ``now`` are promised about now (the suppliers' lead times are
+around three weeks): :data:`AT_RISK_ORDERS` of them are delayed and still open, the decision
+inbox's orders at risk. Newer orders are not delayed: they are still in production."""
+AT_RISK_ORDERS = 3
+SLOW_PACK_SHARE = 0.02
+"""Orders the warehouse ships some days late."""
 ISSUE_SHARE = 0.04
 _NAMES = ("Ana Silva", "Ben Carter", "Chloé Martin", "David Roth", "Eva Novak", "Finn Larsen",
           "Greta Weiss", "Hugo Moreau", "Ines Costa", "Jonas Berg", "Klara Horvat", "Luca Rossi",
@@ -173,39 +180,66 @@ def sales(
     data: DemoData, *, now: datetime, seed: int = 7, weeks: int = WEEKS, count: int | None = None
 ) -> list[Sale]:
     """Orders over the ``weeks`` weeks before ``now`` (``count``: default :func:`sale_count`
-    of the demo's products), oldest first."""
+    of the demo's products), oldest first, numbered in that order."""
     rng = random.Random(seed + 2)
     products = products_of(data)
     demand = data.demand.quantities[:, -weeks:].sum(axis=1)
     weights = (np.asarray(demand, dtype=float) + 1.0).tolist()
     count = sale_count(len(products)) if count is None else count
-    span = int(timedelta(weeks=weeks).total_seconds()) - 3 * 3600
-    starts = sorted(rng.randrange(span) for _ in range(count))
     first = now - timedelta(weeks=weeks)
+    span = int(timedelta(weeks=weeks).total_seconds()) - 3 * 3600
+    placed = sorted(_daytime(first + timedelta(seconds=rng.randrange(span)), now, rng)
+                    for _ in range(count))  # fmt: skip
+    fates = _fates(placed, now, rng)
     result = []
-    for index, offset in enumerate(starts):
-        placed = first + timedelta(seconds=offset)
-        if (
-            not time(7) <= placed.time() <= time(23)
-        ):  # few orders come in at night: move it to the day
-            placed = placed.replace(hour=rng.randint(8, 22))
-            placed = min(placed, now - timedelta(hours=3))
+    for index, at in enumerate(placed):
         picked = rng.choices(products, weights=weights, k=rng.choices((1, 2, 3), (75, 20, 5))[0])
         lines = tuple(_line(product, rng) for product in dict.fromkeys(picked))
-        result.append(_sale(index, placed, lines, rng))
-    result.sort(key=lambda sale: sale.placed_at)
+        result.append(_sale(index, at, lines, fates[index], rng))
     return result
 
 
-def _sale(index: int, placed: datetime, lines: tuple[SaleLine, ...], rng: random.Random) -> Sale:
-    name = rng.choice(_NAMES)
-    cancelled = (
-        placed + timedelta(minutes=rng.randint(20, 100)) if rng.random() < CANCEL_SHARE else None
+def _daytime(at: datetime, now: datetime, rng: random.Random) -> datetime:
+    """Few orders come in at night: one drawn then comes in during the day."""
+    if time(7) <= at.time() <= time(23):
+        return at
+    return min(at.replace(hour=rng.randint(8, 22)), now - timedelta(hours=3))
+
+
+def _quota(indexes: list[int], share: float, rng: random.Random) -> set[int]:
+    return set(rng.sample(indexes, min(len(indexes), round(share * len(indexes)))))
+
+
+def _fates(placed: list[datetime], now: datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """Per order, what goes wrong: cancelled, a job delayed (days), slow packing, an issue."""
+    orders = list(range(len(placed)))
+    older = [i for i in orders if placed[i] < now - AT_RISK[0]]
+    due_now = [i for i in orders if now - AT_RISK[0] <= placed[i] < now - AT_RISK[1]]
+    cancelled = _quota(orders, CANCEL_SHARE, rng)
+    delayed = _quota(older, DELAY_SHARE, rng) | set(
+        rng.sample(due_now, min(len(due_now), AT_RISK_ORDERS))
     )
+    kept = [i for i in orders if i not in cancelled]
+    slow = _quota([i for i in kept if i not in delayed], SLOW_PACK_SHARE, rng)
+    issues = _quota(kept, ISSUE_SHARE, rng)
+    return [
+        {
+            "cancelled": i in cancelled,
+            "delay": rng.randint(4, 8) if i in delayed else 0,
+            "slow": rng.randint(2, 4) if i in slow else 0,
+            "issue": i in issues,
+        }
+        for i in orders
+    ]
+
+
+def _sale(
+    index: int, placed: datetime, lines: tuple[SaleLine, ...], fate: dict[str, Any],
+    rng: random.Random,
+) -> Sale:  # fmt: skip
+    name = rng.choice(_NAMES)
     custom = any(line.custom for line in lines)
-    issue = None
-    if rng.random() < ISSUE_SHARE:
-        issue = rng.choice(("damaged", "wrong_customisation") if custom else ("damaged",))
+    kinds = ("damaged", "wrong_customisation") if custom else ("damaged",)
     return Sale(
         number=1001 + index,
         external_id=5_300_000_000_000 + 7919 * (index + 1),
@@ -214,13 +248,15 @@ def _sale(index: int, placed: datetime, lines: tuple[SaleLine, ...], rng: random
         email=f"{name.split()[0].lower()}.{index + 1}@customers.example",
         city=rng.choice(_CITIES),
         lines=lines,
-        cancelled_at=cancelled,
+        cancelled_at=placed + timedelta(minutes=rng.randint(20, 100))
+        if fate["cancelled"]
+        else None,
         release_hours=rng.randint(2, 8),
-        delay_days=rng.randint(3, 8) if rng.random() < DELAY_SHARE else 0,
-        pack_days=rng.randint(2, 4) if rng.random() < SLOW_PACK_SHARE else 0,
+        delay_days=fate["delay"],
+        pack_days=fate["slow"],
         ship_hours=rng.randint(2, 20),
         transit_days=rng.randint(1, 4),
-        issue=issue,
+        issue=rng.choice(kinds) if fate["issue"] else None,
     )
 
 

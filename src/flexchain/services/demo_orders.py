@@ -133,12 +133,14 @@ def _receive(uow: UnitOfWork, shop: _Shop, sale: Sale, topic: str, at: datetime)
 def _job_steps(
     uow: UnitOfWork, job: JobView, released: datetime, delay: int, tally: Counter[str]
 ) -> list[tuple[datetime, Callable[[], object]]]:
-    """A supplier's job as it went: started on its planned day (or soon after its release),
-    its process reported done, delayed by ``delay`` days (0: not), finished."""
-    planned_start = job.planned_start or released.date()
-    planned_finish = max(job.planned_finish or planned_start, planned_start)
+    """A supplier's job as it went: delayed by ``delay`` days as soon as it was released (0:
+    not; the supplier is behind, its dates move), started on its planned day (or soon after
+    its release), its process reported done, finished on its planned day."""
+    planned_start = (job.planned_start or released.date()) + timedelta(days=delay)
+    planned_finish = max((job.planned_finish or planned_start) + timedelta(days=delay),
+                         planned_start)  # fmt: skip
     start = max(_on(planned_start, 8 + job.id % 3), released + timedelta(hours=1))
-    finish = max(_on(planned_finish + timedelta(days=delay), 15), start + timedelta(hours=4))
+    finish = max(_on(planned_finish, 15), start + timedelta(hours=4))
     report = start + (finish - start) * 2 / 3
     step = job.process or "work"
     steps: list[tuple[datetime, Callable[[], object]]] = [
@@ -150,8 +152,8 @@ def _job_steps(
         (finish, lambda: jobs.finish_job(uow, job.id, now=finish)),
     ]
     if delay:
-        told = start + timedelta(hours=2)
-        reason = "machine breakdown: the dye bath is being repaired"
+        told = released + timedelta(minutes=30)
+        reason = f"{job.supplier} is behind: a machine is being repaired"
         steps.append(
             (told, lambda: jobs.delay_job(uow, job.id, days=delay, reason=reason, now=told))
         )

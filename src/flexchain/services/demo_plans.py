@@ -31,6 +31,8 @@ __all__ = ["PAST_PLANS", "PLAN_EVERY", "Activity", "replay_activity"]
 PAST_PLANS = 5
 """Past runs: every :data:`PLAN_EVERY` weeks before today (ten weeks back at most)."""
 PLAN_EVERY = 2
+LARGE = 5_000
+"""Above this many products, two past runs only (a run of 20,000 items takes half a minute)."""
 ACTOR = "demo"
 
 
@@ -72,7 +74,8 @@ def replay_activity(
     planning = plans and not _has_plan(engine)
     runs = []
     if planning:
-        for weeks in range(PAST_PLANS * PLAN_EVERY, 0, -PLAN_EVERY):
+        past = PAST_PLANS if len(data.demand.skus) <= LARGE else 2
+        for weeks in range(past * PLAN_EVERY, 0, -PLAN_EVERY):
             say(f"Planning as of {weeks} weeks ago...")
             runs.append(run_plan(engine, now=now - timedelta(weeks=weeks), actor=ACTOR).run_id)
     sold = SalesSummary(False)

@@ -13,6 +13,8 @@ import pytest
 from flexchain.adapters.storefronts import shopify
 from flexchain.demo import DemoData
 from flexchain.demo.sales import (
+    AT_RISK,
+    AT_RISK_ORDERS,
     MOST,
     WEEKS,
     products_of,
@@ -69,12 +71,24 @@ def test_every_custom_module_of_a_sold_product_is_chosen(demo: DemoData) -> None
 def test_shares_of_cancelled_delayed_and_reported_orders_are_plausible(demo: DemoData) -> None:
     drawn = sales(demo, now=NOW, count=2000)
     share = lambda hit: sum(1 for s in drawn if hit(s)) / len(drawn)  # noqa: E731
-    assert 0.02 < share(lambda s: s.cancelled_at is not None) < 0.07
-    assert 0.04 < share(lambda s: s.delay_days > 0) < 0.10
-    assert 0.01 < share(lambda s: s.pack_days > 0) < 0.05
-    assert 0.02 < share(lambda s: s.issue is not None) < 0.07
+    assert share(lambda s: s.cancelled_at is not None) == pytest.approx(0.04, abs=0.001)
+    assert 0.04 < share(lambda s: s.delay_days > 0) < 0.07
+    assert 0.015 < share(lambda s: s.pack_days > 0) <= 0.02
+    assert 0.035 < share(lambda s: s.issue is not None) < 0.045
     assert all(s.cancelled_at > s.placed_at for s in drawn if s.cancelled_at)
     assert all(s.issue != "wrong_customisation" or s.custom for s in drawn)
+    assert not any(s.pack_days and s.delay_days for s in drawn)
+
+
+def test_orders_promised_about_now_are_delayed_and_newer_ones_are_not(demo: DemoData) -> None:
+    # given orders drawn up to NOW
+    drawn = sales(demo, now=NOW)
+    late, newest = AT_RISK
+    # then a few of those placed some three weeks ago (promised about now) are delayed
+    due_now = [s for s in drawn if NOW - late <= s.placed_at < NOW - newest]
+    assert sum(1 for s in due_now if s.delay_days) == AT_RISK_ORDERS
+    # and none newer is (they are still in production)
+    assert not any(s.delay_days for s in drawn if s.placed_at >= NOW - newest)
 
 
 def test_the_shopify_body_reads_back_as_the_drawn_order(demo: DemoData) -> None:

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+import polars as pl
+
 from flexchain.adapters.db import plan_reads
 from flexchain.adapters.db import plans as plans_store
 from flexchain.adapters.db.kpis import SqlKpiStore, StockLedger
@@ -104,7 +106,8 @@ class World:
 
     @cached_property
     def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
-        """(sku, location, point) of every stored forecast of a week that has happened."""
+        """(sku, location, point) of every stored forecast of a week of the window (which has
+        happened)."""
         today = self.window.end + timedelta(days=1)
         if not self.store.forecasts_before(monday_of(today)):
             return []  # no run before the window's last week: no forecast to measure
@@ -117,14 +120,18 @@ class World:
             return []
         skus = plan_reads.skus(self.uow)
         errors = forecast_errors(snap.past_forecasts, classified.panel)
-        location = "location" in errors.columns
+        # only the window's weeks are measured: convert no other
+        errors = errors.filter(pl.col("period").is_between(self.window.start, self.window.end))
+        if "location" not in errors.columns:
+            errors = errors.with_columns(pl.lit("").alias("location"))
+        columns = errors.select("item", "location", "period", "actual", "forecast")
         return [
             (
-                skus.get(row["item"], str(row["item"])),
-                (row["location"] or snap.home) if location else snap.home,
-                ForecastPoint(row["period"], _dec(row["actual"]), _dec(row["forecast"])),
+                skus.get(item, str(item)),
+                location or snap.home,
+                ForecastPoint(period, _dec(actual), _dec(forecast)),
             )
-            for row in errors.iter_rows(named=True)
+            for item, location, period, actual, forecast in columns.iter_rows()
         ]
 
     @cached_property

@@ -1,7 +1,8 @@
 """Releasing planned production in Debian's Chromium (Playwright) against ``flexchain serve``:
 a planner ticks a planned production order on the Plan page and releases it into a job at the
 supplier that makes it, then releases another from Today's inbox; the API (``GET
-/plan/releases``) says what each went into, and a second release is refused on the page. No
+/plan/releases``) says what each went into, the Plan page marks it released and refuses a
+second release. No
 Content-Security-Policy refusal, no serious accessibility violation (axe-core); screenshots
 ``build/screenshots/tower-plan-release.png`` and ``tower-today-release.png``. One server and
 one browser for the module, on SQLite."""
@@ -80,7 +81,8 @@ def test_a_planner_releases_planned_production_from_the_plan_page_and_today(
     assert job is not None
     assert _released(page, base, made) == {"3": f"job {job.group(1)}"}
     shot(page, "tower-plan-release")
-    # released again, it is refused on the page, naming the job, and nothing changes
+    # and the page marks it released; ticked again, the release is refused naming the job
+    expect(page.locator("#released-3")).to_have_text(f"released into job {job.group(1)}")
     page.check("#pick-3")
     page.get_by_role("button", name="Release into production jobs").click()
     expect(page.locator("#form-alert")).to_contain_text(

@@ -110,7 +110,7 @@ def test_the_lead_runs_planning_releases_a_purchase_and_reviews_suppliers(
     expect(page.locator("#plan-facts")).to_contain_text(f"version {made['runs'][1] + 1}")
 
     # a planned purchase released to a draft purchase order
-    first = page.locator("input[name=number]").first
+    first = page.locator("tr:has(td:text-is('purchase')) input[name=number]").first
     number = first.get_attribute("value")
     first.check()
     page.fill("#suppliers", "SEW-PT")

@@ -409,7 +409,7 @@ def release(
         typer.Option(
             "--supplier",
             help="po: the supplier; rfq: each supplier asked (repeat); job: the maker "
-            "[default: the best capable supplier].",
+            "(default: the best capable supplier).",
         ),
     ] = None,
     reply_by: Annotated[

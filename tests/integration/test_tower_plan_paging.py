@@ -1,7 +1,8 @@
 """The Plan page reads only the rows it shows, on both databases: its planned orders filtered
 (kind, SKU search), counted and paged in SQL are exactly the rows ``flexchain plan show`` has
 (``plan_rows``) filtered in Python, page by page, on a plan of more than one page (50 a page);
-so are the totals per kind, the exceptions and their count; "What changed" pages by SKU."""
+so are the totals per kind, the exceptions and their count; "What changed" pages by SKU; a run
+started while one goes elsewhere is refused naming it."""
 
 from __future__ import annotations
 
@@ -159,3 +160,27 @@ def test_a_filter_or_page_that_is_not_one_falls_back_to_the_whole_first_page(
     assert everything.status_code == 200
     orders = [r for r in _rows(tower) if isinstance(r, PlanOrderLine)]
     assert _numbers(everything.text) == [o.number for o in orders[:PER_PAGE]]
+
+
+def test_a_run_started_from_the_page_while_one_goes_elsewhere_is_refused_saying_which(
+    tower: Tower,
+) -> None:
+    # given a run going in another process (a terminal's flexchain plan)
+    now = datetime.now(UTC)
+    going = planning.claim_run(tower.engine, now=now, actor="cli:root")
+    planner = TestClient(tower.client.app)
+    email = make_user(tower.engine, "planner")
+    answer = planner.post("/login", data={"email": email, "password": PASSWORD})
+    csrf = answer.json()["csrf_token"]
+    try:
+        # when a planner starts a run from the page
+        refused = planner.post("/app/plan/runs", data={"csrf_token": csrf, "horizon": "4"})
+
+        # then the plan page answers 422 naming the run going and who started it
+        assert refused.status_code == 422
+        text = _text(refused.text)
+        assert f"another run is going: run {going} started at" in text and "cli:root" in text
+        with UnitOfWork(tower.engine, write=False) as uow:
+            assert plan_reports.current_run(uow).id == tower.runs[1]
+    finally:
+        planning.abandon_run(tower.engine, going, error="ended by the test", now=now, actor="t")

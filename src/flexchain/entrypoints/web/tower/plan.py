@@ -155,6 +155,7 @@ def _plan_page(
         can_run=can_act(who, PLANNERS),
         can_release=can_act(who, BUYERS),
         can_release_jobs=can_act(who, PLANNERS),
+        released=_released(app, who, shown.run),
         values=values or {},
         errors=errors or {},
     )
@@ -202,6 +203,14 @@ def _release(app: App, who: Principal, fields: dict[str, str], numbers: list[str
         )
         uow.commit()
     return made.message
+
+
+def _released(app: App, who: Principal, run: plan_reports.PlanRun | None) -> dict[int, str]:
+    """What the plan's released planned orders went into, by number (the page marks them)."""
+    if run is None:
+        return {}
+    with uow_for(app, who, write=False) as uow:
+        return plan_release.released(uow, run.id)
 
 
 @router.post("/plan/release")

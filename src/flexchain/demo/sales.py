@@ -34,8 +34,8 @@ __all__ = [
 
 WEEKS = 12
 """How far back the sales go (the control tower's default KPI window)."""
-MOST = 150
-"""Orders drawn at the demo's default size and above."""
+MOST, FEW = 150, 10
+"""Orders drawn at the demo's default size and above, and at the least."""
 NO_WORK = "NONE"
 """The option code that leaves a custom module out (as in :mod:`flexchain.domain.allocation`)."""
 CANCEL_SHARE = 0.04
@@ -120,10 +120,10 @@ class Sale:
 
 
 def sale_count(items: int) -> int:
-    """Orders to draw for a demo of ``items`` products: three per product plus twenty, at most
-    :data:`MOST` (a large demo gets as many orders as the default one: their replay time stays
-    seconds, not minutes)."""
-    return min(MOST, 20 + 3 * items)
+    """Orders to draw for a demo of ``items`` products: five for every two products, at least
+    :data:`FEW`, at most :data:`MOST` (a large demo gets as many orders as the default one:
+    their replay takes seconds, not minutes)."""
+    return min(MOST, max(FEW, 5 * items // 2))
 
 
 def products_of(data: DemoData) -> list[Product]:

@@ -15,6 +15,7 @@ from flexchain.demo import DemoData
 from flexchain.demo.sales import (
     AT_RISK,
     AT_RISK_ORDERS,
+    FEW,
     MOST,
     WEEKS,
     products_of,
@@ -38,8 +39,8 @@ def test_the_same_seed_draws_the_same_orders_and_another_seed_others(demo: DemoD
 
 @pytest.mark.parametrize(
     ("items", "expected"),
-    [(1, 23), (3, 29), (8, 44), (61, MOST), (20_000, MOST)],
-    ids=["one", "three", "eight", "default", "twenty-thousand"],
+    [(1, FEW), (4, FEW), (12, 30), (61, MOST), (20_000, MOST)],
+    ids=["one", "four", "twelve", "default", "twenty-thousand"],
 )
 def test_order_count_grows_with_the_catalogue_up_to_a_cap(items: int, expected: int) -> None:
     assert sale_count(items) == expected

@@ -58,7 +58,9 @@ def _plan(make_uow: UowFactory) -> int:
                 PlanOrderRow(
                     run_id=run.id, number=number, item_id=ids[sku], kind=kind,
                     release_date=TODAY - timedelta(days=1), due_date=TODAY + timedelta(days=6),
-                    quantity=Decimal(quantity), pegs=[["safety stock", str(quantity)]],
+                    quantity=Decimal(quantity),
+                    pegs=[[f"order #{i}", "1"] for i in range(5)] if number == 57
+                    else [["safety stock", str(quantity)]],
                     location="",
                 )
             )  # fmt: skip
@@ -98,6 +100,8 @@ def test_purchases_and_production_are_capped_apart_and_ranked(
     assert {int(d.ref) for d in made} == set(MADE[5:])
     assert purchases[0].ref == "27" and purchases[0].money == Decimal("1350.00")
     assert made[0].ref == "57" and made[0].money == Decimal("314.00")
+    assert made[0].why.endswith("for order #0=1; order #1=1; order #2=1 and 2 more.")
+    assert purchases[0].why.endswith("for safety stock=270.")
     # and the rest of each kind is counted in one entry pointing to the Plan page
     more = {d.key: d for d in found if d.ref.startswith("more-")}
     assert set(more) == {

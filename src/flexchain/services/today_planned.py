@@ -73,7 +73,22 @@ def planned_orders(
     found = _capped(run.id, "purchase", purchases, n_purchases, purchase, hidden, base)
     made, n_made = store.due(run.id, today, "production", RANKED)
     shown = _capped(run.id, "production", made, n_made, production, hidden, base)
-    return found + _with_makers(uow, shown, {p.number: p for p in made}, today)
+    found += _with_makers(uow, shown, {p.number: p for p in made}, today)
+    # what each shown one is pegged to (read for those only: a planned order's pegs can run
+    # to thousands)
+    pegged = {
+        p.number: p for p in store.planned(run.id, [int(d.ref) for d in found if d.ref.isdigit()])
+    }
+    return [
+        _replace(d, why=_why(pegged[int(d.ref)], home)) if d.ref.isdigit() else d for d in found
+    ]
+
+
+def _why(p: PlannedRecord, home: str) -> str:
+    """Where and when it is due, and the first three of what it is pegged to."""
+    pegs = [f"{source}={quantity}" for source, quantity in p.pegs]
+    more = f" and {p.peg_count - len(pegs)} more" if p.peg_count > len(pegs) else ""
+    return f"Due {p.due_date} at {p.location or home}; for {'; '.join(pegs) or 'stock'}{more}."
 
 
 def _capped(
@@ -108,9 +123,7 @@ def _entry(
         f"{Kind.PLANNED_ORDER}:{run_id}:{p.number}", Kind.PLANNED_ORDER,
         f"Planned {p.kind} {p.number}: {p.quantity.normalize():f} {p.sku} "
         f"to release{late((today - p.release_date).days)}",
-        f"Due {p.due_date} at {p.location or home}; for "
-        f"{'; '.join(f'{source}={quantity}' for source, quantity in p.pegs) or 'stock'}.",
-        suggestion, money, base, (p.due_date - today).days, str(p.number),
+        _why(p, home), suggestion, money, base, (p.due_date - today).days, str(p.number),
         f"/app/plan?kind={p.kind}&q={p.sku}", actions, details=details,
     )  # fmt: skip
 

@@ -22,7 +22,10 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.catalog import Item
 from flexchain.domain.errors import DomainError
 
-__all__ = ["PlannedRecord", "ReleaseRecord", "SqlPlanReleaseStore"]
+__all__ = ["PEGS", "PlannedRecord", "ReleaseRecord", "SqlPlanReleaseStore"]
+
+PEGS = 3
+"""A planned order read here carries this many of its pegs (and their count)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class PlannedRecord:
     due_date: date
     location: str
     pegs: tuple[tuple[str, str], ...]
+    """The first :data:`PEGS` of what it is pegged to (source, quantity): a planned order can
+    be pegged to thousands (the Plan page and ``plan show`` have them all)."""
+    peg_count: int
+    """How many it is pegged to."""
     unit_cost: Decimal | None
     """The item's standard cost, else its list price (None: neither is set)."""
     currency: str
@@ -64,6 +71,22 @@ _COLUMNS = (
     ItemRow.currency,
 )
 
+_DUE_COLUMNS = (
+    PlanOrderRow.id,
+    PlanOrderRow.run_id,
+    PlanOrderRow.number,
+    PlanOrderRow.kind,
+    PlanOrderRow.item_id,
+    ItemRow.sku,
+    PlanOrderRow.quantity,
+    PlanOrderRow.release_date,
+    PlanOrderRow.due_date,
+    PlanOrderRow.location,
+    ItemRow.standard_cost,
+    ItemRow.list_price,
+    ItemRow.currency,
+)
+
 
 def _planned(
     row: PlanOrderRow, sku: str, cost: Decimal | None, price: Decimal | None, currency: str | None
@@ -71,7 +94,7 @@ def _planned(
     return PlannedRecord(
         row.id, row.run_id, row.number, row.kind, row.item_id, sku, row.quantity,
         row.release_date, row.due_date, row.location or "",
-        tuple((str(peg[0]), str(peg[1])) for peg in row.pegs or ()),
+        tuple((str(peg[0]), str(peg[1])) for peg in (row.pegs or ())[:PEGS]), len(row.pegs or ()),
         cost if cost is not None else price, currency or "EUR",
     )  # fmt: skip
 
@@ -149,8 +172,9 @@ class SqlPlanReleaseStore:
         self, run_id: int, today: date, kind: str, limit: int
     ) -> tuple[list[PlannedRecord], int]:
         """Run ``run_id``'s planned orders of ``kind`` released on or before ``today`` and not
-        released yet: the ``limit`` longest overdue (then by number) and how many there are
-        (read in SQL: a large plan has tens of thousands)."""
+        released yet: the ``limit`` longest overdue (then by number), without their pegs
+        (:meth:`planned` has the first ones), and how many
+        there are (read in SQL: a large plan has tens of thousands)."""
         released = exists().where(PlanReleaseRow.plan_order_id == PlanOrderRow.id)
         where = (
             PlanOrderRow.run_id == run_id,
@@ -159,12 +183,20 @@ class SqlPlanReleaseStore:
             ~released,
         )
         rows = self.session.execute(
-            select(*_COLUMNS)
+            select(*_DUE_COLUMNS)
             .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
             .where(*where)
             .order_by(PlanOrderRow.release_date, PlanOrderRow.number)
             .limit(limit)
         )
-        found = [_planned(*row) for row in rows]
+        found = [
+            PlannedRecord(
+                r.id, r.run_id, r.number, r.kind, r.item_id, r.sku, r.quantity, r.release_date,
+                r.due_date, r.location or "", (), 0,
+                r.standard_cost if r.standard_cost is not None else r.list_price,
+                r.currency or "EUR",
+            )
+            for r in rows
+        ]  # fmt: skip
         total = self.session.scalar(select(func.count()).select_from(PlanOrderRow).where(*where))
         return found, int(total or 0)

@@ -11,7 +11,11 @@ import polars as pl
 
 from flexchain.planning import demand, forecast
 
-__all__ = ["TERMS", "classes", "complete", "offset", "with_models", "with_terms"]
+__all__ = ["CHUNK", "TERMS", "classes", "complete", "offset", "with_models", "with_terms"]
+
+CHUNK = 10_000
+"""Series a panel is completed (and :func:`flexchain.planning.replenishment.decide` fits and
+backtests them) at most at a time: peak memory, not results, depends on it."""
 
 TERMS = {"lead_time": pl.Int64, "review_period": pl.Int64, "lead_time_sd": pl.Float64}
 """Per-item terms ``decide`` reads from its ``terms`` frame, with their types."""
@@ -42,18 +46,38 @@ def offset(day: date, period: str, steps: int) -> date:
 
 
 def complete(history: pl.DataFrame, period: str, max_history: int) -> pl.DataFrame:
-    """Every series from its first period to the panel's last, missing periods as zero."""
+    """Every series from its first period to the panel's last, missing periods as zero.
+
+    Made :data:`CHUNK` items at a time (a 100,000-item panel is 10 million rows: building it
+    whole held several copies of it at once); each item's rows are the same either way."""
     missing = {"item", "period", "quantity"} - set(history.columns)
     if missing:
         raise ValueError(f"history needs the columns item, period, quantity; missing {missing}")
     if history.is_empty():
         raise ValueError("history is empty: nothing to decide")
-    summed = history.group_by("item", "period").agg(pl.col("quantity").sum().cast(pl.Float64))
-    last = cast(date, summed["period"].max())
-    summed = summed.filter(pl.col("period") > offset(last, period, -max_history))
-    first = cast(date, summed["period"].min())
-    starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
+    last = cast(date, history["period"].max())
+    since = offset(last, period, -max_history)
+    first = cast(
+        date, history.select(pl.col("period").filter(pl.col("period") > since).min()).item()
+    )
     calendar = pl.DataFrame({"period": pl.date_range(first, last, interval=period, eager=True)})
+    items = history["item"].unique().sort()
+    if items.len() <= CHUNK:
+        return _completed(history, since, calendar)
+    return pl.concat(
+        _completed(history.filter(pl.col("item").is_in(chunk.implode())), since, calendar)
+        for chunk in (items.slice(start, CHUNK) for start in range(0, items.len(), CHUNK))
+    )
+
+
+def _completed(history: pl.DataFrame, since: date, calendar: pl.DataFrame) -> pl.DataFrame:
+    """:func:`complete` of the items of ``history``, sorted by item and period."""
+    summed = (
+        history.group_by("item", "period")
+        .agg(pl.col("quantity").sum().cast(pl.Float64))
+        .filter(pl.col("period") > since)
+    )
+    starts = summed.group_by("item").agg(pl.col("period").min().alias("start"))
     return (
         starts.join(calendar, how="cross")
         .filter(pl.col("period") >= pl.col("start"))

@@ -94,7 +94,8 @@ _CACHE_SIZE = 4
 FIT_CACHE_SERIES = 20_000
 """Decisions (for another service level) and the fitted models of the last call (for another
 lead time or review period on the same history) are kept only for panels up to this many
-series: a planning run of 100,000 items would hold gigabytes for nothing."""
+series: a planning run of 100,000 items would hold gigabytes for nothing. Larger panels are
+fitted and backtested :data:`flexchain.planning.decide_inputs.CHUNK` series at a time."""
 _FITS: dict[str, tuple[pl.DataFrame, str, list[Fitted]]] = {}
 
 
@@ -249,23 +250,23 @@ def _fit(
         _base(panel, terms, lead_time, review_period, models, period),
         origin, PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
     )  # fmt: skip
-    specs_key = _key((base.select("item", "model", "season", "spec"),))
-    if kept is not None and kept[1] == specs_key:
-        fits = kept[2]
-    else:
-        fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
-    _FITS.clear()
-    if base.height <= FIT_CACHE_SERIES:
-        _FITS[history_key] = (panel, specs_key, fits)
     realised = realised_errors(panel, past, base.select("item", "protection"), errors)
     enough = realised.group_by("item").len().filter(pl.col("len") >= min_errors).select("item")
     base = base.with_columns(
         pl.col("item").is_in(enough["item"].implode()).not_().alias("backtest")
     )
-    longest = cast(int, base["protection"].max())
-    raw, tested = fit_and_backtest(
-        fits, base, period=period, horizon=max(longest, horizon or 0), errors=errors
-    )
+    ahead = max(cast(int, base["protection"].max()), horizon or 0)
+    specs_key = _key((base.select("item", "model", "season", "spec"),))
+    _FITS.clear()
+    if base.height > FIT_CACHE_SERIES:  # nothing kept: fitted a chunk at a time
+        raw, tested, found = _fit_in_chunks(panel, base, period, n_jobs, ahead, errors)
+    else:
+        fits = kept[2] if kept is not None and kept[1] == specs_key else None
+        if fits is None:
+            fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
+        _FITS[history_key] = (panel, specs_key, fits)
+        raw, tested = fit_and_backtest(fits, base, period=period, horizon=ahead, errors=errors)
+        found = {uid: spec for fit in fits for uid, spec in fit.specs.items()}
     means = raw.join(base.select("item", "cap"), on="item").with_columns(
         pl.col("mean").clip(upper_bound=pl.col("cap"))
     )
@@ -290,11 +291,33 @@ def _fit(
     base = base.join(sources, on="item", how="left").with_columns(
         pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
     )
-    found = {uid: spec for fit in fits for uid, spec in fit.specs.items()}
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
     ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")
     return _Fitted(base, used.select("item", "error"), forecasts, _forecast_anomalies(raw, base))
+
+
+def _fit_in_chunks(
+    panel: pl.DataFrame, base: pl.DataFrame, period: str, n_jobs: int, ahead: int, errors: int
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
+    """:func:`fit_groups` and :func:`fit_and_backtest` of :data:`~flexchain.planning.
+    decide_inputs.CHUNK` items at a time, so only one chunk's fitted models are held (each
+    series is fitted on its own: the same forecasts, errors and structures as all at once)."""
+    raws, tested, found = [], [], {}
+    for start in range(0, base.height, inputs.CHUNK):
+        part = base.slice(start, inputs.CHUNK)
+        series = panel.filter(pl.col("item").is_in(part["item"].implode()))
+        fits = fit_groups(series, part, period=period, n_jobs=n_jobs)
+        raw, errors_of = fit_and_backtest(fits, part, period=period, horizon=ahead, errors=errors)
+        raws.append(raw)
+        tested.append(errors_of)
+        found.update((uid, spec) for fit in fits for uid, spec in fit.specs.items())
+        del fits, series  # before the next chunk's are made
+    return (
+        pl.concat(raws).sort("item", "period"),
+        pl.concat(tested).sort("item", "origin"),
+        found,
+    )
 
 
 def _base(

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -131,6 +131,7 @@ def plan(
                 ),
                 clock=lambda: datetime.now(UTC),
                 history_weeks=52 * app.settings.plan_history_years,
+                stale_after=timedelta(minutes=app.settings.plan_run_stale_minutes),
             )
             bar.update(task, completed=sum(weights.values()))
     timings = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in summary.seconds.items())

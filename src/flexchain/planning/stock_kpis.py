@@ -37,7 +37,7 @@ from flexchain.domain.kpis import (
     health_parts,
 )
 
-__all__ = ["LedgerArrays", "largest_first", "ledger_arrays", "stock_totals"]
+__all__ = ["LedgerArrays", "StockArrays", "largest_first", "ledger_arrays", "stock_totals"]
 
 _QTY_PLACES = 3
 """Quantities are whole thousandths."""
@@ -88,8 +88,16 @@ def ledger_arrays(
     )
 
 
-class _Ledger:
-    """The ledger as NumPy arrays over item indexes, with each item's scaled cost."""
+class StockArrays:
+    """The ledger as NumPy arrays over item indexes, with each item's scaled cost: built once,
+    then asked for the sums at many days (:meth:`totals`) and the ranking of a day
+    (:meth:`largest_first`).
+
+    Raises
+    ------
+    OverflowError
+        A quantity times a cost does not fit 64 bits (use the domain's item-by-item sums).
+    """
 
     def __init__(self, raw: LedgerArrays, costs: Mapping[int, Decimal | None]) -> None:
         ids = sorted(set(raw.on_hand) | set(raw.item))
@@ -118,8 +126,18 @@ class _Ledger:
     def decimal(self, total: int, places: int) -> Decimal:
         return Decimal(total).scaleb(-places)
 
+    def totals(self, ends: Sequence[date]) -> dict[date, StockTotals]:
+        """The sums at the end of each day of ``ends`` (see :func:`stock_totals`)."""
+        return {end: _totals_at(self, end) for end in dict.fromkeys(ends)}
 
-def _weekly_out(ledger: _Ledger, end: int) -> tuple[Ints, Ints]:
+    def largest_first(
+        self, skus: Mapping[int, str], end: date, limit: int | None = None
+    ) -> tuple[list[int], int]:
+        """The ranking at ``end`` (see :func:`largest_first`)."""
+        return _largest_first(self, skus, end, limit)
+
+
+def _weekly_out(ledger: StockArrays, end: int) -> tuple[Ints, Ints]:
     """The items with outflow in the :data:`HEALTH_WEEKS` weeks ending on day ``end``, and
     their outflow per week (oldest first), in thousandths."""
     first = end - (7 * HEALTH_WEEKS - 1)
@@ -132,7 +150,7 @@ def _weekly_out(ledger: _Ledger, end: int) -> tuple[Ints, Ints]:
 
 
 def _volatile(
-    ledger: _Ledger, items: Ints, weeks: Ints, on_hand: Ints, arrived: Ints
+    ledger: StockArrays, items: Ints, weeks: Ints, on_hand: Ints, arrived: Ints
 ) -> npt.NDArray[np.bool_]:
     """Which items' weekly outflow varies more than its mean (the domain's test, exactly)."""
     exact = weeks.astype(object)  # squares of thousandths may pass 64 bits
@@ -155,7 +173,7 @@ def _volatile(
     return volatile
 
 
-def _totals_at(ledger: _Ledger, end: date) -> StockTotals:
+def _totals_at(ledger: StockArrays, end: date) -> StockTotals:
     day = end.toordinal()
     on_hand = ledger.now.copy()
     after = ledger.day > day
@@ -205,8 +223,7 @@ def stock_totals(
     OverflowError
         A quantity times a cost does not fit 64 bits (use the domain's item-by-item sums).
     """
-    arrays = _Ledger(ledger, costs)
-    return {end: _totals_at(arrays, end) for end in dict.fromkeys(ends)}
+    return StockArrays(ledger, costs).totals(ends)
 
 
 def largest_first(
@@ -226,7 +243,12 @@ def largest_first(
     OverflowError
         As :func:`stock_totals`.
     """
-    arrays = _Ledger(ledger, costs)
+    return StockArrays(ledger, costs).largest_first(skus, end, limit)
+
+
+def _largest_first(
+    arrays: StockArrays, skus: Mapping[int, str], end: date, limit: int | None
+) -> tuple[list[int], int]:
     day = end.toordinal()
     on_hand = arrays.now.copy()
     after = arrays.day > day

@@ -22,7 +22,7 @@ from flexchain.domain.kpis import ForecastPoint, Span
 from flexchain.planning.accuracy import forecast_errors
 from flexchain.planning.run import monday as monday_of
 from flexchain.planning.run_steps import PlanParameters, classify_items
-from flexchain.planning.stock_kpis import stock_totals
+from flexchain.planning.stock_kpis import StockArrays
 from flexchain.services import scorecards
 
 __all__ = ["EARLIEST", "LATEST", "MAX_WEEKS", "SUPPLIER_MONTHS", "Stock", "World"]
@@ -49,11 +49,16 @@ class Stock:
     def ledger(self) -> StockLedger:
         return self.store.stock(min(self.ends) - _BACK)
 
+    @cached_property
+    def arrays(self) -> StockArrays:
+        """The ledger as arrays (raises OverflowError beyond 64-bit integers)."""
+        return StockArrays(self.ledger.arrays, self.ledger.costs)
+
     def at(self, end: date) -> f.StockTotals:
         if end not in self.totals:
             ledger = self.ledger
             try:
-                found = stock_totals(ledger.arrays, ledger.costs, [end, *self.ends])
+                found = self.arrays.totals([end, *self.ends])
             except OverflowError:  # beyond 64-bit integers: item by item
                 found = {end: f.totals_of(f.stock_facts(
                     ledger.on_hand, ledger.moves, ledger.skus, ledger.costs, end))}  # fmt: skip

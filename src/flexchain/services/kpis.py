@@ -27,7 +27,6 @@ from flexchain.domain import kpis as f
 from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.kpi_specs import SPECS, meets, targets_of
 from flexchain.domain.kpis import ForecastPoint, Measure, Span
-from flexchain.planning import stock_kpis
 from flexchain.services.kpi_world import EARLIEST, LATEST, MAX_WEEKS, SUPPLIER_MONTHS
 from flexchain.services.kpi_world import Stock as _Stock
 from flexchain.services.kpi_world import World as _World
@@ -308,9 +307,9 @@ def _stock_rows(world: _World, limit: int | None) -> tuple[list[dict[str, Any]],
     standard cost last); only the first ``limit`` are worked out (all: None)."""
     ledger, end = world.ledger, world.window.end
     try:
-        top, total = stock_kpis.largest_first(ledger.arrays, ledger.costs, ledger.skus, end, limit)
+        top, total = world.shared.arrays.largest_first(ledger.skus, end, limit)
         wanted = set(top)
-        on_hand = {item: q for item, q in ledger.on_hand.items() if item in wanted}
+        on_hand = ledger.on_hand_of(wanted)
         found = f.stock_facts(on_hand, ledger.moves_of(wanted), ledger.skus, ledger.costs, end)
         by_sku = {fact.sku: fact for fact in found}
         facts = [by_sku[ledger.skus.get(item, str(item))] for item in top]

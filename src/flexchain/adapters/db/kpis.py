@@ -117,6 +117,11 @@ class StockLedger:
             )
         ]
 
+    def on_hand_of(self, items: set[int]) -> dict[int, Decimal]:
+        """On hand now of the ``items`` only (those with a balance)."""
+        now = self.arrays.on_hand
+        return {item: _qty(now[item]) for item in items if item in now}
+
     def moves_of(self, items: set[int]) -> list[BoundaryMove]:
         """The moves of the ``items`` only."""
         a = self.arrays

@@ -16,7 +16,7 @@ from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.demo import DemoData, generate
-from flexchain.services import intake, jobs, kpis, orders, plan_reports, shops
+from flexchain.services import intake, inventory, jobs, kpis, orders, plan_reports, shops
 from flexchain.services.demo import load_demo
 from flexchain.services.demo_orders import DEMO_SHOP
 from flexchain.services.demo_plans import Activity, replay_activity
@@ -125,10 +125,17 @@ def test_loading_the_demo_again_adds_nothing(
     with _reader(engine) as uow:
         before = len(orders.list_orders(uow)), len(jobs.list_jobs(uow))
     # when the demo is loaded again
-    load_demo(engine, data, now=NOW + timedelta(hours=1))
+    with _reader(engine) as uow:
+        stock = {(b.sku, b.location): b.on_hand for b in inventory.balances(uow, now=NOW)}
+    loaded_again = load_demo(engine, data, now=NOW + timedelta(hours=1))
     again = replay_activity(engine, data, now=NOW + timedelta(hours=1), orders=ORDERS)
     # then no order, job or plan is added
     assert not again.sales.replayed and again.plans == ()
+    # and the stock stays as the orders left it (the counts would undercut their reservations)
+    assert loaded_again.stock_kept
+    with _reader(engine) as uow:
+        after = {(b.sku, b.location): b.on_hand for b in inventory.balances(uow, now=NOW)}
+    assert after == stock
     with _reader(engine) as uow:
         assert (len(orders.list_orders(uow)), len(jobs.list_jobs(uow))) == before
         assert plan_reports.current_run(uow).id == activity.plans[-1]

@@ -23,7 +23,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.demo import DEFAULT_ITEMS, DEFAULT_SKU_RULE, LOAD_ORDER, DemandHistory, DemoData
 from flexchain.demo import generate as _generate
 from flexchain.domain.errors import NotFound
-from flexchain.services import audit
+from flexchain.services import audit, orders
 from flexchain.services.imports import import_rows
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class DemoSummary:
     kinds: tuple[KindSummary, ...]
     seconds: float
     bulk_demand: bool
+    stock_kept: bool = False
+    """The stock counts were not imported: the database has the demo's replayed orders, whose
+    reservations the counts would undercut (see :func:`load_demo`)."""
 
     def rows(self, kind: str) -> int:
         return next(summary.rows for summary in self.kinds if summary.kind == kind)
@@ -102,6 +105,10 @@ def load_demo(
     bulk_demand_rows
         Demand history longer than this takes the bulk path.
 
+    Loaded again on a database with sales orders (the demo's replayed orders,
+    :mod:`flexchain.services.demo_orders`), the stock counts are not imported: the stock stays
+    as the orders and jobs left it (counting it back would undercut what they reserved).
+
     Raises
     ------
     ImportFailed
@@ -112,9 +119,13 @@ def load_demo(
     bulk = counts["demand"] > bulk_demand_rows
     summaries = []
     with UnitOfWork(engine, actor=actor) as uow:
+        keep = bool(orders.list_orders(uow, limit=1))
         for kind in LOAD_ORDER:
             if on_kind is not None:
                 on_kind(kind, counts[kind])
+            if kind == "stock" and keep:
+                summaries.append(KindSummary(kind, counts[kind], 0, 0, 0))
+                continue
             if kind == "demand" and bulk:
                 summaries.append(upsert_demand(uow, data.demand, now=now))
                 continue
@@ -123,7 +134,7 @@ def load_demo(
                 KindSummary(kind, counts[kind], report.created, report.updated, report.unchanged)
             )
         uow.commit()
-    return DemoSummary(tuple(summaries), time.perf_counter() - began, bulk)
+    return DemoSummary(tuple(summaries), time.perf_counter() - began, bulk, keep)
 
 
 def upsert_demand(

@@ -117,6 +117,13 @@ def demo(
         )
         numeric = ("rows", "created", "updated", "unchanged")
         console.print(table(SUMMARY_COLUMNS, summary.records(), numeric=numeric))
+        if summary.stock_kept:
+            console.print(
+                "Stock counts not imported again: the stock stays as the demo's orders and jobs "
+                "left it (flexchain stock)",
+                markup=False,
+                soft_wrap=True,
+            )
         if history:
             with (
                 status_console.status("Replaying half a year of buying..."),

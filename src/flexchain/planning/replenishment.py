@@ -303,7 +303,8 @@ def _fit_in_chunks(
     """:func:`fit_groups` and :func:`fit_and_backtest` of :data:`~flexchain.planning.
     decide_inputs.CHUNK` items at a time, so only one chunk's fitted models are held (each
     series is fitted on its own: the same forecasts, errors and structures as all at once)."""
-    raws, tested, found = [], [], {}
+    raws, tested = [], []
+    found: dict[str, str] = {}
     for start in range(0, base.height, inputs.CHUNK):
         part = base.slice(start, inputs.CHUNK)
         series = panel.filter(pl.col("item").is_in(part["item"].implode()))

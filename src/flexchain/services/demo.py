@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BULK_DEMAND_ROWS",
     "DEFAULT_ITEMS",
+    "DemoData",
     "DemoSummary",
     "KindSummary",
     "generate_demo",

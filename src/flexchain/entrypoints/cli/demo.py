@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
+from flexchain.bootstrap import App
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, status_console, table
 from flexchain.entrypoints.cli.serve import HostOption, PortOption, run_server
-from flexchain.services.demo import DEFAULT_ITEMS, generate_demo, load_demo
+from flexchain.services.demo import DEFAULT_ITEMS, DemoData, generate_demo, load_demo
 from flexchain.services.demo_history import replay_history
 from flexchain.services.demo_plans import Activity, replay_activity
 from flexchain.services.demo_users import DemoLogins, demo_logins
@@ -64,6 +65,33 @@ def _print_activity(done: Activity) -> None:
             markup=False,
             soft_wrap=True,
         )
+
+
+def _replay(app: App, data: DemoData, *, seed: int, history: bool, plan: bool) -> None:
+    """Half a year of buying, then the plans and twelve weeks of orders, each as asked."""
+    if history:
+        with (
+            status_console.status("Replaying half a year of buying..."),
+            app.uow(actor="demo") as uow,
+        ):
+            past = replay_history(uow, data, now=datetime.now(UTC), seed=seed)
+            uow.commit()
+        if past.replayed:
+            console.print(
+                f"Half a year of buying replayed: {past.purchase_orders} purchase orders "
+                f"({past.received} received and inspected, {past.invoices} invoiced, "
+                f"{past.payments} paid), {past.rfqs} RFQs with {past.quotes} quotes; "
+                f"{past.firings} supplier rules fired (flexchain suppliers rules list)",
+                markup=False,
+                soft_wrap=True,
+            )
+    if history or plan:
+        with status_console.status("Replaying...") as status:
+            done = replay_activity(
+                app.engine, data, now=datetime.now(UTC), seed=seed, plans=plan,
+                sales=history, on_step=status.update,
+            )  # fmt: skip
+        _print_activity(done)
 
 
 def demo(
@@ -124,29 +152,7 @@ def demo(
                 markup=False,
                 soft_wrap=True,
             )
-        if history:
-            with (
-                status_console.status("Replaying half a year of buying..."),
-                app.uow(actor="demo") as uow,
-            ):
-                past = replay_history(uow, data, now=datetime.now(UTC), seed=seed)
-                uow.commit()
-            if past.replayed:
-                console.print(
-                    f"Half a year of buying replayed: {past.purchase_orders} purchase orders "
-                    f"({past.received} received and inspected, {past.invoices} invoiced, "
-                    f"{past.payments} paid), {past.rfqs} RFQs with {past.quotes} quotes; "
-                    f"{past.firings} supplier rules fired (flexchain suppliers rules list)",
-                    markup=False,
-                    soft_wrap=True,
-                )
-        if history or plan:
-            with status_console.status("Replaying...") as status:
-                done = replay_activity(
-                    app.engine, data, now=datetime.now(UTC), seed=seed, plans=plan,
-                    sales=history, on_step=status.update,
-                )  # fmt: skip
-            _print_activity(done)
+        _replay(app, data, seed=seed, history=history, plan=plan)
         with app.uow(actor="demo") as uow:
             logins = demo_logins(uow, now=datetime.now(UTC))
             uow.commit()

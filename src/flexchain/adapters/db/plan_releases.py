@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -64,14 +65,6 @@ class ReleaseRecord:
 
 
 _COLUMNS = (
-    PlanOrderRow,
-    ItemRow.sku,
-    ItemRow.standard_cost,
-    ItemRow.list_price,
-    ItemRow.currency,
-)
-
-_DUE_COLUMNS = (
     PlanOrderRow.id,
     PlanOrderRow.run_id,
     PlanOrderRow.number,
@@ -86,16 +79,22 @@ _DUE_COLUMNS = (
     ItemRow.list_price,
     ItemRow.currency,
 )
+_PEG_COLUMNS = (
+    func.json_array_length(PlanOrderRow.pegs),
+    *(PlanOrderRow.pegs[index] for index in range(PEGS)),
+)
+"""How many pegs a planned order has and its first :data:`PEGS`, read in SQL (a planned
+order's pegs can run to thousands: decoding them all is slow)."""
 
 
-def _planned(
-    row: PlanOrderRow, sku: str, cost: Decimal | None, price: Decimal | None, currency: str | None
-) -> PlannedRecord:
+def _planned(row: Any, pegs: Sequence[Any] = ()) -> PlannedRecord:
+    count, *first = pegs or (0,)
     return PlannedRecord(
-        row.id, row.run_id, row.number, row.kind, row.item_id, sku, row.quantity,
+        row.id, row.run_id, row.number, row.kind, row.item_id, row.sku, row.quantity,
         row.release_date, row.due_date, row.location or "",
-        tuple((str(peg[0]), str(peg[1])) for peg in (row.pegs or ())[:PEGS]), len(row.pegs or ()),
-        cost if cost is not None else price, currency or "EUR",
+        tuple((str(peg[0]), str(peg[1])) for peg in first if peg), int(count or 0),
+        row.standard_cost if row.standard_cost is not None else row.list_price,
+        row.currency or "EUR",
     )  # fmt: skip
 
 
@@ -113,14 +112,15 @@ class SqlPlanReleaseStore:
         their rows locked until the unit of work ends (PostgreSQL), so two releases of the
         same planned order queue and the second sees the first."""
         query = (
-            select(*_COLUMNS)
+            select(*_COLUMNS, *_PEG_COLUMNS)
             .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
             .where(PlanOrderRow.run_id == run_id, PlanOrderRow.number.in_(list(numbers)))
             .order_by(PlanOrderRow.number)
         )
         if lock:
             query = query.with_for_update(of=PlanOrderRow)
-        return [_planned(*row) for row in self.session.execute(query)]
+        width = len(_COLUMNS)
+        return [_planned(row, row[width:]) for row in self.session.execute(query)]
 
     def items(self, item_ids: Iterable[int]) -> dict[int, Item]:
         """The catalog items ``item_ids`` (as quotes and order splitting read them), by id."""
@@ -173,8 +173,8 @@ class SqlPlanReleaseStore:
     ) -> tuple[list[PlannedRecord], int]:
         """Run ``run_id``'s planned orders of ``kind`` released on or before ``today`` and not
         released yet: the ``limit`` longest overdue (then by number), without their pegs
-        (:meth:`planned` has the first ones), and how many
-        there are (read in SQL: a large plan has tens of thousands)."""
+        (:meth:`planned` has the first ones), and how many there are (read in SQL, in one scan:
+        a large plan has tens of thousands)."""
         released = exists().where(PlanReleaseRow.plan_order_id == PlanOrderRow.id)
         where = (
             PlanOrderRow.run_id == run_id,
@@ -183,20 +183,10 @@ class SqlPlanReleaseStore:
             ~released,
         )
         rows = self.session.execute(
-            select(*_DUE_COLUMNS)
+            select(*_COLUMNS, func.count().over().label("total"))  # one scan: rows and count
             .join(ItemRow, ItemRow.id == PlanOrderRow.item_id)
             .where(*where)
             .order_by(PlanOrderRow.release_date, PlanOrderRow.number)
             .limit(limit)
-        )
-        found = [
-            PlannedRecord(
-                r.id, r.run_id, r.number, r.kind, r.item_id, r.sku, r.quantity, r.release_date,
-                r.due_date, r.location or "", (), 0,
-                r.standard_cost if r.standard_cost is not None else r.list_price,
-                r.currency or "EUR",
-            )
-            for r in rows
-        ]  # fmt: skip
-        total = self.session.scalar(select(func.count()).select_from(PlanOrderRow).where(*where))
-        return found, int(total or 0)
+        ).all()
+        return [_planned(row) for row in rows], int(rows[0].total) if rows else 0

@@ -149,18 +149,21 @@ def _weekly_out(ledger: StockArrays, end: int) -> tuple[Ints, Ints]:
     return items, weeks
 
 
+_SQUARE_SAFE = 10**8
+"""Weekly outflows (thousandths) below this square and add up within 64 bits."""
+
+
 def _volatile(
     ledger: StockArrays, items: Ints, weeks: Ints, on_hand: Ints, arrived: Ints
 ) -> npt.NDArray[np.bool_]:
     """Which items' weekly outflow varies more than its mean (the domain's test, exactly)."""
-    exact = weeks.astype(object)  # squares of thousandths may pass 64 bits
+    small = weeks.size == 0 or int(weeks.max()) < _SQUARE_SAFE
+    exact = weeks if small else weeks.astype(object)  # else Python integers: no overflow
     total = exact.sum(axis=1)
-    squares = (exact * exact).sum(axis=1)
-    left, right = HEALTH_WEEKS * squares, 2 * total * total
-    volatile = np.array([t > 0 and a > b for t, a, b in zip(total, left, right, strict=True)],
-                        dtype=bool)  # fmt: skip
-    for row in np.flatnonzero([t > 0 and a == b for t, a, b in zip(total, left, right,
-                                                                    strict=True)]):  # fmt: skip
+    left, right = HEALTH_WEEKS * (exact * exact).sum(axis=1), 2 * total * total
+    selling = np.asarray(total > 0, dtype=bool)
+    volatile = selling & np.asarray(left > right, dtype=bool)
+    for row in np.flatnonzero(selling & np.asarray(left == right, dtype=bool)):
         item = int(items[row])  # on the boundary: as health_parts decides it
         fact = StockFact(
             str(ledger.ids[item]),

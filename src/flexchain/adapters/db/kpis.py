@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sqlalchemy import BigInteger, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
@@ -281,15 +282,7 @@ class SqlKpiStore:
     def _boundary_moves(
         self, since: date, on_hand: dict[int, int], kinds: dict[int, str]
     ) -> LedgerArrays:
-        inside = {i for i, kind in kinds.items() if kind in _INTERNAL}
-        out_to = {i for i, kind in kinds.items() if kind in _OUTFLOW}
-        item: list[int] = []
-        day: list[int] = []
-        delta: list[int] = []
-        outflow: list[bool] = []
-        arrival: list[bool] = []
-        days: dict[str, int] = {}
-        for item_id, at, quantity, source, target in _plain(
+        rows = _plain(
             self.session,
             select(
                 StockMoveRow.item_id, type_coerce(StockMoveRow.at, String),
@@ -298,19 +291,26 @@ class SqlKpiStore:
             )
             .where(StockMoveRow.at >= _start(since))
             .order_by(StockMoveRow.id),
-        ):  # fmt: skip
-            leaves, enters = source in inside, target in inside
-            if leaves == enters:
-                continue  # within the brand's locations, or outside them altogether
-            key = at[:10] if isinstance(at, str) else _day(at).isoformat()
-            if key not in days:
-                days[key] = date.fromisoformat(key).toordinal()
-            item.append(item_id)
-            day.append(days[key])
-            delta.append(int(quantity) if enters else -int(quantity))
-            outflow.append(target in out_to)
-            arrival.append(enters)
-        return LedgerArrays(on_hand, item, day, delta, outflow, arrival)
+        )  # fmt: skip
+        if not rows:
+            return LedgerArrays(on_hand, [], [], [], [], [])
+        items, ats, quantities, sources, targets = (np.array(c) for c in zip(*rows, strict=True))
+        inside = [i for i, kind in kinds.items() if kind in _INTERNAL]
+        enters, leaves = np.isin(targets, inside), np.isin(sources, inside)
+        crossing = enters != leaves  # not within the brand's locations, nor outside them
+        keys = [
+            a[:10] if isinstance(a, str) else _day(a).isoformat() for a in ats[crossing].tolist()
+        ]
+        ordinals = {key: date.fromisoformat(key).toordinal() for key in set(keys)}
+        quantity = quantities[crossing].astype(np.int64)
+        return LedgerArrays(
+            on_hand,
+            items[crossing].astype(np.int64).tolist(),
+            [ordinals[key] for key in keys],
+            np.where(enters[crossing], quantity, -quantity).tolist(),
+            np.isin(targets[crossing], [i for i, k in kinds.items() if k in _OUTFLOW]).tolist(),
+            enters[crossing].tolist(),
+        )
 
     def forecasts_before(self, period_start: date) -> bool:
         """Whether a complete plan run started before the week of ``period_start``: without

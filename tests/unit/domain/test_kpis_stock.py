@@ -100,3 +100,14 @@ def test_vectorised_ranking_equals_the_item_by_item_one(ledger, ledger_moves, li
     assert total == expected_total == len(f.stock_facts(on_hand, ledger_moves, skus, cost, END))
     values = [(x.unit_cost is None, -x.value) for x in facts]
     assert values == sorted(values)  # largest stock value first, uncosted last
+
+
+def test_weekly_outflows_too_large_to_square_in_64_bits_are_summed_exactly() -> None:
+    # 300,000 units a week is 3 x 10^8 thousandths: squares added up in Python integers
+    weekly = [300_000, 0, 0, 5, 0, 0, 300_000, 0, 0, 0, 0, 1, 0]
+    sold = [f.BoundaryMove(1, END - timedelta(days=7 * k), D(-x), True, False)
+            for k, x in enumerate(weekly) if x]  # fmt: skip
+    on_hand, cost = {1: D(900_000)}, {1: D("0.25")}
+    fast = stock_totals(ledger_arrays(on_hand, sold), cost, [END])[END]
+    assert fast == f.totals_of(f.stock_facts(on_hand, sold, {1: "A"}, cost, END))
+    assert f.health_parts(f.stock_facts(on_hand, sold, {1: "A"}, cost, END)[0]).volatile

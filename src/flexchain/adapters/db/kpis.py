@@ -1,7 +1,8 @@
 """The KPI store: every read the control tower's KPIs are computed from (orders with their
-promise, shipping and delivery dates and lines' standard cost; first production jobs of
-products; stock balances and the ledger's moves across the brand's locations; supplier
-invoices paid).
+promise, shipping and delivery dates, lines' standard cost and the kinds of issue reported on
+them; first production jobs of products; stock balances and the ledger's moves across the
+brand's locations, read as plain integers for the vectorised stock sums; supplier invoices
+paid; whether a plan run could have stored a forecast to measure).
 
 Read-only, for the brand's people (no supplier scope: the routes refuse supplier users).
 """

@@ -172,7 +172,7 @@ def _produce(uow: UnitOfWork, order_id: int, sale: Sale, now: datetime,
     made = [job for job in jobs.list_jobs(uow, order=str(order_id)) if job.supplier is not None]
     tally["jobs"] += len(made)
     released = sale.placed_at + timedelta(hours=sale.release_hours)
-    if released >= now:
+    if released >= now or not made:  # no capable supplier: it waits, as the intake left it
         return None
     yield released
     for job in made:

@@ -766,6 +766,10 @@ def test_planned_purchases_become_an_rfq_or_a_po(world: UowFactory) -> None:
         _do(world, rfqs.create_rfq, suppliers=["FAB-PT"], plan_numbers=[3])
     with pytest.raises(NotFound, match="the current plan has no planned order 9"):
         _do(world, purchase_orders.create_po_from_plan, supplier="FAB-PT", plan_numbers=[9])
+    # each planned order is released once: the RFQ's are refused as a PO, naming the RFQ
+    with pytest.raises(DomainError, match=f"planned order 1 was released into {rfq.number}"):
+        _do(world, purchase_orders.create_po_from_plan, supplier="FAB-PT", plan_numbers=[1, 2])
+    _plan(world)  # the next plan run: its planned orders are new
     # a PO from the plan is priced by the supplier's contract and falls under it
     po = _do(world, purchase_orders.create_po_from_plan, supplier="FAB-PT", plan_numbers=[1, 2])
     assert (po.source, po.contract) == ("sourcing", "C-FAB")

@@ -22,8 +22,9 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.cli.main import app as cli
-from flexchain.services import jobs, plan_release, today
+from flexchain.services import fx, jobs, plan_release, today
 from flexchain.services.imports import import_rows
+from flexchain.services.today_common import AtStake
 from flexchain.services.today_planned import MAX_PLANNED
 from tests.auth import bearer
 from tests.integration.test_plan_release import EXTRA
@@ -184,3 +185,17 @@ def test_the_terminal_releases_production_and_keeps_keys_whole_at_100_columns(
     )
     assert done.exit_code == 0, done.output
     assert "released into job" in json.loads(done.stdout)["done"]
+
+
+def test_amounts_at_stake_convert_at_the_latest_rate_and_stay_as_they_are_without_one(
+    world: dict[str, Any], make_uow: UowFactory
+) -> None:
+    with make_uow() as uow:
+        fx.set_rate(uow, "USD", TODAY - timedelta(days=3), "0.90", base="EUR", now=NOW)
+        fx.set_rate(uow, "USD", TODAY - timedelta(days=1), "0.80", base="EUR", now=NOW)
+        uow.commit()
+    with make_uow(write=False) as uow:
+        at_stake = AtStake(uow, TODAY, "EUR")
+        assert at_stake(Decimal("100.00"), "USD") == Decimal("80.00")  # the latest rate
+        assert at_stake(Decimal("12.345"), "EUR") == Decimal("12.345")  # the base: as it is
+        assert at_stake(Decimal("100"), "GBP") == Decimal("100")  # no rate known: as it is

@@ -32,7 +32,7 @@ from flexchain.services.today_common import (
     BUYERS,
     PLANNERS,
     SNOOZE,
-    at_stake,
+    AtStake,
     late,
     money_text,
     plural,
@@ -58,16 +58,16 @@ def planned_orders(
     except NotFound:
         return []
     home = str(run.stats.get("home") or "the home warehouse")
+    at_stake = AtStake(uow, today, base)
     store = SqlPlanReleaseStore(uow)
     purchases, n_purchases = store.due(run.id, today, "purchase", RANKED)
     offers = SqlTodayStore(uow).cheapest_offers((p.sku for p in purchases), today)
 
     def purchase(p: PlannedRecord) -> Decision:
-        return _purchase(uow, run.id, p, offers.get(p.sku), today, base, home)
+        return _purchase(at_stake, run.id, p, offers.get(p.sku), today, base, home)
 
     def production(p: PlannedRecord) -> Decision:
-        cost = (p.quantity * (p.unit_cost or 0)).quantize(_CENT)
-        money = at_stake(uow, cost, p.currency, today, base)
+        money = at_stake((p.quantity * (p.unit_cost or 0)).quantize(_CENT), p.currency)
         return _entry(run.id, p, today, base, home, money, "", (SNOOZE,))
 
     found = _capped(run.id, "purchase", purchases, n_purchases, purchase, hidden, base)
@@ -129,7 +129,7 @@ def _entry(
 
 
 def _purchase(
-    uow: UnitOfWork, run_id: int, p: PlannedRecord, offer: OfferRow | None, today: date,
+    at_stake: AtStake, run_id: int, p: PlannedRecord, offer: OfferRow | None, today: date,
     base: str, home: str,
 ) -> Decision:  # fmt: skip
     if offer is None:
@@ -143,7 +143,7 @@ def _purchase(
     )
     release_to = Action("release", f"Release to {offer.supplier}", BUYERS)
     return _entry(
-        run_id, p, today, base, home, at_stake(uow, cost, offer.currency, today, base),
+        run_id, p, today, base, home, at_stake(cost, offer.currency),
         suggestion, (release_to, SNOOZE), (("into", "po"), ("supplier", offer.supplier)),
     )  # fmt: skip
 

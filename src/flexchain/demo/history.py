@@ -170,9 +170,12 @@ def _rfq(
         awarded = sent + timedelta(days=6)
         placed = _po({**terms, "lead_time_days": lead}, profiles[winner], awarded, today, rng)
         due = max(need, awarded.date() + timedelta(days=lead))
+        # the rejects were drawn as a share of the placed draw's quantity: the same share of
+        # the RFQ's (more units rejected than arrived broke seeds 8 and 9)
+        rejected = (quantity * placed.rejected / placed.quantity).to_integral_value()
         award = HistoryPo(
             winner, item, quantity, awarded, due, placed.confirmed_at,
-            max(placed.confirmed_date, due), placed.received_at, placed.rejected,
+            max(placed.confirmed_date, due), placed.received_at, min(rejected, quantity),
             placed.reject_reason,
         )  # fmt: skip
         if award.received_at is not None and award.received_at.date() <= award.due - timedelta(

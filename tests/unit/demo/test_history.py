@@ -29,3 +29,14 @@ def test_no_demo_history_event_lies_after_now(demo: DemoData, days: int) -> None
     assert all(c.answered_at <= now for c in events.changes)
     # and an award not yet arrived is open, not received ahead of its day
     assert awards
+
+
+@pytest.mark.parametrize("seed", range(7, 15))
+def test_no_demo_order_rejects_more_than_arrived(demo: DemoData, seed: int) -> None:
+    # given the demo's history drawn with another seed (seeds 8 and 9 once rejected more units
+    # of an awarded RFQ than it ordered: the rejects were drawn on another quantity)
+    now = datetime(2025, 12, 4, 12, tzinfo=UTC)
+    orders, rfqs = history(demo.rows("suppliers"), demo.rows("item-suppliers"), now=now, seed=seed)
+    # then no order or award rejects more than it ordered
+    for po in orders + [r.award for r in rfqs if r.award is not None]:
+        assert 0 <= po.rejected <= po.quantity, po

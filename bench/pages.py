@@ -6,8 +6,9 @@ size and at ``--items 20000`` (issue 17's goal: under 300 ms each, at both sizes
     python bench/pages.py --quick             # a smoke run: a tiny demo, each page once
 
 Each size is loaded as ``flexchain demo --no-serve`` loads it (the company, half a year of
-buying replayed, the demo's users) into a temporary SQLite file, then planned once (``flexchain
-plan``; ``--no-plan`` skips it, ``--no-history`` the replay). The app runs in-process (FastAPI's
+buying replayed, plans as of past weeks, twelve weeks of web-shop orders, the current plan, the
+demo's users) into a temporary SQLite file (``--keep DIR``: kept and reused); ``--no-plan``
+skips the plans, ``--no-history`` the buying and the orders. The app runs in-process (FastAPI's
 TestClient: no network, no other process); the bench logs in as the demo's admin (tower pages)
 and as one supplier's user (portal pages) and requests each page ``-n`` times after one warm-up
 request, printing the median and the slowest time per page and size. A detail page (an order,
@@ -40,9 +41,9 @@ from flexchain.demo.generate import DEFAULT_ITEMS
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.web.portal.common import NAV as PORTAL_NAV
 from flexchain.entrypoints.web.tower.common import NAV as TOWER_NAV
-from flexchain.services import planning
 from flexchain.services.demo import generate_demo, load_demo
 from flexchain.services.demo_history import replay_history
+from flexchain.services.demo_plans import replay_activity
 from flexchain.services.demo_users import demo_logins
 
 GOAL_MS = 300.0
@@ -108,8 +109,8 @@ def demo_site(
         with app.uow(actor="demo") as uow:
             logins = demo_logins(uow, now=now)
             uow.commit()
-        if plan:
-            planning.run_plan(app.engine, now=now, actor="bench")
+        # as flexchain demo: plans as of past weeks, twelve weeks of orders, the current plan
+        replay_activity(app.engine, data, now=now, seed=7, plans=plan, sales=history)
     finally:
         app.close()
     passwords = {login.email: login.password for login in logins.users}

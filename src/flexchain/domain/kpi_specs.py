@@ -40,8 +40,10 @@ SPECS: Final[Mapping[str, KpiSpec]] = {
     "custom_fulfilment": KpiSpec("Custom-demand fulfilment", "%", "at least",
         "OTIF of the orders with customised lines"),
     "design_to_production": KpiSpec("Design-to-production time", "days", "at most",
-        "mean days from a product entering the catalogue to its first production job "
-        "starting, of the products whose first job started in the period"),
+        "mean days from a new product entering the catalogue to its first production job "
+        "starting, of the new products whose first job started in the period (new: entered "
+        "the catalogue before its first job; a catalogue imported once production had begun "
+        "says nothing of design)"),
     "inventory_turns": KpiSpec("Inventory turns", "/year", "at least",
         "cost of what left stock (to customers and production) in the last 13 weeks, "
         "x 52/13, over the stock's value at standard cost"),

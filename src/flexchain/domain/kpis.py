@@ -195,18 +195,27 @@ def gross_margin_per_order(orders: Iterable[OrderFact], span: Span, currency: st
 
 @dataclass(frozen=True)
 class LaunchFact:
-    """A product and when its first production job started (None: none yet)."""
+    """A product, when it entered the catalogue and when its first production job started
+    (None: none yet)."""
 
     sku: str
     created: date
     first_job: date | None
 
+    @property
+    def new(self) -> bool:
+        """Entered the catalogue before its first job: its design-to-production time is
+        known. A product whose job started before its catalogue entry (a catalogue imported
+        once production had begun, as the demo's) has no design start flexchain knows of."""
+        return self.first_job is None or self.created <= self.first_job
+
 
 def design_to_production(launches: Iterable[LaunchFact], span: Span) -> Measure:
-    """Design-to-production time, mean days from a product entering the catalogue to its first
-    production job starting, of the products whose first job started in the span."""
+    """Design-to-production time, mean days from a new product (:attr:`LaunchFact.new`)
+    entering the catalogue to its first production job starting, of the new products whose
+    first job started in the span."""
     days = [Decimal((x.first_job - x.created).days) for x in launches
-            if x.first_job is not None and span.contains(x.first_job)]  # fmt: skip
+            if x.first_job is not None and x.new and span.contains(x.first_job)]  # fmt: skip
     return Measure(_mean(days), len(days))
 
 

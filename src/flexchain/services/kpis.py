@@ -50,7 +50,8 @@ _NO_DATA = {
     "otif": "no orders were promised in the period",
     "custom_fulfilment": "no orders with customised lines were promised in the period",
     "order_lead_time": "no orders shipped or were delivered in the period",
-    "design_to_production": "no product started its first production job in the period",
+    "design_to_production": "no new product (entered in the catalogue before its first job) "
+    "started its first production job in the period",
     "inventory_turns": "no stock with a standard cost, or nothing left stock in 13 weeks",
     "days_of_cover": "nothing with a standard cost left stock in the last 13 weeks",
     "inventory_health": "no stock with a standard cost",
@@ -367,6 +368,7 @@ _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
             "created": x.created,
             "first_job": x.first_job,
             "days": None if x.first_job is None else (x.first_job - x.created).days,
+            "new": x.new,
         }
         for x in w.launches
     ],

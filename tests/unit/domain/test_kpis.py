@@ -89,6 +89,21 @@ def test_design_to_production_from_catalogue_to_first_job() -> None:
     assert f.design_to_production(launches, WEEK) == f.Measure(D(20), 2)
 
 
+def test_design_to_production_counts_only_new_products() -> None:
+    # given a product entered in the catalogue after its first job had started (a catalogue
+    # imported once production had begun) and one designed before its first job
+    launches = [
+        f.LaunchFact("LATE", date(2026, 11, 20), date(2026, 11, 3)),
+        f.LaunchFact("NEW", date(2026, 10, 4), date(2026, 11, 3)),
+        f.LaunchFact("SAME-DAY", date(2026, 11, 4), date(2026, 11, 4)),
+    ]
+    # then only those entered by their first job's day count
+    assert [x.sku for x in launches if x.new] == ["NEW", "SAME-DAY"]
+    assert f.design_to_production(launches, WEEK) == f.Measure(D(15), 2)
+    # and none new: no figure, never a negative one
+    assert f.design_to_production(launches[:1], WEEK) == f.Measure(None, 0)
+
+
 def steady(sku: str, on_hand: str, cost: str | None, per_week: str, arrived: str = "0"):
     out = (D(per_week),) * f.HEALTH_WEEKS
     return f.StockFact(sku, D(on_hand), None if cost is None else D(cost), out, D(arrived))

@@ -43,6 +43,10 @@ class PlanOrderRow(Base):
     """A planned purchase or production job of a run, with what it is pegged to."""
 
     __tablename__ = "plan_orders"
+    __table_args__ = (
+        # the Plan page, Today and the release read a run's orders of a kind by release day
+        Index("ix_plan_orders_run_kind_release", "run_id", "kind", "release_date"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)

@@ -141,6 +141,15 @@ def test_every_kind_appears_once_ranked_with_its_figures(seen: World) -> None:
         assert d["title"] and d["why"] and d["suggestion"] and d["actions"]
 
 
+def test_an_order_at_risk_links_to_its_own_page(seen: World) -> None:
+    """A shop's number starts with '#': the link escapes it (a bare '#' opened the list)."""
+    (entry,) = _inbox(seen, kind="order_at_risk")
+    assert "#" not in entry["link"]
+    page = seen.client.get(entry["link"], headers={**HTML, **seen.as_role["admin"]})
+    assert page.status_code == 200 and entry["ref"] in page.text
+    assert "promise" in page.text.lower()
+
+
 def test_one_kind_and_an_unknown_kind(seen: World) -> None:
     assert [d["key"] for d in _inbox(seen, kind="rfq_to_award")] == [
         f"rfq_to_award:{seen.built['rfq']}"

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from flexchain.adapters.db.today import SqlTodayStore
 from flexchain.adapters.db.uow import UnitOfWork
@@ -108,7 +109,7 @@ def _orders_at_risk(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
             Decision(
                 f"{Kind.ORDER_AT_RISK}:{o.number}", Kind.ORDER_AT_RISK, title,
                 f"{_money(o.total, o.currency)} order: {why}.", suggestion, money, base, days,
-                o.number, f"/app/orders/{o.number}", (SNOOZE,),
+                o.number, f"/app/orders/{quote(o.number, safe='')}", (SNOOZE,),
             )
         )  # fmt: skip
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -104,3 +105,23 @@ def test_the_splicer_waits_for_its_core_then_only_ever_improves(
         assert best.total < evaluate(problem, start[1]).total
     finally:
         splicer.close()
+
+
+def test_a_spliced_plan_that_breaks_a_rule_is_mended_by_cp_sat(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    # an answer gone stale (other families took capacity since) breaks a rule once spliced:
+    # CP-SAT re-decides the family under the answer's roles, hinted with its plan
+    from flexchain.planning.sourcing.lns import _mender
+
+    problem, plan = start
+    fam = spliceable(problem)[0]
+    part = part_of(problem, plan, fam)
+    moved = replace(part.allocations[0], week=part.allocations[0].week + 1)
+    broken = replace(part, allocations=(moved, *part.allocations[1:]))
+    spliced = splice(problem, plan, broken)
+    assert evaluate(problem, spliced).violations  # its orders no longer cover its units
+    mended = _mender(problem, time.monotonic() + 60, 0)(spliced, broken)
+    assert mended is not None
+    assert evaluate(problem, mended).violations == ()
+    assert dict(mended.roles)[fam] == part.roles

@@ -33,7 +33,7 @@ from flexchain.planning.sourcing.cost import (
     troubled_families,
 )
 from flexchain.planning.sourcing.problem import SourcingProblem
-from flexchain.planning.sourcing.splice import Splicer
+from flexchain.planning.sourcing.splice import FamilyPart, Splicer
 from flexchain.planning.sourcing.submodel import Neighbourhood, family_hood, solve_neighbourhood
 
 __all__ = ["Search", "improve"]
@@ -130,7 +130,7 @@ def improve(
         if best.violations:
             break
         if splicer is not None:
-            plan, best = splicer.step(plan, best, deadline)
+            plan, best = splicer.step(plan, best, deadline, _mender(p, deadline, seed + done))
         promising += primaries() if primaries is not None else []
         suggested = None
         while promising and suggested is None:
@@ -159,6 +159,28 @@ def improve(
             plan, best = found[0], trial
             kept += 1
     return Search(plan, best, done, kept, repaired)
+
+
+def _mender(
+    p: SourcingProblem, deadline: float, seed: int
+) -> Callable[[Plan, FamilyPart], Plan | None]:
+    """Mends a plan a family's HiGHS plan was spliced into when it breaks a rule: CP-SAT
+    re-decides the family under its new roles, hinted with its new plan."""
+
+    def mend(plan: Plan, part: FamilyPart) -> Plan | None:
+        keys = frozenset(r.key for r in p.families[part.family])
+        roles = () if part.roles is None else ((part.family, part.roles),)
+        found = solve_neighbourhood(
+            p,
+            plan,
+            Neighbourhood(keys, roles=roles),
+            time_limit=deadline - time.monotonic(),
+            seed=seed,
+            work_limit=REPAIR_WORK * 2,
+        )
+        return None if found is None else found[0]
+
+    return mend
 
 
 def _whole(

@@ -321,9 +321,17 @@ class Splicer:
         self.families = spliceable(problem)
         self.kept = 0
 
-    def step(self, plan: Plan, best: Evaluation, deadline: float) -> tuple[Plan, Evaluation]:
+    def step(
+        self,
+        plan: Plan,
+        best: Evaluation,
+        deadline: float,
+        repair: Callable[[Plan, FamilyPart], Plan | None] | None = None,
+    ) -> tuple[Plan, Evaluation]:
         """The incumbent with the plans found since last called spliced in; the next family
-        asked for while there is time."""
+        asked for while there is time. A spliced plan that breaks a rule (capacity other
+        families took since the question) goes through ``repair`` (the family re-decided
+        around its new plan) when given."""
         if self.planner is None:
             if not self.families or not self.ready() or deadline - time.monotonic() < MIN_TIME:
                 return plan, best
@@ -331,6 +339,10 @@ class Splicer:
         for part in self.planner.answers():
             trial_plan = splice(self.problem, plan, part)
             trial = evaluate(self.problem, trial_plan)
+            if trial.violations and repair is not None:
+                mended = repair(trial_plan, part)
+                if mended is not None:
+                    trial_plan, trial = mended, evaluate(self.problem, mended)
             if not trial.violations and trial.total < best.total:
                 plan, best = trial_plan, trial
                 self.kept += 1

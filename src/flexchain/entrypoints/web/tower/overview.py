@@ -51,7 +51,8 @@ def shown(value: Decimal | None, unit: str) -> str:
         return "no data"
     if unit.isalpha() and unit.isupper() and len(unit) == 3:
         return money(value, unit)
-    text = number(value, 0 if value == value.to_integral() else 1)
+    # the service's own digits (0.39 turns, 92.7 %), as the API and CLI give them: never re-rounded
+    text = number(value, min(2, max(0, -int(value.normalize().as_tuple().exponent))))
     return f"{text} %" if unit == "%" else f"{text} {unit}"
 
 

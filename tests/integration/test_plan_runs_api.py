@@ -167,7 +167,7 @@ def test_exceptions_are_paged_filtered_and_counted_as_plan_show_has_them(
         ("/plan/orders?run=999", 404, "no complete plan 999"),
         ("/plan/exceptions?run=999", 404, "no complete plan 999"),
         ("/plan/diff?new=999", 404, "no complete plan 999"),
-        ("/plan/runs/777", 404, "no planning run 777 started on this server"),
+        ("/plan/runs/777", 404, "no planning run 777"),
     ],
     ids=["kind", "orders-run", "exceptions-run", "diff-run", "ticket"],
 )
@@ -346,6 +346,32 @@ def test_a_start_is_refused_while_a_run_goes_elsewhere_and_the_refusal_is_record
         assert refused["status"] == "failed" and f"run {going}" in refused["error"]
     finally:
         planning.abandon_run(site.engine, going, error="ended by the test", now=now, actor="t")
+
+
+def test_a_run_another_process_started_is_watched_as_recorded(site: Site) -> None:
+    # given a run going in another process (another server worker, a terminal's flexchain plan)
+    now = datetime.now(UTC)
+    going = planning.claim_run(site.engine, now=now, actor="cli:root")
+    try:
+        # when a viewer watches it here, by its id (the ticket every process shares)
+        watched = site.client.get(f"/plan/runs/{going}", headers=site.headers["viewer"])
+        # then it shows as the database records it: going, who, no step detail
+        assert watched.status_code == 200, watched.text
+        view = watched.json()
+        assert view["ticket"] == view["run_id"] == going and view["status"] == "running"
+        assert view["actor"] == "cli:root" and view["step"] is None and view["percent"] == 0
+    finally:
+        planning.abandon_run(site.engine, going, error="ended by the test", now=now, actor="t")
+    # and a complete run recorded elsewhere shows with its counts
+    first = site.runs[0]
+    done = site.client.get(f"/plan/runs/{first}", headers=site.headers["viewer"]).json()
+    assert done["status"] == "complete" and done["percent"] == 100 and done["orders"] > 0
+    assert {step["state"] for step in done["steps"]} == {"done"}
+    # and the plan page watching it says it ended
+    ended = site.client.get(
+        f"/app/plan/runs/{going}", headers={**site.headers["viewer"], "HX-Request": "true"}
+    )
+    assert ended.status_code == 200 and "failed" in ended.text.lower()
 
 
 @pytest.mark.parametrize("horizon", [0, 105, "x"], ids=["zero", "too-long", "text"])

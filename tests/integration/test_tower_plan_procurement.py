@@ -389,7 +389,7 @@ def test_a_second_run_is_refused_while_one_goes_and_a_bad_horizon_is_refused(
 def test_an_unknown_run_answers_the_404_page_and_a_poll_for_it_says_so(tower: Tower) -> None:
     _login(tower, "viewer")
     part = tower.client.get("/app/plan/runs/9999", headers={"HX-Request": "true"})
-    assert part.status_code == 200 and "no planning run 9999 started on this server" in part.text
+    assert part.status_code == 200 and "no planning run 9999" in part.text
     assert "hx-trigger" not in part.text
 
 

@@ -30,11 +30,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from flexchain.adapters.db.plans import Database
+from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.checks import whole_number
 from flexchain.domain.errors import DomainError, NotFound
 from flexchain.domain.values import utc
-from flexchain.services import planning
+from flexchain.services import plan_views, planning
 
 __all__ = [
     "KEPT",
@@ -43,6 +44,7 @@ __all__ = [
     "RunStatus",
     "StepView",
     "start_plan_run",
+    "watch",
 ]
 
 RunStatus = Literal["running", "complete", "failed"]
@@ -135,21 +137,30 @@ class PlanRunBoard:
         self._entries: dict[int, _Entry] = {}
         self._last = 0
 
-    def claim(self, *, actor: str, now: datetime, horizon: int) -> int:
-        """A ticket for a new run by ``actor``; DomainError while another run is going."""
+    def claim(self, *, actor: str, now: datetime, horizon: int, ticket: int | None = None) -> int:
+        """A ticket for a new run by ``actor`` (``ticket``: the run's id in the database, else
+        the next number); DomainError while another run is going."""
         with self._guard:
-            going = self._going()
-            if going is not None:
-                raise DomainError(
-                    f"planning run {going.ticket} started by {going.actor} at "
-                    f"{going.started_at:%H:%M} UTC is still going: one run at a time, watch it "
-                    "or wait for it to end"
-                )
-            self._last += 1
+            self._refuse_going()
+            self._last = self._last + 1 if ticket is None else ticket
             self._entries[self._last] = _Entry(self._last, actor, now, horizon)
             for old in sorted(self._entries)[: -KEPT - 1]:
                 del self._entries[old]
             return self._last
+
+    def check_free(self) -> None:
+        """DomainError, naming it, while a run started on this board is going."""
+        with self._guard:
+            self._refuse_going()
+
+    def _refuse_going(self) -> None:
+        going = self._going()
+        if going is not None:
+            raise DomainError(
+                f"planning run {going.ticket} started by {going.actor} at "
+                f"{going.started_at:%H:%M} UTC is still going: one run at a time, watch it "
+                "or wait for it to end"
+            )
 
     def record(self, ticket: int, run_id: int) -> None:
         """Run ``ticket`` is recorded in the database as run ``run_id``."""
@@ -257,17 +268,18 @@ def start_plan_run(
     """
     now = utc(now, "now")
     horizon = whole_number(horizon, "horizon", minimum=1, maximum=MAX_HORIZON)
-    ticket = board.claim(actor=actor, now=now, horizon=horizon)
-    try:
-        run_id = planning.claim_run(
-            db,
-            now=now,
-            horizon=horizon,
-            actor=actor,
-            stale_after=timedelta(minutes=settings.plan_run_stale_minutes),
-        )
-    except BaseException:
-        board.drop(ticket)
+    board.check_free()  # refused here, a click on a busy server records nothing
+    run_id = planning.claim_run(
+        db,
+        now=now,
+        horizon=horizon,
+        actor=actor,
+        stale_after=timedelta(minutes=settings.plan_run_stale_minutes),
+    )
+    try:  # the ticket is the run's id: any process serving the database can watch it
+        ticket = board.claim(actor=actor, now=now, horizon=horizon, ticket=run_id)
+    except DomainError as error:
+        planning.abandon_run(db, run_id, error=str(error), now=now, actor=actor)
         raise
     board.record(ticket, run_id)
 
@@ -301,3 +313,43 @@ def start_plan_run(
     found = board.view(ticket)
     assert found is not None
     return found
+
+
+def watch(board: PlanRunBoard, uow: UnitOfWork, ticket: int) -> RunProgress:
+    """Run ``ticket``'s progress: step by step from ``board`` when this process runs it, else
+    as the database records it (a run another server process or ``flexchain plan`` started:
+    its status, who, when, and its counts or error once it ended; no step detail).
+
+    Raises
+    ------
+    NotFound
+        No run ``ticket`` is recorded.
+    """
+    try:
+        found = board.view(ticket)
+    except NotFound:
+        found = None
+    if found is not None:
+        return found
+    record = plan_views.recorded_run(uow, ticket)
+    if record is None:
+        raise NotFound(f"no planning run {ticket}")
+    status: RunStatus = record.status if record.status in ("complete", "failed") else "running"
+    state: StepState = "done" if status == "complete" else "waiting"
+    steps = tuple(StepView(name, planning.STEP_WEIGHTS[name], state) for name in planning.STEPS)
+    return RunProgress(
+        ticket,
+        status,
+        record.actor,
+        record.started_at,
+        record.horizon,
+        None,
+        100 if status == "complete" else 0,
+        steps,
+        record.finished_at,
+        run_id=record.id,
+        items=record.items,
+        orders=record.orders,
+        exceptions=record.exceptions,
+        error=record.error or None,
+    )

@@ -184,23 +184,29 @@ def recorded_runs(
     plan``), newest first, ``limit`` from ``offset``, and how many there are."""
     offset, limit = _paging(offset, limit)
     runs = store.recent_runs(uow, offset=offset, limit=limit)
-    records = [
-        RunRecord(
-            id=run.id,
-            status=run.status.value,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            actor=run.actor,
-            horizon=run.horizon,
-            period_start=run.period_start,
-            items=_count(run.stats.get("items")),
-            orders=_count(run.stats.get("orders")),
-            exceptions=_count(run.stats.get("exceptions")),
-            error=run.error,
-        )
-        for run in runs
-    ]
-    return records, store.runs_count(uow)
+    return [_record(run) for run in runs], store.runs_count(uow)
+
+
+def _record(run: PlanRun) -> RunRecord:
+    return RunRecord(
+        id=run.id,
+        status=run.status.value,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        actor=run.actor,
+        horizon=run.horizon,
+        period_start=run.period_start,
+        items=_count(run.stats.get("items")),
+        orders=_count(run.stats.get("orders")),
+        exceptions=_count(run.stats.get("exceptions")),
+        error=run.error,
+    )
+
+
+def recorded_run(uow: UnitOfWork, run_id: int) -> RunRecord | None:
+    """Planning run ``run_id`` as recorded (None: no such run)."""
+    run = store.recorded_run(uow, run_id)
+    return None if run is None else _record(run)
 
 
 def _count(value: object) -> int | None:

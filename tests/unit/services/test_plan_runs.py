@@ -94,7 +94,8 @@ def test_only_one_run_goes_at_a_time_and_the_next_may_start_once_it_ended() -> N
     # then once the first ended, a second starts
     waiting.pop()()
     second = _start(board, store, _run_now, actor="user:bo@brand.test")
-    assert second.ticket == 2 and board.view(2) is not None
+    assert second.ticket == 2 and board.view(2) is not None  # the ticket is the run's id
+    assert second.run_id == 2
     assert [r.status for r in store.runs.values()] == [PlanRunStatus.COMPLETE] * 2
 
 

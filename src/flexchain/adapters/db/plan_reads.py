@@ -124,6 +124,12 @@ def recent_runs(uow: UnitOfWork, *, offset: int = 0, limit: int = 20) -> list[Pl
     return [run_of(row) for row in rows]
 
 
+def recorded_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
+    """Run ``run_id`` as recorded, whatever its status (None: no such run)."""
+    row = uow.session.get(PlanRunRow, run_id)
+    return None if row is None else run_of(row)
+
+
 def runs_count(uow: UnitOfWork) -> int:
     """How many runs are recorded."""
     return int(uow.session.scalar(select(func.count()).select_from(PlanRunRow)) or 0)

@@ -38,7 +38,7 @@ from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
 from flexchain.services import plan_reports, plan_views
-from flexchain.services.plan_runs import MAX_HORIZON, PlanRunBoard, start_plan_run
+from flexchain.services.plan_runs import MAX_HORIZON, PlanRunBoard, start_plan_run, watch
 
 __all__ = ["PLANNERS", "board_of", "in_thread", "router"]
 
@@ -111,12 +111,15 @@ def start_run(
     )
 
 
-@router.get("/runs/{ticket}", responses=errors(missing="No such run on this server"))
-def run_progress(ticket: Ticket, request: Request, who: Reader) -> JSONResponse:
-    """A run started on this server: status (running, complete, failed), the step going, each
-    step's state, the share done, the plan version (``run_id``) with its counts when complete,
-    the error when failed. A server remembers its last 20 runs; a restart forgets them."""
-    progress = board_of(request.app).view(ticket)
+@router.get("/runs/{ticket}", responses=errors(missing="No such run"))
+def run_progress(ticket: Ticket, request: Request, app: AppDep, who: Reader) -> JSONResponse:
+    """A run's progress (the ticket is the run's id): status (running, complete, failed), the
+    step going, each step's state, the share done, the plan version (``run_id``) with its
+    counts when complete, the error when failed. Step by step from the server process that
+    runs it; from any other process (or for a run ``flexchain plan`` started) as the database
+    records it: status, who, when, counts or error, no step detail."""
+    with uow_for(app, who, write=False) as uow:
+        progress = watch(board_of(request.app), uow, ticket)
     return JSONResponse(plain(progress))
 
 

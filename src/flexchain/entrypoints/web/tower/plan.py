@@ -26,7 +26,7 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import HTTPException, Query, Request
+from fastapi import HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -49,7 +49,7 @@ from flexchain.entrypoints.web.tower.common import (
     parse_int,
 )
 from flexchain.services import plan_release, plan_reports, plan_views
-from flexchain.services.plan_runs import PlanRunBoard, RunProgress, start_plan_run
+from flexchain.services.plan_runs import PlanRunBoard, RunProgress, start_plan_run, watch
 
 __all__ = ["BUYERS", "PLANNERS", "board_of", "router"]
 
@@ -134,7 +134,7 @@ def _plan_page(
 ) -> HTMLResponse:
     filters = _filters(request)
     shown = _shown(app, who, filters)
-    progress = _watched(board_of(request.app), request.query_params.get("run", ""))
+    progress = _watched(app, who, board_of(request.app), request.query_params.get("run", ""))
     return page(
         request,
         "tower/plan.html",
@@ -161,11 +161,13 @@ def _plan_page(
     )
 
 
-def _watched(board: PlanRunBoard, ticket: str) -> RunProgress | None:
-    """The run the page watches (``?run=``), else the one going or the last one that ended."""
-    if ticket.isdigit():
+def _watched(app: App, who: Principal, board: PlanRunBoard, ticket: str) -> RunProgress | None:
+    """The run the page watches (``?run=``: this process's, or as recorded when another
+    process runs it), else the one going here or the last one that ended here."""
+    if ticket.isdigit() and int(ticket) <= 2**31 - 1:
         try:
-            return board.view(int(ticket))
+            with uow_for(app, who, write=False) as uow:
+                return watch(board, uow, int(ticket))
         except NotFound:
             pass
     return board.view()
@@ -269,14 +271,17 @@ async def start_run(request: Request, app: AppDep, who: PlannerUser) -> Response
 
 
 @router.get("/plan/runs/{ticket}")
-def run_progress(ticket: int, request: Request, who: BrandUser) -> Response:
+def run_progress(
+    ticket: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, app: AppDep, who: BrandUser
+) -> Response:
     """A run's progress as the part of the plan page that polls it (htmx); a browser asking
     for the page itself is sent to the plan page watching it."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/app/plan?run={ticket}#plan-run", status_code=303)
     form: dict[str, Any] = {"can_run": can_act(who, PLANNERS), "values": {}, "errors": {}}
     try:
-        progress = board_of(request.app).view(ticket)
+        with uow_for(app, who, write=False) as uow:
+            progress = watch(board_of(request.app), uow, ticket)
     except NotFound as error:
         return page(request, "tower/plan_run.html", progress=None, gone=str(error), **form)
     return page(request, "tower/plan_run.html", progress=progress, **form)

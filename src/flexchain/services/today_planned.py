@@ -38,7 +38,7 @@ from flexchain.services.today_common import (
     plural,
 )
 
-__all__ = ["MAX_PLANNED", "RANKED", "planned_orders", "release"]
+__all__ = ["MAX_PLANNED", "PEG_WORDS", "RANKED", "peg_text", "planned_orders", "release"]
 
 MAX_PLANNED = 25
 """At most this many planned orders of each kind (purchase, production) in the inbox."""
@@ -84,9 +84,27 @@ def planned_orders(
     ]
 
 
+PEG_WORDS = {
+    "planned": "planned order",
+    "order": "order",
+    "transfer": "transfer",
+    "forecast": "the forecast",
+    "safety_stock": "safety stock",
+    "lot_size": "rounding up to the lot size",
+}
+"""What a peg's source means, in words (the plan stores ``planned:403``, ``lot_size``, ...)."""
+
+
+def peg_text(source: str, quantity: object) -> str:
+    """One peg in words: ``planned order 403: 292``, ``the forecast: 6.773``."""
+    kind, _, ref = source.partition(":")
+    words = PEG_WORDS.get(kind, kind.replace("_", " "))
+    return f"{words} {ref}: {quantity}" if ref else f"{words}: {quantity}"
+
+
 def _why(p: PlannedRecord, home: str) -> str:
     """Where and when it is due, and the first three of what it is pegged to."""
-    pegs = [f"{source}={quantity}" for source, quantity in p.pegs]
+    pegs = [peg_text(source, quantity) for source, quantity in p.pegs]
     more = f" and {p.peg_count - len(pegs)} more" if p.peg_count > len(pegs) else ""
     return f"Due {p.due_date} at {p.location or home}; for {'; '.join(pegs) or 'stock'}{more}."
 

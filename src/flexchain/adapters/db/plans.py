@@ -278,16 +278,20 @@ def load_demand(uow: UnitOfWork, *, today: date, history_weeks: int = HISTORY_WE
     locations, demand history and past forecasts (what ``plan accuracy`` measures)."""
     session = uow.session
     snap = Snapshot(period_start=monday_of(today), horizon=0)
-    snap.items = {
-        item.id: _plan_item(item) for item in session.scalars(select(ItemRow).where(ItemRow.active))
-    }
+    # read as columns, not as items: at 20,000 items the objects cost a second
+    columns = select(
+        ItemRow.id, ItemRow.sku, ItemRow.kind, ItemRow.module_type, ItemRow.standard_cost,
+        ItemRow.list_price,
+    ).where(ItemRow.active)  # fmt: skip
+    snap.items = {row.id: _plan_item(row) for row in session.execute(columns)}
     _locations(session, snap)
     _demand_history(session, snap, history_weeks)
     session.expunge_all()
     return snap
 
 
-def _plan_item(item: ItemRow) -> PlanItem:
+def _plan_item(item: Any) -> PlanItem:
+    """The planning view of an item (an ``ItemRow`` or a row of its columns)."""
     return PlanItem(
         item.id,
         item.sku,

@@ -277,6 +277,36 @@ def test_each_action_changes_its_record_through_its_service(world: World) -> Non
     assert left == {"order_at_risk", "certificate_expiring", "option_alert"}
 
 
+def test_an_rfq_every_supplier_has_quoted_waits_before_its_reply_by_day(world: World) -> None:
+    """The buyer need not wait for the reply-by day once every supplier asked has answered."""
+
+    def do(action: Any, *args: Any, **kw: Any) -> Any:
+        with UnitOfWork(world.engine, actor="brand") as uow:
+            result = action(uow, *args, **kw)
+            uow.commit()
+        return result
+
+    line = {"item": "CANVAS", "quantity": 50, "need_date": NOW.date() + timedelta(days=30)}
+    rfq = do(
+        rfqs.create_rfq, suppliers=["SEW-PT", "PACK-PT"], lines=[line],
+        reply_by=NOW.date() + timedelta(days=10), now=NOW,
+    )  # fmt: skip
+    do(rfqs.send_rfq, rfq.number, now=NOW)
+    key = f"rfq_to_award:{rfq.number}"
+    for supplier, price in (("SEW-PT", "4.70"), ("PACK-PT", "5.10")):
+        assert key not in _keys(world)  # a supplier asked has not answered yet
+        do(
+            rfqs.submit_quote, rfq.number, line=1, unit_price=price, lead_time_days=5,
+            valid_until=NOW.date() + timedelta(days=60), supplier=supplier, now=NOW,
+        )  # fmt: skip
+    (entry,) = [d for d in _inbox(world) if d["key"] == key]
+    assert entry["title"].endswith("2 quotes in, every supplier asked quoted")
+    assert "SEW-PT" in entry["suggestion"]
+    awarded = _act(world, "buyer", key, "award")
+    assert awarded.status_code == 200, awarded.text
+    assert key not in _keys(world)
+
+
 def test_a_snooze_hides_an_entry_until_its_day_and_is_audited(world: World) -> None:
     key = next(d["key"] for d in _inbox(world) if d["kind"] == "certificate_expiring")
     until = (NOW + timedelta(days=3)).date()

@@ -6,7 +6,8 @@ Sources (one function each, read-only): open orders near or past their promise w
 open (:func:`_orders_at_risk`), webhooks that failed to apply (``intake.list_inbox``), the
 current plan's planned purchases and production due for release and not released yet, at most
 25 of each (:mod:`flexchain.services.today_planned`), sent RFQs
-whose reply-by day has passed with quotes in (``rfqs.compare_quotes``), invoices held in
+whose reply-by day has passed with quotes in, or every supplier asked has quoted every line
+(``rfqs.compare_quotes``), invoices held in
 matching (``invoicing``), open supplier rule firings (``supplier_rules``), supplier
 certificates expiring within ``certificate_warning_days`` (``certificates``), option-share
 alerts (``signals.sensing``) and open price-index renegotiation tasks (``price_watch``).
@@ -137,7 +138,10 @@ def _rfqs_to_award(uow: UnitOfWork, now: datetime, base: str) -> list[Decision]:
     today = now.date()
     found = []
     for rfq in rfqs.list_rfqs(uow, status="sent"):
-        if rfq.quotes == 0 or rfq.reply_by is None or rfq.reply_by >= today:
+        asked = len([s for s in rfq.suppliers.split(",") if s.strip()])
+        all_in = rfq.quotes >= rfq.lines * asked > 0  # every supplier asked quoted every line
+        passed = rfq.reply_by is not None and rfq.reply_by < today
+        if rfq.quotes == 0 or not (passed or all_in):
             continue
         try:
             rows = rfqs.compare_quotes(uow, rfq.number, base=base, now=now)
@@ -152,7 +156,7 @@ def _rfqs_to_award(uow: UnitOfWork, now: datetime, base: str) -> list[Decision]:
             Decision(
                 f"{Kind.RFQ_TO_AWARD}:{rfq.number}", Kind.RFQ_TO_AWARD,
                 f"RFQ {rfq.number}: {_plural(rfq.quotes, 'quote')} in, "
-                f"reply-by {rfq.reply_by} passed",
+                + (f"reply-by {rfq.reply_by} passed" if passed else "every supplier asked quoted"),
                 f"{_money(landed, rfq.currency)} landed at the best quotes; first need "
                 f"{need or 'not set'}.",
                 f"Award each line to its best-ranked quote: {winners}.", money, base,

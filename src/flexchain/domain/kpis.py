@@ -56,6 +56,7 @@ __all__ = [
     "VOLATILE_CV",
     "BoundaryMove",
     "ForecastPoint",
+    "ForecastWeek",
     "HealthParts",
     "LaunchFact",
     "Measure",
@@ -87,6 +88,8 @@ __all__ = [
     "stock_facts",
     "totals_of",
     "turns_of",
+    "weekly_forecast_accuracy",
+    "weekly_forecast_bias",
     "weeks_ending",
 ]
 
@@ -282,6 +285,44 @@ def forecast_bias(points: Iterable[ForecastPoint], span: Span) -> Measure:
         return Measure(None, len(counted))
     over = sum((p.forecast - p.actual for p in counted), _ZERO)
     return Measure(_HUNDRED * over / actual, len(counted))
+
+
+@dataclass(frozen=True)
+class ForecastWeek:
+    """The stored forecasts of one week that has happened, added up: how many, the sum of
+    actuals, of absolute errors and of forecast minus actual."""
+
+    period: date
+    count: int
+    actual: Decimal
+    error: Decimal
+    over: Decimal
+
+
+def _summed(weeks: Iterable[ForecastWeek], span: Span) -> tuple[int, Decimal, Decimal, Decimal]:
+    counted = [w for w in weeks if span.contains(w.period)]
+    return (
+        sum(w.count for w in counted),
+        sum((w.actual for w in counted), _ZERO),
+        sum((w.error for w in counted), _ZERO),
+        sum((w.over for w in counted), _ZERO),
+    )
+
+
+def weekly_forecast_accuracy(weeks: Iterable[ForecastWeek], span: Span) -> Measure:
+    """:func:`forecast_accuracy` from the weeks' sums (the same figure, added up per week)."""
+    count, actual, error, _ = _summed(weeks, span)
+    if actual <= 0:
+        return Measure(None, count)
+    return Measure(_HUNDRED * (1 - error / actual), count)
+
+
+def weekly_forecast_bias(weeks: Iterable[ForecastWeek], span: Span) -> Measure:
+    """:func:`forecast_bias` from the weeks' sums."""
+    count, actual, _, over = _summed(weeks, span)
+    if actual <= 0:
+        return Measure(None, count)
+    return Measure(_HUNDRED * over / actual, count)
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:

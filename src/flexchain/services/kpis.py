@@ -26,7 +26,7 @@ from flexchain.config import Settings
 from flexchain.domain import kpis as f
 from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.kpi_specs import SPECS, meets, targets_of
-from flexchain.domain.kpis import ForecastPoint, Measure, Span
+from flexchain.domain.kpis import Measure, Span
 from flexchain.services.kpi_world import EARLIEST, LATEST, MAX_WEEKS, SUPPLIER_MONTHS
 from flexchain.services.kpi_world import Stock as _Stock
 from flexchain.services.kpi_world import World as _World
@@ -114,10 +114,6 @@ class KpiRows:
         return asdict(self)
 
 
-def _points(world: _World) -> list[ForecastPoint]:
-    return [point for _, _, point in world.forecasts]
-
-
 def _cover(world: _World, span: Span) -> Measure:
     return world.totals(span.end).cover()
 
@@ -138,8 +134,8 @@ _FORMULAS: dict[str, _Formula] = {
     "inventory_turns": lambda w, s: w.totals(s.end).turns(),
     "days_of_cover": _cover,
     "inventory_health": lambda w, s: w.totals(s.end).health(),
-    "forecast_accuracy": lambda w, s: f.forecast_accuracy(_points(w), s),
-    "forecast_bias": lambda w, s: f.forecast_bias(_points(w), s),
+    "forecast_accuracy": lambda w, s: f.weekly_forecast_accuracy(w.forecast_weeks, s),
+    "forecast_bias": lambda w, s: f.weekly_forecast_bias(w.forecast_weeks, s),
     "gross_margin_per_order": lambda w, s: f.gross_margin_per_order(w.orders, s, w.currency),
     "cash_conversion_days": _cash,
 }

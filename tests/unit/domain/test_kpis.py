@@ -246,3 +246,22 @@ def test_the_perfect_order_rate_is_never_above_otif(
     otif = f.otif(orders, WEEK, today=TODAY)
     assert perfect.count == otif.count
     assert perfect.value is None or (otif.value is not None and perfect.value <= otif.value)
+
+
+def test_forecast_accuracy_from_weekly_sums_equals_the_one_from_points() -> None:
+    # given stored forecasts of two weeks, one week without demand
+    points = [
+        f.ForecastPoint(date(2026, 11, 2), D(8), D(10)),
+        f.ForecastPoint(date(2026, 11, 2), D(12), D("10.5")),
+        f.ForecastPoint(date(2026, 11, 9), D(0), D(3)),
+    ]
+    weeks = [
+        f.ForecastWeek(date(2026, 11, 2), 2, D(20), D("3.5"), D("0.5")),
+        f.ForecastWeek(date(2026, 11, 9), 1, D(0), D(3), D(3)),
+    ]
+    # then the figures added up per week are the point-by-point ones, over any span
+    both = f.Span(date(2026, 11, 2), date(2026, 11, 15))
+    for span in (WEEK, both, f.Span(date(2026, 11, 9), date(2026, 11, 15))):
+        assert f.weekly_forecast_accuracy(weeks, span) == f.forecast_accuracy(points, span)
+        assert f.weekly_forecast_bias(weeks, span) == f.forecast_bias(points, span)
+    assert f.weekly_forecast_accuracy(weeks, both).value == D("67.5")

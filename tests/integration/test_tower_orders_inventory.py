@@ -305,6 +305,12 @@ def test_the_pages_show_orders_and_inventory_to_a_viewer(world: World) -> None:
     assert "This page is past the last one" in beyond
     bad = client.get("/app/orders", params={"since": "soon"})
     assert bad.status_code == 200 and "is not a date" in bad.text
+    # a search saves nothing: the alert names the filter not used (a status has no field message)
+    assert "Nothing was saved" not in bad.text and "Filter not used:" in bad.text
+    lost = _text(client.get("/app/orders", params={"status": "lost"}).text)
+    assert "Filter not used: unknown status &#39;lost&#39;" in lost
+    stock = _text(client.get("/app/inventory", params={"abc": "Q"}).text)
+    assert "Filter not used:" in stock and "Nothing was saved" not in stock
 
 
 def test_a_supplier_cannot_open_the_pages(world: World) -> None:

@@ -292,8 +292,12 @@ def test_the_pages_show_orders_and_inventory_to_a_viewer(world: World) -> None:
     assert "2 orders" in _text(listed.text)
     bag_id = re.search(rf'href="/app/orders/(\d+)">{world.orders["bag"]}<', listed.text)
     assert bag_id
-    detail = _text(client.get(f"/app/orders/{bag_id.group(1)}").text)
+    page = client.get(f"/app/orders/{bag_id.group(1)}").text
+    detail = _text(page)
     assert "M-ENGRAVING" in detail and "What the customer sees" in detail
+    # each line says what was chosen (its options' keys were misread: the cell showed ' ; ')
+    lines = _text(page[page.index('id="lines"') : page.index("</table>", page.index('id="lines"'))])
+    assert "Colour: Indigo; Engraving: ANA" in lines
     inventory = client.get("/app/inventory")
     assert 'id="cell-AX"' in inventory.text and "4 balance lines" in _text(inventory.text)
     item = client.get(f"/app/inventory/items/{TEE}")

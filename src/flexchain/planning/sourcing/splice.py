@@ -370,6 +370,8 @@ class Splicer:
 def main() -> None:
     if "ortools" in sys.modules:  # pragma: no cover - the reason this runs apart
         raise RuntimeError("HiGHS must not share a process with OR-Tools")
+    if hasattr(os, "nice"):
+        os.nice(5)  # the search in the parent comes first when the cores are busy
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # HiGHS prints its banner on the standard output: not among the answers
     problem = _receive(sys.stdin.buffer)

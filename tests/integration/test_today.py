@@ -208,6 +208,8 @@ def test_the_cli_lists_the_same_inbox(seen: World) -> None:
     assert [d["key"] for d in json.loads(result.stdout)] == [d["key"] for d in _inbox(seen)]
     table = CliRunner().invoke(cli, ["--db", seen.url, "today", "--kind", "invoice_held"])
     assert table.exit_code == 0 and seen.built["invoice"] in table.stdout
+    # each entry says why it matters (the figure), as the page does; the Days column is explained
+    assert "Why:" in table.stdout and "20 %" in table.stdout and "negative: past" in table.stdout
 
 
 # -- acting ------------------------------------------------------------------------------------

@@ -101,8 +101,8 @@ def test_purchases_and_production_are_capped_apart_and_ranked(
     assert {int(d.ref) for d in made} == set(MADE[5:])
     assert purchases[0].ref == "27" and purchases[0].money == Decimal("1350.00")
     assert made[0].ref == "57" and made[0].money == Decimal("314.00")
-    assert made[0].why.endswith("for order #0: 1; order #1: 1; order #2: 1 and 2 more.")
-    assert purchases[0].why.endswith("for safety stock: 270.")
+    assert made[0].why.endswith("for order #0 (1); order #1 (1); order #2 (1) and 2 more.")
+    assert purchases[0].why.endswith("for safety stock (270).")
     # and the rest of each kind is counted in one entry pointing to the Plan page
     more = {d.key: d for d in found if d.ref.startswith("more-")}
     assert set(more) == {

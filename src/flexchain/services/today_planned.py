@@ -96,10 +96,10 @@ PEG_WORDS = {
 
 
 def peg_text(source: str, quantity: object) -> str:
-    """One peg in words: ``planned order 403: 292``, ``the forecast: 6.773``."""
+    """One peg in words: ``planned order 403 (292)``, ``the forecast (6.773)``."""
     kind, _, ref = source.partition(":")
     words = PEG_WORDS.get(kind, kind.replace("_", " "))
-    return f"{words} {ref}: {quantity}" if ref else f"{words}: {quantity}"
+    return f"{words} {ref} ({quantity})" if ref else f"{words} ({quantity})"
 
 
 def _why(p: PlannedRecord, home: str) -> str:

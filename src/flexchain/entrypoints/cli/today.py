@@ -60,14 +60,17 @@ def today_list(
 
 def inbox_table(found: list[Decision]) -> Table:
     """Two rows an entry: its rank, key, amount at stake and days, never cut or wrapped (the
-    key is what ``today act`` takes); below them what happened, what flexchain suggests and
-    the actions, wrapped to the width the short columns leave."""
+    key is what ``today act`` takes); below them what happened, why it matters, what flexchain
+    suggests and the actions, wrapped to the width the short columns leave."""
     money = [money_text(d.money, d.currency) if d.money else "-" for d in found]
     days = ["-" if d.days is None else str(d.days) for d in found]
-    result = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    result = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, caption_justify="left",
+        caption="Days: to the date at stake (due, promise, need, expiry); negative: past it.",
+    )  # fmt: skip
     result.add_column("#", justify="right", no_wrap=True, min_width=len(str(len(found))))
     result.add_column(
-        "Key · what happened · suggested",
+        "Key · what happened · why · suggested",
         overflow="fold",
         min_width=max(len(d.key) for d in found),
     )
@@ -76,7 +79,7 @@ def inbox_table(found: list[Decision]) -> Table:
     for rank, (d, amount, when) in enumerate(zip(found, money, days, strict=True), 1):
         result.add_row(str(rank), Text(d.key, style="bold"), amount, when)
         actions = ", ".join(a.name for a in d.actions)
-        about = Text(f"{d.title}\nSuggested: {d.suggestion}\nActions: {actions}")
+        about = Text(f"{d.title}\nWhy: {d.why}\nSuggested: {d.suggestion}\nActions: {actions}")
         result.add_row("", about, "", "", end_section=True)
     return result
 

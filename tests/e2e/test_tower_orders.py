@@ -87,6 +87,8 @@ def test_a_planner_walks_orders_and_inventory(
     expect(page.locator("h1")).to_have_text(f"Order {made['bag']}")
     expect(page.locator("#jobs")).to_contain_text("M-ENGRAVING")
     expect(page.locator("#tracking")).to_contain_text("Ships by")
+    expect(page.locator("#promise")).to_contain_text("past the promise, not shipped")
+    order_path = page.url.removeprefix(base)
     shot(page, "tower-order")
     assert axe_violations(page) == []
     # the inventory: the matrix, a cell's items, an item and its chart
@@ -107,10 +109,14 @@ def test_a_planner_walks_orders_and_inventory(
         "/app/orders": "tower-orders-phone",
         "/app/inventory": "tower-inventory-phone",
         f"/app/inventory/items/{TEE}": "tower-item-phone",
+        order_path: "tower-order-phone",  # a late order: its promise's words wrap
     }
     for path, name in phone.items():
         page.goto(f"{base}{path}")
         page.wait_for_load_state("load")
         shot(page, name)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+        assert axe_violations(page) == [], path
     assert refused == [] and errors == []
     page.close()

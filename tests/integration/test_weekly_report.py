@@ -333,6 +333,8 @@ def test_the_report_commands(
     assert (code, out.strip()) == (0, f"{buyer} gets the weekly report")
     code, out, _ = flexchain_cli(database_url, "report", "subscribers", "--json")
     assert code == 0 and buyer in out
+    code, out, _ = flexchain_cli(database_url, "report", "subscribers")  # since: to the minute
+    assert code == 0 and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", out) and "+00:00" not in out
     inbox = Inbox()
     monkeypatch.setenv("FLEXCHAIN_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("FLEXCHAIN_SMTP_PORT", str(serve(inbox)))

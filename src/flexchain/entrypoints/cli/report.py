@@ -153,4 +153,8 @@ def subscribers(ctx: typer.Context, as_json: JsonOption = False) -> None:
         console.print("Nobody subscribes: flexchain report subscribe EMAIL", markup=False)
     else:
         columns = (("email", "User"), ("since", "Since"))
-        console.print(table(columns, [plain(s) for s in found]))
+        rows = [
+            {"email": s.email, "since": f"{s.since:%Y-%m-%d %H:%M} UTC" if s.since else ""}
+            for s in found
+        ]
+        console.print(table(columns, rows))

@@ -334,7 +334,11 @@ def watch(board: PlanRunBoard, uow: UnitOfWork, ticket: int) -> RunProgress:
     record = plan_views.recorded_run(uow, ticket)
     if record is None:
         raise NotFound(f"no planning run {ticket}")
-    status: RunStatus = record.status if record.status in ("complete", "failed") else "running"
+    status: RunStatus = "running"
+    if record.status == "complete":
+        status = "complete"
+    elif record.status == "failed":
+        status = "failed"
     state: StepState = "done" if status == "complete" else "waiting"
     steps = tuple(StepView(name, planning.STEP_WEIGHTS[name], state) for name in planning.STEPS)
     return RunProgress(

@@ -165,7 +165,8 @@ def _into_jobs(
         maker = chosen[p.number]
         detail = jobs.plan_job(
             uow, sku=p.sku, quantity=p.quantity, supplier=maker.supplier, process=maker.process,
-            start=max(p.release_date, now.date()), finish=max(p.due_date, now.date()),
+            start=max(p.release_date, now.date()),
+            finish=max(p.due_date, now.date(), maker.finish or now.date()),  # as it was promised
             note=f"planned order {p.number} of plan {run_id}: {maker.reason}",
             deliver_to=p.location or home or None, now=now,
         )  # fmt: skip

@@ -16,6 +16,7 @@ from flexchain.services.weekly_report import (
     ReportEvent,
     WeeklyReport,
     _events,
+    counted,
 )
 
 D = Decimal
@@ -78,7 +79,7 @@ def test_a_busy_week_lists_a_page_of_events_and_counts_the_rest() -> None:
     report = _report(30)
     fired = report_mail.layout_of(report).sections[1]
     assert len(fired.rows) == report_mail.MAX_EVENTS
-    assert fired.note == "In all: 30 renegotiation. 22 more not listed: see the report page."
+    assert fired.note == "In all: 30 renegotiations. 22 more not listed: see the report page."
     pdf = report_mail.report_pdf_bytes(report)
     assert b"/Count 1" in pdf  # still one page
     text = report_mail.report_text(report)
@@ -127,3 +128,9 @@ def test_each_audited_event_becomes_its_sentence() -> None:
         ("planned order released", "planned purchase released as purchase order PO-000009"),
         ("job released", "production job 12 released"),
     ]
+
+
+def test_events_are_counted_in_words() -> None:
+    assert counted({"invoice": 3, "job released": 61}) == "3 invoices, 61 jobs released"
+    assert counted({"RFQ awarded": 1, "supplier rule": 2}) == "1 RFQ awarded, 2 supplier rules"
+    assert counted({}) == ""

@@ -35,6 +35,7 @@ from flexchain.services.weekly_report import (
     KpiLine,
     ReportEvent,
     WeeklyReport,
+    counted,
     last_week_end,
     weekly_report,
 )
@@ -99,7 +100,7 @@ def _event_section(
         (e.at.strftime("%a %H:%M"), e.actor, textwrap.shorten(e.what, 160, placeholder=" …"))
         for e in events[:MAX_EVENTS]
     )
-    total = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    total = counted(counts)
     more = len(events) - MAX_EVENTS
     note = f"In all: {total}." if total else ""
     if more > 0:

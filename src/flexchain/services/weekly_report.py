@@ -158,6 +158,27 @@ DECIDED: Mapping[tuple[str, str], tuple[str, Describe]] = {
 """(audit entity, action) -> the kind of decision and its sentence: what was decided."""
 
 
+PLURALS = {
+    "supplier rule": "supplier rules",
+    "renegotiation": "renegotiations",
+    "plan exceptions": "plan exceptions",
+    "invoice held": "invoices held",
+    "RFQ awarded": "RFQs awarded",
+    "invoice": "invoices",
+    "planned order released": "planned orders released",
+    "job released": "jobs released",
+    "suggestion": "suggestions",
+}
+"""Each kind of event (:data:`FIRED`, :data:`DECIDED`) counted more than once."""
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """``{"invoice": 3, "job released": 61}`` in words: ``3 invoices, 61 jobs released``."""
+    return ", ".join(
+        f"{n} {kind if n == 1 else PLURALS.get(kind, kind)}" for kind, n in counts.items()
+    )
+
+
 @dataclass(frozen=True)
 class ReportEvent:
     """One thing that fired or was decided: when, by whom, what kind, and what (a sentence)."""
@@ -211,6 +232,16 @@ class WeeklyReport:
     @property
     def decided_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(e.kind for e in self.decided).items()))
+
+    @property
+    def fired_total(self) -> str:
+        """The fired events counted by kind, in words: ``3 supplier rules, 1 invoice held``."""
+        return counted(self.fired_counts)
+
+    @property
+    def decided_total(self) -> str:
+        """The decisions counted by kind, in words: ``2 invoices, 61 jobs released``."""
+        return counted(self.decided_counts)
 
     @property
     def title(self) -> str:

@@ -7,6 +7,7 @@ released, and ``flexchain today`` keeps every key whole in a 100-column terminal
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.entrypoints.api import create_app
 from flexchain.entrypoints.cli.main import app as cli
-from flexchain.services import fx, jobs, plan_release, today
+from flexchain.services import fx, jobs, plan_release, purchase_orders, today
 from flexchain.services.imports import import_rows
 from flexchain.services.today_common import AtStake
 from flexchain.services.today_planned import MAX_PLANNED
@@ -120,6 +121,34 @@ def test_purchases_and_production_are_capped_apart_and_ranked(
     assert "job at SEW-PT" in made[0].suggestion and "sewing" in made[0].suggestion
     buy = next(a for a in purchases[0].actions if a.name == "release")
     assert buy.label == "Release to SEW-PT" and buy.roles == ("admin", "buyer")
+
+
+def test_a_planned_purchase_is_priced_at_the_break_its_quantity_reaches_as_its_po(
+    world: dict[str, Any], make_uow: UowFactory
+) -> None:
+    # given PACK-PT selling canvas at 4.00 from 200 m (6.00 below), SEW-PT at 5.00 from 0
+    with make_uow() as uow:
+        import_rows(uow, "item-suppliers", [
+            {"item_sku": "CANVAS", "supplier_code": "PACK-PT", "min_quantity": least,
+             "unit_price": price, "lead_time_days": 3, "currency": "EUR"}
+            for least, price in ((0, "6.00"), (200, "4.00"))
+        ], source="breaks")  # fmt: skip
+        uow.commit()
+    # when the inbox prices the planned purchases of 270 m and 50 m
+    found = {d.ref: d for d in _planned(make_uow)}
+    big, small = found["27"], found["5"]
+    # then each at the break its own quantity reaches, at the supplier cheapest for it
+    assert big.money == Decimal("1080.00") and "PACK-PT" in big.suggestion
+    assert small.money == Decimal("250.00") and "SEW-PT" in small.suggestion
+    # and releasing it drafts the purchase order at the amount the inbox said was at stake
+    with make_uow() as uow:
+        done = today.act(uow, big.key, "release", now=NOW, settings=SETTINGS, role="buyer")
+        uow.commit()
+    number = re.search(r"PO-\d+", done)
+    assert number is not None, done
+    with make_uow(write=False) as uow:
+        po = purchase_orders.show_po(uow, number.group(0))
+    assert po.supplier == "PACK-PT" and po.total == big.money
 
 
 def test_planned_production_is_released_into_a_job_from_the_inbox(

@@ -61,10 +61,12 @@ def planned_orders(
     at_stake = AtStake(uow, today, base)
     store = SqlPlanReleaseStore(uow)
     purchases, n_purchases = store.due(run.id, today, "purchase", RANKED)
-    offers = SqlTodayStore(uow).cheapest_offers((p.sku for p in purchases), today)
+    offers = SqlTodayStore(uow).cheapest_offers(
+        ((p.number, p.sku, p.quantity) for p in purchases), today
+    )
 
     def purchase(p: PlannedRecord) -> Decision:
-        return _purchase(at_stake, run.id, p, offers.get(p.sku), today, base, home)
+        return _purchase(at_stake, run.id, p, offers.get(p.number), today, base, home)
 
     def production(p: PlannedRecord) -> Decision:
         money = at_stake((p.quantity * (p.unit_cost or 0)).quantize(_CENT), p.currency)

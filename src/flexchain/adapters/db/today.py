@@ -177,46 +177,49 @@ class SqlTodayStore:
 
     # -- offers -------------------------------------------------------------------------------
 
-    def cheapest_offers(self, skus: Iterable[str], on: date) -> dict[str, OfferRow]:
-        """Each item's active supplier listing with the lowest first-break price valid ``on``
-        (ties: shorter lead time, then supplier code)."""
-        wanted = sorted(set(skus))
-        if not wanted:
+    def cheapest_offers(
+        self, wanted: Iterable[tuple[int, str, Decimal]], on: date
+    ) -> dict[int, OfferRow]:
+        """For each wanted ``(key, sku, quantity)``, the active supplier listing valid ``on``
+        with the lowest unit price for that quantity (all units at the highest break whose
+        minimum it reaches, the first break below it: as a purchase order prices it; ties:
+        shorter lead time, then supplier code), by key."""
+        asked = list(wanted)
+        skus = sorted({sku for _, sku, _ in asked})
+        if not skus:
             return {}
-        first = (
-            select(
-                PriceBreakRow.item_supplier_id,
-                func.min(PriceBreakRow.min_quantity).label("least"),
-            )
-            .group_by(PriceBreakRow.item_supplier_id)
-            .subquery()
-        )
         query = (
-            select(ItemRow.sku, SupplierRow.code, PriceBreakRow.unit_price, ItemSupplierRow)
+            select(
+                ItemRow.sku, SupplierRow.code, ItemSupplierRow, PriceBreakRow.min_quantity,
+                PriceBreakRow.unit_price,
+            )
             .join(ItemSupplierRow, ItemSupplierRow.item_id == ItemRow.id)
             .join(SupplierRow, SupplierRow.id == ItemSupplierRow.supplier_id)
-            .join(first, first.c.item_supplier_id == ItemSupplierRow.id)
-            .join(
-                PriceBreakRow,
-                and_(
-                    PriceBreakRow.item_supplier_id == ItemSupplierRow.id,
-                    PriceBreakRow.min_quantity == first.c.least,
-                ),
-            )
-            .where(ItemRow.sku.in_(wanted), SupplierRow.active.is_(True))
-        )
-        best: dict[str, OfferRow] = {}
-        for sku, supplier, price, listing in self.session.execute(query):
+            .join(PriceBreakRow, PriceBreakRow.item_supplier_id == ItemSupplierRow.id)
+            .where(ItemRow.sku.in_(skus), SupplierRow.active.is_(True))
+            .order_by(ItemSupplierRow.id, PriceBreakRow.min_quantity)
+        )  # fmt: skip
+        listings: dict[str, dict[int, tuple[str, ItemSupplierRow, list[tuple[Decimal, Decimal]]]]]
+        listings = {}
+        for sku, supplier, listing, least, price in self.session.execute(query):
             if listing.valid_from is not None and listing.valid_from > on:
                 continue
             if listing.valid_to is not None and listing.valid_to < on:
                 continue
-            offer = OfferRow(sku, supplier, price, listing.currency, listing.lead_time_days)
-            known = best.get(sku)
-            if known is None or (offer.unit_price, offer.lead_time_days, offer.supplier) < (
-                known.unit_price,
-                known.lead_time_days,
-                known.supplier,
-            ):
-                best[sku] = offer
+            entry = listings.setdefault(sku, {}).setdefault(listing.id, (supplier, listing, []))
+            entry[2].append((least, price))
+        best: dict[int, OfferRow] = {}
+        for key, sku, amount in asked:
+            for supplier, listing, breaks in listings.get(sku, {}).values():
+                price = breaks[0][1]
+                for least, at in breaks:
+                    if least > amount:
+                        break
+                    price = at
+                offer = OfferRow(sku, supplier, price, listing.currency, listing.lead_time_days)
+                known = best.get(key)
+                if known is None or (price, offer.lead_time_days, supplier) < (
+                    known.unit_price, known.lead_time_days, known.supplier
+                ):  # fmt: skip
+                    best[key] = offer
         return best

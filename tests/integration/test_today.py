@@ -186,6 +186,14 @@ def test_a_supplier_gets_the_403_page_and_a_stranger_the_login(seen: World) -> N
     assert anonymous.headers["location"] == "/login?next=/app/today"
 
 
+def test_the_tower_opens_on_today(seen: World) -> None:
+    for path in ("/app", "/app/"):
+        answer = seen.client.get(path, headers={**HTML, **seen.as_role["viewer"]})
+        assert answer.status_code == 200 and answer.url.path == "/app/today", path
+    supplier = seen.client.get("/app", headers={**HTML, **seen.as_role["supplier"]})
+    assert supplier.status_code == 403
+
+
 def test_a_viewer_cannot_act_and_nothing_changes(seen: World) -> None:
     key = f"rfq_to_award:{seen.built['rfq']}"
     page = seen.client.post(

@@ -83,6 +83,12 @@ def _today_page(
     )
 
 
+@router.get("/")
+def home(who: BrandUser) -> RedirectResponse:
+    """``/app`` (and ``/app/``): the tower opens on Today."""
+    return RedirectResponse("/app/today", status_code=303)
+
+
 @router.get("/today")
 def today(request: Request, app: AppDep, who: BrandUser, kind: str = "") -> HTMLResponse:
     """What waits for a person today, ranked by money and time at stake."""

@@ -245,6 +245,8 @@ def test_rows_show_what_each_kpi_counted(world: UowFactory) -> None:
     assert (bag["on_hand"], bag["aged"], bag["volatile"], bag["overstock"]) == (
         D(94), D(74), True, True
     )  # fmt: skip
+    # days of cover per row as the headline counts them: on hand over 13 weeks' outflow a day
+    assert bag["days_of_cover"] == round(D(94) * 91 / bag["outflow_13w"], 1)
     assert none.rows == () and "run a plan" in none.note
 
 

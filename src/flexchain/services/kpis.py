@@ -318,9 +318,13 @@ def _stock_rows(world: _World, limit: int | None) -> tuple[list[dict[str, Any]],
         parts = f.health_parts(fact)
         out = sum(fact.weekly_out, Decimal(0))
         recent = sum(fact.weekly_out[-f.RECENT_WEEKS :], Decimal(0)) / f.RECENT_WEEKS
+        # days of cover as the headline counts them (13 weeks' outflow); weeks of cover at the
+        # last 4 weeks' rate is the overstock test's figure
+        days = None if out == 0 else _round(fact.on_hand * 7 * f.HEALTH_WEEKS / out, "days")
         rows.append({
             "sku": fact.sku, "on_hand": fact.on_hand, "unit_cost": fact.unit_cost,
             "value": None if fact.unit_cost is None else fact.value, "outflow_13w": out,
+            "days_of_cover": days,
             "weeks_of_cover": None if recent == 0 else _round(fact.on_hand / recent, "days"),
             "slow": parts.slow, "aged": parts.aged, "volatile": parts.volatile,
             "overstock": parts.overstock,

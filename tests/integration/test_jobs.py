@@ -20,8 +20,9 @@ from flexchain.config import Settings
 from flexchain.domain.errors import IllegalTransition, InsufficientStock, ValidationError
 from flexchain.domain.orders import JobStatus
 from flexchain.entrypoints.api import errors as api_errors
+from flexchain.entrypoints.api import tracking
 from flexchain.entrypoints.api.jobs import router
-from flexchain.services import intake, inventory, jobs, orders, stock_commands
+from flexchain.services import fulfilment, intake, inventory, jobs, orders, stock_commands
 from flexchain.services.imports import import_rows
 from tests.auth import bearer
 from tests.integration.test_cli import flexchain_cli
@@ -88,6 +89,32 @@ def _run(make_uow: UowFactory, action: Callable[..., jobs.JobDetail], *args, **k
         detail = action(uow, *args, now=kw.pop("now", LATER), **kw)
         uow.commit()
     return detail
+
+
+def test_a_delayed_job_moves_its_orders_estimate_and_keeps_the_promise(
+    shop: Engine, make_uow: UowFactory
+) -> None:
+    # given an order whose dye job is planned, with its promise and stages
+    dye = _job(make_uow, "M-DYE")
+    with make_uow(write=False) as uow:
+        before = orders.show_order(uow, "3001")
+    token = before.tracking_token
+    assert token is not None and before.promise_date is not None
+    # when the dyer says it will be ten days late
+    delayed = _run(make_uow, jobs.delay_job, dye.id, days=10, reason="dye lot late")
+    finish = delayed.job.planned_finish
+    assert finish is not None
+    # then the stages not reached yet move to what the new finish allows; the promise stays
+    with make_uow(write=False) as uow:
+        seen = orders.track(uow, token)
+    planned = {stage.stage: stage.planned for stage in seen.stages}
+    shipped = finish + timedelta(days=fulfilment.PACKING_DAYS)
+    assert planned["ready"] == finish and planned["shipped"] == shipped
+    assert planned["delivered"] == shipped + timedelta(days=fulfilment.DELIVERY_DAYS)
+    assert seen.promise_date == before.promise_date < shipped
+    # and the customer's page gives the new estimate and says it is delayed
+    page = tracking._page(seen, nonce="n")
+    assert f"<strong>{shipped:%a %d %b %Y}</strong> (delayed; promised" in page
 
 
 def test_a_custom_job_runs_to_finished_and_its_order_becomes_ready(

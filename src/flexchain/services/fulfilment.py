@@ -396,6 +396,17 @@ def set_milestones(
     order.promise_date = promise
 
 
+def redate_after_delay(uow: UnitOfWork, order_id: int, finish: date) -> None:
+    """A job of the order will finish on ``finish``: its stages not reached yet that follow
+    (ready, shipped, delivered) move to at least what that day allows, so the customer's
+    tracking page tells the new estimate. The promise stays: on-time figures measure it."""
+    shipped = finish + timedelta(days=PACKING_DAYS)
+    FulfilmentStore(uow, defaultdict(dict)).push_milestones(
+        order_id,
+        {"ready": finish, "shipped": shipped, "delivered": shipped + timedelta(days=DELIVERY_DAYS)},
+    )
+
+
 def mark_stage(uow: UnitOfWork, order: Any, stage: str, at: datetime) -> None:
     """Record that ``order`` reached ``stage`` at ``at`` (once; the first time counts)."""
     FulfilmentStore(uow, defaultdict(dict)).mark_stage(order.id, stage, at)

@@ -387,6 +387,8 @@ def delay_job(uow: UnitOfWork, job_id: int, *, days: int, reason: str, now: date
     job = store.job(job_id, lock=True)
     delay = check_delay(job.status, days, reason, job.planned_start, job.planned_finish)
     store.update(job.id, planned_start=delay.planned_start, planned_finish=delay.planned_finish)
+    if job.order_id is not None and delay.planned_finish is not None:
+        fulfilment.redate_after_delay(uow, job.order_id, delay.planned_finish)
     store.add_event(job.id, JobAction.DELAY, job.status, at=now, days=delay.days, note=delay.reason)
     return _audited(uow, store, "delayed", job, now, days=delay.days, reason=delay.reason)
 

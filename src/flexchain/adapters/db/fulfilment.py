@@ -225,6 +225,18 @@ class FulfilmentStore:
             line.backordered = ZERO
         session.flush()
 
+    def push_milestones(self, order_id: int, earliest: Mapping[str, date]) -> None:
+        """Move each stage of ``earliest`` not reached yet to at least its day there."""
+        rows = self.uow.session.scalars(
+            select(OrderEventRow).where(
+                OrderEventRow.order_id == order_id, OrderEventRow.stage.in_(list(earliest))
+            )
+        )
+        for row in rows:
+            least = earliest[row.stage]
+            if row.actual_at is None and (row.planned_at is None or row.planned_at < least):
+                row.planned_at = least
+
     def save_milestones(
         self,
         order_id: int,

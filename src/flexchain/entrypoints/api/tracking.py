@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from flexchain.domain.errors import format_decimal
 from flexchain.domain.identity import Principal
+from flexchain.domain.orders import OPEN_STATUSES
 from flexchain.entrypoints.api.access import public
 from flexchain.entrypoints.api.deps import AppDep
 from flexchain.entrypoints.api.inputs import STORABLE_TEXT
@@ -79,7 +80,11 @@ def _page(view: orders.TrackingView, nonce: str) -> str:
         + "</li>"
         for item in view.items
     )
-    promise = _day(view.promise_date)
+    promise = f"<strong>{_day(view.promise_date)}</strong>"
+    ships = next((stage.planned for stage in view.stages if stage.stage == "shipped"), None)
+    late = view.promise_date is not None and ships is not None and ships > view.promise_date
+    if late and view.status in OPEN_STATUSES:  # a job was delayed: the new estimate, said so
+        promise = f"<strong>{_day(ships)}</strong> (delayed; promised {_day(view.promise_date)})"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,7 +95,7 @@ table{{width:100%;border-collapse:collapse}}td{{padding:.4rem;border-bottom:1px 
 tr.todo{{color:#888}}small{{color:#555}}
 </style></head><body>
 <h1>Order {escape(view.order)}</h1>
-<p id="promise">Ships by <strong>{promise}</strong> · status: {escape(view.status)}</p>
+<p id="promise">Ships by {promise} · status: {escape(view.status)}</p>
 <ul>{items}</ul>
 <table><thead><tr><th></th><th>Stage</th><th>Planned</th><th>Done</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>

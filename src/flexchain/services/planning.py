@@ -130,6 +130,16 @@ class RunClaims(Protocol):
     def blocking_run(self, run_id: int, *, since: datetime) -> PlanRun | None: ...
 
 
+@runtime_checkable
+class StaleRuns(Protocol):
+    """A plans store that marks runs left ``running`` past the stale limit failed (the SQL
+    one does, as a run claims)."""
+
+    def fail_stale_runs(
+        self, run_id: int, *, started_before: datetime, error: str, at: datetime, actor: str
+    ) -> list[int]: ...
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     run_id: int
@@ -227,8 +237,9 @@ def claim_run(
     One run at a time across processes: once recorded, if another run is still ``running``
     that started less than ``stale_after`` before ``now`` and has a lower id, this one is
     recorded failed ("another run is going: run N started at T by A") and refused. The lower
-    id wins, so of two runs started at once exactly one goes; a run ``running`` for longer
-    than ``stale_after`` is taken as dead (a killed process) and blocks nothing.
+    id wins, so of two runs started at once exactly one goes. A run ``running`` for longer
+    than ``stale_after`` is taken as dead (a killed process): it blocks nothing, and the claim
+    records it failed ("abandoned: running longer than N minutes"), audited by ``actor``.
 
     Raises
     ------
@@ -254,7 +265,13 @@ def _claim(
     )
     if not isinstance(store, RunClaims):
         return run_id
+    minutes = round(stale_after.total_seconds() / 60)
     try:
+        if isinstance(store, StaleRuns):
+            store.fail_stale_runs(
+                run_id, started_before=now - stale_after, at=now, actor=actor,
+                error=f"abandoned: running longer than {minutes} minutes",
+            )  # fmt: skip
         going = store.blocking_run(run_id, since=now - stale_after)
     except BaseException as error:
         store.fail_run(
@@ -268,7 +285,6 @@ def _claim(
         f"UTC by {going.actor}"
     )
     store.fail_run(run_id, error=reason, finished_at=now, actor=actor)
-    minutes = round(stale_after.total_seconds() / 60)
     raise DomainError(
         f"planning run {run_id} refused: {reason}; one run at a time: wait for it to end "
         f"(a run going for more than {minutes} minutes is taken as dead)"

@@ -9,11 +9,17 @@ SQLite gives that by itself (one writer at a time: a run's id is handed out and 
 before the next writer starts). PostgreSQL hands out ids from a sequence outside the
 transaction, so a run with a lower id may still be committing; the check first takes
 ``SHARE`` on ``plan_runs``, which waits for every transaction writing to it to end.
+
+A run left ``running`` (its process killed, its server stopped) is marked failed: by the next
+claim once it is older than the stale limit (:meth:`ClaimingPlanStore.fail_stale_runs`, in a
+transaction of its own before the check: updating under the ``SHARE`` lock, two claims would
+deadlock), or by hand (:func:`locked_run` and :func:`mark_failed`, ``flexchain plan abandon``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text
 
@@ -23,7 +29,7 @@ from flexchain.adapters.db.tables import PlanRunRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.planning.run import PlanRunStatus
 
-__all__ = ["ClaimingPlanStore", "blocking_run"]
+__all__ = ["ClaimingPlanStore", "blocking_run", "locked_run", "mark_failed", "stale_runs"]
 
 
 def blocking_run(uow: UnitOfWork, run_id: int, *, since: datetime) -> PlanRun | None:
@@ -46,6 +52,40 @@ def blocking_run(uow: UnitOfWork, run_id: int, *, since: datetime) -> PlanRun | 
     return None if row is None else run_of(row)
 
 
+def locked_run(uow: UnitOfWork, run_id: int) -> PlanRun | None:
+    """Run ``run_id`` with its row locked until the unit of work ends (PostgreSQL), so two
+    changes of its status queue; None if there is no such run."""
+    row = uow.session.scalars(
+        select(PlanRunRow).where(PlanRunRow.id == run_id).with_for_update()
+    ).first()
+    return None if row is None else run_of(row)
+
+
+def stale_runs(uow: UnitOfWork, run_id: int, *, started_before: datetime) -> list[PlanRun]:
+    """The runs still ``running`` that started before ``started_before``, with a lower id than
+    ``run_id``, oldest first, their rows locked (a claim racing this one waits, then finds
+    them failed)."""
+    rows = uow.session.scalars(
+        select(PlanRunRow)
+        .where(
+            PlanRunRow.status == PlanRunStatus.RUNNING.value,
+            PlanRunRow.id < run_id,
+            PlanRunRow.started_at < started_before,
+        )
+        .order_by(PlanRunRow.id)
+        .with_for_update()
+    ).all()
+    return [run_of(row) for row in rows]
+
+
+def mark_failed(uow: UnitOfWork, run_id: int, *, error: str, at: datetime) -> None:
+    """Record run ``run_id`` failed with ``error``, finished ``at``."""
+    row = uow.session.get(PlanRunRow, run_id)
+    assert row is not None
+    row.status, row.error, row.finished_at = PlanRunStatus.FAILED.value, error, at
+    uow.session.flush()
+
+
 class ClaimingPlanStore(SqlPlanStore):
     """The plans store with the claim check (:func:`blocking_run`, in its own transaction)."""
 
@@ -54,3 +94,20 @@ class ClaimingPlanStore(SqlPlanStore):
             found = blocking_run(uow, run_id, since=since)
             uow.commit()  # releases the lock
         return found
+
+    def fail_stale_runs(
+        self, run_id: int, *, started_before: datetime, error: str, at: datetime, actor: str
+    ) -> list[int]:
+        """Record every run still ``running`` that started before ``started_before`` (and has
+        a lower id than ``run_id``) failed with ``error``, audited (``abandoned``, by
+        ``actor``); their ids. One transaction of its own."""
+        with UnitOfWork(self.engine, actor=actor) as uow:
+            stale = stale_runs(uow, run_id, started_before=started_before)
+            for run in stale:
+                mark_failed(uow, run.id, error=error, at=at)
+                after: dict[str, Any] = {"status": PlanRunStatus.FAILED.value, "error": error}
+                if self.audit is not None:
+                    self.audit(uow, actor, "abandoned", run.id, {"status": run.status.value},
+                               after, at)  # fmt: skip
+            uow.commit()
+        return [run.id for run in stale]

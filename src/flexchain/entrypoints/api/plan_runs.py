@@ -9,6 +9,10 @@ and watched through the API, and the current plan's rows and changes, as the Pla
 * ``GET /plan/runs/{ticket}``: that run's progress (steps, share done, status, the plan
   version it writes, the error when it failed) while this server process remembers it.
 * ``GET /plan/runs``: the runs recorded in the database, wherever they started.
+* ``POST /plan/runs/{ticket}/abandon`` (planners, admins): record a run left ``running`` by a
+  process that died failed, with ``reason`` (:func:`flexchain.services.plan_abandon.
+  abandon_running`, as ``flexchain plan abandon``); 422 for a run that is not running, or
+  that this server process runs.
 * ``GET /plan/orders``, ``GET /plan/exceptions``: a page of the current plan's (or ``run``'s)
   planned orders with pegging, or exceptions, filtered by ``kind`` and a part of a ``sku``;
   ``X-Total-Count`` says how many match (:mod:`flexchain.services.plan_views`).
@@ -31,13 +35,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from flexchain.domain.errors import NotFound
 from flexchain.domain.identity import STAFF, Principal, Role
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
-from flexchain.services import plan_reports, plan_views
+from flexchain.services import plan_abandon, plan_reports, plan_views
 from flexchain.services.plan_runs import MAX_HORIZON, PlanRunBoard, start_plan_run, watch
 
 __all__ = ["PLANNERS", "board_of", "in_thread", "router"]
@@ -121,6 +126,40 @@ def run_progress(ticket: Ticket, request: Request, app: AppDep, who: Reader) -> 
     with uow_for(app, who, write=False) as uow:
         progress = watch(board_of(request.app), uow, ticket)
     return JSONResponse(plain(progress))
+
+
+class AbandonIn(BaseModel):
+    reason: str = Field(default="", max_length=500, description="Why (recorded with the run).")
+
+
+@router.post(
+    "/runs/{ticket}/abandon",
+    responses=errors(
+        "The run is not running, or this server runs it", body=True, missing="No such run"
+    ),
+)
+def abandon_run(
+    ticket: Ticket, request: Request, app: AppDep, who: Planner, body: AbandonIn | None = None
+) -> JSONResponse:
+    """Record run ``ticket`` (its id), left ``running`` by a process that died (a server
+    stopped mid-run, a ``flexchain plan`` killed), failed: "abandoned by WHO: REASON",
+    audited, so a new run may start before the stale limit. Refused (422) for a run that is not
+    running, or that this server process runs. Answers the run as recorded now."""
+    with uow_for(app, who) as uow:
+        run = plan_abandon.abandon_running(
+            uow, ticket, reason=(body or AbandonIn()).reason, now=_now(),
+            going_here=_going_here(board_of(request.app), ticket),
+        )  # fmt: skip
+        uow.commit()
+    return JSONResponse(plain(run))
+
+
+def _going_here(board: PlanRunBoard, ticket: int) -> bool:
+    try:
+        found = board.view(ticket)
+    except NotFound:
+        return False
+    return found is not None and found.going
 
 
 @router.get("/runs", responses=errors())

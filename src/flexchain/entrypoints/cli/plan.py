@@ -25,7 +25,7 @@ from flexchain.entrypoints.cli.render import (
     status_console,
     table,
 )
-from flexchain.services import plan_release, plan_reports, planning
+from flexchain.services import plan_abandon, plan_release, plan_reports, planning
 
 plan_app = typer.Typer(
     help="Plan: forecast, safety stock and MRP into planned purchases and production.",
@@ -438,3 +438,17 @@ def release(
         typer.echo(json.dumps(plain(done), ensure_ascii=False))
     else:
         console.print(done.message, markup=False, soft_wrap=True)
+
+
+@plan_app.command("abandon")
+def abandon(
+    ctx: typer.Context,
+    run: Annotated[int, typer.Argument(help="The run left running (plan runs, GET /plan/runs).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with the run.")] = "",
+) -> None:
+    """Record a run left running by a process that died (a server stopped, a plan killed)
+    failed, so a new run may start before the stale limit."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
+        done = plan_abandon.abandon_running(uow, run, reason=reason, now=datetime.now(UTC))
+        uow.commit()
+    console.print(f"plan run {done.id} recorded failed: {done.error}", markup=False, soft_wrap=True)

@@ -108,7 +108,9 @@ class KpiRows:
     rows: tuple[dict[str, Any], ...]
     note: str = ""
     total: int = 0
-    """How many rows there are (``rows`` may hold only the first of them)."""
+    """How many rows there are (``rows`` may hold only some of them)."""
+    offset: int = 0
+    """How many rows came before ``rows`` (``rows`` are those from ``offset + 1`` on)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,12 +301,17 @@ def _margin_rows(world: _World) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _stock_rows(world: _World, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+def _stock_rows(
+    world: _World, limit: int | None, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
     """Each item's stock figures, largest stock value first (then by SKU; items without a
-    standard cost last); only the first ``limit`` are worked out (all: None)."""
+    standard cost last); only the ``limit`` after the first ``offset`` are worked out (all:
+    None)."""
     ledger, end = world.ledger, world.window.end
+    first = None if limit is None else offset + limit
     try:
-        top, total = world.shared.arrays.largest_first(ledger.skus, end, limit)
+        top, total = world.shared.arrays.largest_first(ledger.skus, end, first)
+        top = top[offset:]
         wanted = set(top)
         on_hand = ledger.on_hand_of(wanted)
         found = f.stock_facts(on_hand, ledger.moves_of(wanted), ledger.skus, ledger.costs, end)
@@ -312,7 +319,8 @@ def _stock_rows(world: _World, limit: int | None) -> tuple[list[dict[str, Any]],
         facts = [by_sku[ledger.skus.get(item, str(item))] for item in top]
     except OverflowError:  # beyond 64-bit integers: item by item
         facts, total = f.largest_first(ledger.on_hand, ledger.moves, ledger.skus, ledger.costs,
-                                       end, limit)  # fmt: skip
+                                       end, first)  # fmt: skip
+        facts = facts[offset:]
     rows = []
     for fact in facts:
         parts = f.health_parts(fact)
@@ -398,20 +406,22 @@ def kpi_rows(
     weeks: int = 12,
     settings: Settings,
     limit: int | None = None,
+    offset: int = 0,
 ) -> KpiRows:
     """The rows KPI ``key`` was computed from over the ``weeks`` weeks ending on ``period_end``
-    (the suppliers': their scorecards of the months); the first ``limit`` of them (all: None),
-    ``total`` saying how many there are. The stock KPIs' rows come largest stock value first.
+    (the suppliers': their scorecards of the months); ``limit`` of them (all: None) after the
+    first ``offset``, ``total`` saying how many there are. The stock KPIs' rows come largest
+    stock value first, and only those asked for are worked out.
 
     Raises
     ------
     NotFound
         ``key`` is no KPI.
     ValidationError
-        ``limit`` is below 1.
+        ``limit`` is below 1, or ``offset`` below 0.
     """
-    _check(key, limit)
-    return _rows_of(_World(uow, period_end, weeks, settings), key, limit)
+    _check(key, limit, offset)
+    return _rows_of(_World(uow, period_end, weeks, settings), key, limit, offset)
 
 
 def kpi_with_rows(
@@ -437,21 +447,23 @@ def kpi_with_rows(
     return _view(world, key, targets.get(key)), _rows_of(world, key, limit)
 
 
-def _check(key: str, limit: int | None) -> None:
+def _check(key: str, limit: int | None, offset: int = 0) -> None:
     if key not in SPECS:
         raise NotFound(f"unknown KPI {key!r}; one of {', '.join(SPECS)}")
     if limit is not None and limit < 1:
         raise ValidationError("limit", f"must be 1 or more, got {limit}")
+    if offset < 0:
+        raise ValidationError("offset", f"must be 0 or more, got {offset}")
 
 
-def _rows_of(world: _World, key: str, limit: int | None) -> KpiRows:
+def _rows_of(world: _World, key: str, limit: int | None, offset: int = 0) -> KpiRows:
     if key in _STOCK_ROWS:
-        rows, total = _stock_rows(world, limit)
+        rows, total = _stock_rows(world, limit, offset)
     else:
         rows = _ROWS[key](world)
         total = len(rows)
-        rows = rows if limit is None else rows[:limit]
+        rows = rows[offset:] if limit is None else rows[offset : offset + limit]
     columns: Sequence[str] = tuple(rows[0]) if rows else ()
-    note = _NO_DATA[key] if not rows else ""
+    note = "" if total else _NO_DATA[key]
     return KpiRows(key, SPECS[key].label, world.window.start, world.window.end,
-                   tuple(columns), tuple(rows), note, total)  # fmt: skip
+                   tuple(columns), tuple(rows), note, total, offset)  # fmt: skip

@@ -182,6 +182,12 @@ class Snapshot:
     (:mod:`flexchain.planning.model_specs`)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
+    measured: pl.DataFrame | None = None
+    """The stored forecasts of the weeks since the previous run's, measured against what
+    happened (:class:`flexchain.planning.accuracy_weeks.WeekSums`'s ``sums()``), from
+    :attr:`measured_from`: what the run stores for the forecast accuracy KPIs. None: not
+    measured (a snapshot not read from the database)."""
+    measured_from: date | None = None
 
     def period_of(self, day: date | None) -> int:
         if day is None:

@@ -12,16 +12,13 @@ from functools import cached_property
 import polars as pl
 
 from flexchain.adapters.db import plan_reads
-from flexchain.adapters.db import plans as plans_store
 from flexchain.adapters.db.kpis import SqlKpiStore, StockLedger
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain import kpis as f
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.kpis import ForecastPoint, Span
-from flexchain.planning.accuracy import forecast_errors
 from flexchain.planning.run import monday as monday_of
-from flexchain.planning.run_steps import PlanParameters, classify_items
 from flexchain.planning.stock_kpis import StockArrays
 from flexchain.services import scorecards
 
@@ -110,35 +107,23 @@ class World:
         return self.shared.at(end)
 
     @cached_property
-    def _forecast_errors(self) -> tuple[pl.DataFrame, str] | None:
-        """Every stored forecast of a week of the window (which has happened) with its actual
-        (``planning.accuracy.forecast_errors``), and the home location's code."""
-        today = self.window.end + timedelta(days=1)
-        if not self.store.forecasts_before(monday_of(today)):
-            return None  # no run before the window's last week: no forecast to measure
-        # actuals of the window's weeks are all it measures against: read no older history
-        snap = plans_store.load_demand(self.uow, today=today, history_weeks=len(self.weeks) + 1)
-        classified = classify_items(
-            snap, PlanParameters(abc_cutoffs=self.settings.plan_abc_cutoffs)
-        )
-        if classified is None:
-            return None
-        errors = forecast_errors(snap.past_forecasts, classified.panel)
-        # only the window's weeks are measured: convert no other
-        errors = errors.filter(pl.col("period").is_between(self.window.start, self.window.end))
-        if "location" not in errors.columns:
-            errors = errors.with_columns(pl.lit("").alias("location"))
-        return errors, snap.home
+    def _measured_end(self) -> date:
+        """The Monday after the window's last week that has happened: its forecasts are
+        measured up to before it."""
+        return monday_of(self.window.end + timedelta(days=1))
 
     @cached_property
     def forecasts(self) -> list[tuple[str, str, ForecastPoint]]:
         """(sku, location, point) of every stored forecast of a week of the window (which has
-        happened): the rows forecast accuracy and bias were computed from."""
-        if self._forecast_errors is None:
+        happened), measured now against the demand history: the rows forecast accuracy and
+        bias add up (the same, unless demand of a week was imported or changed after the
+        run that measured it)."""
+        end = self._measured_end
+        if not self.store.forecasts_before(end):
             return []
-        errors, home = self._forecast_errors
-        skus = plan_reads.skus(self.uow)
-        columns = errors.select("item", "location", "period", "actual", "forecast")
+        rows = self.store.measure(monday_of(self.window.start), end, rows=True).rows()
+        skus, home = plan_reads.skus(self.uow), self.store.home()
+        columns = rows.select("item", "location", "period", "actual", "forecast")
         return [
             (
                 skus.get(item, str(item)),
@@ -146,28 +131,30 @@ class World:
                 ForecastPoint(period, _dec(actual), _dec(forecast)),
             )
             for item, location, period, actual, forecast in columns.iter_rows()
+            if self.window.contains(period)
         ]
 
     @cached_property
     def forecast_weeks(self) -> list[f.ForecastWeek]:
-        """The stored forecasts' sums per week of the window (added up in one grouping: at
-        20,000 items a window holds a quarter of a million forecasts)."""
-        if self._forecast_errors is None:
-            return []
-        errors, _ = self._forecast_errors
-        sums = (
-            errors.group_by("period")
-            .agg(
-                pl.len().alias("count"),
-                pl.col("actual").sum(),
-                (pl.col("actual") - pl.col("forecast")).abs().sum().alias("error"),
-                (pl.col("forecast") - pl.col("actual")).sum().alias("over"),
-            )
-            .sort("period")
-        )
+        """The stored forecasts' sums per week of the window: as the plan runs measured them
+        (:mod:`flexchain.adapters.db.forecast_weeks`), and the weeks after the latest run's
+        own week measured now (all of them when that run measured nothing)."""
+        end = self._measured_end
+        if not self.store.forecasts_before(end):
+            return []  # no run before the window's last week: no forecast to measure
+        first = monday_of(self.window.start)
+        found = self.store.measured_weeks(first, end)
+        frames = []
+        if found is not None:
+            ran, stored = found
+            frames.append(stored)
+            first = max(first, ran)
+        if first < end:
+            frames.append(self.store.measure(first, end).sums())
         return [
             f.ForecastWeek(period, int(count), _dec(actual), _dec(error), _dec(over))
-            for period, count, actual, error, over in sums.iter_rows()
+            for period, count, actual, error, over in pl.concat(frames).sort("period").iter_rows()
+            if self.window.contains(period)
         ]
 
     @cached_property

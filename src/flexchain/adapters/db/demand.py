@@ -43,7 +43,14 @@ from flexchain.planning import order_demand
 from flexchain.planning.order_demand import SALES_SCHEMA, Component, OpenJob, SiteFirm
 from flexchain.planning.run import HISTORY_WEEKS
 
-__all__ = ["QTY_SCALE", "DemandStore", "job_demand", "ordered_since", "with_sales"]
+__all__ = [
+    "QTY_SCALE",
+    "DemandStore",
+    "history_frame",
+    "job_demand",
+    "ordered_since",
+    "with_sales",
+]
 
 Record = dict[str, Any]
 STREAM_BATCH = 10_000
@@ -353,3 +360,34 @@ def ordered_since(session: Session, period_start: date) -> dict[tuple[int, int |
         .group_by(line.item_id, ShopRow.warehouse_id)
     )
     return {(item, at): Decimal(total) for item, at, total in session.execute(query)}
+
+
+def history_frame(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
+    """The imported weekly demand history of the ``weeks`` weeks before ``period_start`` as a
+    frame: ``item``, ``location`` (id, null without one), ``date``, ``quantity`` (float units)."""
+    since = period_start - timedelta(weeks=weeks)
+    # read straight from the cursor into a frame: at 100,000 items this is 10 million rows
+    # (one row per item, location and date: the forecast step's bucketing adds locations up,
+    # which costs far less than SQLite's GROUP BY sorting 10 million rows first)
+    query = select(
+        DemandHistoryRow.item_id.label("item"),
+        DemandHistoryRow.location_id.label("location"),
+        DemandHistoryRow.period_start.label("date"),
+        DemandHistoryRow.quantity,
+    ).where(
+        DemandHistoryRow.period_start >= since,
+        DemandHistoryRow.period_start < period_start,
+    )
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    cursor = session.connection().exec_driver_sql(str(compiled)).cursor
+    rows = cursor.fetchall() if cursor is not None else []
+    frame = pl.DataFrame(rows, schema=["item", "location", "date", "quantity"], orient="row")
+    if frame.schema["date"] == pl.String:  # SQLite hands dates back as text
+        frame = frame.with_columns(pl.col("date").str.slice(0, 10).str.to_date())
+    return frame.with_columns(
+        pl.col("item").cast(pl.Int64),
+        pl.col("location").cast(pl.Int64),
+        pl.col("date").cast(pl.Date),
+        # Qty is stored in thousandths
+        (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),
+    )

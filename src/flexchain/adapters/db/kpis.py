@@ -17,10 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import polars as pl
 from sqlalchemy import BigInteger, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from flexchain.adapters.db import forecast_weeks
+from flexchain.adapters.db.locations import buffer_locations
 from flexchain.adapters.db.tables import (
     InvoiceRow,
     ItemRow,
@@ -40,6 +43,7 @@ from flexchain.adapters.db.types import Dec, Qty
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.kpis import BoundaryMove, LaunchFact, OrderFact, PaymentFact
 from flexchain.domain.stock import INTERNAL_KINDS, LocationKind
+from flexchain.planning.accuracy_weeks import WeekSums
 from flexchain.planning.run import PlanRunStatus
 from flexchain.planning.stock_kpis import LedgerArrays
 
@@ -312,6 +316,20 @@ class SqlKpiStore:
             np.isin(targets[crossing], [i for i, k in kinds.items() if k in _OUTFLOW]).tolist(),
             enters[crossing].tolist(),
         )
+
+    def measured_weeks(self, first: date, end: date) -> tuple[date, pl.DataFrame] | None:
+        """The plan runs' measured weeks from ``first`` to before ``end`` and the week from
+        which none is measured yet (:func:`flexchain.adapters.db.forecast_weeks.stored`)."""
+        return forecast_weeks.stored(self.session, first, end)
+
+    def measure(self, first: date, end: date, *, rows: bool = False) -> WeekSums:
+        """The stored forecasts of the weeks from ``first`` to before ``end`` measured now
+        (:func:`flexchain.adapters.db.forecast_weeks.measure`)."""
+        return forecast_weeks.measure(self.session, first, end, rows=rows)
+
+    def home(self) -> str:
+        """The home location's code (buffers at home are named ``""``)."""
+        return buffer_locations(self.session)[0]
 
     def forecasts_before(self, period_start: date) -> bool:
         """Whether a complete plan run started before the week of ``period_start``: without

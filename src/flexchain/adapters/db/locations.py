@@ -23,7 +23,10 @@ from flexchain.adapters.db.tables import (
 )
 from flexchain.domain.stock import INTERNAL_KINDS
 
-__all__ = ["LocationRef", "LocationStore"]
+__all__ = ["STOCK_KINDS", "LocationRef", "LocationStore", "buffer_locations"]
+
+STOCK_KINDS = ("warehouse", "factory")
+"""The kinds of location stock is planned at (buffers)."""
 
 Record = dict[str, Any]
 
@@ -114,3 +117,17 @@ class LocationStore:
         )
         for sku, location, on_hand in self.session.execute(query):
             yield {"sku": sku, "location": location, "quantity": on_hand}
+
+
+def buffer_locations(session: Session) -> tuple[str, dict[int, str]]:
+    """The home location's code and every stocking location as a buffer location: the home
+    location (the first warehouse by code, where purchase order lines without a location are
+    received; else the first factory) is ``""``, every other warehouse or factory its code."""
+    rows = session.execute(
+        select(LocationRow.id, LocationRow.code, LocationRow.kind)
+        .where(LocationRow.kind.in_(STOCK_KINDS))
+        .order_by(LocationRow.code)
+    ).all()
+    homes = [code for _, code, kind in rows if kind == "warehouse"] or [c for _, c, _ in rows]
+    home = homes[0] if homes else ""
+    return home, {id_: "" if code == home else code for id_, code, _ in rows}

@@ -12,7 +12,7 @@ own week (it is now that week's latest complete run) and those of origins more t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import islice
 from typing import Any, cast
@@ -105,14 +105,25 @@ def past_forecasts(
     *,
     weeks: int = PAST_FORECAST_WEEKS,
     lags: Mapping[int, int] | None = None,
+    each: Callable[[pl.DataFrame], None] | None = None,
+    each_weeks: int = 0,
+    first: date | None = None,
 ) -> pl.DataFrame:
     """The stored forecasts a run starting on ``period_start`` can measure, long
     (:attr:`flexchain.planning.run.Snapshot.past_forecasts`): per origin week in the ``weeks``
     weeks before ``period_start`` (its own week excluded) the latest complete run's, and of
     each only the periods before ``period_start`` — and, for an item ``lags`` names, only its
     first ``lags[item]`` weeks (a run needs its protection interval, not the whole horizon:
-    at 100,000 items the whole horizon of a year of runs would not fit in memory)."""
-    since = period_start - timedelta(weeks=weeks)
+    at 100,000 items the whole horizon of a year of runs would not fit in memory).
+
+    ``each`` is called with every origin's forecasts of the ``each_weeks`` weeks before
+    ``period_start``, whole (no ``lags``) but only from ``first`` on, as the origins are read
+    (:class:`flexchain.planning.accuracy_weeks.WeekSums` measures them, one at a time)."""
+    since = period_start - timedelta(weeks=max(weeks, each_weeks if each else 0))
+    kept, measured = (
+        period_start - timedelta(weeks=weeks),
+        period_start - timedelta(weeks=each_weeks),
+    )
     runs = (
         select(PlanRunRow.period_start, func.max(PlanRunRow.id))
         .where(
@@ -129,7 +140,11 @@ def past_forecasts(
         query = select(_TABLE.c.item_id, _TABLE.c.location, _TABLE.c.weekly).where(
             _TABLE.c.origin == origin, _TABLE.c.run_id == run_id
         )
-        frames.append(_long(session.execute(query).all(), origin, period_start, lags))
+        rows = session.execute(query).all()
+        if each is not None and origin >= measured:
+            each(_long(rows, origin, period_start, None, first))
+        if origin >= kept:
+            frames.append(_long(rows, origin, period_start, lags))
     empty = Snapshot(period_start, 0).past_forecasts
     if not frames:
         return empty
@@ -158,13 +173,19 @@ def carried_specs(session: Session, period_start: date) -> pl.DataFrame:
 
 
 def _long(
-    rows: Sequence[Any], origin: date, period_start: date, lags: Mapping[int, int] | None
+    rows: Sequence[Any],
+    origin: date,
+    period_start: date,
+    lags: Mapping[int, int] | None,
+    first: date | None = None,
 ) -> pl.DataFrame:
     """One origin's stored rows (item, location, weekly text) as ``past_forecasts`` rows, cut
-    to the periods before ``period_start`` (and to each item's ``lags``)."""
+    to the periods before ``period_start`` (and to each item's ``lags``; and to the periods
+    from ``first`` on)."""
     empty = Snapshot(period_start, 0).past_forecasts
     happened = (period_start - origin).days // 7
-    if not rows or happened <= 0:
+    skip = 0 if first is None else max((first - origin).days // 7, 0)
+    if not rows or happened <= skip:
         return empty
     frame = pl.DataFrame(
         rows, schema={"item": pl.Int64, "location": pl.String, "weekly": pl.String}, orient="row"
@@ -181,9 +202,9 @@ def _long(
         frame.select(
             "item",
             "location",
-            pl.col("weekly").str.split(",").list.head(keep).alias("forecast"),
+            pl.col("weekly").str.split(",").list.head(keep).list.slice(skip).alias("forecast"),
         )
-        .with_columns(pl.int_ranges(0, pl.col("forecast").list.len()).alias("week"))
+        .with_columns(pl.int_ranges(skip, skip + pl.col("forecast").list.len()).alias("week"))
         .explode("forecast", "week")
         .drop_nulls("forecast")
         .select(

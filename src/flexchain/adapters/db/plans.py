@@ -14,18 +14,17 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
-import polars as pl
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
 
 from flexchain.adapters.db import demand as demand_store
-from flexchain.adapters.db import plan_forecasts
+from flexchain.adapters.db import forecast_weeks, plan_forecasts
+from flexchain.adapters.db import locations as location_store
 from flexchain.adapters.db import signals as signals_store
 from flexchain.adapters.db.plan_forecasts import insert_chunks
 from flexchain.adapters.db.tables import (
     BomLineRow,
     CapabilityRow,
-    DemandHistoryRow,
     ItemRow,
     ItemSupplierRow,
     LocationRow,
@@ -43,10 +42,10 @@ from flexchain.adapters.db.tables import (
     StockBalanceRow,
     SupplierRow,
 )
-from flexchain.adapters.db.types import QTY_SCALE
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.orders import JobStatus
 from flexchain.domain.purchasing import POStatus
+from flexchain.planning.accuracy_weeks import WeekSums, weekly_actuals
 from flexchain.planning.mrp import TRANSFER
 from flexchain.planning.plan_record import item_records
 from flexchain.planning.replenishment import DEFAULT_ERRORS
@@ -67,7 +66,7 @@ Database = Engine
 """The handle of a database the services pass on to its stores."""
 
 OPEN_ORDER = ("received", "reserved", "in_production", "ready")
-STOCK_KINDS = ("warehouse", "factory")
+STOCK_KINDS = location_store.STOCK_KINDS
 OPEN_JOB = tuple(status.value for status in JobStatus if status.is_open)
 """Jobs still to finish (planned, released, started): their output is a receipt."""
 
@@ -156,12 +155,13 @@ class SqlPlanStore:
         with UnitOfWork(self.engine) as uow:
             _write(uow.session, run_id, result, inputs)
             plan_forecasts.write_forecasts(uow.session, run_id, result)
+            measured = _measured(uow.session, run_id, result.snapshot)
             run = uow.session.get(PlanRunRow, run_id)
             assert run is not None
             before = {"status": run.status}
             run.status = PlanRunStatus.COMPLETE.value
             run.finished_at = finished_at
-            run.stats = stats
+            run.stats = {**stats, **measured}
             after: dict[str, Any] = {"status": run.status}
             after.update((k, stats[k]) for k in ("items", "orders", "exceptions") if k in stats)
             self._audit(uow, run, "completed", before, after, finished_at)
@@ -179,6 +179,14 @@ class SqlPlanStore:
                 uow, row, "failed", before, {"status": row.status, "error": error}, finished_at
             )
             uow.commit()
+
+
+def _measured(session: Session, run_id: int, snap: Snapshot) -> dict[str, Any]:
+    """Store the weeks the run measured; the stats entry that says it did (none if not)."""
+    if snap.measured is None or snap.measured_from is None:
+        return {}
+    weeks = forecast_weeks.write(session, run_id, snap.measured)
+    return {forecast_weeks.MARK: {"from": snap.measured_from.isoformat(), "weeks": weeks}}
 
 
 def _write(
@@ -268,7 +276,7 @@ def load_snapshot(
             snap.ordered_at[(item_id, location)] = units
         else:
             snap.ordered[item_id] = snap.ordered.get(item_id, Decimal(0)) + units
-    _demand_history(session, snap, history_weeks)
+    _demand_history(session, snap, history_weeks, measure=True)
     session.expunge_all()  # plain values from here on: the snapshot outlives the transaction
     return snap
 
@@ -301,11 +309,13 @@ def _plan_item(item: Any) -> PlanItem:
     )
 
 
-def _demand_history(session: Session, snap: Snapshot, weeks: int) -> None:
+def _demand_history(session: Session, snap: Snapshot, weeks: int, measure: bool = False) -> None:
     """Weekly history (imported, plus sales in the weeks it does not cover) and the forecasts
-    earlier runs made for the weeks before the snapshot's."""
+    earlier runs made for the weeks before the snapshot's; with ``measure``, those forecasts
+    of the weeks since the last measured one, measured as they are read
+    (:mod:`flexchain.adapters.db.forecast_weeks`)."""
     start = snap.period_start
-    history = _history(session, start, weeks)
+    history = demand_store.history_frame(session, start, weeks)
     snap.history = demand_store.with_sales(session, history, start, weeks)
     # what decide measures: each item's protection interval (lead time plus a review period of
     # up to plan_forecasts.REVIEW_LAGS weeks) at its last DEFAULT_ERRORS origins
@@ -313,8 +323,18 @@ def _demand_history(session: Session, snap: Snapshot, weeks: int) -> None:
         item: math.ceil(days / 7) + plan_forecasts.REVIEW_LAGS
         for item, days in snap.lead_days.items()
     }
-    weeks = DEFAULT_ERRORS + max(lags.values(), default=plan_forecasts.REVIEW_LAGS)
-    snap.past_forecasts = plan_forecasts.past_forecasts(session, start, weeks=weeks, lags=lags)
+    reach = DEFAULT_ERRORS + max(lags.values(), default=plan_forecasts.REVIEW_LAGS)
+    sums, back = None, 0
+    if measure:
+        first = forecast_weeks.measure_from(session, start, weeks)
+        actuals = weekly_actuals(snap.history, snap.locations, first, start)
+        sums, snap.measured_from = WeekSums(actuals, first, start), first
+        back = forecast_weeks.origin_weeks(session, first, start)
+    snap.past_forecasts = plan_forecasts.past_forecasts(
+        session, start, weeks=reach, lags=lags, each=sums.add if sums else None,
+        each_weeks=back, first=snap.measured_from,
+    )  # fmt: skip
+    snap.measured = sums.sums() if sums else None
     snap.model_specs = plan_forecasts.carried_specs(session, start)
 
 
@@ -371,17 +391,7 @@ def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:
 
 
 def _locations(session: Session, snap: Snapshot) -> None:
-    """The stocking locations as buffer locations: the home location (the first warehouse by
-    code, where purchase order lines without a location are received; else the first factory)
-    is ``""``, every other warehouse or factory its code."""
-    rows = session.execute(
-        select(LocationRow.id, LocationRow.code, LocationRow.kind)
-        .where(LocationRow.kind.in_(STOCK_KINDS))
-        .order_by(LocationRow.code)
-    ).all()
-    homes = [code for _, code, kind in rows if kind == "warehouse"] or [c for _, c, _ in rows]
-    snap.home = homes[0] if homes else ""
-    snap.locations = {id_: "" if code == snap.home else code for id_, code, _ in rows}
+    snap.home, snap.locations = location_store.buffer_locations(session)
 
 
 def _stock_and_receipts(session: Session, snap: Snapshot) -> None:
@@ -452,32 +462,3 @@ def _firm_demand(session: Session, snap: Snapshot) -> None:
             snap.firm_at.append((*demand, location))
         else:
             snap.firm.append(demand)
-
-
-def _history(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
-    since = period_start - timedelta(weeks=weeks)
-    # read straight from the cursor into a frame: at 100,000 items this is 10 million rows
-    # (one row per item, location and date: the forecast step's bucketing adds locations up,
-    # which costs far less than SQLite's GROUP BY sorting 10 million rows first)
-    query = select(
-        DemandHistoryRow.item_id.label("item"),
-        DemandHistoryRow.location_id.label("location"),
-        DemandHistoryRow.period_start.label("date"),
-        DemandHistoryRow.quantity,
-    ).where(
-        DemandHistoryRow.period_start >= since,
-        DemandHistoryRow.period_start < period_start,
-    )
-    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    cursor = session.connection().exec_driver_sql(str(compiled)).cursor
-    rows = cursor.fetchall() if cursor is not None else []
-    frame = pl.DataFrame(rows, schema=["item", "location", "date", "quantity"], orient="row")
-    if frame.schema["date"] == pl.String:  # SQLite hands dates back as text
-        frame = frame.with_columns(pl.col("date").str.slice(0, 10).str.to_date())
-    return frame.with_columns(
-        pl.col("item").cast(pl.Int64),
-        pl.col("location").cast(pl.Int64),
-        pl.col("date").cast(pl.Date),
-        # Qty is stored in thousandths
-        (pl.col("quantity").cast(pl.Float64) / QTY_SCALE).alias("quantity"),
-    )

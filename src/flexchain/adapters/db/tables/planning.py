@@ -132,3 +132,18 @@ class PlanForecastRow(Base):
     """AutoETS: the structure fitted (``MAMD/52``), which the next run fits again; else null."""
     selected: Mapped[date | None] = mapped_column(Date, default=None)
     """When ``spec`` was searched for (that run's origin)."""
+
+
+class PlanForecastWeekRow(Base):
+    """The stored forecasts of one week that had happened, measured by a run against the
+    week's demand (:mod:`flexchain.planning.accuracy_weeks`): how many, and the sums of their
+    actuals, absolute errors and forecast minus actual. A run measures the weeks since the
+    previous run's; the KPIs read the latest run's row of each week."""
+
+    __tablename__ = "plan_forecast_weeks"
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    forecasts: Mapped[int] = mapped_column(Integer)
+    actual: Mapped[Decimal] = mapped_column(Dec())
+    error: Mapped[Decimal] = mapped_column(Dec())
+    over: Mapped[Decimal] = mapped_column(Dec())

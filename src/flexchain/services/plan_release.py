@@ -5,7 +5,8 @@ production job for stock (:func:`flexchain.services.jobs.plan_job`) at the suppl
 it.
 
 Every release is recorded in ``plan_releases`` (one row per planned order, its kind ``po``,
-``rfq`` or ``job`` and the reference), so a planned order released twice is refused, naming
+``rfq`` or ``job`` and the reference), so a planned order released twice is refused (while the
+document it went into is not cancelled: :mod:`flexchain.services.plan_releases`), naming
 what it went into, whoever releases it and wherever from (the Plan page, Today, ``flexchain plan
 release``, ``POST /plan/release``, ``POST /rfqs`` and ``POST /purchase-orders`` with
 ``plan_numbers``): :func:`check_unreleased` before writing, :func:`record` after (the RFQ and PO

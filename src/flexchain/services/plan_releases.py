@@ -8,6 +8,10 @@ Every use case that releases planned orders calls :func:`check_unreleased` befor
 :func:`flexchain.services.rfqs.create_rfq` (so ``POST /purchase-orders`` and ``POST /rfqs``
 with ``plan_numbers`` are covered too). :func:`released` tells the Plan page and the API what
 went where.
+
+A release counts while its document is not cancelled (the store's reads): a planned order
+whose PO, RFQ (or the PO its RFQ line was awarded into) or job was cancelled is releasable
+again, for the same plan version (the Plan page, Today, the API show it so).
 """
 
 from __future__ import annotations
@@ -63,20 +67,23 @@ def record(
     uow: UnitOfWork, run_id: int, references: dict[int, str], kind: str, *, now: datetime
 ) -> None:
     """Record that run ``run_id``'s planned orders went into ``references`` (by number) as
-    ``kind`` (``po``, ``rfq``, ``job``); audited ``released`` per planned order (entity
-    ``planned_order``, key ``RUN:NUMBER``)."""
+    ``kind`` (``po``, ``rfq``, ``job``), replacing a release whose document was cancelled;
+    audited ``released`` per planned order (entity ``planned_order``, key ``RUN:NUMBER``; the
+    cancelled document it went into before, if any)."""
     store = SqlPlanReleaseStore(uow)
     planned = {p.number: p for p in store.planned(run_id, list(references))}
     for number, reference in sorted(references.items()):
-        store.add(planned[number].id, number, kind, reference, now)
+        dead = store.add(planned[number].id, number, kind, reference, now)
+        before = None if dead is None else {"kind": dead.kind, "reference": dead.reference}
         audit.record_change(
-            uow, "released", "planned_order", f"{run_id}:{number}", before=None,
+            uow, "released", "planned_order", f"{run_id}:{number}", before=before,
             after={"kind": kind, "reference": reference}, at=now,
         )  # fmt: skip
 
 
 def released(uow: UnitOfWork, run_id: int | None = None) -> dict[int, str]:
     """What each released planned order of run ``run_id`` (default: the current plan) went
-    into, by number: ``{12: "PO-000031", 14: "job 45"}``; NotFound for no such run."""
+    into, by number: ``{12: "PO-000031", 14: "job 45"}`` (documents not cancelled); NotFound
+    for no such run."""
     run = current_run_id(uow) if run_id is None else plan_reports.current_run(uow, run_id).id
     return {n: r.reference for n, r in SqlPlanReleaseStore(uow).releases(run).items()}

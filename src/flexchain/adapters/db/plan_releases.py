@@ -2,6 +2,11 @@
 (``plan_releases``, unique per planned order), the planned orders a release needs (their rows
 locked), and the planned orders of a run still waiting for release (Today's inbox).
 
+A release is **live** while the document it made is not cancelled (checked as it is read, in
+SQL: :func:`_dead`): its PO, its RFQ (or, once the RFQ is awarded, the PO its line for the
+planned order went into), its job. Reads here see live releases only, so a planned order whose
+document was cancelled is releasable again; releasing it again replaces the dead row.
+
 Nothing here commits: the caller's unit of work does.
 """
 
@@ -13,11 +18,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from flexchain.adapters.db.quotes import ITEMS_BY_ID, item_of
-from flexchain.adapters.db.tables import ItemRow, PlanOrderRow
+from flexchain.adapters.db.tables import (
+    ItemRow,
+    PlanOrderRow,
+    ProductionJobRow,
+    PurchaseOrderRow,
+    RfqLineRow,
+    RfqRow,
+)
 from flexchain.adapters.db.tables.loop import PlanReleaseRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.catalog import Item
@@ -98,6 +110,36 @@ def _planned(row: Any, pegs: Sequence[Any] = ()) -> PlannedRecord:
     )  # fmt: skip
 
 
+_CANCELLED = "cancelled"
+
+
+def _dead() -> ColumnElement[bool]:
+    """True for a release (:class:`PlanReleaseRow`, of :class:`PlanOrderRow`, both in the
+    enclosing query) whose document is cancelled: its PO; its RFQ, or the PO the RFQ's line for
+    this planned order was awarded into; its job (``job 45``)."""
+    reference = PlanReleaseRow.reference
+    po = exists().where(
+        PurchaseOrderRow.po_number == reference, PurchaseOrderRow.status == _CANCELLED
+    )
+    rfq = exists().where(RfqRow.number == reference, RfqRow.status == _CANCELLED)
+    awarded = exists().where(
+        RfqRow.number == reference,
+        RfqLineRow.rfq_id == RfqRow.id,
+        RfqLineRow.plan_number == PlanOrderRow.number,
+        PurchaseOrderRow.po_number == RfqLineRow.po_number,
+        PurchaseOrderRow.status == _CANCELLED,
+    )
+    job = exists().where(
+        literal("job ") + cast(ProductionJobRow.id, String) == reference,
+        ProductionJobRow.status == _CANCELLED,
+    )
+    return or_(
+        and_(PlanReleaseRow.kind == "po", po),
+        and_(PlanReleaseRow.kind == "rfq", or_(rfq, awarded)),
+        and_(PlanReleaseRow.kind == "job", job),
+    )
+
+
 class SqlPlanReleaseStore:
     """Plan releases of one unit of work."""
 
@@ -133,12 +175,12 @@ class SqlPlanReleaseStore:
     def releases(
         self, run_id: int, numbers: Iterable[int] | None = None
     ) -> dict[int, ReleaseRecord]:
-        """The releases of run ``run_id``'s planned orders (only ``numbers`` if given), by
-        planned order number."""
+        """The live releases of run ``run_id``'s planned orders (only ``numbers`` if given),
+        by planned order number."""
         query = (
             select(PlanOrderRow.number, PlanReleaseRow)
             .join(PlanReleaseRow, PlanReleaseRow.plan_order_id == PlanOrderRow.id)
-            .where(PlanOrderRow.run_id == run_id)
+            .where(PlanOrderRow.run_id == run_id, ~_dead())
         )
         if numbers is not None:
             query = query.where(PlanOrderRow.number.in_(list(numbers)))
@@ -147,18 +189,29 @@ class SqlPlanReleaseStore:
             for number, r in self.session.execute(query)
         }
 
-    def add(self, plan_order_id: int, number: int, kind: str, reference: str, at: datetime) -> None:
-        """Record that planned order ``plan_order_id`` went into ``reference``; refused if it
+    def add(
+        self, plan_order_id: int, number: int, kind: str, reference: str, at: datetime
+    ) -> ReleaseRecord | None:
+        """Record that planned order ``plan_order_id`` went into ``reference``, replacing its
+        dead release (its document cancelled), which it answers (None: none); refused if it
         was released meanwhile (the unique key: a release racing this one committed first)."""
-        self.session.add(
-            PlanReleaseRow(
-                plan_order_id=plan_order_id,
-                kind=kind,
-                reference=reference,
-                released_at=at,
-                released_by=self.actor,
-            )
-        )
+        dead = self.session.execute(
+            select(PlanReleaseRow)
+            .join(PlanOrderRow, PlanOrderRow.id == PlanReleaseRow.plan_order_id)
+            .where(PlanReleaseRow.plan_order_id == plan_order_id, _dead())
+            .with_for_update(of=PlanReleaseRow)
+        ).scalar_one_or_none()
+        before = None
+        if dead is None:
+            row = PlanReleaseRow(plan_order_id=plan_order_id)
+            self.session.add(row)
+        else:
+            row = dead
+            before = ReleaseRecord(number, row.kind, row.reference, row.released_at,
+                                   row.released_by)  # fmt: skip
+        row.kind, row.reference, row.released_at, row.released_by = (
+            kind, reference, at, self.actor
+        )  # fmt: skip
         try:
             with self.session.begin_nested():
                 self.session.flush()
@@ -167,15 +220,16 @@ class SqlPlanReleaseStore:
                 f"planned order {number} was released by someone else at the same time: "
                 "reload and check what it went into"
             ) from error
+        return before
 
     def due(
         self, run_id: int, today: date, kind: str, limit: int
     ) -> tuple[list[PlannedRecord], int]:
         """Run ``run_id``'s planned orders of ``kind`` released on or before ``today`` and not
-        released yet: the ``limit`` longest overdue (then by number), without their pegs
-        (:meth:`planned` has the first ones), and how many there are (read in SQL, in one scan:
-        a large plan has tens of thousands)."""
-        released = exists().where(PlanReleaseRow.plan_order_id == PlanOrderRow.id)
+        released yet (or released into a document since cancelled): the ``limit`` longest
+        overdue (then by number), without their pegs (:meth:`planned` has the first ones), and
+        how many there are (read in SQL, in one scan: a large plan has tens of thousands)."""
+        released = exists().where(PlanReleaseRow.plan_order_id == PlanOrderRow.id, ~_dead())
         where = (
             PlanOrderRow.run_id == run_id,
             PlanOrderRow.kind == kind,

@@ -46,6 +46,9 @@ class PlanOrderRow(Base):
     __table_args__ = (
         # the Plan page, Today and the release read a run's orders of a kind by release day
         Index("ix_plan_orders_run_kind_release", "run_id", "kind", "release_date"),
+        # a release finds them by number; explain, the item page and the diff by item
+        Index("ix_plan_orders_run_number", "run_id", "number"),
+        Index("ix_plan_orders_run_item", "run_id", "item_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)

@@ -71,6 +71,8 @@ class Release:
     numbers: tuple[int, ...]
     suppliers: tuple[str, ...]
     message: str
+    added: bool = False
+    """The planned orders were added to a draft PO an earlier release made (``into_draft``)."""
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,15 @@ def release_planned(
     suppliers: Sequence[str] = (),
     reply_by: date | None = None,
     release: bool = False,
+    into_draft: bool = False,
     now: datetime,
 ) -> Release:
     """Release planned orders ``plan_numbers`` of the current plan into ``to``: ``rfq`` (one
     draft RFQ to ``suppliers``, answer by ``reply_by``), ``po`` (one draft PO to the one
-    supplier named) or ``job`` (one planned job per planned production order at its maker, or
-    at the one supplier named; ``release``: released at once, its materials issued,
+    supplier named; ``into_draft``: added to the newest draft PO to that supplier, in the same
+    currency and contract, that an earlier release of this plan made, if there is one) or
+    ``job`` (one planned job per planned production order at its maker, or at the one supplier
+    named; ``release``: released at once, its materials issued,
     :func:`flexchain.services.jobs.release_job`). Refused, writing nothing, if one was released
     already or is of the wrong kind."""
     now = utc(now, "now")
@@ -142,6 +147,9 @@ def release_planned(
         )  # fmt: skip
     if len(codes) != 1:
         raise ValidationError("suppliers", "a purchase order goes to one supplier: name one")
+    added = _into_draft(uow, run_id, numbers, codes[0], now) if into_draft else None
+    if added is not None:
+        return added
     po = purchase_orders.create_po_from_plan(uow, supplier=codes[0], plan_numbers=numbers, now=now)
     lines = len(po.lines)
     return Release(
@@ -149,6 +157,25 @@ def release_planned(
         f"Purchase order {po.number} drafted to {po.supplier} for {lines} "
         f"line{'' if lines == 1 else 's'}: issue it from Procurement",
     )  # fmt: skip
+
+
+def _into_draft(
+    uow: UnitOfWork, run_id: int, numbers: list[int], supplier: str, now: datetime
+) -> Release | None:
+    """``numbers`` added to the newest draft PO to ``supplier`` an earlier release of run
+    ``run_id`` made that takes them (same currency and contract); None if none does."""
+    for number in SqlPlanReleaseStore(uow).draft_pos(run_id, supplier):
+        po = purchase_orders.add_plan_lines(uow, number, plan_numbers=numbers, now=now)
+        if po is None:
+            continue
+        lines = len(po.lines)
+        what = f"Planned order{'' if len(numbers) == 1 else 's'} {', '.join(map(str, numbers))}"
+        return Release(
+            "po", (po.number,), tuple(numbers), (po.supplier,),
+            f"{what} released: added to draft {po.number} to {po.supplier} (now {lines} "
+            f"line{'' if lines == 1 else 's'}): issue it from Procurement", added=True,
+        )  # fmt: skip
+    return None
 
 
 def _into_jobs(

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from flexchain.adapters.db.buying import NewLine, PoRecord, SqlBuyingStore, SupplierRef
-from flexchain.adapters.db.rfqs import SqlRfqStore
+from flexchain.adapters.db.rfqs import PlannedPurchase, SqlRfqStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.buying import DraftLine, check_topup, contract_price, po_move
 from flexchain.domain.checks import choice, code, text, whole_number
@@ -42,6 +42,7 @@ __all__ = [
     "PoSummary",
     "PoView",
     "Proposal",
+    "add_plan_lines",
     "add_topup",
     "cancel_po",
     "confirm_po",
@@ -396,13 +397,7 @@ def create_po_from_plan(
     plan (source ``sourcing``): each line the planned quantity due on its due date, priced as
     :func:`create_purchase_orders` prices, pegged as planned."""
     numbers = _plan_numbers(plan_numbers)
-    planned = SqlRfqStore(uow).planned(numbers)
-    missing = sorted(set(numbers) - {p.number for p in planned})
-    if missing:
-        raise NotFound(f"the current plan has no planned order {missing[0]}")
-    for p in planned:
-        if p.kind != "purchase":
-            raise DomainError(f"planned order {p.number} is a {p.kind}, not a purchase")
+    planned = _planned_purchases(uow, numbers)
     proposals = [
         Proposal(supplier, p.item_sku, p.quantity, p.due_date, None, p.pegs) for p in planned
     ]
@@ -413,6 +408,49 @@ def create_po_from_plan(
     into = {p.number: created.number for p in planned}
     plan_releases.record(uow, planned[0].run_id, into, "po", now=utc(now, "now"))
     return created
+
+
+def add_plan_lines(
+    uow: UnitOfWork, number: str, *, plan_numbers: Sequence[int], now: datetime
+) -> PoView | None:
+    """Add planned purchases ``plan_numbers`` of the current plan to draft order ``number``
+    (one made from the plan), each line priced as :func:`create_purchase_orders` prices for
+    the order's supplier, pegged as planned; recorded as released into it. None, writing
+    nothing, when a line would be priced in another currency or under another contract than
+    the order's: it belongs in an order of its own."""
+    now = utc(now, "now")
+    numbers = _plan_numbers(plan_numbers)
+    planned = _planned_purchases(uow, numbers)
+    store = SqlBuyingStore(uow)
+    po = store.po(number, lock=True)
+    if po.status != POHeaderStatus.DRAFT.value or po.source != "sourcing":
+        raise DomainError(
+            f"purchase order {number} is a {po.status} {po.source} order: planned purchases "
+            "are added to a draft made from the plan only"
+        )
+    lines = []
+    for p in planned:
+        draft = DraftLine(p.item_sku, p.quantity, p.due_date, None)
+        price, contract_id, currency = _price(store, po.supplier.code, draft, now.date())
+        if (currency, contract_id) != (po.currency, po.contract_id):
+            return None
+        lines.append(DraftLine(p.item_sku, p.quantity, p.due_date, price))
+    plan_releases.check_unreleased(uow, planned[0].run_id, numbers)
+    store.add_lines(number, po.supplier.id, po.currency, _new_lines(store, lines))
+    plan_releases.record(uow, planned[0].run_id, dict.fromkeys(numbers, number), "po", now=now)
+    pegs = {p.item_sku: [list(peg) for peg in p.pegs] for p in planned}
+    return audited(uow, store, "lines_added", po, number, now, pegs=pegs)
+
+
+def _planned_purchases(uow: UnitOfWork, numbers: list[int]) -> list[PlannedPurchase]:
+    planned = SqlRfqStore(uow).planned(numbers)
+    missing = sorted(set(numbers) - {p.number for p in planned})
+    if missing:
+        raise NotFound(f"the current plan has no planned order {missing[0]}")
+    for p in planned:
+        if p.kind != "purchase":
+            raise DomainError(f"planned order {p.number} is a {p.kind}, not a purchase")
+    return planned
 
 
 def _plan_numbers(values: Sequence[object]) -> list[int]:

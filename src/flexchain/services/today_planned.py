@@ -6,8 +6,11 @@ of a kind is counted in one entry pointing to the Plan page. Of each kind the
 :data:`RANKED` longest overdue are ranked (a large plan has thousands due).
 
 * a planned **purchase**: money at stake = quantity x the item's cheapest listed price (first
-  break); **release** into a draft PO to that supplier (buyers, admins); an item no supplier
-  lists: snooze, and ask for quotes from the Plan page;
+  break); **release** into a draft PO to that supplier (buyers, admins): added to the open
+  draft PO to it that an earlier release of the same plan made, when one takes it (same
+  currency and contract: ``release_planned(into_draft=True)``), so releases from here pool per
+  supplier as the Plan page's batch does; an item no supplier lists: snooze, and ask for quotes
+  from the Plan page;
 * a planned **production** order: money at stake = quantity x the item's standard cost (else
   its list price); **release** into a planned job at the supplier that makes it
   (:func:`flexchain.services.plan_release.makers`; planners, admins).
@@ -209,9 +212,11 @@ def release(uow: UnitOfWork, entry: Decision, now: datetime) -> str:
     facts = dict(entry.details)
     done = plan_release.release_planned(
         uow, plan_numbers=[int(entry.ref)], to=facts["into"], suppliers=[facts["supplier"]],
-        now=now,
+        into_draft=True, now=now,
     )  # fmt: skip
     (reference,) = done.references
+    if done.added:
+        return done.message.removesuffix(": issue it from Procurement")
     if done.to == "po":
         return f"Planned order {entry.ref} released into draft {reference} to {facts['supplier']}"
     return (

@@ -29,6 +29,7 @@ from flexchain.adapters.db.tables import (
     PurchaseOrderRow,
     RfqLineRow,
     RfqRow,
+    SupplierRow,
 )
 from flexchain.adapters.db.tables.loop import PlanReleaseRow
 from flexchain.adapters.db.uow import UnitOfWork
@@ -221,6 +222,26 @@ class SqlPlanReleaseStore:
                 "reload and check what it went into"
             ) from error
         return before
+
+    def draft_pos(self, run_id: int, supplier: str) -> list[str]:
+        """The draft POs to ``supplier`` made from the plan (source ``sourcing``) that live
+        releases of run ``run_id``'s planned orders went into, newest first."""
+        query = (
+            select(PurchaseOrderRow.po_number)
+            .join(PlanReleaseRow, PlanReleaseRow.reference == PurchaseOrderRow.po_number)
+            .join(PlanOrderRow, PlanOrderRow.id == PlanReleaseRow.plan_order_id)
+            .join(SupplierRow, SupplierRow.id == PurchaseOrderRow.supplier_id)
+            .where(
+                PlanOrderRow.run_id == run_id,
+                PlanReleaseRow.kind == "po",
+                PurchaseOrderRow.status == "draft",
+                PurchaseOrderRow.source == "sourcing",
+                SupplierRow.code == supplier,
+            )
+            .group_by(PurchaseOrderRow.id, PurchaseOrderRow.po_number)
+            .order_by(PurchaseOrderRow.id.desc())
+        )
+        return list(self.session.scalars(query))
 
     def due(
         self, run_id: int, today: date, kind: str, limit: int

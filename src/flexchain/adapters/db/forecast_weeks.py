@@ -82,13 +82,14 @@ def write(session: Session, run_id: int, sums: pl.DataFrame) -> int:
 
 
 def stored(session: Session, first: date, end: date) -> tuple[date, pl.DataFrame] | None:
-    """The measured weeks from ``first`` to before ``end`` as the latest complete run with
-    ``period_start`` up to ``end`` leaves them (each week's row from the latest run that
-    measured it), with that run's week: the weeks from it on are not measured yet. None when
-    that run measured nothing (it predates migration 0029) or there is no such run."""
+    """The measured weeks from ``first`` to before ``end``, each week's row from the latest
+    run that measured it, and the week of the latest complete run: the weeks from it on are
+    not measured yet. None when that run measured nothing (it predates migration 0029) or no
+    run is complete. (A week measured by a run after ``end`` is as good: the forecasts of a
+    week were all made before it, and that run knew its demand at least as well.)"""
     latest = session.execute(
         select(PlanRunRow.period_start, PlanRunRow.stats)
-        .where(PlanRunRow.status == PlanRunStatus.COMPLETE.value, PlanRunRow.period_start <= end)
+        .where(PlanRunRow.status == PlanRunStatus.COMPLETE.value)
         .order_by(PlanRunRow.period_start.desc(), PlanRunRow.id.desc())
         .limit(1)
     ).first()
@@ -100,7 +101,6 @@ def stored(session: Session, first: date, end: date) -> tuple[date, pl.DataFrame
         .join(PlanRunRow, PlanRunRow.id == column.run_id)
         .where(
             PlanRunRow.status == PlanRunStatus.COMPLETE.value,
-            PlanRunRow.period_start <= latest.period_start,
             column.period >= first,
             column.period < end,
         )

@@ -29,7 +29,7 @@ from typing import Any, cast
 from flexchain.adapters.db.jobs import JobEventRecord, JobRecord, SqlJobStore
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.checks import choice, code, day
-from flexchain.domain.errors import DomainError, NotFound, ValidationError
+from flexchain.domain.errors import NotFound, ValidationError
 from flexchain.domain.jobs import (
     DEFAULT_OVER_CONSUMPTION,
     JobAction,
@@ -273,8 +273,14 @@ def plan_job(
 ) -> JobDetail:
     """A planned job for stock, of no order: ``quantity`` of ``sku`` made at ``supplier``
     (``process``) from ``start`` to ``finish``; finished, its good units go into the warehouse
-    it works for (the first warehouse) as free stock, refused if that is not ``deliver_to``.
-    ``note`` (e.g. the planned order it comes from) is its first event's. Audited ``planned``."""
+    ``deliver_to`` (a warehouse's code; None: the first warehouse) as free stock. ``note``
+    (e.g. the planned order it comes from) is its first event's. Audited ``planned``.
+
+    Raises
+    ------
+    NotFound
+        ``sku``, ``supplier`` or the warehouse ``deliver_to`` is unknown.
+    """
     now = utc(now, "now")
     amount = as_quantity(quantity, "quantity", allow_zero=False)
     start, finish = day(start, "start"), day(finish, "finish")
@@ -283,19 +289,15 @@ def plan_job(
     store = SqlJobStore(uow)
     job_id = store.add_job(
         sku=sku, supplier=code(supplier, "supplier"), process=process, quantity=amount,
-        reason=reason, start=start, finish=finish,
+        reason=reason, start=start, finish=finish, deliver_to=deliver_to or None,
     )  # fmt: skip
     store.add_event(job_id, "planned", JobStatus.PLANNED, at=now, quantity=amount, note=note)
     job = store.job(job_id)
-    if deliver_to and store.home(job) != deliver_to:
-        raise DomainError(
-            f"{sku} is wanted at {deliver_to}, but a job for stock delivers to "
-            f"{store.home(job)} (the warehouse jobs of no order work for)"
-        )
     audit.record_change(
         uow, "planned", "job", str(job_id), before=None,
         after={**{name: getattr(job, name) for name in _AUDITED}, "supplier": job.supplier,
-               "sku": job.sku, "quantity": amount, "reason": reason},
+               "sku": job.sku, "quantity": amount, "reason": reason,
+               "deliver_to": store.home(job)},
         at=now,
     )  # fmt: skip
     return _detail(store, job)

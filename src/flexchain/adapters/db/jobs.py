@@ -264,9 +264,16 @@ class SqlJobStore:
         return str(code)
 
     def home(self, job: JobRecord) -> str:
-        """The warehouse a job works for: where its order's picks are, else its shop's
-        warehouse, else the first warehouse."""
+        """The warehouse a job works for: the one a job for stock was planned for, else where
+        its order's picks are, else its shop's warehouse, else the first warehouse."""
         session = self.session
+        chosen = session.scalar(
+            select(LocationRow.code)
+            .join(ProductionJobRow, ProductionJobRow.deliver_to_id == LocationRow.id)
+            .where(ProductionJobRow.id == job.id)
+        )
+        if chosen is not None:
+            return str(chosen)
         if job.order_id is not None:
             code = session.scalar(
                 select(LocationRow.code)
@@ -361,8 +368,10 @@ class SqlJobStore:
         reason: str,
         start: date,
         finish: date,
+        deliver_to: str | None = None,
     ) -> int:
-        """A planned job for stock (no order) of ``sku`` at ``supplier``; its id."""
+        """A planned job for stock (no order) of ``sku`` at ``supplier``, delivering to the
+        warehouse ``deliver_to`` (a code; None: the first warehouse); its id."""
         item_id = self.session.scalar(select(ItemRow.id).where(ItemRow.sku == sku))
         if item_id is None:
             raise NotFound(f"unknown item {sku!r}")
@@ -371,7 +380,18 @@ class SqlJobStore:
         )
         if supplier_id is None:
             raise NotFound(f"unknown supplier {supplier!r}")
+        deliver_to_id = None
+        if deliver_to is not None:
+            deliver_to_id = self.session.scalar(
+                select(LocationRow.id).where(
+                    LocationRow.code == deliver_to,
+                    LocationRow.kind == LocationKind.WAREHOUSE.value,
+                )
+            )
+            if deliver_to_id is None:
+                raise NotFound(f"unknown warehouse {deliver_to!r}")
         row = ProductionJobRow(
+            deliver_to_id=deliver_to_id,
             item_id=item_id,
             supplier_id=supplier_id,
             process=process,

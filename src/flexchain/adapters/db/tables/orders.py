@@ -178,6 +178,9 @@ class ProductionJobRow(Timestamps, Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_quantity: Mapped[Decimal | None] = mapped_column(Qty())
     """The good units delivered (set when the job finishes); its events are ``job_events``."""
+    deliver_to_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    """A job for stock: the warehouse its good units go to (null: its order's, else the first
+    warehouse; migration 0031)."""
 
 
 class OrderEventRow(Base):

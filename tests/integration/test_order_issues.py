@@ -303,8 +303,8 @@ def test_the_terminal_reports_and_lists_issues(clean: World) -> None:
     assert [i["id"] for i in json.loads(out)] == [reported["id"]]
     code, out, _ = _cli(clean, "orders", "issues", "--until", "2026-01-01", "--json")
     assert json.loads(out) == []
-    code, out, _ = _cli(clean, "orders", "issues")
-    assert "wrong_customisation" in out and number in out
+    wide = CliRunner().invoke(cli, ["--db", clean.url, "orders", "issues"], env={"COLUMNS": "120"})
+    assert "wrong_customisation" in wide.stdout and number in wide.stdout  # at 80: wrapped
     code, _, err = _cli(clean, "orders", "issue", clean.orders["open"], "--kind", "damaged")
     assert code == 1 and "has not shipped" in err
     code, out, _ = _cli(clean, "orders", "withdraw-issue", str(reported["id"]), "--reason", "x")

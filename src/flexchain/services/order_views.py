@@ -7,28 +7,40 @@ computes them a second time. What is new is the filtered page (:func:`order_page
 by :class:`flexchain.adapters.db.order_views.OrderViewsStore`) and the promise check
 (:func:`promise_check`). ``GET /views/orders`` and ``GET /views/orders/{ref}`` answer the same
 views as JSON.
+
+:func:`order_with_issues` adds the issues reported on an order
+(:func:`flexchain.services.order_issues.issues_of`) to it, for ``orders show`` and
+``GET /orders/{ref}``; :func:`customer_view` adds to the tracking view the kind and day of each,
+all its customer is told of them (the tracking link and the order's board show it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flexchain.adapters.db.order_views import OrderFilter, OrderViewsStore
+from flexchain.adapters.db.orders.views import OrderViews
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.orders import OPEN_STATUSES, OrderStatus
-from flexchain.services import orders
+from flexchain.services import order_issues, orders
 
 __all__ = [
     "MAX_PER_PAGE",
+    "CustomerView",
     "OrderBoard",
     "OrderLine",
     "OrderPage",
+    "OrderWithIssues",
     "PromiseCheck",
+    "ReportedProblem",
+    "customer_view",
     "order_board",
     "order_page",
+    "order_with_issues",
     "promise_check",
 ]
 
@@ -199,5 +211,57 @@ def order_board(uow: UnitOfWork, ref: str | int, *, today: date) -> OrderBoard:
         today=today,
     )
     token = order.tracking_token
-    tracking = orders.track(uow, token) if token and len(token) >= 16 else None
+    tracking = customer_view(uow, token) if token and len(token) >= 16 else None
     return OrderBoard(order, promise, tracking, f"/track/{token}" if tracking else None)
+
+
+@dataclass(frozen=True)
+class OrderWithIssues:
+    """An order as ``orders show`` and ``GET /orders/{ref}`` show it: the order and the issues
+    reported on it, oldest first (as ``GET /orders/{ref}/issues``)."""
+
+    order: orders.OrderDetail
+    issues: tuple[order_issues.OrderIssueView, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The order's fields, then ``issues``."""
+        return {**self.order.as_dict(), "issues": [issue.as_dict() for issue in self.issues]}
+
+
+def order_with_issues(uow: UnitOfWork, ref: str | int) -> OrderWithIssues:
+    """One order (by id, store order id or number) with the issues reported on it. Raises
+    :class:`~flexchain.domain.errors.NotFound` for no such order."""
+    order = orders.show_order(uow, ref)
+    return OrderWithIssues(order, order_issues.issues_of(uow, order.id))
+
+
+@dataclass(frozen=True)
+class ReportedProblem:
+    """A problem reported on an order, as its customer is told of it: its kind (``damaged``,
+    ``wrong_customisation``, ``incomplete``, ``other``) and the day; no note, no reporter."""
+
+    kind: str
+    reported_on: date
+
+
+@dataclass(frozen=True)
+class CustomerView(orders.TrackingView):
+    """What a tracking link shows: the order as its customer sees it
+    (:class:`~flexchain.services.orders.TrackingView`) and, last, the problems reported on it
+    (withdrawn ones are gone), oldest first."""
+
+    issues: tuple[ReportedProblem, ...] = ()
+
+
+def customer_view(uow: UnitOfWork, token: str) -> CustomerView:
+    """The order behind a tracking link and the problems reported on it. Raises
+    :class:`~flexchain.domain.errors.NotFound` for no order with this link."""
+    tracking = orders.track(uow, token)
+    found = OrderViews(uow.session).by_token(token)
+    assert found is not None  # orders.track found it in this transaction
+    problems = tuple(
+        ReportedProblem(issue.kind.value, issue.reported_at.date())
+        for issue in order_issues.issues_of(uow, found.id)
+    )
+    seen = {field.name: getattr(tracking, field.name) for field in fields(tracking)}
+    return CustomerView(**seen, issues=problems)

@@ -1,5 +1,5 @@
 """``GET /orders``, ``GET /orders/{ref}`` and ``POST /orders/{ref}/ship``: the same views and
-use cases as ``flexchain orders list|show|ship``."""
+use cases as ``flexchain orders list|show|ship`` (an order with the issues reported on it)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 from flexchain.entrypoints.api.responses import errors
 from flexchain.entrypoints.cli.render import plain
-from flexchain.services import orders
+from flexchain.services import order_views, orders
 
 router = APIRouter(prefix="/orders", tags=["orders"], dependencies=[STORABLE_TEXT])
 
@@ -46,9 +46,10 @@ def list_orders(
 
 @router.get("/{ref}", responses=errors(missing="No such order"))
 def show_order(ref: str, app: AppDep, who: Annotated[Principal, allow(*STAFF)]) -> Any:
-    """One order by id, store order id or number: lines, reservations, picks, jobs, stages."""
+    """One order by id, store order id or number: lines, reservations, picks, jobs, stages,
+    and the issues reported on it (``issues``, oldest first, as ``GET /orders/{ref}/issues``)."""
     with uow_for(app, who, write=False) as uow:
-        return JSONResponse(plain(orders.show_order(uow, ref).as_dict()))
+        return JSONResponse(plain(order_views.order_with_issues(uow, ref).as_dict()))
 
 
 @router.post(
@@ -75,6 +76,6 @@ def ship_order(
             tracking_url=shipment.tracking_url,
             now=datetime.now(UTC),
         )
-        view = orders.show_order(uow, changed.id).as_dict()
+        view = order_views.order_with_issues(uow, changed.id).as_dict()
         uow.commit()
     return JSONResponse(plain(view))

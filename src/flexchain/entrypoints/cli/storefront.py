@@ -10,7 +10,7 @@ import typer
 
 from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, plain, print_json_array, table
-from flexchain.services import intake, orders, outbox, shops
+from flexchain.services import intake, order_views, orders, outbox, shops
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a JSON array only; decimals as exact strings.")
@@ -172,15 +172,27 @@ def orders_list(
     _show(records, ORDER_COLUMNS, as_json, "No orders.", numeric=("lines", "total"))
 
 
+ISSUE_COLUMNS = (
+    ("id", "Issue"),
+    ("kind", "Kind"),
+    ("sku", "SKU"),
+    ("quantity", "Qty"),
+    ("reported", "Reported"),
+    ("reported_by", "By"),
+    ("note", "Note"),
+)
+"""The issues ``orders show`` lists (``withdraw-issue`` takes the number)."""
+
+
 @orders_app.command("show")
 def orders_show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID", help="Our id, the store's id or number.")],
     as_json: JsonOption = False,
 ) -> None:
-    """One order with its lines, reservations, picks, jobs, stages and promise date."""
+    """One order with its lines, reservations, picks, jobs, stages, promise date and issues."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
-        view = orders.show_order(uow, ref).as_dict()
+        view = order_views.order_with_issues(uow, ref).as_dict()
     if as_json:
         import json
 
@@ -242,6 +254,10 @@ def orders_show(
         if view[key]:
             console.print(f"\n{title}", markup=False, soft_wrap=True)
             console.print(table(columns, view[key], numeric=("quantity",)))
+    if view["issues"]:
+        console.print("\nIssues reported", markup=False, soft_wrap=True)
+        reported = [{**issue, "reported": issue["reported_at"].date()} for issue in view["issues"]]
+        console.print(table(ISSUE_COLUMNS, reported, numeric=("id", "quantity"), flexible="note"))
 
 
 @orders_app.command("status")

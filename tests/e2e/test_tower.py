@@ -103,9 +103,8 @@ def test_the_operations_lead_works_the_inbox_in_a_browser(
     login(page, base, users["admin"])
     expect(page.locator("h1")).to_have_text("Today")
     assert _entries(page) == len(Kind)
-    assert page.locator("#decisions > li").first.get_attribute("data-key", timeout=2000) == (
-        f"planned_order:{built['run']}:1"
-    )
+    top = page.locator("#decisions > li").first.get_attribute("data-key", timeout=2000)
+    assert (top or "").startswith("planned_order:purchase:CANVAS:")  # planned purchase 1
     assert axe_violations(page) == []
     shot(page, "tower-today-desktop")
     # when the lead acts on three entries, each goes through its service and leaves the list

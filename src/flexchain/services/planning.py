@@ -287,7 +287,8 @@ def _claim(
     store.fail_run(run_id, error=reason, finished_at=now, actor=actor)
     raise DomainError(
         f"planning run {run_id} refused: {reason}; one run at a time: wait for it to end "
-        f"(a run going for more than {minutes} minutes is taken as dead)"
+        f"(a run going for more than {minutes} minutes is taken as dead), or if its process "
+        f"is gone, abandon it (flexchain plan abandon {going.id})"
     )
 
 

@@ -17,8 +17,9 @@ item's cheapest listed supplier) or planned production (a job at the supplier th
 both through ``plan_release.release_planned``, ``award`` an RFQ to
 its best-ranked quotes (``rfqs.award_rfq``), ``release``/``reject`` a held invoice, decide a
 firing (``keep``, ``dismiss``, ``restore``, ``end_monitoring``), ``accept``/``dismiss`` a
-renegotiation, ``snooze`` any entry until a day with a reason. ``retry`` of a failed webhook
-applies it in its own units of work (:func:`retry_webhook`).
+renegotiation, ``snooze`` any entry until a day with a reason (stored under the entry's key as
+the inbox names it: a planned order's holds across plan runs, :mod:`today_planned`).
+``retry`` of a failed webhook applies it in its own units of work (:func:`retry_webhook`).
 """
 
 from __future__ import annotations
@@ -322,10 +323,13 @@ def decision_inbox(
 
 
 def find(uow: UnitOfWork, key: str, *, now: datetime, settings: Settings) -> Decision:
-    """The entry ``key`` as the inbox shows it now; NotFound when it is not (or no longer) in."""
+    """The entry ``key`` as the inbox shows it now; NotFound when it is not (or no longer) in.
+    A planned order's key of old (``planned_order:RUN:NUMBER``) is taken for the current plan
+    (:func:`flexchain.services.today_planned.old_ref`)."""
+    old = today_planned.old_ref(uow, key)
     kind = key.partition(":")[0]
     for d in decision_inbox(uow, now=now, settings=settings, kind=kind if kind in KINDS else None):
-        if d.key == key:
+        if d.key == key or (old is not None and d.kind is Kind.PLANNED_ORDER and d.ref == old):
             return d
     raise NotFound(f"no inbox entry {key!r} today: it was settled, snoozed or never was")
 
@@ -370,7 +374,7 @@ def act(
     if action == "snooze":
         if until is None:
             raise ValidationError("until", "give the day the entry should show again")
-        snooze(uow, key, until=until, reason=reason, now=now)
+        snooze(uow, entry.key, until=until, reason=reason, now=now)
         return f"{entry.title}: snoozed until {until}"
     return _act(uow, entry, action, reason=reason, now=now)
 

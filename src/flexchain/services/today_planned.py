@@ -17,11 +17,22 @@ of a kind is counted in one entry pointing to the Plan page. Of each kind the
 
 Releasing goes through :func:`flexchain.services.plan_release.release_planned`, which records
 it (``plan_releases``): the entry leaves the inbox until the next plan run.
+
+**Keys** name what stays the same when the plan is run again, not the run's numbering (a new
+run numbers its planned orders anew): ``planned_order:KIND:SKU[@LOCATION]:YYYY-Www``, the
+kind, the item, where it is due (none: the home warehouse) and the ISO week it is due
+(:func:`entry_key`); the rest of a kind is ``planned_order:more-KIND``. So a snooze of "the
+planned purchase of X due week W" holds across runs until its day; acting releases the current
+run's planned order (``ref``, its number). Should a run plan two orders of one kind, item,
+place and week, the second (by number) is ``KEY#2``, and so on. The keys of old,
+``planned_order:RUN:NUMBER`` and ``planned_order:RUN:more-KIND``, are still taken for the
+current run (:func:`old_ref`) and their snoozes still hide the entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections import Counter
+from collections.abc import Callable, Container, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -41,7 +52,16 @@ from flexchain.services.today_common import (
     plural,
 )
 
-__all__ = ["MAX_PLANNED", "PEG_WORDS", "RANKED", "peg_text", "planned_orders", "release"]
+__all__ = [
+    "MAX_PLANNED",
+    "PEG_WORDS",
+    "RANKED",
+    "entry_key",
+    "old_ref",
+    "peg_text",
+    "planned_orders",
+    "release",
+]
 
 MAX_PLANNED = 25
 """At most this many planned orders of each kind (purchase, production) in the inbox."""
@@ -69,11 +89,11 @@ def planned_orders(
     )
 
     def purchase(p: PlannedRecord) -> Decision:
-        return _purchase(at_stake, run.id, p, offers.get(p.number), today, base, home)
+        return _purchase(at_stake, p, offers.get(p.number), today, base, home)
 
     def production(p: PlannedRecord) -> Decision:
         money = at_stake((p.quantity * (p.unit_cost or 0)).quantize(_CENT), p.currency)
-        return _entry(run.id, p, today, base, home, money, "", (SNOOZE,))
+        return _entry(p, today, base, home, money, "", (SNOOZE,))
 
     found = _capped(run.id, "purchase", purchases, n_purchases, purchase, hidden, base)
     made, n_made = store.due(run.id, today, "production", RANKED)
@@ -87,6 +107,38 @@ def planned_orders(
     return [
         _replace(d, why=_why(pegged[int(d.ref)], home)) if d.ref.isdigit() else d for d in found
     ]
+
+
+def entry_key(p: PlannedRecord) -> str:
+    """``planned_order:purchase:CANVAS:2026-W50``, ``planned_order:production:M-TEE@WH2:
+    2026-W51``: what stays the same across plan runs (module docstring)."""
+    year, week, _ = p.due_date.isocalendar()
+    where = f"@{p.location}" if p.location else ""
+    return f"{Kind.PLANNED_ORDER}:{p.kind}:{p.sku}{where}:{year}-W{week:02d}"
+
+
+def _more_key(kind: str) -> str:
+    return f"{Kind.PLANNED_ORDER}:more-{kind}"
+
+
+def old_ref(uow: UnitOfWork, key: str) -> str | None:
+    """The planned order (its number, or ``more-KIND``) an old key names,
+    ``planned_order:RUN:NUMBER`` or ``planned_order:RUN:more-KIND``, when RUN is the current
+    plan; None for a key of another form. NotFound for an old key of an earlier plan (its
+    numbers are not the current plan's)."""
+    parts = key.split(":")
+    if len(parts) != 3 or parts[0] != Kind.PLANNED_ORDER or not parts[1].isdigit():
+        return None
+    try:
+        current = plan_reports.current_run(uow).id
+    except NotFound:
+        return None
+    if int(parts[1]) != current:
+        raise NotFound(
+            f"{key} names a planned order of plan {parts[1]}, not of the current plan "
+            f"({current}): list the inbox again (flexchain today) for its key"
+        )
+    return parts[2]
 
 
 PEG_WORDS = {
@@ -120,12 +172,15 @@ def _capped(
 ) -> list[Decision]:  # fmt: skip
     """The :data:`MAX_PLANNED` highest ranked of ``due`` not hidden, and one entry counting
     the rest (of ``total`` due) if any."""
-    ranked = rank(e for e in map(entry, due) if e.key not in hidden)
+    old = f"{Kind.PLANNED_ORDER}:{run_id}:"  # the keys' old form (module docstring)
+    ranked = rank(
+        e for e in _distinct(map(entry, due)) if e.key not in hidden and old + e.ref not in hidden
+    )
     left_out = len(due) - len(ranked)  # snoozed
     shown = ranked[:MAX_PLANNED]
     rest = total - left_out - len(shown)
-    more_key = f"{Kind.PLANNED_ORDER}:{run_id}:more-{kind}"
-    if rest <= 0 or more_key in hidden:
+    more_key = _more_key(kind)
+    if rest <= 0 or more_key in hidden or f"{old}more-{kind}" in hidden:
         return shown
     more = Decision(
         more_key, Kind.PLANNED_ORDER,
@@ -138,12 +193,23 @@ def _capped(
     return [*shown, more]
 
 
+def _distinct(entries: Iterable[Decision]) -> list[Decision]:
+    """``entries`` with the keys they share told apart, by planned order number: the second
+    ``KEY#2``, the third ``KEY#3``."""
+    seen: Counter[str] = Counter()
+    found = []
+    for d in sorted(entries, key=lambda d: int(d.ref)):
+        seen[d.key] += 1
+        found.append(d if seen[d.key] == 1 else _replace(d, key=f"{d.key}#{seen[d.key]}"))
+    return found
+
+
 def _entry(
-    run_id: int, p: PlannedRecord, today: date, base: str, home: str, money: Decimal,
+    p: PlannedRecord, today: date, base: str, home: str, money: Decimal,
     suggestion: str, actions: tuple[Action, ...], details: tuple[tuple[str, str], ...] = (),
 ) -> Decision:  # fmt: skip
     return Decision(
-        f"{Kind.PLANNED_ORDER}:{run_id}:{p.number}", Kind.PLANNED_ORDER,
+        entry_key(p), Kind.PLANNED_ORDER,
         f"Planned {p.kind} {p.number}: {p.quantity.normalize():f} {p.sku} "
         f"to release{late((today - p.release_date).days)}",
         _why(p, home), suggestion, money, base, (p.due_date - today).days, str(p.number),
@@ -152,12 +218,12 @@ def _entry(
 
 
 def _purchase(
-    at_stake: AtStake, run_id: int, p: PlannedRecord, offer: OfferRow | None, today: date,
+    at_stake: AtStake, p: PlannedRecord, offer: OfferRow | None, today: date,
     base: str, home: str,
 ) -> Decision:  # fmt: skip
     if offer is None:
         suggestion = "No supplier lists this item: ask for quotes from the Plan page (RFQ)."
-        return _entry(run_id, p, today, base, home, Decimal(0), suggestion, (SNOOZE,))
+        return _entry(p, today, base, home, Decimal(0), suggestion, (SNOOZE,))
     cost = (p.quantity * offer.unit_price).quantize(_CENT)
     suggestion = (
         f"Release it as a draft PO to {offer.supplier} (cheapest listed: "
@@ -166,7 +232,7 @@ def _purchase(
     )
     release_to = Action("release", f"Release to {offer.supplier}", BUYERS)
     return _entry(
-        run_id, p, today, base, home, at_stake(cost, offer.currency),
+        p, today, base, home, at_stake(cost, offer.currency),
         suggestion, (release_to, SNOOZE), (("into", "po"), ("supplier", offer.supplier)),
     )  # fmt: skip
 

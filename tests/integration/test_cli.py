@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from flexchain.adapters.db.engine import make_engine
 from flexchain.adapters.db.migrate import head_revision
 from flexchain.adapters.db.tables import ItemRow
 from flexchain.demo import generate
+from flexchain.demo.launches import launches
 from flexchain.entrypoints.cli.main import app
 
 runner = CliRunner()
@@ -193,4 +195,6 @@ def test_demo_without_serving_loads_and_prints_the_counts(database_url: str) -> 
     for kind, rows in expected.items():
         line = next(line for line in out.splitlines() if f"│ {kind} " in line)
         assert f" {rows:,} " in line or f" {rows} " in line, line
-    assert _count_items(database_url) == len(generate(items=12, weeks=8).tables["items"])
+    # and the catalogue has the generated items and the products launched during the replay
+    launched = len(launches(generate(items=12, weeks=8), now=datetime.now(UTC)))
+    assert _count_items(database_url) == len(generate(items=12, weeks=8).tables["items"]) + launched

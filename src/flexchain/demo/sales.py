@@ -7,20 +7,26 @@ delivered a few days later, an issue reported on a few. Pure and seeded: the eve
 and order services, so every order KPI of the demo comes from real records.
 
 Products are drawn in proportion to their last twelve weeks of demand history, so the orders
-follow the demand the plans forecast.
+follow the demand the plans forecast; a few orders placed after a new product is on sale are
+for it instead (:mod:`flexchain.demo.launches`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from flexchain.demo.data import DemoData
+
+if TYPE_CHECKING:
+    from flexchain.demo.launches import Launch
 
 __all__ = [
     "WEEKS",
@@ -51,6 +57,9 @@ AT_RISK_ORDERS = 3
 SLOW_PACK_SHARE = 0.02
 """Orders the warehouse ships some days late."""
 ISSUE_SHARE = 0.04
+LAUNCH_ORDERS = 3
+"""Orders given to each launched product (:mod:`flexchain.demo.launches`) at most: the first one
+placed once it is on sale, and others drawn after it."""
 _NAMES = ("Ana Silva", "Ben Carter", "Chloé Martin", "David Roth", "Eva Novak", "Finn Larsen",
           "Greta Weiss", "Hugo Moreau", "Ines Costa", "Jonas Berg", "Klara Horvat", "Luca Rossi",
           "Mia Jensen", "Noah Fischer", "Olivia Brown", "Pablo Ruiz")  # fmt: skip
@@ -177,10 +186,18 @@ def _line(product: Product, rng: random.Random) -> SaleLine:
 
 
 def sales(
-    data: DemoData, *, now: datetime, seed: int = 7, weeks: int = WEEKS, count: int | None = None
+    data: DemoData,
+    *,
+    now: datetime,
+    seed: int = 7,
+    weeks: int = WEEKS,
+    count: int | None = None,
+    launches: Sequence[Launch] = (),
 ) -> list[Sale]:
     """Orders over the ``weeks`` weeks before ``now`` (``count``: default :func:`sale_count`
-    of the demo's products), oldest first, numbered in that order."""
+    of the demo's products), oldest first, numbered in that order. A few placed after a product
+    of ``launches`` is on sale are orders of it instead (:data:`LAUNCH_ORDERS` each, drawn
+    apart: the other orders are the same with or without launches)."""
     rng = random.Random(seed + 2)
     products = products_of(data)
     demand = data.demand.quantities[:, -weeks:].sum(axis=1)
@@ -196,6 +213,32 @@ def sales(
         picked = rng.choices(products, weights=weights, k=rng.choices((1, 2, 3), (75, 20, 5))[0])
         lines = tuple(_line(product, rng) for product in dict.fromkeys(picked))
         result.append(_sale(index, at, lines, fates[index], rng))
+    return _launch_orders(result, launches, random.Random(seed + 5))
+
+
+def _launch_orders(result: list[Sale], launches: Sequence[Launch], rng: random.Random
+                   ) -> list[Sale]:  # fmt: skip
+    """``result`` with some orders placed after each launch's day on sale (neither cancelled
+    nor with an issue to report) made orders of the launched product: one line, one or two."""
+    taken: set[int] = set()
+    for launch in launches:
+        after = [
+            i
+            for i, sale in enumerate(result)
+            if sale.placed_at >= launch.on_sale
+            and sale.cancelled_at is None
+            and sale.issue is None
+            and i not in taken
+        ]
+        if not after:
+            continue
+        picked = [after[0], *rng.sample(after[1:], min(len(after) - 1, LAUNCH_ORDERS - 1))]
+        product = launch.product
+        for index in picked:
+            quantity = rng.choices((1, 2), weights=(85, 15))[0]
+            line = SaleLine(product.sku, product.name, quantity, product.price, (), False)
+            result[index] = dataclasses.replace(result[index], lines=(line,))
+            taken.add(index)
     return result
 
 

@@ -10,6 +10,11 @@ and the audit trail read as they happened.
 The orders are placed at their past dates: the stock they take and the jobs they book are the
 demo's stock and suppliers of today (the replay follows the buying history, whose receipts and
 stock count come first).
+
+The brand launches new products on the way (:mod:`flexchain.demo.launches`): each is entered in
+the catalogue on its past day, as one more step in time order
+(:mod:`flexchain.services.demo_launches`), and a few orders placed after it is on sale are for
+it, so its jobs are its first production.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.adapters.storefronts import shopify
 from flexchain.adapters.storefronts.common import sign_hmac_base64
 from flexchain.demo import DemoData
+from flexchain.demo.launches import launches
 from flexchain.demo.network import WAREHOUSE
 from flexchain.demo.sales import WEEKS, Sale, sales, shopify_json
 from flexchain.domain.errors import DomainError, InsufficientStock
@@ -33,6 +39,7 @@ from flexchain.domain.inbox import InboxStatus
 from flexchain.domain.orders import OrderStatus
 from flexchain.services import inventory, jobs, order_issues, orders, shops
 from flexchain.services.demo_history import in_time_order
+from flexchain.services.demo_launches import launch_steps
 from flexchain.services.imports import import_rows
 from flexchain.services.intake import apply_entry, store_webhooks, verified
 from flexchain.services.jobs import JobView
@@ -76,6 +83,8 @@ class SalesSummary:
     issues: int = 0
     counted: int = 0
     """Materials counted in at the warehouse for a job (see :func:`_release`)."""
+    launched: tuple[str, ...] = ()
+    """The new products entered in the catalogue on the way (:mod:`flexchain.demo.launches`)."""
 
 
 @dataclass(frozen=True)
@@ -290,9 +299,11 @@ def replay_sales(
         return SalesSummary(False)
     shop = _Shop(*demo_shop(uow, secret=secret))
     tally: Counter[str] = Counter()
-    drawn = sales(data, now=now, seed=seed, weeks=weeks, count=count)
+    new = launches(data, now=now, seed=seed, weeks=weeks)
+    drawn = sales(data, now=now, seed=seed, weeks=weeks, count=count, launches=new)
     in_time_order(
-        [(f"order #{sale.number}", _order(uow, shop, sale, now, tally)) for sale in drawn]
+        [(f"launch {launch.product.sku}", launch_steps(uow, launch)) for launch in new]
+        + [(f"order #{sale.number}", _order(uow, shop, sale, now, tally)) for sale in drawn]
     )
     shops.disable_shop(uow, DEMO_SHOP)
     return SalesSummary(
@@ -308,4 +319,5 @@ def replay_sales(
         delayed_jobs=tally["delayed_jobs"],
         issues=tally["issues"],
         counted=tally["counted"],
+        launched=tuple(launch.product.sku for launch in new),
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
 from flexchain.adapters.db.repositories import CatalogRepository
@@ -54,6 +55,14 @@ class CatalogStore:
         """Every option as (module id, code)."""
         query = select(OptionRow.module_id, OptionRow.code)
         return [(module, code) for module, code in self.session.execute(query)]
+
+    def date_item(self, sku: str, at: datetime) -> None:
+        """Stamp the item ``sku`` as created (and last changed) at ``at``: for a replay of
+        history that enters an item on a past day (the demo's launches); a write stamps the
+        time of writing."""
+        self.session.execute(
+            update(ItemRow).where(ItemRow.sku == sku).values(created_at=at, updated_at=at)
+        )
 
     # --- exports, in natural-key order -----------------------------------------------------------
 

@@ -41,10 +41,12 @@ from flexchain.domain.values import currency_code
 
 __all__ = [
     "FigureView",
+    "OpeningPeriod",
     "ScorecardView",
     "YieldRecord",
     "deliveries",
     "first_pass_yields",
+    "opening_scorecards",
     "options_from",
     "scorecard_history",
     "scorecards",
@@ -325,3 +327,82 @@ def scorecard_history(
     last = parse_period(until_period)
     options = _Options(today or last.end, under_pct, currency_code(base_currency))
     return _cards(uow, supplier, period_history(last, periods), weights, targets, options)
+
+
+AS_OF = frozenset({"financial_health", "staff_turnover"})
+"""Figures read as of a day (the latest health data), not from events in the period."""
+OPENING_MONTHS = 12
+"""How many complete months back a scorecard view looks for one with events to open on."""
+
+
+@dataclass(frozen=True)
+class OpeningPeriod:
+    """The month a scorecard view opens on when none is asked for, and why (``reason``, in
+    words); ``current`` is this month's label (to offer it, so far)."""
+
+    period: str
+    reason: str
+    current: str
+
+
+def _month_of(day: date) -> Period:
+    return parse_period(_month(day))
+
+
+def _busy(cards: Sequence[ScorecardView]) -> set[str]:
+    """The periods of ``cards`` in which some supplier has events (health data aside)."""
+    return {
+        card.period
+        for card in cards
+        if any(f.events > 0 for f in card.figures if f.key not in AS_OF)
+    }
+
+
+def opening_scorecards(
+    uow: UnitOfWork,
+    *,
+    today: date,
+    months: int = OPENING_MONTHS,
+    weights: Mapping[str, object] | None = None,
+    targets: Mapping[str, object] | None = None,
+    under_pct: Decimal = DEFAULT_UNDER_PCT,
+    base_currency: str = "EUR",
+) -> tuple[OpeningPeriod, list[ScorecardView]]:
+    """The month a scorecard view opens on when none is chosen, and its scorecards (as
+    :func:`scorecards`, as of the month's last day or ``today``).
+
+    It is the latest complete month (of the ``months`` before ``today``'s) in which some
+    supplier has scorecard events (a delivery counted, an inspection, an RFQ asked, a job in
+    progress, a sample, ...: any figure but the health data, which holds until replaced); this
+    month, so far, when none of those has any but it does; else the last complete month.
+    Early in a month this month's figures mostly say "no data", so a complete month with
+    events comes first. The last complete month is read first; the others only without events
+    in it.
+    """
+
+    def cards_of(period: Period) -> list[ScorecardView]:
+        return scorecards(
+            uow, period=period.label, weights=weights, targets=targets,
+            today=min(today, period.end), under_pct=under_pct, base_currency=base_currency,
+        )  # fmt: skip
+
+    current = _month_of(today)
+    last = current.previous()
+    cards = cards_of(last)
+    if _busy(cards):
+        return OpeningPeriod(last.label, "the last complete month with supplier events",
+                             current.label), cards  # fmt: skip
+    periods = period_history(current, months + 1)
+    seen = _cards(uow, None, periods, None, None, _Options(today, under_pct, "EUR"))
+    busy = _busy(seen)
+    earlier = [p for p in reversed(periods[:-2]) if p.label in busy]
+    if earlier:
+        opening = OpeningPeriod(earlier[0].label, "the latest month with supplier events",
+                                current.label)  # fmt: skip
+    elif current.label in busy:
+        why = "this month so far: no earlier month has supplier events"
+        opening = OpeningPeriod(current.label, why, current.label)
+    else:
+        why = "the last complete month (no supplier events yet)"
+        return OpeningPeriod(last.label, why, current.label), cards
+    return opening, cards_of(parse_period(opening.period))

@@ -2,12 +2,14 @@
 
 * ``/app/suppliers``: every supplier's scorecard for a month or quarter
   (:func:`flexchain.services.scorecards.scorecards` with the installation's weights and targets,
-  as ``GET /suppliers/scorecards``), its stored and recommended tier
+  as ``GET /suppliers/scorecards``; without one chosen, the month
+  :func:`flexchain.services.scorecards.opening_scorecards` picks, said on the page: the last
+  complete month with supplier events), its stored and recommended tier
   (:func:`flexchain.services.supplier_tiers.recommend_tiers`, as ``GET /suppliers/tiers``) and
   the Kraljic matrix of the items (:func:`flexchain.services.supplier_tiers.kraljic`, as
   ``GET /items/kraljic``).
-* ``/app/suppliers/{code}``: one supplier's scorecard, every figure with its formula and
-  events, its trend over the last six periods
+* ``/app/suppliers/{code}``: one supplier's scorecard (of the same month by default), every
+  figure with its formula and events, its trend over the last six periods
   (:func:`flexchain.services.scorecards.scorecard_history`, as ``?history=6``), its tier with
   the reasons; buyers and admins store a tier there
   (:func:`flexchain.services.supplier_tiers.set_tier`, as ``POST /suppliers/{code}/tier``).
@@ -41,7 +43,7 @@ from flexchain.entrypoints.web.tower.common import (
     pages,
 )
 from flexchain.services import scorecards, supplier_tiers
-from flexchain.services.scorecards import ScorecardView
+from flexchain.services.scorecards import OpeningPeriod, ScorecardView
 
 __all__ = ["router"]
 
@@ -64,12 +66,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _period(period: str | None) -> tuple[str, date]:
-    """The period asked for (default this month) and the day its figures are as of: its last
-    day, or today for the period going on (as the API reads them)."""
-    today = _now().date()
-    label = period or f"{today.year}-{today.month:02d}"
-    return label, min(today, parse_period(label).end)
+def _period(period: str) -> tuple[str, date]:
+    """The period asked for and the day its figures are as of: its last day, or today for the
+    period going on (as the API reads them)."""
+    return period, min(_now().date(), parse_period(period).end)
+
+
+def _opening(app: App, who: Principal) -> tuple[OpeningPeriod, list[ScorecardView]]:
+    """The month shown when none is chosen, why, and its scorecards."""
+    options = scorecards.options_from(app.settings)
+    with uow_for(app, who, write=False) as uow:
+        return scorecards.opening_scorecards(uow, today=_now().date(), **options)
 
 
 def shown(value: Decimal | None, unit: str) -> str:
@@ -94,8 +101,10 @@ def _cards(app: App, who: Principal, period: str, **kw: Any) -> list[ScorecardVi
         )
 
 
-def _lists(app: App, who: Principal, period: str) -> dict[str, Any]:
-    cards = _cards(app, who, period)
+def _lists(
+    app: App, who: Principal, period: str, cards: list[ScorecardView] | None = None
+) -> dict[str, Any]:
+    cards = _cards(app, who, period) if cards is None else cards
     with uow_for(app, who, write=False) as uow:
         base = app.settings.default_currency
         tiers = supplier_tiers.recommend_tiers(uow, now=_now(), base=base)
@@ -113,21 +122,27 @@ def _lists(app: App, who: Principal, period: str) -> dict[str, Any]:
 def suppliers(
     request: Request, app: AppDep, who: BrandUser, period: PeriodQuery = None
 ) -> HTMLResponse:
-    """Every supplier's scorecard and tier, and the Kraljic matrix of the items."""
-    label = period or _period(None)[0]
+    """Every supplier's scorecard and tier, and the Kraljic matrix of the items: of the period
+    chosen, else of the month :func:`_opening` picks (the page says which and why)."""
     errors: dict[str, str] = {}
-    try:
-        found = _lists(app, who, label)
-    except ValidationError as error:
-        errors = form_errors(error)
-        label = _period(None)[0]
-        found = _lists(app, who, label)
+    opening: OpeningPeriod | None = None
+    found: dict[str, Any] | None = None
+    if period:
+        try:
+            found = _lists(app, who, period)
+        except ValidationError as error:
+            errors = form_errors(error)
+    if found is None:
+        opening, cards = _opening(app, who)
+        found = _lists(app, who, opening.period, cards)
+    label = opening.period if opening is not None else str(period)
     return page(
         request,
         "tower/suppliers.html",
         422 if errors else 200,
         title="Suppliers",
         period=label,
+        opening=opening,
         values={"period": period or label},
         errors=errors,
         summary=SUMMARY,
@@ -148,7 +163,7 @@ def _detail(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    label = period or _period(None)[0]
+    label = period or _opening(app, who)[0].period
     history = _cards(app, who, label, supplier=code, history=HISTORY)
     if not history:
         raise NotFound(f"no supplier {code!r}")

@@ -20,20 +20,25 @@ branch_labels = None
 depends_on = None
 
 
+_FK = "fk_production_jobs_deliver_to_id_locations"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("production_jobs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("deliver_to_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_production_jobs_deliver_to_id_locations"),
-            "locations",
-            ["deliver_to_id"],
-            ["id"],
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column that references another table in place (its default is NULL);
+        # a batch copy of production_jobs would be refused: job_events references it
+        op.execute(
+            "ALTER TABLE production_jobs ADD COLUMN deliver_to_id INTEGER "
+            f"CONSTRAINT {_FK} REFERENCES locations (id)"
         )
+        return
+    op.add_column("production_jobs", sa.Column("deliver_to_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(_FK, "production_jobs", "locations", ["deliver_to_id"], ["id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("production_jobs", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_production_jobs_deliver_to_id_locations"), type_="foreignkey"
-        )
-        batch_op.drop_column("deliver_to_id")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE production_jobs DROP COLUMN deliver_to_id")
+        return
+    op.drop_constraint(_FK, "production_jobs", type_="foreignkey")
+    op.drop_column("production_jobs", "deliver_to_id")

@@ -160,7 +160,7 @@ def mrp(
     result = MrpResult()
     order_ids = iter(range(1, 10**12))
     # level by level: a parent's components (at its location) join a deeper level's set
-    for level in range(max(levels) + 1):
+    for level in range(max(levels, default=-1) + 1):
         for _, group in groupby(sorted(levels[level]), key=lambda key: key[0]):
             buffers = [
                 _Buffer(

@@ -316,9 +316,10 @@ def start_plan_run(
 
 
 def watch(board: PlanRunBoard, uow: UnitOfWork, ticket: int) -> RunProgress:
-    """Run ``ticket``'s progress: step by step from ``board`` when this process runs it, else
-    as the database records it (a run another server process or ``flexchain plan`` started:
-    its status, who, when, and its counts or error once it ended; no step detail).
+    """Run ``ticket``'s progress: from ``board`` when this process runs it, else as the
+    database records it (a run another server process or ``flexchain plan`` started: its
+    status, who, when, the step it reached — each run records its steps as it goes — and its
+    counts or error once it ended).
 
     Raises
     ------
@@ -339,16 +340,19 @@ def watch(board: PlanRunBoard, uow: UnitOfWork, ticket: int) -> RunProgress:
         status = "complete"
     elif record.status == "failed":
         status = "failed"
-    state: StepState = "done" if status == "complete" else "waiting"
-    steps = tuple(StepView(name, planning.STEP_WEIGHTS[name], state) for name in planning.STEPS)
+    entry = _Entry(
+        ticket, record.actor, record.started_at, record.horizon, status=status,
+        run_id=record.id, step=record.step, finished_at=record.finished_at, error=record.error,
+    )  # fmt: skip
+    steps = _steps(entry)
     return RunProgress(
         ticket,
         status,
         record.actor,
         record.started_at,
         record.horizon,
-        None,
-        100 if status == "complete" else 0,
+        record.step,
+        100 if status == "complete" else _percent(steps),
         steps,
         record.finished_at,
         run_id=record.id,

@@ -77,6 +77,8 @@ class RunRecord:
     orders: int | None
     exceptions: int | None
     error: str | None
+    step: str | None = None
+    """The step a run that has not completed reached (recorded as it goes; None: not known)."""
 
 
 def _paging(offset: int, limit: int) -> tuple[int, int]:
@@ -200,7 +202,12 @@ def _record(run: PlanRun) -> RunRecord:
         orders=_count(run.stats.get("orders")),
         exceptions=_count(run.stats.get("exceptions")),
         error=run.error,
+        step=None if run.status.value == "complete" else _step(run.stats.get("step")),
     )
+
+
+def _step(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def recorded_run(uow: UnitOfWork, run_id: int) -> RunRecord | None:

@@ -131,6 +131,14 @@ class RunClaims(Protocol):
 
 
 @runtime_checkable
+class StepRecords(Protocol):
+    """A plans store that records the step a run is on, for other processes to show (the SQL
+    one does, each in a transaction of its own)."""
+
+    def record_step(self, run_id: int, step: str) -> None: ...
+
+
+@runtime_checkable
 class StaleRuns(Protocol):
     """A plans store that marks runs left ``running`` past the stale limit failed (the SQL
     one does, as a run claims)."""
@@ -183,6 +191,8 @@ def run_plan(
         run_id = _claim(store, now=now, horizon=horizon, actor=actor, stale_after=stale_after)
 
     def announce(name: str) -> None:
+        if isinstance(store, StepRecords):
+            store.record_step(run_id, name)
         if progress is not None:
             progress(name)
         if fail_at == name:

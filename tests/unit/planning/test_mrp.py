@@ -303,3 +303,9 @@ def test_transfers_never_take_a_location_below_its_own_needs(
             if o.kind == "transfer" and o.from_location == location
         )
         assert stock + incoming - outgoing - sum(weekly) >= 0
+
+
+def test_nothing_to_plan_plans_nothing() -> None:
+    # a company with no items yet (a first `flexchain plan`): no orders, no crash
+    result = mrp([], [], [], [], horizon=4)
+    assert result.planned == [] and result.exceptions == []

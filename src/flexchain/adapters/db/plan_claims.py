@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from flexchain.adapters.db.plan_reads import PlanRun, run_of
 from flexchain.adapters.db.plans import SqlPlanStore
@@ -94,6 +94,21 @@ class ClaimingPlanStore(SqlPlanStore):
             found = blocking_run(uow, run_id, since=since)
             uow.commit()  # releases the lock
         return found
+
+    def record_step(self, run_id: int, step: str) -> None:
+        """Record the step run ``run_id`` is on (``stats["step"]`` while it is ``running``;
+        its stats are replaced when it completes), committed at once so that any process can
+        show it."""
+        with UnitOfWork(self.engine) as uow:
+            uow.session.execute(
+                update(PlanRunRow)
+                .where(
+                    PlanRunRow.id == run_id,
+                    PlanRunRow.status == PlanRunStatus.RUNNING.value,
+                )
+                .values(stats={"step": step})
+            )
+            uow.commit()
 
     def fail_stale_runs(
         self, run_id: int, *, started_before: datetime, error: str, at: datetime, actor: str

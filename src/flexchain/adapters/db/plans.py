@@ -43,6 +43,7 @@ from flexchain.adapters.db.tables import (
     SupplierRow,
 )
 from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.domain.errors import DomainError
 from flexchain.domain.orders import JobStatus
 from flexchain.domain.purchasing import POStatus
 from flexchain.planning.accuracy_weeks import WeekSums, weekly_actuals
@@ -151,8 +152,22 @@ class SqlPlanStore:
         finished_at: datetime,
     ) -> None:
         """The planned orders, exceptions, inputs and forecasts, and the run ``complete``: one
-        transaction."""
+        transaction. Refused (nothing written) when the run is no longer ``running``: it was
+        abandoned (``flexchain plan abandon``) or taken for dead while it ran.
+
+        Raises
+        ------
+        DomainError
+            The run is not ``running`` any more.
+        """
         with UnitOfWork(self.engine) as uow:
+            found = uow.session.get(PlanRunRow, run_id, with_for_update=True)
+            if found is None or found.status != PlanRunStatus.RUNNING.value:
+                state = "missing" if found is None else f"{found.status}: {found.error or ''}"
+                raise DomainError(
+                    f"run {run_id} was recorded {state.rstrip(': ')} while it ran: "
+                    "its plan is not kept (start a new run)"
+                )
             _write(uow.session, run_id, result, inputs)
             plan_forecasts.write_forecasts(uow.session, run_id, result)
             measured = _measured(uow.session, run_id, result.snapshot)

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import BigInteger, Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    and_,
+    func,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -57,6 +67,12 @@ _QTY, _DEC, _SQLITE = Qty(), Dec(), sqlite.dialect()
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _aware(value: Any) -> datetime:
+    """A time read through a union (SQLite: text; either: maybe naive) as aware UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @functools.cache
@@ -234,18 +250,27 @@ class SqlKpiStore:
         return {order_id: (custom[order_id], cost[order_id]) for order_id in cost}
 
     def launches(self, since: date, until: date) -> list[LaunchFact]:
-        """Products whose first production job started between the days."""
-        first = func.min(ProductionJobRow.started_at)
+        """Products whose first production job started between the days: a job making the
+        item, or a job for an order line of it (a module made for a product assembled from
+        modules counts for that product too)."""
+        job = ProductionJobRow
+        started = job.started_at.is_not(None)
+        made = union_all(
+            select(job.item_id.label("item_id"), job.started_at.label("started_at")).where(started),
+            select(SalesOrderLineRow.item_id, job.started_at)
+            .join(SalesOrderLineRow, SalesOrderLineRow.id == job.order_line_id)
+            .where(started, SalesOrderLineRow.item_id != job.item_id),
+        ).subquery()
+        first = func.min(made.c.started_at)
         rows = self.session.execute(
             select(ItemRow.sku, ItemRow.created_at, first)
-            .join(ProductionJobRow, ProductionJobRow.item_id == ItemRow.id)
-            .where(ProductionJobRow.started_at.is_not(None))
+            .join(made, made.c.item_id == ItemRow.id)
             .group_by(ItemRow.id, ItemRow.sku, ItemRow.created_at)
             .having(and_(first >= _start(since), first < _start(until + timedelta(days=1))))
             .order_by(ItemRow.sku)
         ).all()
         return [
-            LaunchFact(sku, created.date(), started.date())
+            LaunchFact(sku, created.date(), _aware(started).date())
             for sku, created, started in rows
             if started is not None  # the query keeps started jobs only
         ]

@@ -30,6 +30,9 @@ __all__ = ["BoundProcess", "read", "start"]
 
 SAFETY = 1e-7
 """Relative slack taken off HiGHS' floating-point bound so that it stays a lower bound."""
+PRUNE = 1.002
+"""A candidate primary whose LP is surely this much above the family's least is not solved
+(the search tries a primary only when its LP is 0.2 % below the current one's: ``lns``)."""
 
 
 class BoundProcess:
@@ -133,24 +136,48 @@ def _run(h: Any, time_limit: float, rows: Rows | None = None) -> float | None:
 def _by_primary(h: Any, rows: Rows, time_limit: float) -> list[float] | None:
     """The family's LP with each candidate the primary in turn (inf: no plan with it); the least
     is a bound of the family (every plan has a primary, and the plain LP lets fractional roles
-    mix the cheap suppliers). None when an LP is not solved in time."""
+    mix the cheap suppliers). None when an LP is not solved in time.
+
+    Candidates go in the order of a lower estimate of their LP: the plain LP plus the reduced
+    cost of the candidate's flag (it is at 0 there; making it 1 costs at least that). One whose
+    estimate is more than ``PRUNE`` times the least LP found is not solved: its estimate stands
+    in for it (it cannot be the least, nor a primary the search would be pointed to)."""
     import highspy
 
     began = time.monotonic()
-    out = []
-    for col in rows.primaries:
+    h.setOptionValue("time_limit", max(0.05, time_limit))
+    h.run()  # the family's LP as it stands (solved already: returns at once)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    plain = h.getInfo().objective_function_value
+    solution = h.getSolution()
+    estimate = [
+        plain + max(0.0, solution.col_dual[col]) if solution.col_value[col] < 1e-9 else plain
+        for col in rows.primaries
+    ]
+    # each candidate's LP starts from the plain LP's optimal basis, which fixing one column
+    # leaves dual feasible (a third fewer simplex iterations than from the last candidate's)
+    base = h.getBasis()
+    out = list(estimate)
+    least = math.inf
+    for i in sorted(range(len(estimate)), key=lambda i: estimate[i]):
+        if estimate[i] > least * PRUNE:
+            continue
+        col = rows.primaries[i]
+        h.setBasis(base)
         h.changeColBounds(col, 1.0, 1.0)
         h.setOptionValue("time_limit", max(0.05, time_limit - (time.monotonic() - began)))
         h.run()
         status, value = h.getModelStatus(), h.getInfo().objective_function_value
         h.changeColBounds(col, 0.0, 1.0)  # (changing the model clears its solution)
         if status == highspy.HighsModelStatus.kOptimal:
-            out.append(value)
+            out[i] = value
         elif status == highspy.HighsModelStatus.kInfeasible:
-            out.append(math.inf)
+            out[i] = math.inf
         else:
             return None
-    return out if out and math.isfinite(min(out)) else None
+        least = min(least, out[i])
+    return out if out and math.isfinite(least) else None
 
 
 def _resplit(

@@ -9,12 +9,14 @@ import pytest
 
 from flexchain.planning.sourcing import SourcingProblem, evaluate, generate, greedy
 from flexchain.planning.sourcing.cost import Plan
+from flexchain.planning.sourcing.mip import model
 from flexchain.planning.sourcing.splice import (
     FamilyPart,
     Planner,
     Splicer,
     around,
     family_costs,
+    narrowed,
     part_of,
     splice,
     spliceable,
@@ -125,3 +127,27 @@ def test_a_spliced_plan_that_breaks_a_rule_is_mended_by_cp_sat(
     assert mended is not None
     assert evaluate(problem, mended).violations == ()
     assert dict(mended.roles)[fam] == part.roles
+
+
+def test_the_planner_sees_a_week_past_the_need_and_the_weeks_the_plan_uses(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    problem, plan = start
+    fam = spliceable(problem)[0]
+    part = part_of(problem, plan, fam)
+    late = replace(part.allocations[0], week=part.allocations[0].week + 3)
+    part = replace(part, allocations=(late, *part.allocations[1:]))
+    windows = narrowed(problem, part, 1)
+    assert set(windows) == {r.key for r in problem.families[fam]}
+    cut = 0
+    for r in problem.families[fam]:
+        for (s, lo, hi), (t, first, last) in zip(
+            problem.windows[r.key], windows[r.key], strict=True
+        ):
+            assert (s, lo) == (t, first) and first <= last <= hi
+            used = [a.week for a in part.allocations if (a.requirement, a.supplier) == (r.key, s)]
+            assert last == min(hi, max(lo, r.need_week + 1, *used))
+            cut += last < hi
+    assert cut  # the model is smaller
+    with pytest.raises(ValueError, match="no bound"):
+        model(problem, fam, windows=windows)  # a narrower model bounds nothing

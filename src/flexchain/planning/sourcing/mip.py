@@ -65,6 +65,7 @@ def model(
     *,
     around: Around | None = None,
     integral: bool = False,
+    windows: Mapping[str, tuple[tuple[str, int, int], ...]] | None = None,
 ) -> Rows:
     """The sourcing MIP: the whole problem, or one family's part of it.
 
@@ -84,12 +85,16 @@ def model(
     With ``around`` (the rest of a plan), the family's part is exact: capacity is what the other
     families leave, a fixed cost they pay costs nothing more, any other costs in full; its
     optimum (``integral``: whole units) is the best plan for the family with the rest fixed.
+    ``windows`` (per requirement, (supplier, first week, last week)) narrows the delivery
+    windows (the problem's by default): only with ``around``, as a narrower model is no bound.
     """
+    if windows is not None and around is None:
+        raise ValueError("narrowed windows give no bound: only with around")
     m = Rows()
     reqs = p.requirements if family is None else p.families[family]
     reach: dict[OrderKey, list[tuple[str, int]]] = {}  # order -> (req, delay)
     for r in reqs:
-        for s, lo, hi in p.windows[r.key]:
+        for s, lo, hi in (p.windows if windows is None else windows)[r.key]:
             for w in range(lo, hi + 1):
                 reach.setdefault((s, r.item, w), []).append((r.key, w - r.need_week))
     sharing = _sharing(p) if family is not None and around is None else None

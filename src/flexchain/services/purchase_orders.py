@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -394,12 +394,15 @@ def create_po_from_plan(
     now: datetime,
 ) -> PoView:
     """One draft order to ``supplier`` for planned purchases ``plan_numbers`` of the current
-    plan (source ``sourcing``): each line the planned quantity due on its due date, priced as
+    plan (source ``sourcing``): each line the planned quantity due on its due date (or today
+    plus the supplier's lead time for the item, if later), priced as
     :func:`create_purchase_orders` prices, pegged as planned."""
     numbers = _plan_numbers(plan_numbers)
     planned = _planned_purchases(uow, numbers)
+    store, today = SqlBuyingStore(uow), utc(now, "now").date()
     proposals = [
-        Proposal(supplier, p.item_sku, p.quantity, p.due_date, None, p.pegs) for p in planned
+        Proposal(supplier, p.item_sku, p.quantity, _due(store, supplier, p, today), None, p.pegs)
+        for p in planned
     ]
     (created,) = create_purchase_orders(uow, proposals, source="sourcing", now=now)
     # each is released once (checked after the supplier is: refused, the unit of work is
@@ -430,16 +433,26 @@ def add_plan_lines(
         )
     lines = []
     for p in planned:
-        draft = DraftLine(p.item_sku, p.quantity, p.due_date, None)
+        due = _due(store, po.supplier.code, p, now.date())
+        draft = DraftLine(p.item_sku, p.quantity, due, None)
         price, contract_id, currency = _price(store, po.supplier.code, draft, now.date())
         if (currency, contract_id) != (po.currency, po.contract_id):
             return None
-        lines.append(DraftLine(p.item_sku, p.quantity, p.due_date, price))
+        lines.append(DraftLine(p.item_sku, p.quantity, due, price))
     plan_releases.check_unreleased(uow, planned[0].run_id, numbers)
     store.add_lines(number, po.supplier.id, po.currency, _new_lines(store, lines))
     plan_releases.record(uow, planned[0].run_id, dict.fromkeys(numbers, number), "po", now=now)
     pegs = {p.item_sku: [list(peg) for peg in p.pegs] for p in planned}
     return audited(uow, store, "lines_added", po, number, now, pegs=pegs)
+
+
+def _due(store: SqlBuyingStore, supplier: str, planned: PlannedPurchase, today: date) -> date:
+    """A planned purchase's line due day: its due day, or when the supplier can deliver if
+    that is later (today plus its lead time for the item), as an awarded RFQ line is dated: a
+    plan released late does not order what cannot arrive in time (nor count it late)."""
+    terms = store.item_terms(supplier, planned.item_sku)
+    lead = terms.lead_time_days if terms is not None else 0
+    return max(planned.due_date, today + timedelta(days=lead))
 
 
 def _planned_purchases(uow: UnitOfWork, numbers: list[int]) -> list[PlannedPurchase]:

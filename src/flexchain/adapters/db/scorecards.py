@@ -134,7 +134,8 @@ class SqlScorecardStore:
         return found
 
     def lines(self, ids: Sequence[int], since: date, until: date) -> list[LineFacts]:
-        """PO lines of ``ids`` promised in the window, or with a receipt in it."""
+        """PO lines of ``ids`` promised in the window, or with a receipt in it; not those of a
+        draft order (never sent to the supplier)."""
         promised = func.coalesce(PurchaseOrderLineRow.confirmed_date, PurchaseOrderLineRow.due_date)
         received = (
             select(ReceiptLineRow.po_line_id)
@@ -150,6 +151,8 @@ class SqlScorecardStore:
             .where(
                 PurchaseOrderLineRow.supplier_id.in_(ids),
                 PurchaseOrderLineRow.status != "cancelled",
+                # a draft was never sent: nothing of it is due from the supplier yet
+                or_(PurchaseOrderRow.id.is_(None), PurchaseOrderRow.status != "draft"),
                 or_(promised.between(since, until), PurchaseOrderLineRow.id.in_(received)),
             )
             .order_by(PurchaseOrderLineRow.po_number, PurchaseOrderLineRow.line_no)

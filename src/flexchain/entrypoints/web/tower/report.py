@@ -1,6 +1,7 @@
 """Control tower page: the weekly report (:mod:`flexchain.services.weekly_report`).
 
-* ``GET /app/report`` (``?week_end=YYYY-MM-DD``; default the last complete week): KPIs against
+* ``GET /app/report`` (``?week_end=YYYY-MM-DD``: any day of the week, which runs Monday to
+  Sunday; default the last complete week): KPIs against
   last week and target, what fired, what was decided — the report ``GET /reports/weekly``
   answers and subscribers receive — with the weeks before and after, and whether the reader
   gets it by e-mail.
@@ -72,7 +73,7 @@ def _report_page(
         signed=report_mail.signed_figure,
         subscribed=mine,
         earlier=report.week_end - timedelta(days=7),
-        later=later if later <= now.date() else None,
+        later=later if later < now.date() else None,  # its Sunday is over
         errors=errors,
     )
 

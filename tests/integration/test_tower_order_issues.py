@@ -156,3 +156,32 @@ def test_the_orders_view_api_filters_orders_with_issues(tower: World) -> None:
     assert numbers(issues="true") == {shipped: 1}
     assert shipped not in numbers(issues="false") and opened in numbers(issues="false")
     assert numbers()[shipped] == 1
+
+
+def _customer_part(html: str) -> str:
+    """The order page's "What the customer sees" section (its last), in words."""
+    return _text(html.partition('id="tracking"')[2])
+
+
+def test_what_the_customer_sees_on_the_order_page_includes_a_reported_problem(
+    tower: World,
+) -> None:
+    # given a shipped order with an issue reported
+    _login(tower, "viewer")
+    order = _order_id(tower, "shipped")
+    before = _customer_part(tower.client.get(f"/app/orders/{order}").text)
+    assert "A problem was reported" not in before
+    _report(tower, tower.orders["shipped"], kind="wrong_customisation", note="staff only")
+    # when the order page is opened
+    page = tower.client.get(f"/app/orders/{order}")
+    shown = _customer_part(page.text)
+    # then its customer's view says what the tracking page says, in the same words
+    assert "A problem was reported" in shown
+    assert "The personalisation is not what was ordered: reported" in shown
+    assert "We are handling it and will be in touch." in shown
+    assert "staff only" not in shown  # the note stays inside, as on the tracking page
+    token = re.search(r'href="/track/([^"?]+)\?format=html"', page.text)
+    assert token is not None
+    tracking = _text(tower.client.get(f"/track/{token.group(1)}?format=html").text)
+    assert "A problem was reported" in tracking
+    assert "The personalisation is not what was ordered: reported" in tracking

@@ -26,6 +26,7 @@ from flexchain.domain.orders import OrderStatus
 from flexchain.entrypoints.api.access import allow
 from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.api.order_issues import REPORTERS
+from flexchain.entrypoints.api.tracking import PROBLEMS
 from flexchain.entrypoints.web.tower.common import (
     BrandUser,
     can_act,
@@ -131,6 +132,7 @@ def _detail(
         order=order,
         issues=issues,
         kinds=KINDS,
+        problems=PROBLEMS,
         reportable=order.status in REPORTABLE,
         can_report=can_act(who, REPORTERS),
         values=values or {},

@@ -71,3 +71,43 @@ def test_the_procurement_page_marks_the_held_invoice_it_was_opened_for(seen: Wor
     gone = _text(_page(seen, "/app/procurement?invoice=INV-999999").text)
     assert "Invoice INV-999999 is not held any more" in gone
     assert "the one you opened" not in _text(_page(seen, "/app/procurement").text)
+
+
+# -- a refused action ----------------------------------------------------------------------------
+
+
+def test_a_refused_action_on_a_filtered_list_keeps_the_filter_and_says_so_at_the_top(
+    seen: World,
+) -> None:
+    # given finance on Today filtered to held invoices
+    entry = _entry(seen, "invoice_held")
+    form = {"key": entry["key"], "action": "release", "reason": " ", "kind": "invoice_held"}
+    # when it releases the hold without a reason
+    answer = seen.client.post(
+        "/app/today/act", data=form, headers={**HTML, **seen.as_role["finance"]}
+    )
+    # then it is refused, and the list is still of held invoices (a reload shows the same)
+    assert answer.status_code == 422
+    assert answer.headers["HX-Push-Url"] == "/app/today?kind=invoice_held"
+    assert '<a href="/app/today?kind=invoice_held" aria-current="page">' in answer.text
+    assert answer.text.count('class="decision"') == 1
+    # and the reason is at the top, before the list, naming the entry and linking to it
+    top, _, cards = answer.text.partition('<ol class="cards"')
+    alert = re.search(r'<div class="alert" role="alert" id="form-alert">(.*?)</div>', top, re.S)
+    assert alert is not None, top
+    assert '<a href="#d-1">' in alert.group(1)
+    assert entry["title"] in _text(alert.group(1)) and "say why you release it" in alert.group(1)
+    # and again next to the entry
+    assert 'id="d-1-error"' in cards and "say why you release it" in cards
+    # nothing changed
+    assert entry["key"] in {d["key"] for d in _inbox(seen)}
+
+
+def test_a_refused_action_on_the_whole_list_stays_on_the_whole_list(seen: World) -> None:
+    entry = _entry(seen, "invoice_held")
+    form = {"key": entry["key"], "action": "release", "kind": ""}
+    answer = seen.client.post(
+        "/app/today/act", data=form, headers={**HTML, **seen.as_role["finance"]}
+    )
+    assert answer.status_code == 422 and answer.headers["HX-Push-Url"] == "/app/today"
+    assert '<a href="/app/today" aria-current="page">All</a>' in answer.text

@@ -6,7 +6,8 @@
 * ``POST /app/today/act``: form fields ``key``, ``action`` and, where asked, ``reason`` and
   ``until`` (snooze): the action goes through the service that owns the record, as the API's
   ``POST /decisions/act`` and ``flexchain today act`` do; then back to the list with what was
-  done, or the list again with the reason it was refused next to the entry.
+  done, or the list again (of the same kind, if it was filtered) with the reason it was
+  refused at the top, naming the entry and linking to it, and next to the entry.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def _today_page(
     wanted = kind if kind in {k.value for k in Kind} else None
     with uow_for(app, who, write=False) as uow:
         decisions = inbox.decision_inbox(uow, now=now, settings=app.settings, kind=wanted)
+    errors = errors or {}
+    refused = [(n, d, errors[d.key]) for n, d in enumerate(decisions, 1) if d.key in errors]
     return page(
         request,
         "tower/today.html",
@@ -78,9 +81,15 @@ def _today_page(
         kind=wanted or "",
         role=who.role.value if who.role else "",
         tomorrow=now.date() + timedelta(days=1),
-        errors=errors or {},
+        errors=errors,
+        refused=refused,
         values=values or {},
     )
+
+
+def _listed(kind: str) -> str:
+    """The list's URL, of one kind if ``kind`` is one."""
+    return f"/app/today?kind={kind}" if kind in {k.value for k in Kind} else "/app/today"
 
 
 @router.get("/")
@@ -133,15 +142,13 @@ async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
     except DomainError as error:
         refused = {fields.get("key", ""): str(error)}
         status = 403 if isinstance(error, NotAllowed) else 422
+        kind = fields.get("kind", "")[:64]
         shown = await run_in_threadpool(
             lambda: _today_page(
-                request, app, who, status_code=status, errors=refused, values=fields
+                request, app, who, kind=kind, status_code=status, errors=refused, values=fields
             )
         )
-        shown.headers["HX-Push-Url"] = "/app/today"  # a reload shows the list, not a re-post
+        # a reload shows the same list (the filter kept), not a re-post
+        shown.headers["HX-Push-Url"] = _listed(kind)
         return shown
-    back = "/app/today"
-    kind = fields.get("kind", "")
-    if kind in {k.value for k in Kind}:
-        back += f"?kind={kind}"
-    return done(back, message)
+    return done(_listed(fields.get("kind", "")), message)

@@ -4,6 +4,7 @@ becomes its sentence, and one it does not know is left out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -24,10 +25,11 @@ AT = datetime(2026, 11, 3, 9, tzinfo=UTC)
 
 
 def _kpi(key: str, value: str | None, last: str | None, target: str | None,
-         meets: bool | None, unit: str = "%") -> KpiLine:  # fmt: skip
+         meets: bool | None, unit: str = "%", direction: str = "at least") -> KpiLine:  # fmt: skip
     v, lw = (D(value) if value else None), (D(last) if last else None)
     return KpiLine(key, key.upper(), unit, v, lw, None if v is None or lw is None else v - lw,
-                   D(target) if target else None, meets, "a formula")  # fmt: skip
+                   D(target) if target else None, meets, "a formula",
+                   direction=direction)  # fmt: skip
 
 
 def _report(events: int) -> WeeklyReport:
@@ -52,7 +54,7 @@ def _report(events: int) -> WeeklyReport:
         generated_at=AT + timedelta(days=10),
         kpis=(
             _kpi("otif", "87.25", "90", "95", False),
-            _kpi("lead", "12", "14", "14", True, unit="days"),
+            _kpi("lead", "12", "14", "14", True, unit="days", direction="at most"),
             _kpi("margin", None, "3", None, None, unit="EUR"),
             _kpi("flat", "5", "5", None, None),
             *(_kpi(f"k{i}", None, None, "50", None) for i in range(12)),
@@ -65,14 +67,29 @@ def test_kpis_show_this_week_last_week_the_change_and_the_status_in_words() -> N
     layout = report_mail.layout_of(_report(0))
     kpis, fired, decided = layout.sections
     assert kpis.rows[:4] == (
-        ("OTIF", "87.3 %", "90 %", "-2.8 %", "95 %", "misses target"),
-        ("LEAD", "12 days", "14 days", "-2 days", "14 days", "meets target"),
+        ("OTIF", "87.3 %", "90 %", "-2.8 points", "at least 95 %", "misses target"),
+        ("LEAD", "12 days", "14 days", "-2 days", "at most 14 days", "meets target"),
         ("MARGIN", "-", "3 EUR", "-", "-", "no data"),
-        ("FLAT", "5 %", "5 %", "0 %", "-", "no target"),
+        ("FLAT", "5 %", "5 %", "0 points", "-", "no target"),
     )
-    assert report_mail.signed_figure(D("1.04"), "%") == "+1 %"
+    assert report_mail.signed_figure(D("1.04"), "%") == "+1 %"  # a relative change, if any
     assert fired.rows == () and fired.empty.startswith("Nothing fired this week")
     assert decided.empty.startswith("Nothing was decided this week")
+
+
+def test_a_change_of_a_percent_kpi_is_in_points_and_targets_read_as_on_the_overview() -> None:
+    # QA: "change -13.9 %" for a rate that fell from 100 % to 86.1 %; "10 %" for bias's target
+    perfect = _kpi("perfect", "86.1", "100", "90", False)
+    bias = _kpi("bias", "-4.2", "-3.2", "10", True, direction="within")
+    health = _kpi("health", "71", "70", "70", True, unit="/100")
+    rows = report_mail.layout_of(replace(_report(0), kpis=(perfect, bias, health))).sections[0]
+    assert [row[3:5] for row in rows.rows] == [
+        ("-13.9 points", "at least 90 %"),
+        ("-1 point", "within ± 10 %"),
+        ("+1 point", "at least 70 /100"),
+    ]
+    assert report_mail.change_figure(None, "%") == "-"
+    assert report_mail.target_figure(_kpi("none", "1", "1", None, None), "none set") == "none set"
 
 
 def test_a_busy_week_lists_a_page_of_events_and_counts_the_rest() -> None:

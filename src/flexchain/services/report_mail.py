@@ -45,6 +45,7 @@ __all__ = [
     "Delivery",
     "SendRun",
     "Subscription",
+    "change_figure",
     "due_week",
     "figure",
     "layout_of",
@@ -56,6 +57,7 @@ __all__ = [
     "set_subscription",
     "signed_figure",
     "subscription",
+    "target_figure",
 ]
 
 MAX_EVENTS = 8
@@ -82,6 +84,32 @@ def signed_figure(value: Decimal | None, unit: str = "") -> str:
     return f"+{shown}" if value.quantize(TENTH, rounding=ROUND_HALF_UP) > 0 else shown
 
 
+POINTS = frozenset({"%", "/100"})
+"""Units whose change is a difference of points: 86.7 % after 100 % is 13.3 points down (a
+relative change of -13.3 % would be another figure)."""
+SIGNS = {"at least": "at least", "at most": "at most", "within": "within ±"}
+"""A target's direction in words, as the Overview writes it (``within ± 10 %``)."""
+
+
+def change_figure(value: Decimal | None, unit: str = "") -> str:
+    """A KPI's change from last week: ``+1.5 points`` for a KPI in percent or out of 100 (a
+    difference of percentage points), else in its unit (``-2 days``); ``-`` when unknown."""
+    if unit not in POINTS:
+        return signed_figure(value, unit)
+    if value is None:
+        return "-"
+    shown = signed_figure(value)
+    return f"{shown} {'point' if shown in ('+1', '-1') else 'points'}"
+
+
+def target_figure(k: KpiLine, none: str = "-") -> str:
+    """A KPI's target as the Overview words it: ``at least 90 %``, ``within ± 10 %``,
+    ``at most 14 days``; ``none`` without a target."""
+    if k.target is None:
+        return none
+    return f"{SIGNS.get(k.direction, k.direction)} {figure(k.target, k.unit)}"
+
+
 def _kpi_row(k: KpiLine) -> tuple[str, ...]:
     if k.value is None:
         status = "no data"
@@ -89,7 +117,7 @@ def _kpi_row(k: KpiLine) -> tuple[str, ...]:
         status = {True: "meets target", False: "misses target", None: "no target"}[k.on_target]
     return (
         k.name, figure(k.value, k.unit), figure(k.last_week, k.unit),
-        signed_figure(k.change, k.unit), figure(k.target, k.unit), status,
+        change_figure(k.change, k.unit), target_figure(k), status,
     )  # fmt: skip
 
 
@@ -118,7 +146,7 @@ def layout_of(report: WeeklyReport) -> report_pdf.ReportLayout:
         ("KPI", "This week", "Last week", "Change", "Target", "Status"),
         tuple(_kpi_row(k) for k in report.kpis),
         empty=report.kpi_note or "No KPIs.",
-        widths=(3.2, 1.2, 1.2, 1.1, 1.1, 1.3),
+        widths=(3.0, 1.1, 1.1, 1.3, 1.5, 1.3),
         right=frozenset({1, 2, 3, 4}),
     )
     fired = _event_section(

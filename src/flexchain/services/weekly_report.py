@@ -212,6 +212,8 @@ class KpiLine:
     """How it is computed (the formula the Overview shows)."""
     note: str = ""
     """Why there is no value, or what it leaves out."""
+    direction: str = "at least"
+    """Which way the target points: ``at least``, ``at most``, ``within`` (plus or minus)."""
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,7 @@ def _kpis(uow: UnitOfWork, week_end: date, settings: Settings) -> tuple[tuple[Kp
             KpiLine(
                 key=k.key, name=k.label, unit=k.unit, value=k.value, last_week=previous,
                 change=change, target=k.target, on_target=k.meets, how=k.formula, note=k.note,
+                direction=k.direction,
             )
         )  # fmt: skip
     note = "" if lines else "no KPIs are defined"

@@ -70,7 +70,8 @@ def _report_page(
         title="Weekly report",
         report=report,
         figure=report_mail.figure,
-        signed=report_mail.signed_figure,
+        change=report_mail.change_figure,
+        target=report_mail.target_figure,
         subscribed=mine,
         earlier=report.week_end - timedelta(days=7),
         later=later if later < now.date() else None,  # its Sunday is over

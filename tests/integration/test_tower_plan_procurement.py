@@ -364,6 +364,35 @@ def test_a_planning_run_started_from_the_page_runs_in_the_background_and_is_watc
     assert plain.status_code == 303 and plain.headers["location"].startswith("/app/plan?run=")
 
 
+def test_the_plan_page_reloads_once_when_the_run_it_watches_completes(tower: Tower) -> None:
+    csrf = _login(tower, "admin")
+    started = tower.client.post(
+        "/app/plan/runs", data={"csrf_token": csrf, "horizon": "6"}, follow_redirects=False
+    )
+    ticket = int(re.findall(r"run=(\d+)", started.headers["location"])[0])
+    watching = tower.client.get(started.headers["location"]).text
+    poll = f"/app/plan/runs/{ticket}?watching=1"
+    # the page watching the run (if it still goes) polls with watching=1
+    assert 'hx-get="/app/plan/runs/' not in watching or f'hx-get="{poll}"' in watching
+    deadline = time.monotonic() + 120
+    while True:  # when the page polls until the run ends
+        part = tower.client.get(poll, headers={"HX-Request": "true"})
+        if "hx-trigger" not in part.text or time.monotonic() > deadline:
+            break
+        assert "HX-Refresh" not in part.headers  # no reload while it goes
+    with _uow(tower) as uow:
+        run = plan_reports.current_run(uow).id
+    # then the answer that finds it complete reloads the page, and links to the new plan
+    assert part.headers.get("HX-Refresh") == "true", part.text
+    assert f"Show plan {run}" in _text(part.text)
+    # and the reloaded page shows the new plan in its header and does not poll (no loop)
+    page = tower.client.get(f"/app/plan?run={ticket}")
+    assert f"version {run}," in _text(page.text) and "hx-trigger" not in page.text
+    # and a fragment asked by anything but a watching poll does not reload
+    plain = tower.client.get(f"/app/plan/runs/{ticket}", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in plain.headers
+
+
 def test_a_second_run_is_refused_while_one_goes_and_a_bad_horizon_is_refused(
     tower: Tower,
 ) -> None:

@@ -11,7 +11,8 @@
 * ``POST /app/plan/runs``: start a planning run (:func:`flexchain.services.plan_runs.
   start_plan_run`: the same run as ``flexchain plan``) in a daemon thread of this server
   process; the plan page then polls ``/app/plan/runs/{ticket}`` (htmx, every second) for its
-  step and share done until it ends. One run at a time, wherever it starts (the board of this
+  step and share done until it ends, and reloads once when it completes (the header then
+  shows the new plan). One run at a time, wherever it starts (the board of this
   process, :func:`flexchain.entrypoints.api.plan_runs.board_of`, shared with ``POST
   /plan/runs``; the database's claim across processes); planners and admins.
 * ``/app/plan/diff``: what changed between two plan versions and why
@@ -272,10 +273,17 @@ async def start_run(request: Request, app: AppDep, who: PlannerUser) -> Response
 
 @router.get("/plan/runs/{ticket}")
 def run_progress(
-    ticket: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, app: AppDep, who: BrandUser
+    ticket: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    request: Request,
+    app: AppDep,
+    who: BrandUser,
+    watching: bool = False,
 ) -> Response:
     """A run's progress as the part of the plan page that polls it (htmx); a browser asking
-    for the page itself is sent to the plan page watching it."""
+    for the page itself is sent to the plan page watching it. ``watching``: the poll of a page
+    that saw the run going; the answer that finds it complete reloads that page
+    (``HX-Refresh``) so its header and diff link show the new plan; the reloaded page sees the
+    run ended and does not poll, so it reloads once."""
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(f"/app/plan?run={ticket}#plan-run", status_code=303)
     form: dict[str, Any] = {"can_run": can_act(who, PLANNERS), "values": {}, "errors": {}}
@@ -284,7 +292,10 @@ def run_progress(
             progress = watch(board_of(request.app), uow, ticket)
     except NotFound as error:
         return page(request, "tower/plan_run.html", progress=None, gone=str(error), **form)
-    return page(request, "tower/plan_run.html", progress=progress, **form)
+    shown = page(request, "tower/plan_run.html", progress=progress, **form)
+    if watching and progress.status == "complete":
+        shown.headers["HX-Refresh"] = "true"
+    return shown
 
 
 # -- diff --------------------------------------------------------------------------------------

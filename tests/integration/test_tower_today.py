@@ -111,3 +111,34 @@ def test_a_refused_action_on_the_whole_list_stays_on_the_whole_list(seen: World)
     )
     assert answer.status_code == 422 and answer.headers["HX-Push-Url"] == "/app/today"
     assert '<a href="/app/today" aria-current="page">All</a>' in answer.text
+
+
+# -- failed webhooks -----------------------------------------------------------------------------
+
+
+def test_a_failed_webhook_puts_its_orders_total_at_stake(seen: World) -> None:
+    # the failed webhook's stored body carries total_price 64.90 EUR (tests/storefront_world.py)
+    entry = _entry(seen, "failed_webhook")
+    assert entry["money"] == "64.9" and entry["currency"] == "EUR"
+    assert entry["why"].startswith("A 64.90 EUR order: no order is in for it since")
+    card = _text(_page(seen, "/app/today?kind=failed_webhook").text)
+    assert "At stake 64.90 EUR" in card and "no amount known" not in card
+
+
+def test_a_retry_that_fails_again_is_shown_as_an_error_not_a_success(world: World) -> None:
+    # given the failed webhook, its cause not fixed
+    key = _entry(world, "failed_webhook")["key"]
+    # when a planner retries it from the page
+    answer = world.client.post(
+        "/app/today/act", data={"key": key, "action": "retry", "kind": "failed_webhook"},
+        headers={**HTML, **world.as_role["planner"]}, follow_redirects=False,
+    )  # fmt: skip
+    # then the page it lands on says it failed again, as an error
+    assert answer.status_code == 303 and "failed=1" in answer.headers["location"]
+    shown = _page(world, answer.headers["location"], "planner").text
+    notice = re.search(r'<p class="([a-z]+)" role="([a-z]+)" id="notice">(.*?)</p>', shown, re.S)
+    assert notice is not None and notice.group(1, 2) == ("alert", "alert")
+    assert "It did not work" in notice.group(3) and "failed again" in notice.group(3)
+    # and the same words without the failure flag are not shown at all (the flag is signed)
+    plain = answer.headers["location"].replace("&failed=1", "")
+    assert 'id="notice"' not in _page(world, plain, "planner").text

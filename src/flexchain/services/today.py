@@ -25,6 +25,7 @@ the inbox names it: a planned order's holds across plan runs, :mod:`today_planne
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -69,12 +70,13 @@ from flexchain.services.today_common import (
     at_stake,
     money_text,
     plural,
+    webhook_total,
 )
 
 if TYPE_CHECKING:
     from flexchain.adapters.db.engine import Engine
 
-__all__ = ["KINDS", "act", "decision_inbox", "find", "retry_webhook", "snooze"]
+__all__ = ["KINDS", "Retried", "act", "decision_inbox", "find", "retry", "retry_webhook", "snooze"]
 
 RISK_DAYS = 3
 """Open orders promised within this many days (or overdue) are checked for risk."""
@@ -138,17 +140,23 @@ def _orders_at_risk(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
 
 
 def _failed_webhooks(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
+    """Failed webhooks; at stake: the order's total as its stored body carries it."""
     found = []
-    for row in intake.list_inbox(uow, status="failed", limit=MAX_PER_KIND):
+    rows = intake.list_inbox(uow, status="failed", limit=MAX_PER_KIND)
+    bodies = SqlTodayStore(uow).webhook_bodies(row.id for row in rows)
+    for row in rows:
         age = (today - row.received_at.date()).days
+        total = webhook_total(*bodies[row.id]) if row.id in bodies else None
+        order = f"A {_money(*total)} order: no" if total else "No"
         found.append(
             Decision(
                 f"{Kind.FAILED_WEBHOOK}:{row.id}", Kind.FAILED_WEBHOOK,
                 f"The {row.topic} webhook from {row.shop} failed to apply",
-                f"No order is in for it since {row.received_at:%Y-%m-%d %H:%M} UTC "
+                f"{order} order is in for it since {row.received_at:%Y-%m-%d %H:%M} UTC "
                 f"({_plural(row.attempts, 'attempt')}): {row.error or 'no reason recorded'}.",
                 "Fix the cause (e.g. map the SKU: flexchain sku map), then retry.",
-                Decimal(0), base, -age, str(row.id), "",
+                _at_stake(uow, *total, today, base) if total else Decimal(0), base, -age,
+                str(row.id), "",
                 (Action("retry", "Retry", (ADMIN, PLANNER, BUYER)), SNOOZE),
             )
         )  # fmt: skip
@@ -418,11 +426,31 @@ def _act(uow: UnitOfWork, entry: Decision, action: str, *, reason: str, now: dat
     return f"Renegotiation {entry.ref}: {task.status}"
 
 
+@dataclass(frozen=True)
+class Retried:
+    """What became of a failed webhook applied again: in a sentence, and whether it applied."""
+
+    message: str
+    applied: bool
+
+
 def retry_webhook(
     engine: Engine, uow_factory: Callable[[], UnitOfWork], key: str, *,
     now: datetime, settings: Settings, actor: str, role: str,
 ) -> str:  # fmt: skip
-    """Apply the failed webhook of entry ``key`` again (``intake.retry``); what became of it."""
+    """Apply the failed webhook of entry ``key`` again (``intake.retry``); what became of it
+    (:func:`retry`'s message)."""
+    return retry(
+        engine, uow_factory, key, now=now, settings=settings, actor=actor, role=role
+    ).message
+
+
+def retry(
+    engine: Engine, uow_factory: Callable[[], UnitOfWork], key: str, *,
+    now: datetime, settings: Settings, actor: str, role: str,
+) -> Retried:  # fmt: skip
+    """Apply the failed webhook of entry ``key`` again (``intake.retry``): whether it applied,
+    and what became of it."""
     with uow_factory() as uow:
         entry = find(uow, key, now=now, settings=settings)
     chosen = next((a for a in entry.actions if a.name == "retry"), None)
@@ -434,5 +462,5 @@ def retry_webhook(
         engine, int(entry.ref), now=now, terms=intake.IntakeTerms.of(settings), actor=actor
     )
     if view.status == "failed":
-        return f"Webhook {view.id} failed again: {view.error}"
-    return f"Webhook {view.id} applied: order {view.order}"
+        return Retried(f"Webhook {view.id} failed again: {view.error}", applied=False)
+    return Retried(f"Webhook {view.id} applied: order {view.order}", applied=True)

@@ -1,8 +1,10 @@
 """What every source of Today's inbox shares: the roles that act, the snooze action, the
-amount at stake in the brand's currency and the words for amounts and days."""
+amount at stake in the brand's currency (and an order's total as a stored webhook body carries
+it) and the words for amounts and days."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +31,7 @@ __all__ = [
     "late",
     "money_text",
     "plural",
+    "webhook_total",
 ]
 
 ADMIN, PLANNER, BUYER, FINANCE, QUALITY = "admin", "planner", "buyer", "finance", "quality"
@@ -70,6 +73,24 @@ class AtStake:
         except NotFound:
             return amount
         return converted.rounded().amount
+
+
+_TOTAL_FIELDS = {"shopify": "total_price", "woocommerce": "total"}
+"""Where each platform's order body carries the order's total (with ``currency`` beside it)."""
+
+
+def webhook_total(platform: str, body: bytes) -> tuple[Decimal, str] | None:
+    """The order's total and currency as a stored webhook body carries them, or None: a body
+    that is not JSON, or has no amount and currency that read (a failed webhook may be one)."""
+    try:
+        order = json.loads(body)
+        amount = Decimal(str(order[_TOTAL_FIELDS.get(platform, "total_price")]))
+        currency = str(order["currency"]).strip().upper()
+    except (ValueError, TypeError, KeyError, ArithmeticError):
+        return None
+    if not amount.is_finite() or amount < 0 or len(currency) != 3 or not currency.isalpha():
+        return None
+    return amount, currency
 
 
 def money_text(amount: Decimal, currency: str) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 
 from flexchain.adapters.db.tables import (
+    InboxRow,
     ItemRow,
     ItemSupplierRow,
     PickRow,
@@ -95,6 +96,28 @@ class SqlTodayStore:
         row.until, row.reason, row.snoozed_by = until, reason, by
         self.session.flush()
         return before
+
+    def unsnooze(self, key: str) -> Snooze | None:
+        """Show ``key`` again (delete its snooze); the snooze deleted, None if there was none."""
+        row = self.session.scalar(
+            select(DecisionSnoozeRow).where(DecisionSnoozeRow.key == key).with_for_update()
+        )
+        if row is None:
+            return None
+        before = Snooze(row.key, row.until, row.reason, row.snoozed_by)
+        self.session.delete(row)
+        self.session.flush()
+        return before
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def webhook_bodies(self, ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """The platform and raw body of each inbox row of ``ids``, by id."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = select(InboxRow.id, InboxRow.platform, InboxRow.body).where(InboxRow.id.in_(wanted))
+        return {row_id: (platform, body) for row_id, platform, body in self.session.execute(query)}
 
     # -- orders -------------------------------------------------------------------------------
 

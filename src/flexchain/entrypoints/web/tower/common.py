@@ -167,9 +167,12 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     """The tower template ``name`` as a page, with the CSP ``nonce``, the signed-in ``who``,
     ``can_act`` (it may act: not a viewer), its session's ``csrf`` token (every form posts it
     as ``csrf_token``), the menu ``nav``, the current ``path`` and ``notice`` (the ``done``
-    query parameter: what the last action did, see :func:`done`)."""
+    query parameter: what the last action did, see :func:`done`; ``notice_failed``: it did not
+    work, shown as an error)."""
     who: Principal | None = getattr(request.state, "principal", None)
-    context.setdefault("notice", _notice(request))
+    notice, failed = _notice(request)
+    context.setdefault("notice", notice)
+    context.setdefault("notice_failed", failed)
     html = _TEMPLATES.get_template(name).render(
         nonce=request.state.csp_nonce,
         who=who,
@@ -187,24 +190,30 @@ _NOTICE_KEY = secrets.token_bytes(32)
 its own words in a page's notice (a notice from another process is simply not shown)."""
 
 
-def _signed(message: str) -> str:
-    return hmac.new(_NOTICE_KEY, message.encode(), hashlib.sha256).hexdigest()[:32]
+def _signed(message: str, failed: bool = False) -> str:
+    signed = f"{message}\x00failed" if failed else message
+    return hmac.new(_NOTICE_KEY, signed.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _notice(request: Request) -> str:
+def _notice(request: Request) -> tuple[str, bool]:
+    """The signed ``done`` message, and whether it says something failed."""
     message = request.query_params.get("done", "")[:500]
     signature = request.query_params.get("sig", "")
-    if message and hmac.compare_digest(_signed(message), signature):
-        return message
-    return ""
+    failed = request.query_params.get("failed") == "1"
+    if message and hmac.compare_digest(_signed(message, failed), signature):
+        return message, failed
+    return "", False
 
 
-def done(path: str, message: str) -> RedirectResponse:
-    """After a successful form post: 303 to ``path`` (a tower page), which shows ``message``
-    (post/redirect/get: reloading the page does not post again). The message travels in the
-    URL signed by this process: a forged or altered one is not shown."""
+def done(path: str, message: str, *, failed: bool = False) -> RedirectResponse:
+    """After a form post: 303 to ``path`` (a tower page), which shows ``message``
+    (post/redirect/get: reloading the page does not post again), as an error when ``failed``
+    (the action ran but did not work, e.g. a webhook retried failed again). The message
+    travels in the URL signed by this process (with ``failed``): a forged or altered one is
+    not shown."""
     sep = "&" if "?" in path else "?"
-    query = urlencode({"done": message[:500], "sig": _signed(message[:500])})
+    fields = {"done": message[:500], "sig": _signed(message[:500], failed)}
+    query = urlencode({**fields, "failed": "1"} if failed else fields)
     return RedirectResponse(f"{path}{sep}{query}", status_code=303)
 
 

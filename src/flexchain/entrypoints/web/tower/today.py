@@ -104,17 +104,19 @@ def today(request: Request, app: AppDep, who: BrandUser, kind: str = "") -> HTML
     return _today_page(request, app, who, kind=kind[:64])
 
 
-def _act(app: App, who: Principal, fields: dict[str, str]) -> str:
+def _act(app: App, who: Principal, fields: dict[str, str]) -> tuple[str, bool]:
+    """What was done, and whether it did not work (a webhook retried failed again)."""
     key, action = fields.get("key", ""), fields.get("action", "")
     if not key or not action:
         raise ValidationError("action", "choose an entry's action (key and action)")
     role = who.role.value if who.role else ""
     now = _now()
     if action == "retry":
-        return inbox.retry_webhook(
+        retried = inbox.retry(
             app.engine, lambda: uow_for(app, who, write=False), key,
             now=now, settings=app.settings, actor=who.actor, role=role,
         )  # fmt: skip
+        return retried.message, not retried.applied
     until_text = fields.get("until", "")
     until: date | None = parse_date(until_text, "until") if until_text else None
     with uow_for(app, who) as uow:
@@ -123,7 +125,7 @@ def _act(app: App, who: Principal, fields: dict[str, str]) -> str:
             reason=fields.get("reason", ""), until=until,
         )  # fmt: skip
         uow.commit()
-    return message
+    return message, False
 
 
 @router.get("/today/act")
@@ -138,7 +140,7 @@ async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
     fields: dict[str, str] = {}
     try:
         fields = await form_fields(request)
-        message = await run_in_threadpool(_act, app, who, fields)
+        message, failed = await run_in_threadpool(_act, app, who, fields)
     except DomainError as error:
         refused = {fields.get("key", ""): str(error)}
         status = 403 if isinstance(error, NotAllowed) else 422
@@ -151,4 +153,4 @@ async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
         # a reload shows the same list (the filter kept), not a re-post
         shown.headers["HX-Push-Url"] = _listed(kind)
         return shown
-    return done(_listed(fields.get("kind", "")), message)
+    return done(_listed(fields.get("kind", "")), message, failed=failed)

@@ -48,8 +48,9 @@ __all__ = [
     "spliceable",
 ]
 
-FAMILY_TIME = 6.0
-"""Seconds HiGHS gets per family (its sub-MIP heuristics find better plans after a few)."""
+FAMILY_TIME = 4.0
+"""Seconds HiGHS gets per family (its sub-MIP heuristics find better plans after a few; on the
+narrowed model 4 s save more per CPU second than 6 s, so more families get their turn)."""
 MIN_TIME = 2.0
 """No family is asked for with less time than this left."""
 MARGIN = 0.5

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from flexchain.adapters.db.engine import make_engine
@@ -17,9 +18,11 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.demo import DemoData, generate
 from flexchain.demo.launches import Launch, launches
+from flexchain.entrypoints.api import create_app
 from flexchain.services import jobs, kpis, orders
 from flexchain.services.demo import load_demo
 from flexchain.services.demo_plans import Activity, replay_activity
+from tests.auth import bearer
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 ORDERS = 45
@@ -97,3 +100,21 @@ def test_a_launch_is_entered_on_its_day_and_made_after_it_goes_on_sale(
         assert all(placed[job.order or ""] >= launch.on_sale for job in made[sku])
         started = [job.started_at for job in made[sku] if job.started_at is not None]
         assert started and launch.entered_at < min(started) < NOW
+
+
+def test_the_design_to_production_rows_list_the_new_products_first(
+    loaded: tuple[Engine, Activity], launched: list[Launch], module_database_url: str
+) -> None:
+    # given the small demo: three launches and the products imported after their jobs
+    engine, _ = loaded
+    app = create_app(Settings(database_url=module_database_url, outbox_worker=False))
+    with TestClient(app) as client:
+        rows = client.get(
+            "/kpis/design_to_production/rows",
+            params={"period_end": NOW.date().isoformat(), "weeks": 12},
+            headers=bearer(engine, "viewer"),
+        )
+    # then the rows that count (new products) come first, then the rest
+    assert rows.status_code == 200, rows.text
+    new = [row["new"] for row in rows.json()["rows"]]
+    assert new[:3] == [True, True, True] and not any(new[3:]) and len(new) > 3

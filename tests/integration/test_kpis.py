@@ -310,6 +310,9 @@ def test_the_overview_page_shows_the_apis_figures(shared: tuple[Engine, str]) ->
     assert "Supplier on-time rate 100 % meets target" in text
     assert "no stored forecast of a week that has happened" in text
     assert "50.00 EUR" in text  # gross margin per order, as money
+    # each card links its rows by its label, the acronym kept
+    assert "The rows behind on time in full (OTIF)" in text
+    assert "The rows behind perfect order rate" in text
     assert rows.status_code == 200 and "1003" in _text(rows.text)
     assert "run a plan each week" in _text(empty.text)
     assert missing.status_code == 404 and "unknown KPI &#39;nope&#39;" in missing.text

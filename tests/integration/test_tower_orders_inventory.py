@@ -275,6 +275,24 @@ def test_the_item_chart_is_the_plans_stored_forecast_and_policy(world: World) ->
     assert [Decimal(w["quantity"]) for w in elsewhere["history"]][-1] == 4
 
 
+def test_the_item_header_says_the_safety_stock_was_rounded_up_from_the_explanations(
+    world: World,
+) -> None:
+    # given the plan's exact safety stock (the explanation's table) and the one it stored,
+    # rounded up to whole units
+    with UnitOfWork(world.engine, write=False) as uow:
+        explained = plan_reports.explain_item(uow, TEE)
+    exact = next(line.value for line in explained.policy if line.name == "safety_stock")
+    stored = Decimal(_get(world, f"/items/{TEE}/chart", weeks=13)["safety_stock"])
+    assert Decimal(exact) < stored < Decimal(exact) + 1
+    # when the item page is opened, then its header gives both
+    _login(world.client, make_user(world.engine, "viewer"))
+    page = world.client.get(f"/app/inventory/items/{TEE}").text
+    at = page.index('id="safety-stock"')
+    header = _text(page[at : page.index("</dd>", at)])
+    assert header.endswith(f"({exact} rounded up)"), header
+
+
 def test_an_unknown_item_or_location_answers_404(world: World) -> None:
     for path, params in (("/items/NOPE/chart", {}), (f"/items/{TEE}/chart", {"location": "X"})):
         answer = world.client.get(path, params=params, headers=world.headers)

@@ -221,6 +221,11 @@ def test_the_plan_page_shows_the_current_plans_orders_with_pegging_and_its_excep
     purchases = tower.client.get("/app/plan", params={"kind": "purchase", "q": "fabric"})
     wanted = [str(o.number) for o in orders if o.kind == "purchase" and FABRIC in o.sku]
     assert wanted and re.findall(r'<tr id="planned-(\d+)">', purchases.text) == wanted
+    # and no two columns share a heading (the tick box and the release day were both "Release")
+    head = page.text.partition('<table id="planned-orders">')[2].partition("</thead>")[0]
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', head)
+    assert len(headings) == len(set(headings)) and "Release day" in headings, headings
+    assert "Tick to release" in headings
     # a planner releases planned production, not purchases (buyers do), and may start a run
     for order in orders:
         if order.kind == "purchase":

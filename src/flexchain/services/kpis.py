@@ -370,7 +370,7 @@ _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
     "otif": lambda w: _order_rows(w, False),
     "custom_fulfilment": lambda w: _order_rows(w, True),
     "order_lead_time": _lead_rows,
-    "design_to_production": lambda w: [
+    "design_to_production": lambda w: [  # the new products (the ones counted) first
         {
             "sku": x.sku,
             "created": x.created,
@@ -378,7 +378,7 @@ _ROWS: dict[str, Callable[[_World], list[dict[str, Any]]]] = {
             "days": None if x.first_job is None else (x.first_job - x.created).days,
             "new": x.new,
         }
-        for x in w.launches
+        for x in sorted(w.launches, key=lambda x: not x.new)
     ],
     "forecast_accuracy": _forecast_rows,
     "forecast_bias": _forecast_rows,

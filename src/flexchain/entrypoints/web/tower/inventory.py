@@ -10,6 +10,8 @@ format what they return.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -112,7 +114,31 @@ def item(request: Request, app: AppDep, who: BrandUser, sku: str) -> HTMLRespons
         "tower/item.html",
         title=f"{drawn.sku} · Inventory",
         drawn=drawn,
+        exact=_rounded_up(drawn, explained[0] if explained else None),
         chart_markup=markup,
         explained=explained[0] if explained else None,
         balances=balances.lines,
     )
+
+
+def _rounded_up(drawn: Any, explained: plan_reports.ItemExplanation | None) -> dict[str, Decimal]:
+    """The policy's exact safety stock and reorder point (``safety_stock``, ``reorder_point``)
+    where the plan stored them rounded up (less than one unit more), so the header can say both:
+    ``30 pcs (29.2583 rounded up)``, the figure of the explanation's table."""
+    if explained is None or explained.run != drawn.run:
+        return {}
+    exact: dict[str, Any] = {line.name: line.value for line in explained.policy}
+    if explained.option_shift and "safety_stock" in explained.option_shift:
+        exact["safety_stock"] = explained.option_shift["safety_stock"]  # the policy's + shift
+    found = {}
+    for name, shown in (
+        ("safety_stock", drawn.safety_stock),
+        ("reorder_point", drawn.reorder_point),
+    ):
+        try:
+            value = Decimal(str(exact[name]))
+        except (KeyError, ArithmeticError):
+            continue
+        if shown is not None and value < shown < value + 1:
+            found[name] = value
+    return found

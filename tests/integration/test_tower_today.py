@@ -6,13 +6,21 @@ snoozes are listed and undone (page, API, terminal)."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 from html import unescape
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
 
-from tests.integration.test_today import HTML, World, _inbox
+from flexchain.adapters.db.tables import AuditRow
+from flexchain.adapters.db.uow import UnitOfWork
+from flexchain.entrypoints.cli.main import app as cli
+from tests.integration.test_today import HTML, NOW, World, _inbox, _keys
 from tests.integration.test_today import seen as seen  # a fixture
 from tests.integration.test_today import world as world  # a fixture
 
@@ -142,3 +150,86 @@ def test_a_retry_that_fails_again_is_shown_as_an_error_not_a_success(world: Worl
     # and the same words without the failure flag are not shown at all (the flag is signed)
     plain = answer.headers["location"].replace("&failed=1", "")
     assert 'id="notice"' not in _page(world, plain, "planner").text
+
+
+# -- snoozes -------------------------------------------------------------------------------------
+
+
+def _snooze(w: World, key: str, reason: str) -> None:
+    until = (NOW + timedelta(days=5)).date().isoformat()
+    answer = w.client.post(
+        "/decisions/act", json={"key": key, "action": "snooze", "until": until, "reason": reason},
+        headers=w.as_role["planner"],
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+
+def _audited(w: World, key: str) -> list[str]:
+    with UnitOfWork(w.engine, write=False) as uow:
+        return list(
+            uow.session.scalars(
+                select(AuditRow.action)
+                .where(AuditRow.entity == "decision", AuditRow.entity_key == key)
+                .order_by(AuditRow.id)
+            )
+        )
+
+
+def test_snoozes_are_listed_and_undone_from_the_page(world: World) -> None:
+    # given a snoozed entry
+    key = _entry(world, "certificate_expiring")["key"]
+    _snooze(world, key, "renewal promised")
+    until = (NOW + timedelta(days=5)).date().isoformat()
+    # then the API and the terminal list it, with why, who and when
+    (listed,) = world.client.get("/decisions/snoozes", headers=world.as_role["viewer"]).json()
+    assert (listed["key"], listed["until"], listed["reason"]) == (key, until, "renewal promised")
+    assert listed["by"].startswith("token:") and listed["at"]
+    cli_listed = CliRunner().invoke(cli, ["--db", world.url, "today", "snoozed", "--json"])
+    assert cli_listed.exit_code == 0, cli_listed.output
+    assert [s["key"] for s in json.loads(cli_listed.stdout)] == [key]
+    # and the page lists it under "Snoozed (1)", with a button for a role that acts
+    page = _page(world, "/app/today", "planner")
+    assert "Snoozed (1)" in _text(page.text) and "renewal promised" in page.text
+    assert f'aria-label="Unsnooze {key}"' in page.text
+    viewer = _page(world, "/app/today", "viewer")
+    assert "Snoozed (1)" in _text(viewer.text) and "Unsnooze" not in viewer.text
+    # when a planner unsnoozes it from the page (on a filtered list)
+    answer = world.client.post(
+        "/app/today/unsnooze", data={"key": key, "kind": "certificate_expiring"},
+        headers={**HTML, **world.as_role["planner"]}, follow_redirects=False,
+    )  # fmt: skip
+    # then it is back on the same list today, no longer listed as snoozed, and audited
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/app/today?kind=certificate_expiring&done=")
+    back = _page(world, answer.headers["location"], "planner")
+    assert f'data-key="{key}"' in back.text and "shows again today" in _text(back.text)
+    assert "Snoozed (" not in _text(back.text)
+    assert world.client.get("/decisions/snoozes", headers=world.as_role["viewer"]).json() == []
+    assert _audited(world, key) == ["snoozed", "unsnoozed"]
+    # and unsnoozing what no snooze hides is refused, saying so
+    again = world.client.post(
+        "/app/today/unsnooze", data={"key": key}, headers={**HTML, **world.as_role["planner"]}
+    )
+    assert again.status_code == 422 and "no snooze hides" in unescape(again.text)
+
+
+def test_snoozes_are_undone_through_the_api_and_the_terminal(world: World) -> None:
+    key = _entry(world, "option_alert")["key"]
+    path = f"/decisions/snoozes/{quote(key, safe='')}"
+    _snooze(world, key, "a passing fad")
+    # a viewer may not unsnooze; a role that acts may
+    assert world.client.delete(path, headers=world.as_role["viewer"]).status_code == 403
+    undone = world.client.delete(path, headers=world.as_role["buyer"])
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["unsnoozed"]["reason"] == "a passing fad"
+    assert key in _keys(world)
+    assert world.client.delete(path, headers=world.as_role["buyer"]).status_code == 404
+    # the terminal too
+    _snooze(world, key, "again")
+    assert key not in _keys(world)
+    result = CliRunner().invoke(cli, ["--db", world.url, "today", "unsnooze", key])
+    assert result.exit_code == 0, result.output
+    assert "shows again today" in result.stdout and key in _keys(world)
+    missing = CliRunner().invoke(cli, ["--db", world.url, "today", "unsnooze", key])
+    assert missing.exit_code != 0 and "no snooze hides" in missing.output
+    assert _audited(world, key) == ["snoozed", "unsnoozed", "snoozed", "unsnoozed"]

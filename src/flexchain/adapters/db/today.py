@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, select
@@ -26,7 +26,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.orders import OPEN_STATUSES, JobStatus
 from flexchain.domain.today import Snooze
 
-__all__ = ["DueOrderRow", "OfferRow", "OpenOrderRow", "SqlTodayStore"]
+__all__ = ["DueOrderRow", "OfferRow", "OpenOrderRow", "SnoozedRow", "SqlTodayStore"]
 
 _CLOSED_JOBS = (JobStatus.FINISHED.value, JobStatus.DONE.value, JobStatus.CANCELLED.value)
 
@@ -58,6 +58,17 @@ class DueOrderRow:
     quantity: Decimal
     pegging: str
     location: str
+
+
+@dataclass(frozen=True)
+class SnoozedRow:
+    """A snooze as stored: the entry's key, the day it shows again, why, who and when."""
+
+    key: str
+    until: date
+    reason: str
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,16 @@ class SqlTodayStore:
         row.until, row.reason, row.snoozed_by = until, reason, by
         self.session.flush()
         return before
+
+    def snoozed(self, today: date) -> list[SnoozedRow]:
+        """The snoozes still hiding their entry today (until a later day), soonest back first,
+        with when each was made (or last replaced)."""
+        rows = self.session.scalars(
+            select(DecisionSnoozeRow)
+            .where(DecisionSnoozeRow.until > today)
+            .order_by(DecisionSnoozeRow.until, DecisionSnoozeRow.key)
+        )
+        return [SnoozedRow(r.key, r.until, r.reason, r.snoozed_by, r.updated_at) for r in rows]
 
     def unsnooze(self, key: str) -> Snooze | None:
         """Show ``key`` again (delete its snooze); the snooze deleted, None if there was none."""

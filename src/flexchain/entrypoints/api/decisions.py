@@ -13,6 +13,11 @@ through the service that owns the record (release, award, retry, release/reject 
 decide a firing, accept/dismiss a renegotiation, snooze with a reason until a day). Any brand
 role but ``viewer`` may call it; each action also names the roles that may take it (403 for
 another). 404: the entry is not in today's inbox (settled, snoozed, or never was).
+
+``GET /decisions/snoozes``: the snoozes hiding an entry today, the soonest back first: ``key``,
+``until``, ``reason``, ``by``, ``at`` (:mod:`flexchain.services.today_snoozes`); the brand's
+staff read it. ``DELETE /decisions/snoozes/{key}``: show the entry again today (audited
+``unsnoozed``); the roles that may act, as snoozing; 404 when no snooze hides it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -33,7 +38,7 @@ from flexchain.entrypoints.api.deps import AppDep, uow_for
 from flexchain.entrypoints.api.inputs import STORABLE_TEXT
 from flexchain.entrypoints.api.responses import Problem, errors
 from flexchain.entrypoints.cli.render import plain
-from flexchain.services import today
+from flexchain.services import today, today_snoozes
 
 __all__ = ["router"]
 
@@ -101,3 +106,26 @@ async def act(body: ActIn, app: AppDep, who: Annotated[Principal, allow(*ACTORS)
     except NotAllowed as error:
         return JSONResponse({"detail": str(error)}, status_code=403)
     return JSONResponse({"done": message})
+
+
+@router.get("/decisions/snoozes")
+def list_snoozes(app: AppDep, who: Annotated[Principal, allow(*READERS)]) -> Any:
+    """The entries snoozed: key, the day each shows again, why, who and when."""
+    with uow_for(app, who, write=False) as uow:
+        found = today_snoozes.list_snoozes(uow, now=_now())
+    return JSONResponse(plain(found))
+
+
+@router.delete(
+    "/decisions/snoozes/{key:path}", responses=errors(missing="No snooze hides the entry")
+)
+def unsnooze(
+    key: Annotated[str, Path(max_length=200)],
+    app: AppDep,
+    who: Annotated[Principal, allow(*ACTORS)],
+) -> Any:
+    """Show a snoozed entry again today; ``{"unsnoozed": the snooze undone}``."""
+    with uow_for(app, who) as uow:
+        undone = today_snoozes.unsnooze(uow, key, now=_now())
+        uow.commit()
+    return JSONResponse({"unsnoozed": plain(undone)})

@@ -1,6 +1,7 @@
 """``flexchain today``: Today, the decision inbox (:mod:`flexchain.services.today`): what is
 waiting for a person, ranked by money and time at stake; ``flexchain today act KEY ACTION``
-takes an entry's action through the same services as the API and the control tower's page.
+takes an entry's action through the same services as the API and the control tower's page;
+``flexchain today snoozed`` lists the snoozes and ``flexchain today unsnooze KEY`` undoes one.
 The terminal acts as ``admin`` (whoever runs the command has the database)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.text import Text
 from flexchain.domain.today import Decision
 from flexchain.entrypoints.cli.context import UserError, opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import console, plain, print_json_array
-from flexchain.services import today
+from flexchain.services import today, today_snoozes
 from flexchain.services.today_common import money_text
 
 __all__ = ["inbox_table", "today_app"]
@@ -116,6 +117,42 @@ def today_act(
                     reason=reason, until=day,
                 )  # fmt: skip
                 uow.commit()
+    if as_json:
+        typer.echo(json.dumps({"done": message}, ensure_ascii=False))
+    else:
+        console.print(message, markup=False, soft_wrap=True)
+
+
+@today_app.command("snoozed")
+def today_snoozed(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The entries snoozed: key, the day each shows again, why, who and when."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:
+        found = today_snoozes.list_snoozes(uow, now=datetime.now(UTC))
+    if as_json:
+        print_json_array(plain(found))
+        return
+    if not found:
+        console.print("Nothing is snoozed.", markup=False)
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in ("Key", "Until", "Reason", "By", "When"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("Key", "Until"))
+    for s in found:
+        table.add_row(s.key, str(s.until), s.reason, s.by, f"{s.at:%Y-%m-%d %H:%M} UTC")
+    console.print(table)
+
+
+@today_app.command("unsnooze")
+def today_unsnooze(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The snoozed entry's key (flexchain today snoozed).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a snoozed entry again today (audited)."""
+    with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
+        undone = today_snoozes.unsnooze(uow, key, now=datetime.now(UTC))
+        uow.commit()
+    message = f"{undone.key} shows again today (it was snoozed until {undone.until})"
     if as_json:
         typer.echo(json.dumps({"done": message}, ensure_ascii=False))
     else:

@@ -3,6 +3,8 @@
 * ``GET /app/today`` (``?kind=`` one kind): every entry waiting for a person, ranked by money
   and time at stake: what happened, why it matters (its figures), what flexchain suggests, and
   its actions as buttons for the roles that may take them (a viewer sees none).
+* ``POST /app/today/unsnooze``: form field ``key``: the snoozed entry shows again today (the
+  page lists the snoozes under "Snoozed (N)"; as ``DELETE /decisions/snoozes/{key}``).
 * ``POST /app/today/act``: form fields ``key``, ``action`` and, where asked, ``reason`` and
   ``until`` (snooze): the action goes through the service that owns the record, as the API's
   ``POST /decisions/act`` and ``flexchain today act`` do; then back to the list with what was
@@ -33,6 +35,7 @@ from flexchain.entrypoints.web.tower.common import (
     parse_date,
 )
 from flexchain.services import today as inbox
+from flexchain.services import today_snoozes
 
 __all__ = ["KIND_LABELS", "router"]
 
@@ -69,6 +72,7 @@ def _today_page(
     wanted = kind if kind in {k.value for k in Kind} else None
     with uow_for(app, who, write=False) as uow:
         decisions = inbox.decision_inbox(uow, now=now, settings=app.settings, kind=wanted)
+        snoozed = today_snoozes.list_snoozes(uow, now=now)
     errors = errors or {}
     refused = [(n, d, errors[d.key]) for n, d in enumerate(decisions, 1) if d.key in errors]
     return page(
@@ -83,6 +87,7 @@ def _today_page(
         tomorrow=now.date() + timedelta(days=1),
         errors=errors,
         refused=refused,
+        snoozed=snoozed,
         values=values or {},
     )
 
@@ -154,3 +159,27 @@ async def act(request: Request, app: AppDep, who: ActingUser) -> Response:
         shown.headers["HX-Push-Url"] = _listed(kind)
         return shown
     return done(_listed(fields.get("kind", "")), message, failed=failed)
+
+
+def _unsnooze(app: App, who: Principal, fields: dict[str, str]) -> str:
+    with uow_for(app, who) as uow:
+        undone = today_snoozes.unsnooze(uow, fields.get("key", ""), now=_now())
+        uow.commit()
+    return f"{undone.key} shows again today (it was snoozed until {undone.until})"
+
+
+@router.post("/today/unsnooze")
+async def unsnooze(request: Request, app: AppDep, who: ActingUser) -> Response:
+    """Show a snoozed entry again today (as ``DELETE /decisions/snoozes/{key}``)."""
+    fields: dict[str, str] = {}
+    try:
+        fields = await form_fields(request)
+        message = await run_in_threadpool(_unsnooze, app, who, fields)
+    except DomainError as error:
+        kind, refused = fields.get("kind", "")[:64], {"": str(error)}
+        shown = await run_in_threadpool(
+            lambda: _today_page(request, app, who, kind=kind, status_code=422, errors=refused)
+        )
+        shown.headers["HX-Push-Url"] = _listed(kind)
+        return shown
+    return done(_listed(fields.get("kind", "")), message)

@@ -143,3 +143,47 @@ def test_a_viewer_sees_no_button_and_a_supplier_is_refused(
     assert axe_violations(supplier) == []
     shot(supplier, "tower-today-supplier-refused")
     supplier.close()
+
+
+@pytest.mark.parametrize("module_database_url", BACKENDS[:1], indirect=True)
+def test_a_refusal_on_a_filtered_list_at_phone_width_is_seen_and_keeps_the_filter(
+    browser: Browser,  # noqa: F811
+    served: tuple[str, dict[str, str], dict[str, Any]],
+    module_database_url: str,
+) -> None:
+    base, users, built = served
+    page = browser.new_page(viewport=PHONE)
+    refused = watch_csp(page)
+    login(page, base, users["admin"])
+    page.goto(f"{base}/app/today?kind=invoice_held")
+    # when the hold is released without a reason
+    _entry(page, "invoice_held").get_by_role("button", name="Release hold").click()
+    # then the reason is at the top, in view, naming the entry; the list is still filtered
+    alert = page.locator("#form-alert")
+    expect(alert).to_contain_text("say why you release it")
+    expect(alert).to_contain_text(f"Invoice {built['invoice']}")
+    expect(alert).to_be_in_viewport()
+    assert page.url.endswith("/app/today?kind=invoice_held")
+    expect(page.locator("nav.kinds a[aria-current=page]")).to_have_text("Invoice held")
+    expect(page.locator("#decisions > li")).to_have_count(1)
+    shot(page, "tower-today-refused-phone")
+    assert axe_violations(page) == []
+    # and an entry snoozed is listed under Snoozed, and shows again once unsnoozed
+    page.goto(f"{base}/app/today?kind=option_alert")
+    alert_entry = _entry(page, "option_alert")
+    alert_entry.locator("summary").click()
+    alert_entry.get_by_label("Why it can wait").fill("a passing fad")
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    alert_entry.get_by_label("Show it again on").fill(day)
+    alert_entry.get_by_role("button", name="Snooze").click()
+    expect(_entry(page, "option_alert")).to_have_count(0)
+    snoozed = page.locator("#snoozed")
+    snoozed.locator("summary").click()
+    row = snoozed.locator("li[data-key^='option_alert:']")
+    expect(row).to_contain_text("a passing fad")
+    assert axe_violations(page) == []
+    row.get_by_role("button", name="Unsnooze").click()
+    expect(page.locator("#notice")).to_contain_text("shows again today")
+    expect(_entry(page, "option_alert")).to_have_count(1)
+    assert refused == []
+    page.close()

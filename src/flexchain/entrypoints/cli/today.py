@@ -136,7 +136,7 @@ def today_snoozed(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("Key", "Until", "Reason", "By", "When"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("Key", "Until"))
+        table.add_column(column, overflow="fold", no_wrap=column in ("Key", "Until", "When"))
     for s in found:
         table.add_row(s.key, str(s.until), s.reason, s.by, f"{s.at:%Y-%m-%d %H:%M} UTC")
     console.print(table)

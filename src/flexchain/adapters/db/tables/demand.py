@@ -27,7 +27,8 @@ class DemandHistoryRow(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    period_start: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date, index=True)
+    """Indexed (migration 0032) for reads of the last few weeks."""
     quantity: Mapped[Decimal] = mapped_column(Qty())
 
 

@@ -87,7 +87,9 @@ def install(api: FastAPI) -> None:
             and request.method == "GET"
             and "text/html" in request.headers.get("accept", "")
         ):
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            query = request.url.query  # the page's query is kept: /app/today?kind=purchase
+            target = request.url.path + (f"?{query}" if query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
         return await http_exception_handler(request, error)
 
     @api.exception_handler(Exception)

@@ -55,8 +55,15 @@ def _browser(request: Request) -> bool:
 
 
 def _local(target: str | None) -> str:
-    """Only a path on this server (never ``//elsewhere`` or a full URL) to go on to."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a path on this server, its query kept (``/app/today?kind=purchase``), to go on to:
+    never ``//elsewhere``, ``/\\elsewhere`` or a full URL, nor a path with a control character
+    or space (a browser drops a tab or newline: ``/<tab>/elsewhere`` would be ``//elsewhere``)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(c <= " " or c == "\x7f" for c in target)
+    ):
         return target
     return "/"
 

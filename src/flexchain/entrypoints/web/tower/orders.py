@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from flexchain.bootstrap import App
-from flexchain.domain.errors import DomainError, NotFound
+from flexchain.domain.errors import DomainError, NotFound, ValidationError
 from flexchain.domain.identity import Principal
 from flexchain.domain.order_issues import REPORTABLE, IssueKind
 from flexchain.domain.orders import OrderStatus
@@ -83,17 +83,27 @@ def order_list(request: Request, app: AppDep, who: BrandUser) -> HTMLResponse:
     since, until = _day(values, "since", errors), _day(values, "until", errors)
     found: order_views.OrderPage | None = None
     shops: tuple[str, ...] = ()
+    status: str | None = values["status"] or None
     with uow_for(app, who, write=False) as uow:
-        try:
-            found = order_views.order_page(
-                uow, today=datetime.now(UTC).date(), status=values["status"] or None,
-                shop=values["shop"] or None, since=since, until=until,
-                late=LATE.get(values["late"]), text=values["q"] or None,
-                page=_page_number(params.get("page", "1")), issues=LATE.get(values["issues"]),
-            )  # fmt: skip
-            shops = found.shops
-        except DomainError as error:
-            errors.update(form_errors(error))
+        while found is None:
+            try:
+                found = order_views.order_page(
+                    uow, today=datetime.now(UTC).date(), status=status,
+                    shop=values["shop"] or None, since=since, until=until,
+                    late=LATE.get(values["late"]), text=values["q"] or None,
+                    page=_page_number(params.get("page", "1")), issues=LATE.get(values["issues"]),
+                )  # fmt: skip
+                shops = found.shops
+            except DomainError as error:
+                errors.update(form_errors(error))
+                # a filter that cannot be used is left out, as the alert says: the rest apply
+                field = error.field if isinstance(error, ValidationError) else ""
+                if field == "status" and status is not None:
+                    status = None
+                elif field == "since" and since is not None:
+                    since = None
+                else:
+                    break
     kept = {name: value for name, value in values.items() if value}
     return page(
         request,

@@ -70,6 +70,7 @@ from flexchain.services.today_common import (
     at_stake,
     money_text,
     plural,
+    renegotiation_why,
     webhook_total,
 )
 
@@ -301,7 +302,7 @@ def _renegotiations(uow: UnitOfWork, today: date, base: str) -> list[Decision]:
             Decision(
                 f"{Kind.RENEGOTIATION}:{t.id}", Kind.RENEGOTIATION,
                 f"Renegotiate {t.contract} with {t.supplier}: {t.index} moved {t.move_pct:.1f} %",
-                t.summary + ".",
+                renegotiation_why(t.summary, t.impacts) + ".",
                 f"Ask {t.supplier} for the index clause's price change; accept the task when "
                 "agreed, dismiss it if the move is passing.",
                 _at_stake(uow, abs(t.cost_impact), t.currency, today, base), base,

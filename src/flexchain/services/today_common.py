@@ -5,6 +5,7 @@ it) and the words for amounts and days."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ __all__ = [
     "late",
     "money_text",
     "plural",
+    "renegotiation_why",
     "webhook_total",
 ]
 
@@ -106,3 +108,20 @@ def late(days: int) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+_PER_UNIT = "; per unit: "
+
+
+def renegotiation_why(summary: str, impacts: Sequence[Mapping[str, object]]) -> str:
+    """A renegotiation task's summary for its card: the per-unit lines of the price tiers whose
+    item has a cost model, and the items without one named once ("no cost model for TEE"),
+    not once per price tier."""
+    head, per_unit, _ = summary.partition(_PER_UNIT)
+    if not per_unit:
+        return summary
+    lines = [str(i["text"]) for i in impacts if i.get("share") is not None]
+    bare = dict.fromkeys(str(i["sku"]) for i in impacts if i.get("share") is None)
+    if bare:
+        lines.append(f"no cost model for {', '.join(bare)}")
+    return head + _PER_UNIT + "; ".join(lines)

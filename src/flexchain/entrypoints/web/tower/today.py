@@ -37,7 +37,7 @@ from flexchain.entrypoints.web.tower.common import (
 from flexchain.services import today as inbox
 from flexchain.services import today_snoozes
 
-__all__ = ["KIND_LABELS", "router"]
+__all__ = ["KIND_LABELS", "KIND_SOURCES", "router"]
 
 router = pages()
 
@@ -52,6 +52,27 @@ KIND_LABELS = {
     Kind.OPTION_ALERT: "Option-share alert",
     Kind.RENEGOTIATION: "Price-index renegotiation",
 }
+KIND_SOURCES = {
+    Kind.ORDER_AT_RISK: "Orders at risk appear when an open order nears or passes its promised "
+    "day with jobs or picks still open.",
+    Kind.FAILED_WEBHOOK: "Failed webhooks appear when a shop's order webhook arrives but cannot "
+    "be applied.",
+    Kind.PLANNED_ORDER: "Planned orders appear when the current plan has a purchase or "
+    "production due for release.",
+    Kind.RFQ_TO_AWARD: "RFQs to award appear when a sent RFQ has quotes to compare (its "
+    "reply-by day has passed, or every supplier asked has quoted).",
+    Kind.INVOICE_HELD: "Held invoices appear when an invoice fails the three-way match with its "
+    "PO and receipt.",
+    Kind.RULE_FIRED: "Supplier rules fired appear when a supplier breaks one of your rules "
+    "(delivery delays, on-time rate, a single source, an overdue check-in).",
+    Kind.CERTIFICATE_EXPIRING: "Certificates expiring appear when a supplier's certificate "
+    "runs out within the warning days.",
+    Kind.OPTION_ALERT: "Option-share alerts appear when an option's share of add-to-carts "
+    "rises far above its usual share (from your shops' demand signals).",
+    Kind.RENEGOTIATION: "Renegotiations appear when a price index a contract's index clause "
+    "follows moves beyond the clause's threshold.",
+}
+"""Where the entries of each kind come from: said when a kind's filter shows none."""
 
 
 def _now() -> datetime:
@@ -83,6 +104,7 @@ def _today_page(
         decisions=decisions,
         kinds=KIND_LABELS,
         kind=wanted or "",
+        source=KIND_SOURCES.get(Kind(wanted)) if wanted else "",
         role=who.role.value if who.role else "",
         tomorrow=now.date() + timedelta(days=1),
         errors=errors,

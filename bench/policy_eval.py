@@ -79,7 +79,7 @@ def main() -> None:
         clock = time.perf_counter()
         for lead in args.lead:
             for lost in modes:
-                policies = {label: make(lead) for label, make in levels.items()}
+                policies = {label: make(lead, lost) for label, make in levels.items()}
                 rows = _evaluate(data, policies, lead, lost, args.target)
                 out_of_box += rows[0]
                 equal_fill += rows[1]
@@ -153,7 +153,7 @@ def _describe(data: Dataset, seconds: float) -> None:
 
 def _levels(
     data: Dataset, args: argparse.Namespace, grid: tuple[float, ...]
-) -> dict[str, Callable[[int], Any]]:
+) -> dict[str, Callable[[int, bool], Any]]:
     """Per policy, its order-up-to levels for a lead time (the expensive parts computed once)."""
     setting, key = data.setting, (data.setting.name, args.limit, args.demo_items)
     clock = time.perf_counter()
@@ -178,10 +178,10 @@ def _levels(
     )
     print(f"  reference forecasts: {time.perf_counter() - clock:.0f} s")
     return {
-        POLICIES[0]: lambda lead: static_levels(data, lead + 1, None),
-        POLICIES[1]: lambda lead: static_levels(data, lead + 1, setting.refresh),
-        POLICIES[2]: lambda lead: reference_levels(data, forecasts, lead + 1),
-        POLICIES[3]: lambda lead: flex[lead],
+        POLICIES[0]: lambda lead, lost: static_levels(data, lead + 1, None),
+        POLICIES[1]: lambda lead, lost: static_levels(data, lead + 1, setting.refresh),
+        POLICIES[2]: lambda lead, lost: reference_levels(data, forecasts, lead + 1),
+        POLICIES[3]: lambda lead, lost: flex[(lead, lost)],
     }
 
 

@@ -79,8 +79,10 @@ def flexchain_levels(
     *,
     history_limit: int | None = None,
     checkpoint: Path | None = None,
-) -> tuple[dict[int, GridLevels], dict[int, Timing]]:
-    """``order_up_to`` at every review, lead time and grid level (module docstring).
+) -> tuple[dict[tuple[int, bool], GridLevels], dict[int, Timing]]:
+    """``order_up_to`` at every review, lead time, way of treating unmet demand (lost: True)
+    and grid level (module docstring). A planning run tells ``decide`` whether the brand's unmet
+    demand waits or is lost (``unmet_demand``); the second call at a review reuses the fit.
 
     ``history_limit``: give ``decide`` only the last this many periods (as a planning run's
     snapshot holds at most five years); None: everything known. ``checkpoint``: a file the
@@ -91,8 +93,8 @@ def flexchain_levels(
     reviews = np.flatnonzero(data.evaluated.any(axis=0))
     state = _resume(checkpoint) or {
         "done": 0,
-        "levels": {lead: np.full((len(grid), len(data.items), len(data.periods)), np.nan)
-                   for lead in lead_times},
+        "levels": {(lead, lost): np.full((len(grid), len(data.items), len(data.periods)), np.nan)
+                   for lead in lead_times for lost in (True, False)},
         "timing": {lead: Timing() for lead in lead_times},
         "past": {lead: [] for lead in lead_times},
     }  # fmt: skip
@@ -109,15 +111,18 @@ def flexchain_levels(
         )
         for lead in lead_times:
             acc = pl.concat(past[lead]) if past[lead] else None
-            call = partial(
-                _decide, history, period=data.setting.period, lead_time=lead, past_forecasts=acc
-            )
-            frames, forecasts = _grid_calls(call, grid, timing[lead])
-            order = frames[0].select("item")
-            rows = order.join(index, on="item", how="left", maintain_order="left")["row"]
-            rows = rows.to_numpy()
-            for g, frame in enumerate(frames):
-                levels[lead][g, rows, t] = frame["order_up_to"].to_numpy()
+            for lost in (True, False):
+                call = partial(
+                    _decide, history, period=data.setting.period, lead_time=lead,
+                    past_forecasts=acc, unmet_demand="lost" if lost else "backordered",
+                )  # fmt: skip
+                # the second way reuses the fit (decide's cache): timed apart, not counted
+                frames, forecasts = _grid_calls(call, grid, timing[lead] if lost else Timing())
+                order = frames[0].select("item")
+                rows = order.join(index, on="item", how="left", maintain_order="left")["row"]
+                rows = rows.to_numpy()
+                for g, frame in enumerate(frames):
+                    levels[(lead, lost)][g, rows, t] = frame["order_up_to"].to_numpy()
             past[lead].append(forecasts)
         _progress(data, done + 1, len(reviews), began)
         if checkpoint is not None and (done + 1) % SAVE_EVERY == 0:
@@ -126,7 +131,7 @@ def flexchain_levels(
             checkpoint.write_bytes(pickle.dumps(state))
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)
-    return {lead: GridLevels(grid, levels[lead]) for lead in lead_times}, timing
+    return {key: GridLevels(grid, value) for key, value in levels.items()}, timing
 
 
 def _resume(checkpoint: Path | None) -> dict[str, Any] | None:
@@ -144,13 +149,14 @@ def _decide(
     period: str,
     lead_time: int,
     past_forecasts: pl.DataFrame | None,
+    unmet_demand: str,
 ) -> Any:
     """``decide`` exactly as the evaluation calls it: review every period, public keywords."""
     from flexchain.planning.replenishment import decide
 
     return decide(
         history, period=period, lead_time=lead_time, review_period=1,
-        service_level=service_level, past_forecasts=past_forecasts,
+        service_level=service_level, past_forecasts=past_forecasts, unmet_demand=unmet_demand,
     )  # fmt: skip
 
 

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     plan_service_target: Literal["fill", "cycle"] = "fill"
     """What the matrix's service levels mean: a fill rate (share of demand served from stock,
     the default) or a cycle service level (chance of no stockout in a review cycle)."""
+    plan_fill_scope: Literal["group", "item"] = "group"
+    """Whose fill rate a fill-rate service level is: the items of an ABC-XYZ cell together (one
+    safety factor, the least stock; the default) or each item on its own."""
+    plan_unmet_demand: Literal["backordered", "lost"] = "backordered"
+    """What becomes of demand not served from stock: customers wait for it, or it is lost."""
     plan_forecast_errors: int = Field(default=24, ge=1)
     """How many realised forecast errors (the latest) size an item's safety stock."""
     plan_history_years: int = Field(default=5, ge=1)

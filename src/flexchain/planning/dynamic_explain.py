@@ -73,7 +73,10 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     target = str(row["decided_target"])
     kind = "fill rate" if target == "fill" else "cycle service level"
     factor = (
-        "(1 - fill) d R / sigma = mean((e / rmse - k)^+) over the errors (docs/policy.md)"
+        "units short per cycle, sigma x mean((e / rmse - k)^+) over the errors, = (1 - fill) "
+        "d R summed over the items of this service level and review: one k for them all, none "
+        "short more than twice its own share (FLEXCHAIN_PLAN_FILL_SCOPE=item: each item alone; "
+        "docs/policy.md)"
         if target == "fill"
         else "Phi^-1(service_level)"
     )

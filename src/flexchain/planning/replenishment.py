@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 
 from flexchain.planning import decide_inputs as inputs
-from flexchain.planning import fill_rate, model_specs
+from flexchain.planning import fill_rate, model_specs, safety_factors
 from flexchain.planning.protection_errors import (
     Fitted,
     fit_and_backtest,
@@ -58,11 +58,13 @@ from flexchain.planning.protection_errors import (
 __all__ = [
     "CAP_FACTOR",
     "DEFAULT_ERRORS",
+    "FILL_SCOPES",
     "FIT_CACHE_SERIES",
     "HISTORY_YEARS",
     "MIN_ERRORS",
     "SEASON",
     "TARGETS",
+    "UNMET_DEMAND",
     "Decision",
     "decide",
 ]
@@ -77,13 +79,14 @@ DEFAULT_ERRORS = 24
 MIN_ERRORS = 6
 """Fewer realised errors than this from ``past_forecasts``: the backtest gives them instead; fewer
 than this in all, the pooled errors of the item's pattern calibrate its safety factor."""
-MIN_POOL = 60
-"""Pooled errors a pattern needs to lend its shape to its items' safety factors."""
-POOL_PRIOR = 24.0
-"""An item's own errors weigh ``n / (n + POOL_PRIOR)`` against its pattern's pooled ones."""
 CAP_FACTOR = 3.0
 """A period's forecast above this many times the largest period seen is capped (an anomaly)."""
 TARGETS = ("fill", "cycle")
+FILL_SCOPES = ("group", "item")
+"""Whose fill rate a fill-rate target is: the items sharing a service level together (one
+safety factor, the least stock), or each item on its own."""
+UNMET_DEMAND = ("backordered", "lost")
+"""What becomes of demand not served from stock: it waits (the default) or it is lost."""
 _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
@@ -152,6 +155,8 @@ def decide(
     max_history: int | None = None,
     n_jobs: int = 1,
     structures: pl.DataFrame | None = None,
+    fill_scope: str = "group",
+    unmet_demand: str = "backordered",
 ) -> Decision:
     """The order-up-to level of every series of ``history`` (module docstring).
 
@@ -170,6 +175,12 @@ def decide(
     Deterministic: the same inputs give the same decision.
     """
     _check(lead_time, review_period, service_level, period, target, errors, min_errors)
+    if fill_scope not in FILL_SCOPES:
+        raise ValueError(f"fill_scope must be one of {', '.join(FILL_SCOPES)}, got {fill_scope!r}")
+    if unmet_demand not in UNMET_DEMAND:
+        raise ValueError(
+            f"unmet_demand must be one of {', '.join(UNMET_DEMAND)}, got {unmet_demand!r}"
+        )
     if max_history is None:
         max_history = HISTORY_YEARS * PER_YEAR[period]
     # the fit does not depend on the service levels: another one reuses it
@@ -189,7 +200,10 @@ def decide(
             _CACHE.popitem(last=False)
     else:
         _CACHE.move_to_end(key)
-    levels = _levels(fitted, _service_levels(fitted.base, terms, service_level), target)
+    levels = _levels(
+        fitted, _service_levels(fitted.base, terms, service_level), target,
+        (fill_scope, unmet_demand),
+    )  # fmt: skip
     return Decision(levels, fitted.forecasts, fitted.anomalies)
 
 
@@ -374,7 +388,9 @@ def _forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _levels(fitted: _Fitted, levels: pl.DataFrame, target: str) -> pl.DataFrame:
+def _levels(
+    fitted: _Fitted, levels: pl.DataFrame, target: str, fill: tuple[str, str]
+) -> pl.DataFrame:
     """Safety factor, safety stock and order-up-to level of every item (steps 6 and 7)."""
     stats = fitted.errors.group_by("item").agg(
         (pl.col("error") ** 2).mean().sqrt().alias("rmse"), pl.col("error").mean().alias("bias")
@@ -391,7 +407,11 @@ def _levels(fitted: _Fitted, levels: pl.DataFrame, target: str) -> pl.DataFrame:
         .alias("sigma"),
         pl.lit(target).alias("target"),
     )
-    k = _fill_factors(frame, fitted.errors) if target == "fill" else _cycle_factors(frame)
+    k = (
+        safety_factors.fill_factors(frame, fitted.errors, *fill, min_errors=MIN_ERRORS)
+        if target == "fill"
+        else _cycle_factors(frame)
+    )
     return (
         frame.with_columns(pl.Series("safety_factor", k, dtype=pl.Float64).fill_nan(0.0))
         .with_columns((pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"))
@@ -428,45 +448,3 @@ def _class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _cycle_factors(frame: pl.DataFrame) -> np.ndarray:
     return np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])
-
-
-def _fill_factors(frame: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray:
-    """``k`` per item so the fill rate on its errors meets its service level: on its own
-    standardised errors shrunk towards its pattern's pooled ones
-    (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`, weight ``n / (n + 24)``);
-    a pattern with fewer than :data:`MIN_POOL` pooled errors borrows every item's, and with
-    none at all the normal loss function stands in."""
-    sigma = frame["sigma"].to_numpy()
-    per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
-    short = (1 - frame["service_level"].to_numpy()) * per_cycle
-    targets = np.divide(short, sigma, out=np.zeros_like(short), where=sigma > 0)
-    rows = frame.select("item", "rmse", "errors", "pattern").with_row_index("row")
-    z = (
-        errors.join(rows, on="item")
-        .filter(pl.col("rmse") > 0)
-        .with_columns(
-            (pl.col("error") / pl.col("rmse")).alias("z"),
-            pl.int_range(pl.len()).over("item").alias("j"),
-        )
-    )
-    width = int(cast(int, z["j"].max())) + 1 if z.height else 1
-    matrix = np.full((frame.height, width), np.nan)
-    matrix[z["row"].to_numpy(), z["j"].to_numpy()] = z["z"].to_numpy()
-    k = np.zeros(frame.height)
-    measured = frame["errors"].to_numpy() >= MIN_ERRORS
-    patterns = frame["pattern"].to_numpy()
-    everyone = _finite(matrix[measured])
-    for pattern in np.unique(patterns):
-        rows_of = patterns == pattern
-        pool = _finite(matrix[measured & rows_of])
-        pool = pool if pool.size >= MIN_POOL else everyone
-        k[rows_of] = fill_rate.shrunk_fill_rate_factor(
-            matrix[rows_of], pool if pool.size >= MIN_POOL else None, targets[rows_of],
-            prior=POOL_PRIOR,
-        )  # fmt: skip
-    return np.where((sigma > 0) & (per_cycle > 0), k, 0.0)
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    flat = values.ravel()
-    return flat[~np.isnan(flat)]

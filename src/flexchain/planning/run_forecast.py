@@ -118,6 +118,7 @@ def _decisions(
         decision = decide(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,
             models=models, target=params.target, errors=params.errors,
+            fill_scope=params.fill_scope, unmet_demand=params.unmet_demand,
             max_history=panel["period"].n_unique(),  # the snapshot holds the run's window
             structures=structures,
         )  # fmt: skip

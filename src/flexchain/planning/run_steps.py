@@ -67,6 +67,10 @@ class PlanSettings(Protocol):
     def plan_service_target(self) -> str: ...
     @property
     def plan_forecast_errors(self) -> int: ...
+    @property
+    def plan_fill_scope(self) -> str: ...
+    @property
+    def plan_unmet_demand(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class PlanParameters:
     errors: int = 24
     """How many realised forecast errors (the latest) size safety stock (``decide``'s
     ``errors``)."""
+    fill_scope: str = "group"
+    """Whose fill rate a cell's service level is (``decide``'s ``fill_scope``)."""
+    unmet_demand: str = "backordered"
+    """Whether demand not served from stock waits or is lost (``decide``'s ``unmet_demand``)."""
 
     @classmethod
     def from_settings(cls, settings: PlanSettings) -> PlanParameters:
@@ -96,6 +104,8 @@ class PlanParameters:
             holding_rate=settings.plan_holding_rate,
             target=settings.plan_service_target,
             errors=settings.plan_forecast_errors,
+            fill_scope=settings.plan_fill_scope,
+            unmet_demand=settings.plan_unmet_demand,
         )
 
 

@@ -12,6 +12,7 @@ from flexchain.planning.fill_rate import (
     cycle_factor,
     expected_shortage,
     fill_rate_factor,
+    group_fill_rate_factor,
     shrunk_fill_rate_factor,
 )
 from flexchain.planning.policy.loss import inverse_standard_normal_loss
@@ -87,3 +88,82 @@ def test_a_shrunk_factor_meets_the_target_on_the_weighted_losses(
 def test_without_own_errors_or_a_pool_the_factor_is_the_textbook_one() -> None:
     (k,) = shrunk_fill_rate_factor(np.array([[np.nan]]), None, np.array([0.05]), prior=24)
     assert k == pytest.approx(inverse_standard_normal_loss(0.05), abs=1e-9)
+
+
+def _shrunk_loss(row: np.ndarray, pool: np.ndarray, k: float, prior: float) -> float:
+    own = row[~np.isnan(row)]
+    weight = own.size / (own.size + prior)
+    return weight * expected_shortage(own, k) + (1 - weight) * expected_shortage(pool, k)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(errors, st.floats(0.1, 50), st.floats(0.01, 5)), min_size=1, max_size=6),
+    st.integers(0, 3),
+)
+def test_a_group_factor_meets_the_group_s_shortage_with_one_k(
+    rows: list[tuple[list[float], float, float]], seed: int
+) -> None:
+    # every row of a group gets the same k, and the group's units short per cycle on the shrunk
+    # losses are exactly what it may be short: the target holds for the group's demand together
+    width = max(len(values) for values, _, _ in rows)
+    matrix = np.full((len(rows), width), np.nan)
+    for i, (values, _, _) in enumerate(rows):
+        matrix[i, : len(values)] = values
+    sigma = np.array([s for _, s, _ in rows])
+    short = np.array([u for _, _, u in rows]) * sigma
+    pool = np.random.default_rng(seed).standard_normal(200)
+    groups = np.zeros(len(rows), np.int64)
+    k = group_fill_rate_factor(
+        matrix, [pool], np.zeros(len(rows), np.int64), sigma, short, groups, prior=24.0
+    )
+    assert np.all(k == k[0])
+    units = sum(sigma[i] * _shrunk_loss(matrix[i], pool, k[0], 24.0) for i in range(len(rows)))
+    assert units == pytest.approx(short.sum(), rel=1e-6)
+
+
+def test_one_k_holds_less_stock_than_each_item_s_own_at_the_same_shortage() -> None:
+    # two items, the same normal errors, one with demand large against its error, one small:
+    # item by item, the small one needs a high k; one shared k is short the same units in all
+    # with less safety stock (equal stockout chances are optimal, the Lagrange condition)
+    rng = np.random.default_rng(3)
+    pool = rng.standard_normal(4000)
+    matrix = np.full((2, 1), np.nan)
+    sigma = np.array([10.0, 10.0])
+    short = 0.05 * np.array([200.0, 10.0])  # 5 % of a cycle's demand: 200 and 10 units
+    alone = shrunk_fill_rate_factor(matrix, pool, short / sigma, prior=24.0)
+    shared = group_fill_rate_factor(
+        matrix, [pool], np.zeros(2, np.int64), sigma, short, np.zeros(2, np.int64), prior=24.0
+    )
+    assert alone[1] > shared[1] > alone[0]
+    assert (shared * sigma).sum() < (alone * sigma).sum()
+    units = [s * expected_shortage(pool, k) for s, k in zip(sigma, shared, strict=True)]
+    assert sum(units) == pytest.approx(short.sum(), rel=1e-6)
+
+
+def test_groups_are_solved_apart_and_rows_without_sigma_take_no_part() -> None:
+    pool = np.random.default_rng(4).standard_normal(1000)
+    matrix = np.full((3, 1), np.nan)
+    sigma = np.array([10.0, 10.0, 0.0])
+    short = np.array([0.5, 2.0, 5.0])
+    k = group_fill_rate_factor(
+        matrix, [pool], np.zeros(3, np.int64), sigma, short, np.array([0, 1, 1]), prior=24.0
+    )
+    assert k[2] == 0.0
+    assert 10.0 * expected_shortage(pool, k[0]) == pytest.approx(0.5, rel=1e-6)
+    assert 10.0 * expected_shortage(pool, k[1]) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_floor_keeps_a_row_s_factor_and_the_group_solves_around_it() -> None:
+    pool = np.random.default_rng(6).standard_normal(1000)
+    matrix = np.full((2, 1), np.nan)
+    sigma = np.array([10.0, 10.0])
+    short = np.array([10.0, 0.5])  # the first may be short a lot, the second little
+    floor = np.array([-np.inf, 1.0])
+    k = group_fill_rate_factor(
+        matrix, [pool], np.zeros(2, np.int64), sigma, short, np.zeros(2, np.int64),
+        prior=24.0, floor=floor,
+    )  # fmt: skip
+    assert k[1] >= 1.0 and k[0] < k[1]
+    units = sum(s * expected_shortage(pool, x) for s, x in zip(sigma, k, strict=True))
+    assert units == pytest.approx(short.sum(), rel=1e-6)

@@ -96,3 +96,9 @@ def test_the_target_and_the_number_of_errors_are_settings() -> None:
         Settings(plan_service_target="cycle", plan_forecast_errors=12)
     )
     assert params.target == "cycle" and params.errors == 12
+    default = PlanParameters.from_settings(Settings())
+    assert default.fill_scope == "group" and default.unmet_demand == "backordered"
+    params = PlanParameters.from_settings(
+        Settings(plan_fill_scope="item", plan_unmet_demand="lost")
+    )
+    assert params.fill_scope == "item" and params.unmet_demand == "lost"

@@ -229,3 +229,28 @@ def test_a_cycle_service_level_is_the_normal_quantile() -> None:
     assert level["safety_factor"] == pytest.approx(1.2815516, rel=1e-6)
     with pytest.raises(ValueError, match="target"):
         decide(history, target="fillrate")
+
+
+def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together() -> None:
+    # a large item and a small noisy one, the same service level: by default they share one
+    # safety factor (equal stockout chances, the least stock for the fill of their demand
+    # together), except that no item is left short more than twice what its own level allows;
+    # fill_scope="item" meets the target item by item, spending more on the small one
+    big = _seasonal(60).with_columns(
+        pl.col("quantity") + (pl.int_range(pl.len()) * 7919).mod(7) * 3
+    )
+    small = _seasonal(60).with_columns(
+        pl.lit("T").alias("item"),
+        (pl.col("quantity") / 20 + (pl.int_range(pl.len()) * 7919).mod(11) * 2).round(),
+    )
+    history = pl.concat([big, small])
+    shared = decide(history, service_level=0.95).levels.sort("item")
+    alone = decide(history, service_level=0.95, fill_scope="item").levels.sort("item")
+    floor = decide(history, service_level=0.90, fill_scope="item").levels.sort("item")
+    # the small item sits at its floor: its own 90 % (twice the 5 % short), not its own 95 %
+    assert shared["safety_factor"][1] == pytest.approx(floor["safety_factor"][1], rel=1e-6)
+    assert shared["safety_factor"][1] < alone["safety_factor"][1]
+    assert shared["safety_factor"][0] > alone["safety_factor"][0]  # the large one carries more
+    assert shared["safety_stock"].sum() < alone["safety_stock"].sum()
+    with pytest.raises(ValueError, match="fill_scope"):
+        decide(history, fill_scope="everyone")

@@ -20,13 +20,17 @@ any panel of one location. Per series it
 5. measures how wrong forecasts of the protection demand actually were: the last ``errors``
    realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
    (what earlier decisions returned) when they give at least ``min_errors``, else from a
-   rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, widened by
-   the lead time's spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale of the safety
-   stock;
+   rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
+   towards the pattern's relative one (:func:`flexchain.planning.safety_factors.shrunk_rmse`)
+   and widened by the lead time's spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale
+   of the safety stock;
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
-   errors (:mod:`flexchain.planning.fill_rate`: the item's own when it has ``min_errors``, else
-   the pooled errors of its demand pattern), or a cycle service level (``target="cycle"``,
-   ``k = Phi^-1(service_level)``);
+   errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
+   pooled ones), met by the items of a service level together (``fill_scope="group"``: one
+   ``k``, the least stock, no item short more than twice its own share) or item by item
+   (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost sale costs counts
+   (:func:`flexchain.planning.fill_replay.lost_share`); or a cycle service level
+   (``target="cycle"``, ``k = Phi^-1(service_level)``);
 7. ``safety_stock = k sigma``, ``order_up_to = max(protection_demand + safety_stock, 0)``, to
    compare with the inventory position (on hand plus on order).
 
@@ -133,9 +137,12 @@ class _Fitted:
     base: pl.DataFrame
     """Per item: pattern, model, terms, protection_demand, demand_per_period, cap."""
     errors: pl.DataFrame
-    """``item``, ``error``: the errors that size each item's safety stock."""
+    """``item``, ``origin``, ``error``: the errors that size each item's safety stock."""
     forecasts: pl.DataFrame
     anomalies: pl.DataFrame
+    window: pl.DataFrame
+    """``item``, ``period``, ``quantity``: each item's history from its first error's origin
+    (what :mod:`flexchain.planning.fill_replay` replays the policy over)."""
 
 
 def decide(
@@ -308,7 +315,16 @@ def _fit(
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
     ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")
-    return _Fitted(base, used.select("item", "error"), forecasts, _forecast_anomalies(raw, base))
+    first = used.group_by("item").agg(pl.col("origin").min().alias("first"))
+    window = (
+        panel.join(first, on="item")
+        .filter(pl.col("period") >= pl.col("first"))
+        .select("item", "period", "quantity")
+    )
+    return _Fitted(
+        base, used.select("item", "origin", "error"), forecasts, _forecast_anomalies(raw, base),
+        window,
+    )  # fmt: skip
 
 
 def _fit_in_chunks(
@@ -401,14 +417,16 @@ def _levels(
         .sort("item")
         .with_columns(pl.col("bias").fill_null(0.0))
     )
-    frame = _class_rmse(frame).with_columns(
+    frame = safety_factors.shrunk_rmse(_class_rmse(frame)).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
         .sqrt()
         .alias("sigma"),
         pl.lit(target).alias("target"),
     )
     k = (
-        safety_factors.fill_factors(frame, fitted.errors, *fill, min_errors=MIN_ERRORS)
+        safety_factors.fill_factors(
+            frame, fitted.errors, *fill, min_errors=MIN_ERRORS, window=fitted.window
+        )
         if target == "fill"
         else _cycle_factors(frame)
     )

@@ -254,3 +254,19 @@ def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together() -> None:
     assert shared["safety_stock"].sum() < alone["safety_stock"].sum()
     with pytest.raises(ValueError, match="fill_scope"):
         decide(history, fill_scope="everyone")
+
+
+def test_lost_sales_need_less_safety_stock_where_shortfalls_run_for_periods() -> None:
+    # a series growing faster than its forecasts follow, with some noise: its shortfalls come in
+    # runs, and with lost sales a unit short early in the interval does not carry to its end
+    rows = [
+        ("G", _month(m), float(100 + 6 * m + (m * 7919) % 13 - 6 + (40 if m % 12 == 0 else 0)))
+        for m in range(48)
+    ]
+    history = pl.DataFrame(rows, schema=["item", "period", "quantity"], orient="row")
+    waits = decide(history, lead_time=2).levels.to_dicts()[0]
+    lost = decide(history, lead_time=2, unmet_demand="lost").levels.to_dicts()[0]
+    assert lost["safety_stock"] < waits["safety_stock"]
+    assert lost["protection_demand"] == waits["protection_demand"]
+    with pytest.raises(ValueError, match="unmet_demand"):
+        decide(history, unmet_demand="gone")

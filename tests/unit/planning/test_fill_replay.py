@@ -1,0 +1,95 @@
+"""flexchain.planning.fill_replay: the order-up-to policy replayed on the periods its errors come
+from, and the share of the backorder shortage lost sales have."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from flexchain.planning.fill_replay import Replay, lost_share, replay, simulate
+from flexchain.planning.safety_factors import shrunk_rmse
+
+
+def _month(index: int) -> date:
+    return date(2024 + index // 12, index % 12 + 1, 1)
+
+
+def test_the_replay_rebuilds_each_origin_s_forecast_from_its_error() -> None:
+    # given demand 10, 20, 30, 40, 50 and errors of two-month forecasts from the first three
+    window = pl.DataFrame(
+        {
+            "item": ["A"] * 5,
+            "period": [_month(m) for m in range(5)],
+            "quantity": [10, 20, 30, 40, 50],
+        }
+    )
+    errors = pl.DataFrame(
+        {"item": ["A"] * 3, "origin": [_month(0), _month(1), _month(2)], "error": [5.0, -5.0, 0.0]}
+    )
+    frame = pl.DataFrame({"item": ["A"], "lead_time": [1], "review_period": [1], "protection": [2]})
+    plan = replay(frame, errors, window)
+    # then the forecast at each origin is what happened less the error: 30-5, 50+5, 70-0
+    assert plan.forecast[0].tolist() == [25.0, 55.0, 70.0]
+    assert plan.demand[0].tolist() == [10.0, 20.0, 30.0] and plan.span[0].all()
+    assert plan.rows.tolist() == [True]
+
+
+def _constant(rows: int, periods: int, demand: float, forecast: float, lead: int) -> Replay:
+    return Replay(
+        np.full((rows, periods), demand),
+        np.full((rows, periods), forecast),
+        np.ones((rows, periods), bool),
+        np.full(rows, lead),
+        np.ones(rows, np.int64),
+    )
+
+
+@pytest.mark.parametrize("lead", [1, 2])
+def test_a_steady_shortfall_loses_r_over_p_of_what_backorders_are_short(lead: int) -> None:
+    # demand 10 a period, the protection interval forecast 2 short: ordering up to P x 10 - 2
+    protection = lead + 1
+    plan = _constant(1, 400, 10.0, protection * 10.0 - 2.0, lead)
+    offset = np.zeros(1)
+    demand, served = simulate(plan, offset, lost=False)
+    assert (demand - served)[0] == pytest.approx(2.0 * 400, rel=0.02)  # 2 a period
+    share = lost_share(plan, offset, np.zeros(1, np.int64), np.ones(1, bool))
+    assert share[0] == pytest.approx(1 / protection, rel=0.05)
+
+
+def test_a_single_spike_is_short_the_same_either_way() -> None:
+    periods = 60
+    plan = _constant(1, periods, 5.0, 10.0 + 5.0, 1)  # S = 15 for two periods of 5
+    plan.demand[0, 30] = 60.0  # one wholesale order
+    share = lost_share(plan, np.zeros(1), np.zeros(1, np.int64), np.ones(1, bool))
+    demand, served = simulate(plan, np.zeros(1), lost=True)
+    assert (demand - served)[0] == pytest.approx(60.0 - 10.0)  # 10 left on hand that period
+    assert share[0] > 0.75  # backorders add only the spike's carry-over to the next period
+
+
+def test_a_group_short_of_nothing_has_no_share() -> None:
+    plan = _constant(2, 20, 5.0, 100.0, 1)
+    share = lost_share(plan, np.zeros(2), np.zeros(2, np.int64), np.ones(2, bool))
+    assert np.isnan(share).all()
+
+
+def test_an_item_s_rmse_borrows_its_pattern_s_relative_scale() -> None:
+    frame = pl.DataFrame(
+        {
+            "item": ["calm", "spiky", "young"],
+            "pattern": ["lumpy"] * 3,
+            "errors": [24, 24, 0],
+            "rmse": [1.0, 7.0, 3.0],
+            "protection_demand": [10.0, 10.0, 10.0],
+        }
+    )
+    out = shrunk_rmse(frame).sort("item")
+    # the pattern's relative RMSE is sqrt((1 + 49 + 9) / 300); 96 of its errors against 24 own
+    relative = ((1 + 49 + 9) / 300) ** 0.5
+    calm = ((24 * 1.0 + 96 * (relative * 10) ** 2) / 120) ** 0.5
+    rows = dict(zip(out["item"], out["rmse"], strict=True))
+    assert rows["calm"] == pytest.approx(calm)
+    assert rows["calm"] < rows["spiky"] < 7.0  # the calm one carries more, the spiky less
+    assert rows["young"] == 3.0  # without errors of its own: what it had

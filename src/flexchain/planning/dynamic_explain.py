@@ -95,7 +95,8 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         (
             "errors",
             f"realised errors sum(actual) - sum(forecast) over L + R, from "
-            f"{row['decided_error_source']}: rmse, bias (mean)",
+            f"{row['decided_error_source']}: rmse (its own, shrunk towards its pattern's "
+            f"relative one), bias (mean)",
             f"{row['decided_errors']}: rmse = {_n(row['decided_rmse'])}, "
             f"bias = {_n(row['decided_bias'])}",
         ),

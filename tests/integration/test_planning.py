@@ -302,3 +302,27 @@ def test_the_policy_step_uses_the_suppliers_price_breaks(
     # then the plan prices the lot at the break (recorded with the plan)
     assert explained.price_breaks and explained.price_breaks[0].startswith("1000")
     assert float(values["price_break_quantity"]) >= 1000
+
+
+def test_unmet_demand_and_fill_scope_come_from_settings(
+    company: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 13: a brand whose unmet demand is lost needs only what a lost sale costs; the
+    # settings reach decide through the run, and explain shows the stored factor
+    def safety(**env: str) -> tuple[float, float]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert flexchain_cli(database_url, "plan", "--horizon", "6")[0] == 0
+        code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
+        assert code == 0
+        values = {line["name"]: line["value"] for line in json.loads(out)["policy"]}
+        return float(values["safety_factor"]), float(values["safety_stock"])
+
+    waits = safety()
+    lost = safety(FLEXCHAIN_PLAN_UNMET_DEMAND="lost")
+    assert lost[0] < waits[0] and lost[1] <= waits[1]
+    alone = safety(FLEXCHAIN_PLAN_UNMET_DEMAND="backordered", FLEXCHAIN_PLAN_FILL_SCOPE="item")
+    assert alone[0] == pytest.approx(waits[0])  # one item: its group is itself
+    monkeypatch.setenv("FLEXCHAIN_PLAN_UNMET_DEMAND", "gone")
+    code, _, err = flexchain_cli(database_url, "plan", "--horizon", "6")
+    assert code != 0 and "backordered" in err

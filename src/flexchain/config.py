@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     safety factor, the least stock; the default) or each item on its own."""
     plan_unmet_demand: Literal["backordered", "lost"] = "backordered"
     """What becomes of demand not served from stock: customers wait for it, or it is lost."""
+    plan_model_choice: Literal["accuracy", "pattern"] = "accuracy"
+    """Which model forecasts an item: its pattern's default or the long-run mean, whichever
+    was more accurate over the last year's backtest origins (the default), or always the
+    pattern's default."""
     plan_forecast_errors: int = Field(default=24, ge=1)
     """How many realised forecast errors (the latest) size an item's safety stock."""
     plan_history_years: int = Field(default=5, ge=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -326,3 +327,29 @@ def test_unmet_demand_and_fill_scope_come_from_settings(
     monkeypatch.setenv("FLEXCHAIN_PLAN_UNMET_DEMAND", "gone")
     code, _, err = flexchain_cli(database_url, "plan", "--horizon", "6")
     assert code != 0 and "backordered" in err
+
+
+def test_model_choice_comes_from_settings_and_explain_shows_the_comparison(
+    company: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 13: the pattern's model or the long-run mean, whichever forecast the item better
+    def explained(**env: str) -> tuple[str, dict[str, str]]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert flexchain_cli(database_url, "plan", "--horizon", "6")[0] == 0
+        code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
+        assert code == 0
+        body = json.loads(out)
+        return body["forecast"]["model"], {line["name"]: line for line in body["policy"]}
+
+    model, lines = explained()
+    # TEE's 6, 7, 8, 6, 7, 8 ... a week: both were backtested, AutoETS was the closer and stays
+    formula = lines["model"]["formula"]
+    ets, mean = (float(x) for x in re.findall(r"rmse ([0-9.]+)", formula))
+    assert "AutoETS rmse" in formula and "long-run mean (HistoricAverage) rmse" in formula
+    assert model == lines["model"]["value"] == "AutoETS" and ets <= mean
+    model, lines = explained(FLEXCHAIN_PLAN_MODEL_CHOICE="pattern")
+    assert model == "AutoETS" and "model" not in lines
+    monkeypatch.setenv("FLEXCHAIN_PLAN_MODEL_CHOICE", "best")
+    code, _, err = flexchain_cli(database_url, "plan", "--horizon", "6")
+    assert code != 0 and "accuracy" in err

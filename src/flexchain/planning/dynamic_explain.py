@@ -128,9 +128,28 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             _n(row["mrp_trigger"]),
         ),
     ]
+    lines[3:3] = _model_lines(row)
     if float(row["demand_mean"]) <= 0:
         return [*lines, *_no_demand_lines(row)[2:]]
     return [*lines, *_demand_lines(row, 52)[2:]]
+
+
+def _model_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Why the item's model forecast it, where its pattern's model and the long-run mean were
+    compared (:mod:`flexchain.planning.model_choice`)."""
+    if row.get("decided_default_rmse") is None or row.get("decided_mean_rmse") is None:
+        return []
+    default = row["decided_default_model"]
+    return [
+        (
+            "model",
+            f"the more accurate over L + R on the same backtest origins (up to a year): "
+            f"{default} rmse {_n(row['decided_default_rmse'])}, the long-run mean "
+            f"(HistoricAverage) rmse {_n(row['decided_mean_rmse'])} "
+            f"(FLEXCHAIN_PLAN_MODEL_CHOICE=pattern: always {default})",
+            str(row.get("decided_model") or row.get("model") or ""),
+        )
+    ]
 
 
 def _no_demand_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -235,12 +235,16 @@ def _forwarded(
         first = max(2, len(y) - protection - errors + 1)
         cuts = list(range(first, len(y) - protection + 1))
         made = _ets_from_states(fitted, y, cuts, protection)
-        for j, cut in enumerate(cuts):
-            ahead = made[j] if made is not None else _forward(fitted, y[:cut], protection)
-            ahead = np.clip(np.nan_to_num(ahead), 0, cap)
-            items.append(uid)
-            origins.append(days[cut])
-            values.append(float(y[cut : cut + protection].sum() - ahead.sum()))
+        if made is None:
+            made = np.array([_forward(fitted, y[:cut], protection) for cut in cuts])
+        if not cuts:
+            continue
+        ahead = np.clip(np.nan_to_num(made), 0, cap).sum(axis=1)
+        total = np.concatenate(([0.0], np.cumsum(y)))
+        at = np.asarray(cuts)
+        items.extend([uid] * len(cuts))
+        origins.extend(days[cut] for cut in cuts)
+        values.extend((total[at + protection] - total[at] - ahead).tolist())
     return pl.DataFrame(
         {"item": items, "origin": origins, "error": values},
         schema={"item": wanted["item"].dtype, "origin": pl.Date, "error": pl.Float64},

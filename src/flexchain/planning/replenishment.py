@@ -11,7 +11,10 @@ any panel of one location. Per series it
    ``models`` names) (:func:`flexchain.planning.forecast.forecast`); seasonal models only for
    series with at least three full cycles, non-seasonal otherwise; an AutoETS structure chosen at
    an earlier decision and carried in ``past_forecasts`` is fitted again rather than searched for
-   until a year has passed (:mod:`flexchain.planning.model_specs`);
+   until a year has passed (:mod:`flexchain.planning.model_specs`); by default
+   (``model_choice="accuracy"``) the long-run mean forecasts a series instead where its
+   protection-interval errors over the same backtest origins (up to a year of them) were smaller
+   (:mod:`flexchain.planning.model_choice`; ``"pattern"``: always the pattern's model);
 3. caps every period's forecast at ``CAP_FACTOR`` times the largest period the series has seen,
    reporting each capped series in ``Decision.anomalies`` (``forecast_anomaly``);
 4. sums the per-period forecasts over the *protection interval* ``P = lead_time + review_period``
@@ -52,6 +55,7 @@ import polars as pl
 
 from flexchain.planning import decide_inputs as inputs
 from flexchain.planning import fill_rate, model_specs, safety_factors
+from flexchain.planning import model_choice as chooser
 from flexchain.planning.protection_errors import (
     Fitted,
     fit_and_backtest,
@@ -94,7 +98,8 @@ UNMET_DEMAND = ("backordered", "lost")
 _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
-    "service_level", "target", "safety_factor", "rmse", "sigma", "bias",
+    "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
+    "default_rmse", "mean_rmse",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -164,6 +169,7 @@ def decide(
     structures: pl.DataFrame | None = None,
     fill_scope: str = "group",
     unmet_demand: str = "backordered",
+    model_choice: str = "accuracy",
 ) -> Decision:
     """The order-up-to level of every series of ``history`` (module docstring).
 
@@ -179,27 +185,30 @@ def decide(
     ``structures``: ``item``, ``spec``, ``selected`` — the AutoETS structures to carry (as
     ``Decision.forecasts`` gives them) when ``past_forecasts`` does not carry them itself (a
     planning run reads them apart: a column on millions of past forecast rows would cost memory).
+    ``model_choice``: ``"accuracy"`` (the pattern's model or the long-run mean, whichever was
+    more accurate; ``Decision.levels`` shows ``default_model``, ``default_rmse``, ``mean_rmse``)
+    or ``"pattern"``.
     Deterministic: the same inputs give the same decision.
     """
     _check(lead_time, review_period, service_level, period, target, errors, min_errors)
-    if fill_scope not in FILL_SCOPES:
-        raise ValueError(f"fill_scope must be one of {', '.join(FILL_SCOPES)}, got {fill_scope!r}")
-    if unmet_demand not in UNMET_DEMAND:
-        raise ValueError(
-            f"unmet_demand must be one of {', '.join(UNMET_DEMAND)}, got {unmet_demand!r}"
-        )
+    for name, value, allowed in (
+        ("fill_scope", fill_scope, FILL_SCOPES), ("unmet_demand", unmet_demand, UNMET_DEMAND),
+        ("model_choice", model_choice, chooser.CHOICES),
+    ):  # fmt: skip
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     if max_history is None:
         max_history = HISTORY_YEARS * PER_YEAR[period]
     # the fit does not depend on the service levels: another one reuses it
     fit_terms = terms.drop("service_level", strict=False) if terms is not None else None
     key = _key((history, past_forecasts, fit_terms, models, structures), (
-        period, lead_time, review_period, errors, min_errors, horizon, max_history,
+        period, lead_time, review_period, errors, min_errors, horizon, max_history, model_choice,
     ))  # fmt: skip
     fitted = _CACHE.get(key)
     if fitted is None:
         fitted = _fit(
             history, period, lead_time, review_period, past_forecasts, errors, min_errors,
-            terms, horizon, models, max_history, n_jobs, structures,
+            terms, horizon, models, max_history, n_jobs, structures, model_choice,
         )  # fmt: skip
         if fitted.base.height <= FIT_CACHE_SERIES:
             _CACHE[key] = fitted
@@ -261,6 +270,7 @@ def _fit(
     max_history: int,
     n_jobs: int,
     structures: pl.DataFrame | None,
+    choice: str,
 ) -> _Fitted:
     history_key = _key((history, models), (period, max_history))
     kept = _FITS.get(history_key)
@@ -277,17 +287,17 @@ def _fit(
         pl.col("item").is_in(enough["item"].implode()).not_().alias("backtest")
     )
     ahead = max(cast(int, base["protection"].max()), horizon or 0)
-    specs_key = _key((base.select("item", "model", "season", "spec"),))
-    _FITS.clear()
-    if base.height > FIT_CACHE_SERIES:  # nothing kept: fitted a chunk at a time
-        raw, tested, found = _fit_in_chunks(panel, base, period, n_jobs, ahead, errors)
-    else:
-        fits = kept[2] if kept is not None and kept[1] == specs_key else None
-        if fits is None:
-            fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
-        _FITS[history_key] = (panel, specs_key, fits)
-        raw, tested = fit_and_backtest(fits, base, period=period, horizon=ahead, errors=errors)
-        found = {uid: spec for fit in fits for uid, spec in fit.specs.items()}
+    candidates = chooser.eligible(base, models) if choice == "accuracy" else pl.lit(False)
+    origins = max(errors, chooser.ORIGINS[period])
+    # the candidates are backtested whether or not their errors size the safety stock
+    wide = base.with_columns(pl.col("backtest") | candidates)
+    raw, tested, found = _fit_models(panel, wide, period, n_jobs, ahead, origins, kept, history_key)
+    base, raw, tested = chooser.choose(panel, base, raw, tested, candidates)
+    tested = (
+        tested.join(base.filter(pl.col("backtest")).select("item"), on="item")
+        .group_by("item", maintain_order=True)
+        .tail(errors)
+    )
     means = raw.join(base.select("item", "cap"), on="item").with_columns(
         pl.col("mean").clip(upper_bound=pl.col("cap"))
     )
@@ -300,18 +310,7 @@ def _fit(
     base = base.join(summed, on="item").with_columns(
         (pl.col("protection_demand") / pl.col("protection")).alias("demand_per_period")
     )
-    used = pl.concat(
-        [
-            realised.join(enough, on="item").with_columns(pl.lit("past_forecasts").alias("source")),
-            tested.with_columns(pl.lit("backtest").alias("source")),
-        ]
-    )
-    sources = used.group_by("item").agg(
-        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
-    )
-    base = base.join(sources, on="item", how="left").with_columns(
-        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
-    )
+    base, used = _sources(base, realised.join(enough, on="item"), tested)
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
     ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")
@@ -325,6 +324,51 @@ def _fit(
         base, used.select("item", "origin", "error"), forecasts, _forecast_anomalies(raw, base),
         window,
     )  # fmt: skip
+
+
+def _sources(
+    base: pl.DataFrame, realised: pl.DataFrame, tested: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``base`` with how many errors size each item's safety stock and where they came from;
+    the errors, ``item``, ``origin``, ``error``, ``source``): the realised ones where enough
+    happened, else the backtest's (none: ``class``)."""
+    used = pl.concat(
+        [
+            realised.with_columns(pl.lit("past_forecasts").alias("source")),
+            tested.with_columns(pl.lit("backtest").alias("source")),
+        ]
+    )
+    sources = used.group_by("item").agg(
+        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
+    )
+    base = base.join(sources, on="item", how="left").with_columns(
+        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
+    )
+    return base, used
+
+
+def _fit_models(
+    panel: pl.DataFrame,
+    base: pl.DataFrame,
+    period: str,
+    n_jobs: int,
+    ahead: int,
+    errors: int,
+    kept: tuple[pl.DataFrame, str, list[Fitted]] | None,
+    history_key: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
+    """Forecasts, backtest errors and AutoETS structures of every series of ``base`` (its
+    models, fitted again only when the history or the structures changed)."""
+    specs_key = _key((base.select("item", "model", "season", "spec"),))
+    _FITS.clear()
+    if base.height > FIT_CACHE_SERIES:  # nothing kept: fitted a chunk at a time
+        return _fit_in_chunks(panel, base, period, n_jobs, ahead, errors)
+    fits = kept[2] if kept is not None and kept[1] == specs_key else None
+    if fits is None:
+        fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
+    _FITS[history_key] = (panel, specs_key, fits)
+    raw, tested = fit_and_backtest(fits, base, period=period, horizon=ahead, errors=errors)
+    return raw, tested, {uid: spec for fit in fits for uid, spec in fit.specs.items()}
 
 
 def _fit_in_chunks(
@@ -417,7 +461,7 @@ def _levels(
         .sort("item")
         .with_columns(pl.col("bias").fill_null(0.0))
     )
-    frame = safety_factors.shrunk_rmse(_class_rmse(frame)).with_columns(
+    frame = safety_factors.shrunk_rmse(safety_factors.class_rmse(frame)).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
         .sqrt()
         .alias("sigma"),
@@ -439,28 +483,6 @@ def _levels(
             .alias("order_up_to")
         )
         .select(_LEVEL_COLUMNS)
-    )
-
-
-def _class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
-    """Items without any error get the median relative RMSE (RMSE over protection demand) of
-    their pattern's items (of all items when their pattern has none), times their own
-    protection demand; an RMSE is capped at the cap times the protection interval."""
-    relative = pl.col("rmse") / pl.col("protection_demand")
-    measured = frame.filter(pl.col("rmse").is_not_null() & (pl.col("protection_demand") > 0))
-    overall = measured.select(relative.median()).item() if measured.height else 0.0
-    per_pattern = measured.group_by("pattern").agg(relative.median().alias("relative"))
-    return (
-        frame.join(per_pattern, on="pattern", how="left")
-        .with_columns(
-            pl.coalesce(
-                "rmse",
-                pl.col("protection_demand") * pl.coalesce("relative", pl.lit(overall or 0.0)),
-            )
-            .clip(upper_bound=pl.col("cap") * pl.col("protection"))
-            .alias("rmse")
-        )
-        .drop("relative")
     )
 
 

@@ -32,7 +32,6 @@ from flexchain.planning.run_steps import (
     ItemForecast,
     Key,
     PlanParameters,
-    accuracy_of_choice,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ __all__ = ["anomaly_exceptions", "forecast_buffers", "forecast_items"]
 _LEVEL_FIELDS = (
     "protection_demand", "safety_stock", "order_up_to", "demand_per_period", "protection",
     "lead_time", "review_period", "service_level", "target", "safety_factor", "rmse", "sigma",
-    "bias", "errors", "error_source",
+    "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
 )  # fmt: skip
 
 
@@ -119,6 +118,7 @@ def _decisions(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,
             models=models, target=params.target, errors=params.errors,
             fill_scope=params.fill_scope, unmet_demand=params.unmet_demand,
+            model_choice=params.model_choice,
             max_history=panel["period"].n_unique(),  # the snapshot holds the run's window
             structures=structures,
         )  # fmt: skip
@@ -165,3 +165,16 @@ def anomaly_exceptions(
         if item in skus
         for message in forecast.anomalies
     ]
+
+
+def accuracy_of_choice(choice: pl.DataFrame | None) -> dict[Key, dict[str, str]]:
+    """Per buffer, the chosen model's backtest figures (``plan --backtest``) as text."""
+    accuracy: dict[Key, dict[str, str]] = {}
+    if choice is not None:
+        for row in choice.iter_rows(named=True):
+            accuracy[(int(row["item"]), str(row["location"]))] = {
+                "model": str(row["model"]),
+                "default_model": str(row["default_model"]),
+                **{k: f"{row[k]:.3f}" for k in ("mase", "wape", "bias") if row[k] is not None},
+            }
+    return accuracy

@@ -37,7 +37,6 @@ __all__ = [
     "Key",
     "Located",
     "PlanParameters",
-    "accuracy_of_choice",
     "classify_items",
     "item_inputs",
     "mrp_of_items",
@@ -71,6 +70,8 @@ class PlanSettings(Protocol):
     def plan_fill_scope(self) -> str: ...
     @property
     def plan_unmet_demand(self) -> str: ...
+    @property
+    def plan_model_choice(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class PlanParameters:
     """Whose fill rate a cell's service level is (``decide``'s ``fill_scope``)."""
     unmet_demand: str = "backordered"
     """Whether demand not served from stock waits or is lost (``decide``'s ``unmet_demand``)."""
+    model_choice: str = "accuracy"
+    """The pattern's model or the long-run mean by accuracy, or the pattern's (``decide``'s
+    ``model_choice``)."""
 
     @classmethod
     def from_settings(cls, settings: PlanSettings) -> PlanParameters:
@@ -106,6 +110,7 @@ class PlanParameters:
             errors=settings.plan_forecast_errors,
             fill_scope=settings.plan_fill_scope,
             unmet_demand=settings.plan_unmet_demand,
+            model_choice=settings.plan_model_choice,
         )
 
 
@@ -189,19 +194,6 @@ def _buffer_location(snap: Snapshot) -> pl.Expr:
         .replace_strict(snap.locations, default="", return_dtype=pl.String)
         .alias("location")
     )
-
-
-def accuracy_of_choice(choice: pl.DataFrame | None) -> dict[Key, dict[str, str]]:
-    """Per buffer, the chosen model's backtest figures (``plan --backtest``) as text."""
-    accuracy: dict[Key, dict[str, str]] = {}
-    if choice is not None:
-        for row in choice.iter_rows(named=True):
-            accuracy[(int(row["item"]), str(row["location"]))] = {
-                "model": str(row["model"]),
-                "default_model": str(row["default_model"]),
-                **{k: f"{row[k]:.3f}" for k in ("mase", "wape", "bias") if row[k] is not None},
-            }
-    return accuracy
 
 
 def _whole(value: float | None) -> Decimal:

@@ -21,6 +21,7 @@ __all__ = [
     "MIN_POOL",
     "POOL_PRIOR",
     "SCALE_PRIOR",
+    "class_rmse",
     "fill_factors",
     "shrunk_rmse",
 ]
@@ -99,6 +100,28 @@ def fill_factors(
             share = np.where(np.isnan(measured_share), least, np.maximum(measured_share, least))
         short = short / share
     return np.where(usable, solve(short), 0.0)
+
+
+def class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
+    """Items without any error get the median relative RMSE (RMSE over protection demand) of
+    their pattern's items (of all items when their pattern has none), times their own
+    protection demand; an RMSE is capped at the cap times the protection interval."""
+    relative = pl.col("rmse") / pl.col("protection_demand")
+    measured = frame.filter(pl.col("rmse").is_not_null() & (pl.col("protection_demand") > 0))
+    overall = measured.select(relative.median()).item() if measured.height else 0.0
+    per_pattern = measured.group_by("pattern").agg(relative.median().alias("relative"))
+    return (
+        frame.join(per_pattern, on="pattern", how="left")
+        .with_columns(
+            pl.coalesce(
+                "rmse",
+                pl.col("protection_demand") * pl.coalesce("relative", pl.lit(overall or 0.0)),
+            )
+            .clip(upper_bound=pl.col("cap") * pl.col("protection"))
+            .alias("rmse")
+        )
+        .drop("relative")
+    )
 
 
 def shrunk_rmse(frame: pl.DataFrame) -> pl.DataFrame:

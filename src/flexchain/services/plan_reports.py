@@ -343,7 +343,8 @@ def _explained(
             history_total=Decimal(inputs.get("history_total", "0")),
         ),
         forecast={
-            "formula": "statsforecast model chosen by demand pattern (Syntetos-Boylan)",
+            "formula": "statsforecast model chosen by demand pattern (Syntetos-Boylan), or the "
+            "long-run mean where it forecast the item better (policy line 'model')",
             "abc": forecast.get("abc"),
             "pattern": forecast.get("pattern"),
             "model": record.model,

@@ -97,7 +97,10 @@ def test_other_models_carry_no_structure() -> None:
         schema=["item", "period", "quantity"],
         orient="row",
     )
-    decision = decide(sparse)
-    assert decision.levels["model"].to_list() == ["CrostonSBA"]
-    assert decision.forecasts["spec"].null_count() == decision.forecasts.height
-    assert decision.forecasts["selected"].null_count() == decision.forecasts.height
+    for choice in ("pattern", "accuracy"):  # the long-run mean wins this one on accuracy
+        decision = decide(sparse, model_choice=choice)
+        assert decision.levels["model"].to_list() == [
+            "CrostonSBA" if choice == "pattern" else "HistoricAverage"
+        ]
+        assert decision.forecasts["spec"].null_count() == decision.forecasts.height
+        assert decision.forecasts["selected"].null_count() == decision.forecasts.height

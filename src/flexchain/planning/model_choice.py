@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from flexchain.planning.decide_inputs import CHUNK
+
 __all__ = ["CHOICES", "MARGIN", "MEAN", "ORIGINS", "choose", "mean_errors"]
 
 MEAN = "HistoricAverage"
@@ -44,7 +46,23 @@ def eligible(base: pl.DataFrame, models: pl.DataFrame | None) -> pl.Expr:
 def mean_errors(panel: pl.DataFrame, origins: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
     """``item``, ``origin``, ``error``: the long-run mean's error at each of ``origins``
     (``item``, ``origin``), ``sum(actual) - P x mean(periods before the origin)`` over the item's
-    ``protection`` periods ``P`` (``base``)."""
+    ``protection`` periods ``P`` (``base``). :data:`~flexchain.planning.decide_inputs.CHUNK`
+    items at a time: a 100,000-item panel's running sums whole would take a gigabyte."""
+    items = origins["item"].unique(maintain_order=True)
+    parts = [
+        _mean_errors(
+            panel.filter(pl.col("item").is_in(chunk.implode())),
+            origins.filter(pl.col("item").is_in(chunk.implode())),
+            base,
+        )
+        for chunk in (items.slice(start, CHUNK) for start in range(0, items.len(), CHUNK))
+    ]
+    if not parts:
+        return origins.select("item", "origin", pl.lit(0.0).alias("error")).clear()
+    return pl.concat(parts)
+
+
+def _mean_errors(panel: pl.DataFrame, origins: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
     cum = panel.sort("item", "period").with_columns(
         pl.col("quantity").cast(pl.Float64).cum_sum().over("item").alias("cum"),
         pl.int_range(pl.len()).over("item").alias("t"),

@@ -223,7 +223,9 @@ def _forwarded(
         str(item): (int(p), float(cap))
         for item, p, cap in wanted.select("item", "protection", "cap").iter_rows()
     }
-    items, origins, values = [], [], []
+    items: list[Any] = []
+    origins: list[Any] = []
+    values: list[float] = []
     for (uid,), rows in series.partition_by("unique_id", as_dict=True, maintain_order=True).items():
         key = str(uid)
         if key not in terms:

@@ -316,12 +316,26 @@ def test_unmet_demand_and_fill_scope_come_from_settings(
         assert flexchain_cli(database_url, "plan", "--horizon", "6")[0] == 0
         code, out, _ = flexchain_cli(database_url, "plan", "explain", TEE, "--json")
         assert code == 0
-        values = {line["name"]: line["value"] for line in json.loads(out)["policy"]}
-        return float(values["safety_factor"]), float(values["safety_stock"])
+        lines = {line["name"]: line for line in json.loads(out)["policy"]}
+        # the units the item may be short per cycle are shown with every figure behind them
+        level, d, review, share, ratio = (
+            float(x)
+            for x in re.findall(
+                r"\(1 - ([0-9.]+)\) x ([0-9.]+) x ([0-9]+) / ([0-9.]+) / ([0-9.]+)",
+                lines["allowed_short"]["formula"],
+            )[0]
+        )
+        allowed = float(lines["allowed_short"]["value"])
+        assert allowed == pytest.approx((1 - level) * d * review / share / ratio, rel=1e-2)
+        assert ratio >= 1 and 0 < share <= 1
+        shares.append(share)
+        return float(lines["safety_factor"]["value"]), float(lines["safety_stock"]["value"])
 
+    shares: list[float] = []
     waits = safety()
     lost = safety(FLEXCHAIN_PLAN_UNMET_DEMAND="lost")
     assert lost[0] < waits[0] and lost[1] <= waits[1]
+    assert shares[0] == 1 and shares[1] < 1
     alone = safety(FLEXCHAIN_PLAN_UNMET_DEMAND="backordered", FLEXCHAIN_PLAN_FILL_SCOPE="item")
     assert alone[0] == pytest.approx(waits[0])  # one item: its group is itself
     monkeypatch.setenv("FLEXCHAIN_PLAN_UNMET_DEMAND", "gone")

@@ -73,8 +73,8 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     target = str(row["decided_target"])
     kind = "fill rate" if target == "fill" else "cycle service level"
     factor = (
-        "units short per cycle, sigma x mean((e / rmse - k)^+) over the errors, = (1 - fill) "
-        "d R summed over the items of this service level and review: one k for them all, none "
+        "units short per cycle, sigma x mean((e / rmse - k)^+) over the errors, = allowed_short "
+        "summed over the items of this service level and review: one k for them all, none "
         "short more than twice its own share (FLEXCHAIN_PLAN_FILL_SCOPE=item: each item alone; "
         "docs/policy.md)"
         if target == "fill"
@@ -106,6 +106,7 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"{_n(row['decided_demand_per_period'])}",
             _n(row["decided_sigma"]),
         ),
+        *_allowed_lines(row),
         ("safety_factor", f"k: {factor}", _n(row["decided_safety_factor"])),
         (
             "safety_stock",
@@ -240,3 +241,23 @@ def _n(value: Any) -> str:
     if number.is_integer() and abs(number) < 1e15:
         return str(int(number))
     return f"{number:.4f}".rstrip("0").rstrip(".")
+
+
+def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The units a fill-rate target lets an item be short per review cycle, and why (plans
+    decided before they were recorded show none)."""
+    if row.get("decided_allowed_short") is None:
+        return []
+    share, ratio = row["decided_lost_share"], row["decided_held_out_ratio"]
+    level = row["decided_service_level"]
+    return [
+        (
+            "allowed_short",
+            f"(1 - fill) d R / lost_share / held_out_ratio = (1 - {_n(level)}) x "
+            f"{_n(row['decided_demand_per_period'])} x {int(row['decided_review_period'])} / "
+            f"{_n(share)} / {_n(ratio)}; lost_share: of a backorder's shortage, what a lost sale "
+            f"costs (1: demand waits); held_out_ratio: units short on each item's held-out "
+            f"errors over those predicted, k solved on the rest (at least 1)",
+            _n(row["decided_allowed_short"]),
+        )
+    ]

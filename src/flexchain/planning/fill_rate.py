@@ -41,6 +41,7 @@ __all__ = [
     "fill_rate_factor",
     "group_fill_rate_factor",
     "shrunk_fill_rate_factor",
+    "shrunk_loss",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -192,6 +193,7 @@ def group_fill_rate_factor(
     weight = counts / (counts + prior)
     finite = np.where(np.isnan(errors), 0.0, errors)
     losses = [_pool_loss(pool) for pool in pools]
+    present = ~np.isnan(errors)
     used = sigma > 0
     allowed = np.bincount(groups, np.where(used, short, 0.0), minlength=count)
     top = float(np.max(np.where(np.isnan(errors), -np.inf, errors), initial=0.0))
@@ -208,15 +210,45 @@ def group_fill_rate_factor(
     for _ in range(60):
         k_group = (low + high) / 2
         k = np.maximum(k_group[groups], lowest)
-        own = np.maximum(finite - k[:, None], 0.0).sum(axis=1, where=~np.isnan(errors))
-        own = np.where(counts > 0, own / np.maximum(counts, 1), 0.0)
-        pooled = np.zeros_like(k)
-        for index, loss in enumerate(losses):
-            rows = pool_of == index
-            if rows.any():
-                pooled[rows] = loss(k[rows])
-        units = np.where(used, sigma * (weight * own + (1 - weight) * pooled), 0.0)
+        loss = _shrunk_loss(finite, present, counts, weight, losses, pool_of, k)
+        units = np.where(used, sigma * loss, 0.0)
         above = np.bincount(groups, units, minlength=count) > allowed  # k too low
         low = np.where(above, k_group, low)
         high = np.where(above, high, k_group)
     return np.where(used, np.maximum(((low + high) / 2)[groups], lowest), 0.0)
+
+
+def shrunk_loss(
+    errors: Floats,
+    pools: list[Floats | None],
+    pool_of: npt.NDArray[np.int64],
+    k: Floats,
+    *,
+    prior: float,
+) -> Floats:
+    """Per row, ``w L_own(k) + (1 - w) L_pool(k)`` at its ``k``: the units short per cycle, in
+    sigma, that :func:`group_fill_rate_factor` and :func:`shrunk_fill_rate_factor` solve for."""
+    counts = (~np.isnan(errors)).sum(axis=1).astype(np.float64)
+    finite = np.where(np.isnan(errors), 0.0, errors)
+    losses = [_pool_loss(pool) for pool in pools]
+    present = ~np.isnan(errors)
+    return _shrunk_loss(finite, present, counts, counts / (counts + prior), losses, pool_of, k)
+
+
+def _shrunk_loss(
+    finite: Floats,
+    present: npt.NDArray[np.bool_],
+    counts: Floats,
+    weight: Floats,
+    losses: list[Callable[[Floats], Floats]],
+    pool_of: npt.NDArray[np.int64],
+    k: Floats,
+) -> Floats:
+    own = np.maximum(finite - k[:, None], 0.0).sum(axis=1, where=present)
+    own = np.where(counts > 0, own / np.maximum(counts, 1), 0.0)
+    pooled = np.zeros_like(k)
+    for index, loss in enumerate(losses):
+        rows = pool_of == index
+        if rows.any():
+            pooled[rows] = loss(k[rows])
+    return weight * own + (1 - weight) * pooled

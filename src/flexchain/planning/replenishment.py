@@ -32,8 +32,10 @@ any panel of one location. Per series it
    pooled ones), met by the items of a service level together (``fill_scope="group"``: one
    ``k``, the least stock, no item short more than twice its own share) or item by item
    (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost sale costs counts
-   (:func:`flexchain.planning.fill_replay.lost_share`); or a cycle service level
-   (``target="cycle"``, ``k = Phi^-1(service_level)``);
+   (:func:`flexchain.planning.fill_replay.lost_share`); the units short the target allows are
+   divided by how much more the method left short on each item's held-out errors than it
+   predicted (``held_out_ratio``, :mod:`flexchain.planning.safety_factors`); or a cycle
+   service level (``target="cycle"``, ``k = Phi^-1(service_level)``);
 7. ``safety_stock = k sigma``, ``order_up_to = max(protection_demand + safety_stock, 0)``, to
    compare with the inventory position (on hand plus on order).
 
@@ -50,12 +52,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-import numpy as np
 import polars as pl
 
 from flexchain.planning import decide_inputs as inputs
-from flexchain.planning import fill_rate, model_specs, safety_factors
 from flexchain.planning import model_choice as chooser
+from flexchain.planning import model_specs, safety_factors
 from flexchain.planning.protection_errors import (
     Fitted,
     fit_and_backtest,
@@ -99,7 +100,7 @@ _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
-    "default_rmse", "mean_rmse",
+    "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -121,7 +122,13 @@ class Decision:
     ``past_forecasts``, ``backtest``, or ``class`` when the item had none and its pattern's
     relative error was used); the ``pattern``, the terms used (``lead_time``, ``review_period``,
     ``protection`` = their sum, ``service_level``, ``target``), and the numbers behind the safety
-    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``.
+    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``. With a
+    fill-rate target, the units the item may be short per cycle (``allowed_short``, what ``k``
+    solves for with the items of its service level) are ``(1 - fill) d R / lost_share /
+    held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when
+    demand waits), ``held_out_ratio`` how much more the method left short on held-out errors
+    than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
+    ``mean_rmse``: the model choice (step 2).
 
     ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:
     pass it back as ``past_forecasts`` at the next decision.
@@ -467,15 +474,10 @@ def _levels(
         .alias("sigma"),
         pl.lit(target).alias("target"),
     )
-    k = (
-        safety_factors.fill_factors(
-            frame, fitted.errors, *fill, min_errors=MIN_ERRORS, window=fitted.window
-        )
-        if target == "fill"
-        else _cycle_factors(frame)
-    )
     return (
-        frame.with_columns(pl.Series("safety_factor", k, dtype=pl.Float64).fill_nan(0.0))
+        safety_factors.with_factors(
+            frame, fitted.errors, target, *fill, min_errors=MIN_ERRORS, window=fitted.window
+        )
         .with_columns((pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"))
         .with_columns(
             (pl.col("protection_demand") + pl.col("safety_stock"))
@@ -484,7 +486,3 @@ def _levels(
         )
         .select(_LEVEL_COLUMNS)
     )
-
-
-def _cycle_factors(frame: pl.DataFrame) -> np.ndarray:
-    return np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])

@@ -5,11 +5,20 @@ Each item's realised errors, over their RMSE, are shrunk towards its demand patt
 items of a service level and review period (``fill_scope="group"``, the least stock for their fill
 together, no item below a floor) or found item by item (``"item"``)
 (:mod:`flexchain.planning.fill_rate`).
+
+The loss of a sample of errors standardised by their own RMSE is an in-sample figure: the
+largest of 24 errors is at most ``sqrt(24)`` times an RMSE it is part of, while the next error is
+not bounded so, and a factor chosen to fit those errors is chosen where they looked thinnest.
+Before solving, :func:`fill_factors` checks the method on the items' own errors: each item's
+errors are cut into :data:`HOLDOUT` consecutive folds; with each fold held out in turn, ``k`` is
+solved on the others (their own RMSE, shrunk, standardising both), and the units the held-out
+errors were short at it are compared with the units the solve predicted. The group's
+``held_out_ratio`` (realised over predicted, at least 1) divides the units it may be short.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 import polars as pl
@@ -17,15 +26,25 @@ import polars as pl
 from flexchain.planning import fill_rate, fill_replay
 
 __all__ = [
+    "HOLDOUT",
     "ITEM_SHORTAGE_LIMIT",
     "MIN_POOL",
     "POOL_PRIOR",
+    "RATIO_BOUNDS",
     "SCALE_PRIOR",
+    "FillFactors",
     "class_rmse",
     "fill_factors",
     "shrunk_rmse",
+    "with_factors",
 ]
 
+HOLDOUT = 3
+"""Each item's errors are cut into this many consecutive folds to check the safety factor
+solved on the others (:func:`fill_factors`)."""
+RATIO_BOUNDS = (1.0, 4.0)
+"""The held-out ratio's range: it only ever raises stock, by at most four times the units
+short."""
 MIN_POOL = 60
 """Pooled errors a pattern needs to lend its shape to its items' safety factors."""
 POOL_PRIOR = 24.0
@@ -39,6 +58,34 @@ own service level allows (told 95 %, none below about 90 % on its own errors): t
 factor is solved with that floor under each item's."""
 
 
+def with_factors(
+    frame: pl.DataFrame,
+    errors: pl.DataFrame,
+    target: str,
+    scope: str,
+    unmet: str,
+    *,
+    min_errors: int,
+    window: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """``frame`` with ``safety_factor`` for the target (``"fill"``: :func:`fill_factors`;
+    ``"cycle"``: ``Phi^-1(service_level)``) and, for a fill rate, ``lost_share``,
+    ``held_out_ratio`` and ``allowed_short`` (null for a cycle service level)."""
+    names = ("lost_share", "held_out_ratio", "allowed_short")
+    if target != "fill":
+        k = np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])
+        return frame.with_columns(
+            pl.Series("safety_factor", k, dtype=pl.Float64),
+            *(pl.lit(None, pl.Float64).alias(name) for name in names),
+        )
+    found = fill_factors(frame, errors, scope, unmet, min_errors=min_errors, window=window)
+    values = (found.lost_share, found.held_out_ratio, found.allowed)
+    return frame.with_columns(
+        pl.Series("safety_factor", found.k, dtype=pl.Float64).fill_nan(0.0),
+        *(pl.Series(name, v, dtype=pl.Float64) for name, v in zip(names, values, strict=True)),
+    )
+
+
 def fill_factors(
     frame: pl.DataFrame,
     errors: pl.DataFrame,
@@ -47,7 +94,7 @@ def fill_factors(
     *,
     min_errors: int,
     window: pl.DataFrame | None = None,
-) -> np.ndarray:
+) -> FillFactors:
     """``k`` per item so the fill rate on the errors meets the service level, each item's
     standardised errors shrunk towards its pattern's pooled ones (weight ``n / (n + 24)``; a
     pattern with fewer than :data:`MIN_POOL` pooled errors borrows every item's, and with none at
@@ -60,46 +107,134 @@ def fill_factors(
     shortage lost sales would have had, replayed on the group's own history at the backorder
     factor (:func:`flexchain.planning.fill_replay.lost_share`; ``R / P`` at least, and ``R / P``
     when the replay was short of nothing). ``window``: each item's history from its first
-    error's origin (None: ``R / P``)."""
+    error's origin (None: ``R / P``). Then the units are divided by the group's held-out ratio
+    (:func:`_held_out_ratio`, the module's docstring): what the solve's own errors, held out,
+    say it underestimates."""
     sigma = frame["sigma"].to_numpy()
     per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
     short = (1 - frame["service_level"].to_numpy()) * per_cycle
-    matrix = _standardised(frame, errors)
-    measured = frame["errors"].to_numpy() >= min_errors
-    patterns = frame["pattern"].to_numpy()
-    everyone = _finite(matrix[measured])
-    names = list(np.unique(patterns))
-    pools: list[np.ndarray | None] = []
-    for pattern in names:
-        pool = _finite(matrix[measured & (patterns == pattern)])
-        pool = pool if pool.size >= MIN_POOL else everyone
-        pools.append(pool if pool.size >= MIN_POOL else None)
-    pool_of = np.searchsorted(np.array(names), patterns) if names else np.zeros(0, np.int64)
     usable = (sigma > 0) & (per_cycle > 0)
-    scaled = np.where(usable, sigma, 0.0)
     terms = frame.select("service_level", "review_period").cast(pl.Float64).to_numpy()
     groups = np.unique(terms, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
-    plan = fill_replay.replay(frame, errors, window) if window is not None else None
+    measured = frame["errors"].to_numpy() >= min_errors
+    factors = _Factors(frame["pattern"].to_numpy(), _standardised(frame, errors), measured)
+    scaled = np.where(usable, sigma, 0.0)
 
     def solve(allowed: np.ndarray) -> np.ndarray:
-        targets = np.divide(allowed, sigma, out=np.zeros_like(allowed), where=sigma > 0)
-        if scope == "item":
-            return _item_factors(matrix, pools, pool_of, targets)
-        floor = _item_factors(matrix, pools, pool_of, targets * ITEM_SHORTAGE_LIMIT)
-        return fill_rate.group_fill_rate_factor(
-            matrix, pools, pool_of, scaled, allowed, groups, prior=POOL_PRIOR, floor=floor
-        )
+        return factors.solve(scaled, allowed, groups, scope)
 
+    plan = fill_replay.replay(frame, errors, window) if window is not None else None
+    share = np.ones(frame.height)
     if unmet == "lost":
-        least = (frame["review_period"] / frame["protection"]).to_numpy()
-        share = least
+        share = (frame["review_period"] / frame["protection"]).to_numpy()
         if plan is not None:
             measured_share = fill_replay.lost_share(
                 plan, solve(short) * scaled, groups, usable & plan.rows
             )
-            share = np.where(np.isnan(measured_share), least, np.maximum(measured_share, least))
-        short = short / share
-    return np.where(usable, solve(short), 0.0)
+            share = np.where(np.isnan(measured_share), share, np.maximum(measured_share, share))
+    ratio = _held_out_ratio(frame, errors, short / share, groups, scope, measured & usable)
+    allowed = short / share / ratio
+    return FillFactors(np.where(usable, solve(allowed), 0.0), share, ratio, allowed)
+
+
+class FillFactors(NamedTuple):
+    """What :func:`fill_factors` found, per item."""
+
+    k: np.ndarray
+    """The safety factor."""
+    lost_share: np.ndarray
+    """With lost sales, the share of the backorder shortage a lost sale has (1 with backorders)."""
+    held_out_ratio: np.ndarray
+    """Units short on held-out errors over those predicted, in the item's group (at least 1)."""
+    allowed: np.ndarray
+    """Units the item may be short per cycle, ``(1 - fill) d R / lost_share / held_out_ratio``:
+    what ``k`` solves for (with the group's other items)."""
+
+
+class _Factors:
+    """Standardised errors (a row per item) and their patterns' pools, ready to solve ``k``."""
+
+    def __init__(self, patterns: np.ndarray, matrix: np.ndarray, measured: np.ndarray) -> None:
+        everyone = _finite(matrix[measured])
+        names = list(np.unique(patterns))
+        self.pools: list[np.ndarray | None] = []
+        for pattern in names:
+            pool = _finite(matrix[measured & (patterns == pattern)])
+            pool = pool if pool.size >= MIN_POOL else everyone
+            self.pools.append(pool if pool.size >= MIN_POOL else None)
+        self.pool_of = (
+            np.searchsorted(np.array(names), patterns) if names else np.zeros(0, np.int64)
+        )
+        self.matrix = matrix
+
+    def solve(
+        self, sigma: np.ndarray, allowed: np.ndarray, groups: np.ndarray, scope: str
+    ) -> np.ndarray:
+        """``k`` per row so the units short per cycle, ``sigma x`` the shrunk loss, meet
+        ``allowed`` (per item, or per group with each item's floor)."""
+        targets = np.divide(allowed, sigma, out=np.zeros_like(allowed), where=sigma > 0)
+        if scope == "item":
+            return _item_factors(self.matrix, self.pools, self.pool_of, targets)
+        floor = _item_factors(self.matrix, self.pools, self.pool_of, targets * ITEM_SHORTAGE_LIMIT)
+        return fill_rate.group_fill_rate_factor(
+            self.matrix, self.pools, self.pool_of, sigma, allowed, groups, prior=POOL_PRIOR,
+            floor=floor,
+        )  # fmt: skip
+
+    def loss(self, k: np.ndarray) -> np.ndarray:
+        return fill_rate.shrunk_loss(self.matrix, self.pools, self.pool_of, k, prior=POOL_PRIOR)
+
+
+def _held_out_ratio(
+    frame: pl.DataFrame,
+    errors: pl.DataFrame,
+    short: np.ndarray,
+    groups: np.ndarray,
+    scope: str,
+    used: np.ndarray,
+) -> np.ndarray:
+    """Per row, its group's units short on held-out errors over those predicted: each item's
+    errors in ``HOLDOUT`` consecutive folds, each fold held out in turn, ``k`` solved on the
+    others (their RMSE, shrunk, standardising both)."""
+    count = int(groups.max()) + 1 if groups.size else 0
+    if HOLDOUT < 2:
+        return np.ones(groups.shape)
+    ordered = errors.sort("item", "origin").with_columns(
+        (pl.int_range(pl.len()).over("item") * HOLDOUT // pl.len().over("item")).alias("fold")
+    )
+    predicted, realised = np.zeros(count), np.zeros(count)
+    spread = np.maximum(frame["sigma"].to_numpy() ** 2 - frame["rmse"].to_numpy() ** 2, 0.0)
+    for fold in range(HOLDOUT):
+        rest = ordered.filter(pl.col("fold") != fold)
+        held = ordered.filter(pl.col("fold") == fold)
+        stats = rest.group_by("item").agg(
+            (pl.col("error") ** 2).mean().sqrt().alias("rmse"), pl.len().cast(pl.Int64).alias("n")
+        )
+        before = shrunk_rmse(
+            frame.join(stats, on="item", how="left")
+            .with_columns(
+                pl.col("rmse_right").alias("rmse"), pl.col("n").fill_null(0).alias("errors")
+            )
+            .drop("rmse_right", "n")
+        )
+        rmse = before["rmse"].fill_null(0.0).to_numpy()
+        sigma = np.sqrt(rmse**2 + spread)
+        rows = used & (rmse > 0)
+        factors = _Factors(frame["pattern"].to_numpy(), _standardised(before, rest), rows)
+        scaled = np.where(rows, sigma, 0.0)
+        k = factors.solve(scaled, np.where(rows, short, 0.0), groups, scope)
+        out = _standardised(before, held)
+        seen = (~np.isnan(out)).sum(axis=1)
+        over = np.where(np.isnan(out), 0.0, np.maximum(out - k[:, None], 0.0)).sum(axis=1)
+        rows = rows & (seen > 0)
+        realised += np.bincount(
+            groups, np.where(rows, scaled * over / np.maximum(seen, 1), 0.0), minlength=count
+        )
+        predicted += np.bincount(
+            groups, np.where(rows, scaled * factors.loss(k), 0.0), minlength=count
+        )
+    ratio = np.divide(realised, predicted, out=np.ones(count), where=predicted > 0)
+    return np.clip(ratio, *RATIO_BOUNDS)[groups]
 
 
 def class_rmse(frame: pl.DataFrame) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from statistics import NormalDist
 import polars as pl
 import pytest
 
+from flexchain.planning import safety_factors
 from flexchain.planning.replenishment import Decision, decide
 
 
@@ -140,11 +141,25 @@ def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
     # (all 20, in sigma: 1) weighed 24 / (24 + 24) against its class's shape, here (one item,
     # too few errors to pool) the normal loss function G
     assert level["target"] == "fill" and level["rmse"] == pytest.approx(20.0)
+
+    def loss(k: float, own: float = 24 / (24 + 24)) -> float:
+        normal = NormalDist().pdf(k) - k * (1 - NormalDist().cdf(k))
+        return own * max(1.0 - k, 0.0) + (1 - own) * normal
+
     k = level["safety_factor"]
-    own = max(1.0 - k, 0.0)
-    normal = NormalDist().pdf(k) - k * (1 - NormalDist().cdf(k))
-    short = (0.5 * own + 0.5 * normal) * 20.0
-    assert short == pytest.approx(0.05 * level["demand_per_period"], rel=1e-6)
+    assert loss(k) * 20.0 == pytest.approx(level["allowed_short"], rel=1e-6)
+    # the units allowed: 5 % of a month's demand, over the held-out ratio: in each of three
+    # folds of 8 errors the k solved on the other 16 (weight 16 / (16 + 24)) leaves every
+    # held-out error (z = 1) short 1 - k, where the shrunk loss predicted loss(k)
+    target = 0.05 * level["demand_per_period"] / 20.0
+    low, high = -5.0, 5.0
+    for _ in range(100):
+        middle = (low + high) / 2
+        low, high = (middle, high) if loss(middle, 0.4) > target else (low, middle)
+    ratio = max(max(1.0 - low, 0.0) / loss(low, 0.4), 1.0)
+    assert level["held_out_ratio"] == pytest.approx(ratio, rel=1e-4)
+    assert level["allowed_short"] == pytest.approx(target * 20.0 / ratio, rel=1e-6)
+    assert level["lost_share"] == 1.0
     assert level["safety_stock"] == pytest.approx(k * 20.0)
     # a higher target asks for more
     (higher,) = decide(history, past_forecasts=past, service_level=0.99).levels.to_dicts()
@@ -231,7 +246,9 @@ def test_a_cycle_service_level_is_the_normal_quantile() -> None:
         decide(history, target="fillrate")
 
 
-def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together() -> None:
+def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # a large item and a small noisy one, the same service level: by default they share one
     # safety factor (equal stockout chances, the least stock for the fill of their demand
     # together), except that no item is left short more than twice what its own level allows;
@@ -244,6 +261,8 @@ def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together() -> None:
         (pl.col("quantity") / 20 + (pl.int_range(pl.len()) * 7919).mod(11) * 2).round(),
     )
     history = pl.concat([big, small])
+    # the held-out check off, so one service level's units short are the other's
+    monkeypatch.setattr(safety_factors, "HOLDOUT", 0)
     shared = decide(history, service_level=0.95).levels.sort("item")
     alone = decide(history, service_level=0.95, fill_scope="item").levels.sort("item")
     floor = decide(history, service_level=0.90, fill_scope="item").levels.sort("item")

@@ -208,14 +208,13 @@ def _held_out_ratio(
         rest = ordered.filter(pl.col("fold") != fold)
         held = ordered.filter(pl.col("fold") == fold)
         stats = rest.group_by("item").agg(
-            (pl.col("error") ** 2).mean().sqrt().alias("rmse"), pl.len().cast(pl.Int64).alias("n")
+            (pl.col("error") ** 2).mean().sqrt().alias("rmse"),
+            pl.len().cast(pl.Int64).alias("errors"),
         )
         before = shrunk_rmse(
-            frame.join(stats, on="item", how="left")
-            .with_columns(
-                pl.col("rmse_right").alias("rmse"), pl.col("n").fill_null(0).alias("errors")
-            )
-            .drop("rmse_right", "n")
+            frame.drop("rmse", "errors")
+            .join(stats, on="item", how="left")
+            .with_columns(pl.col("errors").fill_null(0))
         )
         rmse = before["rmse"].fill_null(0.0).to_numpy()
         sigma = np.sqrt(rmse**2 + spread)

@@ -328,6 +328,17 @@ def test_unmet_demand_and_fill_scope_come_from_settings(
         allowed = float(lines["allowed_short"]["value"])
         assert allowed == pytest.approx((1 - level) * d * review / share / ratio, rel=1e-2)
         assert ratio >= 1 and 0 < share <= 1
+        # and the RMSE behind sigma: the item's own, shrunk towards the scale its pattern lends
+        n, own, prior, lent = (
+            float(x)
+            for x in re.findall(
+                r"sqrt\(\(([0-9]+) x ([0-9.]+)\^2 \+ ([0-9.]+) x ([0-9.]+)\^2\)",
+                lines["rmse"]["formula"],
+            )[0]
+        )
+        shrunk = ((n * own**2 + prior * lent**2) / (n + prior)) ** 0.5
+        assert float(lines["rmse"]["value"]) == pytest.approx(shrunk, rel=1e-3)
+        assert prior == 96 and "in proportion" in lines["rmse"]["formula"]  # a one-item pattern
         shares.append(share)
         return float(lines["safety_factor"]["value"]), float(lines["safety_stock"]["value"])
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flexchain.planning.safety_factors import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
+
 __all__ = ["decided_lines", "explain_row"]
 
 
@@ -95,11 +97,12 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         (
             "errors",
             f"realised errors sum(actual) - sum(forecast) over L + R, from "
-            f"{row['decided_error_source']}: rmse (its own, shrunk towards its pattern's "
-            f"relative one), bias (mean)",
+            f"{row['decided_error_source']}: rmse (its own, shrunk towards the scale its "
+            f"pattern lends its volume), bias (mean)",
             f"{row['decided_errors']}: rmse = {_n(row['decided_rmse'])}, "
             f"bias = {_n(row['decided_bias'])}",
         ),
+        *_rmse_lines(row),
         (
             "sigma",
             f"sqrt(rmse^2 + (d sd_L)^2), d = protection demand / (L + R) = "
@@ -259,5 +262,33 @@ def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"costs (1: demand waits); held_out_ratio: units short on each item's held-out "
             f"errors over those predicted, k solved on the rest (at least 1)",
             _n(row["decided_allowed_short"]),
+        )
+    ]
+
+
+def _rmse_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """How the item's own RMSE was shrunk towards the scale its pattern lends it (plans decided
+    before it was recorded, and items without errors of their own, show none)."""
+    own, borrowed = row.get("decided_own_rmse"), row.get("decided_borrowed_rmse")
+    n = int(row.get("decided_errors") or 0)
+    if own is None or borrowed is None or n <= 0:
+        return []
+    pattern = row.get("decided_pattern") or "its"
+    by = str(row.get("decided_borrowed_by") or "proportion")
+    law = (
+        f"Taylor's law fitted over the {pattern} items, sqrt(a P^b), "
+        f"{by.removeprefix('power law ')}"
+        if by.startswith("power law")
+        else f"in proportion, r P, r the {pattern} items' pooled relative error"
+    )
+    prior = _n(SCALE_PRIOR)
+    return [
+        (
+            "rmse",
+            f"own rmse shrunk towards B, the scale the pattern lends protection demand P ({law}; "
+            f"Taylor's law only for {' and '.join(POWER_LAW_PATTERNS)} patterns of at least "
+            f"{POWER_LAW_ITEMS} items): sqrt((n own^2 + {prior} B^2) / (n + {prior})) = "
+            f"sqrt(({n} x {_n(own)}^2 + {prior} x {_n(borrowed)}^2) / ({n} + {prior}))",
+            _n(row["decided_rmse"]),
         )
     ]

@@ -24,9 +24,9 @@ any panel of one location. Per series it
    realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
    (what earlier decisions returned) when they give at least ``min_errors``, else from a
    rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
-   towards the pattern's relative one (:func:`flexchain.planning.safety_factors.shrunk_rmse`)
-   and widened by the lead time's spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale
-   of the safety stock;
+   towards the scale the pattern lends the item's volume
+   (:func:`flexchain.planning.safety_factors.shrunk_rmse`) and widened by the lead time's
+   spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale of the safety stock;
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
    errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
    pooled ones), met by the items of a service level together (``fill_scope="group"``: one
@@ -100,7 +100,8 @@ _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
-    "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short",
+    "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short", "own_rmse",
+    "borrowed_rmse", "borrowed_by",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -122,7 +123,9 @@ class Decision:
     ``past_forecasts``, ``backtest``, or ``class`` when the item had none and its pattern's
     relative error was used); the ``pattern``, the terms used (``lead_time``, ``review_period``,
     ``protection`` = their sum, ``service_level``, ``target``), and the numbers behind the safety
-    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``. With a
+    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``; the
+    item's ``own_rmse`` and the ``borrowed_rmse`` its pattern lends it (``borrowed_by``:
+    ``proportion`` or ``power law b = ...``), which ``rmse`` is shrunk between (step 5). With a
     fill-rate target, the units the item may be short per cycle (``allowed_short``, what ``k``
     solves for with the items of its service level) are ``(1 - fill) d R / lost_share /
     held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when

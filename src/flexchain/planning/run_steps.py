@@ -17,7 +17,7 @@ import polars as pl
 from flexchain.domain.bom import BomLine
 from flexchain.planning.demand import classify, weekly_buckets
 from flexchain.planning.dynamic import DEFAULT_MATRIX, PolicyMatrix, dynamic_policy
-from flexchain.planning.dynamic_inputs import PRICE_BREAKS_DTYPE
+from flexchain.planning.dynamic_inputs import price_breaks_column
 from flexchain.planning.mrp import Demand, MrpException, MrpItem, MrpResult, Receipt, mrp
 from flexchain.planning.order_demand import consume_forecast
 from flexchain.planning.sensing import Sensing, module_weekly, option_safety_stock
@@ -241,15 +241,9 @@ def policy_of_buffers(
             "moq": [float(snap.lot[i][0]) for i in ids],
             "multiple": [float(snap.lot[i][1]) for i in ids],
             "unit_cost": [cost[i] for i in ids],
-            "price_breaks": [
-                [
-                    {"min_qty": float(minimum), "unit_price": float(price)}
-                    for minimum, price in snap.price_breaks.get(i, ())
-                ]
-                for i in ids
-            ],
+            "price_breaks": price_breaks_column([snap.price_breaks.get(i, ()) for i in ids]),
         },
-        schema_overrides={"agility": pl.String, "price_breaks": PRICE_BREAKS_DTYPE},
+        schema_overrides={"agility": pl.String},
     )
     result = {}
     policies = dynamic_policy(frame.drop("buffer"), matrix=params.matrix)

@@ -77,8 +77,8 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     factor = (
         "units short per cycle, sigma x mean((e / rmse - k)^+) over the errors, = allowed_short "
         "summed over the items of this service level and review: one k for them all, none "
-        "short more than twice its own share (FLEXCHAIN_PLAN_FILL_SCOPE=item: each item alone; "
-        "docs/policy.md)"
+        "short more than three times its own share (FLEXCHAIN_PLAN_FILL_SCOPE=item: each item "
+        "alone; docs/policy.md)"
         if target == "fill"
         else "Phi^-1(service_level)"
     )

@@ -30,7 +30,7 @@ any panel of one location. Per series it
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
    errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
    pooled ones), met by the items of a service level together (``fill_scope="group"``: one
-   ``k``, the least stock, no item short more than twice its own share) or item by item
+   ``k``, the least stock, no item short more than three times its own share) or item by item
    (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost sale costs counts
    (:func:`flexchain.planning.fill_replay.lost_share`); the units short the target allows are
    divided by how much more the method left short on each item's held-out errors than it

@@ -60,10 +60,13 @@ POWER_LAW_PATTERNS = ("intermittent", "lumpy")
 the others in proportion to it."""
 POWER_LAW_ITEMS = 50
 """Items with errors a pattern needs to fit its power law; fewer, and it lends in proportion."""
-ITEM_SHORTAGE_LIMIT = 2.0
+ITEM_SHORTAGE_LIMIT = 3.0
 """With ``fill_scope="group"``, no item is left short more than this many times the units its
-own service level allows (told 95 %, none below about 90 % on its own errors): the group's
-factor is solved with that floor under each item's."""
+own service level allows (told 95 %, none below about 85 % on its own errors): the group's
+factor is solved with that floor under each item's. Three, not two: at twice, the floors held
+the lumpy items' stock where it bought the least fill (the demo company at equal fill, against
+the evaluation's reference: +0.5 / -0.5 / +0.2 / -1.1 % at twice, -1.5 / -2.5 / -1.0 / -2.5 %
+at three times; docs/policy.md)."""
 
 
 def with_factors(

@@ -190,6 +190,11 @@ def test_an_rfq_goes_from_draft_to_awarded_purchase_orders(world: UowFactory) ->
         "awarded",
     ]
     assert trail[0].context["awarded"] == {"1": "FAB-PT", "2": "FAB-PT"}
+    # an illegal move is refused naming the RFQ, its state and where it may go
+    with pytest.raises(IllegalTransition, match="RFQ RFQ-000001 is awarded, which is final"):
+        _do(world, rfqs.award_rfq, number)
+    with pytest.raises(IllegalTransition, match="RFQ RFQ-000001 is awarded, which is final"):
+        _do(world, rfqs.send_rfq, number)
 
 
 def test_the_award_can_choose_another_supplier_and_refuses_a_line_nobody_quoted(

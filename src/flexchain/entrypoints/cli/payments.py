@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -159,7 +160,7 @@ def pay_fund(
             ("currency", "Cur"),
             ("payment", "Payment"),
         )
-        rows = [plain(s) for s in settled]
+        rows = settlement_rows(settled)
         console.print(
             table(settle_columns, rows, money=("retained", "rejects_cost", "released", "forfeited"))
             if rows
@@ -187,6 +188,20 @@ def pay_fund(
                 money=("retained", "released", "forfeited", "balance"),
             )
         )
+
+
+def settlement_rows(settled: list[payments.FundSettlementView]) -> list[dict[str, object]]:
+    """The settlement table's rows: the quarter's first-pass yield to four places, like its
+    target (``--json`` keeps it exact)."""
+    return [
+        {
+            **plain(s),
+            "first_pass_yield": "nothing inspected"
+            if s.first_pass_yield is None
+            else str(s.first_pass_yield.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
+        }
+        for s in settled
+    ]
 
 
 @pay_app.command("early")

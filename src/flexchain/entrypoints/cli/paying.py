@@ -134,7 +134,7 @@ def receive_po(
         list[str], typer.Option("--line", help="LINE=QUANTITY received, e.g. 1=40; repeat.")
     ],
     location: Annotated[
-        str | None, typer.Option("--location", help="Where [default: the PO line's].")
+        str | None, typer.Option("--location", help="Where \\[default: the PO line's].")
     ] = None,
     close_short: Annotated[
         bool, typer.Option("--close-short", help="Close the lines even if short.")
@@ -283,10 +283,10 @@ def invoice_add(
         list[str], typer.Option("--line", help="LINE=QUANTITY@PRICE billed, e.g. 1=40@10.20.")
     ],
     on: Annotated[
-        str | None, typer.Option("--date", help="Invoice date YYYY-MM-DD [default: today].")
+        str | None, typer.Option("--date", help="Invoice date YYYY-MM-DD \\[default: today].")
     ] = None,
     currency: Annotated[
-        str | None, typer.Option("--currency", help="[default: the PO's currency]")
+        str | None, typer.Option("--currency", help="\\[default: the PO's currency]")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -91,7 +91,7 @@ def pay_schedule(
 def pay_run(
     ctx: typer.Context,
     through: Annotated[
-        str | None, typer.Option("--through", help="Pay what is due by YYYY-MM-DD [today].")
+        str | None, typer.Option("--through", help="Pay what is due by YYYY-MM-DD \\[today].")
     ] = None,
     payment: Annotated[int | None, typer.Option("--payment", help="Only this payment.")] = None,
     as_json: JsonOption = False,
@@ -293,7 +293,7 @@ def fx_set(
     ctx: typer.Context,
     currency: Annotated[str, typer.Argument(help="e.g. USD.")],
     rate: Annotated[str, typer.Argument(help="One unit of it in the base currency.")],
-    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [today].")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD \\[today].")] = None,
 ) -> None:
     """Enter one rate."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
@@ -335,7 +335,7 @@ def fx_convert(
     amount: Annotated[str, typer.Argument(help="e.g. 100.00")],
     source: Annotated[str, typer.Argument(metavar="FROM", help="e.g. USD")],
     target: Annotated[str, typer.Argument(metavar="TO", help="e.g. EUR")],
-    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [today].")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD \\[today].")] = None,
 ) -> None:
     """Convert an amount at the rates of a day."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:

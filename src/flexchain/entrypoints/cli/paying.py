@@ -268,8 +268,9 @@ def _print_invoice(view: invoicing.InvoiceView, as_json: bool) -> None:
         markup=False,
         soft_wrap=True,
     )
+    held = "HELD" if view.status == "held" else "was held"  # released or rejected since
     for reason in view.hold_reasons:
-        console.print(f"  HELD: {reason}", markup=False, soft_wrap=True)
+        console.print(f"  {held}: {reason}", markup=False, soft_wrap=True)
 
 
 @invoice_app.command("add")

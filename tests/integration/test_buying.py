@@ -23,7 +23,7 @@ from flexchain.config import Settings
 from flexchain.domain.documents import DocumentKind, Party
 from flexchain.domain.errors import DomainError, IllegalTransition, NotFound, ValidationError
 from flexchain.entrypoints.api import create_app
-from flexchain.services import audit, capacity_holds, purchase_orders, rfqs
+from flexchain.services import audit, capacity_holds, documents, purchase_orders, rfqs
 from flexchain.services.imports import import_rows
 from tests.auth import bearer
 
@@ -190,6 +190,11 @@ def test_an_rfq_goes_from_draft_to_awarded_purchase_orders(world: UowFactory) ->
         "awarded",
     ]
     assert trail[0].context["awarded"] == {"1": "FAB-PT", "2": "FAB-PT"}
+    # an illegal move is refused naming the RFQ, its state and where it may go
+    with pytest.raises(IllegalTransition, match="RFQ RFQ-000001 is awarded, which is final"):
+        _do(world, rfqs.award_rfq, number)
+    with pytest.raises(IllegalTransition, match="RFQ RFQ-000001 is awarded, which is final"):
+        _do(world, rfqs.send_rfq, number)
 
 
 def test_the_award_can_choose_another_supplier_and_refuses_a_line_nobody_quoted(
@@ -828,11 +833,12 @@ def test_the_documents_say_what_the_records_say(world: UowFactory) -> None:
         "C-FAB", 45, Decimal("1000.00"), NOW
     )  # fmt: skip
     assert sent.terms == (
-        "Payment 45 days from invoice.",
-        "Under framework contract C-FAB; its clauses apply.",
         "5 % of each invoice is retained for the quality fund, settled quarterly.",
         "Top-ups of up to 20 units at most 15 % above the contract price.",
     )
+    # the payment terms and the contract are stated once in what the supplier reads
+    text = documents.render(sent).text
+    assert text.count("45 days") == 1 and text.count("C-FAB; its") == 1
 
 
 def test_concurrent_orders_get_different_numbers(world: UowFactory) -> None:

@@ -637,6 +637,8 @@ def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url
     assert held["status"] == "held" and "duplicate" in held["hold_reasons"][0]
     assert "HELD: duplicate" in cli("invoice", "show", held["number"])
     cli("invoice", "reject", held["number"], "--reason", "sent twice")
+    shown = cli("invoice", "show", held["number"])
+    assert "rejected" in shown and "  was held: duplicate" in shown and "HELD" not in shown
     cli("invoice", "approve", "INV-000001")
     assert [i["status"] for i in json.loads(cli("invoice", "list", "--json"))] == [
         "rejected",

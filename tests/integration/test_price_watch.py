@@ -342,6 +342,7 @@ def test_the_watch_raises_one_task_per_move_with_its_cost_impact(
         "TEE-PRINT: no cost model",
     ]
     assert "cost impact 48.00 EUR on what is on order under FA-SEW" in task.summary
+    assert task.summary.endswith("= 0.54; no cost model for TEE-PRINT")  # once, not per tier
     # watching again changes nothing: one task per contract and index move
     again = _watch(make_uow, date(2027, 1, 6))
     assert (again.raised, again.updated, again.checks[0].task) == ((), (), task.id)

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flexchain.entrypoints.cli.payments import settlement_rows
 from flexchain.entrypoints.cli.render import money_cell, money_text, page_note, table
+from flexchain.services.payments import FundSettlementView
 
 
 @pytest.mark.parametrize(
@@ -55,3 +57,17 @@ def test_the_page_note_says_what_is_left_out() -> None:
         "showing 1,000 of 1,234 receipts: --limit N and --offset N show the others"
     )
     assert page_note(234, 1234, 1000, "payments").startswith("showing 1,001-1,234 of 1,234")
+
+
+def test_the_fund_settlement_shows_the_first_pass_yield_to_four_places() -> None:
+    # 889 of 897 units accepted: 0.99108138... (it printed every one of its 28 digits)
+    def settled(fpy: Decimal | None) -> FundSettlementView:
+        zero = Decimal(0)
+        return FundSettlementView(
+            "SEW-PT", "EUR", "2026-Q3", Decimal("39.98"), fpy, Decimal("0.98"), zero,
+            Decimal("39.98"), zero, 7,
+        )  # fmt: skip
+
+    rows = settlement_rows([settled(Decimal(889) / Decimal(897)), settled(None)])
+    assert [row["first_pass_yield"] for row in rows] == ["0.9911", "nothing inspected"]
+    assert rows[0]["target_yield"] == "0.98" and rows[0]["retained"] == "39.98"

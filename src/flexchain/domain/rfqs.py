@@ -87,8 +87,11 @@ RFQ_ALLOWED: Final[Mapping[RFQStatus, frozenset[RFQStatus]]] = MappingProxyType(
 )
 
 
-def rfq_transition(current: RFQStatus | str, target: RFQStatus | str) -> RFQStatus:
-    """``target`` if an RFQ in ``current`` may move there, else :class:`IllegalTransition`.
+def rfq_transition(
+    current: RFQStatus | str, target: RFQStatus | str, number: str = ""
+) -> RFQStatus:
+    """``target`` if an RFQ in ``current`` may move there, else :class:`IllegalTransition`
+    (naming the RFQ ``number`` when given).
 
     >>> rfq_transition("draft", "sent")
     <RFQStatus.SENT: 'sent'>
@@ -103,10 +106,11 @@ def rfq_transition(current: RFQStatus | str, target: RFQStatus | str) -> RFQStat
     allowed = RFQ_ALLOWED[start]
     if end in allowed:
         return end
+    rfq = f"RFQ {number}" if number else "RFQ"
     if not allowed:
-        raise IllegalTransition(f"RFQ is {start}, which is final: it cannot become {end}")
+        raise IllegalTransition(f"{rfq} is {start}, which is final: it cannot become {end}")
     names = ", ".join(status for status in RFQStatus if status in allowed)
-    raise IllegalTransition(f"RFQ is {start}: it cannot become {end} (allowed: {names})")
+    raise IllegalTransition(f"{rfq} is {start}: it cannot become {end} (allowed: {names})")
 
 
 @dataclass(frozen=True)

@@ -354,8 +354,10 @@ def list_clauses(uow: UnitOfWork) -> list[ClauseView]:
 
 
 def _summary(t: TaskRecord) -> str:
-    change = t.move_pct / 100
-    lines = "; ".join(i["text"] for i in t.impacts)
+    change = t.move_pct / 100  # items without a cost model named once, not once per tier
+    bare = dict.fromkeys(str(i["sku"]) for i in t.impacts if i.get("share") is None)
+    shown = [i["text"] for i in t.impacts if i.get("share") is not None]
+    lines = "; ".join(shown + ([f"no cost model for {', '.join(bare)}"] if bare else []))
     return (
         f"{t.index} {rules.signed_pct(change)} from the base {format_amount(t.base_value)}"
         f" ({format_amount(t.index_value)} on {t.value_date}): cost impact"

@@ -320,9 +320,10 @@ def _document(
                      line.due_date, line.unit_price)
         for line in po.lines if line.status != "cancelled"
     )  # fmt: skip
-    terms = [f"Payment {po.payment_terms_days} days from invoice."]
+    # the payment terms and the contract reference are laid out from their own fields: the
+    # terms are the contract's clauses as sentences, each said once
+    terms: list[str] = []
     if contract is not None:
-        terms.append(f"Under framework contract {contract.code}; its clauses apply.")
         if contract.quality_retention is not None:
             pct = fmt(contract.quality_retention.retention_pct)
             terms.append(f"{pct} % of each invoice is retained for the quality fund, settled "

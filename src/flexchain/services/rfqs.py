@@ -273,7 +273,7 @@ def create_rfq(
 def _move(uow: UnitOfWork, number: str, target: RFQStatus, now: datetime, **values: Any) -> RfqView:
     store = SqlRfqStore(uow)
     rfq = store.rfq(number, lock=True)
-    status = rfq_transition(rfq.status, target)
+    status = rfq_transition(rfq.status, target, rfq.number)
     store.set_rfq(rfq.id, status=status.value, **values)
     after = store.rfq(number)
     _record(uow, status.value, rfq, after, now)
@@ -444,7 +444,7 @@ def award_rfq(
     now = utc(now, "now")
     rfqs, buying = SqlRfqStore(uow), SqlBuyingStore(uow)
     rfq = rfqs.rfq(number, lock=True)
-    status = rfq_transition(rfq.status, RFQStatus.AWARDED)
+    status = rfq_transition(rfq.status, RFQStatus.AWARDED, rfq.number)
     wanted = {
         whole_number(k, "line", minimum=1): code(v, "supplier") for k, v in (choices or {}).items()
     }

@@ -163,7 +163,7 @@ def jobs_finish(
     ctx: typer.Context,
     job_id: JobId,
     quantity: Annotated[
-        str | None, typer.Option("--quantity", help="Good units [default: all].")
+        str | None, typer.Option("--quantity", help="Good units \\[default: all].")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -73,7 +73,7 @@ def main(
             show_default=False,
             help=(
                 "Database URL: sqlite:///path/to/file.db or postgresql://user@host/name "
-                "[default: sqlite file ~/.local/share/flexchain/flexchain.db]."
+                "\\[default: sqlite file ~/.local/share/flexchain/flexchain.db]."
             ),
         ),
     ] = None,

@@ -134,7 +134,7 @@ def receive_po(
         list[str], typer.Option("--line", help="LINE=QUANTITY received, e.g. 1=40; repeat.")
     ],
     location: Annotated[
-        str | None, typer.Option("--location", help="Where [default: the PO line's].")
+        str | None, typer.Option("--location", help="Where \\[default: the PO line's].")
     ] = None,
     close_short: Annotated[
         bool, typer.Option("--close-short", help="Close the lines even if short.")
@@ -268,8 +268,9 @@ def _print_invoice(view: invoicing.InvoiceView, as_json: bool) -> None:
         markup=False,
         soft_wrap=True,
     )
+    held = "HELD" if view.status == "held" else "was held"  # released or rejected since
     for reason in view.hold_reasons:
-        console.print(f"  HELD: {reason}", markup=False, soft_wrap=True)
+        console.print(f"  {held}: {reason}", markup=False, soft_wrap=True)
 
 
 @invoice_app.command("add")
@@ -283,10 +284,10 @@ def invoice_add(
         list[str], typer.Option("--line", help="LINE=QUANTITY@PRICE billed, e.g. 1=40@10.20.")
     ],
     on: Annotated[
-        str | None, typer.Option("--date", help="Invoice date YYYY-MM-DD [default: today].")
+        str | None, typer.Option("--date", help="Invoice date YYYY-MM-DD \\[default: today].")
     ] = None,
     currency: Annotated[
-        str | None, typer.Option("--currency", help="[default: the PO's currency]")
+        str | None, typer.Option("--currency", help="\\[default: the PO's currency]")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -90,7 +91,7 @@ def pay_schedule(
 def pay_run(
     ctx: typer.Context,
     through: Annotated[
-        str | None, typer.Option("--through", help="Pay what is due by YYYY-MM-DD [today].")
+        str | None, typer.Option("--through", help="Pay what is due by YYYY-MM-DD \\[today].")
     ] = None,
     payment: Annotated[int | None, typer.Option("--payment", help="Only this payment.")] = None,
     as_json: JsonOption = False,
@@ -159,7 +160,7 @@ def pay_fund(
             ("currency", "Cur"),
             ("payment", "Payment"),
         )
-        rows = [plain(s) for s in settled]
+        rows = settlement_rows(settled)
         console.print(
             table(settle_columns, rows, money=("retained", "rejects_cost", "released", "forfeited"))
             if rows
@@ -187,6 +188,20 @@ def pay_fund(
                 money=("retained", "released", "forfeited", "balance"),
             )
         )
+
+
+def settlement_rows(settled: list[payments.FundSettlementView]) -> list[dict[str, object]]:
+    """The settlement table's rows: the quarter's first-pass yield to four places, like its
+    target (``--json`` keeps it exact)."""
+    return [
+        {
+            **plain(s),
+            "first_pass_yield": "nothing inspected"
+            if s.first_pass_yield is None
+            else str(s.first_pass_yield.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
+        }
+        for s in settled
+    ]
 
 
 @pay_app.command("early")
@@ -278,7 +293,7 @@ def fx_set(
     ctx: typer.Context,
     currency: Annotated[str, typer.Argument(help="e.g. USD.")],
     rate: Annotated[str, typer.Argument(help="One unit of it in the base currency.")],
-    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [today].")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD \\[today].")] = None,
 ) -> None:
     """Enter one rate."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
@@ -320,7 +335,7 @@ def fx_convert(
     amount: Annotated[str, typer.Argument(help="e.g. 100.00")],
     source: Annotated[str, typer.Argument(metavar="FROM", help="e.g. USD")],
     target: Annotated[str, typer.Argument(metavar="TO", help="e.g. EUR")],
-    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD [today].")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD \\[today].")] = None,
 ) -> None:
     """Convert an amount at the rates of a day."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow(write=False) as uow:

@@ -33,7 +33,9 @@ plan_app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array only.")]
-RunOption = Annotated[int | None, typer.Option("--run", help="A plan version [default: current].")]
+RunOption = Annotated[
+    int | None, typer.Option("--run", help="A plan version \\[default: current].")
+]
 ORDER_COLUMNS = (
     ("number", "#"),
     ("sku", "SKU"),

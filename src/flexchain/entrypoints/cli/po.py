@@ -117,7 +117,7 @@ def po_topup(
     quantity: Annotated[str, typer.Option("--quantity", help="Extra units.")],
     price: Annotated[str, typer.Option("--price", help="The supplier's unit price for them.")],
     due: Annotated[
-        str | None, typer.Option("--due", help="YYYY-MM-DD [default: the item's].")
+        str | None, typer.Option("--due", help="YYYY-MM-DD \\[default: the item's].")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -162,7 +162,7 @@ def po_confirm(
     number: Number,
     line: Annotated[
         list[str] | None,
-        typer.Option("--line", help="LINE:QUANTITY:YYYY-MM-DD as confirmed [default: all as "
+        typer.Option("--line", help="LINE:QUANTITY:YYYY-MM-DD as confirmed \\[default: all as "
                      "ordered]; repeat."),
     ] = None,
     note: Annotated[str, typer.Option("--note", help="The supplier's remark.")] = "",

@@ -185,7 +185,7 @@ def prices_watch(
     ctx: typer.Context,
     today: Annotated[
         datetime | None,
-        typer.Option("--today", formats=["%Y-%m-%d"], help="The day to check [default: today]."),
+        typer.Option("--today", formats=["%Y-%m-%d"], help="The day to check \\[default: today]."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

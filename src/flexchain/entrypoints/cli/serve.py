@@ -14,9 +14,9 @@ from flexchain.entrypoints.cli.context import opened, reported_errors, state_of
 from flexchain.entrypoints.cli.render import status_console
 
 HostOption = Annotated[
-    str | None, typer.Option("--host", help="Interface to listen on [default: 127.0.0.1].")
+    str | None, typer.Option("--host", help="Interface to listen on \\[default: 127.0.0.1].")
 ]
-PortOption = Annotated[int | None, typer.Option("--port", help="Port [default: 8000].")]
+PortOption = Annotated[int | None, typer.Option("--port", help="Port \\[default: 8000].")]
 WorkersOption = Annotated[
     int,
     typer.Option(
@@ -31,7 +31,7 @@ IntakeProcessesOption = Annotated[
     typer.Option(
         "--intake-processes",
         min=0,
-        help="Child processes that apply webhook batches, per server process [default: 0: its "
+        help="Child processes that apply webhook batches, per server process \\[default: 0: its "
         "intake thread; env FLEXCHAIN_INTAKE_PROCESSES]. On PostgreSQL, one per core with one "
         "server process: every core works, however the clients' connections fall.",
     ),

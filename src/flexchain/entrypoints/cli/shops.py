@@ -53,7 +53,7 @@ def shop_add(
     ] = None,
     api_url: Annotated[
         str | None,
-        typer.Option("--api-url", help="Store API base for shop sync [default: push URL]."),
+        typer.Option("--api-url", help="Store API base for shop sync \\[default: push URL]."),
     ] = None,
     api_token: Annotated[
         str | None,

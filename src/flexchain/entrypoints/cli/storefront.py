@@ -338,7 +338,7 @@ OUTBOX_COLUMNS = (
 def outbox_list(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option("--status", help="pending, sent or failed [default: not sent].")
+        str | None, typer.Option("--status", help="pending, sent or failed \\[default: not sent].")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -86,7 +86,7 @@ def rules_run(
     ctx: typer.Context,
     today: Annotated[
         datetime | None,
-        typer.Option("--today", formats=["%Y-%m-%d"], help="The day to judge [default: today]."),
+        typer.Option("--today", formats=["%Y-%m-%d"], help="The day to judge \\[default: today]."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -125,16 +125,16 @@ def kraljic(
     ctx: typer.Context,
     cost_share: Annotated[
         Decimal | None,
-        typer.Option(help="Share of spend (0-1) from which impact is high [default 0.05]."),
+        typer.Option(help="Share of spend (0-1) from which impact is high \\[default 0.05]."),
     ] = None,
     spend: Annotated[
-        Decimal | None, typer.Option(help="Or spend from which impact is high [default none].")
+        Decimal | None, typer.Option(help="Or spend from which impact is high \\[default none].")
     ] = None,
     min_qualified: Annotated[
-        int | None, typer.Option(help="Fewer qualified suppliers add risk [default 3].")
+        int | None, typer.Option(help="Fewer qualified suppliers add risk \\[default 3].")
     ] = None,
     risk_points: Annotated[
-        int | None, typer.Option(help="Risk points from which supply risk is high [default 2].")
+        int | None, typer.Option(help="Risk points from which supply risk is high \\[default 2].")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -168,7 +168,7 @@ def token_create(
             "--expires",
             formats=["%Y-%m-%d"],
             metavar="YYYY-MM-DD",
-            help="Last day it works (UTC) [default: never expires].",
+            help="Last day it works (UTC) \\[default: never expires].",
         ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", metavar="N", help="What it is for.")] = None,

@@ -119,6 +119,7 @@ class ContractRow(Timestamps, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    topup_first_max_units: Mapped[Decimal | None] = mapped_column(Qty())
     topup_max_units: Mapped[Decimal | None] = mapped_column(Qty())
     topup_max_premium_pct: Mapped[Decimal | None] = mapped_column(Dec(9, 4))
     retention_pct: Mapped[Decimal | None] = mapped_column(Dec(9, 4))

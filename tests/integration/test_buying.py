@@ -259,7 +259,31 @@ def test_a_call_off_is_priced_by_the_contract_tiers(world: UowFactory) -> None:
 
 
 def test_the_elastic_clause_with_the_trades_figures(world: UowFactory) -> None:
-    # given the first order of N=100 units at the contract price 10.00
+    # given the clause's first order of up to N=100 units, signed through the contracts sheet
+    with world() as uow:
+        import_rows(
+            uow,
+            "contracts",
+            [{"code": "C-FAB", "supplier_code": "FAB-PT", "valid_from": date(2026, 1, 1),
+              "valid_to": date(2026, 12, 31), "topup_first_max_units": 100}],
+            source="buying N",
+        )  # fmt: skip
+        uow.commit()
+    # then a first call-off of 101 units is refused, naming the contract, N and the quantity
+    with pytest.raises(
+        DomainError,
+        match="first order under contract C-FAB is 101 units, above the 100 units its elastic",
+    ):
+        _do(
+            world,
+            purchase_orders.create_po,
+            contract="C-FAB",
+            lines=[
+                {"item": "FABRIC", "quantity": 60, "due_date": date(2026, 4, 1)},
+                {"item": "FABRIC", "quantity": 41, "due_date": date(2026, 4, 15)},
+            ],
+        )
+    # and the first order of N=100 units at the contract price 10.00 is accepted
     po = _do(
         world,
         purchase_orders.create_po,
@@ -287,12 +311,13 @@ def test_the_elastic_clause_with_the_trades_figures(world: UowFactory) -> None:
         (Decimal(15), Decimal("11.50"), True),
         (Decimal(5), Decimal("11.00"), True),
     ]
-    # and a 21st top-up unit is refused, even on another order under the contract
+    # and a 21st top-up unit is refused, even on another order under the contract (a later
+    # call-off, not the first, is not held to N)
     other = _do(
         world,
         purchase_orders.create_po,
         contract="C-FAB",
-        lines=[{"item": "FABRIC", "quantity": 50, "due_date": date(2026, 5, 1)}],
+        lines=[{"item": "FABRIC", "quantity": 150, "due_date": date(2026, 5, 1)}],
     )
     with pytest.raises(DomainError, match="bring top-ups to 21, above the 20 units"):
         _do(

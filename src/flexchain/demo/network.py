@@ -130,8 +130,8 @@ class ContractDef:
     code: str
     supplier: str
     notes: str
-    topup: tuple[str, str] | None = None
-    """(max extra units, max premium %)"""
+    topup: tuple[str, str, str] | None = None
+    """(max extra units, max premium %, max units of the first call-off)"""
     retention: tuple[str, str] | None = None
     """(retained %, settlement period)"""
     capacity: tuple[str, str, str] | None = None
@@ -143,11 +143,11 @@ class ContractDef:
 CONTRACTS: tuple[ContractDef, ...] = (
     ContractDef(
         "FA-SEW-PT", "SEW-PT", "Framework agreement for sewn modules and assembly",
-        topup=("600", "8"), retention=("3", "quarterly"), capacity=("30", "1800", "sewing"),
+        topup=("600", "8", "100"), retention=("3", "quarterly"), capacity=("30", "1800", "sewing"),
     ),
     ContractDef(
         "FA-CUT-PT", "CUT-PT", "Framework agreement for cutting",
-        topup=("400", "6"), capacity=("25", "900", "cutting"),
+        topup=("400", "6", "100"), capacity=("25", "900", "cutting"),
     ),
     ContractDef(
         "FA-DYE-PT", "DYE-PT", "Plant dyeing, seasonal colour programme",
@@ -155,7 +155,7 @@ CONTRACTS: tuple[ContractDef, ...] = (
     ),
     ContractDef(
         "FA-SEW-VN", "SEW-VN", "Backup cutting and sewing, quality fund retained",
-        topup=("3000", "12"), retention=("8", "quarterly"),
+        topup=("3000", "12", "300"), retention=("8", "quarterly"),
         discounts=(("300", "0.72"), ("2000", "0.66"), ("10000", "0.61")),
     ),
 )  # fmt: skip

@@ -130,7 +130,7 @@ def contract_rows(today: date) -> list[Row]:
     valid_from = date(today.year, 1, 1) if today.month > 1 else date(today.year - 1, 1, 1)
     rows = []
     for contract in CONTRACTS:
-        topup = contract.topup or (None, None)
+        topup = contract.topup or (None, None, None)
         retention = contract.retention or (None, None)
         capacity = contract.capacity or (None, None, None)
         rows.append(
@@ -142,6 +142,7 @@ def contract_rows(today: date) -> list[Row]:
                 "currency": BY_CODE[contract.supplier].currency,
                 "topup_max_units": _dec(topup[0]),
                 "topup_max_premium_pct": _dec(topup[1]),
+                "topup_first_max_units": _dec(topup[2]),
                 "retention_pct": _dec(retention[0]),
                 "retention_settlement": retention[1],
                 "capacity_reserved_pct": _dec(capacity[0]),

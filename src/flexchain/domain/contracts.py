@@ -1,8 +1,9 @@
 """Framework agreements with suppliers and the clauses small-batch sourcing signs.
 
 * **Tiered prices**: a unit price per item from a minimum quantity per order.
-* **Elastic top-up**: during the contract the brand may order up to ``max_units`` extra units at
-  short notice, and the supplier may charge at most ``max_premium_pct`` above the contract price.
+* **Elastic top-up**: the first order of up to ``first_max_units`` units at the contract price
+  (``None``: no limit), then during the contract up to ``max_units`` extra units at short notice,
+  which the supplier may charge at most ``max_premium_pct`` above the contract price.
 * **Quality retention**: a share of every invoice is held back and settled periodically against
   quality claims.
 * **Capacity reservation**: the supplier keeps a share of its capacity free for the brand for a
@@ -72,10 +73,12 @@ class TieredPrice:
 
 @dataclass(frozen=True)
 class ElasticTopUp:
-    """Up to ``max_units`` extra units within the validity, at most ``max_premium_pct`` dearer."""
+    """The first order of up to ``first_max_units`` units (``None``: no limit), then up to
+    ``max_units`` extra units within the validity, at most ``max_premium_pct`` dearer."""
 
     max_units: Decimal
     max_premium_pct: Decimal
+    first_max_units: Decimal | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -84,6 +87,30 @@ class ElasticTopUp:
         object.__setattr__(
             self, "max_premium_pct", percent(self.max_premium_pct, "max_premium_pct")
         )
+        if self.first_max_units is not None:
+            object.__setattr__(
+                self,
+                "first_max_units",
+                quantity(self.first_max_units, "first_max_units", allow_zero=False),
+            )
+
+    def check_first_order(self, contract_code: str, ordered: Decimal) -> None:
+        """Raise :class:`DomainError` when the first order under the contract is above
+        ``first_max_units``.
+
+        >>> clause = ElasticTopUp(Decimal(20), Decimal(15), first_max_units=Decimal(100))
+        >>> clause.check_first_order("C1", Decimal(101))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        flexchain.domain.errors.DomainError: the first order under contract C1 is 101 units, ...
+        """
+        limit = self.first_max_units
+        if limit is not None and ordered > limit:
+            raise DomainError(
+                f"the first order under contract {contract_code} is {format_decimal(ordered)} "
+                f"units, above the {format_decimal(limit)} units its elastic clause allows for "
+                "a first order"
+            )
 
     def price_ceiling(self, contract_price: Decimal) -> Decimal:
         """The highest unit price a top-up may be quoted at."""

@@ -178,7 +178,9 @@ def create_po(
     """A draft purchase order: ``lines`` of ``{"item", "quantity", "due_date", "unit_price"}``.
 
     With ``contract``: a call-off (source ``calloff``) to the contract's supplier, in its
-    currency, every line priced by the contract (a line giving another price is refused).
+    currency, every line priced by the contract (a line giving another price is refused). The
+    contract's first call-off (none before it that is not cancelled) may order at most the
+    elastic clause's ``first_max_units`` units, all its lines together.
     Without: source ``manual``, in ``currency`` (default the supplier's) where a line gives its
     price; a line without one is priced as :func:`create_purchase_orders` prices.
     """
@@ -201,6 +203,9 @@ def create_po(
         raise DomainError(f"contract {terms.code} is with {terms.supplier_code}, not {supplier}")
     found = store.supplier(terms.supplier_code)
     priced = _calloff(terms, drafts, now.date())
+    clause = terms.elastic_topup
+    if clause is not None and not store.has_calloff(contract_id):
+        clause.check_first_order(terms.code, sum((line.quantity for line in priced), Decimal(0)))
     return _add(
         uow, store, found, priced, source="calloff", currency=terms.currency,
         contract_id=contract_id, notes=notes, now=now, contract=terms.code,
@@ -330,6 +335,9 @@ def _document(
                          f"{contract.quality_retention.settlement}.")  # fmt: skip
         if contract.elastic_topup is not None:
             clause = contract.elastic_topup
+            if clause.first_max_units is not None:
+                terms.append(f"First order of up to {fmt(clause.first_max_units)} units at the "
+                             "contract price.")  # fmt: skip
             terms.append(f"Top-ups of up to {fmt(clause.max_units)} units at most "
                          f"{fmt(clause.max_premium_pct)} % above the contract price.")  # fmt: skip
     supplier = po.supplier

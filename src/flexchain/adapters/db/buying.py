@@ -418,6 +418,19 @@ class SqlBuyingStore:
             .values(**values)
         )
 
+    def has_calloff(self, contract_id: int) -> bool:
+        """Whether a call-off (not cancelled) was already made under the contract."""
+        found = self.session.scalar(
+            select(PurchaseOrderRow.po_number)
+            .where(
+                PurchaseOrderRow.contract_id == contract_id,
+                PurchaseOrderRow.source == "calloff",
+                PurchaseOrderRow.status != "cancelled",
+            )
+            .limit(1)
+        )
+        return found is not None
+
     def topped_up(self, contract_id: int) -> Decimal:
         """Units of every top-up line (not cancelled) on the contract's orders."""
         total = self.session.scalar(

@@ -41,6 +41,7 @@ class ContractStore:
                 "currency": contract.currency,
                 "topup_max_units": contract.topup_max_units,
                 "topup_max_premium_pct": contract.topup_max_premium_pct,
+                "topup_first_max_units": contract.topup_first_max_units,
                 "retention_pct": contract.retention_pct,
                 "retention_settlement": contract.retention_settlement,
                 "capacity_reserved_pct": contract.capacity_reserved_pct,

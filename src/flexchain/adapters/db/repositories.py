@@ -191,7 +191,9 @@ class SupplierRepository:
 def _contract(row: ContractRow, skus: dict[int, str]) -> Contract:
     topup = retention = capacity = None
     if row.topup_max_units is not None and row.topup_max_premium_pct is not None:
-        topup = ElasticTopUp(row.topup_max_units, row.topup_max_premium_pct)
+        topup = ElasticTopUp(
+            row.topup_max_units, row.topup_max_premium_pct, row.topup_first_max_units
+        )
     if row.retention_pct is not None:
         retention = QualityRetention(row.retention_pct, row.retention_settlement or "quarterly")
     if row.capacity_reserved_pct is not None and row.capacity_monthly_fee is not None:

@@ -2,7 +2,8 @@
 and ``contract-prices`` (tiered prices, upserted by contract, item and minimum quantity).
 
 A clause is signed when its columns are filled: elastic top-up needs ``topup_max_units`` and
-``topup_max_premium_pct``; quality retention needs ``retention_pct`` (settlement defaults to
+``topup_max_premium_pct`` (``topup_first_max_units``, the first order's limit N, is optional:
+empty, no limit); quality retention needs ``retention_pct`` (settlement defaults to
 quarterly); capacity reservation needs ``capacity_reserved_pct`` and ``capacity_monthly_fee``.
 """
 
@@ -42,6 +43,7 @@ COLUMNS = (
     Column("currency", cells.currency),
     Column("topup_max_units", QUANTITY),
     Column("topup_max_premium_pct", PERCENT),
+    Column("topup_first_max_units", QUANTITY),
     Column("retention_pct", PERCENT),
     Column("retention_settlement", cells.choice(Settlement)),
     Column("capacity_reserved_pct", PERCENT),
@@ -53,9 +55,13 @@ _FIELDS = tuple(column.name for column in COLUMNS[1:])
 # clause -> (its columns, the ones that must be filled when any is, domain field -> column)
 _CLAUSES: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]] = {
     "elastic_topup": (
+        ("topup_max_units", "topup_max_premium_pct", "topup_first_max_units"),
         ("topup_max_units", "topup_max_premium_pct"),
-        ("topup_max_units", "topup_max_premium_pct"),
-        {"max_units": "topup_max_units", "max_premium_pct": "topup_max_premium_pct"},
+        {
+            "max_units": "topup_max_units",
+            "max_premium_pct": "topup_max_premium_pct",
+            "first_max_units": "topup_first_max_units",
+        },
     ),
     "quality_retention": (
         ("retention_pct", "retention_settlement"),
@@ -114,6 +120,7 @@ def _db_values(contract: Contract, supplier_id: int) -> dict[str, Any]:
         "currency": contract.currency,
         "topup_max_units": topup.max_units if topup else None,
         "topup_max_premium_pct": topup.max_premium_pct if topup else None,
+        "topup_first_max_units": topup.first_max_units if topup else None,
         "retention_pct": retention.retention_pct if retention else None,
         "retention_settlement": str(retention.settlement) if retention else None,
         "capacity_reserved_pct": capacity.reserved_pct if capacity else None,

@@ -1,5 +1,5 @@
 """Paying suppliers: due dates, the quality-fund retention, early-payment discounts, the
-quarterly settlement of the fund and the months of capacity-reservation fees. Pure.
+settlement of the fund by period and the months of capacity-reservation fees. Pure.
 
 * **Due date**: the invoice date plus the purchase order's payment terms in days.
 * **Retention**: a contract with a quality-retention clause holds ``retention_pct`` % of each
@@ -7,39 +7,48 @@ quarterly settlement of the fund and the months of capacity-reservation fees. Pu
   quality fund; the rest is payable (5 % of 10,000.00: 500.00 retained, 9,500.00 payable).
 * **Early payment**: paying ``days`` before the due date earns the brand a discount of
   ``amount x annual_rate x days / 365``, rounded half-up to cents.
-* **Fund settlement** (once per supplier, currency and quarter): the quarter's first-pass yield
-  is accepted / inspected units of the supplier's inspections in the quarter. At or above the
-  target (or with nothing inspected) the quarter's retained amount is released in full; below
-  it, the release is reduced by the cost of the quarter's rejects (rejected units x their PO
-  unit price), never below zero. What is not released is forfeited to the brand.
+* **Fund settlement** (once per supplier, currency and period, after the period ended; the
+  period is the contract's settlement: a month, a quarter, a half or a year,
+  :func:`settlement_period`): the period's first-pass yield is accepted / inspected units of
+  the supplier's inspections in the period. At or above the target (or with nothing inspected)
+  the period's retained amount is released in full; below it, the release is reduced by the
+  cost of the period's rejects (rejected units x their PO unit price), never below zero. What
+  is not released is forfeited to the brand.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flexchain.domain.contracts import QualityRetention
+from flexchain.domain.contracts import QualityRetention, Settlement
 from flexchain.domain.errors import ValidationError
 from flexchain.domain.values import money, number
 
 __all__ = [
     "FundSettlement",
     "Payable",
+    "SettlementPeriod",
     "due_date",
     "early_payment_discount",
     "month_bounds",
+    "period_of",
     "quarter_bounds",
     "quarter_of",
     "settle_fund",
+    "settlement_period",
+    "share_forfeit",
     "split_retention",
 ]
 
 _CENT = Decimal("0.01")
 _QUARTER = re.compile(r"(\d{4})-?Q([1-4])")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_HALF = re.compile(r"(\d{4})-?H([12])")
+_YEAR = re.compile(r"\d{4}")
 
 
 def due_date(invoice_date: date, terms_days: int) -> date:
@@ -152,3 +161,95 @@ def settle_fund(
     else:
         released = max(retained - rejects_cost.quantize(_CENT, ROUND_HALF_UP), Decimal(0))
     return FundSettlement(retained, first_pass_yield, rejects_cost, released, retained - released)
+
+
+@dataclass(frozen=True)
+class SettlementPeriod:
+    """A period a quality fund is settled for: ``label`` (``2026-09``, ``2026-Q3``,
+    ``2026-H2``, ``2026``), the contracts' ``kind`` of settlement it serves, first and last day."""
+
+    label: str
+    kind: Settlement
+    start: date
+    end: date
+
+    def quarters(self) -> tuple[str, ...]:
+        """The quarters the period lies in (the fund's entries are kept by quarter)."""
+        first, last = quarter_of(self.start), quarter_of(self.end)
+        year, index = self.start.year, (self.start.month - 1) // 3 + 1
+        found = [first]
+        while found[-1] != last:
+            year, index = (year + 1, 1) if index == 4 else (year, index + 1)
+            found.append(f"{year}-Q{index}")
+        return tuple(found)
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+
+
+def settlement_period(text: object) -> SettlementPeriod:
+    """The period ``text`` names: a month ``2026-09`` (monthly contracts), a quarter
+    ``2026-Q3`` or ``2026Q3`` (quarterly), a half ``2026-H2`` (semiannual) or a year ``2026``
+    (annual).
+
+    >>> settlement_period("2026-H2")
+    SettlementPeriod(label='2026-H2', kind=<Settlement.SEMIANNUAL: 'semiannual'>, \
+start=datetime.date(2026, 7, 1), end=datetime.date(2026, 12, 31))
+    >>> settlement_period("2026-H2").quarters()
+    ('2026-Q3', '2026-Q4')
+    """
+    value = text.strip().upper() if isinstance(text, str) else ""
+    if _QUARTER.fullmatch(value):
+        start, end = quarter_bounds(value)
+        return SettlementPeriod(quarter_of(start), Settlement.QUARTERLY, start, end)
+    if found := _HALF.fullmatch(value):
+        year, half = int(found[1]), int(found[2])
+        start = date(year, 6 * half - 5, 1)
+        return SettlementPeriod(
+            f"{year}-H{half}", Settlement.SEMIANNUAL, start, _month_end(year, 6 * half)
+        )
+    if (found := _MONTH.fullmatch(value)) and 1 <= int(found[2]) <= 12:
+        year, month = int(found[1]), int(found[2])
+        start = date(year, month, 1)
+        return SettlementPeriod(value, Settlement.MONTHLY, start, _month_end(year, month))
+    if _YEAR.fullmatch(value):
+        year = int(value)
+        return SettlementPeriod(value, Settlement.ANNUAL, date(year, 1, 1), date(year, 12, 31))
+    raise ValidationError(
+        "quarter",
+        "expected a period: a month 2026-09, a quarter 2026-Q3, a half 2026-H2 or a year 2026, "
+        f"got {text!r}",
+    )
+
+
+def period_of(kind: str, day: date) -> str:
+    """The label of the period of settlement ``kind`` that ``day`` falls in.
+
+    >>> period_of("semiannual", date(2026, 9, 30)), period_of("monthly", date(2026, 9, 30))
+    ('2026-H2', '2026-09')
+    """
+    match Settlement(kind):
+        case Settlement.MONTHLY:
+            return f"{day.year}-{day.month:02d}"
+        case Settlement.QUARTERLY:
+            return quarter_of(day)
+        case Settlement.SEMIANNUAL:
+            return f"{day.year}-H{1 if day.month <= 6 else 2}"
+        case _:
+            return str(day.year)
+
+
+def share_forfeit(amounts: Sequence[Decimal], forfeited: Decimal) -> list[tuple[Decimal, Decimal]]:
+    """(released, forfeited) of each retained amount when ``forfeited`` of their total is
+    forfeited: the forfeit is taken from the amounts in order, each up to its size.
+
+    >>> share_forfeit([Decimal("300.00"), Decimal("185.00")], Decimal("300.00"))
+    [(Decimal('0.00'), Decimal('300.00')), (Decimal('185.00'), Decimal('0.00'))]
+    """
+    left, shares = forfeited, []
+    for amount in amounts:
+        taken = min(left, max(amount, Decimal(0)))
+        left -= taken
+        shares.append((amount - taken, taken))
+    return shares

@@ -1,6 +1,7 @@
 """Paying suppliers (``flexchain pay``, ``/payments``, ``/quality-fund``): scheduling approved
 invoices by their payment terms less the contract's quality-fund retention, payment runs,
-early payment at a discount, the quarterly settlement of the fund and the monthly accrual of
+early payment at a discount, the settlement of the fund by each contract's period
+(:mod:`flexchain.services.quality_fund`) and the monthly accrual of
 capacity-reservation fees. The rules are :mod:`flexchain.domain.payments`'s; every change is
 audited. ``now`` comes from the caller; nothing here commits.
 """
@@ -8,7 +9,7 @@ audited. ``now`` comes from the caller; nothing here commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from flexchain.adapters.db.invoices import InvoiceRecord, SqlInvoiceStore
@@ -25,12 +26,11 @@ from flexchain.domain.payments import (
     month_bounds,
     quarter_bounds,
     quarter_of,
-    settle_fund,
     split_retention,
 )
-from flexchain.domain.receiving import first_pass_yield
 from flexchain.domain.values import number, utc
 from flexchain.services import audit
+from flexchain.services.quality_fund import FundSettlementView, settle_quality_fund
 
 __all__ = [
     "EarlyPaymentOffer",
@@ -342,102 +342,6 @@ def quality_fund(
         kept, out, lost = (kinds.get(k, _ZERO) for k in ("retained", "released", "forfeited"))
         views.append(FundView(code, currency, period, kept, out, lost, kept - out - lost))
     return views
-
-
-@dataclass(frozen=True)
-class FundSettlementView:
-    """A quarter's settlement for one supplier and currency (``payment``: the release's)."""
-
-    supplier: str
-    currency: str
-    quarter: str
-    retained: Decimal
-    first_pass_yield: Decimal | None
-    target_yield: Decimal
-    rejects_cost: Decimal
-    released: Decimal
-    forfeited: Decimal
-    payment: int | None
-
-
-def settle_quality_fund(
-    uow: UnitOfWork, quarter: str, *, target_yield: object, now: datetime
-) -> list[FundSettlementView]:
-    """Settle every supplier's fund of ``quarter`` (after it ended) by the rule of
-    :func:`domain.payments.settle_fund`; a release becomes a payment due today. A fund already
-    settled is left alone (running it again settles only what is new)."""
-    now = utc(now, "now")
-    start, end = quarter_bounds(quarter)
-    period = quarter_of(start)
-    if now.date() <= end:
-        raise ValidationError("quarter", f"{period} ends {end}: settle it after that day")
-    target = number(target_yield, "target_yield")
-    money = SqlMoneyStore(uow)
-    money.lock_fund(period)
-    groups: dict[tuple[int, str, str], dict[str, Decimal]] = {}
-    for code, supplier_id, currency, _, kind, total in money.fund(quarter=period):
-        groups.setdefault((supplier_id, code, currency), {})[kind] = total
-    since = datetime.combine(start, time(), tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-    settled = []
-    for (supplier_id, code, currency), kinds in sorted(groups.items(), key=lambda g: g[0][1:]):
-        retained = kinds.get("retained", _ZERO)
-        if retained <= 0 or "released" in kinds or "forfeited" in kinds:
-            continue
-        good, bad, cost = money.quality(supplier_id, currency, since, until)
-        result = settle_fund(retained, first_pass_yield(good, bad), cost, target)
-        payment = None
-        for kind, amount in (("released", result.released), ("forfeited", result.forfeited)):
-            if amount:
-                money.add_fund_entry(
-                    supplier_id=supplier_id,
-                    currency=currency,
-                    quarter=period,
-                    kind=kind,
-                    amount=amount,
-                    at=now,
-                    note=f"settled {period}",
-                )
-        if result.released:
-            payment = money.add_payment(
-                kind="fund_release",
-                supplier_id=supplier_id,
-                currency=currency,
-                gross=result.released,
-                amount=result.released,
-                due_date=now.date(),
-                reference=f"quality fund {period}",
-            )
-        audit.record_change(
-            uow,
-            "settled",
-            "quality_fund",
-            f"{code}/{currency}/{period}",
-            before={"held": retained},
-            after={"held": _ZERO},
-            at=now,
-            first_pass_yield=result.first_pass_yield,
-            target_yield=target,
-            rejects_cost=cost,
-            released=result.released,
-            forfeited=result.forfeited,
-            payment=payment,
-        )
-        settled.append(
-            FundSettlementView(
-                code,
-                currency,
-                period,
-                retained,
-                result.first_pass_yield,
-                target,
-                cost,
-                result.released,
-                result.forfeited,
-                payment,
-            )
-        )
-    return settled
 
 
 @dataclass(frozen=True)

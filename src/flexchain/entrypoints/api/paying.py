@@ -355,7 +355,8 @@ def quality_fund(
 def settle_quality_fund(
     body: QuarterIn, app: AppDep, who: Annotated[Principal, allow(*FINANCE)]
 ) -> Any:
-    """Settle a quarter that ended by its quality results."""
+    """Settle a period that ended (`quarter`: 2026-Q1, 2026-01, 2026-H1 or 2026), each contract
+    by its own settlement period; the others are listed as left out."""
     return _write(
         app,
         who,

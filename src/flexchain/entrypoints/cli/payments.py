@@ -130,13 +130,20 @@ def pay_list(
 def pay_fund(
     ctx: typer.Context,
     settle: Annotated[
-        str | None, typer.Option("--settle", help="Settle this quarter first, e.g. 2026-Q1.")
+        str | None,
+        typer.Option(
+            "--settle",
+            help="Settle this period first: a quarter 2026-Q1, a month 2026-01, a half "
+            "2026-H1 or a year 2026. Each contract is settled only for periods of its own "
+            "retention_settlement; the others are listed as left out.",
+        ),
     ] = None,
     supplier: Annotated[str | None, typer.Option("--supplier", help="A supplier code.")] = None,
     quarter: Annotated[str | None, typer.Option("--quarter", help="One quarter.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The quality fund by quarter and supplier; ``--settle`` settles a quarter that ended."""
+    """The quality fund by quarter and supplier; ``--settle`` settles a period that ended (each
+    contract by its own settlement period: monthly, quarterly, semiannual or annual)."""
     with reported_errors(), opened(state_of(ctx)) as app, app.uow() as uow:
         if settle is not None:
             settled = payments.settle_quality_fund(
@@ -150,7 +157,9 @@ def pay_fund(
     if settle is not None:
         settle_columns = (
             ("supplier", "Supplier"),
-            ("quarter", "Quarter"),
+            ("quarter", "Period"),
+            ("settlement", "Settled"),
+            ("status", "Status"),
             ("retained", "Retained"),
             ("first_pass_yield", "FPY"),
             ("target_yield", "Target"),
@@ -159,6 +168,7 @@ def pay_fund(
             ("forfeited", "Forfeited"),
             ("currency", "Cur"),
             ("payment", "Payment"),
+            ("note", "Note"),
         )
         rows = settlement_rows(settled)
         console.print(
@@ -196,7 +206,9 @@ def settlement_rows(settled: list[payments.FundSettlementView]) -> list[dict[str
     return [
         {
             **plain(s),
-            "first_pass_yield": "nothing inspected"
+            "first_pass_yield": ""
+            if s.status != "settled"
+            else "nothing inspected"
             if s.first_pass_yield is None
             else str(s.first_pass_yield.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
         }

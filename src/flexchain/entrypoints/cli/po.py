@@ -81,7 +81,12 @@ def po_create(
     ctx: typer.Context,
     supplier: Annotated[str | None, typer.Option("--supplier", help="Supplier code.")] = None,
     contract: Annotated[
-        str | None, typer.Option("--contract", help="A call-off under this contract.")
+        str | None,
+        typer.Option(
+            "--contract",
+            help="A call-off under this contract (the first: at most its elastic clause's N "
+            "units).",
+        ),
     ] = None,
     line: Annotated[
         list[str] | None,

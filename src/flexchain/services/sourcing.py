@@ -74,6 +74,7 @@ __all__ = [
     "SourcingInput",
     "SourcingProposal",
     "SupplierFacts",
+    "create_drafts",
     "load_problem",
     "objective_costs",
     "propose",
@@ -461,6 +462,16 @@ def propose(
     prices = {name: getattr(found.problem.costs, name) for name in PRICES}
     return SourcingProposal(found.run_id, result.summary(), lines, dict(savings), found.facts,
                             found.left_out, prices)  # fmt: skip
+
+
+def create_drafts(
+    uow: UnitOfWork, proposal: SourcingProposal, *, rfq: bool = False, now: datetime
+) -> list[str]:
+    """Write ``proposal`` as draft POs (or RFQs), recording its releases: kept here for callers
+    of the earlier place; :func:`flexchain.services.sourcing_drafts.create_drafts` is it."""
+    from flexchain.services import sourcing_drafts  # it imports this module
+
+    return sourcing_drafts.create_drafts(uow, proposal, rfq=rfq, now=now)
 
 
 def as_dict(value: Any) -> Any:

@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     kpi_targets: dict[str, Decimal] = Field(default_factory=dict)
     """Targets of the control tower's KPIs by key, overriding the defaults (env: JSON such as
     ``{"otif": 97, "forecast_accuracy": 75}``; docs/control-tower.md lists the keys)."""
+    sourcing_carbon_price: Decimal = Field(default=Decimal(0), ge=0)
+    """The price of a kg of CO2e in ``flexchain source``'s objective (brand currency; 0: carbon
+    is reported, not priced); ``--carbon-price`` overrides it for one run."""
+    sourcing_late_per_unit_week: Decimal = Field(default=Decimal("0.50"), ge=0)
+    """The lateness penalty per unit and week late in ``flexchain source``'s objective
+    (``--late-penalty`` for one run)."""
+    sourcing_early_per_unit_week: Decimal = Field(default=Decimal("0.05"), ge=0)
+    """The holding cost per unit and week delivered early in ``flexchain source``'s objective
+    (``--early-holding`` for one run)."""
     po_change_max_pct: Decimal = Field(default=Decimal(30), gt=0, le=100)
     """A request to change a PO line's quantity by more than this (percent, either way) is
     refused up front: the trade's band for volume changes (docs/suppliers.md)."""

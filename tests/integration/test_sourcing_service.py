@@ -18,7 +18,7 @@ from flexchain.adapters.db.tables import ItemRow, PlanOrderRow, PlanRunRow
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import DomainError, NotFound
 from flexchain.entrypoints.cli.main import app as cli
-from flexchain.services import capacity_holds, fx, purchase_orders, rfqs, sourcing
+from flexchain.services import capacity_holds, fx, purchase_orders, rfqs, sourcing, sourcing_drafts
 from flexchain.services.imports import import_rows
 
 UowFactory = Callable[..., UnitOfWork]
@@ -144,7 +144,7 @@ def test_the_proposal_becomes_draft_pos_or_rfqs(world: UowFactory) -> None:
     _rate(world)
     proposal = _propose(world)
     with world() as uow:
-        numbers = sourcing.create_drafts(uow, proposal, now=NOW)
+        numbers = sourcing_drafts.create_drafts(uow, proposal, now=NOW)
         uow.commit()
     with world(write=False) as uow:
         pos = [purchase_orders.show_po(uow, number) for number in numbers]
@@ -153,12 +153,12 @@ def test_the_proposal_becomes_draft_pos_or_rfqs(world: UowFactory) -> None:
     ordered = sum(Decimal(line.quantity) for po in pos for line in po.lines)
     assert ordered == sum(Decimal(line.quantity) for line in proposal.lines)
     # writing the same plan's purchases again is refused, naming what was written
-    with world() as uow, pytest.raises(DomainError, match="already sourced into PO-"):
-        sourcing.create_drafts(uow, proposal, rfq=True, now=NOW)
+    with world() as uow, pytest.raises(DomainError, match=r"planned order \d+ was released into"):
+        sourcing_drafts.create_drafts(uow, proposal, rfq=True, now=NOW)
     with world() as uow:
         for number in numbers:
             purchase_orders.cancel_po(uow, number, reason="asking for quotes", now=NOW)
-        made = sourcing.create_drafts(uow, proposal, rfq=True, now=NOW)
+        made = sourcing_drafts.create_drafts(uow, proposal, rfq=True, now=NOW)
         uow.commit()
     with world(write=False) as uow:
         assert {rfqs.show_rfq(uow, number).status for number in made} == {"draft"}
@@ -187,6 +187,8 @@ def test_a_hold_and_a_capacity_reservation_add_capacity(world: UowFactory) -> No
 def test_the_source_command(world: UowFactory, database_url: str) -> None:
     _rate(world)
     env = {"FLEXCHAIN_DATABASE_URL": database_url}
+    text = CliRunner().invoke(cli, ["source", "--time-limit", "1"], env=env)
+    assert text.exit_code == 0 and "pooled purchases" in text.output
     result = CliRunner().invoke(
         cli, ["source", "--time-limit", "1", "--json", "--create", "po"], env=env
     )
@@ -195,8 +197,9 @@ def test_the_source_command(world: UowFactory, database_url: str) -> None:
     assert shown["summary"]["status"] in ("feasible", "optimal")
     assert shown["created"] and all(n.startswith("PO-") for n in shown["created"])
     assert {line["supplier"] for line in shown["lines"]} <= {"MILL-PT", "MILL-IT", "MILL-VN"}
+    # the purchases written are released: sourcing again leaves them all out
     text = CliRunner().invoke(cli, ["source", "--time-limit", "1"], env=env)
-    assert text.exit_code == 0 and "pooled purchases" in text.output
+    assert text.exit_code == 1 and "3 planned purchases were all released already" in text.output
 
 
 # -- the policy of issue 16: tiers, Kraljic quadrants, supplier rules -----------------------------

@@ -6,8 +6,9 @@ Every use case that releases planned orders calls :func:`check_unreleased` befor
 :func:`record` after: :func:`flexchain.services.plan_release.release_planned` (jobs),
 :func:`flexchain.services.purchase_orders.create_po_from_plan` and
 :func:`flexchain.services.rfqs.create_rfq` (so ``POST /purchase-orders`` and ``POST /rfqs``
-with ``plan_numbers`` are covered too). :func:`released` tells the Plan page and the API what
-went where.
+with ``plan_numbers`` are covered too), :func:`flexchain.services.sourcing_drafts.create_drafts`
+(``flexchain source --create``; a purchase split across suppliers names all its documents).
+:func:`released` tells the Plan page and the API what went where.
 
 A release counts while its document is not cancelled (the store's reads): a planned order
 whose PO, RFQ (or the PO its RFQ line was awarded into) or job was cancelled is releasable

@@ -4,12 +4,15 @@ draft purchase orders (or RFQs) pooled per supplier and delivery week.
 Load: the planned purchases of the current plan, the item-supplier terms (all-units breaks, MOQ,
 multiple, lead time), the suppliers (tier, country, carbon per unit, certificates valid today,
 capacity, capacity reserved under an active contract), the capacity holds the brand may still
-call, and today's exchange rates. Decide: :func:`flexchain.planning.sourcing.solve`. Write
-(only when asked): one draft PO per supplier (``source='sourcing'``) through
-:func:`flexchain.services.purchase_orders.create_purchase_orders`, or one RFQ per item.
+call, and today's exchange rates. Decide: :func:`flexchain.planning.sourcing.solve`, at the
+objective's prices :func:`objective_costs` (settings ``FLEXCHAIN_SOURCING_*``, or the command's
+flags). Write (only when asked): :mod:`flexchain.services.sourcing_drafts`.
 
 How the data becomes a sourcing problem (docs/procurement.md, "flexchain source"):
 
+* the planned purchases of the current plan already released (``plan_releases``: into a PO,
+  an RFQ, by ``flexchain plan release``, the Plan page, Today, the API or an earlier
+  ``flexchain source --create``) are left out, and the proposal says which (``left_out``);
 * weeks count from the Monday of today's week; a planned purchase due on a date is needed in its
   week; a lead time of ``d`` days takes ``ceil(d / 7)`` weeks;
 * quantities are whole units (a planned quantity is rounded up);
@@ -51,14 +54,13 @@ from flexchain.adapters.db import plan_reads
 from flexchain.adapters.db.sourcing import OfferRecord, SqlSourcingStore, SupplierRecord
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.domain.errors import DomainError, NotFound
-from flexchain.domain.values import utc
+from flexchain.domain.values import money, utc
 from flexchain.planning import sourcing
 from flexchain.services import (
     capacity_holds,
     carbon,
     fx,
-    purchase_orders,
-    rfqs,
+    plan_releases,
     scorecards,
     supplier_tiers,
 )
@@ -66,6 +68,7 @@ from flexchain.services import (
 __all__ = [
     "EU",
     "MIN_YIELD",
+    "PRICES",
     "URGENT_DAYS",
     "ProposedLine",
     "SourcingInput",
@@ -73,6 +76,7 @@ __all__ = [
     "SupplierFacts",
     "create_drafts",
     "load_problem",
+    "objective_costs",
     "propose",
     "region_of",
 ]
@@ -191,6 +195,8 @@ class SourcingInput:
     currencies: dict[str, str]
     """Supplier -> its currency (prices in proposals are in it)."""
     facts: dict[str, SupplierFacts] = field(default_factory=dict)
+    left_out: dict[int, str] = field(default_factory=dict)
+    """The plan's planned purchases left out as released already: number -> what into."""
 
     def week_date(self, week: int) -> date:
         return self.week0 + timedelta(weeks=week)
@@ -283,6 +289,25 @@ def _with_policy(costs: sourcing.Costs, policy: supplier_tiers.SourcingPolicy) -
     )
 
 
+PRICES = ("carbon_price", "late_per_unit_week", "early_per_unit_week")
+"""The objective's prices ``flexchain source`` takes from its settings or flags."""
+
+
+def objective_costs(
+    *,
+    carbon_price: Decimal | int | str | None = None,
+    late_per_unit_week: Decimal | int | str | None = None,
+    early_per_unit_week: Decimal | int | str | None = None,
+) -> sourcing.Costs:
+    """The objective's prices (brand currency): ``carbon_price`` per kg CO2e, the lateness
+    penalty and the early-delivery holding cost per unit and week; each >= 0, the optimiser's
+    default where not given; purchases may arrive up to :data:`MAX_LATE_WEEKS` late."""
+    given = {"carbon_price": carbon_price, "late_per_unit_week": late_per_unit_week,
+             "early_per_unit_week": early_per_unit_week}  # fmt: skip
+    prices = {name: money(value, name) for name, value in given.items() if value is not None}
+    return sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS, **prices)  # type: ignore[arg-type]
+
+
 def load_problem(
     uow: UnitOfWork,
     *,
@@ -302,6 +327,16 @@ def load_problem(
     purchases = [order for order in plan_reads.orders_of(uow, run.id) if order.kind == "purchase"]
     if not purchases:
         raise NotFound(f"plan {run.id} has no planned purchases to source")
+    released = plan_releases.released(uow, run.id)
+    left_out = {o.number: released[o.number] for o in purchases if o.number in released}
+    purchases = [order for order in purchases if order.number not in released]
+    if not purchases:
+        first = min(left_out)
+        raise NotFound(
+            f"plan {run.id}'s {len(left_out)} planned purchases were all released already "
+            f"(planned order {first} into {left_out[first]}, ...): nothing left to source; "
+            "run flexchain plan again (it nets them)"
+        )
     offers = store.offers({skus[order.item_id] for order in purchases}, now.date())
     families = {offer.item: offer.family or offer.item for offer in offers}
     records = store.suppliers({offer.supplier for offer in offers}, now.date())
@@ -340,10 +375,10 @@ def load_problem(
     problem = sourcing.sourcing_problem(
         requirements, _suppliers(uow, records, base, now, week0, policy, facts),
         map(_offer, offers),
-        _with_policy(costs or sourcing.Costs(max_late_weeks=MAX_LATE_WEEKS), policy),
+        _with_policy(costs or objective_costs(), policy),
     )  # fmt: skip
     currencies = {record.code: record.currency for record in records}
-    return SourcingInput(problem, run.id, week0, planned, currencies, facts)
+    return SourcingInput(problem, run.id, week0, planned, currencies, facts, left_out)
 
 
 @dataclass(frozen=True)
@@ -373,12 +408,19 @@ class SourcingProposal:
     savings_by_order: dict[str, Decimal]
     suppliers: dict[str, SupplierFacts] = field(default_factory=dict)
     """Per supplier of the problem: the yield and carbon per unit sourcing took, and whence."""
+    left_out: dict[int, str] = field(default_factory=dict)
+    """The plan's planned purchases left out as released already: number -> what into."""
+    prices: dict[str, Decimal] = field(default_factory=dict)
+    """The objective's prices it was solved at (:data:`PRICES`)."""
 
     def as_dict(self) -> dict[str, Any]:
         return as_dict(
             {
                 "run_id": self.run_id,
                 "summary": self.summary,
+                "prices": self.prices,
+                "left_out_count": len(self.left_out),
+                "left_out": self.left_out,
                 "lines": [vars(line) for line in self.lines],
                 "savings_by_order": self.savings_by_order,
                 "suppliers": {code: vars(facts) for code, facts in self.suppliers.items()},
@@ -417,66 +459,19 @@ def propose(
         for order in sorted(result.orders(), key=lambda o: (o.supplier, o.week, o.item))
     )
     savings = sorted(result.savings_by_order().items(), key=lambda kv: (-kv[1], kv[0]))
-    return SourcingProposal(found.run_id, result.summary(), lines, dict(savings), found.facts)
-
-
-def _not_sourced_yet(uow: UnitOfWork, run_id: int) -> None:
-    """Refuse to write a plan's purchases twice (the next plan run nets what was written)."""
-    note = f"sourcing of plan {run_id}"
-    live = [po.number for po in purchase_orders.list_pos(uow, source="sourcing")
-            if po.status != "cancelled"]  # fmt: skip
-    made = [n for n in live if purchase_orders.show_po(uow, n).notes == note]
-    asked = [r.number for r in rfqs.list_rfqs(uow) if r.status != "cancelled"]
-    made += [n for n in asked if rfqs.show_rfq(uow, n).notes == note]
-    if made:
-        raise DomainError(
-            f"plan {run_id}'s purchases were already sourced into {', '.join(sorted(made))}: "
-            "run flexchain plan again (it nets them) or cancel those first"
-        )
+    prices = {name: getattr(found.problem.costs, name) for name in PRICES}
+    return SourcingProposal(found.run_id, result.summary(), lines, dict(savings), found.facts,
+                            found.left_out, prices)  # fmt: skip
 
 
 def create_drafts(
     uow: UnitOfWork, proposal: SourcingProposal, *, rfq: bool = False, now: datetime
 ) -> list[str]:
-    """Write ``proposal``: one draft PO per supplier (``source='sourcing'``), or with ``rfq``
-    one draft RFQ per supplier asking for its lines; the numbers written. A PO line is priced
-    as the optimiser priced it: by the supplier's contract valid today where one prices the
-    item (the order then falls under that contract, its retention and clauses), else by the
-    list's all-units break its pooled quantity reaches."""
-    _not_sourced_yet(uow, proposal.run_id)
-    if rfq:
-        by_supplier: dict[str, list[ProposedLine]] = {}
-        for line in proposal.lines:
-            by_supplier.setdefault(line.supplier, []).append(line)
-        return [
-            rfqs.create_rfq(
-                uow, suppliers=[supplier], now=now, currency=lines[0].currency,
-                lines=[
-                    {"item": line.item, "quantity": line.quantity, "need_date": line.due_date}
-                    for line in lines
-                ],
-                notes=f"sourcing of plan {proposal.run_id}",
-            ).number
-            for supplier, lines in by_supplier.items()
-        ]  # fmt: skip
-    made = purchase_orders.create_purchase_orders(
-        uow,
-        [
-            purchase_orders.Proposal(
-                line.supplier,
-                line.item,
-                Decimal(line.quantity),
-                line.due_date,
-                None,  # priced by the contract or list breaks, as the optimiser priced it
-                tuple(("planned", str(number)) for number in line.planned),
-            )
-            for line in proposal.lines
-        ],
-        source="sourcing",
-        notes=f"sourcing of plan {proposal.run_id}",
-        now=now,
-    )
-    return [po.number for po in made]
+    """Write ``proposal`` as draft POs (or RFQs), recording its releases: kept here for callers
+    of the earlier place; :func:`flexchain.services.sourcing_drafts.create_drafts` is it."""
+    from flexchain.services import sourcing_drafts  # it imports this module
+
+    return sourcing_drafts.create_drafts(uow, proposal, rfq=rfq, now=now)
 
 
 def as_dict(value: Any) -> Any:

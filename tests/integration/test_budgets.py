@@ -94,9 +94,10 @@ def _report(make_uow: UowFactory, **kw: Any) -> list[tuple[Any, ...]]:
 def test_a_budget_is_set_replaced_and_removed_with_its_audit(world: UowFactory) -> None:
     # when March gets 1000, then 1200 brand-wide, and ZIP-CN 300
     made = _do(world, budgets.set_budget, "2026-03", "1000", base="EUR")
-    assert (made.month, made.scope, made.budget, made.currency) == (
-        "2026-03", "brand-wide", Decimal(1000), "EUR")  # fmt: skip
-    _do(world, budgets.set_budget, " 2026-03 ", "1200.50", base="eur")
+    assert (made.month, made.scope, made.budget, made.currency, made.previous) == (
+        "2026-03", "brand-wide", Decimal(1000), "EUR", None)  # fmt: skip
+    again = _do(world, budgets.set_budget, " 2026-03 ", "1200.50", base="eur")
+    assert (again.budget, again.previous) == (Decimal("1200.50"), Decimal(1000))
     _do(world, budgets.set_budget, "2026-03", 300, supplier="ZIP-CN", base="EUR")
     # then one budget per month and scope, the replaced one gone
     assert [(m, s, b) for m, s, b, *_ in _report(world)] == [
@@ -181,6 +182,8 @@ def test_a_foreign_order_without_a_rate_is_an_fx_error_not_a_zero(world: UowFact
     with pytest.raises(NotFound, match="PO-000001: no exchange rate of USD in EUR on or before "
                        "2026-02-15"):  # fmt: skip
         _report(world)
+    # and the budget can still be set (its figures are the list's to give)
+    assert _do(world, budgets.set_budget, "2026-02", "600", base="EUR").previous == Decimal(500)
 
 
 def test_issuing_an_order_over_budget_warns_and_still_issues(world: UowFactory) -> None:
@@ -216,7 +219,11 @@ def test_the_budget_commands(world: UowFactory, database_url: str) -> None:
     runner = CliRunner()
     done = runner.invoke(cli, ["budget", "set", "2026-03", "1000"], env=env)
     assert done.exit_code == 0, done.output
-    assert "brand-wide budget of 2026-03: 1000.00 EUR (0.00 EUR committed)" in done.output
+    assert "brand-wide budget of 2026-03: 1000.00 EUR\n" in done.output
+    done = runner.invoke(cli, ["budget", "set", "2026-03", "1000", "--json"], env=env)
+    assert json.loads(done.output) == {
+        "month": "2026-03", "supplier": None, "scope": "brand-wide", "currency": "EUR",
+        "budget": "1000", "previous": "1000"}  # fmt: skip
     done = runner.invoke(cli, ["budget", "set", "2026-04", "250", "--supplier", "ZIP-CN"], env=env)
     assert done.exit_code == 0, done.output
     _send(world, _po(world, "SEW-PT", "TEE", 20, "5.00", at(2)), at(2))
@@ -260,7 +267,8 @@ def test_the_budget_routes(api: TestClient, engine: Any) -> None:
     # a buyer and finance set; a viewer and a supplier may not
     put = api.put("/budgets/2026-03", json={"amount": "1000"})
     assert put.status_code == 200, put.text
-    assert put.json()["budget"] == "1000" and put.json()["scope"] == "brand-wide"
+    assert put.json() == {"month": "2026-03", "supplier": None, "scope": "brand-wide",
+                          "currency": "EUR", "budget": "1000", "previous": None}  # fmt: skip
     put = api.put("/budgets/2026-03", json={"amount": "80.5", "supplier": "ZIP-CN"},
                   headers=finance)  # fmt: skip
     assert put.status_code == 200, put.text

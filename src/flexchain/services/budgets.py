@@ -15,6 +15,7 @@ Every change is audited (entity ``purchase_budget``, keyed ``2026-03`` brand-wid
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from flexchain.services import audit
 
 __all__ = [
     "BudgetLine",
+    "BudgetSet",
     "budget_report",
     "committed_in",
     "issue_warnings",
@@ -55,6 +57,32 @@ def _key(month: str, scope: str) -> str:
     return f"{month}/{scope}" if scope else month
 
 
+@dataclass(frozen=True)
+class BudgetSet:
+    """A budget as set: ``budget`` ``currency`` for ``month`` (``supplier`` None: brand-wide),
+    and the amount it replaced (None: it is new)."""
+
+    month: str
+    supplier: str | None
+    currency: str
+    budget: Decimal
+    previous: Decimal | None
+
+    @property
+    def scope(self) -> str:
+        return budgets.scope_label(self.supplier)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "month": self.month,
+            "supplier": self.supplier,
+            "scope": self.scope,
+            "currency": self.currency,
+            "budget": self.budget,
+            "previous": self.previous,
+        }
+
+
 def set_budget(
     uow: UnitOfWork,
     month: str,
@@ -63,9 +91,10 @@ def set_budget(
     supplier: str | None = None,
     base: str,
     now: datetime,
-) -> BudgetLine:
+) -> BudgetSet:
     """Create or replace the budget of ``month`` (brand-wide, or for ``supplier``): ``amount``
-    in the brand's currency ``base``; answers it with what counts against it so far."""
+    in the brand's currency ``base``. What counts against it is :func:`budget_report`'s (not
+    computed here: a month missing a rate does not stop a budget being set)."""
     now = utc(now, "now")
     wanted = budgets.month(month)
     value = money(amount, "amount")
@@ -81,7 +110,7 @@ def set_budget(
         after={"amount": value, "currency": base},
         at=now,
     )
-    return budget_report(uow, first=wanted, last=wanted, supplier=scope, base=base)[0]
+    return BudgetSet(wanted, scope or None, base, value, None if old is None else old.amount)
 
 
 def remove_budget(

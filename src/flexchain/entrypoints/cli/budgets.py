@@ -63,9 +63,9 @@ def budget_set(
     if as_json:
         typer.echo(json.dumps(plain(line.as_dict()), indent=2))
         return
+    was = "" if line.previous is None else f" (was {money_text(line.previous, line.currency)})"
     console.print(
-        f"{line.scope} budget of {line.month}: {money_text(line.budget, line.currency)} "
-        f"({money_text(line.committed, line.currency)} committed)",
+        f"{line.scope} budget of {line.month}: {money_text(line.budget, line.currency)}{was}",
         markup=False,
     )
 

@@ -43,6 +43,7 @@ FILL.update(name="portal.css")  # portal: GET /portal/static/{name}
 FILL.update(ticket="1")  # tower: GET /app/plan/runs/{ticket}
 FILL.update(key="otif")  # GET /kpis/{key}/rows, /app/overview/{key}
 FILL.update(issue_id="1")  # POST /order-issues/{issue_id}/withdraw
+FILL.update(month="2026-03")  # PUT, DELETE /budgets/{month}
 
 
 def _url(path: str) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.demo.history import history
 from flexchain.services import (
+    budgets,
     inventory,
     invoicing,
     po_changes,
@@ -86,6 +87,15 @@ def test_the_replayed_history_is_the_generated_one_and_leaves_stock_at_the_count
         assert times == sorted(times)
     # and the supplier rules were run on it once
     assert len(firings) == summary.firings
+    # and the demo has budgets: the last three months, this one and the next, last month over
+    # (so budget list shows one), and this month's for the supplier most bought from last month
+    with make_uow(write=False) as uow:
+        lines = budgets.budget_report(uow, base="EUR")
+    assert [(b.month, b.remaining < 0) for b in lines if b.supplier is None] == [
+        ("2026-09", False), ("2026-10", False), ("2026-11", True), ("2026-12", False),
+        ("2027-01", False),
+    ]  # fmt: skip
+    assert [b.month for b in lines if b.supplier is not None] == ["2026-12"]
     # and the stock is the demo's count (receipts absorbed by a stock-count adjustment)
     for row in data.rows("stock"):
         assert stock[(row["sku"], row["location"])] == Decimal(row["quantity"]), row

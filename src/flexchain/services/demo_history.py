@@ -42,6 +42,7 @@ from flexchain.services import (
     supplier_health,
     supplier_rules,
 )
+from flexchain.services.demo_budgets import demo_budgets
 from flexchain.services.imports import import_rows
 
 __all__ = ["HistorySummary", "in_time_order", "replay_history"]
@@ -222,6 +223,7 @@ def replay_history(
              for index, po in enumerate(orders)]  # fmt: skip
     lives += [(f"RFQ for {rfq.item}", _rfq(uow, rfq, now, tally)) for rfq in requests]
     in_time_order(lives)
+    demo_budgets(uow, base=BASE, now=now)
     paid = payments.schedule_payments(uow, now=now - timedelta(days=1))
     done = payments.run_payments(uow, through=(now - timedelta(days=1)).date(),
                                  now=now - timedelta(hours=1))  # fmt: skip

@@ -10,6 +10,10 @@ to the audit trail (``mailed``, the address and the message id).
 A buyer may send without mail (``mail=False``: the document goes out another way, e.g. the
 portal or a printed copy); with mail off the send is recorded and the result says it was not
 e-mailed and why.
+
+Issuing a purchase order that puts its month over the brand-wide budget or its supplier's
+(:mod:`flexchain.services.budgets`) is not refused: the result's ``budget_warnings`` say which
+budget and by how much, and the buyer decides.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from flexchain.adapters.db.uow import UnitOfWork
 from flexchain.config import Settings
 from flexchain.domain.documents import PurchaseDocument
 from flexchain.domain.values import utc
-from flexchain.services import audit, documents, purchase_orders, rfqs
+from flexchain.services import audit, budgets, documents, purchase_orders, rfqs
 
 __all__ = ["Dispatch", "send_po", "send_rfq"]
 
@@ -34,12 +38,16 @@ class Dispatch:
     mailed: tuple[tuple[str, str], ...]
     """(address, message id) per e-mail sent."""
     not_mailed: str | None = None
+    budget_warnings: tuple[str, ...] = ()
+    """A purchase order's issue that puts its month over a budget (:mod:`.budgets`): said,
+    never refused."""
 
     def as_dict(self) -> dict[str, object]:
         return {
             "number": self.number,
             "mailed": [{"to": to, "message_id": mid} for to, mid in self.mailed],
             "not_mailed": self.not_mailed,
+            "budget_warnings": list(self.budget_warnings),
         }
 
 
@@ -70,10 +78,12 @@ def send_po(
     """Issue PO ``number`` and e-mail it to its supplier (module docstring)."""
     now = utc(now, "now")
     document = purchase_orders.issue_po(uow, number, brand=documents.brand_party(settings), now=now)
+    warned = tuple(budgets.issue_warnings(uow, number, base=settings.default_currency))
     why = _why_not(settings, mail)
     if why is not None:
-        return Dispatch(document.number, (), why)
-    return Dispatch(document.number, _mail(uow, "purchase_order", [document], settings, now))
+        return Dispatch(document.number, (), why, warned)
+    sent = _mail(uow, "purchase_order", [document], settings, now)
+    return Dispatch(document.number, sent, None, warned)
 
 
 def send_rfq(

@@ -13,6 +13,7 @@ from flexchain.bootstrap import App, bootstrap
 from flexchain.config import Settings
 from flexchain.entrypoints.api import (
     access,
+    budgets,
     buying,
     decisions,
     errors,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     api.include_router(jobs.router)
     api.include_router(paying.router)
     api.include_router(buying.router)
+    api.include_router(budgets.router)
     api.include_router(plans.router)
     api.include_router(plan_runs.router)
     api.include_router(plan_release.router)

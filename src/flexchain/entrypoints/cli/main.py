@@ -15,6 +15,7 @@ import typer
 import flexchain
 from flexchain.entrypoints.cli import (
     audit,
+    budgets,
     database,
     demo,
     jobs,
@@ -109,6 +110,7 @@ app.add_typer(payments.pay_app, name="pay")
 app.add_typer(payments.fx_app, name="fx")
 app.add_typer(rfq.rfq_app, name="rfq")
 app.add_typer(po.po_app, name="po")
+app.add_typer(budgets.budget_app, name="budget")
 app.command()(source.source)
 app.add_typer(prices.prices_app, name="prices")
 app.add_typer(mail.mail_app, name="mail")

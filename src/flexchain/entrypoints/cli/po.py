@@ -159,6 +159,8 @@ def _said(sent: dispatch.Dispatch) -> None:
         console.print(f"e-mailed to {to} ({message_id})", markup=False, soft_wrap=True)
     if sent.not_mailed:
         console.print(f"not e-mailed: {sent.not_mailed}", markup=False, soft_wrap=True)
+    for warning in sent.budget_warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 @po_app.command("confirm")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 # issue 16's tables: registered on the metadata by import; use them from their own modules
 from flexchain.adapters.db.tables import (  # noqa: F401
+    budgets,
     decisions,
     loop,
     qc,

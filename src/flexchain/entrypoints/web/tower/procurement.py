@@ -185,7 +185,8 @@ async def send_po(number: Number, request: Request, app: AppDep, who: BuyerUser)
         with uow_for(app, who) as uow:
             sent = dispatch.send_po(uow, number, app.settings, now=_now())
             uow.commit()
-        return f"Purchase order {sent.number} issued: {_mailed(sent)}"
+        warned = "".join(f"; warning: {w}" for w in sent.budget_warnings)
+        return f"Purchase order {sent.number} issued: {_mailed(sent)}{warned}"
 
     return await _act(request, app, who, send)
 

@@ -66,6 +66,7 @@ def model(
     around: Around | None = None,
     integral: bool = False,
     windows: Mapping[str, tuple[tuple[str, int, int], ...]] | None = None,
+    band_cuts: bool = True,
 ) -> Rows:
     """The sourcing MIP: the whole problem, or one family's part of it.
 
@@ -100,21 +101,17 @@ def model(
     sharing = _sharing(p) if family is not None and around is None else None
     served: dict[str, dict[int, float]] = {r.key: {} for r in reqs}
     units: dict[tuple[str, str], dict[int, float]] = {}
+    at_break: dict[tuple[str, str, int], list[int]] = {}  # (family, supplier, flag) -> units
+    least: dict[int, float] = {}  # a break's flag -> the good units its least order brings
     load: dict[tuple[str, int], dict[int, float]] = {}
     for (s, item, w), who in sorted(reach.items()):
         if (s, w) not in m.fixed:
-            sup = p.supplier[s]
-            cost = float(sup.fixed_order_cost * sup.rate)
-            if around is not None and (s, w) in around.paid:
-                cost = 0.0
-            elif sharing is not None:
-                cost /= sharing[s, w]
-            m.fixed[s, w] = m.var(cost, 0, 1, True)
+            m.fixed[s, w] = m.var(_fixed_cost(p, s, w, around, sharing), 0, 1, True)
         flags: dict[int, float] = {m.fixed[s, w]: -1.0}
         demand = sum(p.requirement[key].quantity for key, _ in who)
         room_left = None if around is None else around.load.get((s, w), 0)
-        for k, n, b, per in _breaks(p, m, (s, item, w), demand, room_left):
-            flags[b] = 1.0
+        for k, n, b, per, low in _breaks(p, m, (s, item, w), demand, room_left):
+            flags[b], least[b] = 1.0, per * low
             load.setdefault((s, w), {})[n] = float(p.offer[s, item].multiple)
             cover = {n: per}
             room = per * m.hi[n]
@@ -127,6 +124,7 @@ def model(
                 cover[v] = -1.0
                 served[key][v] = 1.0
                 units.setdefault((p.requirement[key].family, s), {})[v] = 1.0
+                at_break.setdefault((p.requirement[key].family, s, b), []).append(v)
             m.row(0, math.inf, cover)
         m.row(-math.inf, 0, flags)
     for r in reqs:
@@ -137,15 +135,34 @@ def model(
         taken = {w: q for (t, w), q in others.items() if t == s}
         _capacity(p, m, s, weeks, taken)
     _shares(p, m, units, family)
+    if band_cuts:
+        _band_cuts(p, m, at_break, least)
     return m
+
+
+def _fixed_cost(
+    p: SourcingProblem,
+    s: str,
+    w: int,
+    around: Around | None,
+    sharing: dict[tuple[str, int], int] | None,
+) -> float:
+    """The model's fixed cost of an order at supplier ``s`` in week ``w``: none where the rest
+    of the plan pays it, a share where families share it, else all of it."""
+    sup = p.supplier[s]
+    if around is not None and (s, w) in around.paid:
+        return 0.0
+    cost = float(sup.fixed_order_cost * sup.rate)
+    return cost if sharing is None else cost / sharing[s, w]
 
 
 def _breaks(
     p: SourcingProblem, m: Rows, order: OrderKey, demand: int, taken: int | None
-) -> Iterator[tuple[int, int, int, float]]:
+) -> Iterator[tuple[int, int, int, float, int]]:
     """Per usable price break of ``order``: its index, its count of multiples (cost: price,
-    carbon), its flag, and the good units one multiple covers. ``taken``: units other
-    families order at the supplier-week (None: all its capacity is the model's)."""
+    carbon), its flag, the good units one multiple covers and its least count of multiples.
+    ``taken``: units other families order at the supplier-week (None: all its capacity is the
+    model's)."""
     s, item, w = order
     sup, offer = p.supplier[s], p.offer[s, item]
     mult = offer.multiple
@@ -165,7 +182,7 @@ def _breaks(
         m.counts[order, k] = (n, b, mult)
         m.row(0, math.inf, {n: 1.0, b: -low})
         m.row(-math.inf, 0, {n: 1.0, b: -high})
-        yield k, n, b, float(sup.yield_rate) * mult
+        yield k, n, b, float(sup.yield_rate) * mult, low
 
 
 def _sharing(p: SourcingProblem) -> dict[tuple[str, int], int]:
@@ -236,6 +253,39 @@ def _shares(
             if need:
                 terms = {z[t, k]: 1.0 for t in away for k in range(1, len(bands))}
                 m.row(0, math.inf, {**terms, z[s, 0]: -float(need)})
+
+
+def _band_cuts(
+    p: SourcingProblem,
+    m: Rows,
+    at_break: dict[tuple[str, str, int], list[int]],
+    least: dict[int, float],
+) -> None:
+    """A family's units at one order's price break are at most the most its supplier may take
+    of the family (its share band's top in the role it holds) times the break's flag: without
+    it, the LP buys a backup's few hundred units at a break of many more with a fractional
+    flag. The top is the backups' unless the supplier is the primary (its flag lifts it)."""
+    if p.costs.bands is None:
+        return
+    tops: dict[str, tuple[int, int]] = {}
+    modelled = {fam for fam, _, _ in m.roles}
+    for fam, reqs in p.families.items():
+        if fam not in modelled:
+            continue
+        total = sum(r.quantity for r in reqs)
+        highs_ = [math.floor(hi * total) for _, hi in p.bands(fam)]
+        tops[fam] = (highs_[0], max(highs_[1:], default=0))
+    for (fam, s, flag), terms in at_break.items():
+        if fam not in tops or (fam, s, 0) not in m.roles:
+            continue
+        lead, backup = tops[fam]
+        if least[flag] <= backup or backup >= sum(m.hi[v] for v in terms):
+            continue  # the break's flag need not rise, or the rows per requirement say as much
+        row = {v: 1.0 for v in terms}
+        row[flag] = -float(backup)
+        if lead > backup:
+            row[m.roles[fam, s, 0]] = -float(lead - backup)
+        m.row(-math.inf, 0, row)
 
 
 def highs(rows: Rows) -> Any:

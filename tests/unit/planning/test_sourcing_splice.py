@@ -85,11 +85,51 @@ def test_the_planner_replans_a_family_and_the_splice_keeps_every_rule(
     assert planner.proc.poll() is not None
 
 
+def test_the_planner_keeps_the_roles_when_asked_and_only_ever_improves() -> None:
+    problem = generate(50, 8, seed=0, weeks=6)  # 6-7 candidates per family for three roles
+    plan = greedy(problem).plan
+    before = evaluate(problem, plan)
+    assert before.violations == ()
+    fam = spliceable(problem)[0]
+    part = part_of(problem, plan, fam)
+    assert part.roles is not None
+    kept = narrowed(problem, part, 1, keep_roles=True)
+    free = narrowed(problem, part, 1)
+    for key, windows in kept.items():
+        assert windows  # the plan serves every requirement from its roles
+        assert {s for s, _, _ in windows} == {s for s, _, _ in free[key]} & set(part.roles)
+    assert sum(map(len, kept.values())) < sum(map(len, free.values()))  # a smaller model
+    planner = Planner(problem)
+    try:
+        planner.ask(plan, fam, 10, keep_roles=True)
+        (found,) = _answer(planner)
+    finally:
+        planner.close()
+    assert found.roles is not None and set(found.roles) == set(part.roles)  # may trade roles
+    assert {a.supplier for a in found.allocations} <= set(part.roles)
+    trial = evaluate(problem, splice(problem, plan, found))
+    assert trial.violations == ()
+    assert trial.total <= before.total
+
+
+def test_the_splicer_keeps_the_roles_on_its_first_pass_and_frees_them_on_the_next(
+    start: tuple[SourcingProblem, Plan],
+) -> None:
+    problem, plan = start
+    splicer = Splicer(problem, lambda: False, dict)
+    n = len(splicer.families)
+    asks = [splicer._next(plan) for _ in range(3 * n)]
+    assert [keep for _, keep in asks] == [True] * n + [False] * n + [True] * n
+    for k in range(3):  # each pass asks for every family once
+        assert sorted(f for f, _ in asks[k * n : (k + 1) * n]) == sorted(splicer.families)
+
+
 def test_the_splicer_waits_for_its_core_then_only_ever_improves(
     start: tuple[SourcingProblem, Plan], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     problem, plan = start
     monkeypatch.setattr("flexchain.planning.sourcing.splice.FAMILY_TIME", 10.0)  # a busy box
+    monkeypatch.setattr("flexchain.planning.sourcing.splice.KEPT_ROLES_TIME", 10.0)
     ready = False
     splicer = Splicer(problem, lambda: ready, dict)
     best = evaluate(problem, plan)

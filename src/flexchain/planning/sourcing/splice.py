@@ -49,8 +49,13 @@ __all__ = [
 ]
 
 FAMILY_TIME = 4.0
-"""Seconds HiGHS gets per family (its sub-MIP heuristics find better plans after a few; on the
-narrowed model 4 s save more per CPU second than 6 s, so more families get their turn)."""
+"""Seconds HiGHS gets per family with its roles free (its sub-MIP heuristics find better plans
+after a few; on the narrowed model 4 s save more per CPU second than 6 s)."""
+KEPT_ROLES_TIME = 2.0
+"""Seconds HiGHS gets per family with its role suppliers kept: a model of those three only,
+whose root is done in time where the whole family's often is not (session 22: from the plan
+after 55 neighbourhoods, 44 CPU s of the planner saved 47,794 / 51,254 / 47,409 on the bench's
+seeds 2 / 0 / 1 this way, against 27,067 / 41,243 / 16,792 with the roles free at 4 s)."""
 MIN_TIME = 2.0
 """No family is asked for with less time than this left."""
 MARGIN = 0.5
@@ -158,10 +163,12 @@ def _start(p: SourcingProblem, rows: Rows, part: FamilyPart) -> dict[int, float]
 
 
 def narrowed(
-    p: SourcingProblem, part: FamilyPart, late_weeks: int
+    p: SourcingProblem, part: FamilyPart, late_weeks: int, *, keep_roles: bool = False
 ) -> dict[str, tuple[tuple[str, int, int], ...]]:
     """The family's delivery windows cut at ``late_weeks`` past the need (or earliest) week,
-    but never before a week its plan (``part``) delivers in."""
+    but never before a week its plan (``part``) delivers in; with ``keep_roles``, at its role
+    suppliers only (the plan serves every requirement from them, so none is left without)."""
+    kept = None if not keep_roles or part.roles is None else set(part.roles)
     latest: dict[tuple[str, str], int] = {}
     for a in part.allocations:
         latest[a.requirement, a.supplier] = max(a.week, latest.get((a.requirement, a.supplier), 0))
@@ -169,6 +176,7 @@ def narrowed(
         r.key: tuple(
             (s, lo, min(hi, max(lo, r.need_week + late_weeks, latest.get((r.key, s), lo))))
             for s, lo, hi in p.windows[r.key]
+            if kept is None or s in kept
         )
         for r in p.families[part.family]
     }
@@ -202,13 +210,21 @@ def _read(p: SourcingProblem, rows: Rows, x: list[float], family: str) -> Family
 
 
 def plan_family(
-    p: SourcingProblem, family: str, near: Around, part: FamilyPart, time_limit: float
+    p: SourcingProblem,
+    family: str,
+    near: Around,
+    part: FamilyPart,
+    time_limit: float,
+    *,
+    keep_roles: bool = False,
 ) -> FamilyPart | None:
     """The best plan HiGHS finds for ``family`` in ``time_limit`` seconds with ``near`` around
-    it, started from ``part`` (None: no plan found)."""
+    it, started from ``part`` (None: no plan found); with ``keep_roles``, from its role
+    suppliers in ``part`` only (which may trade roles)."""
     import numpy as np
 
-    rows = model(p, family, around=near, integral=True, windows=narrowed(p, part, LATE_WEEKS))
+    windows = narrowed(p, part, LATE_WEEKS, keep_roles=keep_roles)
+    rows = model(p, family, around=near, integral=True, windows=windows)
     h = highs(rows)
     n = len(rows.cost)
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array(rows.integer, np.uint8))
@@ -287,13 +303,13 @@ class Planner:
             if self.answered is not None:
                 self.answered()
 
-    def ask(self, plan: Plan, family: str, time_limit: float) -> None:
-        """Ask for ``family`` re-planned around the rest of ``plan`` within ``time_limit`` s."""
+    def ask(self, plan: Plan, family: str, time_limit: float, *, keep_roles: bool = False) -> None:
+        """Ask for ``family`` re-planned around the rest of ``plan`` within ``time_limit`` s
+        (``keep_roles``: from its role suppliers in ``plan`` only)."""
         p = self.problem
+        near, part = around(p, plan, family), part_of(p, plan, family)
         with self._lock:
-            self.busy = self._send(
-                (family, around(p, plan, family), part_of(p, plan, family), time_limit)
-            )
+            self.busy = self._send((family, near, part, time_limit, keep_roles))
 
     def answers(self) -> list[FamilyPart]:
         """The family plans found since last asked."""
@@ -338,7 +354,10 @@ class Splicer:
     cost is farthest above its bound (``bounds()``) first, and splices each plan it returns
     into the incumbent when every rule holds and the exact cost is lower. The next family is
     asked for as soon as an answer comes, around the incumbent of the last :meth:`step` (the
-    planner's core is not left idle while the search finishes a neighbourhood or a mend)."""
+    planner's core is not left idle while the search finishes a neighbourhood or a mend). The
+    first pass over the families keeps each one's roles (``KEPT_ROLES_TIME`` each), the next
+    frees them (``FAMILY_TIME``), and so on in turn: the search's neighbourhoods try other
+    roles too, the planner's kept-roles plans are the cheapest savings per second."""
 
     def __init__(
         self,
@@ -349,6 +368,8 @@ class Splicer:
         self.problem, self.ready, self.bounds = problem, ready, bounds
         self.planner: Planner | None = None
         self.asked: set[str] = set()
+        self.passes = 0
+        """Passes over the families completed (even: the next ask keeps the roles)."""
         self.families = spliceable(problem)
         self.kept = 0
         self._latest: tuple[Plan, float] | None = None  # the incumbent and the deadline
@@ -401,18 +422,22 @@ class Splicer:
             plan, deadline = latest
             left = deadline - time.monotonic() - MARGIN
             if left >= MIN_TIME:
-                planner.ask(plan, self._next(plan), min(FAMILY_TIME, left))
+                family, keep = self._next(plan)
+                limit = KEPT_ROLES_TIME if keep else FAMILY_TIME
+                planner.ask(plan, family, min(limit, left), keep_roles=keep)
 
-    def _next(self, plan: Plan) -> str:
+    def _next(self, plan: Plan) -> tuple[str, bool]:
+        """The family to ask for next, and whether its roles are kept (even passes)."""
         if len(self.asked) >= len(self.families):
             self.asked.clear()
+            self.passes += 1
         costs, bounds = family_costs(self.problem, plan), self.bounds()
         fam = max(
             (f for f in self.families if f not in self.asked),
             key=lambda f: costs[f] - bounds.get(f, costs[f]),
         )  # unbounded families last, the largest first (stable: max keeps the first)
         self.asked.add(fam)
-        return fam
+        return fam, self.passes % 2 == 0
 
     def close(self) -> None:
         if self.planner is not None:
@@ -429,10 +454,10 @@ def main() -> None:
     problem = _receive(sys.stdin.buffer)
     while True:
         try:
-            family, near, part, time_limit = _receive(sys.stdin.buffer)
+            family, near, part, time_limit, keep_roles = _receive(sys.stdin.buffer)
         except EOFError:
             return
-        _send(out, plan_family(problem, family, near, part, time_limit))
+        _send(out, plan_family(problem, family, near, part, time_limit, keep_roles=keep_roles))
 
 
 if __name__ == "__main__":

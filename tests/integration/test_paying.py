@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -572,7 +573,12 @@ def test_a_supplier_user_sees_only_its_own(world: UowFactory, engine: Engine) ->
         )
 
 
-def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url: str) -> None:
+def test_the_receive_invoice_pay_and_fx_commands(
+    world: UowFactory, engine: Engine, database_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.auth import bearer
     from tests.integration.test_cli import flexchain_cli
 
     def cli(*args: str) -> str:
@@ -660,6 +666,18 @@ def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url
     tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
     offer = json.loads(cli("pay", "early", "INV-000003", "--on", tomorrow, "--json"))
     assert (offer["payable"], offer["days_early"]) == ("475", 29)
+    # without --request it is an offer, and says so: nothing moves
+    assert "an offer: --request to take it" in cli("pay", "early", "INV-000003", "--on", tomorrow)
+    assert not json.loads(cli("pay", "list", "--status", "scheduled", "--json"))
+    # the same offer through the API, and the supplier asks for it there
+    sew = bearer(engine, "supplier", supplier="SEW-PT")
+    with TestClient(_paying_api(engine, database_url)) as client:
+        url = "/invoices/INV-000003/early-payment"
+        got = client.get(url, params={"pay_on": tomorrow}, headers=sew)
+        assert got.status_code == 200 and got.json() == offer
+        asked = client.post(url, json={"pay_on": tomorrow}, headers=sew)
+        assert asked.status_code == 200
+        assert (asked.json()["due_date"], asked.json()["amount"]) == (tomorrow, offer["net"])
     assert "(requested)" in cli("pay", "early", "INV-000003", "--on", tomorrow, "--request")
     (early,) = json.loads(cli("pay", "list", "--status", "scheduled", "--json"))
     assert early["due_date"] == tomorrow and early["discount"] == offer["discount"]
@@ -681,20 +699,28 @@ def test_the_receive_invoice_pay_and_fx_commands(world: UowFactory, database_url
     )
 
 
-def test_the_paying_routes(world: UowFactory, engine: Engine, database_url: str) -> None:
+def _paying_api(engine: Engine, database_url: str) -> Any:
+    """The paying routes on the test's database (a TestClient opens it)."""
     from fastapi import FastAPI
-    from fastapi.testclient import TestClient
 
     from flexchain.bootstrap import App
     from flexchain.config import Settings
     from flexchain.entrypoints.api import errors as api_errors
     from flexchain.entrypoints.api.paying import router
-    from tests.auth import bearer
 
     api = FastAPI()
     api_errors.install(api)
     api.include_router(router)
     api.state.flexchain = App(settings=Settings(database_url=database_url), engine=engine)
+    return api
+
+
+def test_the_paying_routes(world: UowFactory, engine: Engine, database_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.auth import bearer
+
+    api = _paying_api(engine, database_url)
     buyer, quality, finance, viewer = (
         bearer(engine, role) for role in ("buyer", "quality", "finance", "viewer")
     )

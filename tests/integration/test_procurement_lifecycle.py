@@ -1,7 +1,8 @@
 """The whole purchase lifecycle through the services, on both databases: a planned purchase ->
-``flexchain source`` -> draft PO -> sent -> confirmed (partly) -> shipment notice -> received
--> inspected (rejects to quarantine) -> invoiced and matched -> approved -> payment scheduled by
-the terms with the quality fund's 5 % retained -> paid -> the quarter's fund settled."""
+``flexchain source`` -> draft PO -> sent -> confirmed (a week past the due date) -> shipment
+notice -> received -> inspected (rejects to quarantine) -> invoiced and matched -> approved ->
+payment scheduled by the terms with the quality fund's 5 % retained -> paid -> the quarter's
+fund settled. (Partial confirmations: ``test_buying.py``; RFQ, quotes and award: the same.)"""
 
 from __future__ import annotations
 

@@ -238,11 +238,18 @@ def pay_early(
     if as_json:
         typer.echo(json.dumps(plain(offer), ensure_ascii=False, indent=2))
         return
-    console.print(
-        f"{offer.invoice}: {money_text(offer.payable, offer.currency)} due "
-        f"{offer.due_date}; paid {offer.days_early} days early on {offer.pay_on} at "
+    terms = (
+        f"{offer.days_early} days early on {offer.pay_on} at "
         f"{plain(offer.annual_rate * 100)} % a year: {money_cell(offer.discount)} off, "
-        f"{money_cell(offer.net)} paid" + (" (requested)" if request else ""),
+        f"{money_cell(offer.net)} to pay"
+    )
+    console.print(
+        f"{offer.invoice}: {money_text(offer.payable, offer.currency)} due {offer.due_date}; "
+        + (
+            f"payment moved to {terms} (requested)"
+            if request
+            else f"if paid {terms} (an offer: --request to take it)"
+        ),
         markup=False,
         soft_wrap=True,
     )

@@ -25,7 +25,7 @@ from flexchain.domain.errors import DomainError, IllegalTransition, NotFound, Va
 from flexchain.entrypoints.api import create_app
 from flexchain.services import audit, capacity_holds, documents, purchase_orders, rfqs
 from flexchain.services.imports import import_rows
-from tests.auth import bearer
+from tests.auth import bearer, make_user, token_for
 
 UowFactory = Callable[..., UnitOfWork]
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -687,7 +687,8 @@ def api(world: UowFactory, engine: Any, database_url: str) -> Iterator[TestClien
 
 
 def test_the_buying_routes(api: TestClient, engine: Any) -> None:
-    supplier = bearer(engine, "supplier", supplier="FAB-PT")
+    fab = make_user(engine, "supplier", supplier="FAB-PT")
+    supplier = {"Authorization": f"Bearer {token_for(engine, fab)}"}
     other = bearer(engine, "supplier", supplier="FAB-IT")
     viewer = bearer(engine, "viewer")
     created = api.post(
@@ -722,6 +723,11 @@ def test_the_buying_routes(api: TestClient, engine: Any) -> None:
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["lines"][0]["quantity"] == "90"
+    # audited as the supplier's user who confirmed, when, and what changed
+    with UnitOfWork(engine) as uow:
+        (entry,) = audit.list_entries(uow, entity="purchase_order", user=fab)
+    assert (entry.key, entry.action) == (po, "confirmed")
+    assert fab in entry.actor and entry.at.tzinfo is not None
     notice = api.post(
         f"/purchase-orders/{po}/notices",
         headers=supplier,

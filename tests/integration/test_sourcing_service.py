@@ -202,6 +202,24 @@ def test_the_source_command(world: UowFactory, database_url: str) -> None:
     assert text.exit_code == 1 and "3 planned purchases were all released already" in text.output
 
 
+def test_the_source_command_asks_for_quotes(world: UowFactory, database_url: str) -> None:
+    # as RFQs: drafts to the chosen suppliers; the planned purchases are released into them
+    _rate(world)
+    env = {"FLEXCHAIN_DATABASE_URL": database_url}
+    asked = CliRunner().invoke(
+        cli, ["source", "--time-limit", "1", "--json", "--create", "rfq"], env=env
+    )
+    assert asked.exit_code == 0, asked.output
+    rfqs = json.loads(asked.output)["created"]
+    assert rfqs and all(n.startswith("RFQ-") for n in rfqs)
+    listed = CliRunner().invoke(cli, ["rfq", "list", "--json"], env=env)
+    assert {r["number"]: r["status"] for r in json.loads(listed.output)} == dict.fromkeys(
+        rfqs, "draft"
+    )
+    again = CliRunner().invoke(cli, ["source", "--time-limit", "1"], env=env)
+    assert again.exit_code == 1 and "into RFQ-" in again.output
+
+
 # -- the policy of issue 16: tiers, Kraljic quadrants, supplier rules -----------------------------
 
 

@@ -17,6 +17,7 @@ from flexchain.planning.sourcing import (
     SourcingInfeasible,
     Supplier,
     evaluate,
+    greedy,
     solve,
     sourcing_problem,
 )
@@ -119,3 +120,28 @@ def test_a_backup_comes_from_another_region_than_the_primary_where_one_exists() 
     )
     (breach,) = evaluate(p, same).violations
     assert breach.startswith("regions: family fabric's backups share the primary A's region EU")
+
+
+def test_greedy_serves_in_need_date_order_and_the_summary_reports_the_saving() -> None:
+    # A is cheap but ships 60 units in week 0 only; R0 is needed in week 0, R1 in week 1 (it
+    # may come a week early). Greedy serves R0 first: A's week 0 is full, so R1 goes to B.
+    a = Supplier("A", 60, week_capacity=((1, 0),))
+    b = Supplier("B", 500)
+    costs = Costs(bands=None, early_per_unit_week=D("0.10"), max_late_weeks=0, max_early_weeks=1)
+    p = sourcing_problem(
+        [Requirement("R1", "fabric", 60, 1), Requirement("R0", "fabric", 60, 0)],
+        [a, b],
+        [offer("A", price="5.00"), offer("B", price="9.00")],
+        costs,
+    )
+    base = greedy(p)
+    assert sorted((x.requirement, x.supplier, x.week) for x in base.allocations) == [
+        ("R0", "A", 0),
+        ("R1", "B", 1),
+    ]
+    assert base.cost() == D("840.00")  # 60 x 5.00 + 60 x 9.00
+    result = solve(p, time_limit=5, with_bound=False)
+    summary = result.summary()
+    assert summary["greedy_cost"] == D("840.00")
+    assert summary["saving"] == D("840.00") - result.cost() >= 0
+    assert summary["saving_pct"] == (summary["saving"] / D("840.00") * 100).quantize(D("0.01"))

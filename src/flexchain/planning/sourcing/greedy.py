@@ -9,7 +9,9 @@ role supplier and delivery week where its units add the least landed cost to wha
 ordered there (pooling, price breaks, fixed cost, lateness and holding counted), within the role's
 target share (70/20/10) and the supplier-week's capacity; a requirement that finds no room within
 the targets may use a role's band up to its high end, then any room left. Last, units move between
-a family's roles until each is within its band, as far as eligibility and capacity allow.
+a family's roles until each is within its band, as far as eligibility and capacity allow. With
+the share bands off there are no roles: each requirement goes to the supplier-week, of any that
+may serve it, where its units add the least.
 """
 
 from __future__ import annotations
@@ -192,7 +194,16 @@ def greedy_plan(p: SourcingProblem) -> Plan:
         high = [math.floor(hi * total) for _, hi in bands]
         limits[fam] = (target, high)
     cache: dict[tuple[str, str, int], Decimal] = {}
+    anyone = None  # share bands off: no roles, any supplier that may serve does
+    if p.costs.bands is None:
+        anyone = {
+            fam: tuple(sorted({s for r in reqs for s, _, _ in p.windows[r.key]}))
+            for fam, reqs in p.families.items()
+        }
     for req in sorted(p.requirements, key=lambda r: (_free(p, r, roles), r.need_week, r.key)):
+        if anyone is not None:
+            _place(p, state, req, req.quantity, anyone[req.family], used, None, cache)
+            continue
         target, high = limits[req.family]
         left = req.quantity
         for stage in (target, high, None):

@@ -145,3 +145,32 @@ def test_greedy_serves_in_need_date_order_and_the_summary_reports_the_saving() -
     assert summary["greedy_cost"] == D("840.00")
     assert summary["saving"] == D("840.00") - result.cost() >= 0
     assert summary["saving_pct"] == (summary["saving"] / D("840.00") * 100).quantize(D("0.01"))
+
+
+def test_the_search_frees_a_supplier_weeks_pooling_and_an_item_across_weeks() -> None:
+    import random
+
+    from flexchain.planning.sourcing import generate
+    from flexchain.planning.sourcing.lns import MAX_FREED, _item_hood, _supplier_week
+
+    p = generate(200, 8, seed=3, weeks=8)
+    plan = greedy(p).plan
+    for k in range(20):
+        # a supplier-week: what the plan delivers from that supplier within two weeks of it,
+        # and the same items' requirements needed within two weeks
+        (s, _, w), _ = plan.quantities[random.Random(k).randrange(len(plan.quantities))]
+        near = {a.requirement for a in plan.allocations if a.supplier == s and abs(a.week - w) <= 2}
+        items = {p.requirement[r].item for r in near}
+        near |= {r.key for r in p.requirements if r.item in items and abs(r.need_week - w) <= 2}
+        hood = _supplier_week(p, plan, random.Random(k))
+        assert hood.families == frozenset()  # the roles stay
+        if len(near) <= MAX_FREED:
+            assert hood.requirements == near
+        else:
+            assert hood.requirements < near and len(hood.requirements) == MAX_FREED
+    rng = random.Random(0)
+    item = p.requirements[0].item
+    hood = _item_hood(p, item, rng)
+    across = {r.key for r in p.requirements if r.item == item}
+    assert hood.requirements <= across and len(hood.requirements) == min(len(across), MAX_FREED)
+    assert len({p.requirement[r].need_week for r in hood.requirements}) > 1  # across weeks

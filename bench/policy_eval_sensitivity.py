@@ -21,7 +21,9 @@ tail is very sensitive to the forecast's error.
 With ``--decompose`` (lead time 1 only; a few minutes: ``decide`` at every review, as
 ``policy_eval_flexchain`` calls it) it also splits flexchain's gap between its forecasts and its
 safety stock: the reference's rule (``z x`` RMSE of the last 24 realised errors) on flexchain's
-forecasts, and flexchain's forecasts and ``sigma`` with one ``z`` over every review.
+forecasts, flexchain's forecasts and ``sigma`` with one ``z`` over every review, and the
+reference's rule on flexchain's forecasts with the first period's revision since the previous
+review halved (what lost sales are sensitive to: docs/policy.md).
 """
 
 from __future__ import annotations
@@ -93,13 +95,54 @@ def _stock(
 
 
 def _decompose(data: Dataset, forecasts: np.ndarray, target: float) -> None:
-    """Lead time 1: flexchain's protection demand and sigma at every review, under two rules."""
+    """Lead time 1: flexchain's forecasts of the protection interval's two periods and its
+    sigma at every review, under three rules."""
+    shape = (*data.demand.shape, 2)
+    made, sigma = _flexchain_lead_one(data, target)
+    reference = reference_levels(data, forecasts, 2)
+    # the first period's forecast with half its revision since the previous review undone
+    before = np.concatenate([np.full((shape[0], 1), np.nan), made[:, :-1, 1]], axis=1)
+    steadier = np.where(np.isnan(before), made[:, :, 0], (made[:, :, 0] + before) / 2)
+    rules = {
+        "the reference's rule on flexchain's forecasts": _on(data, forecasts, made.sum(axis=2)),
+        "flexchain's forecasts and sigma, one z": LinearLevels(
+            np.nan_to_num(made.sum(axis=2)), np.nan_to_num(sigma)
+        ),
+        "the reference's rule, the first period's revision halved": _on(
+            data, forecasts, steadier + made[:, :, 1]
+        ),
+    }
+    demand = data.demand + np.roll(data.demand, -1, axis=1)
+    seen = ~np.isnan(made.sum(axis=2)) & (np.arange(shape[1]) < data.stop[:, None] - 1)
+    print("  lead time 1, forecasts of the protection interval (WAPE; revision of a period's")
+    print("  forecast from one review to the next, over demand):")
+    for name, total, first in (
+        ("reference", forecasts[:, :, :2].sum(axis=2), forecasts[:, :, 0]),
+        ("flexchain", made.sum(axis=2), made[:, :, 0]),
+        ("flexchain, revision halved", steadier + made[:, :, 1], steadier),
+    ):
+        wape = np.abs(total - demand)[seen].sum() / demand[seen].sum()
+        prior = forecasts[:, :-1, 1] if name == "reference" else made[:, :-1, 1]
+        both = seen[:, 1:] & seen[:, :-1]
+        moved = np.abs(first[:, 1:] - prior)[both].sum() / data.demand[:, 1:][both].sum()
+        print(f"    {name}: WAPE {wape:.3%}, revision {moved:.3%}")
+    print("  lead time 1, stock against the reference at equal fill:")
+    for lost in (True, False):
+        base = _stock(data, reference, 1, lost, target)[0]
+        cells = [f"{name} {_stock(data, policy, 1, lost, target)[0] / base - 1:+.1%}"
+                 for name, policy in rules.items()]  # fmt: skip
+        print(f"    {'lost sales' if lost else 'backorders'}: " + "; ".join(cells))
+
+
+def _flexchain_lead_one(data: Dataset, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """``decide`` at every review as the evaluation calls it (lead time 1): the forecasts of
+    the protection interval's two periods (series x review x 2) and ``sigma``."""
     import polars as pl
 
     from flexchain.planning.replenishment import decide
 
     rows = {item: i for i, item in enumerate(data.items)}
-    protection = np.full(data.demand.shape, np.nan)
+    made = np.full((*data.demand.shape, 2), np.nan)
     sigma = np.full(data.demand.shape, np.nan)
     past: list[pl.DataFrame] = []
     for t in np.flatnonzero(data.evaluated.any(axis=0)):
@@ -112,26 +155,27 @@ def _decompose(data: Dataset, forecasts: np.ndarray, target: float) -> None:
             service_level=target, past_forecasts=pl.concat(past) if past else None,
         )  # fmt: skip
         past.append(decision.forecasts)
+        ahead = (
+            decision.forecasts.sort("item", "period")
+            .with_columns(pl.int_range(pl.len()).over("item").alias("step"))
+            .filter(pl.col("step") < 2)
+        )
+        at = np.array([rows[item] for item in ahead["item"]])
+        made[at, t, ahead["step"].to_numpy()] = ahead["forecast"].to_numpy()
         at = np.array([rows[item] for item in decision.levels["item"]])
-        protection[at, t] = decision.levels["protection_demand"].to_numpy()
         sigma[at, t] = decision.levels["sigma"].to_numpy()
-    reference = reference_levels(data, forecasts, 2)
-    mixed = forecasts.copy()  # flexchain's where it decided, the reference's before (errors)
+    return made, sigma
+
+
+def _on(data: Dataset, forecasts: np.ndarray, protection: np.ndarray) -> LinearLevels:
+    """The reference's rule on other forecasts of the protection interval (lead time 1): the
+    reference's own before the first review, where those made none, so errors exist from the
+    first review on."""
+    mixed = forecasts.copy()
     decided = ~np.isnan(protection)
     mixed[:, :, 0] = np.where(decided, protection, mixed[:, :, 0] + mixed[:, :, 1])
     mixed[:, :, 1:] = 0.0
-    rules = {
-        "the reference's rule on flexchain's forecasts": reference_levels(data, mixed, 2),
-        "flexchain's forecasts and sigma, one z": LinearLevels(
-            np.nan_to_num(protection), np.nan_to_num(sigma)
-        ),
-    }
-    print("  lead time 1, stock against the reference at equal fill:")
-    for lost in (True, False):
-        base = _stock(data, reference, 1, lost, target)[0]
-        cells = [f"{name} {_stock(data, policy, 1, lost, target)[0] / base - 1:+.1%}"
-                 for name, policy in rules.items()]  # fmt: skip
-        print(f"    {'lost sales' if lost else 'backorders'}: " + "; ".join(cells))
+    return reference_levels(data, mixed, 2)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flexchain.planning.protection_errors import LOST_DAMPING
 from flexchain.planning.safety_factors import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
 
 __all__ = ["decided_lines", "explain_row"]
@@ -91,7 +92,9 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ),
         (
             "protection_demand",
-            "sum of the weekly forecast over L + R = " + " + ".join(_n(w) for w in weeks),
+            "sum of the weekly forecast over L + R = "
+            + " + ".join(_n(w) for w in weeks)
+            + _undone(row, weeks),
             _n(row["decided_protection_demand"]),
         ),
         (
@@ -292,3 +295,15 @@ def _rmse_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             _n(row["decided_rmse"]),
         )
     ]
+
+
+def _undone(row: Mapping[str, Any], weeks: list[float]) -> str:
+    """With lost sales, the part of the first week's revision the protection demand undoes."""
+    revision = row.get("decided_revision")
+    # the stored weekly forecasts are rounded to 0.001: a smaller gap is that rounding
+    if revision is None or abs(sum(weeks) - float(row["decided_protection_demand"])) < 0.01:
+        return ""
+    return (
+        f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: half the first week's change "
+        "since the last run's forecast of it is undone; docs/policy.md, step 4)"
+    )

@@ -25,6 +25,7 @@ period) that start at an origin. Both sources return the same long frame, ``item
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, cast
 
 import numpy as np
@@ -32,7 +33,13 @@ import polars as pl
 
 from flexchain.planning import forecast, model_specs
 
-__all__ = ["Fitted", "fit_and_backtest", "fit_groups", "realised_errors"]
+__all__ = [
+    "LOST_DAMPING", "Fitted", "fit_and_backtest", "fit_groups", "realised_errors", "revisions",
+]  # fmt: skip
+
+LOST_DAMPING = 0.5
+"""With lost sales, this share of the first period's revision since the previous decision is
+undone in the protection demand (docs/policy.md, step 4)."""
 
 
 def _empty(dtype: pl.DataType) -> pl.DataFrame:
@@ -71,6 +78,25 @@ def realised_errors(
         per_origin.group_by("item", maintain_order=True)
         .tail(errors)
         .select("item", "origin", "error")
+    )
+
+
+def revisions(means: pl.DataFrame, past: pl.DataFrame | None, origin: date) -> pl.DataFrame:
+    """``item``, ``revision``: the forecast of the first period (``origin``) in ``means``
+    (``item``, ``period``, ``mean``) less the one the latest earlier decision in ``past`` made
+    for it (null where none did)."""
+    first = means.filter(pl.col("period") == origin)
+    if past is None or past.is_empty():
+        return first.select("item", pl.lit(None, pl.Float64).alias("revision"))
+    before = (
+        past.filter((pl.col("period") == origin) & (pl.col("origin") < origin))
+        .sort("origin")
+        .group_by("item")
+        .agg(pl.col("forecast").last().cast(pl.Float64).alias("before"))
+        .with_columns(pl.col("item").cast(means["item"].dtype))
+    )
+    return first.join(before, on="item", how="left").select(
+        "item", (pl.col("mean") - pl.col("before")).alias("revision")
     )
 
 

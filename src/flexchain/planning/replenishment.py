@@ -58,10 +58,12 @@ from flexchain.planning import decide_inputs as inputs
 from flexchain.planning import model_choice as chooser
 from flexchain.planning import model_specs, safety_factors
 from flexchain.planning.protection_errors import (
+    LOST_DAMPING,
     Fitted,
     fit_and_backtest,
     fit_groups,
     realised_errors,
+    revisions,
 )
 
 __all__ = [
@@ -101,7 +103,7 @@ _LEVEL_COLUMNS = (
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
     "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short", "own_rmse",
-    "borrowed_rmse", "borrowed_by",
+    "borrowed_rmse", "borrowed_by", "revision",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -131,7 +133,7 @@ class Decision:
     held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when
     demand waits), ``held_out_ratio`` how much more the method left short on held-out errors
     than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
-    ``mean_rmse``: the model choice (step 2).
+    ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo half).
 
     ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:
     pass it back as ``past_forecasts`` at the next decision.
@@ -320,6 +322,7 @@ def _fit(
     base = base.join(summed, on="item").with_columns(
         (pl.col("protection_demand") / pl.col("protection")).alias("demand_per_period")
     )
+    base = base.join(revisions(means, past, origin), on="item", how="left")
     base, used = _sources(base, realised.join(enough, on="item"), tested)
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
@@ -471,6 +474,10 @@ def _levels(
         .sort("item")
         .with_columns(pl.col("bias").fill_null(0.0))
     )
+    if fill[1] == "lost":
+        frame = frame.with_columns(
+            pl.col("protection_demand") - LOST_DAMPING * pl.col("revision").fill_null(0.0)
+        )
     frame = safety_factors.shrunk_rmse(safety_factors.class_rmse(frame)).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
         .sqrt()

@@ -290,3 +290,37 @@ def test_lost_sales_need_less_safety_stock_where_shortfalls_run_for_periods() ->
     assert lost["protection_demand"] == waits["protection_demand"]
     with pytest.raises(ValueError, match="unmet_demand"):
         decide(history, unmet_demand="gone")
+
+
+def test_with_lost_sales_half_the_first_periods_revision_is_undone() -> None:
+    history = _seasonal(48)
+    first = decide(history, service_level=0.95)
+    (was,) = first.levels.to_dicts()
+    # the previous decision forecast the next month 30 higher than this one does
+    upcoming = first.forecasts.sort("period")["period"][0]
+    before = first.forecasts.filter(pl.col("period") == upcoming).with_columns(
+        pl.col("forecast") + 30.0, pl.lit(_month(47)).alias("origin")
+    )
+    waits = decide(history, past_forecasts=before).levels.to_dicts()[0]
+    lost = decide(history, past_forecasts=before, unmet_demand="lost").levels.to_dicts()[0]
+    # with backorders the protection demand is the forecasts' sum; with lost sales half the
+    # month's revision (-30) is undone, since the level's changes reach the shelf
+    assert waits["protection_demand"] == pytest.approx(was["protection_demand"])
+    assert lost["protection_demand"] == pytest.approx(was["protection_demand"] + 15.0)
+    assert lost["order_up_to"] - waits["order_up_to"] == pytest.approx(
+        15.0 + lost["safety_stock"] - waits["safety_stock"]
+    )
+    # and plan explain writes the undoing into the protection demand's formula
+    from flexchain.planning.dynamic_explain import decided_lines
+
+    months = first.forecasts.sort("period")["forecast"].head(2).to_list()
+    row = {f"decided_{name}": value for name, value in lost.items()} | {
+        "protection_forecast": months, "abc": "A", "xyz": "X", "service_level": 0.95,
+        "mrp_trigger": 0.0, "reorder_point": lost["order_up_to"],
+        "safety_stock": lost["safety_stock"], "demand_mean": 0.0, "order_quantity": 0,
+    }  # fmt: skip
+    (line,) = [line for line in decided_lines(row) if line[0] == "protection_demand"]
+    assert "- 0.5 x -30" in line[1] and float(line[2]) == pytest.approx(sum(months) + 15.0, 1e-3)
+    waited = row | {f"decided_{name}": value for name, value in waits.items()}
+    (line,) = [line for line in decided_lines(waited) if line[0] == "protection_demand"]
+    assert "0.5 x" not in line[1]

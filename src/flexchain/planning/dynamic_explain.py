@@ -304,6 +304,6 @@ def _undone(row: Mapping[str, Any], weeks: list[float]) -> str:
     if revision is None or abs(sum(weeks) - float(row["decided_protection_demand"])) < 0.01:
         return ""
     return (
-        f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: half the first week's change "
-        "since the last run's forecast of it is undone; docs/policy.md, step 4)"
+        f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: that share of the first "
+        "week's change since the last run's forecast of it is undone; docs/policy.md, step 4)"
     )

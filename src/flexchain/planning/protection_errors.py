@@ -37,7 +37,7 @@ __all__ = [
     "LOST_DAMPING", "Fitted", "fit_and_backtest", "fit_groups", "realised_errors", "revisions",
 ]  # fmt: skip
 
-LOST_DAMPING = 0.5
+LOST_DAMPING = 0.7
 """With lost sales, this share of the first period's revision since the previous decision is
 undone in the protection demand (docs/policy.md, step 4)."""
 

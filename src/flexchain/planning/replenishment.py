@@ -133,7 +133,7 @@ class Decision:
     held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when
     demand waits), ``held_out_ratio`` how much more the method left short on held-out errors
     than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
-    ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo half).
+    ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo part).
 
     ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:
     pass it back as ``past_forecasts`` at the next decision.

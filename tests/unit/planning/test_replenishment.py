@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from flexchain.planning import safety_factors
+from flexchain.planning.protection_errors import LOST_DAMPING
 from flexchain.planning.replenishment import Decision, decide
 
 
@@ -292,7 +293,7 @@ def test_lost_sales_need_less_safety_stock_where_shortfalls_run_for_periods() ->
         decide(history, unmet_demand="gone")
 
 
-def test_with_lost_sales_half_the_first_periods_revision_is_undone() -> None:
+def test_with_lost_sales_part_of_the_first_periods_revision_is_undone() -> None:
     history = _seasonal(48)
     first = decide(history, service_level=0.95)
     (was,) = first.levels.to_dicts()
@@ -303,12 +304,13 @@ def test_with_lost_sales_half_the_first_periods_revision_is_undone() -> None:
     )
     waits = decide(history, past_forecasts=before).levels.to_dicts()[0]
     lost = decide(history, past_forecasts=before, unmet_demand="lost").levels.to_dicts()[0]
-    # with backorders the protection demand is the forecasts' sum; with lost sales half the
-    # month's revision (-30) is undone, since the level's changes reach the shelf
+    # with backorders the protection demand is the forecasts' sum; with lost sales a share of
+    # the month's revision (-30) is undone, since the level's changes reach the shelf
+    undone = LOST_DAMPING * 30.0
     assert waits["protection_demand"] == pytest.approx(was["protection_demand"])
-    assert lost["protection_demand"] == pytest.approx(was["protection_demand"] + 15.0)
+    assert lost["protection_demand"] == pytest.approx(was["protection_demand"] + undone)
     assert lost["order_up_to"] - waits["order_up_to"] == pytest.approx(
-        15.0 + lost["safety_stock"] - waits["safety_stock"]
+        undone + lost["safety_stock"] - waits["safety_stock"]
     )
     # and plan explain writes the undoing into the protection demand's formula
     from flexchain.planning.dynamic_explain import decided_lines
@@ -320,7 +322,8 @@ def test_with_lost_sales_half_the_first_periods_revision_is_undone() -> None:
         "safety_stock": lost["safety_stock"], "demand_mean": 0.0, "order_quantity": 0,
     }  # fmt: skip
     (line,) = [line for line in decided_lines(row) if line[0] == "protection_demand"]
-    assert "- 0.5 x -30" in line[1] and float(line[2]) == pytest.approx(sum(months) + 15.0, 1e-3)
+    assert f"- {LOST_DAMPING:g} x -30" in line[1]
+    assert float(line[2]) == pytest.approx(sum(months) + undone, 1e-3)
     waited = row | {f"decided_{name}": value for name, value in waits.items()}
     (line,) = [line for line in decided_lines(waited) if line[0] == "protection_demand"]
     assert "0.5 x" not in line[1]

@@ -11,7 +11,10 @@ import polars as pl
 
 from flexchain.planning import demand, forecast
 
-__all__ = ["CHUNK", "TERMS", "classes", "complete", "offset", "with_models", "with_terms"]
+__all__ = [
+    "CHUNK", "TERMS", "classes", "complete", "forecast_anomalies", "offset", "service_levels",
+    "with_models", "with_terms",
+]  # fmt: skip
 
 CHUNK = 10_000
 """Series a panel is completed (and :func:`flexchain.planning.replenishment.decide` fits and
@@ -116,3 +119,33 @@ def with_terms(
     if frame.filter(pl.col("lead_time_sd") < 0).height:
         raise ValueError("terms: lead_time_sd must be >= 0")
     return frame.with_columns((pl.col("lead_time") + pl.col("review_period")).alias("protection"))
+
+
+def service_levels(base: pl.DataFrame, terms: pl.DataFrame | None, level: float) -> pl.DataFrame:
+    """``item``, ``service_level``: ``terms``' where it gives one, else ``level``."""
+    if terms is None or "service_level" not in terms.columns:
+        return base.select("item", pl.lit(level).alias("service_level"))
+    given = terms.select("item", pl.col("service_level").cast(pl.Float64))
+    if given.filter((pl.col("service_level") <= 0) | (pl.col("service_level") >= 1)).height:
+        raise ValueError("terms: service_level must be between 0 and 1")
+    return (
+        base.select("item")
+        .join(given, on="item", how="left")
+        .with_columns(pl.col("service_level").fill_null(level))
+    )
+
+
+def forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+    """Series whose forecast went above the cap in some period: the largest value and the cap."""
+    return (
+        raw.join(base.select("item", "cap"), on="item")
+        .filter(pl.col("mean") > pl.col("cap"))
+        .group_by("item")
+        .agg(
+            pl.col("model").first(),
+            pl.lit("forecast").alias("field"),
+            pl.col("mean").max().alias("value"),
+            pl.col("cap").first().alias("bound"),
+        )
+        .sort("item")
+    )

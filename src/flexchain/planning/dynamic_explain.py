@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flexchain.planning.protection_errors import LOST_DAMPING
+from flexchain.planning.protection_errors import LOST_DAMPING, NOISE_YEARS
 from flexchain.planning.safety_factors import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
 
 __all__ = ["decided_lines", "explain_row"]
@@ -278,19 +278,32 @@ def _rmse_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         return []
     pattern = row.get("decided_pattern") or "its"
     by = str(row.get("decided_borrowed_by") or "proportion")
-    law = (
-        f"Taylor's law fitted over the {pattern} items, sqrt(a P^b), "
-        f"{by.removeprefix('power law ')}"
-        if by.startswith("power law")
-        else f"in proportion, r P, r the {pattern} items' pooled relative error"
-    )
+    if by.startswith("noise"):
+        noise = row.get("decided_noise")
+        law = (
+            f"c x noise x sqrt(P), noise = {_n(noise) if noise is not None else '?'} the item's "
+            f"one-step in-sample error over {NOISE_YEARS} years (root mean square), "
+            f"c = {by.removeprefix('noise x ')} what the {pattern} items' realised errors "
+            "make of it"
+        )
+    elif by.startswith("power law"):
+        law = (
+            f"Taylor's law fitted over the {pattern} items, sqrt(a P^b), "
+            f"{by.removeprefix('power law ')}"
+        )
+    else:
+        law = f"in proportion, r P, r the {pattern} items' pooled relative error"
+    if not by.startswith("noise"):
+        law += (
+            f"; Taylor's law only for {' and '.join(POWER_LAW_PATTERNS)} patterns of at least "
+            f"{POWER_LAW_ITEMS} items"
+        )
     prior = _n(SCALE_PRIOR)
     return [
         (
             "rmse",
-            f"own rmse shrunk towards B, the scale the pattern lends protection demand P ({law}; "
-            f"Taylor's law only for {' and '.join(POWER_LAW_PATTERNS)} patterns of at least "
-            f"{POWER_LAW_ITEMS} items): sqrt((n own^2 + {prior} B^2) / (n + {prior})) = "
+            f"own rmse shrunk towards B, the scale the pattern lends protection demand P ({law}): "
+            f"sqrt((n own^2 + {prior} B^2) / (n + {prior})) = "
             f"sqrt(({n} x {_n(own)}^2 + {prior} x {_n(borrowed)}^2) / ({n} + {prior}))",
             _n(row["decided_rmse"]),
         )
@@ -304,6 +317,6 @@ def _undone(row: Mapping[str, Any], weeks: list[float]) -> str:
     if revision is None or abs(sum(weeks) - float(row["decided_protection_demand"])) < 0.01:
         return ""
     return (
-        f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: that share of the first "
-        "week's change since the last run's forecast of it is undone; docs/policy.md, step 4)"
+        f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: the first week's change "
+        "since the last run's forecast of it is undone; docs/policy.md, step 4)"
     )

@@ -133,4 +133,21 @@ def choose(
     base = base.with_columns(
         pl.when(switched).then(pl.lit(MEAN)).otherwise(pl.col("model")).alias("model")
     )
+    if "noise" in base.columns:  # the mean's own in-sample noise: the spread about it
+        spread = (
+            panel.join(won, on="item")
+            .group_by("item")
+            .agg(
+                pl.col("quantity").cast(pl.Float64).std(ddof=0).alias("own"),
+                pl.len().cast(pl.Int64).alias("own_periods"),
+            )
+        )
+        base = (
+            base.join(spread, on="item", how="left")
+            .with_columns(
+                pl.when(switched).then(pl.col(own)).otherwise(pl.col(name)).alias(name)
+                for own, name in (("own", "noise"), ("own_periods", "noise_periods"))
+            )
+            .drop("own", "own_periods")
+        )
     return base, raw, tested.sort("item", "origin")

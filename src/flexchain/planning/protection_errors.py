@@ -34,12 +34,20 @@ import polars as pl
 from flexchain.planning import forecast, model_specs
 
 __all__ = [
-    "LOST_DAMPING", "Fitted", "fit_and_backtest", "fit_groups", "realised_errors", "revisions",
+    "LOST_DAMPING", "LOST_DAMPING_PATTERNS", "NOISE_YEARS", "Fitted", "fit_and_backtest",
+    "fit_groups", "noise", "realised_errors", "revisions",
 ]  # fmt: skip
 
-LOST_DAMPING = 0.7
+LOST_DAMPING = 1.0
 """With lost sales, this share of the first period's revision since the previous decision is
-undone in the protection demand (docs/policy.md, step 4)."""
+undone in the protection demand of the :data:`LOST_DAMPING_PATTERNS` (docs/policy.md, step 4):
+all of it, so the first period keeps the forecast the previous decision made for it."""
+LOST_DAMPING_PATTERNS = ("smooth", "erratic")
+"""The patterns whose revision is undone with lost sales: steady demand, where the policy runs
+out near most periods' ends and every change of the level reaches the shelf. Sparse demand runs
+out on a spike, and undoing its rate's revision cost stock (docs/policy.md)."""
+NOISE_YEARS = 2
+"""Years of one-step in-sample errors behind an item's :func:`noise` (the latest ones)."""
 
 
 def _empty(dtype: pl.DataType) -> pl.DataFrame:
@@ -185,6 +193,69 @@ def fit_and_backtest(
             )
         )
     return pl.concat(means).sort("item", "period"), pl.concat(tested).sort("item", "origin")
+
+
+def noise(fits: list[Fitted], dtype: pl.DataType, window: int) -> pl.DataFrame:
+    """``item``, ``noise``, ``noise_periods``: the root mean square of each series' one-step
+    in-sample errors (``y`` less the model's fitted value) over its last ``window`` periods (how
+    many: ``noise_periods``), in units: how much
+    demand moves about what the model expects of it, measured on years of periods rather than
+    the few protection intervals behind the realised errors. Series whose model keeps no fitted
+    values (statsforecast's fallback on a series it could not fit keeps them too) are left out.
+    """
+    parts = [pl.DataFrame(schema={"item": dtype, "noise": pl.Float64, "noise_periods": pl.Int64})]
+    for fit in fits:
+        if fit.engine is not None:
+            frame = _engine_noise(fit, window)
+        else:
+            assert fit.fitted is not None
+            made = pl.col(fit.name).fill_nan(None)
+            frame = (
+                fit.fitted.sort("unique_id", "ds")
+                .group_by("unique_id", maintain_order=True)
+                .tail(window)
+                .filter(made.is_not_null())
+                .group_by("unique_id")
+                .agg(
+                    ((pl.col("y") - made) ** 2).mean().sqrt().alias("noise"),
+                    pl.len().alias("noise_periods"),
+                )
+                .rename({"unique_id": "item"})
+            )
+        parts.append(
+            frame.select(
+                pl.col("item").cast(dtype),
+                pl.col("noise").cast(pl.Float64),
+                pl.col("noise_periods").cast(pl.Int64),
+            )
+        )
+    return pl.concat(parts).filter(pl.col("noise").is_finite())
+
+
+def _engine_noise(fit: Fitted, window: int) -> pl.DataFrame:
+    """:func:`noise` of a group fitted by statsforecast (each model keeps its fitted values)."""
+    rows = {
+        str(key[0]): (key[0], part["y"].to_numpy().astype(float))
+        for key, part in fit.series.partition_by("unique_id", as_dict=True).items()
+    }
+    items: list[Any] = []
+    values: list[float] = []
+    counts: list[int] = []
+    for uid, model in zip(fit.engine.uids, fit.engine.fitted_[:, 0], strict=True):
+        state = getattr(model, "model_", None)
+        fitted = state.get("fitted") if isinstance(state, dict) else None
+        if fitted is None or str(uid) not in rows:
+            continue
+        item, y = rows[str(uid)]
+        made = np.asarray(fitted, float)
+        if made.shape != y.shape:
+            continue
+        seen = np.isfinite(made) & (np.arange(len(y)) >= len(y) - window)
+        if seen.any():
+            items.append(item)
+            values.append(float(np.sqrt(np.mean((y[seen] - made[seen]) ** 2))))
+            counts.append(int(seen.sum()))
+    return pl.DataFrame({"item": items, "noise": values, "noise_periods": counts}, strict=False)
 
 
 def _flat_ahead(fit: Fitted, period: str, horizon: int) -> pl.DataFrame:

@@ -19,13 +19,17 @@ any panel of one location. Per series it
    reporting each capped series in ``Decision.anomalies`` (``forecast_anomaly``);
 4. sums the per-period forecasts over the *protection interval* ``P = lead_time + review_period``
    (``protection_demand``): the seasonal shape the model found is kept, not flattened to one mean
-   times ``P``;
+   times ``P``; with lost sales (``unmet_demand="lost"``) a smooth or erratic item's first
+   period keeps the forecast the previous decision made for it (``LOST_DAMPING`` of its
+   ``revision`` undone: docs/policy.md);
 5. measures how wrong forecasts of the protection demand actually were: the last ``errors``
    realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
    (what earlier decisions returned) when they give at least ``min_errors``, else from a
    rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
-   towards the scale the pattern lends the item's volume
-   (:func:`flexchain.planning.safety_factors.shrunk_rmse`) and widened by the lead time's
+   towards the scale the item's pattern lends it (:func:`flexchain.planning.safety_factors.
+   shrunk_rmse`: for smooth and intermittent demand, the item's own one-step noise
+   over two years, scaled by the pattern, where two years hold at least twice the ``errors``
+   periods, as weekly data's do) and widened by the lead time's
    spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale of the safety stock;
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
    errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
@@ -59,9 +63,12 @@ from flexchain.planning import model_choice as chooser
 from flexchain.planning import model_specs, safety_factors
 from flexchain.planning.protection_errors import (
     LOST_DAMPING,
+    LOST_DAMPING_PATTERNS,
+    NOISE_YEARS,
     Fitted,
     fit_and_backtest,
     fit_groups,
+    noise,
     realised_errors,
     revisions,
 )
@@ -103,7 +110,7 @@ _LEVEL_COLUMNS = (
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
     "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short", "own_rmse",
-    "borrowed_rmse", "borrowed_by", "revision",
+    "borrowed_rmse", "borrowed_by", "noise", "revision",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -127,13 +134,14 @@ class Decision:
     ``protection`` = their sum, ``service_level``, ``target``), and the numbers behind the safety
     stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``; the
     item's ``own_rmse`` and the ``borrowed_rmse`` its pattern lends it (``borrowed_by``:
-    ``proportion`` or ``power law b = ...``), which ``rmse`` is shrunk between (step 5). With a
+    ``noise x c``, ``power law b = ...`` or ``proportion``), which ``rmse`` is shrunk between
+    (step 5), and the item's ``noise`` (the one-step in-sample errors' root mean square). With a
     fill-rate target, the units the item may be short per cycle (``allowed_short``, what ``k``
     solves for with the items of its service level) are ``(1 - fill) d R / lost_share /
     held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when
     demand waits), ``held_out_ratio`` how much more the method left short on held-out errors
     than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
-    ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo part).
+    ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo it).
 
     ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:
     pass it back as ``past_forecasts`` at the next decision.
@@ -229,7 +237,7 @@ def decide(
     else:
         _CACHE.move_to_end(key)
     levels = _levels(
-        fitted, _service_levels(fitted.base, terms, service_level), target,
+        fitted, inputs.service_levels(fitted.base, terms, service_level), target,
         (fill_scope, unmet_demand),
     )  # fmt: skip
     return Decision(levels, fitted.forecasts, fitted.anomalies)
@@ -303,7 +311,12 @@ def _fit(
     origins = max(errors, chooser.ORIGINS[period])
     # the candidates are backtested whether or not their errors size the safety stock
     wide = base.with_columns(pl.col("backtest") | candidates)
-    raw, tested, found = _fit_models(panel, wide, period, n_jobs, ahead, origins, kept, history_key)
+    raw, tested, found, noisy = _fit_models(
+        panel, wide, period, n_jobs, ahead, origins, kept, history_key
+    )
+    # the noise is worth borrowing where it spans more periods than the errors can (step 5)
+    spans = pl.col("noise_periods") >= safety_factors.NOISE_SPAN * errors
+    base = base.join(noisy, on="item", how="left").with_columns(spans.alias("noise_wide"))
     base, raw, tested = chooser.choose(panel, base, raw, tested, candidates)
     tested = (
         tested.join(base.filter(pl.col("backtest")).select("item"), on="item")
@@ -333,10 +346,8 @@ def _fit(
         .filter(pl.col("period") >= pl.col("first"))
         .select("item", "period", "quantity")
     )
-    return _Fitted(
-        base, used.select("item", "origin", "error"), forecasts, _forecast_anomalies(raw, base),
-        window,
-    )  # fmt: skip
+    anomalies = inputs.forecast_anomalies(raw, base)
+    return _Fitted(base, used.select("item", "origin", "error"), forecasts, anomalies, window)
 
 
 def _sources(
@@ -369,9 +380,9 @@ def _fit_models(
     errors: int,
     kept: tuple[pl.DataFrame, str, list[Fitted]] | None,
     history_key: str,
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
-    """Forecasts, backtest errors and AutoETS structures of every series of ``base`` (its
-    models, fitted again only when the history or the structures changed)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str], pl.DataFrame]:
+    """Forecasts, backtest errors, AutoETS structures and in-sample noise of every series of
+    ``base`` (its models, fitted again only when the history or the structures changed)."""
     specs_key = _key((base.select("item", "model", "season", "spec"),))
     _FITS.clear()
     if base.height > FIT_CACHE_SERIES:  # nothing kept: fitted a chunk at a time
@@ -381,16 +392,17 @@ def _fit_models(
         fits = fit_groups(panel, base, period=period, n_jobs=n_jobs)
     _FITS[history_key] = (panel, specs_key, fits)
     raw, tested = fit_and_backtest(fits, base, period=period, horizon=ahead, errors=errors)
-    return raw, tested, {uid: spec for fit in fits for uid, spec in fit.specs.items()}
+    found = {uid: spec for fit in fits for uid, spec in fit.specs.items()}
+    return raw, tested, found, noise(fits, base["item"].dtype, NOISE_YEARS * PER_YEAR[period])
 
 
 def _fit_in_chunks(
     panel: pl.DataFrame, base: pl.DataFrame, period: str, n_jobs: int, ahead: int, errors: int
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
-    """:func:`fit_groups` and :func:`fit_and_backtest` of :data:`~flexchain.planning.
-    decide_inputs.CHUNK` items at a time, so only one chunk's fitted models are held (each
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str], pl.DataFrame]:
+    """:func:`fit_groups`, :func:`fit_and_backtest` and :func:`noise` of :data:`~flexchain.
+    planning.decide_inputs.CHUNK` items at a time, so only one chunk's fitted models are held (each
     series is fitted on its own: the same forecasts, errors and structures as all at once)."""
-    raws, tested = [], []
+    raws, tested, noisy = [], [], []
     found: dict[str, str] = {}
     for start in range(0, base.height, inputs.CHUNK):
         part = base.slice(start, inputs.CHUNK)
@@ -399,12 +411,14 @@ def _fit_in_chunks(
         raw, errors_of = fit_and_backtest(fits, part, period=period, horizon=ahead, errors=errors)
         raws.append(raw)
         tested.append(errors_of)
+        noisy.append(noise(fits, base["item"].dtype, NOISE_YEARS * PER_YEAR[period]))
         found.update((uid, spec) for fit in fits for uid, spec in fit.specs.items())
         del fits, series  # before the next chunk's are made
     return (
         pl.concat(raws).sort("item", "period"),
         pl.concat(tested).sort("item", "origin"),
         found,
+        pl.concat(noisy),
     )
 
 
@@ -431,36 +445,6 @@ def _base(
     )
 
 
-def _service_levels(base: pl.DataFrame, terms: pl.DataFrame | None, level: float) -> pl.DataFrame:
-    """``item``, ``service_level``: ``terms``' where it gives one, else ``level``."""
-    if terms is None or "service_level" not in terms.columns:
-        return base.select("item", pl.lit(level).alias("service_level"))
-    given = terms.select("item", pl.col("service_level").cast(pl.Float64))
-    if given.filter((pl.col("service_level") <= 0) | (pl.col("service_level") >= 1)).height:
-        raise ValueError("terms: service_level must be between 0 and 1")
-    return (
-        base.select("item")
-        .join(given, on="item", how="left")
-        .with_columns(pl.col("service_level").fill_null(level))
-    )
-
-
-def _forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
-    """Series whose forecast went above the cap in some period: the largest value and the cap."""
-    return (
-        raw.join(base.select("item", "cap"), on="item")
-        .filter(pl.col("mean") > pl.col("cap"))
-        .group_by("item")
-        .agg(
-            pl.col("model").first(),
-            pl.lit("forecast").alias("field"),
-            pl.col("mean").max().alias("value"),
-            pl.col("cap").first().alias("bound"),
-        )
-        .sort("item")
-    )
-
-
 def _levels(
     fitted: _Fitted, levels: pl.DataFrame, target: str, fill: tuple[str, str]
 ) -> pl.DataFrame:
@@ -476,7 +460,10 @@ def _levels(
     )
     if fill[1] == "lost":
         frame = frame.with_columns(
-            pl.col("protection_demand") - LOST_DAMPING * pl.col("revision").fill_null(0.0)
+            pl.col("protection_demand")
+            - pl.when(pl.col("pattern").is_in(LOST_DAMPING_PATTERNS))
+            .then(LOST_DAMPING * pl.col("revision").fill_null(0.0))
+            .otherwise(0.0)
         )
     frame = safety_factors.shrunk_rmse(safety_factors.class_rmse(frame)).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)

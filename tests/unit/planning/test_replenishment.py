@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from flexchain.planning import safety_factors
-from flexchain.planning.protection_errors import LOST_DAMPING
+from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS, NOISE_YEARS
 from flexchain.planning.replenishment import Decision, decide
 
 
@@ -326,4 +326,51 @@ def test_with_lost_sales_part_of_the_first_periods_revision_is_undone() -> None:
     assert float(line[2]) == pytest.approx(sum(months) + undone, 1e-3)
     waited = row | {f"decided_{name}": value for name, value in waits.items()}
     (line,) = [line for line in decided_lines(waited) if line[0] == "protection_demand"]
-    assert "0.5 x" not in line[1]
+    assert f"{LOST_DAMPING:g} x" not in line[1]
+
+
+def _sparse(months: int = 48) -> pl.DataFrame:
+    """One intermittent series: 40 units every third month."""
+    rows = [("Z", _month(m), 40.0 if m % 3 == 0 else 0.0) for m in range(months)]
+    return pl.DataFrame(rows, schema=["item", "period", "quantity"], orient="row")
+
+
+def test_with_lost_sales_sparse_demand_keeps_its_forecast() -> None:
+    # undoing a revision helps where the policy runs out near every period's end (steady
+    # demand); sparse demand runs out on its spikes, and its rate's revision stands
+    history = _sparse()
+    first = decide(history)
+    upcoming = first.forecasts.sort("period")["period"][0]
+    before = first.forecasts.filter(pl.col("period") == upcoming).with_columns(
+        pl.col("forecast") + 30.0, pl.lit(_month(47)).alias("origin")
+    )
+    waits = decide(history, past_forecasts=before).levels.row(0, named=True)
+    lost = decide(history, past_forecasts=before, unmet_demand="lost").levels.row(0, named=True)
+    assert lost["pattern"] not in LOST_DAMPING_PATTERNS and lost["revision"] == pytest.approx(-30)
+    assert lost["protection_demand"] == pytest.approx(waits["protection_demand"])
+
+
+def test_noise_is_the_one_step_in_sample_error_over_the_latest_years() -> None:
+    from statsforecast.models import AutoETS
+
+    from flexchain.planning import forecast
+
+    history = _seasonal(72).with_columns(  # and a deterministic wobble about the season
+        pl.col("quantity") + (pl.int_range(72) * 7 % 11 - 5).cast(pl.Float64) * 3
+    )
+    level = decide(history, model_choice="pattern").levels.row(0, named=True)
+    # the same model fitted alone on the five years decide reads: its in-sample one-step
+    # errors over the last two years
+    series = history.tail(60).select(
+        pl.col("item").alias("unique_id"), pl.col("period").alias("ds"),
+        pl.col("quantity").alias("y"),
+    )  # fmt: skip
+    engine = forecast._engine([AutoETS(season_length=12)], "1mo", 1)
+    engine.fit(df=series)
+    fitted = engine.fitted_[0, 0].model_["fitted"][-NOISE_YEARS * 12 :]
+    actual = history["quantity"].to_numpy()[-NOISE_YEARS * 12 :]
+    assert level["model"] == "AutoETS"
+    assert level["noise"] == pytest.approx(float(((actual - fitted) ** 2).mean() ** 0.5))
+    # two years of months are no more periods than its 24 monthly errors: not borrowed
+    # (weekly data's are: test_safety_factors)
+    assert level["errors"] == 24 and level["borrowed_by"] == "proportion"

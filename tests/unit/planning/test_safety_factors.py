@@ -174,3 +174,68 @@ def test_explain_shows_what_the_rmse_was_shrunk_between() -> None:
     assert "in proportion, r P, r the lumpy items' pooled relative error" in proportional
     assert _rmse_lines({**row, "decided_errors": 0}) == []  # no errors of its own: none
     assert _rmse_lines({"decided_errors": 24, "decided_rmse": 1.0}) == []  # an older plan
+
+
+def test_an_item_with_its_own_noise_borrows_its_own_spread_scaled_by_its_pattern() -> None:
+    # three smooth items of one volume, two with a noise measured over years: the realised
+    # errors run 1.5 times noise x sqrt(P) on both, so c = 1.5 and each borrows its own spread
+    frame = pl.DataFrame(
+        {
+            "item": ["calm", "noisy", "unmeasured", "sparse"],
+            "pattern": ["smooth", "smooth", "smooth", "lumpy"],
+            "errors": [24, 24, 24, 24],
+            "rmse": [1.5 * 2.0 * 2**0.5, 1.5 * 6.0 * 2**0.5, 5.0, 4.0],
+            "protection_demand": [20.0, 20.0, 20.0, 20.0],
+            "protection": [2, 2, 2, 2],
+            "noise": [2.0, 6.0, None, 3.0],
+            "noise_wide": [True, True, None, True],  # two years of weeks, 24 errors
+        }
+    )
+    out = safety_factors.borrowed_scale(frame)
+    lent = dict(zip(out["item"], out["borrowed"], strict=True))
+    by = dict(zip(out["item"], out["borrowed_by"], strict=True))
+    assert lent["calm"] == pytest.approx(1.5 * 2.0 * 2**0.5)
+    assert lent["noisy"] == pytest.approx(3 * lent["calm"])  # in proportion to its own noise
+    assert by["calm"] == by["noisy"] == "noise x 1.5"
+    # without a noise of its own, in proportion to its volume, as before
+    r = ((lent["calm"] ** 2 + lent["noisy"] ** 2 + 25.0) / (3 * 400.0)) ** 0.5
+    assert (lent["unmeasured"], by["unmeasured"]) == (pytest.approx(r * 20.0), "proportion")
+    # lumpy demand does not borrow by noise (its spikes are what 24 errors under-sample)
+    assert by["sparse"] == "proportion"
+    assert "lumpy" not in safety_factors.NOISE_PATTERNS
+
+
+def test_explain_shows_the_noise_an_item_borrowed_from() -> None:
+    from flexchain.planning.dynamic_explain import _rmse_lines
+
+    row = {
+        "decided_pattern": "smooth",
+        "decided_errors": 24,
+        "decided_own_rmse": 4.0,
+        "decided_borrowed_rmse": 4.2426,
+        "decided_borrowed_by": "noise x 1.5",
+        "decided_noise": 2.0,
+        "decided_rmse": 4.2,
+    }
+    [(_, formula, _)] = _rmse_lines(row)
+    assert "c x noise x sqrt(P), noise = 2 the item's one-step in-sample error" in formula
+    assert "c = 1.5 what the smooth items' realised errors make of it" in formula
+    assert "Taylor's law" not in formula
+
+
+def test_noise_over_no_more_periods_than_the_errors_is_not_borrowed() -> None:
+    # two years of months against 24 monthly errors: the noise adds nothing the errors lack
+    frame = pl.DataFrame(
+        {
+            "item": ["a", "b"],
+            "pattern": ["smooth", "smooth"],
+            "errors": [24, 24],
+            "rmse": [3.0, 5.0],
+            "protection_demand": [20.0, 40.0],
+            "protection": [2, 2],
+            "noise": [2.0, 6.0],
+            "noise_wide": [False, False],
+        }
+    )
+    out = safety_factors.borrowed_scale(frame)
+    assert out["borrowed_by"].to_list() == ["proportion", "proportion"]

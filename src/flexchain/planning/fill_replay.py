@@ -14,7 +14,9 @@ short in every period, so lost sales are short ``R / P`` of what backorders are 
 constant shortfall: the stock on hand settles at ``S / P``); a single spike (a wholesale order in
 a week of single units) is short once either way. The replay measures the ratio on the items'
 own history. Vectorised over items: one simulated period is a few array operations over all of
-them.
+them. With lost sales a decision undid part of its first period's revision (``decide``, step
+4); where the errors are realised ones their ``revision`` is known, and the lost-sales replay
+orders up to the level less what was undone (``Replay.undone``), as the decisions did.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Replay:
     span: np.ndarray
     lead: np.ndarray
     review: np.ndarray
+    undone: np.ndarray | None = None
+    """What the decision at ``t`` took off ``forecast[i, t]`` with lost sales (the share of its
+    first period's revision it undid; None: nothing)."""
 
     @property
     def rows(self) -> np.ndarray:
@@ -45,10 +50,17 @@ class Replay:
         return np.asarray(self.span.any(axis=1))
 
 
-def replay(frame: pl.DataFrame, errors: pl.DataFrame, window: pl.DataFrame) -> Replay:
+def replay(
+    frame: pl.DataFrame,
+    errors: pl.DataFrame,
+    window: pl.DataFrame,
+    damping: np.ndarray | None = None,
+) -> Replay:
     """The replay of ``frame``'s items (``item``, ``lead_time``, ``review_period``,
-    ``protection``) from ``errors`` (``item``, ``origin``, ``error``) and ``window`` (``item``,
-    ``period``, ``quantity``: every period of each item from its first origin, zeros included)."""
+    ``protection``) from ``errors`` (``item``, ``origin``, ``error``, and ``revision`` where
+    known) and ``window`` (``item``, ``period``, ``quantity``: every period of each item from its
+    first origin, zeros included). ``damping``: per row, the share of each origin's ``revision``
+    a decision with lost sales undid (``Replay.undone``)."""
     rows = frame.select("item", "protection").with_row_index("row")
     periods = (
         window.join(rows.select("item"), on="item")
@@ -86,9 +98,13 @@ def replay(frame: pl.DataFrame, errors: pl.DataFrame, window: pl.DataFrame) -> R
     at = (inside["t"] - inside["first"]).to_numpy()
     demand[inside["row"].to_numpy(), at] = inside["quantity"].cast(pl.Float64).to_numpy()
     placed = origins.join(bounds, on="row")
-    forecast[placed["row"].to_numpy(), (placed["t"] - placed["first"]).to_numpy()] = placed[
-        "f"
-    ].to_numpy()
+    at_row, at_t = placed["row"].to_numpy(), (placed["t"] - placed["first"]).to_numpy()
+    forecast[at_row, at_t] = placed["f"].to_numpy()
+    undone = None
+    if damping is not None and "revision" in placed.columns:
+        shift = np.full((n, width), np.nan)
+        shift[at_row, at_t] = placed["revision"].fill_null(0.0).to_numpy() * damping[at_row]
+        undone = _forward_filled(shift)
     span = np.zeros((n, width), bool)
     span[inside["row"].to_numpy(), at] = True
     return Replay(
@@ -97,6 +113,7 @@ def replay(frame: pl.DataFrame, errors: pl.DataFrame, window: pl.DataFrame) -> R
         span,
         frame["lead_time"].to_numpy().astype(np.int64),
         np.maximum(frame["review_period"].to_numpy().astype(np.int64), 1),
+        undone,
     )
 
 
@@ -110,13 +127,15 @@ def _forward_filled(values: np.ndarray) -> np.ndarray:
 
 
 def simulate(plan: Replay, offset: np.ndarray, *, lost: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(demand, demand served from stock) per row, ordering up to ``forecast + offset``."""
+    """(demand, demand served from stock) per row, ordering up to ``forecast + offset`` (less
+    ``undone`` with lost sales, as the decisions did)."""
+    forecast = plan.forecast - plan.undone if lost and plan.undone is not None else plan.forecast
     n, width = plan.demand.shape
     slots = max(int(plan.lead.max(initial=0)), 1)
     transit = np.zeros((n, slots))  # column j arrives at the start of the period j + 1 ahead
     lands = np.clip(plan.lead - 1, 0, slots - 1)
     instant = plan.lead == 0
-    net = np.maximum(plan.forecast[:, 0] + offset, 0.0) if width else np.zeros(n)
+    net = np.maximum(forecast[:, 0] + offset, 0.0) if width else np.zeros(n)
     served, demand = np.zeros(n), np.zeros(n)
     every = np.arange(n)
     for t in range(width):
@@ -124,7 +143,7 @@ def simulate(plan: Replay, offset: np.ndarray, *, lost: bool) -> tuple[np.ndarra
         net += transit[:, 0]
         transit[:, :-1] = transit[:, 1:]
         transit[:, -1] = 0.0
-        level = np.maximum(plan.forecast[:, t] + offset, 0.0)
+        level = np.maximum(forecast[:, t] + offset, 0.0)
         reviewing = active & (t % plan.review == 0)
         order = np.where(reviewing, np.maximum(level - net - transit.sum(axis=1), 0.0), 0.0)
         net += np.where(instant, order, 0.0)

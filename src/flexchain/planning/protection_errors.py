@@ -57,14 +57,16 @@ def _empty(dtype: pl.DataType) -> pl.DataFrame:
 def realised_errors(
     panel: pl.DataFrame, past: pl.DataFrame | None, protection: pl.DataFrame, errors: int
 ) -> pl.DataFrame:
-    """Errors of past forecasts whose whole protection interval has happened.
+    """Errors of past forecasts whose whole protection interval has happened (``item``,
+    ``origin``, ``error``), with the ``revision`` of each origin's first period
+    (:func:`_past_revisions`).
 
     ``protection``: ``item``, ``protection`` (periods) per item. A past forecast counts from its
     ``origin`` for the item's protection periods; origins whose interval is not complete in
     ``panel`` (not happened yet, or forecast fewer periods) are left out.
     """
     if past is None or past.is_empty():
-        return _empty(panel["item"].dtype)
+        return _empty(panel["item"].dtype).with_columns(pl.lit(None, pl.Float64).alias("revision"))
     window = (
         past.select("item", "origin", "period", pl.col("forecast").cast(pl.Float64))
         .join(protection, on="item")
@@ -86,6 +88,26 @@ def realised_errors(
         per_origin.group_by("item", maintain_order=True)
         .tail(errors)
         .select("item", "origin", "error")
+        .join(_past_revisions(past), on=["item", "origin"], how="left")
+    )
+
+
+def _past_revisions(past: pl.DataFrame) -> pl.DataFrame:
+    """``item``, ``origin``, ``revision``: at each origin of ``past``, its forecast of its first
+    period less the one the latest earlier origin made for that period (:func:`revisions` as
+    each of those decisions saw it)."""
+    first = past.filter(pl.col("period") == pl.col("origin")).select(
+        "item", "origin", pl.col("forecast").cast(pl.Float64).alias("first")
+    )
+    before = (
+        past.filter(pl.col("origin") < pl.col("period"))
+        .sort("origin")
+        .group_by("item", "period")
+        .agg(pl.col("forecast").last().cast(pl.Float64).alias("before"))
+        .rename({"period": "origin"})
+    )
+    return first.join(before, on=["item", "origin"]).select(
+        "item", "origin", (pl.col("first") - pl.col("before")).alias("revision")
     )
 
 

@@ -162,7 +162,8 @@ class _Fitted:
     base: pl.DataFrame
     """Per item: pattern, model, terms, protection_demand, demand_per_period, cap."""
     errors: pl.DataFrame
-    """``item``, ``origin``, ``error``: the errors that size each item's safety stock."""
+    """``item``, ``origin``, ``error``: the errors that size each item's safety stock, and
+    ``revision`` (realised ones only: what the lost-sales replay undoes, step 6)."""
     forecasts: pl.DataFrame
     anomalies: pl.DataFrame
     window: pl.DataFrame
@@ -347,7 +348,8 @@ def _fit(
         .select("item", "period", "quantity")
     )
     anomalies = inputs.forecast_anomalies(raw, base)
-    return _Fitted(base, used.select("item", "origin", "error"), forecasts, anomalies, window)
+    errors_of = used.select("item", "origin", "error", "revision")
+    return _Fitted(base, errors_of, forecasts, anomalies, window)
 
 
 def _sources(
@@ -360,7 +362,8 @@ def _sources(
         [
             realised.with_columns(pl.lit("past_forecasts").alias("source")),
             tested.with_columns(pl.lit("backtest").alias("source")),
-        ]
+        ],
+        how="diagonal",
     )
     sources = used.group_by("item").agg(
         pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")

@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from flexchain.planning import fill_rate, fill_replay
+from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS
 
 __all__ = [
     "HOLDOUT",
@@ -132,10 +133,11 @@ def fill_factors(
     cycle's end: the units a cycle may be short are divided by the share of the backorder
     shortage lost sales would have had, replayed on the group's own history at the backorder
     factor (:func:`flexchain.planning.fill_replay.lost_share`; ``R / P`` at least, and ``R / P``
-    when the replay was short of nothing). ``window``: each item's history from its first
-    error's origin (None: ``R / P``). Then the units are divided by the group's held-out ratio
-    (:func:`_held_out_ratio`, the module's docstring): what the solve's own errors, held out,
-    say it underestimates."""
+    when the replay was short of nothing), the lost-sales replay less what the decisions undid
+    of each realised error's first-period revision (``errors``' ``revision``; step 4).
+    ``window``: each item's history from its first error's origin (None: ``R / P``). Then the
+    units are divided by the group's held-out ratio (:func:`_held_out_ratio`, the module's
+    docstring): what the solve's own errors, held out, say it underestimates."""
     sigma = frame["sigma"].to_numpy()
     per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
     short = (1 - frame["service_level"].to_numpy()) * per_cycle
@@ -149,7 +151,11 @@ def fill_factors(
     def solve(allowed: np.ndarray) -> np.ndarray:
         return factors.solve(scaled, allowed, groups, scope)
 
-    plan = fill_replay.replay(frame, errors, window) if window is not None else None
+    damping = None
+    if unmet == "lost":  # the decisions' undoing of revisions (step 4) is replayed too
+        steady = frame["pattern"].is_in(list(LOST_DAMPING_PATTERNS)).to_numpy()
+        damping = np.where(steady, LOST_DAMPING, 0.0)
+    plan = fill_replay.replay(frame, errors, window, damping) if window is not None else None
     share = np.ones(frame.height)
     if unmet == "lost":
         share = (frame["review_period"] / frame["protection"]).to_numpy()

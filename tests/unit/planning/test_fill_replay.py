@@ -3,6 +3,7 @@ from, and the share of the backorder shortage lost sales have."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -93,3 +94,33 @@ def test_an_item_s_rmse_borrows_its_pattern_s_relative_scale() -> None:
     assert rows["calm"] == pytest.approx(calm)
     assert rows["calm"] < rows["spiky"] < 7.0  # the calm one carries more, the spiky less
     assert rows["young"] == 3.0  # without errors of its own: what it had
+
+
+def test_with_lost_sales_the_replay_orders_up_to_what_the_decisions_undid() -> None:
+    # the same errors, each origin's first month revised by +4 since the origin before it;
+    # decisions with lost sales undid 3/4 of it, those with backorders none
+    window = pl.DataFrame(
+        {
+            "item": ["A"] * 5,
+            "period": [_month(m) for m in range(5)],
+            "quantity": [10, 20, 30, 40, 50],
+        }
+    )
+    errors = pl.DataFrame(
+        {
+            "item": ["A"] * 3,
+            "origin": [_month(0), _month(1), _month(2)],
+            "error": [5.0, -5.0, 0.0],
+            "revision": [None, 4.0, 4.0],
+        }
+    )
+    frame = pl.DataFrame({"item": ["A"], "lead_time": [1], "review_period": [1], "protection": [2]})
+    plan = replay(frame, errors, window, np.array([0.75]))
+    assert plan.undone is not None and plan.undone[0].tolist() == [0.0, 3.0, 3.0]
+    assert replay(frame, errors, window).undone is None  # backorders: nothing undone
+    # a level 3 lower serves less with lost sales; with backorders the replay ignores it
+    steady = _constant(1, 12, 10.0, 20.0, 1)
+    undone = dataclasses.replace(steady, undone=np.full((1, 12), 3.0))
+    zero = np.zeros(1)
+    assert simulate(undone, zero, lost=True)[1] < simulate(steady, zero, lost=True)[1]
+    assert simulate(undone, zero, lost=False)[1] == simulate(steady, zero, lost=False)[1]

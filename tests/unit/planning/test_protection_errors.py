@@ -70,3 +70,21 @@ def test_the_backtest_falls_back_to_forward_for_a_model_without_ets_states(
     cut = len(first) - 2 - 24 + 1
     expected = first[cut : cut + 2].sum() - 2 * first[cut - 1]
     assert errors["error"][0] == pytest.approx(expected)
+
+
+def test_a_realised_error_carries_the_revision_its_decision_saw() -> None:
+    # the decision of month 1 forecast month 1 at 15, where month 0's had said 12
+    month = [date(2024, m, 1) for m in (1, 2, 3)]
+    past = pl.DataFrame(
+        {
+            "item": ["A"] * 4,
+            "origin": [month[0], month[0], month[1], month[1]],
+            "period": [month[0], month[1], month[1], month[2]],
+            "forecast": [10.0, 12.0, 15.0, 15.0],
+        }
+    )
+    panel = pl.DataFrame({"item": ["A"] * 3, "period": month, "quantity": [11.0, 14.0, 16.0]})
+    protection = pl.DataFrame({"item": ["A"], "protection": [1]})
+    found = protection_errors.realised_errors(panel, past, protection, 24).sort("origin")
+    assert found["error"].to_list() == [1.0, -1.0]
+    assert found["revision"].to_list() == [None, 3.0]  # none before the first decision

@@ -13,6 +13,7 @@ from flexchain.planning.fill_rate import (
     expected_shortage,
     fill_rate_factor,
     group_fill_rate_factor,
+    pool_loss,
     shrunk_fill_rate_factor,
 )
 from flexchain.planning.policy.loss import inverse_standard_normal_loss
@@ -81,7 +82,7 @@ def test_a_shrunk_factor_meets_the_target_on_the_weighted_losses(
     row = np.array([values])
     (k,) = shrunk_fill_rate_factor(row, pool, np.array([target]), prior=prior)
     weight = len(values) / (len(values) + prior)
-    loss = weight * expected_shortage(row[0], k) + (1 - weight) * expected_shortage(pool, k)
+    loss = weight * expected_shortage(row[0], k) + (1 - weight) * _pooled(pool, k)
     assert loss == pytest.approx(target, rel=1e-6, abs=1e-9)
 
 
@@ -93,7 +94,11 @@ def test_without_own_errors_or_a_pool_the_factor_is_the_textbook_one() -> None:
 def _shrunk_loss(row: np.ndarray, pool: np.ndarray, k: float, prior: float) -> float:
     own = row[~np.isnan(row)]
     weight = own.size / (own.size + prior)
-    return weight * expected_shortage(own, k) + (1 - weight) * expected_shortage(pool, k)
+    return weight * expected_shortage(own, k) + (1 - weight) * _pooled(pool, k)
+
+
+def _pooled(pool: np.ndarray, k: float) -> float:
+    return float(pool_loss(pool, np.array([k]))[0])
 
 
 @settings(max_examples=60, deadline=None)
@@ -137,7 +142,7 @@ def test_one_k_holds_less_stock_than_each_item_s_own_at_the_same_shortage() -> N
     )
     assert alone[1] > shared[1] > alone[0]
     assert (shared * sigma).sum() < (alone * sigma).sum()
-    units = [s * expected_shortage(pool, k) for s, k in zip(sigma, shared, strict=True)]
+    units = [s * _pooled(pool, k) for s, k in zip(sigma, shared, strict=True)]
     assert sum(units) == pytest.approx(short.sum(), rel=1e-6)
 
 
@@ -150,8 +155,8 @@ def test_groups_are_solved_apart_and_rows_without_sigma_take_no_part() -> None:
         matrix, [pool], np.zeros(3, np.int64), sigma, short, np.array([0, 1, 1]), prior=24.0
     )
     assert k[2] == 0.0
-    assert 10.0 * expected_shortage(pool, k[0]) == pytest.approx(0.5, rel=1e-6)
-    assert 10.0 * expected_shortage(pool, k[1]) == pytest.approx(2.0, rel=1e-6)
+    assert 10.0 * _pooled(pool, k[0]) == pytest.approx(0.5, rel=1e-6)
+    assert 10.0 * _pooled(pool, k[1]) == pytest.approx(2.0, rel=1e-6)
 
 
 def test_a_floor_keeps_a_row_s_factor_and_the_group_solves_around_it() -> None:
@@ -165,5 +170,43 @@ def test_a_floor_keeps_a_row_s_factor_and_the_group_solves_around_it() -> None:
         prior=24.0, floor=floor,
     )  # fmt: skip
     assert k[1] >= 1.0 and k[0] < k[1]
-    units = sum(s * expected_shortage(pool, x) for s, x in zip(sigma, k, strict=True))
+    units = sum(s * _pooled(pool, x) for s, x in zip(sigma, k, strict=True))
     assert units == pytest.approx(short.sum(), rel=1e-6)
+
+
+def test_a_pool_s_loss_is_its_sample_s_below_the_tail_and_exponential_beyond() -> None:
+    pool = np.random.default_rng(8).standard_t(3, 2000)
+    ordered = np.sort(pool)
+    threshold = ordered[-21]  # the 1 % largest (20) are the tail
+    below = np.linspace(ordered[0] - 1, threshold, 50)
+    assert pool_loss(pool, below) == pytest.approx(
+        [expected_shortage(pool, k) for k in below], rel=1e-9, abs=1e-12
+    )
+    excess = (ordered[-20:] - threshold).mean()
+    beyond = threshold + np.array([0.5, 1.0, 3.0, 30.0])
+    assert pool_loss(pool, beyond) == pytest.approx(
+        0.01 * excess * np.exp(-(beyond - threshold) / excess), rel=1e-9
+    )
+    # past the largest error the sample's loss is zero, the modelled tail's is not
+    assert expected_shortage(pool, ordered[-1] + 1.0) == 0.0
+    assert pool_loss(pool, np.array([ordered[-1] + 1.0]))[0] > 0.0
+
+
+def test_a_higher_target_always_asks_for_more_stock_beyond_the_largest_error() -> None:
+    # told 1 - 1e-6, the factor no longer stops at the largest error the pool has seen (the demo
+    # company's lumpy items reached 94.2 % fill at most before the tail was modelled)
+    pool = np.random.default_rng(9).standard_t(3, 2000)
+    targets = np.array([1e-3, 1e-5, 1e-7])
+    matrix = np.full((3, 1), np.nan)
+    alone = shrunk_fill_rate_factor(matrix, pool, targets, prior=24.0)
+    assert alone[0] < alone[1] < alone[2]
+    assert alone[1] > pool.max()
+    shared = [
+        group_fill_rate_factor(
+            matrix[:1], [pool], np.zeros(1, np.int64), np.array([1.0]), np.array([t]),
+            np.zeros(1, np.int64), prior=24.0,
+        )[0]
+        for t in targets
+    ]  # fmt: skip
+    assert shared == pytest.approx(list(alone), rel=1e-6)
+    assert [_pooled(pool, k) for k in shared] == pytest.approx(list(targets), rel=1e-6)

@@ -117,21 +117,26 @@ def _pooled(ordered: Floats, above: Floats, targets: Floats) -> Floats:
 
 
 def shrunk_fill_rate_factor(
-    errors: Floats, pool: Floats | None, targets: Floats, *, prior: float
+    errors: Floats, pool: Floats | None, targets: Floats, *, prior: float, tail: bool = False
 ) -> Floats:
     """Per row, the ``k`` with ``w L_own(k) + (1 - w) L_pool(k) = target``: the row's own
     standardised errors shrunk towards a pool (its class's), ``w = n / (n + prior)`` with ``n``
     the row's errors. A row with few errors leans on its class; with many, on itself; and the
     pool's tail keeps a high target reachable when the row's own errors are too few to show it.
     ``pool``: a 1-d array of standardised errors, or None for standard normal errors (the
-    textbook loss function ``G``). Solved by bisection, vectorised over rows.
+    textbook loss function ``G``). ``tail``: the pool's loss with its modelled tail
+    (:func:`pool_loss`); by default the sample's own, so the factor stops at the largest error
+    seen (what an item's floor in :func:`group_fill_rate_factor` wants). Solved by bisection,
+    vectorised over rows.
     """
     counts = (~np.isnan(errors)).sum(axis=1).astype(np.float64)
     weight = counts / (counts + prior)
     finite = np.where(np.isnan(errors), 0.0, errors)
-    pooled = _pool_loss(pool)
-    top = np.nanmax(errors, axis=1, initial=-np.inf)
-    ceiling = _ceiling(float(np.max(top, initial=0.0)), [pool], targets)
+    pooled = _pool_loss(pool, tail)
+    top = float(np.max(np.nanmax(errors, axis=1, initial=-np.inf), initial=0.0))
+    if pool is not None and pool.size:
+        top = max(top, float(pool.max()))
+    ceiling = _ceiling(top, [pool] if tail else [], targets)
     low = np.full(targets.shape, -ceiling - float(np.max(targets, initial=0.0)))
     high = np.full(targets.shape, ceiling)
     for _ in range(60):
@@ -149,7 +154,7 @@ def shrunk_fill_rate_factor(
     return (low + high) / 2
 
 
-def _pool_loss(pool: Floats | None) -> Callable[[Floats], Floats]:
+def _pool_loss(pool: Floats | None, tail: bool = True) -> Callable[[Floats], Floats]:
     """``k -> mean((z - k)^+)`` over the pool (exact, by sorted cumulative sums) with an
     exponential tail beyond its largest errors (:func:`pool_loss`), or the standard normal loss
     function without a pool."""
@@ -160,7 +165,7 @@ def _pool_loss(pool: Floats | None) -> Callable[[Floats], Floats]:
     ordered = np.sort(pool)
     suffix = np.concatenate([np.cumsum(ordered[::-1])[::-1], [0.0]])  # sum of z[i:]
     n = float(ordered.size)
-    threshold, share, excess = _tail(ordered)
+    threshold, share, excess = _tail(ordered) if tail else (0.0, 0.0, 0.0)
 
     def loss(k: Floats) -> Floats:
         index = np.searchsorted(ordered, k, side="right")
@@ -222,6 +227,7 @@ def group_fill_rate_factor(
     *,
     prior: float,
     floor: Floats | None = None,
+    tail: bool = True,
 ) -> Floats:
     """One ``k`` per group, shared by its rows, so the group's expected units short per cycle
     ``sum(sigma_i L_i(k))`` equal the units it may be short, ``sum(short_i)``: the fill rate of
@@ -239,14 +245,16 @@ def group_fill_rate_factor(
     ``groups``: a group number per row (0..G-1). ``floor``: a lowest ``k`` per row: a row's
     ``k`` is ``max(k of its group, floor)`` (so an item the group's fill does not need is not
     starved), and the group's ``k`` is solved with the floors in place; a group its floors
-    alone keep below its shortage gets the floors. Rows with ``sigma`` 0 take no part (their
+    alone keep below its shortage gets the floors. ``tail`` (the default): the pools' losses
+    with their modelled tails (:func:`pool_loss`), so a group asked for less shortage than any
+    error seen allows gets a ``k`` beyond them. Rows with ``sigma`` 0 take no part (their
     ``k`` is returned as 0). Bisection, vectorised over groups.
     """
     count = int(groups.max()) + 1 if groups.size else 0
     counts = (~np.isnan(errors)).sum(axis=1).astype(np.float64)
     weight = counts / (counts + prior)
     finite = np.where(np.isnan(errors), 0.0, errors)
-    losses = [_pool_loss(pool) for pool in pools]
+    losses = [_pool_loss(pool, tail) for pool in pools]
     present = ~np.isnan(errors)
     used = sigma > 0
     allowed = np.bincount(groups, np.where(used, short, 0.0), minlength=count)
@@ -254,7 +262,8 @@ def group_fill_rate_factor(
     for pool in pools:
         if pool is not None and pool.size:
             top = max(top, float(pool.max()))
-    ceiling = _ceiling(top, pools, np.divide(short, sigma, out=np.zeros_like(short), where=used))
+    targets = np.divide(short, sigma, out=np.zeros_like(short), where=used)
+    ceiling = _ceiling(top, pools if tail else [], targets)
     lowest = np.full(groups.shape, -np.inf) if floor is None else np.asarray(floor, float)
     start = -ceiling - float(np.max(np.divide(short, sigma, out=np.zeros_like(short), where=used),
                                     initial=0.0))  # fmt: skip

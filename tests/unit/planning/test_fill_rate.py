@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flexchain.planning.fill_rate import (
+    MIN_TAIL,
+    TAIL_SHARE,
     cycle_factor,
     expected_shortage,
     fill_rate_factor,
@@ -82,7 +84,7 @@ def test_a_shrunk_factor_meets_the_target_on_the_weighted_losses(
     row = np.array([values])
     (k,) = shrunk_fill_rate_factor(row, pool, np.array([target]), prior=prior)
     weight = len(values) / (len(values) + prior)
-    loss = weight * expected_shortage(row[0], k) + (1 - weight) * _pooled(pool, k)
+    loss = weight * expected_shortage(row[0], k) + (1 - weight) * expected_shortage(pool, k)
     assert loss == pytest.approx(target, rel=1e-6, abs=1e-9)
 
 
@@ -177,15 +179,17 @@ def test_a_floor_keeps_a_row_s_factor_and_the_group_solves_around_it() -> None:
 def test_a_pool_s_loss_is_its_sample_s_below_the_tail_and_exponential_beyond() -> None:
     pool = np.random.default_rng(8).standard_t(3, 2000)
     ordered = np.sort(pool)
-    threshold = ordered[-21]  # the 1 % largest (20) are the tail
+    count = max(int(np.ceil(TAIL_SHARE * pool.size)), MIN_TAIL)
+    threshold = ordered[-count - 1]
     below = np.linspace(ordered[0] - 1, threshold, 50)
     assert pool_loss(pool, below) == pytest.approx(
         [expected_shortage(pool, k) for k in below], rel=1e-9, abs=1e-12
     )
-    excess = (ordered[-20:] - threshold).mean()
+    excess = (ordered[-count:] - threshold).mean()
     beyond = threshold + np.array([0.5, 1.0, 3.0, 30.0])
+    share = count / pool.size
     assert pool_loss(pool, beyond) == pytest.approx(
-        0.01 * excess * np.exp(-(beyond - threshold) / excess), rel=1e-9
+        share * excess * np.exp(-(beyond - threshold) / excess), rel=1e-9
     )
     # past the largest error the sample's loss is zero, the modelled tail's is not
     assert expected_shortage(pool, ordered[-1] + 1.0) == 0.0
@@ -198,9 +202,13 @@ def test_a_higher_target_always_asks_for_more_stock_beyond_the_largest_error() -
     pool = np.random.default_rng(9).standard_t(3, 2000)
     targets = np.array([1e-3, 1e-5, 1e-7])
     matrix = np.full((3, 1), np.nan)
-    alone = shrunk_fill_rate_factor(matrix, pool, targets, prior=24.0)
+    alone = shrunk_fill_rate_factor(matrix, pool, targets, prior=24.0, tail=True)
     assert alone[0] < alone[1] < alone[2]
     assert alone[1] > pool.max()
+    # an item's floor keeps the sample's own loss: it stops at the largest error seen
+    floors = shrunk_fill_rate_factor(matrix, pool, targets, prior=24.0)
+    assert np.all(floors <= pool.max())
+    assert floors[2] == pytest.approx(pool.max(), abs=1e-3)
     shared = [
         group_fill_rate_factor(
             matrix[:1], [pool], np.zeros(1, np.int64), np.array([1.0]), np.array([t]),

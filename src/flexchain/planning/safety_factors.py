@@ -12,8 +12,11 @@ not bounded so, and a factor chosen to fit those errors is chosen where they loo
 Before solving, :func:`fill_factors` checks the method on the items' own errors: each item's
 errors are cut into :data:`HOLDOUT` consecutive folds; with each fold held out in turn, ``k`` is
 solved on the others (their own RMSE, shrunk, standardising both), and the units the held-out
-errors were short at it are compared with the units the solve predicted. The group's
-``held_out_ratio`` (realised over predicted, at least 1) divides the units it may be short.
+errors were short at it are compared with the units the solve predicted. Each solve saw
+``(HOLDOUT - 1) / HOLDOUT`` of the errors the decision's own sees, and an in-sample optimism
+shrinks as one over the sample's size, so that share of the ratio's excess over 1 is kept: the
+group's ``held_out_ratio``, ``1 + (realised / predicted - 1) (HOLDOUT - 1) / HOLDOUT`` (at
+least 1), divides the units it may be short.
 """
 
 from __future__ import annotations
@@ -225,9 +228,10 @@ def _held_out_ratio(
     scope: str,
     used: np.ndarray,
 ) -> np.ndarray:
-    """Per row, its group's units short on held-out errors over those predicted: each item's
-    errors in ``HOLDOUT`` consecutive folds, each fold held out in turn, ``k`` solved on the
-    others (their RMSE, shrunk, standardising both)."""
+    """Per row, its group's units short on held-out errors over those predicted, the excess
+    over 1 scaled to the decision's sample (module docstring): each item's errors in
+    ``HOLDOUT`` consecutive folds, each fold held out in turn, ``k`` solved on the others
+    (their RMSE, shrunk, standardising both)."""
     count = int(groups.max()) + 1 if groups.size else 0
     if HOLDOUT < 2:
         return np.ones(groups.shape)
@@ -265,6 +269,9 @@ def _held_out_ratio(
             groups, np.where(rows, scaled * factors.loss(k), 0.0), minlength=count
         )
     ratio = np.divide(realised, predicted, out=np.ones(count), where=predicted > 0)
+    # each solve saw (HOLDOUT - 1) / HOLDOUT of the errors the decision's own sees: an
+    # in-sample optimism shrinks as 1 / n, so the decision's is that share of the folds'
+    ratio = 1 + (ratio - 1) * (HOLDOUT - 1) / HOLDOUT
     return np.clip(ratio, *RATIO_BOUNDS)[groups]
 
 

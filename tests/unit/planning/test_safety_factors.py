@@ -58,7 +58,9 @@ def test_errors_heavier_than_the_rest_showed_raise_what_is_held_back() -> None:
     # then each fold's factor, solved on the others, left its held-out errors shorter than it
     # predicted: the units allowed are divided by that ratio, and k is higher for it
     ratio = float(found.held_out_ratio[0])
-    assert ratio > 1.1 and (found.held_out_ratio == ratio).all()
+    # (its excess over 1 scaled to the whole sample from the folds' two thirds: the exact
+    # figure is test_replenishment's test_a_fill_rate_target_is_met_on_the_errors_that_happened)
+    assert ratio > 1.05 and (found.held_out_ratio == ratio).all()
     short = 0.05 * 50.0
     assert found.allowed == pytest.approx(short / ratio)
     assert (found.lost_share == 1).all()

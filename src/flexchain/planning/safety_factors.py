@@ -134,10 +134,13 @@ def fill_factors(
     (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`). With lost sales
     (``unmet="lost"``) a unit short early in the protection interval is lost, not carried to the
     cycle's end: the units a cycle may be short are divided by the share of the backorder
-    shortage lost sales would have had, replayed on the group's own history at the backorder
-    factor (:func:`flexchain.planning.fill_replay.lost_share`; ``R / P`` at least, and ``R / P``
-    when the replay was short of nothing), the lost-sales replay less what the decisions undid
-    of each realised error's first-period revision (``errors``' ``revision``; step 4).
+    shortage lost sales would have had, replayed on the group's own history
+    (:func:`flexchain.planning.fill_replay.lost_share`; ``R / P`` at least, and ``R / P`` when
+    the replay was short of nothing): first at the backorder factor, then again at the factor
+    that share (and the held-out ratio) lead to, where it is used (the lower the factor, the
+    more shortfalls run for periods and the smaller the share), the lost-sales replay less what
+    the decisions undid of each realised error's first-period revision (``errors``'
+    ``revision``; step 4).
     ``window``: each item's history from its first error's origin (None: ``R / P``). Then the
     units are divided by the group's held-out ratio (:func:`_held_out_ratio`, the module's
     docstring): what the solve's own errors, held out, say it underestimates."""
@@ -159,15 +162,20 @@ def fill_factors(
         steady = frame["pattern"].is_in(list(LOST_DAMPING_PATTERNS)).to_numpy()
         damping = np.where(steady, LOST_DAMPING, 0.0)
     plan = fill_replay.replay(frame, errors, window, damping) if window is not None else None
-    share = np.ones(frame.height)
-    if unmet == "lost":
-        share = (frame["review_period"] / frame["protection"]).to_numpy()
-        if plan is not None:
-            measured_share = fill_replay.lost_share(
-                plan, solve(short) * scaled, groups, usable & plan.rows
-            )
-            share = np.where(np.isnan(measured_share), share, np.maximum(measured_share, share))
+    lowest = (frame["review_period"] / frame["protection"]).to_numpy()
+    share = lowest if unmet == "lost" else np.ones(frame.height)
+
+    def replayed_share(allowed: np.ndarray) -> np.ndarray:
+        assert plan is not None
+        found = fill_replay.lost_share(plan, solve(allowed) * scaled, groups, usable & plan.rows)
+        return np.where(np.isnan(found), lowest, np.maximum(found, lowest))
+
+    replayed = unmet == "lost" and plan is not None
+    if replayed:  # first at the backorder factor
+        share = replayed_share(short)
     ratio = _held_out_ratio(frame, errors, short / share, groups, scope, measured & usable)
+    if replayed:  # then at the factor it leads to, where it is used
+        share = replayed_share(short / share / ratio)
     allowed = short / share / ratio
     return FillFactors(np.where(usable, solve(allowed), 0.0), share, ratio, allowed)
 

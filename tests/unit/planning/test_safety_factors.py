@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flexchain.planning import safety_factors
+from flexchain.planning import fill_replay, safety_factors
 from flexchain.planning.safety_factors import fill_factors
 
 
@@ -109,6 +109,44 @@ def test_the_ratio_stays_in_its_bounds_and_divides_the_units_allowed(
         np.full(30, short)
     )
     assert np.isfinite(found.k).all()
+
+
+def test_with_lost_sales_the_share_is_measured_where_the_factor_it_leads_to_is() -> None:
+    # given forty items forecast a little low every month, lead time 2: at the backorder
+    # factor few cycles run short and a shortfall is a spike (lost sales short about as much);
+    # at the lower factor lost sales allow, the shortfalls run for periods and a lost sale
+    # saves more: the share there is lower
+    rng = np.random.default_rng(3)
+    items, months, lead = 40, 36, 2
+    protection = lead + 1
+    demand = rng.normal(100.0, 8.0, (items, months)).round()
+    origins = months - protection + 1
+    actual = np.stack([demand[:, t : t + protection].sum(axis=1) for t in range(origins)], 1)
+    errors = actual - (actual.mean(axis=1, keepdims=True) - 6.0) - rng.normal(0, 12, actual.shape)
+    frame, long = _decision(errors, demand=300.0)
+    frame = frame.with_columns(
+        pl.lit(lead).alias("lead_time"), pl.lit(protection).alias("protection"),
+        pl.lit(100.0).alias("demand_per_period"),
+    )  # fmt: skip
+    window = pl.DataFrame(
+        {
+            "item": np.repeat(frame["item"].to_numpy(), months),
+            "period": [_month(t) for _ in range(items) for t in range(months)],
+            "quantity": demand.ravel().astype(np.int64),
+        }
+    )
+    found = fill_factors(frame, long, "group", "lost", min_errors=12, window=window)
+    backorders = fill_factors(frame, long, "group", "backordered", min_errors=12, window=window)
+    plan = fill_replay.replay(frame, long, window)
+    one, used = np.zeros(items, np.int64), np.ones(items, bool)
+    sigma = frame["sigma"].to_numpy()
+    at_backorders = fill_replay.lost_share(plan, backorders.k * sigma, one, used)
+    where_used = fill_replay.lost_share(plan, found.k * sigma, one, used)
+    # then the share is measured nearer the factor it is used at than the backorder factor
+    assert found.k[0] < backorders.k[0]
+    assert found.lost_share[0] < at_backorders[0] - 0.02
+    assert abs(found.lost_share[0] - where_used[0]) < abs(at_backorders[0] - where_used[0]) / 2
+    assert found.lost_share[0] >= 1 / protection
 
 
 def _scales(pattern: str, volumes: np.ndarray, rmse: np.ndarray) -> dict[str, float]:

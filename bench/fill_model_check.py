@@ -29,7 +29,7 @@ def predicted_shortage(levels: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray
     """Per row of ``levels``: the units short a cycle the decision's own fill model expects."""
     matrix = safety_factors._standardised(levels, errors)
     counts = (~np.isnan(matrix)).sum(axis=1)
-    weight = counts / (counts + safety_factors.POOL_PRIOR)
+    weight = counts / (counts + safety_factors.pool_priors(levels["pattern"].to_numpy()))
     k = levels["safety_factor"].to_numpy()
     above = np.where(np.isnan(matrix), 0.0, np.maximum(matrix - k[:, None], 0.0)).sum(axis=1)
     own = np.where(counts > 0, above / np.maximum(counts, 1), 0.0)

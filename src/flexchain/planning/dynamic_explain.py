@@ -262,7 +262,8 @@ def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"(1 - fill) d R / lost_share / held_out_ratio = (1 - {_n(level)}) x "
             f"{_n(row['decided_demand_per_period'])} x {int(row['decided_review_period'])} / "
             f"{_n(share)} / {_n(ratio)}; lost_share: of a backorder's shortage, what a lost sale "
-            f"costs (1: demand waits); held_out_ratio: units short on each item's held-out "
+            f"costs, the policy replayed on the items' history at the factor used (1: demand "
+            f"waits); held_out_ratio: units short on each item's held-out "
             f"errors over those predicted, k solved on the rest, its excess over 1 scaled "
             f"to the whole sample (at least 1)",
             _n(row["decided_allowed_short"]),

@@ -117,7 +117,12 @@ def _pooled(ordered: Floats, above: Floats, targets: Floats) -> Floats:
 
 
 def shrunk_fill_rate_factor(
-    errors: Floats, pool: Floats | None, targets: Floats, *, prior: float, tail: bool = False
+    errors: Floats,
+    pool: Floats | None,
+    targets: Floats,
+    *,
+    prior: float | Floats,
+    tail: bool = False,
 ) -> Floats:
     """Per row, the ``k`` with ``w L_own(k) + (1 - w) L_pool(k) = target``: the row's own
     standardised errors shrunk towards a pool (its class's), ``w = n / (n + prior)`` with ``n``
@@ -225,7 +230,7 @@ def group_fill_rate_factor(
     short: Floats,
     groups: npt.NDArray[np.int64],
     *,
-    prior: float,
+    prior: float | Floats,
     floor: Floats | None = None,
     tail: bool = True,
 ) -> Floats:
@@ -287,7 +292,7 @@ def shrunk_loss(
     pool_of: npt.NDArray[np.int64],
     k: Floats,
     *,
-    prior: float,
+    prior: float | Floats,
 ) -> Floats:
     """Per row, ``w L_own(k) + (1 - w) L_pool(k)`` at its ``k``: the units short per cycle, in
     sigma, that :func:`group_fill_rate_factor` and :func:`shrunk_fill_rate_factor` solve for."""

@@ -14,6 +14,7 @@ import pytest
 from flexchain.planning import safety_factors
 from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS, NOISE_YEARS
 from flexchain.planning.replenishment import Decision, decide
+from flexchain.planning.safety_factors import POOL_PRIORS
 
 
 def _month(index: int) -> date:
@@ -139,33 +140,35 @@ def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
     past = _constant_errors_past(history, 10.0)
     (level,) = decide(history, past_forecasts=past, service_level=0.95).levels.to_dicts()
     # then the units short per review cycle are 5 % of a month's demand: on its own errors
-    # (all 20, in sigma: 1) weighed 24 / (24 + 24) against its class's shape, here (one item,
-    # too few errors to pool) the normal loss function G
+    # (all 20, in sigma: 1) weighed 24 / (24 + 48) against its class's shape (a smooth item's
+    # prior is 48 errors), here (one item, too few errors to pool) the normal loss function G
     assert level["target"] == "fill" and level["rmse"] == pytest.approx(20.0)
+    assert level["pattern"] == "smooth" and POOL_PRIORS["smooth"] == 48.0
 
-    def loss(k: float, own: float = 24 / (24 + 24)) -> float:
+    def loss(k: float, own: float = 24 / (24 + 48)) -> float:
         normal = NormalDist().pdf(k) - k * (1 - NormalDist().cdf(k))
         return own * max(1.0 - k, 0.0) + (1 - own) * normal
 
     k = level["safety_factor"]
     assert loss(k) * 20.0 == pytest.approx(level["allowed_short"], rel=1e-6)
     # the units allowed: 5 % of a month's demand, over the held-out ratio: in each of three
-    # folds of 8 errors the k solved on the other 16 (weight 16 / (16 + 24)) leaves every
+    # folds of 8 errors the k solved on the other 16 (weight 16 / (16 + 48)) leaves every
     # held-out error (z = 1) short 1 - k, where the shrunk loss predicted loss(k)
     target = 0.05 * level["demand_per_period"] / 20.0
     low, high = -5.0, 5.0
     for _ in range(100):
         middle = (low + high) / 2
-        low, high = (middle, high) if loss(middle, 0.4) > target else (low, middle)
+        low, high = (middle, high) if loss(middle, 16 / 64) > target else (low, middle)
     # the folds' ratio, its excess over 1 scaled to the decision's 24 errors from their 16
-    ratio = max(1 + (max(1.0 - low, 0.0) / loss(low, 0.4) - 1) * 2 / 3, 1.0)
+    ratio = max(1 + (max(1.0 - low, 0.0) / loss(low, 16 / 64) - 1) * 2 / 3, 1.0)
     assert level["held_out_ratio"] == pytest.approx(ratio, rel=1e-4)
     assert level["allowed_short"] == pytest.approx(target * 20.0 / ratio, rel=1e-6)
     assert level["lost_share"] == 1.0
     assert level["safety_stock"] == pytest.approx(k * 20.0)
     # a higher target asks for more
     (higher,) = decide(history, past_forecasts=past, service_level=0.99).levels.to_dicts()
-    assert level["safety_stock"] < higher["safety_stock"] <= 20.0 + 1e-9
+    assert level["safety_stock"] < higher["safety_stock"]
+    assert loss(higher["safety_factor"]) * 20.0 == pytest.approx(higher["allowed_short"], rel=1e-6)
 
 
 def test_a_second_call_with_another_service_level_reuses_the_fit() -> None:

@@ -149,6 +149,22 @@ def test_with_lost_sales_the_share_is_measured_where_the_factor_it_leads_to_is()
     assert found.lost_share[0] >= 1 / protection
 
 
+def test_steady_demand_leans_on_its_pattern_s_shape_more_than_sparse_demand() -> None:
+    # given two patterns of 60 items with the same heavy-tailed errors, and in each one item
+    # whose own 24 errors happened to show no tail at all (+-1 alternating)
+    rng = np.random.default_rng(11)
+    errors = rng.standard_t(3, size=(120, 24))
+    errors[0] = errors[60] = np.tile([1.0, -1.0], 12)
+    frame, long = _decision(errors)
+    frame = frame.with_columns(pl.Series("pattern", ["smooth"] * 60 + ["intermittent"] * 60))
+    found = fill_factors(frame, long, "item", "backordered", min_errors=12)
+    priors = safety_factors.pool_priors(frame["pattern"].to_numpy())
+    assert priors[0] == safety_factors.POOL_PRIORS["smooth"] > priors[60] == 24.0
+    # then the smooth item's factor is nearer its pool's tail than the intermittent one's
+    typical = float(np.median(found.k[1:60]))
+    assert found.k[60] < found.k[0] < typical
+
+
 def _scales(pattern: str, volumes: np.ndarray, rmse: np.ndarray) -> dict[str, float]:
     frame = pl.DataFrame(
         {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flexchain.planning.error_scale import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
 from flexchain.planning.protection_errors import LOST_DAMPING, NOISE_YEARS
-from flexchain.planning.safety_factors import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
 
 __all__ = ["decided_lines", "explain_row"]
 

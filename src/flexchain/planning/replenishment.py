@@ -26,7 +26,7 @@ any panel of one location. Per series it
    realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
    (what earlier decisions returned) when they give at least ``min_errors``, else from a
    rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
-   towards the scale the item's pattern lends it (:func:`flexchain.planning.safety_factors.
+   towards the scale the item's pattern lends it (:func:`flexchain.planning.error_scale.
    shrunk_rmse`: for smooth and intermittent demand, the item's own one-step noise
    over two years, scaled by the pattern, where two years hold at least twice the ``errors``
    periods, as weekly data's do) and widened by the lead time's
@@ -59,8 +59,8 @@ from typing import cast
 import polars as pl
 
 from flexchain.planning import decide_inputs as inputs
+from flexchain.planning import error_scale, model_specs, safety_factors
 from flexchain.planning import model_choice as chooser
-from flexchain.planning import model_specs, safety_factors
 from flexchain.planning.protection_errors import (
     LOST_DAMPING,
     LOST_DAMPING_PATTERNS,
@@ -316,7 +316,7 @@ def _fit(
         panel, wide, period, n_jobs, ahead, origins, kept, history_key
     )
     # the noise is worth borrowing where it spans more periods than the errors can (step 5)
-    spans = pl.col("noise_periods") >= safety_factors.NOISE_SPAN * errors
+    spans = pl.col("noise_periods") >= error_scale.NOISE_SPAN * errors
     base = base.join(noisy, on="item", how="left").with_columns(spans.alias("noise_wide"))
     base, raw, tested = chooser.choose(panel, base, raw, tested, candidates)
     tested = (
@@ -468,7 +468,7 @@ def _levels(
             .then(LOST_DAMPING * pl.col("revision").fill_null(0.0))
             .otherwise(0.0)
         )
-    frame = safety_factors.shrunk_rmse(safety_factors.class_rmse(frame)).with_columns(
+    frame = error_scale.shrunk_rmse(error_scale.class_rmse(frame)).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
         .sqrt()
         .alias("sigma"),

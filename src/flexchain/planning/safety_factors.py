@@ -27,26 +27,19 @@ import numpy as np
 import polars as pl
 
 from flexchain.planning import fill_rate, fill_replay
+from flexchain.planning.error_scale import shrunk_rmse
 from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS
 
 __all__ = [
     "HOLDOUT",
     "ITEM_SHORTAGE_LIMIT",
     "MIN_POOL",
-    "NOISE_PATTERNS",
-    "NOISE_SPAN",
     "POOL_PRIOR",
     "POOL_PRIORS",
-    "POWER_LAW_ITEMS",
-    "POWER_LAW_PATTERNS",
     "RATIO_BOUNDS",
-    "SCALE_PRIOR",
     "FillFactors",
-    "borrowed_scale",
-    "class_rmse",
     "fill_factors",
     "pool_priors",
-    "shrunk_rmse",
     "with_factors",
 ]
 
@@ -69,27 +62,6 @@ rhythm of zeros, and on PBS the 20 intermittent series at 96 held 93 % more than
 reference at equal fill (lead 2, lost sales) instead of 26 %. 48, not 96: at 96 for these two
 patterns PBS told 95 % delivered 96.0 % at lead 2 with backorders, the edge of the target's
 band, for 0.4-0.6 points less stock than at 48 (docs/policy.md)."""
-SCALE_PRIOR = 96.0
-"""An item's RMSE is shrunk towards its pattern's, ``n`` own errors against this many of the
-pattern's (:func:`shrunk_rmse`)."""
-POWER_LAW_PATTERNS = ("intermittent", "lumpy")
-"""Patterns whose items borrow their scale by a power law of their volume (:func:`borrowed_scale`);
-the others in proportion to it."""
-NOISE_PATTERNS = ("smooth", "intermittent")
-"""Patterns whose items borrow their scale from their own one-step noise (:func:`borrowed_scale`),
-where it spans :data:`NOISE_SPAN` times their errors' periods. Not erratic or lumpy demand: their
-spikes are rare enough that two years of one-step errors do not measure their spread better than
-their pattern's items together (the demo company at equal fill: erratic +8.5 / +4.5 % against
-static at lead 1 by noise, +8.0 / +1.0 % in proportion; docs/policy.md)."""
-NOISE_SPAN = 2
-"""An item borrows by noise only where its noise was measured over at least this many times the
-periods its errors are drawn from (``decide``'s ``errors``, 24): weekly data's two years, not
-monthly data's (``noise_wide`` in the decision's frame). Over no more than that span the one-step
-in-sample noise tells nothing the errors do not, and it does not see what a level shift does to
-a forecast of several periods (on PBS, borrowed by noise, the 20 intermittent series held 184 %
-more than the evaluation's reference at equal fill, lead 1, lost sales; docs/policy.md)."""
-POWER_LAW_ITEMS = 50
-"""Items with errors a pattern needs to fit its power law; fewer, and it lends in proportion."""
 ITEM_SHORTAGE_LIMIT = 3.0
 """With ``fill_scope="group"``, no item is left short more than this many times the units its
 own service level allows (told 95 %, none below about 85 % on its own errors): the group's
@@ -313,162 +285,6 @@ def _held_out_ratio(
     # in-sample optimism shrinks as 1 / n, so the decision's is that share of the folds'
     ratio = 1 + (ratio - 1) * (HOLDOUT - 1) / HOLDOUT
     return np.clip(ratio, *RATIO_BOUNDS)[groups]
-
-
-def class_rmse(frame: pl.DataFrame) -> pl.DataFrame:
-    """Items without any error get the median relative RMSE (RMSE over protection demand) of
-    their pattern's items (of all items when their pattern has none), times their own
-    protection demand; an RMSE is capped at the cap times the protection interval."""
-    relative = pl.col("rmse") / pl.col("protection_demand")
-    measured = frame.filter(pl.col("rmse").is_not_null() & (pl.col("protection_demand") > 0))
-    overall = measured.select(relative.median()).item() if measured.height else 0.0
-    per_pattern = measured.group_by("pattern").agg(relative.median().alias("relative"))
-    return (
-        frame.join(per_pattern, on="pattern", how="left")
-        .with_columns(
-            pl.coalesce(
-                "rmse",
-                pl.col("protection_demand") * pl.coalesce("relative", pl.lit(overall or 0.0)),
-            )
-            .clip(upper_bound=pl.col("cap") * pl.col("protection"))
-            .alias("rmse")
-        )
-        .drop("relative")
-    )
-
-
-def shrunk_rmse(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each item's ``rmse`` shrunk towards the scale its pattern lends it:
-    ``sqrt((n rmse^2 + p B^2) / (n + p))``, ``n`` the item's errors, ``p`` =
-    :data:`SCALE_PRIOR` and ``B`` the borrowed scale (:func:`borrowed_scale`: in proportion
-    to the item's protection demand, or for sparse demand by the pattern's power law).
-
-    Twenty-four weeks of errors are a short sample of heavy-tailed demand: an item whose last
-    half-year held no wholesale spike gets a small RMSE and a small safety stock, and the spike
-    that comes is short in full. The pattern's errors (hundreds of items' half-years) have seen
-    such spikes; borrowing their scale, at the item's volume, keeps that risk in every item's
-    safety stock (on the demo company's erratic and lumpy items, 95 % fill became reachable at
-    all, docs/policy.md). An item without errors keeps the RMSE it has. ``own_rmse``,
-    ``borrowed_rmse`` and ``borrowed_by`` keep what it was shrunk between (for ``plan explain``).
-    """
-    n = pl.col("errors").cast(pl.Float64)
-    borrowed = pl.col("borrowed")
-    shrunk = ((n * pl.col("rmse") ** 2 + SCALE_PRIOR * borrowed**2) / (n + SCALE_PRIOR)).sqrt()
-    return (
-        frame.join(borrowed_scale(frame), on="item", how="left")
-        .with_columns(
-            pl.when(n > 0)
-            .then(shrunk.fill_nan(None))
-            .otherwise(None)
-            .fill_null(pl.col("rmse"))
-            .alias("rmse"),
-            pl.col("rmse").alias("own_rmse"),
-            borrowed.alias("borrowed_rmse"),
-        )
-        .drop("borrowed")
-    )
-
-
-def borrowed_scale(frame: pl.DataFrame) -> pl.DataFrame:
-    """``item``, ``borrowed``: the RMSE its pattern lends an item at its protection demand
-    ``P``; ``borrowed_by``: how (``noise x c``, ``power law b = ...`` or ``proportion``).
-
-    By noise (the :data:`NOISE_PATTERNS`, items with a ``noise``: the root mean square of their
-    one-step in-sample errors over the last two years, :func:`flexchain.planning.
-    protection_errors.noise`), ``B = c noise sqrt(P)`` with ``c = sqrt(sum rmse^2 / sum (noise
-    sqrt(P))^2)`` over the pattern's items with errors: each item's own spread, measured on
-    years of periods, scaled as the pattern's realised errors say the protection interval's
-    spread relates to it. Twenty-four realised errors measure an item's scale to within about
-    15 %; two years of periods to within a few, and on demand that does not trend the item's own
-    scale is what its safety stock should follow (the demo company at equal fill, against the
-    static policy: docs/policy.md).
-
-    In proportion, ``B = r P`` with ``r = sqrt(sum rmse^2 / sum P^2)`` over the pattern's items:
-    a constant relative error. Sparse demand's spread grows slower than its volume (a count's
-    variance grows with its mean, not with its square), so a pattern of
-    :data:`POWER_LAW_PATTERNS` with at least :data:`POWER_LAW_ITEMS` items with errors fits
-    ``log rmse^2 = log a + b log P`` over them by least squares (Taylor's law, ``b`` kept in
-    [0, 2]) and lends ``B = sqrt(a P^b)``: the typical item's scale at that volume (a geometric
-    mean, not pulled up by the pattern's few wild items). Fewer items, or no spread of volumes,
-    and it lends in proportion (a fit on PBS's 20-odd intermittent series multiplied that
-    class's stock: docs/policy.md).
-    """
-    x = pl.col("protection_demand").log()
-    fit = pl.col("my") + pl.col("b") * (pl.col("x") - pl.col("mx"))
-    frame = frame.with_columns(
-        pl.when(pl.col("noise_wide"))
-        .then(pl.col("noise") * pl.col("protection").cast(pl.Float64).sqrt())
-        .alias("scale")
-        if "noise" in frame.columns
-        else pl.lit(None, pl.Float64).alias("scale")
-    )
-    proportional = frame.group_by("pattern").agg(
-        ((pl.col("rmse") ** 2).sum() / (pl.col("protection_demand") ** 2).sum()).sqrt().alias("r")
-    )
-    by_noise = pl.col("c").is_not_null() & (pl.col("scale") > 0)
-    by_law = pl.col("b").is_not_null()
-    return (
-        frame.select("item", "pattern", x.alias("x"), "protection_demand", "scale")
-        .join(_power_laws(frame), on="pattern", how="left")
-        .join(proportional, on="pattern", how="left")
-        .join(_noise_ratios(frame), on="pattern", how="left")
-        .select(
-            "item",
-            pl.when(by_noise)
-            .then(pl.col("c") * pl.col("scale"))
-            .when(by_law)
-            .then((fit / 2).exp())
-            .otherwise(pl.col("r") * pl.col("protection_demand"))
-            .alias("borrowed"),
-            pl.when(by_noise)
-            .then(pl.format("noise x {}", pl.col("c").round(4)))
-            .when(by_law)
-            .then(pl.format("power law b = {}", pl.col("b").round(4)))
-            .otherwise(pl.lit("proportion"))
-            .alias("borrowed_by"),
-        )
-    )
-
-
-def _power_laws(frame: pl.DataFrame) -> pl.DataFrame:
-    """``pattern``, ``mx``, ``my``, ``b``: Taylor's law fitted over each of the
-    :data:`POWER_LAW_PATTERNS` with enough items (:func:`borrowed_scale`)."""
-    x, y = pl.col("protection_demand").log(), 2 * pl.col("rmse").log()
-    measured = frame.filter(
-        pl.col("pattern").is_in(list(POWER_LAW_PATTERNS))
-        & (pl.col("errors") > 0)
-        & (pl.col("rmse") > 0)
-        & (pl.col("protection_demand") > 0)
-    ).with_columns(x.alias("x"), y.alias("y"))
-    dx, dy = pl.col("x") - pl.col("x").mean(), pl.col("y") - pl.col("y").mean()
-    return (
-        measured.group_by("pattern")
-        .agg(
-            pl.len().alias("m"),
-            pl.col("x").mean().alias("mx"),
-            pl.col("y").mean().alias("my"),
-            ((dx * dy).sum() / (dx**2).sum()).alias("b"),
-        )
-        .filter((pl.col("m") >= POWER_LAW_ITEMS) & pl.col("b").is_finite())
-        .with_columns(pl.col("b").clip(0.0, 2.0))
-        .select("pattern", "mx", "my", "b")
-    )
-
-
-def _noise_ratios(frame: pl.DataFrame) -> pl.DataFrame:
-    """``pattern``, ``c``: how the realised errors' spread relates to ``noise sqrt(P)`` over
-    each of the :data:`NOISE_PATTERNS`' items with both (:func:`borrowed_scale`)."""
-    return (
-        frame.filter(
-            pl.col("pattern").is_in(list(NOISE_PATTERNS))
-            & (pl.col("errors") > 0)
-            & (pl.col("scale") > 0)
-            & pl.col("rmse").is_not_null()
-        )
-        .group_by("pattern")
-        .agg(((pl.col("rmse") ** 2).sum() / (pl.col("scale") ** 2).sum()).sqrt().alias("c"))
-        .filter(pl.col("c").is_finite() & (pl.col("c") > 0))
-    )
 
 
 def _standardised(frame: pl.DataFrame, errors: pl.DataFrame) -> np.ndarray:

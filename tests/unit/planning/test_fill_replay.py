@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from flexchain.planning.error_scale import shrunk_rmse
 from flexchain.planning.fill_replay import Replay, lost_share, replay, simulate
-from flexchain.planning.safety_factors import shrunk_rmse
 
 
 def _month(index: int) -> date:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flexchain.planning import fill_replay, safety_factors
+from flexchain.planning import error_scale, fill_replay, safety_factors
 from flexchain.planning.safety_factors import fill_factors
 
 
@@ -175,13 +175,13 @@ def _scales(pattern: str, volumes: np.ndarray, rmse: np.ndarray) -> dict[str, fl
             "protection_demand": volumes,
         }
     )
-    out = safety_factors.borrowed_scale(frame)
+    out = error_scale.borrowed_scale(frame)
     return dict(zip(out["item"], out["borrowed"], strict=True))
 
 
 def test_sparse_demand_borrows_its_scale_by_the_pattern_s_power_law() -> None:
     # a count's spread: rmse^2 = 3 P exactly (b = 1), over enough items to fit it
-    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    volumes = np.geomspace(1.0, 400.0, error_scale.POWER_LAW_ITEMS)
     rmse = np.sqrt(3.0 * volumes)
     lent = _scales("intermittent", volumes, rmse)
     assert [lent[f"I{i:03d}"] for i in range(volumes.size)] == pytest.approx(rmse)
@@ -191,19 +191,19 @@ def test_sparse_demand_borrows_its_scale_by_the_pattern_s_power_law() -> None:
 
 
 def test_smooth_demand_and_small_patterns_borrow_in_proportion() -> None:
-    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    volumes = np.geomspace(1.0, 400.0, error_scale.POWER_LAW_ITEMS)
     rmse = np.sqrt(3.0 * volumes)
     r = np.sqrt((rmse**2).sum() / (volumes**2).sum())
     smooth = _scales("smooth", volumes, rmse)
     assert list(smooth.values()) == pytest.approx(list(r * volumes))
-    few = volumes[: safety_factors.POWER_LAW_ITEMS - 1]
+    few = volumes[: error_scale.POWER_LAW_ITEMS - 1]
     lumpy = _scales("lumpy", few, np.sqrt(3.0 * few))
     r_few = np.sqrt((3.0 * few).sum() / (few**2).sum())
     assert list(lumpy.values()) == pytest.approx(list(r_few * few))
 
 
 def test_the_power_law_s_exponent_stays_between_nothing_and_proportion() -> None:
-    volumes = np.geomspace(1.0, 400.0, safety_factors.POWER_LAW_ITEMS)
+    volumes = np.geomspace(1.0, 400.0, error_scale.POWER_LAW_ITEMS)
     steep = _scales("lumpy", volumes, volumes**1.5)  # rmse^2 ~ P^3: clipped to P^2
     ratios = [steep[f"I{i:03d}"] / volumes[i] for i in range(volumes.size)]
     assert ratios == pytest.approx([ratios[0]] * volumes.size)
@@ -247,7 +247,7 @@ def test_an_item_with_its_own_noise_borrows_its_own_spread_scaled_by_its_pattern
             "noise_wide": [True, True, None, True],  # two years of weeks, 24 errors
         }
     )
-    out = safety_factors.borrowed_scale(frame)
+    out = error_scale.borrowed_scale(frame)
     lent = dict(zip(out["item"], out["borrowed"], strict=True))
     by = dict(zip(out["item"], out["borrowed_by"], strict=True))
     assert lent["calm"] == pytest.approx(1.5 * 2.0 * 2**0.5)
@@ -258,7 +258,7 @@ def test_an_item_with_its_own_noise_borrows_its_own_spread_scaled_by_its_pattern
     assert (lent["unmeasured"], by["unmeasured"]) == (pytest.approx(r * 20.0), "proportion")
     # lumpy demand does not borrow by noise (its spikes are what 24 errors under-sample)
     assert by["sparse"] == "proportion"
-    assert "lumpy" not in safety_factors.NOISE_PATTERNS
+    assert "lumpy" not in error_scale.NOISE_PATTERNS
 
 
 def test_explain_shows_the_noise_an_item_borrowed_from() -> None:
@@ -293,5 +293,5 @@ def test_noise_over_no_more_periods_than_the_errors_is_not_borrowed() -> None:
             "noise_wide": [False, False],
         }
     )
-    out = safety_factors.borrowed_scale(frame)
+    out = error_scale.borrowed_scale(frame)
     assert out["borrowed_by"].to_list() == ["proportion", "proportion"]

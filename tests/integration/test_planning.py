@@ -318,16 +318,19 @@ def test_unmet_demand_and_fill_scope_come_from_settings(
         assert code == 0
         lines = {line["name"]: line for line in json.loads(out)["policy"]}
         # the units the item may be short per cycle are shown with every figure behind them
-        level, d, review, share, ratio = (
+        level, d, review, share, carried, ratio = (
             float(x)
             for x in re.findall(
-                r"\(1 - ([0-9.]+)\) x ([0-9.]+) x ([0-9]+) / ([0-9.]+) / ([0-9.]+)",
+                r"\(1 - ([0-9.]+)\) x ([0-9.]+) x ([0-9]+) / ([0-9.]+) / ([0-9.]+) / ([0-9.]+)",
                 lines["allowed_short"]["formula"],
             )[0]
         )
         allowed = float(lines["allowed_short"]["value"])
-        assert allowed == pytest.approx((1 - level) * d * review / share / ratio, rel=1e-2)
-        assert ratio >= 1 and 0 < share <= 1
+        assert allowed == pytest.approx(
+            (1 - level) * d * review / share / carried / ratio, rel=1e-2
+        )
+        assert ratio >= 1 and 0 < share <= 1 and 0 < carried <= 1
+        assert "/ lost_share / carried_share / held_out_ratio" in lines["allowed_short"]["formula"]
         # and the RMSE behind sigma: the item's own, shrunk towards the scale its pattern lends
         n, own, prior, lent = (
             float(x)

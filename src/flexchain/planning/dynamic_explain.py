@@ -255,17 +255,20 @@ def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     if row.get("decided_allowed_short") is None:
         return []
     share, ratio = row["decided_lost_share"], row["decided_held_out_ratio"]
+    carried = row.get("decided_carried_share")  # plans decided before it was recorded: none
     level = row["decided_service_level"]
+    by_carried = ("", "") if carried is None else (" / carried_share", f" / {_n(carried)}")
     return [
         (
             "allowed_short",
-            f"(1 - fill) d R / lost_share / held_out_ratio = (1 - {_n(level)}) x "
+            f"(1 - fill) d R / lost_share{by_carried[0]} / held_out_ratio = (1 - {_n(level)}) x "
             f"{_n(row['decided_demand_per_period'])} x {int(row['decided_review_period'])} / "
-            f"{_n(share)} / {_n(ratio)}; lost_share: of a backorder's shortage, what a lost sale "
-            f"costs, the policy replayed on the items' history at the factor used (1: demand "
-            f"waits); held_out_ratio: units short on each item's held-out "
-            f"errors over those predicted, k solved on the rest, its excess over 1 scaled "
-            f"to the whole sample (at least 1)",
+            f"{_n(share)}{by_carried[1]} / {_n(ratio)}; lost_share: of a backorder's shortage, "
+            f"what a lost sale costs, the policy replayed on the items' history at the factor "
+            f"used (1: demand waits); carried_share: of the shortage the cycle formula counts, "
+            f"what the replayed policy was short with backorders (a spike in the lead time is "
+            f"in two cycles' errors, short once); held_out_ratio: units short on each item's "
+            f"held-out errors over those predicted, k solved on the rest (at least 1)",
             _n(row["decided_allowed_short"]),
         )
     ]

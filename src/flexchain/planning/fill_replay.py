@@ -17,6 +17,14 @@ own history. Vectorised over items: one simulated period is a few array operatio
 them. With lost sales a decision undid part of its first period's revision (``decide``, step
 4); where the errors are realised ones their ``revision`` is known, and the lost-sales replay
 orders up to the level less what was undone (``Replay.undone``), as the decisions did.
+
+:func:`carried_share` measures what the cycle formula miscounts with backorders too. The formula
+(:mod:`flexchain.planning.fill_rate`) counts each cycle short by ``(e - offset)^+``, its error over
+the safety stock, as if every cycle began with none of the shortage before it. A spike inside the
+lead time is in two cycles' errors (``P / R`` of them) but short once: the replayed policy is
+short less than the formula counts, down to ``R / P`` of it. The periods before the first order
+can land (the first ``L``) are not counted, in either figure: the replay starts with its whole
+level on hand.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["Replay", "lost_share", "replay", "simulate"]
+__all__ = ["Replay", "carried_share", "lost_share", "replay", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class Replay:
     undone: np.ndarray | None = None
     """What the decision at ``t`` took off ``forecast[i, t]`` with lost sales (the share of its
     first period's revision it undid; None: nothing)."""
+    error: np.ndarray | None = None
+    """The realised error of the protection interval's forecast at each origin (NaN elsewhere;
+    None: not known)."""
 
     @property
     def rows(self) -> np.ndarray:
@@ -100,6 +111,8 @@ def replay(
     placed = origins.join(bounds, on="row")
     at_row, at_t = placed["row"].to_numpy(), (placed["t"] - placed["first"]).to_numpy()
     forecast[at_row, at_t] = placed["f"].to_numpy()
+    error = np.full((n, width), np.nan)
+    error[at_row, at_t] = placed["error"].cast(pl.Float64).to_numpy()
     undone = None
     if damping is not None and "revision" in placed.columns:
         shift = np.full((n, width), np.nan)
@@ -114,6 +127,7 @@ def replay(
         frame["lead_time"].to_numpy().astype(np.int64),
         np.maximum(frame["review_period"].to_numpy().astype(np.int64), 1),
         undone,
+        error,
     )
 
 
@@ -127,8 +141,9 @@ def _forward_filled(values: np.ndarray) -> np.ndarray:
 
 
 def simulate(plan: Replay, offset: np.ndarray, *, lost: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(demand, demand served from stock) per row, ordering up to ``forecast + offset`` (less
-    ``undone`` with lost sales, as the decisions did)."""
+    """(demand, demand served from stock) per row over the periods from the ``L``-th (when the
+    first order can have landed), ordering up to ``forecast + offset`` (less ``undone`` with lost
+    sales, as the decisions did)."""
     forecast = plan.forecast - plan.undone if lost and plan.undone is not None else plan.forecast
     n, width = plan.demand.shape
     slots = max(int(plan.lead.max(initial=0)), 1)
@@ -150,8 +165,9 @@ def simulate(plan: Replay, offset: np.ndarray, *, lost: bool) -> tuple[np.ndarra
         transit[every, lands] += np.where(instant, 0.0, order)
         wanted = np.where(active, plan.demand[:, t], 0.0)
         given = np.minimum(wanted, np.maximum(net, 0.0))
-        served += given
-        demand += wanted
+        counted = t >= plan.lead
+        served += np.where(counted, given, 0.0)
+        demand += np.where(counted, wanted, 0.0)
         net -= given if lost else wanted
     return demand, served
 
@@ -172,4 +188,28 @@ def lost_share(
         shorts.append(np.bincount(groups, np.where(used, demand - served, 0.0), minlength=count))
     lost_short, back_short = shorts
     share = np.divide(lost_short, back_short, out=np.full(count, np.nan), where=back_short > 0)
+    return np.minimum(share, 1.0)[groups]
+
+
+def carried_share(
+    plan: Replay, offset: np.ndarray, groups: np.ndarray, used: np.ndarray
+) -> np.ndarray:
+    """Per row, its group's units short in the backorder replay, ordering up to ``forecast +
+    offset``, over those the cycle formula counts on the same errors at the same safety stock:
+    each review whose order lands in the counted periods short by the mean of its item's
+    ``(e - offset)^+`` (module docstring). At most 1; NaN for a group the formula finds short of
+    nothing (or without errors)."""
+    count = int(groups.max()) + 1 if groups.size else 0
+    demand, served = simulate(plan, offset, lost=False)
+    width = plan.demand.shape[1]
+    t = np.arange(width)[None, :]
+    error = plan.error if plan.error is not None else np.full(plan.demand.shape, np.nan)
+    lands = (t + plan.lead[:, None] + plan.review[:, None] - 1 <= width - 1) & plan.span
+    reviews = (lands & (t % plan.review[:, None] == 0)).sum(axis=1)
+    above = np.where(np.isnan(error), 0.0, np.maximum(error - offset[:, None], 0.0))
+    has = (~np.isnan(error) & lands).sum(axis=1)
+    rate = np.where(lands, above, 0.0).sum(axis=1) / np.maximum(has, 1)
+    formula = np.bincount(groups, np.where(used, rate * reviews, 0.0), minlength=count)
+    short = np.bincount(groups, np.where(used, demand - served, 0.0), minlength=count)
+    share = np.divide(short, formula, out=np.full(count, np.nan), where=formula > 0)
     return np.minimum(share, 1.0)[groups]

@@ -36,7 +36,9 @@ any panel of one location. Per series it
    pooled ones), met by the items of a service level together (``fill_scope="group"``: one
    ``k``, the least stock, no item short more than three times its own share) or item by item
    (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost sale costs counts
-   (:func:`flexchain.planning.fill_replay.lost_share`); the units short the target allows are
+   (:func:`flexchain.planning.fill_replay.lost_share`), and only the share of the cycle
+   formula's shortage the policy replayed on the items' history was short
+   (:func:`flexchain.planning.fill_replay.carried_share`); the units short the target allows are
    divided by how much more the method left short on each item's held-out errors than it
    predicted (``held_out_ratio``, :mod:`flexchain.planning.safety_factors`); or a cycle
    service level (``target="cycle"``, ``k = Phi^-1(service_level)``);
@@ -109,8 +111,8 @@ _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
-    "default_rmse", "mean_rmse", "lost_share", "held_out_ratio", "allowed_short", "own_rmse",
-    "borrowed_rmse", "borrowed_by", "noise", "revision",
+    "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
+    "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "noise", "revision",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -138,9 +140,11 @@ class Decision:
     (step 5), and the item's ``noise`` (the one-step in-sample errors' root mean square). With a
     fill-rate target, the units the item may be short per cycle (``allowed_short``, what ``k``
     solves for with the items of its service level) are ``(1 - fill) d R / lost_share /
-    held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost sale costs (1 when
-    demand waits), ``held_out_ratio`` how much more the method left short on held-out errors
-    than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
+    carried_share / held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost
+    sale costs (1 when demand waits), ``carried_share`` how much of the shortage the cycle
+    formula counts the replayed policy was short (a spike in the lead time is in two cycles'
+    errors, short once), ``held_out_ratio`` how much more the method left short on held-out
+    errors than it predicted (null with a cycle target). ``default_model``, ``default_rmse`` and
     ``mean_rmse``: the model choice (step 2). ``revision``: step 4 (lost sales undo it).
 
     ``forecasts``: ``item``, ``origin`` (the first forecast period), ``period``, ``forecast``:

@@ -43,7 +43,7 @@ _LEVEL_FIELDS = (
     "protection_demand", "safety_stock", "order_up_to", "demand_per_period", "protection",
     "lead_time", "review_period", "service_level", "target", "safety_factor", "rmse", "sigma",
     "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
-    "lost_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
+    "lost_share", "carried_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
     "borrowed_by", "noise", "pattern", "revision",
 )  # fmt: skip
 

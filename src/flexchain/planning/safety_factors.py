@@ -12,11 +12,17 @@ not bounded so, and a factor chosen to fit those errors is chosen where they loo
 Before solving, :func:`fill_factors` checks the method on the items' own errors: each item's
 errors are cut into :data:`HOLDOUT` consecutive folds; with each fold held out in turn, ``k`` is
 solved on the others (their own RMSE, shrunk, standardising both), and the units the held-out
-errors were short at it are compared with the units the solve predicted. Each solve saw
-``(HOLDOUT - 1) / HOLDOUT`` of the errors the decision's own sees, and an in-sample optimism
-shrinks as one over the sample's size, so that share of the ratio's excess over 1 is kept: the
-group's ``held_out_ratio``, ``1 + (realised / predicted - 1) (HOLDOUT - 1) / HOLDOUT`` (at
-least 1), divides the units it may be short.
+errors were short at it are compared with the units the solve predicted: the group's
+``held_out_ratio`` (at least 1) divides the units it may be short. Each solve saw fewer errors
+than the decision's own, so the ratio might be scaled down to the decision's sample; it is not:
+on the demo company the decisions' in-sample optimism, measured by simulation, was the folds'
+whole ratio (1.78 and 1.88 against 1.75 and 1.93 at lead times 1 and 2), not two thirds of its
+excess (docs/policy.md, session 27). A later fold is further from the earlier errors in time too.
+
+The cycle formula counts each cycle's error over the safety stock as if the cycle began with
+none of the shortage before it; a spike inside the lead time is in two cycles' errors but short
+once. The ``carried_share`` replayed on the items' own history
+(:func:`flexchain.planning.fill_replay.carried_share`) divides the units a cycle may be short too.
 """
 
 from __future__ import annotations
@@ -83,8 +89,9 @@ def with_factors(
 ) -> pl.DataFrame:
     """``frame`` with ``safety_factor`` for the target (``"fill"``: :func:`fill_factors`;
     ``"cycle"``: ``Phi^-1(service_level)``) and, for a fill rate, ``lost_share``,
-    ``held_out_ratio`` and ``allowed_short`` (null for a cycle service level)."""
-    names = ("lost_share", "held_out_ratio", "allowed_short")
+    ``carried_share``, ``held_out_ratio`` and ``allowed_short`` (null for a cycle service
+    level)."""
+    names = ("lost_share", "carried_share", "held_out_ratio", "allowed_short")
     if target != "fill":
         k = np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])
         return frame.with_columns(
@@ -92,7 +99,7 @@ def with_factors(
             *(pl.lit(None, pl.Float64).alias(name) for name in names),
         )
     found = fill_factors(frame, errors, scope, unmet, min_errors=min_errors, window=window)
-    values = (found.lost_share, found.held_out_ratio, found.allowed)
+    values = (found.lost_share, found.carried_share, found.held_out_ratio, found.allowed)
     return frame.with_columns(
         pl.Series("safety_factor", found.k, dtype=pl.Float64).fill_nan(0.0),
         *(pl.Series(name, v, dtype=pl.Float64) for name, v in zip(names, values, strict=True)),
@@ -115,19 +122,26 @@ def fill_factors(
     all the normal loss function stands in). ``scope="group"``: one ``k`` shared by the items of
     a service level and review period, so their fill rate together meets it with the least stock
     (:func:`flexchain.planning.fill_rate.group_fill_rate_factor`); ``"item"``: each item's own
-    (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`). With lost sales
-    (``unmet="lost"``) a unit short early in the protection interval is lost, not carried to the
-    cycle's end: the units a cycle may be short are divided by the share of the backorder
-    shortage lost sales would have had, replayed on the group's own history
-    (:func:`flexchain.planning.fill_replay.lost_share`; ``R / P`` at least, and ``R / P`` when
-    the replay was short of nothing): first at the backorder factor, then again at the factor
-    that share (and the held-out ratio) lead to, where it is used (the lower the factor, the
-    more shortfalls run for periods and the smaller the share), the lost-sales replay less what
-    the decisions undid of each realised error's first-period revision (``errors``'
-    ``revision``; step 4).
-    ``window``: each item's history from its first error's origin (None: ``R / P``). Then the
-    units are divided by the group's held-out ratio (:func:`_held_out_ratio`, the module's
-    docstring): what the solve's own errors, held out, say it underestimates."""
+    (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`).
+
+    The units a cycle may be short, ``(1 - fill) d R``, are divided by two shares replayed on the
+    group's own history (``window``: each item's history from its first error's origin; None: no
+    replay), first at the backorder factor, then again at the factor they (and the held-out ratio)
+    lead to, where they are used:
+
+    - ``carried_share``: the backorder shortage over what the cycle formula counts
+      (:func:`flexchain.planning.fill_replay.carried_share`; ``R / P`` at least, 1 when the
+      formula counts nothing);
+    - with lost sales (``unmet="lost"``) ``lost_share``: a unit short early in the protection
+      interval is lost, not carried to the cycle's end, so only the share of the backorder
+      shortage lost sales would have had counts (:func:`flexchain.planning.fill_replay.
+      lost_share`; ``R / P`` at least, and when the replay was short of nothing); the lower the
+      factor, the more shortfalls run for periods and the smaller the share; the lost-sales
+      replay orders less what the decisions undid of each realised error's first-period
+      revision (``errors``' ``revision``; step 4). 1 with backorders.
+
+    Then by the group's held-out ratio (:func:`_held_out_ratio`, the module's docstring): what the
+    solve's own errors, held out, say it underestimates."""
     sigma = frame["sigma"].to_numpy()
     per_cycle = (frame["demand_per_period"] * frame["review_period"]).to_numpy()
     short = (1 - frame["service_level"].to_numpy()) * per_cycle
@@ -147,21 +161,26 @@ def fill_factors(
         damping = np.where(steady, LOST_DAMPING, 0.0)
     plan = fill_replay.replay(frame, errors, window, damping) if window is not None else None
     lowest = (frame["review_period"] / frame["protection"]).to_numpy()
-    share = lowest if unmet == "lost" else np.ones(frame.height)
+    lost = lowest if unmet == "lost" else np.ones(frame.height)
+    carried = np.ones(frame.height)
 
-    def replayed_share(allowed: np.ndarray) -> np.ndarray:
+    def replayed(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert plan is not None
-        found = fill_replay.lost_share(plan, solve(allowed) * scaled, groups, usable & plan.rows)
-        return np.where(np.isnan(found), lowest, np.maximum(found, lowest))
+        offset, rows = solve(allowed) * scaled, usable & plan.rows
+        found = fill_replay.carried_share(plan, offset, groups, rows)
+        shares = np.where(np.isnan(found), 1.0, np.maximum(found, lowest))
+        if unmet != "lost":
+            return np.ones(frame.height), shares
+        found = fill_replay.lost_share(plan, offset, groups, rows)
+        return np.where(np.isnan(found), lowest, np.maximum(found, lowest)), shares
 
-    replayed = unmet == "lost" and plan is not None
-    if replayed:  # first at the backorder factor
-        share = replayed_share(short)
-    ratio = _held_out_ratio(frame, errors, short / share, groups, scope, measured & usable)
-    if replayed:  # then at the factor it leads to, where it is used
-        share = replayed_share(short / share / ratio)
-    allowed = short / share / ratio
-    return FillFactors(np.where(usable, solve(allowed), 0.0), share, ratio, allowed)
+    if plan is not None:  # first at the backorder factor
+        lost, carried = replayed(short)
+    ratio = _held_out_ratio(frame, errors, short / lost / carried, groups, scope, measured & usable)
+    if plan is not None:  # then at the factor they lead to, where they are used
+        lost, carried = replayed(short / lost / carried / ratio)
+    allowed = short / lost / carried / ratio
+    return FillFactors(np.where(usable, solve(allowed), 0.0), lost, carried, ratio, allowed)
 
 
 class FillFactors(NamedTuple):
@@ -171,10 +190,14 @@ class FillFactors(NamedTuple):
     """The safety factor."""
     lost_share: np.ndarray
     """With lost sales, the share of the backorder shortage a lost sale has (1 with backorders)."""
+    carried_share: np.ndarray
+    """The replayed backorder shortage over the cycle formula's, in the item's group (``R / P``
+    to 1; 1 without a replay)."""
     held_out_ratio: np.ndarray
     """Units short on held-out errors over those predicted, in the item's group (at least 1)."""
     allowed: np.ndarray
-    """Units the item may be short per cycle, ``(1 - fill) d R / lost_share / held_out_ratio``:
+    """Units the item may be short per cycle, ``(1 - fill) d R / lost_share / carried_share /
+    held_out_ratio``:
     what ``k`` solves for (with the group's other items)."""
 
 
@@ -240,8 +263,8 @@ def _held_out_ratio(
     scope: str,
     used: np.ndarray,
 ) -> np.ndarray:
-    """Per row, its group's units short on held-out errors over those predicted, the excess
-    over 1 scaled to the decision's sample (module docstring): each item's errors in
+    """Per row, its group's units short on held-out errors over those predicted (module
+    docstring): each item's errors in
     ``HOLDOUT`` consecutive folds, each fold held out in turn, ``k`` solved on the others
     (their RMSE, shrunk, standardising both)."""
     count = int(groups.max()) + 1 if groups.size else 0
@@ -281,9 +304,6 @@ def _held_out_ratio(
             groups, np.where(rows, scaled * factors.loss(k), 0.0), minlength=count
         )
     ratio = np.divide(realised, predicted, out=np.ones(count), where=predicted > 0)
-    # each solve saw (HOLDOUT - 1) / HOLDOUT of the errors the decision's own sees: an
-    # in-sample optimism shrinks as 1 / n, so the decision's is that share of the folds'
-    ratio = 1 + (ratio - 1) * (HOLDOUT - 1) / HOLDOUT
     return np.clip(ratio, *RATIO_BOUNDS)[groups]
 
 

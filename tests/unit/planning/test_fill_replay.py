@@ -1,5 +1,6 @@
 """flexchain.planning.fill_replay: the order-up-to policy replayed on the periods its errors come
-from, and the share of the backorder shortage lost sales have."""
+from, the share of the backorder shortage lost sales have, and the share of the cycle formula's
+shortage the policy was short."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import polars as pl
 import pytest
 
 from flexchain.planning.error_scale import shrunk_rmse
-from flexchain.planning.fill_replay import Replay, lost_share, replay, simulate
+from flexchain.planning.fill_replay import Replay, carried_share, lost_share, replay, simulate
 
 
 def _month(index: int) -> date:
@@ -36,6 +37,7 @@ def test_the_replay_rebuilds_each_origin_s_forecast_from_its_error() -> None:
     assert plan.forecast[0].tolist() == [25.0, 55.0, 70.0]
     assert plan.demand[0].tolist() == [10.0, 20.0, 30.0] and plan.span[0].all()
     assert plan.rows.tolist() == [True]
+    assert plan.error is not None and plan.error[0].tolist() == [5.0, -5.0, 0.0]
 
 
 def _constant(rows: int, periods: int, demand: float, forecast: float, lead: int) -> Replay:
@@ -68,6 +70,63 @@ def test_a_single_spike_is_short_the_same_either_way() -> None:
     demand, served = simulate(plan, np.zeros(1), lost=True)
     assert (demand - served)[0] == pytest.approx(60.0 - 10.0)  # 10 left on hand that period
     assert share[0] > 0.75  # backorders add only the spike's carry-over to the next period
+
+
+def test_the_periods_before_the_first_order_can_land_are_not_counted() -> None:
+    # the replay starts with its whole level on hand: a spike before the first order lands is
+    # short of what was there, not of what the policy ordered
+    plan = _constant(1, 10, 5.0, 15.0, 2)
+    demand, served = simulate(plan, np.zeros(1), lost=False)
+    assert demand[0] == pytest.approx(5.0 * 8) and served[0] == pytest.approx(demand[0])
+    plan.demand[0, 1] = 100.0
+    demand, served = simulate(plan, np.zeros(1), lost=True)
+    assert demand[0] == pytest.approx(5.0 * 8)  # the spike in period 1 is not in it
+
+
+def _spiky(lead: int, spike: float) -> Replay:
+    """Demand 5 a period over 60 months with one spike in month 30, every origin's forecast of
+    the protection interval exactly what was not the spike (its error: the spike's excess)."""
+    protection = lead + 1
+    quantity = [5.0] * 60
+    quantity[30] = spike
+    window = pl.DataFrame(
+        {"item": ["A"] * 60, "period": [_month(m) for m in range(60)], "quantity": quantity}
+    )
+    origins = range(60 - protection + 1)
+    excess = [sum(quantity[o : o + protection]) - 5.0 * protection for o in origins]
+    errors = pl.DataFrame(
+        {"item": ["A"] * len(excess), "origin": [_month(o) for o in origins], "error": excess}
+    )
+    frame = pl.DataFrame(
+        {"item": ["A"], "lead_time": [lead], "review_period": [1], "protection": [protection]}
+    )
+    return replay(frame, errors, window)
+
+
+@pytest.mark.parametrize("lead", [1, 2])
+def test_a_spike_in_the_lead_time_is_in_p_cycles_errors_but_short_once(lead: int) -> None:
+    # the cycle formula counts the spike's excess (60) in each of the P origins' errors that
+    # hold it; the policy, ordering up to what was not the spike, is short of it once, and of
+    # the L periods' demand queued behind it until the order that replaces it lands
+    plan = _spiky(lead, 65.0)
+    one, used, protection = np.zeros(1, np.int64), np.ones(1, bool), lead + 1
+    demand, served = simulate(plan, np.zeros(1), lost=False)
+    assert (demand - served)[0] == pytest.approx(60.0 + 5.0 * lead)
+    share = carried_share(plan, np.zeros(1), one, used)
+    assert share[0] == pytest.approx((60.0 + 5.0 * lead) / (60.0 * protection))
+    # with a safety stock of 20 the formula counts 40 in each cycle, the policy is short 40 once
+    held = carried_share(plan, np.full(1, 20.0), one, used)
+    assert held[0] == pytest.approx((40.0 + 5.0 * lead) / (40.0 * protection))
+
+
+def test_a_steady_shortfall_is_carried_as_the_formula_counts_it() -> None:
+    # every two months' forecast 4 short: each cycle is short 4, and so is the replayed policy
+    plan = _constant(1, 100, 10.0, 20.0 - 4.0, 1)
+    plan = dataclasses.replace(plan, error=np.full((1, 100), 4.0))
+    share = carried_share(plan, np.zeros(1), np.zeros(1, np.int64), np.ones(1, bool))
+    assert share[0] == pytest.approx(1.0)
+    nothing = carried_share(plan, np.full(1, 10.0), np.zeros(1, np.int64), np.ones(1, bool))
+    assert np.isnan(nothing[0])  # the formula counts nothing short: no share
 
 
 def test_a_group_short_of_nothing_has_no_share() -> None:

@@ -159,11 +159,14 @@ def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
     for _ in range(100):
         middle = (low + high) / 2
         low, high = (middle, high) if loss(middle, 16 / 64) > target else (low, middle)
-    # the folds' ratio, its excess over 1 scaled to the decision's 24 errors from their 16
-    ratio = max(1 + (max(1.0 - low, 0.0) / loss(low, 16 / 64) - 1) * 2 / 3, 1.0)
+    # the folds' ratio, whole (the shares below are 1)
+    ratio = max(max(1.0 - low, 0.0) / loss(low, 16 / 64), 1.0)
     assert level["held_out_ratio"] == pytest.approx(ratio, rel=1e-4)
-    assert level["allowed_short"] == pytest.approx(target * 20.0 / ratio, rel=1e-6)
+    # a constant shortfall is short in every cycle, the replayed policy as the formula counts:
+    # with demand waiting nothing is carried, and a lost sale costs what a backorder does
+    assert level["carried_share"] == pytest.approx(1.0, abs=1e-9)
     assert level["lost_share"] == 1.0
+    assert level["allowed_short"] == pytest.approx(target * 20.0 / ratio, rel=1e-6)
     assert level["safety_stock"] == pytest.approx(k * 20.0)
     # a higher target asks for more
     (higher,) = decide(history, past_forecasts=past, service_level=0.99).levels.to_dicts()

@@ -58,12 +58,13 @@ def test_errors_heavier_than_the_rest_showed_raise_what_is_held_back() -> None:
     # then each fold's factor, solved on the others, left its held-out errors shorter than it
     # predicted: the units allowed are divided by that ratio, and k is higher for it
     ratio = float(found.held_out_ratio[0])
-    # (its excess over 1 scaled to the whole sample from the folds' two thirds: the exact
-    # figure is test_replenishment's test_a_fill_rate_target_is_met_on_the_errors_that_happened)
+    # (the exact figure is test_replenishment's
+    # test_a_fill_rate_target_is_met_on_the_errors_that_happened)
     assert ratio > 1.05 and (found.held_out_ratio == ratio).all()
     short = 0.05 * 50.0
     assert found.allowed == pytest.approx(short / ratio)
-    assert (found.lost_share == 1).all()
+    # without the items' history there is no replay: both shares are 1 with backorders
+    assert (found.lost_share == 1).all() and (found.carried_share == 1).all()
     off = _without_check(frame, long)
     assert found.k[0] > off[0]
 
@@ -105,9 +106,8 @@ def test_the_ratio_stays_in_its_bounds_and_divides_the_units_allowed(
     low, high = safety_factors.RATIO_BOUNDS
     assert ((found.held_out_ratio >= low) & (found.held_out_ratio <= high)).all()
     short = (1 - level) * 50.0
-    assert found.allowed * found.lost_share * found.held_out_ratio == pytest.approx(
-        np.full(30, short)
-    )
+    parts = found.allowed * found.lost_share * found.carried_share * found.held_out_ratio
+    assert parts == pytest.approx(np.full(30, short))
     assert np.isfinite(found.k).all()
 
 
@@ -147,6 +147,43 @@ def test_with_lost_sales_the_share_is_measured_where_the_factor_it_leads_to_is()
     assert found.lost_share[0] < at_backorders[0] - 0.02
     assert abs(found.lost_share[0] - where_used[0]) < abs(at_backorders[0] - where_used[0]) / 2
     assert found.lost_share[0] >= 1 / protection
+
+
+def test_a_spike_in_the_lead_time_counted_by_two_cycles_is_allowed_for_once() -> None:
+    # given forty items of steady demand 20 a month but for a rare wholesale order of 200, each
+    # forecast 40 for the two months of protection: a spike is in two origins' errors
+    rng = np.random.default_rng(5)
+    items, months = 40, 48
+    demand = np.where(rng.random((items, months)) < 0.04, 200.0, 20.0)
+    actual = demand[:, :-1] + demand[:, 1:]
+    frame, long = _decision(actual - 40.0, demand=40.0)
+    window = pl.DataFrame(
+        {
+            "item": np.repeat(frame["item"].to_numpy(), months),
+            "period": [_month(t) for _ in range(items) for t in range(months)],
+            "quantity": demand.ravel().astype(np.int64),
+        }
+    )
+    found = fill_factors(frame, long, "group", "backordered", min_errors=12, window=window)
+    plain = fill_factors(frame, long, "group", "backordered", min_errors=12)
+    # then the replayed policy is short less than the cycle formula counts (a spike once, and
+    # the month's demand queued behind it), measured at the factor used, and the units allowed
+    # are divided by it: less stock for the same fill
+    plan = fill_replay.replay(frame, long, window)
+    one, used = np.zeros(items, np.int64), np.ones(items, bool)
+    sigma = frame["sigma"].to_numpy()
+    where_used = fill_replay.carried_share(plan, found.k * sigma, one, used)
+    assert (
+        0.5 <= found.carried_share[0] < 0.9
+        and (found.carried_share == found.carried_share[0]).all()
+    )
+    assert found.carried_share[0] == pytest.approx(where_used[0], abs=0.03)
+    assert (found.lost_share == 1).all()
+    short = 0.05 * 20.0
+    assert found.allowed * found.carried_share * found.held_out_ratio == pytest.approx(
+        np.full(items, short)
+    )
+    assert found.k[0] < plain.k[0]
 
 
 def test_steady_demand_leans_on_its_pattern_s_shape_more_than_sparse_demand() -> None:

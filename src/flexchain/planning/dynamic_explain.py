@@ -77,9 +77,9 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     kind = "fill rate" if target == "fill" else "cycle service level"
     factor = (
         "units short per cycle, sigma x mean((e / rmse - k)^+) over the errors, = allowed_short "
-        "summed over the items of this service level and review: one k for them all, none "
-        "short more than three times its own share (FLEXCHAIN_PLAN_FILL_SCOPE=item: each item "
-        "alone; docs/policy.md)"
+        "summed over the items of this service level and review: one k for them all, no "
+        "demand pattern's items short more than three times their share "
+        "(FLEXCHAIN_PLAN_FILL_SCOPE=item: each item alone; docs/policy.md)"
         if target == "fill"
         else "Phi^-1(service_level)"
     )

@@ -34,8 +34,9 @@ any panel of one location. Per series it
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
    errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
    pooled ones), met by the items of a service level together (``fill_scope="group"``: one
-   ``k``, the least stock, no item short more than three times its own share) or item by item
-   (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost sale costs counts
+   ``k``, the least stock, no demand pattern's items short more than three times their share)
+   or item by item (``"item"``); with lost sales (``unmet_demand="lost"``) only what a lost
+   sale costs counts
    (:func:`flexchain.planning.fill_replay.lost_share`), and only the share of the cycle
    formula's shortage the policy replayed on the items' history was short
    (:func:`flexchain.planning.fill_replay.carried_share`); the units short the target allows are

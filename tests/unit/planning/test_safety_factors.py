@@ -186,6 +186,49 @@ def test_a_spike_in_the_lead_time_counted_by_two_cycles_is_allowed_for_once() ->
     assert found.k[0] < plain.k[0]
 
 
+def test_no_pattern_s_items_are_short_more_than_three_times_their_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given one service level over twenty large smooth items with small errors and twenty small
+    # erratic ones whose errors are large against their demand, one of them three times wilder
+    rng = np.random.default_rng(11)
+    steady = rng.normal(0.0, 50.0, (20, 24))
+    wild = rng.normal(0.0, 30.0, (20, 24)) * np.where(np.arange(20) == 0, 3.0, 1.0)[:, None]
+    big, _ = _decision(steady, demand=1000.0)
+    small, _ = _decision(wild, demand=10.0)
+    frame = pl.concat(
+        [big, small.with_columns(pl.format("E{}", "item").alias("item"), pattern=pl.lit("erratic"))]
+    )
+    items = frame["item"].to_list()
+    errors = np.vstack([steady, wild])
+    long = pl.DataFrame(
+        {
+            "item": np.repeat(items, 24),
+            "origin": [_month(j) for _ in items for j in range(24)],
+            "error": errors.ravel(),
+        }
+    )
+    monkeypatch.setattr(safety_factors, "HOLDOUT", 0)  # the held-out check off
+    found = fill_factors(frame, long, "group", "backordered", min_errors=12)
+    # then one k for the group would leave the erratic items short far beyond their share: they
+    # get the k that leaves them together short three times it, what 85 % asks of them alone
+    erratic = frame["pattern"].to_numpy() == "erratic"
+    floor = safety_factors.ITEM_SHORTAGE_LIMIT
+    alone = fill_factors(
+        frame.filter(erratic).with_columns(pl.lit(1 - floor * 0.05).alias("service_level")),
+        long.filter(pl.col("item").str.starts_with("E")),
+        "group",
+        "backordered",
+        min_errors=12,
+    )
+    assert found.k[erratic] == pytest.approx(alone.k, rel=1e-6)
+    # one k for the pattern's items: the wilder one is not lifted on its own
+    assert (found.k[erratic] == found.k[erratic][0]).all()
+    # and the smooth items share the group's k, solved with the erratic items at their floor
+    assert (found.k[~erratic] == found.k[~erratic][0]).all()
+    assert found.k[~erratic][0] < found.k[erratic][0]
+
+
 def test_steady_demand_leans_on_its_pattern_s_shape_more_than_sparse_demand() -> None:
     # given two patterns of 60 items with the same heavy-tailed errors, and in each one item
     # whose own 24 errors happened to show no tail at all (+-1 alternating)

@@ -129,9 +129,10 @@ def fill_factors(
     (:func:`flexchain.planning.fill_rate.shrunk_fill_rate_factor`).
 
     The units a cycle may be short, ``(1 - fill) d R``, are divided by two shares replayed on the
-    group's own history (``window``: each item's history from its first error's origin; None: no
-    replay), first at the backorder factor, then again at the factor they (and the held-out ratio)
-    lead to, where they are used:
+    own history of the group's items of the item's demand pattern (``window``: each item's
+    history from its first error's origin; None: no replay; per pattern, because a pattern's
+    shortfalls come as runs or as spikes), first at the backorder factor, then again at the
+    factor they (and the held-out ratio) lead to, where they are used:
 
     - ``carried_share``: the backorder shortage over what the cycle formula counts
       (:func:`flexchain.planning.fill_replay.carried_share`; ``R / P`` at least, 1 when the
@@ -168,14 +169,16 @@ def fill_factors(
     lost = lowest if unmet == "lost" else np.ones(frame.height)
     carried = np.ones(frame.height)
 
+    cells = factors.cells(groups)  # runs and spikes carry apart: a share per pattern
+
     def replayed(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         assert plan is not None
         offset, rows = solve(allowed) * scaled, usable & plan.rows
-        found = fill_replay.carried_share(plan, offset, groups, rows)
+        found = fill_replay.carried_share(plan, offset, cells, rows)
         shares = np.where(np.isnan(found), 1.0, np.maximum(found, lowest))
         if unmet != "lost":
             return np.ones(frame.height), shares
-        found = fill_replay.lost_share(plan, offset, groups, rows)
+        found = fill_replay.lost_share(plan, offset, cells, rows)
         return np.where(np.isnan(found), lowest, np.maximum(found, lowest)), shares
 
     if plan is not None:  # first at the backorder factor
@@ -193,10 +196,11 @@ class FillFactors(NamedTuple):
     k: np.ndarray
     """The safety factor."""
     lost_share: np.ndarray
-    """With lost sales, the share of the backorder shortage a lost sale has (1 with backorders)."""
+    """With lost sales, the share of the backorder shortage a lost sale has, over the items of the
+    item's group and pattern (1 with backorders)."""
     carried_share: np.ndarray
-    """The replayed backorder shortage over the cycle formula's, in the item's group (``R / P``
-    to 1; 1 without a replay)."""
+    """The replayed backorder shortage over the cycle formula's, over the items of the item's
+    group and pattern (``R / P`` to 1; 1 without a replay)."""
     held_out_ratio: np.ndarray
     """Units short on held-out errors over those predicted, in the item's group (at least 1)."""
     allowed: np.ndarray
@@ -230,16 +234,20 @@ class _Factors:
         targets = np.divide(allowed, sigma, out=np.zeros_like(allowed), where=sigma > 0)
         if scope == "item":
             return self._item_factors(targets)
-        cells = np.unique(np.stack([groups, self.pool_of], axis=1), axis=0, return_inverse=True)[1]
         floor = fill_rate.group_fill_rate_factor(
             self.matrix, self.pools, self.pool_of, sigma, allowed * ITEM_SHORTAGE_LIMIT,
-            cells.reshape(-1).astype(np.int64), prior=self.prior,
+            self.cells(groups), prior=self.prior,
         )  # fmt: skip
         floor = np.where(sigma > 0, floor, -np.inf)
         return fill_rate.group_fill_rate_factor(
             self.matrix, self.pools, self.pool_of, sigma, allowed, groups, prior=self.prior,
             floor=floor,
         )  # fmt: skip
+
+    def cells(self, groups: np.ndarray) -> np.ndarray:
+        """A number per row for its (group, demand pattern)."""
+        pairs = np.stack([groups, self.pool_of], axis=1)
+        return np.unique(pairs, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
     def loss(self, k: np.ndarray) -> np.ndarray:
         return fill_rate.shrunk_loss(self.matrix, self.pools, self.pool_of, k, prior=self.prior)

@@ -186,6 +186,34 @@ def test_a_spike_in_the_lead_time_counted_by_two_cycles_is_allowed_for_once() ->
     assert found.k[0] < plain.k[0]
 
 
+def test_each_pattern_of_a_group_carries_its_shortfalls_its_own_way() -> None:
+    # given one service level over forty items of rare wholesale spikes (erratic) and forty of
+    # steady demand forecast a little low every time (smooth): spikes are in two origins'
+    # errors but short once; a steady shortfall is short in every cycle, as the formula counts
+    rng = np.random.default_rng(5)
+    items, months = 40, 48
+    spiky = np.where(rng.random((items, months)) < 0.04, 200.0, 20.0)
+    steady = 20.0 + rng.integers(-2, 3, (items, months))
+    demand = np.vstack([spiky, steady])
+    actual = demand[:, :-1] + demand[:, 1:]
+    frame, long = _decision(
+        actual - np.vstack([np.full((items, 1), 40.0), np.full((items, 1), 37.0)]), demand=40.0
+    )
+    frame = frame.with_columns(pattern=pl.Series(["erratic"] * items + ["smooth"] * items))
+    window = pl.DataFrame(
+        {
+            "item": np.repeat(frame["item"].to_numpy(), months),
+            "period": [_month(t) for _ in range(2 * items) for t in range(months)],
+            "quantity": demand.ravel().astype(np.int64),
+        }
+    )
+    found = fill_factors(frame, long, "group", "backordered", min_errors=12, window=window)
+    # then each pattern's items get their own share: the spikes' below the steady shortfalls'
+    erratic, smooth = found.carried_share[:items], found.carried_share[items:]
+    assert (erratic == erratic[0]).all() and (smooth == smooth[0]).all()
+    assert 0.5 <= erratic[0] < 0.9 and smooth[0] > erratic[0] + 0.1
+
+
 def test_no_pattern_s_items_are_short_more_than_three_times_their_share(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

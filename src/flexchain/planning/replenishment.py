@@ -39,10 +39,10 @@ any panel of one location. Per series it
    sale costs counts
    (:func:`flexchain.planning.fill_replay.lost_share`), and only the share of the cycle
    formula's shortage the policy replayed on the items' history was short
-   (:func:`flexchain.planning.fill_replay.carried_share`); the units short the target allows are
-   divided by how much more the method left short on each item's held-out errors than it
-   predicted (``held_out_ratio``, :mod:`flexchain.planning.safety_factors`); or a cycle
-   service level (``target="cycle"``, ``k = Phi^-1(service_level)``);
+   (:func:`flexchain.planning.fill_replay.carried_share`; both per demand pattern); the units
+   short the target allows are divided by how much more the method left short on each item's
+   held-out errors than it predicted (``held_out_ratio``, :mod:`flexchain.planning.
+   safety_factors`); or a cycle service level (``target="cycle"``, ``k = Phi^-1(service_level)``);
 7. ``safety_stock = k sigma``, ``order_up_to = max(protection_demand + safety_stock, 0)``, to
    compare with the inventory position (on hand plus on order).
 

@@ -23,7 +23,14 @@ With ``--decompose`` (lead time 1 only; a few minutes: ``decide`` at every revie
 safety stock: the reference's rule (``z x`` RMSE of the last 24 realised errors) on flexchain's
 forecasts, flexchain's forecasts and ``sigma`` with one ``z`` over every review, and the
 reference's rule on flexchain's forecasts with the first period's revision since the previous
-review halved (what lost sales are sensitive to: docs/policy.md).
+review halved (what lost sales are sensitive to: docs/policy.md). Then, per demand class at
+95 % fill of each class, against static never updated, lost sales and backorders:
+flexchain's protection demand and ``sigma`` (the decision's own for each way unmet demand goes)
+with one ``z`` per class over every review, the same with static refreshed's spread
+(``sd sqrt(P)`` from the history so far, refreshed as ``policy_eval`` refreshes it) instead of
+``sigma``, and static refreshed's mean with flexchain's ``sigma``: what flexchain's forecast,
+its ``sigma`` and its factor moving from one review to the next each cost against the static
+policy (docs/policy.md, session 28).
 """
 
 from __future__ import annotations
@@ -37,10 +44,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from policy_eval import _bench_code, _cached, _path
-from policy_eval_baselines import LinearLevels, reference_forecasts, reference_levels
+from policy_eval_baselines import (
+    LinearLevels,
+    reference_forecasts,
+    reference_levels,
+    static_levels,
+)
 from policy_eval_data import SETTINGS, Dataset, load
 from policy_eval_sim import Outcome, calibrate, simulate
 
+CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 WORSE = (0.025, 0.05, 0.10)
 """How much larger the forecast errors' root mean square is made."""
 SEEDS = 3
@@ -98,7 +111,7 @@ def _decompose(data: Dataset, forecasts: np.ndarray, target: float) -> None:
     """Lead time 1: flexchain's forecasts of the protection interval's two periods and its
     sigma at every review, under three rules."""
     shape = (*data.demand.shape, 2)
-    made, sigma = _flexchain_lead_one(data, target)
+    made, sigma, protection = _flexchain_lead_one(data, target, "backordered")
     reference = reference_levels(data, forecasts, 2)
     # the first period's forecast with half its revision since the previous review undone
     before = np.concatenate([np.full((shape[0], 1), np.nan), made[:, :-1, 1]], axis=1)
@@ -132,11 +145,64 @@ def _decompose(data: Dataset, forecasts: np.ndarray, target: float) -> None:
         cells = [f"{name} {_stock(data, policy, 1, lost, target)[0] / base - 1:+.1%}"
                  for name, policy in rules.items()]  # fmt: skip
         print(f"    {'lost sales' if lost else 'backorders'}: " + "; ".join(cells))
+    lost_way = _flexchain_lead_one(data, target, "lost")[1:]
+    _per_class(data, target, {True: lost_way, False: (sigma, protection)})
 
 
-def _flexchain_lead_one(data: Dataset, target: float) -> tuple[np.ndarray, np.ndarray]:
-    """``decide`` at every review as the evaluation calls it (lead time 1): the forecasts of
-    the protection interval's two periods (series x review x 2) and ``sigma``."""
+def _per_class(
+    data: Dataset, target: float, decided: dict[bool, tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Lead time 1, each class at ``target`` fill with one ``z`` of its own: stock against
+    static never updated, under rules mixing flexchain's protection demand and ``sigma`` with
+    static refreshed's mean and spread (``decided``: lost sales or not -> sigma, protection
+    demand, each from the decisions made for that way)."""
+    names = [name for name in CLASSES if (data.pattern == name).any()]
+    groups = np.array([names.index(p) if p in names else len(names) for p in data.pattern])
+    never = static_levels(data, 2, None)
+    fresh = static_levels(data, 2, data.setting.refresh)
+    print("  lead time 1, stock against static never updated, each class at its own z:")
+    for lost, (sigma, protection) in decided.items():
+        demand, spread = np.nan_to_num(protection), np.nan_to_num(sigma)
+        rules = {
+            "static refreshed": fresh,
+            "flexchain's protection demand and sigma, one z": LinearLevels(demand, spread),
+            "flexchain's protection demand, static refreshed's spread": LinearLevels(
+                demand, fresh.spread
+            ),
+            "static refreshed's mean, flexchain's sigma": LinearLevels(fresh.base, spread),
+        }
+        base = _class_stock(data, never, 1, lost, target, groups)
+        print(f"    {'lost sales' if lost else 'backorders'}:")
+        for name, policy in rules.items():
+            stock = _class_stock(data, policy, 1, lost, target, groups)
+            cells = [
+                f"{c} {stock[g] / base[g] - 1:+.1%}" if np.isfinite(stock[g]) else f"{c} n/r"
+                for g, c in enumerate(names)
+            ]
+            print(f"      {name}: " + ", ".join(cells))
+
+
+def _class_stock(
+    data: Dataset, policy: LinearLevels, lead: int, lost: bool, target: float, groups: np.ndarray
+) -> np.ndarray:
+    """Per class (``groups``), its stock on hand at ``target`` fill with a ``z`` of its own
+    (NaN where the class cannot reach it)."""
+
+    def run(z: np.ndarray) -> Outcome:
+        level = policy.at(z)
+        return simulate(data.demand, level, data.first, data.stop, lead_time=lead, lost_sales=lost)
+
+    found = calibrate(run, groups, target, policy.bounds)
+    stock = np.bincount(groups, found.outcome.stock, minlength=int(groups.max()) + 1)
+    return np.where(found.status == -1, np.nan, stock)
+
+
+def _flexchain_lead_one(
+    data: Dataset, target: float, unmet: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``decide`` at every review as the evaluation calls it (lead time 1, ``unmet`` demand):
+    the forecasts of the protection interval's two periods (series x review x 2), ``sigma``
+    and the protection demand (series x review)."""
     import polars as pl
 
     from flexchain.planning.replenishment import decide
@@ -144,6 +210,7 @@ def _flexchain_lead_one(data: Dataset, target: float) -> tuple[np.ndarray, np.nd
     rows = {item: i for i, item in enumerate(data.items)}
     made = np.full((*data.demand.shape, 2), np.nan)
     sigma = np.full(data.demand.shape, np.nan)
+    protection = np.full(data.demand.shape, np.nan)
     past: list[pl.DataFrame] = []
     for t in np.flatnonzero(data.evaluated.any(axis=0)):
         active = [data.items[i] for i in np.flatnonzero((data.first <= t) & (t < data.stop))]
@@ -153,6 +220,7 @@ def _flexchain_lead_one(data: Dataset, target: float) -> tuple[np.ndarray, np.nd
         decision = decide(
             history, period=data.setting.period, lead_time=1, review_period=1,
             service_level=target, past_forecasts=pl.concat(past) if past else None,
+            unmet_demand=unmet,
         )  # fmt: skip
         past.append(decision.forecasts)
         ahead = (
@@ -164,7 +232,8 @@ def _flexchain_lead_one(data: Dataset, target: float) -> tuple[np.ndarray, np.nd
         made[at, t, ahead["step"].to_numpy()] = ahead["forecast"].to_numpy()
         at = np.array([rows[item] for item in decision.levels["item"]])
         sigma[at, t] = decision.levels["sigma"].to_numpy()
-    return made, sigma
+        protection[at, t] = decision.levels["protection_demand"].to_numpy()
+    return made, sigma, protection
 
 
 def _on(data: Dataset, forecasts: np.ndarray, protection: np.ndarray) -> LinearLevels:

@@ -124,3 +124,23 @@ def test_flexchain_grid_is_exact_at_its_points_and_linear_in_z_between() -> None
     assert levels.at(z_of(np.array([0.9])))[0, 0] == pytest.approx(120.0)
     halfway = (z_of(0.9) + z_of(0.95)) / 2
     assert levels.at(np.array([halfway]))[0, 0] == pytest.approx(125.0)
+
+
+def test_each_class_gets_its_own_z_and_a_class_that_cannot_reach_the_target_is_no_figure() -> None:
+    from policy_eval_baselines import LinearLevels
+    from policy_eval_sensitivity import _class_stock
+
+    # given three series: two steady ones with different spreads, one capped at zero
+    demand = np.array([[10.0, 12.0, 8.0, 14.0, 6.0, 10.0] * 4] * 3)
+    data = _dataset(demand, first=0)
+    base = np.array([[20.0] * 24, [20.0] * 24, [0.0] * 24])
+    policy = LinearLevels(base, np.array([[2.0] * 24, [8.0] * 24, [0.0] * 24]))
+    stock = _class_stock(data, policy, 1, True, 0.95, np.array([0, 1, 2]))
+    # then each steady series holds what it holds at 95 % when bisected alone (one z for both
+    # would leave the wider one short and the other over), and the capped one is n/r
+    assert np.isnan(stock[2])
+    for row in (0, 1):
+        alone = LinearLevels(policy.base[row : row + 1], policy.spread[row : row + 1])
+        one = _dataset(demand[row : row + 1], first=0)
+        expected = _class_stock(one, alone, 1, True, 0.95, np.array([0]))
+        assert stock[row] == pytest.approx(expected[0])

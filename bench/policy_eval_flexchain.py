@@ -97,7 +97,7 @@ def flexchain_levels(
         "levels": {(lead, lost): np.full((len(grid), len(data.items), len(data.periods)), np.nan)
                    for lead in lead_times for lost in (True, False)},
         "timing": {lead: Timing() for lead in lead_times},
-        "past": {lead: [] for lead in lead_times},
+        "past": {(lead, lost): [] for lead in lead_times for lost in (True, False)},
     }  # fmt: skip
     levels, timing, past = state["levels"], state["timing"], state["past"]
     began = time.perf_counter()
@@ -111,8 +111,8 @@ def flexchain_levels(
             & pl.col("item").is_in(active)
         )
         for lead in lead_times:
-            acc = pl.concat(past[lead]) if past[lead] else None
             for lost in (True, False):
+                acc = pl.concat(past[(lead, lost)], how="diagonal") if past[(lead, lost)] else None
                 call = partial(
                     _decide, history, period=data.setting.period, lead_time=lead,
                     past_forecasts=acc, unmet_demand="lost" if lost else "backordered",
@@ -124,7 +124,7 @@ def flexchain_levels(
                 rows = rows.to_numpy()
                 for g, frame in enumerate(frames):
                     levels[(lead, lost)][g, rows, t] = frame["order_up_to"].to_numpy()
-            past[lead].append(forecasts)
+                past[(lead, lost)].append(forecasts)
         _progress(data, done + 1, len(reviews), began)
         if checkpoint is not None and (done + 1) % SAVE_EVERY == 0:
             state["done"] = done + 1
@@ -175,7 +175,7 @@ def _grid_calls(
     frames += [call(level).levels.sort("item") for level in grid[1:]]
     timing.others += time.perf_counter() - began
     timing.other_calls += len(grid) - 1
-    return frames, first.forecasts
+    return frames, call(0.95).forecasts
 
 
 def _progress(data: Dataset, done: int, total: int, began: float) -> None:

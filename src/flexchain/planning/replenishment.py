@@ -244,9 +244,15 @@ def decide(
         _CACHE.move_to_end(key)
     levels = _levels(
         fitted, inputs.service_levels(fitted.base, terms, service_level), target,
-        (fill_scope, unmet_demand),
+        (fill_scope, unmet_demand), past_forecasts,
     )  # fmt: skip
-    return Decision(levels, fitted.forecasts, fitted.anomalies)
+    m = levels.select(
+        "item",
+        (pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")).alias(
+            "multiplier"
+        ),
+    )
+    return Decision(levels, fitted.forecasts.join(m, on="item", how="left"), fitted.anomalies)
 
 
 def _check(
@@ -453,8 +459,29 @@ def _base(
     )
 
 
+PAST_M = 12
+
+
+def _past_m(frame: pl.DataFrame, past: pl.DataFrame | None):
+
+    if past is None or "multiplier" not in past.columns:
+        return None
+    per = (
+        past.filter(pl.col("multiplier").is_not_null())
+        .group_by("item", "origin")
+        .agg(pl.col("multiplier").first())
+        .sort("item", "origin")
+        .group_by("item", maintain_order=True)
+        .tail(PAST_M)
+        .group_by("item")
+        .agg(pl.col("multiplier").sum().alias("t"), pl.len().alias("c"))
+    )
+    joined = frame.select("item").join(per, on="item", how="left", maintain_order="left")
+    return joined["t"].fill_null(0.0).to_numpy(), joined["c"].fill_null(0).to_numpy()
+
+
 def _levels(
-    fitted: _Fitted, levels: pl.DataFrame, target: str, fill: tuple[str, str]
+    fitted: _Fitted, levels: pl.DataFrame, target: str, fill: tuple[str, str], past=None
 ) -> pl.DataFrame:
     """Safety factor, safety stock and order-up-to level of every item (steps 6 and 7)."""
     stats = fitted.errors.group_by("item").agg(
@@ -481,7 +508,13 @@ def _levels(
     )
     return (
         safety_factors.with_factors(
-            frame, fitted.errors, target, *fill, min_errors=MIN_ERRORS, window=fitted.window
+            frame,
+            fitted.errors,
+            target,
+            *fill,
+            min_errors=MIN_ERRORS,
+            window=fitted.window,
+            past_m=_past_m(frame, past),
         )
         .with_columns((pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"))
         .with_columns(

@@ -90,6 +90,7 @@ def with_factors(
     *,
     min_errors: int,
     window: pl.DataFrame | None = None,
+    past_m: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """``frame`` with ``safety_factor`` for the target (``"fill"``: :func:`fill_factors`;
     ``"cycle"``: ``Phi^-1(service_level)``) and, for a fill rate, ``lost_share``,
@@ -102,7 +103,9 @@ def with_factors(
             pl.Series("safety_factor", k, dtype=pl.Float64),
             *(pl.lit(None, pl.Float64).alias(name) for name in names),
         )
-    found = fill_factors(frame, errors, scope, unmet, min_errors=min_errors, window=window)
+    found = fill_factors(
+        frame, errors, scope, unmet, min_errors=min_errors, window=window, past_m=past_m
+    )
     values = (found.lost_share, found.carried_share, found.held_out_ratio, found.allowed)
     return frame.with_columns(
         pl.Series("safety_factor", found.k, dtype=pl.Float64).fill_nan(0.0),
@@ -118,6 +121,7 @@ def fill_factors(
     *,
     min_errors: int,
     window: pl.DataFrame | None = None,
+    past_m: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FillFactors:
     """``k`` per item so the fill rate on the errors meets the service level, each item's
     standardised errors shrunk towards its pattern's pooled ones (weight ``n / (n + prior)``,
@@ -186,7 +190,13 @@ def fill_factors(
     ratio = _held_out_ratio(frame, errors, short / lost / carried, groups, scope, measured & usable)
     if plan is not None:  # then at the factor they lead to, where they are used
         lost, carried = replayed(short / lost / carried / ratio)
-    allowed = short / lost / carried / ratio
+    measured_m = lost * carried * ratio
+    if past_m is not None:
+        total, count = past_m
+        used_m = np.where(count > 0, (measured_m + total) / (1 + count), measured_m)
+    else:
+        used_m = measured_m
+    allowed = short / used_m
     return FillFactors(np.where(usable, solve(allowed), 0.0), lost, carried, ratio, allowed)
 
 

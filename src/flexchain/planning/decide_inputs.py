@@ -13,7 +13,7 @@ from flexchain.planning import demand, forecast
 
 __all__ = [
     "CHUNK", "TERMS", "classes", "complete", "forecast_anomalies", "offset", "service_levels",
-    "with_models", "with_terms",
+    "sources", "with_models", "with_terms",
 ]  # fmt: skip
 
 CHUNK = 10_000
@@ -149,3 +149,25 @@ def forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("item")
     )
+
+
+def sources(
+    base: pl.DataFrame, realised: pl.DataFrame, tested: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``base`` with how many errors size each item's safety stock and where they came from;
+    the errors, ``item``, ``origin``, ``error``, ``source``): the realised ones where enough
+    happened, else the backtest's (none: ``class``)."""
+    used = pl.concat(
+        [
+            realised.with_columns(pl.lit("past_forecasts").alias("source")),
+            tested.with_columns(pl.lit("backtest").alias("source")),
+        ],
+        how="diagonal",
+    )
+    sources = used.group_by("item").agg(
+        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
+    )
+    base = base.join(sources, on="item", how="left").with_columns(
+        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
+    )
+    return base, used

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
+import numpy as np
 import polars as pl
 
 from flexchain.planning import decide_inputs as inputs
@@ -114,6 +115,7 @@ _LEVEL_COLUMNS = (
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
     "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
     "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "noise", "revision",
+    "multiplier", "past_multipliers",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -227,13 +229,18 @@ def decide(
         max_history = HISTORY_YEARS * PER_YEAR[period]
     # the fit does not depend on the service levels: another one reuses it
     fit_terms = terms.drop("service_level", strict=False) if terms is not None else None
-    key = _key((history, past_forecasts, fit_terms, models, structures), (
+    # the multipliers of earlier decisions do not change the fit (decisions at other service
+    # levels, each with its own, share it)
+    past_fit = (
+        past_forecasts.drop("multiplier", strict=False) if past_forecasts is not None else None
+    )
+    key = _key((history, past_fit, fit_terms, models, structures), (
         period, lead_time, review_period, errors, min_errors, horizon, max_history, model_choice,
     ))  # fmt: skip
     fitted = _CACHE.get(key)
     if fitted is None:
         fitted = _fit(
-            history, period, lead_time, review_period, past_forecasts, errors, min_errors,
+            history, period, lead_time, review_period, past_fit, errors, min_errors,
             terms, horizon, models, max_history, n_jobs, structures, model_choice,
         )  # fmt: skip
         if fitted.base.height <= FIT_CACHE_SERIES:
@@ -246,12 +253,9 @@ def decide(
         fitted, inputs.service_levels(fitted.base, terms, service_level), target,
         (fill_scope, unmet_demand), past_forecasts,
     )  # fmt: skip
-    m = levels.select(
-        "item",
-        (pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")).alias(
-            "multiplier"
-        ),
-    )
+    # what this decision measured, for the next ones to average (step 6)
+    measured = pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")
+    m = levels.select("item", measured.alias("multiplier"))
     return Decision(levels, fitted.forecasts.join(m, on="item", how="left"), fitted.anomalies)
 
 
@@ -348,7 +352,7 @@ def _fit(
         (pl.col("protection_demand") / pl.col("protection")).alias("demand_per_period")
     )
     base = base.join(revisions(means, past, origin), on="item", how="left")
-    base, used = _sources(base, realised.join(enough, on="item"), tested)
+    base, used = inputs.sources(base, realised.join(enough, on="item"), tested)
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
     ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")
@@ -361,28 +365,6 @@ def _fit(
     anomalies = inputs.forecast_anomalies(raw, base)
     errors_of = used.select("item", "origin", "error", "revision")
     return _Fitted(base, errors_of, forecasts, anomalies, window)
-
-
-def _sources(
-    base: pl.DataFrame, realised: pl.DataFrame, tested: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(``base`` with how many errors size each item's safety stock and where they came from;
-    the errors, ``item``, ``origin``, ``error``, ``source``): the realised ones where enough
-    happened, else the backtest's (none: ``class``)."""
-    used = pl.concat(
-        [
-            realised.with_columns(pl.lit("past_forecasts").alias("source")),
-            tested.with_columns(pl.lit("backtest").alias("source")),
-        ],
-        how="diagonal",
-    )
-    sources = used.group_by("item").agg(
-        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
-    )
-    base = base.join(sources, on="item", how="left").with_columns(
-        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
-    )
-    return base, used
 
 
 def _fit_models(
@@ -459,29 +441,12 @@ def _base(
     )
 
 
-PAST_M = 12
-
-
-def _past_m(frame: pl.DataFrame, past: pl.DataFrame | None):
-
-    if past is None or "multiplier" not in past.columns:
-        return None
-    per = (
-        past.filter(pl.col("multiplier").is_not_null())
-        .group_by("item", "origin")
-        .agg(pl.col("multiplier").first())
-        .sort("item", "origin")
-        .group_by("item", maintain_order=True)
-        .tail(PAST_M)
-        .group_by("item")
-        .agg(pl.col("multiplier").sum().alias("t"), pl.len().alias("c"))
-    )
-    joined = frame.select("item").join(per, on="item", how="left", maintain_order="left")
-    return joined["t"].fill_null(0.0).to_numpy(), joined["c"].fill_null(0).to_numpy()
-
-
 def _levels(
-    fitted: _Fitted, levels: pl.DataFrame, target: str, fill: tuple[str, str], past=None
+    fitted: _Fitted,
+    levels: pl.DataFrame,
+    target: str,
+    fill: tuple[str, str],
+    past: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Safety factor, safety stock and order-up-to level of every item (steps 6 and 7)."""
     stats = fitted.errors.group_by("item").agg(
@@ -506,6 +471,7 @@ def _levels(
         .alias("sigma"),
         pl.lit(target).alias("target"),
     )
+    earlier = safety_factors.past_multipliers(frame, past)
     return (
         safety_factors.with_factors(
             frame,
@@ -514,9 +480,14 @@ def _levels(
             *fill,
             min_errors=MIN_ERRORS,
             window=fitted.window,
-            past_m=_past_m(frame, past),
+            past_m=earlier,
         )
-        .with_columns((pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"))
+        .with_columns(
+            (pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"),
+            pl.Series(
+                "past_multipliers", earlier[1] if earlier else np.zeros(frame.height), pl.Int64
+            ),
+        )
         .with_columns(
             (pl.col("protection_demand") + pl.col("safety_stock"))
             .clip(lower_bound=0.0)

@@ -40,11 +40,13 @@ __all__ = [
     "HOLDOUT",
     "ITEM_SHORTAGE_LIMIT",
     "MIN_POOL",
+    "PAST_M",
     "POOL_PRIOR",
     "POOL_PRIORS",
     "RATIO_BOUNDS",
     "FillFactors",
     "fill_factors",
+    "past_multipliers",
     "pool_priors",
     "with_factors",
 ]
@@ -81,6 +83,35 @@ against their demand (PBS's declining series) where it bought the least fill (PB
 -17 / -17 % against the reference item by item, -24 / -21 / -27 / -23 % per pattern)."""
 
 
+PAST_M = 12
+"""A fill-rate decision divides the units a cycle may be short by the mean of its own measured
+``lost_share x carried_share x held_out_ratio`` and those of up to this many earlier decisions
+(``past_forecasts``' ``multiplier``, one per origin): re-measured on 24 errors at every review,
+it moves the factor from one review to the next, and one factor over time spends the stock
+better (docs/policy.md, session 28)."""
+
+
+def past_multipliers(
+    frame: pl.DataFrame, past: pl.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per row of ``frame``: the sum and the count of its latest :data:`PAST_M` earlier
+    multipliers (None when ``past`` carries none)."""
+    if past is None or "multiplier" not in past.columns:
+        return None
+    per = (
+        past.filter(pl.col("multiplier").is_not_null())
+        .group_by("item", "origin")
+        .agg(pl.col("multiplier").first())
+        .sort("item", "origin")
+        .group_by("item", maintain_order=True)
+        .tail(PAST_M)
+        .group_by("item")
+        .agg(pl.col("multiplier").sum().alias("t"), pl.len().alias("c"))
+    )
+    joined = frame.select("item").join(per, on="item", how="left", maintain_order="left")
+    return joined["t"].fill_null(0.0).to_numpy(), joined["c"].fill_null(0).to_numpy()
+
+
 def with_factors(
     frame: pl.DataFrame,
     errors: pl.DataFrame,
@@ -96,7 +127,7 @@ def with_factors(
     ``"cycle"``: ``Phi^-1(service_level)``) and, for a fill rate, ``lost_share``,
     ``carried_share``, ``held_out_ratio`` and ``allowed_short`` (null for a cycle service
     level)."""
-    names = ("lost_share", "carried_share", "held_out_ratio", "allowed_short")
+    names = ("lost_share", "carried_share", "held_out_ratio", "allowed_short", "multiplier")
     if target != "fill":
         k = np.array([fill_rate.cycle_factor(level) for level in frame["service_level"]])
         return frame.with_columns(
@@ -106,7 +137,10 @@ def with_factors(
     found = fill_factors(
         frame, errors, scope, unmet, min_errors=min_errors, window=window, past_m=past_m
     )
-    values = (found.lost_share, found.carried_share, found.held_out_ratio, found.allowed)
+    values = (
+        found.lost_share, found.carried_share, found.held_out_ratio, found.allowed,
+        found.multiplier,
+    )  # fmt: skip
     return frame.with_columns(
         pl.Series("safety_factor", found.k, dtype=pl.Float64).fill_nan(0.0),
         *(pl.Series(name, v, dtype=pl.Float64) for name, v in zip(names, values, strict=True)),
@@ -190,14 +224,18 @@ def fill_factors(
     ratio = _held_out_ratio(frame, errors, short / lost / carried, groups, scope, measured & usable)
     if plan is not None:  # then at the factor they lead to, where they are used
         lost, carried = replayed(short / lost / carried / ratio)
-    measured_m = lost * carried * ratio
-    if past_m is not None:
-        total, count = past_m
-        used_m = np.where(count > 0, (measured_m + total) / (1 + count), measured_m)
-    else:
-        used_m = measured_m
+    used_m = _steady(lost * carried * ratio, past_m)
     allowed = short / used_m
-    return FillFactors(np.where(usable, solve(allowed), 0.0), lost, carried, ratio, allowed)
+    return FillFactors(np.where(usable, solve(allowed), 0.0), lost, carried, ratio, allowed, used_m)
+
+
+def _steady(measured: np.ndarray, past: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """The mean of each item's ``measured`` multiplier and its earlier ones (``past``: their
+    sum and count; :func:`past_multipliers`)."""
+    if past is None:
+        return measured
+    total, count = past
+    return np.where(count > 0, (measured + total) / (1 + count), measured)
 
 
 class FillFactors(NamedTuple):
@@ -217,6 +255,9 @@ class FillFactors(NamedTuple):
     """Units the item may be short per cycle, ``(1 - fill) d R / lost_share / carried_share /
     held_out_ratio``:
     what ``k`` solves for (with the group's other items)."""
+    multiplier: np.ndarray
+    """What the units a cycle may be short were divided by: this decision's ``lost_share x
+    carried_share x held_out_ratio``, averaged with the earlier decisions' (``past_m``)."""
 
 
 class _Factors:

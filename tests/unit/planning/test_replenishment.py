@@ -103,7 +103,9 @@ def test_a_decision_is_deterministic_and_passes_its_forecasts_back() -> None:
     first, again = decide(history), decide(history)
     assert isinstance(first, Decision)
     assert first.levels.equals(again.levels) and first.forecasts.equals(again.forecasts)
-    assert first.forecasts.columns == ["item", "origin", "period", "forecast", "spec", "selected"]
+    assert first.forecasts.columns == [
+        "item", "origin", "period", "forecast", "spec", "selected", "multiplier",
+    ]  # fmt: skip
     assert set(first.forecasts["origin"]) == {_month(40)}
 
 
@@ -182,7 +184,8 @@ def test_a_second_call_with_another_service_level_reuses_the_fit() -> None:
     began = time.perf_counter()
     again = decide(history, service_level=0.99)
     assert time.perf_counter() - began < 0.5
-    assert again.forecasts.equals(first.forecasts)
+    # the same forecasts; the multiplier is each decision's own
+    assert again.forecasts.drop("multiplier").equals(first.forecasts.drop("multiplier"))
     assert (again.levels["safety_stock"] > first.levels["safety_stock"]).all()
     # another history is another fit
     other = decide(history.with_columns(pl.col("quantity") * 2), service_level=0.9)
@@ -379,3 +382,26 @@ def test_noise_is_the_one_step_in_sample_error_over_the_latest_years() -> None:
     # two years of months are no more periods than its 24 monthly errors: not borrowed
     # (weekly data's are: test_safety_factors)
     assert level["errors"] == 24 and level["borrowed_by"] == "proportion"
+
+
+def test_the_units_a_cycle_may_be_short_are_divided_by_a_multiplier_steady_over_time() -> None:
+    history = _seasonal(60).with_columns(pl.col("quantity") + 1)
+    first = decide(history.filter(pl.col("period") < _month(59)), unmet_demand="lost")
+    measured = first.levels.select(
+        pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")
+    ).item()
+    assert first.levels["multiplier"].item() == pytest.approx(measured)
+    assert first.levels["past_multipliers"].item() == 0
+    assert first.forecasts["multiplier"].unique().to_list() == [pytest.approx(measured)]
+    # given an earlier decision that measured 3: the next divides by the mean of its own and 3
+    past = first.forecasts.with_columns(pl.lit(3.0).alias("multiplier"))
+    nxt = decide(history, past_forecasts=past, unmet_demand="lost")
+    own = nxt.forecasts["multiplier"][0]
+    row = nxt.levels.row(0, named=True)
+    assert row["past_multipliers"] == 1
+    assert row["multiplier"] == pytest.approx((own + 3.0) / 2)
+    short = (1 - row["service_level"]) * row["demand_per_period"] * row["review_period"]
+    assert row["allowed_short"] == pytest.approx(short / row["multiplier"])
+    # and the fit is the one without the earlier multipliers
+    plain = decide(history, past_forecasts=first.forecasts, unmet_demand="lost")
+    assert plain.forecasts.drop("multiplier").equals(nxt.forecasts.drop("multiplier"))

@@ -145,6 +145,43 @@ def test_the_next_run_fits_the_autoets_structure_the_last_run_chose(
     assert explained.forecast["structure"] == f"{chosen[0][1]} chosen {W0.isoformat()}"
 
 
+def test_the_next_run_averages_the_multiplier_the_last_run_measured(
+    company: Engine, make_uow: Uow
+) -> None:
+    # given a run in week W0, whose decisions stored what they divided the allowed shortage by
+    planning.run_plan(company, now=NOW, horizon=8)
+    f = PlanForecastRow
+    with UnitOfWork(company, write=False) as uow:
+        stored = uow.session.execute(select(f.location, f.multiplier).order_by(f.location)).all()
+    assert [at for at, _ in stored] == ["", "WH2"]
+    assert all(m is not None and m > 0 for _, m in stored)
+    # when next week's run loads its snapshot, it holds them by origin
+    _demand(make_uow, [("WH", W0, 9), ("WH2", W0, 2)])
+    snap = SqlPlanStore(company).load_snapshot(today=W1, horizon=8, now=NOW + timedelta(weeks=1))
+    tee = _tee_id(company)
+    assert snap.past_multipliers.sort("location").rows() == [
+        (tee, at, W0, pytest.approx(m)) for at, m in stored
+    ]
+    # and its decisions divide by the mean of their own and W0's
+    summary = planning.run_plan(company, now=NOW + timedelta(weeks=1), horizon=8)
+    with UnitOfWork(company, write=False) as uow:
+        mine = dict(
+            uow.session.execute(
+                select(f.location, f.multiplier).where(f.run_id == summary.run_id)
+            ).all()
+        )
+        item = uow.session.execute(
+            select(t.PlanItemRow.explanation).where(
+                t.PlanItemRow.run_id == summary.run_id,
+                t.PlanItemRow.item_id == tee,
+                t.PlanItemRow.location == "",
+            )
+        ).scalar_one()
+    policy = (item if isinstance(item, dict) else json.loads(item))["policy"]
+    assert policy["decided_past_multipliers"] == 1
+    assert float(policy["decided_multiplier"]) == pytest.approx((mine[""] + stored[0][1]) / 2)
+
+
 def test_plan_accuracy_measures_the_first_run_against_the_week_that_followed(
     company: Engine, make_uow: Uow
 ) -> None:

@@ -180,6 +180,17 @@ class Snapshot:
     """The AutoETS structures the latest earlier run fitted (``item``, ``location``, ``spec``,
     ``selected``): this run fits them again instead of searching, for a year
     (:mod:`flexchain.planning.model_specs`)."""
+    past_multipliers: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={
+                "item": pl.Int64, "location": pl.String, "origin": pl.Date,
+                "multiplier": pl.Float64,
+            }
+        )
+    )  # fmt: skip
+    """What the decisions of earlier runs divided the units a cycle may be short by (``item``,
+    ``location``, ``origin``, ``multiplier``; per origin week its latest complete run's): this run
+    averages them with its own (:data:`flexchain.planning.safety_factors.PAST_M`)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
     measured: pl.DataFrame | None = None

@@ -44,7 +44,7 @@ _LEVEL_FIELDS = (
     "lead_time", "review_period", "service_level", "target", "safety_factor", "rmse", "sigma",
     "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
     "lost_share", "carried_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
-    "borrowed_by", "noise", "pattern", "revision",
+    "borrowed_by", "noise", "pattern", "revision", "multiplier", "past_multipliers",
 )  # fmt: skip
 
 
@@ -73,10 +73,12 @@ def forecast_buffers(
     result: dict[Key, ItemForecast] = {}
     for location, decision, labels in _decisions(snap, classified, params, choice):
         weekly = decision.forecasts.group_by("item", maintain_order=True).agg(
-            "forecast", pl.col("spec").first(), pl.col("selected").first()
-        )
+            "forecast", pl.col("spec").first(), pl.col("selected").first(),
+            pl.col("multiplier").first(),
+        )  # fmt: skip
         means = {row[0]: row[1] for row in weekly.iter_rows()}
         specs = {row[0]: (row[2], row[3]) for row in weekly.iter_rows() if row[2] is not None}
+        measured = {row[0]: row[4] for row in weekly.iter_rows()}
         anomalies = _anomalies(decision)
         for level in decision.levels.iter_rows(named=True):
             key = (int(level["item"]), location)
@@ -92,6 +94,7 @@ def forecast_buffers(
                 {name: level[name] for name in _LEVEL_FIELDS},
                 anomalies.get(level["item"], ()),
                 specs.get(level["item"]),
+                measured.get(level["item"]),
             )
     return result
 
@@ -115,6 +118,8 @@ def _decisions(
             here = past.filter(pl.col("location") == code).select(
                 "item", "origin", "period", "forecast"
             )
+            earlier = snap.past_multipliers.filter(pl.col("location") == code).drop("location")
+            here = here.join(earlier, on=["item", "origin"], how="left")
         structures = snap.model_specs.filter(pl.col("location") == code).drop("location")
         decision = decide(
             panel, period="1w", past_forecasts=here, terms=terms, horizon=snap.horizon,

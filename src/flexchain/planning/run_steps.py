@@ -133,6 +133,9 @@ class ItemForecast:
     """What was capped in its forecast (``forecast_anomaly``)."""
     spec: tuple[str, date] | None = None
     """AutoETS: the structure fitted and when it was searched for (``model_specs``)."""
+    multiplier: float | None = None
+    """What its decision divided the units a cycle may be short by, as measured
+    (:data:`flexchain.planning.safety_factors.PAST_M`); stored for the next runs."""
 
     @property
     def mean(self) -> Decimal:

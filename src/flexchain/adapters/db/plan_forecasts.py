@@ -32,6 +32,7 @@ __all__ = [
     "forecast_rows",
     "insert_chunks",
     "past_forecasts",
+    "past_multipliers",
     "write_forecasts",
 ]
 
@@ -76,6 +77,7 @@ def forecast_rows(run_id: int, result: PlanResult) -> Iterator[dict[str, Any]]:
             "weekly": ",".join(map(str, forecast.weekly)),
             "spec": forecast.spec[0] if forecast.spec else None,
             "selected": forecast.spec[1] if forecast.spec else None,
+            "multiplier": forecast.multiplier,
         }
         for (item, location), forecast in buffers
     )
@@ -169,6 +171,28 @@ def carried_specs(session: Session, period_start: date) -> pl.DataFrame:
         column.run_id == latest, column.spec.is_not(None)
     )
     empty = Snapshot(period_start, 0).model_specs
+    return pl.DataFrame(session.execute(query).all(), schema=empty.schema, orient="row")
+
+
+def past_multipliers(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
+    """The multipliers of the latest complete run of each origin week in the ``weeks`` weeks
+    before ``period_start`` (:attr:`flexchain.planning.run.Snapshot.past_multipliers`), for the
+    buffers that stored one."""
+    since = period_start - timedelta(weeks=weeks)
+    latest = (
+        select(func.max(PlanRunRow.id))
+        .where(
+            PlanRunRow.status == PlanRunStatus.COMPLETE.value,
+            PlanRunRow.period_start >= since,
+            PlanRunRow.period_start < period_start,
+        )
+        .group_by(PlanRunRow.period_start)
+    )
+    column = _TABLE.c
+    query = select(column.item_id, column.location, column.origin, column.multiplier).where(
+        column.run_id.in_(latest), column.multiplier.is_not(None)
+    )
+    empty = Snapshot(period_start, 0).past_multipliers
     return pl.DataFrame(session.execute(query).all(), schema=empty.schema, orient="row")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -135,6 +136,9 @@ class PlanForecastRow(Base):
     """AutoETS: the structure fitted (``MAMD/52``), which the next run fits again; else null."""
     selected: Mapped[date | None] = mapped_column(Date, default=None)
     """When ``spec`` was searched for (that run's origin)."""
+    multiplier: Mapped[float | None] = mapped_column(Float, default=None)
+    """What the buffer's decision divided the units a cycle may be short by, as it measured it
+    (``lost_share x carried_share x held_out_ratio``); the next runs average it with theirs."""
 
 
 class PlanForecastWeekRow(Base):

@@ -180,6 +180,11 @@ def test_the_next_run_averages_the_multiplier_the_last_run_measured(
     policy = (item if isinstance(item, dict) else json.loads(item))["policy"]
     assert policy["decided_past_multipliers"] == 1
     assert float(policy["decided_multiplier"]) == pytest.approx((mine[""] + stored[0][1]) / 2)
+    # and plan explain shows what the units short were divided by
+    with UnitOfWork(company, write=False) as uow:
+        explained = plan_reports.explain_item(uow, TEE, run_id=summary.run_id)
+    line = next(line for line in explained.policy if line.name == "allowed_short")
+    assert "/ multiplier" in line.formula and "1 earlier runs'" in line.formula
 
 
 def test_plan_accuracy_measures_the_first_run_against_the_week_that_followed(

@@ -258,6 +258,20 @@ def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     carried = row.get("decided_carried_share")  # plans decided before it was recorded: none
     level = row["decided_service_level"]
     by_carried = ("", "") if carried is None else (" / carried_share", f" / {_n(carried)}")
+    earlier, used = row.get("decided_past_multipliers") or 0, row.get("decided_multiplier")
+    if earlier and used is not None:  # the mean with the earlier runs' (PAST_M)
+        return [
+            (
+                "allowed_short",
+                f"(1 - fill) d R / multiplier = (1 - {_n(level)}) x "
+                f"{_n(row['decided_demand_per_period'])} x {int(row['decided_review_period'])} / "
+                f"{_n(used)}; multiplier: the mean of this run's lost_share x carried_share x "
+                f"held_out_ratio = {_n(share)} x {_n(carried or 1)} x {_n(ratio)} and the "
+                f"{int(earlier)} earlier runs' of this buffer (up to 12), so the factor does "
+                f"not move with every re-measurement (docs/policy.md)",
+                _n(row["decided_allowed_short"]),
+            )
+        ]
     return [
         (
             "allowed_short",

@@ -253,10 +253,12 @@ def _commit() -> str:
 
 
 def _planning_code() -> str:
+    """flexchain's planning code and the bench's driver of it (a change to either decides anew)."""
     import flexchain.planning
 
     folder = Path(flexchain.planning.__file__).parent
-    return _digest(sorted(folder.rglob("*.py")))
+    driver = Path(__file__).resolve().parent / "policy_eval_flexchain.py"
+    return _digest([*sorted(folder.rglob("*.py")), driver])
 
 
 def _bench_code() -> str:

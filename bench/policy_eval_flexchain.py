@@ -5,9 +5,11 @@ At every review ``t`` (every period of any series' evaluation span) and for ever
 being evaluated at ``t`` (no look-ahead; ``decide`` reads the last five years of it by default)
 and the concatenation of the ``Decision.forecasts`` it returned at earlier reviews as
 ``past_forecasts``; only public keywords are set. It is called once per service level of a grid,
-with the same history and past forecasts; ``order_up_to`` at a service level between two grid
-points is interpolated linearly in ``z = Phi^-1(service level)`` (``decide``'s content-keyed
-cache makes the calls after the first at a review cheap).
+with the same history; each level keeps its own chain of decisions, as a planning run at that
+level would: the forecasts are the same at every level, the ``multiplier`` each decision measured
+is its level's. ``order_up_to`` at a service level between two grid points is interpolated
+linearly in ``z = Phi^-1(service level)`` (``decide``'s content-keyed cache, which leaves the
+multipliers out, makes the calls after the first at a review cheap).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def flexchain_levels(
         "levels": {(lead, lost): np.full((len(grid), len(data.items), len(data.periods)), np.nan)
                    for lead in lead_times for lost in (True, False)},
         "timing": {lead: Timing() for lead in lead_times},
-        "past": {(lead, lost): [] for lead in lead_times for lost in (True, False)},
+        "past": {(lead, lost): Chain(len(grid)) for lead in lead_times for lost in (True, False)},
     }  # fmt: skip
     levels, timing, past = state["levels"], state["timing"], state["past"]
     began = time.perf_counter()
@@ -112,19 +114,19 @@ def flexchain_levels(
         )
         for lead in lead_times:
             for lost in (True, False):
-                acc = pl.concat(past[(lead, lost)], how="diagonal") if past[(lead, lost)] else None
+                chain = past[(lead, lost)]
                 call = partial(
                     _decide, history, period=data.setting.period, lead_time=lead,
-                    past_forecasts=acc, unmet_demand="lost" if lost else "backordered",
+                    unmet_demand="lost" if lost else "backordered",
                 )  # fmt: skip
                 # the second way reuses the fit (decide's cache): timed apart, not counted
-                frames, forecasts = _grid_calls(call, grid, timing[lead] if lost else Timing())
+                frames, decided = _grid_calls(call, grid, chain, timing[lead] if lost else Timing())
                 order = frames[0].select("item")
                 rows = order.join(index, on="item", how="left", maintain_order="left")["row"]
                 rows = rows.to_numpy()
                 for g, frame in enumerate(frames):
                     levels[(lead, lost)][g, rows, t] = frame["order_up_to"].to_numpy()
-                past[(lead, lost)].append(forecasts)
+                chain.append(decided)
         _progress(data, done + 1, len(reviews), began)
         if checkpoint is not None and (done + 1) % SAVE_EVERY == 0:
             state["done"] = done + 1
@@ -161,21 +163,58 @@ def _decide(
     )  # fmt: skip
 
 
+class Chain:
+    """The decisions one lead time and way of unmet demand took so far, one chain per grid level:
+    the forecasts (the same at every level) once, the multipliers per level."""
+
+    def __init__(self, levels: int) -> None:
+        self.forecasts: list[pl.DataFrame] = []
+        self.multipliers: list[list[pl.DataFrame]] = [[] for _ in range(levels)]
+        self._shared: pl.DataFrame | None = None
+
+    def past(self, g: int) -> pl.DataFrame | None:
+        """``past_forecasts`` for the decision at grid level ``g``."""
+        if not self.forecasts:
+            return None
+        if self._shared is None:
+            self._shared = pl.concat(self.forecasts, how="diagonal")
+        shared = self._shared
+        own = pl.concat(self.multipliers[g], how="diagonal")
+        return shared.join(own, on=["item", "origin"], how="left", maintain_order="left")
+
+    def append(self, decisions: list[Any]) -> None:
+        """The decisions of one review, one per grid level."""
+        self.forecasts.append(decisions[0].forecasts.drop("multiplier", strict=False))
+        self._shared = None
+        for g, decision in enumerate(decisions):
+            if "multiplier" in decision.forecasts.columns:
+                own = decision.forecasts.select("item", "origin", "multiplier").unique(
+                    ["item", "origin"], keep="first", maintain_order=True
+                )
+                self.multipliers[g].append(own)
+            else:  # a decide without the multiplier: no column to join
+                self.multipliers[g].append(
+                    decision.forecasts.select("item", "origin").unique(maintain_order=True)
+                )
+
+
 def _grid_calls(
-    call: Callable[[float], Any], grid: tuple[float, ...], timing: Timing
-) -> tuple[list[pl.DataFrame], pl.DataFrame]:
-    """The ``levels`` frames (sorted by item) of every grid level, and the review's forecasts."""
+    call: Callable[..., Any], grid: tuple[float, ...], chain: Chain, timing: Timing
+) -> tuple[list[pl.DataFrame], list[Any]]:
+    """The ``levels`` frames (sorted by item) of every grid level, and its decisions."""
     began = time.perf_counter()
-    first = call(grid[0])
+    first = call(grid[0], past_forecasts=chain.past(0))
     timing.first += time.perf_counter() - began
     timing.reviews += 1
     timing.anomalies += first.anomalies.height
-    frames = [first.levels.sort("item")]
+    decisions = [first]
     began = time.perf_counter()
-    frames += [call(level).levels.sort("item") for level in grid[1:]]
+    decisions += [
+        call(level, past_forecasts=chain.past(g)) for g, level in enumerate(grid) if g > 0
+    ]
     timing.others += time.perf_counter() - began
     timing.other_calls += len(grid) - 1
-    return frames, call(0.95).forecasts
+    return [decision.levels.sort("item") for decision in decisions], decisions
 
 
 def _progress(data: Dataset, done: int, total: int, began: float) -> None:

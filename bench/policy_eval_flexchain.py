@@ -6,10 +6,11 @@ being evaluated at ``t`` (no look-ahead; ``decide`` reads the last five years of
 and the concatenation of the ``Decision.forecasts`` it returned at earlier reviews as
 ``past_forecasts``; only public keywords are set. It is called once per service level of a grid,
 with the same history; each level keeps its own chain of decisions, as a planning run at that
-level would: the forecasts are the same at every level, the ``multiplier`` each decision measured
-is its level's. ``order_up_to`` at a service level between two grid points is interpolated
-linearly in ``z = Phi^-1(service level)`` (``decide``'s content-keyed cache, which leaves the
-multipliers out, makes the calls after the first at a review cheap).
+level would: the forecasts are the same at every level, the ``multiplier`` each decision
+measured and the factor it solved are its level's. ``order_up_to`` at a service level between
+two grid points is interpolated linearly in ``z = Phi^-1(service level)`` (``decide``'s
+content-keyed cache, which leaves those out, makes the calls after the first at a review
+cheap).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from policy_eval_sim import z_of
 GRID = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 0.99999, 0.999999)
 """Service levels ``decide`` is called at, at every review (up to 1 - 1e-6: a heavy-tailed class
 needs a service level that high to reach 95 % fill, as the baselines need a z up to 8)."""
-SAVE_EVERY = 6  # reviews between checkpoints
+SAVE_EVERY = 6
+PER_LEVEL = ("multiplier", "solved_factor", "service_level")
+"""The columns of ``Decision.forecasts`` each decision adds for the next ones at its level
+(``flexchain.planning.safety_factors.DECIDED``)."""  # reviews between checkpoints
 
 
 @dataclass(frozen=True)
@@ -165,11 +169,12 @@ def _decide(
 
 class Chain:
     """The decisions one lead time and way of unmet demand took so far, one chain per grid level:
-    the forecasts (the same at every level) once, the multipliers per level."""
+    the forecasts (the same at every level) once, what each decision measured and solved
+    (:data:`PER_LEVEL`) per level."""
 
     def __init__(self, levels: int) -> None:
         self.forecasts: list[pl.DataFrame] = []
-        self.multipliers: list[list[pl.DataFrame]] = [[] for _ in range(levels)]
+        self.decided: list[list[pl.DataFrame]] = [[] for _ in range(levels)]
         self._shared: pl.DataFrame | None = None
 
     def past(self, g: int) -> pl.DataFrame | None:
@@ -179,21 +184,22 @@ class Chain:
         if self._shared is None:
             self._shared = pl.concat(self.forecasts, how="diagonal")
         shared = self._shared
-        own = pl.concat(self.multipliers[g], how="diagonal")
+        own = pl.concat(self.decided[g], how="diagonal")
         return shared.join(own, on=["item", "origin"], how="left", maintain_order="left")
 
     def append(self, decisions: list[Any]) -> None:
         """The decisions of one review, one per grid level."""
-        self.forecasts.append(decisions[0].forecasts.drop("multiplier", strict=False))
+        self.forecasts.append(decisions[0].forecasts.drop(PER_LEVEL, strict=False))
         self._shared = None
         for g, decision in enumerate(decisions):
-            if "multiplier" in decision.forecasts.columns:
-                own = decision.forecasts.select("item", "origin", "multiplier").unique(
+            columns = [name for name in PER_LEVEL if name in decision.forecasts.columns]
+            if columns:
+                own = decision.forecasts.select("item", "origin", *columns).unique(
                     ["item", "origin"], keep="first", maintain_order=True
                 )
-                self.multipliers[g].append(own)
-            else:  # a decide without the multiplier: no column to join
-                self.multipliers[g].append(
+                self.decided[g].append(own)
+            else:  # a decide without them: no column to join
+                self.decided[g].append(
                     decision.forecasts.select("item", "origin").unique(maintain_order=True)
                 )
 

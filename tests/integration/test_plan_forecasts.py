@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from statistics import NormalDist
 
 import polars as pl
 import pytest
@@ -145,22 +146,26 @@ def test_the_next_run_fits_the_autoets_structure_the_last_run_chose(
     assert explained.forecast["structure"] == f"{chosen[0][1]} chosen {W0.isoformat()}"
 
 
-def test_the_next_run_averages_the_multiplier_the_last_run_measured(
+def test_the_next_run_averages_the_multiplier_and_factor_the_last_run_measured(
     company: Engine, make_uow: Uow
 ) -> None:
     # given a run in week W0, whose decisions stored what they divided the allowed shortage by
     planning.run_plan(company, now=NOW, horizon=8)
     f = PlanForecastRow
     with UnitOfWork(company, write=False) as uow:
-        stored = uow.session.execute(select(f.location, f.multiplier).order_by(f.location)).all()
-    assert [at for at, _ in stored] == ["", "WH2"]
-    assert all(m is not None and m > 0 for _, m in stored)
+        stored = uow.session.execute(
+            select(f.location, f.multiplier, f.solved_factor, f.service_level).order_by(f.location)
+        ).all()
+    assert [row[0] for row in stored] == ["", "WH2"]
+    assert all(m is not None and m > 0 for _, m, _, _ in stored)
+    assert all(k is not None and 0 < level < 1 for _, _, k, level in stored)
     # when next week's run loads its snapshot, it holds them by origin
     _demand(make_uow, [("WH", W0, 9), ("WH2", W0, 2)])
     snap = SqlPlanStore(company).load_snapshot(today=W1, horizon=8, now=NOW + timedelta(weeks=1))
     tee = _tee_id(company)
-    assert snap.past_multipliers.sort("location").rows() == [
-        (tee, at, W0, pytest.approx(m)) for at, m in stored
+    assert snap.past_factors.sort("location").rows() == [
+        (tee, at, W0, pytest.approx(m), pytest.approx(k), pytest.approx(level))
+        for at, m, k, level in stored
     ]
     # and its decisions divide by the mean of their own and W0's
     summary = planning.run_plan(company, now=NOW + timedelta(weeks=1), horizon=8)
@@ -185,6 +190,20 @@ def test_the_next_run_averages_the_multiplier_the_last_run_measured(
         explained = plan_reports.explain_item(uow, TEE, run_id=summary.run_id)
     line = next(line for line in explained.policy if line.name == "allowed_short")
     assert "/ multiplier" in line.formula and "1 earlier runs'" in line.formula
+    # and a smooth or erratic item's factor is the one whose normal loss is the mean of the
+    # factor solved and W0's, at the same service level
+    assert policy["decided_pattern"] == "smooth" and policy["decided_past_factors"] == 1
+    solved, earlier = float(policy["decided_solved_factor"]), stored[0][2]
+    used = float(policy["decided_safety_factor"])
+    assert _normal_loss(used) == pytest.approx((_normal_loss(solved) + _normal_loss(earlier)) / 2)
+    line = next(line for line in explained.policy if line.name == "safety_factor")
+    assert f"solved {solved:.4f} this run, then held steady" in line.formula
+    assert "1 earlier runs' at this service level" in line.formula
+
+
+def _normal_loss(k: float) -> float:
+    normal = NormalDist()
+    return normal.pdf(k) - k * (1 - normal.cdf(k))
 
 
 def test_plan_accuracy_measures_the_first_run_against_the_week_that_followed(

@@ -113,7 +113,7 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             _n(row["decided_sigma"]),
         ),
         *_allowed_lines(row),
-        ("safety_factor", f"k: {factor}", _n(row["decided_safety_factor"])),
+        ("safety_factor", f"k: {factor}{_steady(row)}", _n(row["decided_safety_factor"])),
         (
             "safety_stock",
             f"max(k sigma, 0) = max({_n(row['decided_safety_factor'])} x "
@@ -338,4 +338,16 @@ def _undone(row: Mapping[str, Any], weeks: list[float]) -> str:
     return (
         f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: the first week's change "
         "since the last run's forecast of it is undone; docs/policy.md, step 4)"
+    )
+
+
+def _steady(row: Mapping[str, Any]) -> str:
+    """How the factor solved was held steady with the earlier runs' (``steady_factors``)."""
+    earlier, solved = row.get("decided_past_factors") or 0, row.get("decided_solved_factor")
+    if not earlier or solved is None:
+        return ""
+    return (
+        f"; solved {_n(solved)} this run, then held steady: the k whose normal loss "
+        f"phi(k) - k (1 - Phi(k)) is the mean of this run's and the {int(earlier)} earlier runs' "
+        f"at this service level (up to 12)"
     )

@@ -115,7 +115,7 @@ _LEVEL_COLUMNS = (
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
     "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
     "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "noise", "revision",
-    "multiplier", "past_multipliers",
+    "multiplier", "past_multipliers", "solved_factor", "past_factors",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -229,11 +229,9 @@ def decide(
         max_history = HISTORY_YEARS * PER_YEAR[period]
     # the fit does not depend on the service levels: another one reuses it
     fit_terms = terms.drop("service_level", strict=False) if terms is not None else None
-    # the multipliers of earlier decisions do not change the fit (decisions at other service
-    # levels, each with its own, share it)
-    past_fit = (
-        past_forecasts.drop("multiplier", strict=False) if past_forecasts is not None else None
-    )
+    # what earlier decisions measured and solved does not change the fit (decisions at other
+    # service levels, each with its own, share it)
+    past_fit = safety_factors.without_decided(past_forecasts)
     key = _key((history, past_fit, fit_terms, models, structures), (
         period, lead_time, review_period, errors, min_errors, horizon, max_history, model_choice,
     ))  # fmt: skip
@@ -255,7 +253,7 @@ def decide(
     )  # fmt: skip
     # what this decision measured, for the next ones to average (step 6)
     measured = pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")
-    m = levels.select("item", measured.alias("multiplier"))
+    m = levels.select("item", measured.alias("multiplier"), "solved_factor", "service_level")
     return Decision(levels, fitted.forecasts.join(m, on="item", how="left"), fitted.anomalies)
 
 
@@ -482,6 +480,7 @@ def _levels(
             window=fitted.window,
             past_m=earlier,
         )
+        .pipe(safety_factors.steady_factors, past, target)
         .with_columns(
             (pl.col("safety_factor") * pl.col("sigma")).alias("safety_stock"),
             pl.Series(

@@ -180,17 +180,20 @@ class Snapshot:
     """The AutoETS structures the latest earlier run fitted (``item``, ``location``, ``spec``,
     ``selected``): this run fits them again instead of searching, for a year
     (:mod:`flexchain.planning.model_specs`)."""
-    past_multipliers: pl.DataFrame = field(
+    past_factors: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(
             schema={
                 "item": pl.Int64, "location": pl.String, "origin": pl.Date,
-                "multiplier": pl.Float64,
+                "multiplier": pl.Float64, "solved_factor": pl.Float64,
+                "service_level": pl.Float64,
             }
         )
     )  # fmt: skip
-    """What the decisions of earlier runs divided the units a cycle may be short by (``item``,
-    ``location``, ``origin``, ``multiplier``; per origin week its latest complete run's): this run
-    averages them with its own (:data:`flexchain.planning.safety_factors.PAST_M`)."""
+    """What the decisions of earlier runs measured and solved (``item``, ``location``,
+    ``origin``, ``multiplier``, ``solved_factor`` and the ``service_level`` it was solved for;
+    per origin week its latest complete run's): this run averages them with its own
+    (:data:`flexchain.planning.safety_factors.PAST_M`, :func:`~flexchain.planning.
+    safety_factors.steady_factors`)."""
     sensed: Sensing | None = None
     """Presale and demand sensing (:func:`flexchain.planning.sensing.sense`); None: no signals."""
     measured: pl.DataFrame | None = None

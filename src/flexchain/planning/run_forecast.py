@@ -45,6 +45,7 @@ _LEVEL_FIELDS = (
     "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
     "lost_share", "carried_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
     "borrowed_by", "noise", "pattern", "revision", "multiplier", "past_multipliers",
+    "solved_factor", "past_factors",
 )  # fmt: skip
 
 
@@ -118,7 +119,7 @@ def _decisions(
             here = past.filter(pl.col("location") == code).select(
                 "item", "origin", "period", "forecast"
             )
-            earlier = snap.past_multipliers.filter(pl.col("location") == code).drop("location")
+            earlier = snap.past_factors.filter(pl.col("location") == code).drop("location")
             here = here.join(earlier, on=["item", "origin"], how="left")
         structures = snap.model_specs.filter(pl.col("location") == code).drop("location")
         decision = decide(

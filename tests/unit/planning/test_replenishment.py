@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import random
 from datetime import date
 from statistics import NormalDist
 
@@ -105,6 +106,7 @@ def test_a_decision_is_deterministic_and_passes_its_forecasts_back() -> None:
     assert first.levels.equals(again.levels) and first.forecasts.equals(again.forecasts)
     assert first.forecasts.columns == [
         "item", "origin", "period", "forecast", "spec", "selected", "multiplier",
+        "solved_factor", "service_level",
     ]  # fmt: skip
     assert set(first.forecasts["origin"]) == {_month(40)}
 
@@ -185,7 +187,8 @@ def test_a_second_call_with_another_service_level_reuses_the_fit() -> None:
     again = decide(history, service_level=0.99)
     assert time.perf_counter() - began < 0.5
     # the same forecasts; the multiplier is each decision's own
-    assert again.forecasts.drop("multiplier").equals(first.forecasts.drop("multiplier"))
+    decided = safety_factors.DECIDED
+    assert again.forecasts.drop(decided).equals(first.forecasts.drop(decided))
     assert (again.levels["safety_stock"] > first.levels["safety_stock"]).all()
     # another history is another fit
     other = decide(history.with_columns(pl.col("quantity") * 2), service_level=0.9)
@@ -404,4 +407,41 @@ def test_the_units_a_cycle_may_be_short_are_divided_by_a_multiplier_steady_over_
     assert row["allowed_short"] == pytest.approx(short / row["multiplier"])
     # and the fit is the one without the earlier multipliers
     plain = decide(history, past_forecasts=first.forecasts, unmet_demand="lost")
-    assert plain.forecasts.drop("multiplier").equals(nxt.forecasts.drop("multiplier"))
+    decided = safety_factors.DECIDED
+    assert plain.forecasts.drop(decided).equals(nxt.forecasts.drop(decided))
+
+
+def test_a_smooth_items_factor_holds_steady_over_decisions_at_its_service_level() -> None:
+    noise = random.Random(3)
+    history = _seasonal(60).with_columns(
+        pl.col("quantity") * pl.Series([noise.uniform(0.8, 1.2) for _ in range(60)])
+    )
+    first = decide(history.filter(pl.col("period") < _month(59)))
+    row = first.levels.row(0, named=True)
+    assert row["pattern"] in safety_factors.STEADY_PATTERNS
+    assert row["past_factors"] == 0 and row["safety_factor"] == row["solved_factor"]
+    assert first.forecasts["solved_factor"].unique().to_list() == [row["solved_factor"]]
+    assert first.forecasts["service_level"].unique().to_list() == [0.95]
+    # an earlier decision at 0.95 solved k = 2: the factor used is the one whose normal loss
+    # is the mean of the two losses
+    past = first.forecasts.with_columns(pl.lit(2.0).alias("solved_factor"))
+    nxt = decide(history, past_forecasts=past).levels.row(0, named=True)
+    own = nxt["solved_factor"]
+    mean = (_normal_loss(own) + _normal_loss(2.0)) / 2
+    assert nxt["past_factors"] == 1
+    assert _normal_loss(nxt["safety_factor"]) == pytest.approx(mean, abs=1e-9)
+    assert min(own, 2.0) < nxt["safety_factor"] < (own + 2.0) / 2  # under the plain mean
+    assert nxt["safety_stock"] == pytest.approx(nxt["safety_factor"] * nxt["sigma"])
+    assert nxt["order_up_to"] == pytest.approx(nxt["protection_demand"] + nxt["safety_stock"])
+    # a factor solved for another service level is not averaged in
+    other = decide(history, past_forecasts=past, service_level=0.9).levels.row(0, named=True)
+    assert other["past_factors"] == 0 and other["safety_factor"] == other["solved_factor"]
+    # nor for a cycle service level, whose factor is Phi^-1(level)
+    cycle = decide(history, past_forecasts=past, target="cycle").levels.row(0, named=True)
+    assert cycle["past_factors"] == 0
+    assert cycle["safety_factor"] == pytest.approx(NormalDist().inv_cdf(0.95))
+
+
+def _normal_loss(k: float) -> float:
+    normal = NormalDist()
+    return normal.pdf(k) - k * (1 - normal.cdf(k))

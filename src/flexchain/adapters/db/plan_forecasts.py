@@ -31,8 +31,8 @@ __all__ = [
     "carried_specs",
     "forecast_rows",
     "insert_chunks",
+    "past_factors",
     "past_forecasts",
-    "past_multipliers",
     "write_forecasts",
 ]
 
@@ -78,6 +78,8 @@ def forecast_rows(run_id: int, result: PlanResult) -> Iterator[dict[str, Any]]:
             "spec": forecast.spec[0] if forecast.spec else None,
             "selected": forecast.spec[1] if forecast.spec else None,
             "multiplier": forecast.multiplier,
+            "solved_factor": _number(forecast.level.get("solved_factor")),
+            "service_level": _number(forecast.level.get("service_level")),
         }
         for (item, location), forecast in buffers
     )
@@ -174,10 +176,10 @@ def carried_specs(session: Session, period_start: date) -> pl.DataFrame:
     return pl.DataFrame(session.execute(query).all(), schema=empty.schema, orient="row")
 
 
-def past_multipliers(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
-    """The multipliers of the latest complete run of each origin week in the ``weeks`` weeks
-    before ``period_start`` (:attr:`flexchain.planning.run.Snapshot.past_multipliers`), for the
-    buffers that stored one."""
+def past_factors(session: Session, period_start: date, weeks: int) -> pl.DataFrame:
+    """The multipliers and solved factors of the latest complete run of each origin week in the
+    ``weeks`` weeks before ``period_start`` (:attr:`flexchain.planning.run.Snapshot.
+    past_factors`), for the buffers that stored a multiplier."""
     since = period_start - timedelta(weeks=weeks)
     latest = (
         select(func.max(PlanRunRow.id))
@@ -189,10 +191,11 @@ def past_multipliers(session: Session, period_start: date, weeks: int) -> pl.Dat
         .group_by(PlanRunRow.period_start)
     )
     column = _TABLE.c
-    query = select(column.item_id, column.location, column.origin, column.multiplier).where(
-        column.run_id.in_(latest), column.multiplier.is_not(None)
-    )
-    empty = Snapshot(period_start, 0).past_multipliers
+    query = select(
+        column.item_id, column.location, column.origin, column.multiplier,
+        column.solved_factor, column.service_level,
+    ).where(column.run_id.in_(latest), column.multiplier.is_not(None))  # fmt: skip
+    empty = Snapshot(period_start, 0).past_factors
     return pl.DataFrame(session.execute(query).all(), schema=empty.schema, orient="row")
 
 
@@ -240,3 +243,11 @@ def _long(
         )
         .cast(empty.schema)  # type: ignore[arg-type]
     )
+
+
+def _number(value: Any) -> float | None:
+    """A level's figure as a stored float (None where the decision has none, or NaN)."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number

@@ -351,7 +351,7 @@ def _demand_history(session: Session, snap: Snapshot, weeks: int, measure: bool 
     )  # fmt: skip
     snap.measured = sums.sums() if sums else None
     snap.model_specs = plan_forecasts.carried_specs(session, start)
-    snap.past_multipliers = plan_forecasts.past_multipliers(session, start, reach)
+    snap.past_factors = plan_forecasts.past_factors(session, start, reach)
 
 
 def _terms(session: Session, snap: Snapshot, items: dict[int, ItemRow]) -> None:

@@ -139,6 +139,11 @@ class PlanForecastRow(Base):
     multiplier: Mapped[float | None] = mapped_column(Float, default=None)
     """What the buffer's decision divided the units a cycle may be short by, as it measured it
     (``lost_share x carried_share x held_out_ratio``); the next runs average it with theirs."""
+    solved_factor: Mapped[float | None] = mapped_column(Float, default=None)
+    """The fill-rate safety factor the buffer's decision solved, before averaging; the next runs
+    at the same ``service_level`` average it with theirs (``safety_factors.steady_factors``)."""
+    service_level: Mapped[float | None] = mapped_column(Float, default=None)
+    """The service level ``solved_factor`` was solved for."""
 
 
 class PlanForecastWeekRow(Base):

@@ -4,24 +4,42 @@ protection interval) and its model."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import cast
 
 import polars as pl
 
-from flexchain.planning import demand, forecast
+from flexchain.planning import combined, demand, forecast
 
 __all__ = [
-    "CHUNK", "TERMS", "classes", "complete", "forecast_anomalies", "offset", "service_levels",
-    "sources", "with_models", "with_terms",
+    "CHUNK", "TERMS", "check", "classes", "complete", "forecast_anomalies", "offset",
+    "service_levels", "sources", "with_combined", "with_models", "with_terms",
 ]  # fmt: skip
 
 CHUNK = 10_000
 """Series a panel is completed (and :func:`flexchain.planning.replenishment.decide` fits and
 backtests them) at most at a time: peak memory, not results, depends on it."""
 
+Named = tuple[str, str, Collection[str]]
 TERMS = {"lead_time": pl.Int64, "review_period": pl.Int64, "lead_time_sd": pl.Float64}
 """Per-item terms ``decide`` reads from its ``terms`` frame, with their types."""
+
+
+def check(numbers: tuple[int, int, float, int, int], named: Iterable[Named]) -> None:
+    """Refuse ``decide``'s settings that mean nothing: ``numbers`` are the lead time, review
+    period, service level, errors and min_errors; ``named`` each setting's name, the value
+    given and the values it may take."""
+    lead_time, review_period, service_level, errors, min_errors = numbers
+    if lead_time < 0 or review_period < 1:
+        raise ValueError("lead_time must be >= 0 and review_period >= 1")
+    if not 0 < service_level < 1:
+        raise ValueError(f"service_level must be between 0 and 1, got {service_level}")
+    for name, given, known in named:
+        if given not in known:
+            raise ValueError(f"{name} must be one of {', '.join(known)}, got {given!r}")
+    if errors < 1 or min_errors < 1:
+        raise ValueError("errors and min_errors must be at least 1")
 
 
 def with_models(classes: pl.DataFrame, models: pl.DataFrame | None) -> pl.DataFrame:
@@ -41,6 +59,21 @@ def with_models(classes: pl.DataFrame, models: pl.DataFrame | None) -> pl.DataFr
         classes.join(chosen, on="item", how="left")
         .with_columns(pl.coalesce("chosen", default).alias("model"))
         .drop("chosen")
+    )
+
+
+def with_combined(base: pl.DataFrame, models: pl.DataFrame | None, waits: bool) -> pl.DataFrame:
+    """``base`` (``item``, ``model``, ``season``) with AutoETS averaged with Theta
+    (:data:`~flexchain.planning.combined.COMBINED`) where unmet demand ``waits`` and a series
+    has a season ETS fits, unless ``models`` named its model (:mod:`flexchain.planning.
+    combined`: with lost sales the average's revisions cost more than its accuracy saves)."""
+    if not waits:
+        return base
+    named = models["item"].implode() if models is not None else pl.lit([], pl.List(pl.Null))
+    seasonal = pl.col("season").is_between(2, forecast.ETS_MAX_SEASON)
+    chosen = (pl.col("model") == "AutoETS") & seasonal & pl.col("item").is_in(named).not_()
+    return base.with_columns(
+        pl.when(chosen).then(pl.lit(combined.COMBINED)).otherwise("model").alias("model")
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from flexchain.planning.combined import COMBINED
 from flexchain.planning.decide_inputs import CHUNK
 
 __all__ = ["CHOICES", "MARGIN", "MEAN", "ORIGINS", "choose", "mean_errors"]
@@ -34,7 +35,7 @@ MARGIN = 0.0
 ORIGINS = {"1mo": 24, "1w": 52, "1q": 8, "1d": 56}
 """Backtest origins the choice compares the two on, at most (a year of weeks: two dozen weekly
 errors too often favour whichever model the last half-year's noise suited)."""
-_FLAT = ("AutoETS", "Theta", "CrostonSBA", "TSB", "ADIDA", "IMAPA")
+_FLAT = ("AutoETS", "Theta", COMBINED, "CrostonSBA", "TSB", "ADIDA", "IMAPA")
 
 
 def eligible(base: pl.DataFrame, models: pl.DataFrame | None) -> pl.Expr:

@@ -19,6 +19,8 @@ from typing import Any
 
 import polars as pl
 
+from flexchain.planning import combined
+
 __all__ = ["RESELECT_YEARS", "SPEC_SCHEMA", "carried", "chosen", "latest", "spec_columns"]
 
 RESELECT_YEARS = 1
@@ -59,7 +61,8 @@ def carried(
     )
     due = pl.col("when").dt.offset_by(f"{cadence}{period[1:]}") <= origin
     season = pl.col("was").str.split("/").list.get(1).cast(pl.Int64)
-    keep = (pl.col("model") == "AutoETS") & (season == pl.col("season")) & due.not_()
+    ets = pl.col("model").is_in(("AutoETS", combined.COMBINED))
+    keep = ets & (season == pl.col("season")) & due.not_()
     return (
         frame.drop("spec", "selected")
         .join(given, on="item", how="left")

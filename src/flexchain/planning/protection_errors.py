@@ -31,7 +31,7 @@ from typing import Any, cast
 import numpy as np
 import polars as pl
 
-from flexchain.planning import forecast, model_specs
+from flexchain.planning import combined, forecast, model_specs
 
 __all__ = [
     "LOST_DAMPING", "LOST_DAMPING_PATTERNS", "NOISE_YEARS", "Fitted", "fit_and_backtest",
@@ -162,11 +162,17 @@ def fit_groups(
             pl.col("item").alias("unique_id"), pl.col("period").alias("ds"),
             pl.col("quantity").alias("y"),
         )  # fmt: skip
-        model = forecast._model(str(name), int(cast(int, season)), cast(str | None, spec))
+        args = (int(cast(int, season)), cast(str | None, spec))
+        is_ets = name in ("AutoETS", combined.COMBINED)
+        model = (
+            combined.model(*args)
+            if name == combined.COMBINED
+            else forecast._model(str(name), *args)
+        )
         engine = forecast._engine([model], period, n_jobs)
         if hasattr(model, "forward"):
             engine.fit(df=series)
-            specs = model_specs.chosen(engine, int(cast(int, season))) if name == "AutoETS" else {}
+            specs = model_specs.chosen(engine, args[0]) if is_ets else {}
             fits.append(Fitted(str(name), series, engine=engine, specs=specs))
             continue
         ahead = pl.DataFrame(engine.forecast(h=1, df=series, fitted=True))
@@ -355,11 +361,9 @@ def _forwarded(
         fitted = engine.fitted_[position[key], 0]
         first = max(2, len(y) - protection - errors + 1)
         cuts = list(range(first, len(y) - protection + 1))
-        made = _ets_from_states(fitted, y, cuts, protection)
-        if made is None:
-            made = np.array([_forward(fitted, y[:cut], protection) for cut in cuts])
         if not cuts:
             continue
+        made = _made(fitted, y, cuts, protection)
         ahead = np.clip(np.nan_to_num(made), 0, cap).sum(axis=1)
         total = np.concatenate(([0.0], np.cumsum(y)))
         at = np.asarray(cuts)
@@ -370,6 +374,17 @@ def _forwarded(
         {"item": items, "origin": origins, "error": values},
         schema={"item": wanted["item"].dtype, "origin": pl.Date, "error": pl.Float64},
     )
+
+
+def _made(fitted: Any, y: np.ndarray, cuts: list[int], h: int) -> np.ndarray:
+    """The fitted model's ``h``-period forecasts from each origin in ``cuts`` (a
+    :class:`~flexchain.planning.combined.Combined`'s: its two parts', averaged)."""
+    if isinstance(fitted, combined.Combined):
+        return (_made(fitted.ets, y, cuts, h) + _made(fitted.theta, y, cuts, h)) / 2
+    made = _ets_from_states(fitted, y, cuts, h)
+    if made is None:
+        made = np.array([_forward(fitted, y[:cut], h) for cut in cuts])
+    return made
 
 
 def _ets_from_states(fitted: Any, y: np.ndarray, cuts: list[int], h: int) -> np.ndarray | None:

@@ -9,7 +9,10 @@ any panel of one location. Per series it
 2. classifies the pattern (Syntetos-Boylan, :func:`flexchain.planning.demand.classify`) and
    forecasts the periods after the last one with the pattern's default model (or the one
    ``models`` names) (:func:`flexchain.planning.forecast.forecast`); seasonal models only for
-   series with at least three full cycles, non-seasonal otherwise; an AutoETS structure chosen at
+   series with at least three full cycles, non-seasonal otherwise; where unmet demand waits
+   (``unmet_demand="backordered"``) a seasonal smooth or erratic series whose cycle ETS fits (at
+   most 24 periods) is forecast by AutoETS averaged with Theta (:mod:`flexchain.planning.
+   combined`; with lost sales AutoETS alone); an AutoETS structure chosen at
    an earlier decision and carried in ``past_forecasts`` is fitted again rather than searched for
    until a year has passed (:mod:`flexchain.planning.model_specs`); by default
    (``model_choice="accuracy"``) the long-run mean forecasts a series instead where its
@@ -215,16 +218,16 @@ def decide(
     planning run reads them apart: a column on millions of past forecast rows would cost memory).
     ``model_choice``: ``"accuracy"`` (the pattern's model or the long-run mean, whichever was
     more accurate; ``Decision.levels`` shows ``default_model``, ``default_rmse``, ``mean_rmse``)
-    or ``"pattern"``.
+    or ``"pattern"``. ``unmet_demand``: ``"backordered"`` (demand not served waits; a seasonal
+    smooth or erratic series is forecast by AutoETS averaged with Theta,
+    :mod:`flexchain.planning.combined`) or ``"lost"`` (AutoETS alone; steps 4 and 6).
     Deterministic: the same inputs give the same decision.
     """
-    _check(lead_time, review_period, service_level, period, target, errors, min_errors)
-    for name, value, allowed in (
+    inputs.check((lead_time, review_period, service_level, errors, min_errors), (
+        ("period", period, SEASON), ("target", target, TARGETS),
         ("fill_scope", fill_scope, FILL_SCOPES), ("unmet_demand", unmet_demand, UNMET_DEMAND),
         ("model_choice", model_choice, chooser.CHOICES),
-    ):  # fmt: skip
-        if value not in allowed:
-            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    ))  # fmt: skip
     if max_history is None:
         max_history = HISTORY_YEARS * PER_YEAR[period]
     # the fit does not depend on the service levels: another one reuses it
@@ -234,12 +237,13 @@ def decide(
     past_fit = safety_factors.without_decided(past_forecasts)
     key = _key((history, past_fit, fit_terms, models, structures), (
         period, lead_time, review_period, errors, min_errors, horizon, max_history, model_choice,
+        unmet_demand,
     ))  # fmt: skip
     fitted = _CACHE.get(key)
     if fitted is None:
         fitted = _fit(
             history, period, lead_time, review_period, past_fit, errors, min_errors,
-            terms, horizon, models, max_history, n_jobs, structures, model_choice,
+            terms, horizon, models, max_history, n_jobs, structures, (model_choice, unmet_demand),
         )  # fmt: skip
         if fitted.base.height <= FIT_CACHE_SERIES:
             _CACHE[key] = fitted
@@ -255,27 +259,6 @@ def decide(
     measured = pl.col("lost_share") * pl.col("carried_share") * pl.col("held_out_ratio")
     m = levels.select("item", measured.alias("multiplier"), "solved_factor", "service_level")
     return Decision(levels, fitted.forecasts.join(m, on="item", how="left"), fitted.anomalies)
-
-
-def _check(
-    lead_time: int,
-    review_period: int,
-    service_level: float,
-    period: str,
-    target: str,
-    errors: int,
-    min_errors: int,
-) -> None:
-    if lead_time < 0 or review_period < 1:
-        raise ValueError("lead_time must be >= 0 and review_period >= 1")
-    if not 0 < service_level < 1:
-        raise ValueError(f"service_level must be between 0 and 1, got {service_level}")
-    if period not in SEASON:
-        raise ValueError(f"period must be one of {', '.join(SEASON)}, got {period!r}")
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
-    if errors < 1 or min_errors < 1:
-        raise ValueError("errors and min_errors must be at least 1")
 
 
 def _key(frames: tuple[pl.DataFrame | None, ...], settings: tuple[object, ...] = ()) -> str:
@@ -304,7 +287,7 @@ def _fit(
     max_history: int,
     n_jobs: int,
     structures: pl.DataFrame | None,
-    choice: str,
+    choice: tuple[str, str],
 ) -> _Fitted:
     history_key = _key((history, models), (period, max_history))
     kept = _FITS.get(history_key)
@@ -312,7 +295,7 @@ def _fit(
     origin = inputs.offset(cast(date, panel["period"].max()), period, 1)
     base = model_specs.carried(
         structures if structures is not None else model_specs.latest(past),
-        _base(panel, terms, lead_time, review_period, models, period),
+        _base(panel, terms, lead_time, review_period, models, period, choice[1]),
         origin, PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
     )  # fmt: skip
     realised = realised_errors(panel, past, base.select("item", "protection"), errors)
@@ -321,7 +304,7 @@ def _fit(
         pl.col("item").is_in(enough["item"].implode()).not_().alias("backtest")
     )
     ahead = max(cast(int, base["protection"].max()), horizon or 0)
-    candidates = chooser.eligible(base, models) if choice == "accuracy" else pl.lit(False)
+    candidates = chooser.eligible(base, models) if choice[0] == "accuracy" else pl.lit(False)
     origins = max(errors, chooser.ORIGINS[period])
     # the candidates are backtested whether or not their errors size the safety stock
     wide = base.with_columns(pl.col("backtest") | candidates)
@@ -423,9 +406,11 @@ def _base(
     review_period: int,
     models: pl.DataFrame | None,
     period: str,
+    unmet: str,
 ) -> pl.DataFrame:
     """Per item: pattern, model, terms, ``len`` (periods of history), ``cap`` and ``season``
-    (seasonal models only with three full cycles)."""
+    (seasonal models only with three full cycles; where demand waits, AutoETS averaged with
+    Theta on a season ETS fits)."""
     cycle = SEASON[period]
     stats = panel.group_by("item").agg(
         pl.len().alias("len"), (CAP_FACTOR * pl.col("quantity").max()).alias("cap")
@@ -436,6 +421,7 @@ def _base(
         )
         .join(stats, on="item")
         .with_columns(pl.when(pl.col("len") >= 3 * cycle).then(cycle).otherwise(1).alias("season"))
+        .pipe(inputs.with_combined, models, unmet == "backordered")
     )
 
 

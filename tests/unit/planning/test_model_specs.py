@@ -10,9 +10,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
-from statsforecast.models import AutoETS
+from statsforecast.models import AutoETS, Theta
 
 from flexchain.planning import replenishment
+from flexchain.planning.combined import COMBINED
 from flexchain.planning.replenishment import decide
 
 
@@ -51,17 +52,24 @@ def test_the_first_decision_searches_and_says_which_structure_it_chose() -> None
 
 
 def test_a_refit_fits_the_carried_structure_and_reestimates_its_parameters() -> None:
-    first = decide(_history(48))
+    first = decide(_history(48), unmet_demand="lost")
     spec, selected = _specs(first)
-    later = decide(_history(49), past_forecasts=first.forecasts)
+    later = decide(_history(49), past_forecasts=first.forecasts, unmet_demand="lost")
     # then the structure is carried with the date it was chosen ...
     assert _specs(later) == (spec, selected)
     # ... and the forecast is that structure fitted on all 49 months
     y = _history(49)["quantity"].to_numpy()
     components = spec.split("/")[0]
     direct = AutoETS(season_length=12, model=components[:3], damped=components[3] == "D")
-    expected = direct.fit(y).predict(h=2)["mean"]
-    np.testing.assert_allclose(later.forecasts["forecast"].to_numpy(), expected, rtol=1e-9)
+    ets = direct.fit(y).predict(h=2)["mean"]
+    np.testing.assert_allclose(later.forecasts["forecast"].to_numpy(), ets, rtol=1e-9)
+    # where demand waits, AutoETS is averaged with Theta: its part carries the structure too
+    waits = decide(_history(48))
+    assert waits.levels["model"].to_list() == [COMBINED] and _specs(waits) == (spec, selected)
+    waited = decide(_history(49), past_forecasts=waits.forecasts)
+    assert _specs(waited) == (spec, selected)
+    theta = Theta(season_length=12).fit(y).predict(h=2)["mean"]
+    np.testing.assert_allclose(waited.forecasts["forecast"].to_numpy(), (ets + theta) / 2)
 
 
 def test_a_year_after_the_search_the_structure_is_searched_again() -> None:

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from flexchain.planning import safety_factors
+from flexchain.planning.combined import COMBINED
 from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS, NOISE_YEARS
 from flexchain.planning.replenishment import Decision, decide
 from flexchain.planning.safety_factors import POOL_PRIORS
@@ -54,7 +55,7 @@ def test_protection_demand_keeps_the_seasonal_shape_of_the_forecast() -> None:
     assert level["demand_per_period"] == pytest.approx(sum(upcoming) / 2)
     assert level["order_up_to"] == pytest.approx(level["protection_demand"] + level["safety_stock"])
     # the next two months (January, February) are above the yearly mean of 100
-    assert level["protection_demand"] > 2 * 100 and level["model"] == "AutoETS"
+    assert level["protection_demand"] > 2 * 100 and level["model"] == COMBINED
     assert level["error_source"] == "backtest" and level["errors"] == 24
 
 
@@ -240,7 +241,7 @@ def test_a_forecast_far_above_history_is_capped_and_reported(
     assert level["protection_demand"] == 6 * peak
     (anomaly,) = decision.anomalies.to_dicts()
     assert anomaly["item"] == "S" and anomaly["field"] == "forecast"
-    assert anomaly["model"] == "AutoETS" and anomaly["bound"] == 3 * peak
+    assert anomaly["model"] == COMBINED and anomaly["bound"] == 3 * peak
     assert anomaly["value"] > 100 * 100
 
 
@@ -277,8 +278,9 @@ def test_a_fill_rate_is_met_by_the_items_of_a_service_level_together(
     )
     history = pl.concat([big, small])
     monkeypatch.setattr(safety_factors, "HOLDOUT", 0)  # the held-out check off
-    shared = decide(history, service_level=0.95).levels.sort("item")
-    alone = decide(history, service_level=0.95, fill_scope="item").levels.sort("item")
+    ets = pl.DataFrame({"item": ["S", "T"], "model": ["AutoETS", "AutoETS"]})
+    shared = decide(history, service_level=0.95, models=ets).levels.sort("item")
+    alone = decide(history, service_level=0.95, fill_scope="item", models=ets).levels.sort("item")
     assert shared["pattern"][0] == shared["pattern"][1]
     assert shared["safety_factor"][0] == pytest.approx(shared["safety_factor"][1], rel=1e-9)
     assert shared["safety_factor"][1] < alone["safety_factor"][1]
@@ -296,8 +298,9 @@ def test_lost_sales_need_less_safety_stock_where_shortfalls_run_for_periods() ->
         for m in range(48)
     ]
     history = pl.DataFrame(rows, schema=["item", "period", "quantity"], orient="row")
-    waits = decide(history, lead_time=2).levels.to_dicts()[0]
-    lost = decide(history, lead_time=2, unmet_demand="lost").levels.to_dicts()[0]
+    ets = pl.DataFrame({"item": ["G"], "model": ["AutoETS"]})  # one model either way
+    waits = decide(history, lead_time=2, models=ets).levels.to_dicts()[0]
+    lost = decide(history, lead_time=2, unmet_demand="lost", models=ets).levels.to_dicts()[0]
     assert lost["safety_stock"] < waits["safety_stock"]
     assert lost["protection_demand"] == waits["protection_demand"]
     with pytest.raises(ValueError, match="unmet_demand"):
@@ -362,7 +365,7 @@ def test_with_lost_sales_sparse_demand_keeps_its_forecast() -> None:
 
 
 def test_noise_is_the_one_step_in_sample_error_over_the_latest_years() -> None:
-    from statsforecast.models import AutoETS
+    from statsforecast.models import AutoETS, Theta
 
     from flexchain.planning import forecast
 
@@ -370,17 +373,18 @@ def test_noise_is_the_one_step_in_sample_error_over_the_latest_years() -> None:
         pl.col("quantity") + (pl.int_range(72) * 7 % 11 - 5).cast(pl.Float64) * 3
     )
     level = decide(history, model_choice="pattern").levels.row(0, named=True)
-    # the same model fitted alone on the five years decide reads: its in-sample one-step
-    # errors over the last two years
+    # the same models fitted alone on the five years decide reads (AutoETS and Theta, averaged
+    # where demand waits): their average's in-sample one-step errors over the last two years
     series = history.tail(60).select(
         pl.col("item").alias("unique_id"), pl.col("period").alias("ds"),
         pl.col("quantity").alias("y"),
     )  # fmt: skip
-    engine = forecast._engine([AutoETS(season_length=12)], "1mo", 1)
+    engine = forecast._engine([AutoETS(season_length=12), Theta(season_length=12)], "1mo", 1)
     engine.fit(df=series)
-    fitted = engine.fitted_[0, 0].model_["fitted"][-NOISE_YEARS * 12 :]
+    parts = [model.predict_in_sample()["fitted"] for model in engine.fitted_[0]]
+    fitted = ((parts[0] + parts[1]) / 2)[-NOISE_YEARS * 12 :]
     actual = history["quantity"].to_numpy()[-NOISE_YEARS * 12 :]
-    assert level["model"] == "AutoETS"
+    assert level["model"] == COMBINED
     assert level["noise"] == pytest.approx(float(((actual - fitted) ** 2).mean() ** 0.5))
     # two years of months are no more periods than its 24 monthly errors: not borrowed
     # (weekly data's are: test_safety_factors)

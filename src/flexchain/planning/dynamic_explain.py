@@ -317,7 +317,11 @@ def _rmse_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"; Taylor's law only for {' and '.join(POWER_LAW_PATTERNS)} patterns of at least "
             f"{POWER_LAW_ITEMS} items"
         )
-    prior = _n(SCALE_PRIOR)
+    prior = _n(row.get("decided_scale_prior") or SCALE_PRIOR)
+    law += (
+        f"; the pattern's errors weigh {prior} against the item's {n}: how much the "
+        f"{pattern} items' scales differ beyond what sampling explains (at most {_n(SCALE_PRIOR)})"
+    )
     return [
         (
             "rmse",

@@ -32,7 +32,9 @@ any panel of one location. Per series it
    towards the scale the item's pattern lends it (:func:`flexchain.planning.error_scale.
    shrunk_rmse`: for smooth and intermittent demand, the item's own one-step noise
    over two years, scaled by the pattern, where two years hold at least twice the ``errors``
-   periods, as weekly data's do) and widened by the lead time's
+   periods, as weekly data's do; as many of the pattern's errors against the item's own as
+   the pattern's items' spread says, :func:`~flexchain.planning.error_scale.scale_priors`)
+   and widened by the lead time's
    spread (``sigma = sqrt(rmse^2 + d^2 sd_L^2)``), is the scale of the safety stock;
 6. sets the safety factor ``k`` for the target: a **fill rate** by default, calibrated on those
    errors (:mod:`flexchain.planning.fill_rate`, each item's own shrunk towards its pattern's
@@ -117,8 +119,8 @@ _LEVEL_COLUMNS = (
     "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
     "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
     "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
-    "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "noise", "revision",
-    "multiplier", "past_multipliers", "solved_factor", "past_factors",
+    "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "scale_prior", "noise",
+    "revision", "multiplier", "past_multipliers", "solved_factor", "past_factors",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -143,7 +145,8 @@ class Decision:
     stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``; the
     item's ``own_rmse`` and the ``borrowed_rmse`` its pattern lends it (``borrowed_by``:
     ``noise x c``, ``power law b = ...`` or ``proportion``), which ``rmse`` is shrunk between
-    (step 5), and the item's ``noise`` (the one-step in-sample errors' root mean square). With a
+    with ``scale_prior`` of the pattern's errors against the item's own (step 5), and the
+    item's ``noise`` (the one-step in-sample errors' root mean square). With a
     fill-rate target, the units the item may be short per cycle (``allowed_short``, what ``k``
     solves for with the items of its service level) are ``(1 - fill) d R / lost_share /
     carried_share / held_out_ratio``: ``lost_share`` of a backorder's shortage is what a lost
@@ -449,7 +452,9 @@ def _levels(
             .then(LOST_DAMPING * pl.col("revision").fill_null(0.0))
             .otherwise(0.0)
         )
-    frame = error_scale.shrunk_rmse(error_scale.class_rmse(frame)).with_columns(
+    frame = error_scale.class_rmse(frame)
+    priors = error_scale.scale_priors(frame, fitted.errors)
+    frame = error_scale.shrunk_rmse(frame.join(priors, on="pattern", how="left")).with_columns(
         (pl.col("rmse") ** 2 + (pl.col("demand_per_period") * pl.col("lead_time_sd")) ** 2)
         .sqrt()
         .alias("sigma"),

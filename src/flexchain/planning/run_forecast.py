@@ -44,7 +44,7 @@ _LEVEL_FIELDS = (
     "lead_time", "review_period", "service_level", "target", "safety_factor", "rmse", "sigma",
     "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
     "lost_share", "carried_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
-    "borrowed_by", "noise", "pattern", "revision", "multiplier", "past_multipliers",
+    "borrowed_by", "scale_prior", "noise", "pattern", "revision", "multiplier", "past_multipliers",
     "solved_factor", "past_factors",
 )  # fmt: skip
 

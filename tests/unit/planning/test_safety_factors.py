@@ -336,6 +336,10 @@ def test_explain_shows_what_the_rmse_was_shrunk_between() -> None:
     assert formula.endswith("sqrt((24 x 4^2 + 96 x 2.5^2) / (24 + 96))")
     proportional = _rmse_lines({**row, "decided_borrowed_by": "proportion"})[0][1]
     assert "in proportion, r P, r the lumpy items' pooled relative error" in proportional
+    assert "the pattern's errors weigh 96 against the item's 24" in formula  # an older plan
+    weighed = _rmse_lines({**row, "decided_scale_prior": 4.5})[0][1]
+    assert weighed.endswith("sqrt((24 x 4^2 + 4.5 x 2.5^2) / (24 + 4.5))")
+    assert "weigh 4.5 against the item's 24: how much the lumpy items' scales differ" in weighed
     assert _rmse_lines({**row, "decided_errors": 0}) == []  # no errors of its own: none
     assert _rmse_lines({"decided_errors": 24, "decided_rmse": 1.0}) == []  # an older plan
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flexchain.planning.error_scale import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
 from flexchain.planning.protection_errors import LOST_DAMPING, NOISE_YEARS
+from flexchain.planning.safety_factors import PAST_FACTORS, PAST_M
 
 __all__ = ["decided_lines", "explain_row"]
 
@@ -267,7 +268,7 @@ def _allowed_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 f"{_n(row['decided_demand_per_period'])} x {int(row['decided_review_period'])} / "
                 f"{_n(used)}; multiplier: the mean of this run's lost_share x carried_share x "
                 f"held_out_ratio = {_n(share)} x {_n(carried or 1)} x {_n(ratio)} and the "
-                f"{int(earlier)} earlier runs' of this buffer (up to 12), so the factor does "
+                f"{int(earlier)} earlier runs' of this buffer (up to {PAST_M}), so the factor does "
                 f"not move with every re-measurement (docs/policy.md)",
                 _n(row["decided_allowed_short"]),
             )
@@ -353,5 +354,5 @@ def _steady(row: Mapping[str, Any]) -> str:
     return (
         f"; solved {_n(solved)} this run, then held steady: the k whose normal loss "
         f"phi(k) - k (1 - Phi(k)) is the mean of this run's and the {int(earlier)} earlier runs' "
-        f"at this service level (up to 12)"
+        f"at this service level (up to {PAST_FACTORS})"
     )

@@ -446,6 +446,33 @@ def test_a_smooth_items_factor_holds_steady_over_decisions_at_its_service_level(
     assert cycle["safety_factor"] == pytest.approx(NormalDist().inv_cdf(0.95))
 
 
+def test_the_factor_holds_steady_over_more_decisions_than_the_multiplier() -> None:
+    # a smooth item decided every month for five years: 60 earlier decisions at 0.95, the
+    # oldest 12 solved k = 5, the latest 48 k = 2, each with a multiplier of 1.5
+    noise = random.Random(3)
+    history = _seasonal(120).with_columns(
+        pl.col("quantity") * pl.Series([noise.uniform(0.8, 1.2) for _ in range(120)])
+    )
+    first = decide(history.filter(pl.col("period") < _month(60)))
+    earlier = []
+    for origin in range(60):
+        ahead = first.forecasts.with_columns(
+            pl.col("period").dt.offset_by(f"{origin}mo"),
+            pl.lit(_month(60 + origin)).alias("origin"),
+            pl.lit(5.0 if origin < 12 else 2.0).alias("solved_factor"),
+            pl.lit(1.5).alias("multiplier"),
+        )
+        earlier.append(ahead)
+    past = pl.concat(earlier)
+    row = decide(history, past_forecasts=past).levels.row(0, named=True)
+    assert row["pattern"] in safety_factors.STEADY_PATTERNS
+    assert safety_factors.PAST_FACTORS == 48 and safety_factors.PAST_M == 12
+    assert row["past_factors"] == 48 and row["past_multipliers"] == 12
+    # only the latest 48 factors are in the mean; the five-year-old k = 5 are not
+    mean = (_normal_loss(row["solved_factor"]) + 48 * _normal_loss(2.0)) / 49
+    assert _normal_loss(row["safety_factor"]) == pytest.approx(mean, abs=1e-9)
+
+
 def _normal_loss(k: float) -> float:
     normal = NormalDist()
     return normal.pdf(k) - k * (1 - normal.cdf(k))

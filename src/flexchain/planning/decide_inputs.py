@@ -185,20 +185,35 @@ def forecast_anomalies(raw: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
 
 
 def sources(
-    base: pl.DataFrame, realised: pl.DataFrame, tested: pl.DataFrame
+    base: pl.DataFrame, realised: pl.DataFrame, tested: pl.DataFrame, errors: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(``base`` with how many errors size each item's safety stock and where they came from;
-    the errors, ``item``, ``origin``, ``error``, ``source``): the realised ones where enough
-    happened, else the backtest's (none: ``class``)."""
-    used = pl.concat(
-        [
-            realised.with_columns(pl.lit("past_forecasts").alias("source")),
-            tested.with_columns(pl.lit("backtest").alias("source")),
-        ],
-        how="diagonal",
+    the errors, ``item``, ``origin``, ``error``, ``source``): each item's latest ``errors`` of
+    its realised ones (``realised``: only items with enough of them) and, before the first of
+    those, its backtest's (``tested``), so a young item's sample does not fall from 24 backtest
+    errors to the first few realised ones. ``error_source``: ``past_forecasts``, ``backtest``,
+    ``past_forecasts and backtest``, or ``class`` (none)."""
+    first = realised.group_by("item").agg(pl.col("origin").min().alias("first"))
+    before = (
+        tested.join(first, on="item", how="left")
+        .filter(pl.col("first").is_null() | (pl.col("origin") < pl.col("first")))
+        .drop("first")
+    )
+    used = (
+        pl.concat(
+            [
+                realised.with_columns(pl.lit("past_forecasts").alias("source")),
+                before.with_columns(pl.lit("backtest").alias("source")),
+            ],
+            how="diagonal",
+        )
+        .sort("item", "origin")
+        .group_by("item", maintain_order=True)
+        .tail(errors)
     )
     sources = used.group_by("item").agg(
-        pl.len().cast(pl.Int64).alias("errors"), pl.col("source").first().alias("error_source")
+        pl.len().cast(pl.Int64).alias("errors"),
+        pl.col("source").unique().sort(descending=True).str.join(" and ").alias("error_source"),
     )
     base = base.join(sources, on="item", how="left").with_columns(
         pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")

@@ -27,8 +27,9 @@ any panel of one location. Per series it
    ``revision`` undone: docs/policy.md);
 5. measures how wrong forecasts of the protection demand actually were: the last ``errors``
    realised errors ``sum(actual) - sum(forecast)`` over ``P`` periods, from ``past_forecasts``
-   (what earlier decisions returned) when they give at least ``min_errors``, else from a
-   rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
+   (what earlier decisions returned) when they give at least ``min_errors`` (made up to
+   ``errors`` by the backtest's before the first of them while fewer have happened), else from
+   a rolling-origin backtest (:mod:`flexchain.planning.protection_errors`); their RMSE, shrunk
    towards the scale the item's pattern lends it (:func:`flexchain.planning.error_scale.
    shrunk_rmse`: for smooth and intermittent demand, the item's own one-step noise
    over two years, scaled by the pattern, where two years hold at least twice the ``errors``
@@ -139,11 +140,13 @@ class Decision:
     ``levels``, per item: ``order_up_to``, ``safety_stock``, ``protection_demand``,
     ``demand_per_period`` (protection demand over ``P``), ``model``; how many realised errors
     sized the safety stock (``errors``) and where they came from (``error_source``:
-    ``past_forecasts``, ``backtest``, or ``class`` when the item had none and its pattern's
-    relative error was used); the ``pattern``, the terms used (``lead_time``, ``review_period``,
-    ``protection`` = their sum, ``service_level``, ``target``), and the numbers behind the safety
-    stock: ``safety_factor`` (k), ``rmse`` and ``bias`` (mean) of the errors, ``sigma``; the
-    item's ``own_rmse`` and the ``borrowed_rmse`` its pattern lends it (``borrowed_by``:
+    ``past_forecasts``, ``backtest``, ``past_forecasts and backtest`` when fewer than ``errors``
+    realised ones were made up by the backtest's before them, or ``class`` when the item had
+    none and its pattern's relative error was used); the ``pattern``, the terms used
+    (``lead_time``, ``review_period``, ``protection`` = their sum, ``service_level``,
+    ``target``), and the numbers behind the safety stock: ``safety_factor`` (k), ``rmse`` and
+    ``bias`` (mean) of the errors, ``sigma``; the item's ``own_rmse`` and the
+    ``borrowed_rmse`` its pattern lends it (``borrowed_by``:
     ``noise x c``, ``power law b = ...`` or ``proportion``), which ``rmse`` is shrunk between
     with ``scale_prior`` of the pattern's errors against the item's own (step 5), and the
     item's ``noise`` (the one-step in-sample errors' root mean square). With a
@@ -302,10 +305,11 @@ def _fit(
         origin, PER_YEAR[period] * model_specs.RESELECT_YEARS, period,
     )  # fmt: skip
     realised = realised_errors(panel, past, base.select("item", "protection"), errors)
-    enough = realised.group_by("item").len().filter(pl.col("len") >= min_errors).select("item")
-    base = base.with_columns(
-        pl.col("item").is_in(enough["item"].implode()).not_().alias("backtest")
-    )
+    counts = realised.group_by("item").len()
+    enough = counts.filter(pl.col("len") >= min_errors).select("item")
+    # the backtest makes up the errors of an item with fewer realised ones than it needs
+    full = counts.filter(pl.col("len") >= errors)["item"].implode()
+    base = base.with_columns(pl.col("item").is_in(full).not_().alias("backtest"))
     ahead = max(cast(int, base["protection"].max()), horizon or 0)
     candidates = chooser.eligible(base, models) if choice[0] == "accuracy" else pl.lit(False)
     origins = max(errors, chooser.ORIGINS[period])
@@ -336,7 +340,7 @@ def _fit(
         (pl.col("protection_demand") / pl.col("protection")).alias("demand_per_period")
     )
     base = base.join(revisions(means, past, origin), on="item", how="left")
-    base, used = inputs.sources(base, realised.join(enough, on="item"), tested)
+    base, used = inputs.sources(base, realised.join(enough, on="item"), tested, errors)
     forecasts = means.select(
         "item", pl.lit(origin).alias("origin"), "period", pl.col("mean").alias("forecast")
     ).join(model_specs.spec_columns(base, found, origin), on="item", how="left")

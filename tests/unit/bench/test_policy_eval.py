@@ -144,3 +144,22 @@ def test_each_class_gets_its_own_z_and_a_class_that_cannot_reach_the_target_is_n
         one = _dataset(demand[row : row + 1], first=0)
         expected = _class_stock(one, alone, 1, True, 0.95, np.array([0]))
         assert stock[row] == pytest.approx(expected[0])
+
+
+def test_a_replayed_factor_is_the_mean_in_normal_loss_over_its_window() -> None:
+    from policy_eval_factors import Kept, _held, _inverse_loss, _loss
+
+    # one smooth series decided at reviews 1-3 (k 1, 2, 0.5) and one sparse series (kept as is)
+    solved = np.array([[np.nan, 1.0, 2.0, 0.5], [0.3, 3.0, np.nan, -1.0]])
+    steady = np.array([[False, True, True, True], [False, False, False, False]])
+    kept = Kept(solved, steady, np.ones(solved.shape), np.ones(solved.shape))
+    one = _held(kept, 1)
+    assert one[0, 0] == 0.0 and one[0, 1] == pytest.approx(1.0)
+    assert _loss(one[0, 2 : 3 + 1]) == pytest.approx(
+        [(_loss(np.array(1.0)) + _loss(np.array(2.0))) / 2,
+         (_loss(np.array(2.0)) + _loss(np.array(0.5))) / 2]
+    )  # fmt: skip
+    every = _held(kept, None)
+    assert _loss(every[0, 3]) == pytest.approx(_loss(np.array([1.0, 2.0, 0.5])).mean())
+    assert np.array_equal(every[1], [0.3, 3.0, 0.0, -1.0])  # sparse: the factor solved
+    assert _inverse_loss(_loss(np.array([-3.0, 0.0, 2.5]))) == pytest.approx([-3.0, 0.0, 2.5])

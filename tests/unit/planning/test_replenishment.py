@@ -100,6 +100,46 @@ def test_realised_errors_of_past_forecasts_size_the_safety_stock() -> None:
     assert level["safety_stock"] == pytest.approx(1.6448536 * 20, rel=1e-6)
 
 
+def test_a_young_items_few_realised_errors_are_made_up_to_24_by_the_backtest() -> None:
+    # given ten past decisions (origins in the last 11 months) that forecast `short` below what
+    # happened in each month: ten realised two-month errors of 2 x short
+    history = _seasonal()
+    months = history.sort("period").tail(11)
+
+    def past(short: float) -> pl.DataFrame:
+        return pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "item": ["S", "S"],
+                        "origin": [origin, origin],
+                        "period": [origin, months["period"][i + 1]],
+                        "forecast": [
+                            months["quantity"][i] - short,
+                            months["quantity"][i + 1] - short,
+                        ],
+                    }
+                )
+                for i, origin in enumerate(months["period"][:-1])
+            ]
+        )
+
+    alone = decide(history).levels.row(0, named=True)  # the backtest's 24 alone
+    of_20, of_30 = (
+        decide(history, past_forecasts=past(s)).levels.row(0, named=True) for s in (10, 15)
+    )
+    # then the ten realised errors and 14 others (the same whatever the past decisions
+    # forecast: the backtest's, before the first of them) size it
+    assert alone["error_source"] == "backtest" and alone["errors"] == 24
+    for level in (of_20, of_30):
+        assert level["error_source"] == "past_forecasts and backtest" and level["errors"] == 24
+    squares = 24 * (of_30["own_rmse"] ** 2 - of_20["own_rmse"] ** 2)
+    assert squares == pytest.approx(10 * (30.0**2 - 20.0**2), rel=1e-9)
+    assert 24 * (of_30["bias"] - of_20["bias"]) == pytest.approx(10 * (30.0 - 20.0), rel=1e-9)
+    # the 14 are not the realised ones: the mix differs from ten errors of 20 alone
+    assert of_20["own_rmse"] != pytest.approx(20.0)
+
+
 def test_a_decision_is_deterministic_and_passes_its_forecasts_back() -> None:
     history = _seasonal(40)
     first, again = decide(history), decide(history)

@@ -127,12 +127,12 @@ follows a drift at its own pace whatever its length, unless it spans most of the
 Minimising the stock for one fill over many reviews wants one factor over all of them (the
 Lagrange condition of :func:`flexchain.planning.fill_rate.group_fill_rate_factor`, across
 reviews). The decisions' solved factors replayed on aus_retail with backorders (stock against
-the evaluation's reference at equal fill, lead 1 / lead 2): 12 of them +3.6 / +2.2 %, 24 +2.9 /
-+1.8 %, 48 +2.0 / +1.4 %, every one so far +1.8 / +1.3 %, one factor over every review +1.4 /
-+1.4 %. The evaluation (lead 1 lost / lead 1 backorders / lead 2 lost / lead 2 backorders; 12
-in brackets): aus_retail -6.2 / +2.2 / -2.7 / +1.5 % (-5.2 / +3.9 / -1.7 / +2.4), PBS and the
-demo company within half a point. A planning run's 60 weeks of stored forecasts hold 48
-(docs/policy.md, session 32)."""
+the evaluation's reference at equal fill, lead 1 / lead 2; ``bench/policy_eval_factors.py``):
+12 of them +3.5 / +2.6 %, 24 +2.8 / +2.3 %, 48 +1.9 / +1.8 %, every one so far +1.8 / +1.7 %,
+one factor over every review +1.0 / +1.3 %. The evaluation (lead 1 lost / lead 1 backorders /
+lead 2 lost / lead 2 backorders; 12 in brackets): aus_retail -6.2 / +2.2 / -2.7 / +1.5 %
+(-5.2 / +3.9 / -1.7 / +2.4), PBS and the demo company within half a point. A planning run's 60
+weeks of stored forecasts hold 48 (docs/policy.md, session 32)."""
 
 STEADY_PATTERNS = ("smooth", "erratic")
 """Patterns whose fill-rate factor is also held steady over time (:func:`steady_factors`): the

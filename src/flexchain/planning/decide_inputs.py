@@ -192,7 +192,8 @@ def sources(
     its realised ones (``realised``: only items with enough of them) and, before the first of
     those, its backtest's (``tested``), so a young item's sample does not fall from 24 backtest
     errors to the first few realised ones. ``error_source``: ``past_forecasts``, ``backtest``,
-    ``past_forecasts and backtest``, or ``class`` (none)."""
+    ``past_forecasts and backtest``, or ``class`` (none); ``realised_errors``: how many of the
+    ``errors`` are realised ones."""
     first = realised.group_by("item").agg(pl.col("origin").min().alias("first"))
     before = (
         tested.join(first, on="item", how="left")
@@ -214,8 +215,11 @@ def sources(
     sources = used.group_by("item").agg(
         pl.len().cast(pl.Int64).alias("errors"),
         pl.col("source").unique().sort(descending=True).str.join(" and ").alias("error_source"),
+        (pl.col("source") == "past_forecasts").sum().cast(pl.Int64).alias("realised_errors"),
     )
     base = base.join(sources, on="item", how="left").with_columns(
-        pl.col("errors").fill_null(0), pl.col("error_source").fill_null("class")
+        pl.col("errors").fill_null(0),
+        pl.col("error_source").fill_null("class"),
+        pl.col("realised_errors").fill_null(0),
     )
     return base, used

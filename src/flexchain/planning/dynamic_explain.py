@@ -103,7 +103,7 @@ def decided_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"realised errors sum(actual) - sum(forecast) over L + R, from "
             f"{row['decided_error_source']}: rmse (its own, shrunk towards the scale its "
             f"pattern lends its volume), bias (mean)",
-            f"{row['decided_errors']}: rmse = {_n(row['decided_rmse'])}, "
+            f"{row['decided_errors']}{_realised(row)}: rmse = {_n(row['decided_rmse'])}, "
             f"bias = {_n(row['decided_bias'])}",
         ),
         *_rmse_lines(row),
@@ -344,6 +344,15 @@ def _undone(row: Mapping[str, Any], weeks: list[float]) -> str:
         f" - {_n(LOST_DAMPING)} x {_n(float(revision))} (lost sales: the first week's change "
         "since the last run's forecast of it is undone; docs/policy.md, step 4)"
     )
+
+
+def _realised(row: Mapping[str, Any]) -> str:
+    """How many of the errors happened, where the backtest made up the rest."""
+    realised = row.get("decided_realised_errors")  # plans decided before it was recorded: none
+    if realised is None or row.get("decided_error_source") != "past_forecasts and backtest":
+        return ""
+    made_up = int(row["decided_errors"]) - int(realised)
+    return f" ({int(realised)} realised, {made_up} from the backtest before them)"
 
 
 def _steady(row: Mapping[str, Any]) -> str:

@@ -117,11 +117,11 @@ UNMET_DEMAND = ("backordered", "lost")
 """What becomes of demand not served from stock: it waits (the default) or it is lost."""
 _LEVEL_COLUMNS = (
     "item", "order_up_to", "safety_stock", "protection_demand", "demand_per_period", "model",
-    "errors", "error_source", "pattern", "lead_time", "review_period", "protection",
-    "service_level", "target", "safety_factor", "rmse", "sigma", "bias", "default_model",
-    "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
-    "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "scale_prior", "noise",
-    "revision", "multiplier", "past_multipliers", "solved_factor", "past_factors",
+    "errors", "error_source", "realised_errors", "pattern", "lead_time", "review_period",
+    "protection", "service_level", "target", "safety_factor", "rmse", "sigma", "bias",
+    "default_model", "default_rmse", "mean_rmse", "lost_share", "carried_share",
+    "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "scale_prior",
+    "noise", "revision", "multiplier", "past_multipliers", "solved_factor", "past_factors",
 )  # fmt: skip
 _CACHE: OrderedDict[str, _Fitted] = OrderedDict()
 _CACHE_SIZE = 4
@@ -142,7 +142,8 @@ class Decision:
     sized the safety stock (``errors``) and where they came from (``error_source``:
     ``past_forecasts``, ``backtest``, ``past_forecasts and backtest`` when fewer than ``errors``
     realised ones were made up by the backtest's before them, or ``class`` when the item had
-    none and its pattern's relative error was used); the ``pattern``, the terms used
+    none and its pattern's relative error was used) and how many of them are realised ones
+    (``realised_errors``); the ``pattern``, the terms used
     (``lead_time``, ``review_period``, ``protection`` = their sum, ``service_level``,
     ``target``), and the numbers behind the safety stock: ``safety_factor`` (k), ``rmse`` and
     ``bias`` (mean) of the errors, ``sigma``; the item's ``own_rmse`` and the

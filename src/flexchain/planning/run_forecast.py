@@ -42,10 +42,10 @@ __all__ = ["anomaly_exceptions", "forecast_buffers", "forecast_items"]
 _LEVEL_FIELDS = (
     "protection_demand", "safety_stock", "order_up_to", "demand_per_period", "protection",
     "lead_time", "review_period", "service_level", "target", "safety_factor", "rmse", "sigma",
-    "bias", "errors", "error_source", "model", "default_model", "default_rmse", "mean_rmse",
-    "lost_share", "carried_share", "held_out_ratio", "allowed_short", "own_rmse", "borrowed_rmse",
-    "borrowed_by", "scale_prior", "noise", "pattern", "revision", "multiplier", "past_multipliers",
-    "solved_factor", "past_factors",
+    "bias", "errors", "error_source", "realised_errors", "model", "default_model",
+    "default_rmse", "mean_rmse", "lost_share", "carried_share", "held_out_ratio",
+    "allowed_short", "own_rmse", "borrowed_rmse", "borrowed_by", "scale_prior", "noise",
+    "pattern", "revision", "multiplier", "past_multipliers", "solved_factor", "past_factors",
 )  # fmt: skip
 
 

@@ -85,7 +85,7 @@ def test_a_run_sizes_safety_stock_from_its_earlier_forecasts_once_enough_have_ha
     # then its errors are the 8 realised ones (3 short a week over two weeks: 6 each) and,
     # before them, 16 of the backtest's (a flat forecast of flat demand: 0 each) to make 24
     assert item.level["error_source"] == "past_forecasts and backtest"
-    assert item.level["errors"] == 24
+    assert item.level["errors"] == 24 and item.level["realised_errors"] == 8
     assert item.level["bias"] == pytest.approx(8 * 6.0 / 24)
     assert item.level["own_rmse"] == pytest.approx((8 * 6.0**2 / 24) ** 0.5)
     assert item.level["protection"] == 2 and item.level["target"] == "fill"

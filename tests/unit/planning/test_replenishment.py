@@ -131,8 +131,10 @@ def test_a_young_items_few_realised_errors_are_made_up_to_24_by_the_backtest() -
     # then the ten realised errors and 14 others (the same whatever the past decisions
     # forecast: the backtest's, before the first of them) size it
     assert alone["error_source"] == "backtest" and alone["errors"] == 24
+    assert alone["realised_errors"] == 0
     for level in (of_20, of_30):
         assert level["error_source"] == "past_forecasts and backtest" and level["errors"] == 24
+        assert level["realised_errors"] == 10
     squares = 24 * (of_30["own_rmse"] ** 2 - of_20["own_rmse"] ** 2)
     assert squares == pytest.approx(10 * (30.0**2 - 20.0**2), rel=1e-9)
     assert 24 * (of_30["bias"] - of_20["bias"]) == pytest.approx(10 * (30.0 - 20.0), rel=1e-9)

@@ -344,6 +344,18 @@ def test_explain_shows_what_the_rmse_was_shrunk_between() -> None:
     assert _rmse_lines({"decided_errors": 24, "decided_rmse": 1.0}) == []  # an older plan
 
 
+def test_explain_says_how_many_errors_happened_and_how_many_the_backtest_made_up() -> None:
+    from flexchain.planning.dynamic_explain import _realised
+
+    row = {"decided_errors": 24, "decided_error_source": "past_forecasts and backtest"}
+    assert _realised({**row, "decided_realised_errors": 10}) == (
+        " (10 realised, 14 from the backtest before them)"
+    )
+    assert _realised(row) == ""  # a plan decided before it was recorded
+    whole = {"decided_errors": 24, "decided_error_source": "past_forecasts"}
+    assert _realised({**whole, "decided_realised_errors": 24}) == ""
+
+
 def test_an_item_with_its_own_noise_borrows_its_own_spread_scaled_by_its_pattern() -> None:
     # three smooth items of one volume, two with a noise measured over years: the realised
     # errors run 1.5 times noise x sqrt(P) on both, so c = 1.5 and each borrows its own spread

@@ -190,6 +190,7 @@ def test_the_next_run_averages_the_multiplier_and_factor_the_last_run_measured(
         explained = plan_reports.explain_item(uow, TEE, run_id=summary.run_id)
     line = next(line for line in explained.policy if line.name == "allowed_short")
     assert "/ multiplier" in line.formula and "1 earlier runs'" in line.formula
+    assert "(up to 12)" in line.formula  # safety_factors.PAST_M
     # and a smooth or erratic item's factor is the one whose normal loss is the mean of the
     # factor solved and W0's, at the same service level
     assert policy["decided_pattern"] == "smooth" and policy["decided_past_factors"] == 1
@@ -198,7 +199,7 @@ def test_the_next_run_averages_the_multiplier_and_factor_the_last_run_measured(
     assert _normal_loss(used) == pytest.approx((_normal_loss(solved) + _normal_loss(earlier)) / 2)
     line = next(line for line in explained.policy if line.name == "safety_factor")
     assert f"solved {solved:.4f} this run, then held steady" in line.formula
-    assert "1 earlier runs' at this service level" in line.formula
+    assert "1 earlier runs' at this service level (up to 48)" in line.formula  # PAST_FACTORS
 
 
 def _normal_loss(k: float) -> float:

@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flexchain.planning.error_scale import POWER_LAW_ITEMS, POWER_LAW_PATTERNS, SCALE_PRIOR
+from flexchain.planning.error_scale import (
+    NOISE_PRIOR_FACTOR,
+    POWER_LAW_ITEMS,
+    POWER_LAW_PATTERNS,
+    SCALE_PRIOR,
+)
 from flexchain.planning.protection_errors import LOST_DAMPING, NOISE_YEARS
 from flexchain.planning.safety_factors import PAST_FACTORS, PAST_M
 
@@ -318,10 +323,21 @@ def _rmse_lines(row: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"; Taylor's law only for {' and '.join(POWER_LAW_PATTERNS)} patterns of at least "
             f"{POWER_LAW_ITEMS} items"
         )
-    prior = _n(row.get("decided_scale_prior") or SCALE_PRIOR)
+    p = float(row.get("decided_scale_prior") or SCALE_PRIOR)
+    noisy = by.startswith("noise")
+    prior = _n(p * NOISE_PRIOR_FACTOR if noisy else p)
     law += (
-        f"; the pattern's errors weigh {prior} against the item's {n}: how much the "
-        f"{pattern} items' scales differ beyond what sampling explains (at most {_n(SCALE_PRIOR)})"
+        f"; the pattern's errors weigh {prior} against the item's {n}: "
+        + (
+            f"{_n(NOISE_PRIOR_FACTOR)} x {_n(p)}, B being its own noise over {NOISE_YEARS} years, "
+            f"{_n(p)} "
+            if noisy
+            else ""
+        )
+        + (
+            f"how much the {pattern} items' scales differ beyond what sampling explains (at most "
+            f"{_n(SCALE_PRIOR)})"
+        )
     )
     return [
         (

@@ -340,6 +340,12 @@ def test_explain_shows_what_the_rmse_was_shrunk_between() -> None:
     weighed = _rmse_lines({**row, "decided_scale_prior": 4.5})[0][1]
     assert weighed.endswith("sqrt((24 x 4^2 + 4.5 x 2.5^2) / (24 + 4.5))")
     assert "weigh 4.5 against the item's 24: how much the lumpy items' scales differ" in weighed
+    noisy = _rmse_lines(
+        {**row, "decided_pattern": "smooth", "decided_borrowed_by": "noise x 1.02",
+         "decided_noise": 1.5, "decided_scale_prior": 96.0}
+    )[0][1]  # fmt: skip
+    assert "weigh 384 against the item's 24: 4 x 96, B being its own noise over 2 years" in noisy
+    assert noisy.endswith("sqrt((24 x 4^2 + 384 x 2.5^2) / (24 + 384))")
     assert _rmse_lines({**row, "decided_errors": 0}) == []  # no errors of its own: none
     assert _rmse_lines({"decided_errors": 24, "decided_rmse": 1.0}) == []  # an older plan
 

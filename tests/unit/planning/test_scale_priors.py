@@ -119,3 +119,34 @@ def test_decide_weighs_each_pattern_s_scale_as_its_items_differ() -> None:
     calm, noisy = (levels.filter(pl.col("item") == i).row(0, named=True) for i in ("S00", "S29"))
     assert calm["rmse"] < 0.5 * calm["borrowed_rmse"] and calm["own_rmse"] < calm["rmse"]
     assert noisy["rmse"] == pytest.approx(noisy["own_rmse"], rel=0.1)
+
+
+def test_an_item_borrowing_its_own_noise_weighs_it_four_times_its_pattern_s_prior() -> None:
+    # two smooth items, 24 errors each, RMSE 12 and 8; the first has two years of its own
+    # one-step noise (5 a week), the second none: it borrows in proportion, as a monthly item does
+    frame = pl.DataFrame(
+        {
+            "item": ["A", "B"],
+            "pattern": ["smooth", "smooth"],
+            "errors": [24, 24],
+            "rmse": [12.0, 8.0],
+            "protection_demand": [100.0, 100.0],
+            "protection": [4, 4],
+            "noise": [5.0, None],
+            "noise_wide": [True, False],
+            "scale_prior": [10.0, 10.0],
+        }
+    )
+    shrunk = shrunk_rmse(frame).sort("item")
+    assert shrunk["borrowed_by"].to_list()[0].startswith("noise")
+    assert shrunk["borrowed_by"].to_list()[1] == "proportion"
+    assert error_scale.NOISE_PRIOR_FACTOR == 4.0
+    a, b = shrunk.rows(named=True)
+    weight = 4.0 * 10.0  # the pattern's prior, four times, for the item's own noise
+    assert a["rmse"] == pytest.approx(
+        np.sqrt((24 * 12.0**2 + weight * a["borrowed_rmse"] ** 2) / (24 + weight))
+    )
+    assert b["rmse"] == pytest.approx(
+        np.sqrt((24 * 8.0**2 + 10.0 * b["borrowed_rmse"] ** 2) / (24 + 10.0))
+    )
+    assert a["scale_prior"] == b["scale_prior"] == 10.0  # the pattern's p, as plan explain says

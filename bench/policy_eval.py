@@ -118,6 +118,14 @@ def _arguments() -> argparse.Namespace:
         help="periods of history given to decide at most; default: everything known (decide "
         "itself reads five years at most by default, as a planning run)",
     )
+    parser.add_argument(
+        "--run-in",
+        type=int,
+        default=0,
+        help="flexchain decides from this many periods before the evaluation too, as a planning "
+        "run already running would have (its forecasts and factors carried forward; the "
+        "reference's forecasts start 26 periods before it); default 0: it starts cold",
+    )
     parser.add_argument("--demo-items", type=int, default=300)
     parser.add_argument(
         "--reference-refit",
@@ -158,13 +166,14 @@ def _levels(
     setting, key = data.setting, (data.setting.name, args.limit, args.demo_items)
     clock = time.perf_counter()
     path = _path(
-        args.cache, ("flexchain", *key, tuple(args.lead), grid, args.history, _planning_code())
+        args.cache,
+        ("flexchain", *key, tuple(args.lead), grid, args.history, *_run_in(args), _planning_code()),
     )
     flex, timing = _cached(
         path,
         lambda: flexchain_levels(
             data, args.lead, grid, history_limit=args.history,
-            checkpoint=path.with_suffix(".partial") if path else None,
+            checkpoint=path.with_suffix(".partial") if path else None, run_in=args.run_in,
         ),
     )  # fmt: skip
     for lead in args.lead:
@@ -250,6 +259,11 @@ def _commit() -> str:
     except OSError:
         return "(no git)"
     return f"at {head}" + (" with uncommitted planning changes" if dirty else "")
+
+
+def _run_in(args: argparse.Namespace) -> tuple[int, ...]:
+    """The cache key's part for ``--run-in`` (none without one: earlier keys stay valid)."""
+    return (args.run_in,) if args.run_in else ()
 
 
 def _planning_code() -> str:

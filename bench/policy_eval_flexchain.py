@@ -86,6 +86,7 @@ def flexchain_levels(
     *,
     history_limit: int | None = None,
     checkpoint: Path | None = None,
+    run_in: int = 0,
 ) -> tuple[dict[tuple[int, bool], GridLevels], dict[int, Timing]]:
     """``order_up_to`` at every review, lead time, way of treating unmet demand (lost: True)
     and grid level (module docstring). A planning run tells ``decide`` whether the brand's unmet
@@ -93,11 +94,19 @@ def flexchain_levels(
 
     ``history_limit``: give ``decide`` only the last this many periods (as a planning run's
     snapshot holds at most five years); None: everything known. ``checkpoint``: a file the
-    progress is saved to every ``SAVE_EVERY`` reviews and resumed from.
+    progress is saved to every ``SAVE_EVERY`` reviews and resumed from. ``run_in``: decide at
+    every review from this many periods before a series' evaluation too (no earlier than two
+    periods after its start, as the reference's forecasts begin; :func:`run_in_first`), as a
+    planning run that was already running would have: those decisions' forecasts and factors
+    reach the evaluated ones through ``past_forecasts``; their levels are not simulated.
     """
     panel = data.panel
     index = pl.DataFrame({"item": data.items}).with_row_index("row")
-    reviews = np.flatnonzero(data.evaluated.any(axis=0))
+    begins = run_in_first(data, run_in)
+    columns = np.arange(len(data.periods))
+    reviews = np.flatnonzero(
+        ((columns >= begins[:, None]) & (columns < data.stop[:, None])).any(axis=0)
+    )
     state = _resume(checkpoint) or {
         "done": 0,
         "levels": {(lead, lost): np.full((len(grid), len(data.items), len(data.periods)), np.nan)
@@ -110,7 +119,7 @@ def flexchain_levels(
     for done, t in enumerate(reviews):
         if done < state["done"]:
             continue
-        active = [data.items[i] for i in np.flatnonzero((data.first <= t) & (t < data.stop))]
+        active = [data.items[i] for i in np.flatnonzero((begins <= t) & (t < data.stop))]
         oldest = data.periods[max(t - history_limit, 0)] if history_limit else data.periods[0]
         history = panel.filter(
             pl.col("period").is_between(oldest, data.periods[t], closed="left")
@@ -139,6 +148,14 @@ def flexchain_levels(
     if checkpoint is not None:
         checkpoint.unlink(missing_ok=True)
     return {key: GridLevels(grid, value) for key, value in levels.items()}, timing
+
+
+def run_in_first(data: Dataset, run_in: int) -> np.ndarray:
+    """Per series, the first review ``decide`` is called at: ``run_in`` periods before its
+    evaluation, no earlier than two periods after its start (0: its evaluation's first)."""
+    if run_in <= 0:
+        return data.first
+    return np.minimum(np.maximum(data.first - run_in, data.start + 2), data.first)
 
 
 def _resume(checkpoint: Path | None) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
 from policy_eval_baselines import reference_levels, static_levels
 from policy_eval_data import SETTINGS, Dataset
-from policy_eval_flexchain import GridLevels
+from policy_eval_flexchain import GridLevels, flexchain_levels, run_in_first
 from policy_eval_sim import Outcome, calibrate, simulate, z_of
 
 DEMAND = np.array([[10.0, 10.0, 30.0, 10.0]])
@@ -163,3 +163,25 @@ def test_a_replayed_factor_is_the_mean_in_normal_loss_over_its_window() -> None:
     assert _loss(every[0, 3]) == pytest.approx(_loss(np.array([1.0, 2.0, 0.5])).mean())
     assert np.array_equal(every[1], [0.3, 3.0, 0.0, -1.0])  # sparse: the factor solved
     assert _inverse_loss(_loss(np.array([-3.0, 0.0, 2.5]))) == pytest.approx([-3.0, 0.0, 2.5])
+
+
+def test_a_run_in_decides_from_earlier_but_no_earlier_than_two_periods_after_the_start() -> None:
+    data = _dataset(np.ones((2, 12)), first=6)
+    data = Dataset(**{**data.__dict__, "first": np.array([6, 3])})
+    assert run_in_first(data, 0).tolist() == [6, 3]
+    assert run_in_first(data, 2).tolist() == [4, 2]
+    assert run_in_first(data, 24).tolist() == [2, 2]
+
+
+def test_a_run_ins_decisions_reach_the_evaluated_ones_and_are_not_simulated() -> None:
+    rng = np.random.default_rng(7)
+    demand = rng.poisson(20.0, (2, 40)).astype(float)
+    data = _dataset(demand, first=36)
+    cold, _ = flexchain_levels(data, [1], (0.95,))
+    warm, _ = flexchain_levels(data, [1], (0.95,), run_in=6)
+    for levels in (cold, warm):
+        assert np.isnan(levels[(1, True)].level[0, :, :30]).all()
+    assert np.isnan(cold[(1, True)].level[0, :, 30:36]).all()
+    assert np.isfinite(warm[(1, True)].level[0, :, 30:]).all()
+    # the first evaluated decision has six earlier ones behind it: what they measured moves it
+    assert not np.allclose(cold[(1, False)].level[0, :, 36], warm[(1, False)].level[0, :, 36])

@@ -6,13 +6,14 @@ from __future__ import annotations
 import inspect
 import math
 import random
+from collections import OrderedDict
 from datetime import date
 from statistics import NormalDist
 
 import polars as pl
 import pytest
 
-from flexchain.planning import safety_factors
+from flexchain.planning import replenishment, safety_factors
 from flexchain.planning.combined import COMBINED
 from flexchain.planning.protection_errors import LOST_DAMPING, LOST_DAMPING_PATTERNS, NOISE_YEARS
 from flexchain.planning.replenishment import Decision, decide
@@ -221,14 +222,18 @@ def test_a_fill_rate_target_is_met_on_the_errors_that_happened() -> None:
     assert loss(higher["safety_factor"]) * 20.0 == pytest.approx(higher["allowed_short"], rel=1e-6)
 
 
-def test_a_second_call_with_another_service_level_reuses_the_fit() -> None:
-    import time
-
+def test_a_second_call_with_another_service_level_reuses_the_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # how fast that is, is measured in bench/decide.py; here, that it fits once
+    fits = []
+    fit = replenishment._fit
+    monkeypatch.setattr(replenishment, "_CACHE", OrderedDict())
+    monkeypatch.setattr(replenishment, "_fit", lambda *args: fits.append(1) or fit(*args))
     history = _seasonal(60).with_columns(pl.col("quantity") + 1)
     first = decide(history, service_level=0.9)
-    began = time.perf_counter()
     again = decide(history, service_level=0.99)
-    assert time.perf_counter() - began < 0.5
+    assert len(fits) == 1
     # the same forecasts; the multiplier is each decision's own
     decided = safety_factors.DECIDED
     assert again.forecasts.drop(decided).equals(first.forecasts.drop(decided))

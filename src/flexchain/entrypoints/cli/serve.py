@@ -37,6 +37,12 @@ IntakeProcessesOption = Annotated[
     ),
 ]
 
+# How long uvicorn's supervisor waits for a worker process to answer its health check before
+# killing and replacing it. A new worker answers only once it has imported the CLI and the app
+# (several seconds; far more on a busy machine): uvicorn's default of 5 s killed workers that
+# were still starting, over and over.
+WORKER_HEALTHCHECK_SECONDS = 120
+
 AccessLogOption = Annotated[
     bool,
     typer.Option(
@@ -85,6 +91,7 @@ def run_server(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_level="info",
         access_log=access_log,
     )
